@@ -40,6 +40,7 @@ struct Observation {
     std::string group;            // key exchange group, "x25519" / "secp256r1" / "ffdhe2048"
     std::string alpn;             // negotiated ALPN protocol, empty if none
     bool downgrade_sentinel = false;  // RFC 8446 §4.1.3 DOWNGRD in ServerHello.random
+    bool client_certificate_requested = false;  // the server sent a CertificateRequest
 
     // Failure evidence.
     std::optional<std::uint8_t> alert;  // alert description the server sent

@@ -11,6 +11,7 @@ std::string_view to_string(Status s) {
         case Status::reset: return "reset";
         case Status::closed: return "closed";
         case Status::not_tls: return "not_tls";
+        case Status::protocol_error: return "protocol_error";
         case Status::timeout: return "timeout";
         case Status::refused: return "refused";
         case Status::dns_failed: return "dns_failed";

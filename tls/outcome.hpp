@@ -16,6 +16,8 @@ enum class Status {
     reset,              // TCP RST from the peer before a ServerHello / during the handshake
     closed,             // FIN from the peer before the handshake completed
     not_tls,            // the peer sent bytes that are not TLS (HTTP, SSH banner, garbage)
+    protocol_error,     // the peer spoke TLS but broke the handshake (chose a version or suite that
+                        // was not offered, malformed message); not an alert, not a reset
     timeout,            // nothing came back in time (see Phase for where)
     refused,            // TCP connect refused (RST to SYN)
     dns_failed,         // the name did not resolve
@@ -24,10 +26,10 @@ enum class Status {
     internal_error,     // a bug or unexpected local failure; see detail
 };
 
-inline constexpr std::array<Status, 11> all_statuses{
-    Status::negotiated, Status::rejected_alert, Status::reset,       Status::closed,
-    Status::not_tls,    Status::timeout,        Status::refused,     Status::dns_failed,
-    Status::unreachable, Status::local_unsupported, Status::internal_error};
+inline constexpr std::array<Status, 12> all_statuses{
+    Status::negotiated, Status::rejected_alert, Status::reset,          Status::closed,
+    Status::not_tls,    Status::protocol_error, Status::timeout,        Status::refused,
+    Status::dns_failed, Status::unreachable,    Status::local_unsupported, Status::internal_error};
 
 std::string_view to_string(Status s);
 std::optional<Status> parse_status(std::string_view text);
@@ -46,7 +48,8 @@ std::string_view to_string(Phase p);
 // True when the peer was reached and spoke (any TLS answer, an alert, or non-TLS bytes).
 constexpr bool reached_server(Status s) {
     return s == Status::negotiated || s == Status::rejected_alert || s == Status::reset ||
-           s == Status::closed || s == Status::not_tls || s == Status::timeout;
+           s == Status::closed || s == Status::not_tls || s == Status::protocol_error ||
+           s == Status::timeout;
 }
 
 }  // namespace tlsprobe::tls

@@ -1,0 +1,122 @@
+#include "lab/scenarios.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+#include <openssl/ssl.h>
+
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/tls_server.hpp"
+
+namespace tlsprobe::lab {
+namespace {
+
+constexpr const char* kName = "tlsprobe.test";
+
+struct ServerSpec {
+    std::function<std::unique_ptr<TlsServer>()> tls;  // exactly one is set
+    std::function<std::unique_ptr<RawServer>()> raw;
+};
+
+// A TLS server for the certificate case `name` (testcerts/<name>.chain.pem + <name>.key),
+// modern versions only unless `adjust` says otherwise.
+ServerSpec tls_case(std::string name, std::function<void(TlsServerConfig&)> adjust = {}) {
+    ServerSpec spec;
+    spec.tls = [name = std::move(name), adjust = std::move(adjust)] {
+        TlsServerConfig c;
+        c.chain_pem_file = testcert(name + ".chain.pem").string();
+        c.key_pem_file = testcert(name + ".key").string();
+        c.min_version = TLS1_2_VERSION;
+        c.max_version = TLS1_3_VERSION;
+        if (adjust) adjust(c);
+        return std::make_unique<TlsServer>(std::move(c));
+    };
+    return spec;
+}
+
+ServerSpec raw_case(std::function<RawScript()> script) {
+    ServerSpec spec;
+    spec.raw = [script = std::move(script)] { return std::make_unique<RawServer>(script()); };
+    return spec;
+}
+
+struct Entry {
+    Scenario scenario;
+    ServerSpec server;
+};
+
+// The demo's table. Order = demo order: the healthy baseline first, then the article's
+// scenarios, then the chain and certificate faults a browser would show.
+const std::vector<Entry>& entries() {
+    static const std::vector<Entry> table = [] {
+        std::vector<Entry> t;
+        t.push_back({{"healthy", "Healthy site: good chain, TLS 1.2 and 1.3", "-", "works", kName}, tls_case("good")});
+        t.push_back({{"tls10-only", "Only TLS 1.0 enabled (SCHANNEL\\Protocols)", "S5", "protocol.legacy_only", kName},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.min_version = TLS1_VERSION;
+                         c.max_version = TLS1_VERSION;
+                     })});
+        t.push_back({{"reset-after-hello", "TCP reset after every ClientHello (certificate without usable key)",
+                      "S1/S2/S4", "server.no_usable_certificate", kName},
+                     raw_case(reset_after_hello)});
+        t.push_back({{"sni-required", "SNI-only binding: reset without SNI, works with the right name", "S4",
+                      "binding.sni_required", kName},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.sni_policy = SniPolicy::require_sni_reset;
+                         c.known_names = {"tlsprobe.test", "www.tlsprobe.test"};
+                     })});
+        t.push_back({{"http-on-tls-port", "Plain HTTP (HTTP.sys http registration) on the TLS port", "S3", "port.not_tls",
+                      kName},
+                     raw_case([] { return http_reply(); })});
+        t.push_back({{"missing-intermediate", "Only the leaf certificate served", "S2", "chain.incomplete", kName},
+                     tls_case("leaf-only")});
+        t.push_back({{"untrusted-root", "Chain ends in an unknown private root", "S2", "chain.untrusted_root", kName},
+                     tls_case("untrusted-root")});
+        t.push_back({{"client-auth-eku", "Leaf issued for Client Authentication only", "S2", "cert.no_server_auth_eku",
+                      kName},
+                     tls_case("client-auth-eku")});
+        t.push_back({{"expired", "Leaf certificate expired", "-", "cert.expired", kName}, tls_case("expired")});
+        t.push_back({{"wrong-host", "Certificate for another name (other.example)", "S4", "cert.wrong_certificate", kName},
+                     tls_case("wrong-host")});
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
+const std::vector<Scenario>& scenarios() {
+    static const std::vector<Scenario> list = [] {
+        std::vector<Scenario> out;
+        for (const auto& e : entries()) out.push_back(e.scenario);
+        return out;
+    }();
+    return list;
+}
+
+const Scenario* find_scenario(std::string_view id) {
+    const auto& all = scenarios();
+    const auto it = std::ranges::find(all, id, &Scenario::id);
+    return it == all.end() ? nullptr : &*it;
+}
+
+std::unique_ptr<ScenarioServer> ScenarioServer::start(const Scenario& scenario) {
+    const auto& all = entries();
+    const auto it = std::ranges::find_if(all, [&](const Entry& e) { return e.scenario.id == scenario.id; });
+    if (it == all.end()) throw std::invalid_argument("unknown lab scenario: " + scenario.id);
+    if (it->server.tls) return std::unique_ptr<ScenarioServer>(new ScenarioServer(it->server.tls(), nullptr));
+    return std::unique_ptr<ScenarioServer>(new ScenarioServer(nullptr, it->server.raw()));
+}
+
+ScenarioServer::ScenarioServer(std::unique_ptr<TlsServer> tls, std::unique_ptr<RawServer> raw)
+    : tls_(std::move(tls)), raw_(std::move(raw)) {}
+
+ScenarioServer::~ScenarioServer() = default;
+
+unsigned short ScenarioServer::port() const { return tls_ ? tls_->port() : raw_->port(); }
+
+std::size_t ScenarioServer::connections() const { return tls_ ? tls_->connections() : raw_->connections(); }
+
+}  // namespace tlsprobe::lab

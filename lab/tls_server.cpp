@@ -1,0 +1,307 @@
+#include "lab/tls_server.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
+
+#include "lab/server_thread.hpp"
+#include "tls/openssl_context.hpp"
+
+namespace tlsprobe::lab {
+namespace {
+
+namespace asio = boost::asio;
+using detail::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
+
+// Phase limits: a probe that stalls mid-handshake or never sends its request costs the lab
+// one idle socket for this long, not forever.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kRequestTimeout = std::chrono::seconds(5);
+constexpr auto kCloseNotifyTimeout = std::chrono::seconds(1);
+constexpr std::size_t kMaxRequestBytes = 16 * 1024;
+constexpr int kMaxReads = 1024;  // bounds read loops independently of the byte limits
+
+constexpr std::string_view kHttpOk =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
+    "tlsprobe lab: hello.\n";
+
+struct SslCtxFree {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+using SslCtxOwner = std::unique_ptr<SSL_CTX, SslCtxFree>;
+
+[[noreturn]] void refuse(const std::string& what) {
+    const std::string reason = tls::take_openssl_error();
+    throw std::runtime_error("lab TLS server: " + what + (reason.empty() ? "" : ": " + reason));
+}
+
+// A server context holding `chain` and `key`. Security level 0 comes first: OpenSSL 3 checks
+// certificates against the level while loading them, and the lab must be able to serve the
+// rsa1024 and sha1 certificates (and TLS 1.0) whose refusal is the *client's* business.
+SslCtxOwner load_context(const std::string& chain, const std::string& key) {
+    SslCtxOwner ctx(SSL_CTX_new(TLS_server_method()));
+    if (!ctx) refuse("SSL_CTX_new");
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    // SSL_CTX_use_certificate_chain_file keeps the file's order: the leaf, then each further
+    // certificate appended with SSL_CTX_add0_chain_cert, sent as is (ssl_add_cert_chain only
+    // builds a chain when none was configured). NO_AUTO_CHAIN stops that building, so a
+    // leaf-only file really serves only the leaf.
+    SSL_CTX_set_mode(ctx.get(), SSL_MODE_NO_AUTO_CHAIN);
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), chain.c_str()) != 1) refuse("cannot load chain " + chain);
+    // The key must be the first certificate's: TLS puts the sender's own certificate first
+    // (RFC 8446 §4.4.2, RFC 5246 §7.4.2), so a file starting with a CA cannot be served as is.
+    if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1)
+        refuse("cannot use key " + key + " with the first certificate of " + chain);
+    if (SSL_CTX_check_private_key(ctx.get()) != 1) refuse(key + " does not match the leaf of " + chain);
+    return ctx;
+}
+
+void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
+    if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1) refuse("min_version");
+    if (c.max_version && SSL_CTX_set_max_proto_version(ctx, *c.max_version) != 1) refuse("max_version");
+    // "@SECLEVEL=0" keeps the level set above; a list without it leaves the level alone.
+    const std::string ciphers = c.cipher_list.empty() ? "DEFAULT:@SECLEVEL=0" : c.cipher_list;
+    if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) refuse("cipher_list '" + ciphers + "'");
+    if (!c.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, c.ciphersuites.c_str()) != 1)
+        refuse("ciphersuites '" + c.ciphersuites + "'");
+    if (!c.groups.empty() && SSL_CTX_set1_groups_list(ctx, c.groups.c_str()) != 1) refuse("groups '" + c.groups + "'");
+    if (c.server_cipher_preference) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
+
+// The server_name extension's host name (RFC 6066 §3): uint16 list length, then entries of
+// NameType (0 = host_name), uint16 length, name. "" when present but unreadable.
+std::optional<std::string> client_hello_sni(SSL* ssl) {
+    const unsigned char* p = nullptr;
+    std::size_t len = 0;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) != 1) return std::nullopt;
+    if (len < 2) return std::string{};
+    const std::size_t end = std::min(len, 2 + static_cast<std::size_t>((p[0] << 8) | p[1]));
+    for (std::size_t off = 2; off + 3 <= end;) {
+        const std::size_t n = (p[off + 1] << 8) | p[off + 2];
+        if (off + 3 + n > end) break;
+        if (p[off] == 0) return std::string(reinterpret_cast<const char*>(p + off + 3), n);
+        off += 3 + n;
+    }
+    return std::string{};
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+    return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) ==
+                                                                  std::tolower(static_cast<unsigned char>(y)); });
+}
+
+// ex_data slot for the per-connection state. Not SSL_set_app_data: Asio's engine keeps its
+// verify callback there and deletes whatever it finds in ~engine.
+int connection_slot() {
+    static const int slot = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return slot;
+}
+
+template <typename T>
+asio::awaitable<std::optional<T>> before(Clock::duration limit, asio::awaitable<T> op) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+    auto r = co_await (std::move(op) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (r.index() != 0) co_return std::nullopt;
+    co_return std::get<0>(std::move(r));
+}
+
+// SO_LINGER {on, 0} then close: the kernel answers with RST instead of FIN. This is how
+// HTTP.sys ends a connection it has no usable certificate or binding for.
+void reset(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::socket::linger(true, 0), ignored);
+    socket.close(ignored);
+}
+
+void close_gracefully(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+}
+
+}  // namespace
+
+std::string_view to_string(SniPolicy p) {
+    switch (p) {
+        case SniPolicy::ignore: return "ignore";
+        case SniPolicy::require_sni_reset: return "require_sni_reset";
+        case SniPolicy::unknown_name_alert_112: return "unknown_name_alert_112";
+        case SniPolicy::unknown_name_alert_80: return "unknown_name_alert_80";
+    }
+    return "ignore";
+}
+
+struct TlsServer::Impl {
+    struct Connection {
+        std::size_t record;
+        bool reset = false;
+    };
+
+    TlsServerConfig config;
+    asio::ssl::context ctx;
+    std::vector<std::pair<std::string, SslCtxOwner>> sni_ctxs;
+    mutable std::mutex mutex;
+    std::vector<TlsConnectionRecord> records;  // guarded by mutex
+    detail::ServerThread thread;               // last: stopped before everything above goes
+
+    explicit Impl(TlsServerConfig c)
+        : config(std::move(c)),
+          ctx(main_context(config, this)),
+          sni_ctxs(load_sni_contexts(config)),
+          thread(config.address, [this](tcp::socket& s) { return serve(s); }) {}
+
+    static SSL_CTX* main_context(const TlsServerConfig& c, Impl* self);
+    static std::vector<std::pair<std::string, SslCtxOwner>> load_sni_contexts(const TlsServerConfig& c);
+    static int on_client_hello(SSL* ssl, int* alert, void* arg);
+    int decide(SSL* ssl, Connection& conn, int* alert);
+    asio::awaitable<void> serve(tcp::socket& socket);
+    asio::awaitable<void> answer_http(asio::ssl::stream<tcp::socket&>& stream);
+
+    template <typename F>
+    void update(std::size_t i, F f) {
+        std::lock_guard lock(mutex);
+        f(records[i]);
+    }
+};
+
+// Fully configured before the thread starts: the SSL_CTX is then only read, from one thread.
+SSL_CTX* TlsServer::Impl::main_context(const TlsServerConfig& c, Impl* self) {
+    auto ctx = load_context(c.chain_pem_file, c.key_pem_file);
+    configure(ctx.get(), c);
+    SSL_CTX_set_client_hello_cb(ctx.get(), &Impl::on_client_hello, self);
+    return ctx.release();  // asio::ssl::context takes ownership
+}
+
+std::vector<std::pair<std::string, SslCtxOwner>> TlsServer::Impl::load_sni_contexts(const TlsServerConfig& c) {
+    std::vector<std::pair<std::string, SslCtxOwner>> out;
+    for (const auto& [name, files] : c.sni_certs) out.emplace_back(name, load_context(files.first, files.second));
+    return out;
+}
+
+// Runs first thing after OpenSSL parsed the ClientHello (before any reply is produced), so
+// every SNI behaviour can be decided here, including "send nothing at all".
+int TlsServer::Impl::on_client_hello(SSL* ssl, int* alert, void* arg) {
+    auto* conn = static_cast<Connection*>(SSL_get_ex_data(ssl, connection_slot()));
+    if (!conn) return SSL_CLIENT_HELLO_ERROR;
+    return static_cast<Impl*>(arg)->decide(ssl, *conn, alert);
+}
+
+int TlsServer::Impl::decide(SSL* ssl, Connection& conn, int* alert) {
+    const auto sni = client_hello_sni(ssl);
+    update(conn.record, [&](TlsConnectionRecord& r) { r.sni = sni; });
+    const bool known = sni && (config.known_names.empty() ||
+                               std::ranges::any_of(config.known_names, [&](const auto& n) { return same_name(n, *sni); }));
+    switch (config.sni_policy) {
+        case SniPolicy::ignore: break;
+        case SniPolicy::require_sni_reset:
+            if (known) break;
+            // RETRY suspends the handshake with nothing written: Asio's engine reports
+            // ssl::error::unexpected_result and no alert reaches the wire. (ERROR would queue
+            // a fatal alert that Asio flushes before completing the handshake.)
+            conn.reset = true;
+            return SSL_CLIENT_HELLO_RETRY;
+        case SniPolicy::unknown_name_alert_112:
+            if (known) break;
+            *alert = SSL_AD_UNRECOGNIZED_NAME;
+            return SSL_CLIENT_HELLO_ERROR;
+        case SniPolicy::unknown_name_alert_80:
+            if (known) break;
+            *alert = SSL_AD_INTERNAL_ERROR;
+            return SSL_CLIENT_HELLO_ERROR;
+    }
+    if (sni) {
+        for (const auto& [name, other] : sni_ctxs) {
+            // Swapping the SSL_CTX takes its certificate and key, as a servername callback would.
+            if (same_name(name, *sni)) {
+                SSL_set_SSL_CTX(ssl, other.get());
+                break;
+            }
+        }
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+asio::awaitable<void> TlsServer::Impl::serve(tcp::socket& socket) {
+    std::size_t index = 0;
+    {
+        std::lock_guard lock(mutex);
+        index = records.size();
+        records.emplace_back();
+    }
+    Connection conn{index};  // outlives the stream, which points at it
+    asio::ssl::stream<tcp::socket&> stream(socket, ctx);
+    SSL_set_ex_data(stream.native_handle(), connection_slot(), &conn);
+
+    auto done = co_await before(kHandshakeTimeout,
+                                stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable)));
+    if (conn.reset) {
+        update(index, [](TlsConnectionRecord& r) { r.reset_by_policy = true; });
+        reset(socket);
+        co_return;
+    }
+    if (!done || std::get<0>(*done)) {
+        close_gracefully(socket);  // the alert, if any, was already written by the handshake
+        co_return;
+    }
+    const std::string version = SSL_get_version(stream.native_handle());
+    update(index, [&](TlsConnectionRecord& r) {
+        r.handshake_completed = true;
+        r.negotiated = version;
+    });
+    if (config.http_after_handshake) co_await answer_http(stream);
+
+    // Without HTTP, wait for the client to hang up; either way end with close_notify.
+    std::array<char, 4096> sink{};
+    for (int i = 0; !config.http_after_handshake && i < kMaxReads; ++i) {
+        auto r = co_await before(kRequestTimeout, stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
+        if (!r || std::get<0>(*r)) break;
+    }
+    co_await before(kCloseNotifyTimeout, stream.async_shutdown(asio::as_tuple(asio::use_awaitable)));
+    close_gracefully(socket);
+}
+
+// Reads one request head (up to the blank line) and answers 200 OK; anything else is ignored.
+asio::awaitable<void> TlsServer::Impl::answer_http(asio::ssl::stream<tcp::socket&>& stream) {
+    std::string request;
+    std::array<char, 2048> chunk{};
+    const auto deadline = Clock::now() + kRequestTimeout;
+    for (int i = 0; i < kMaxReads && request.find("\r\n\r\n") == std::string::npos; ++i) {
+        if (request.size() > kMaxRequestBytes || Clock::now() >= deadline) co_return;
+        auto r = co_await before(deadline - Clock::now(),
+                                 stream.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable)));
+        if (!r || std::get<0>(*r)) co_return;
+        request.append(chunk.data(), std::get<1>(*r));
+    }
+    co_await before(kRequestTimeout, asio::async_write(stream, asio::buffer(kHttpOk), asio::as_tuple(asio::use_awaitable)));
+}
+
+TlsServer::TlsServer(TlsServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+TlsServer::~TlsServer() = default;
+
+unsigned short TlsServer::port() const { return impl_->thread.port(); }
+std::size_t TlsServer::connections() const { return impl_->thread.connections(); }
+
+std::vector<TlsConnectionRecord> TlsServer::records() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->records;
+}
+
+}  // namespace tlsprobe::lab

@@ -1,0 +1,77 @@
+// A real TLS server on loopback (Asio + OpenSSL) that plays the server side of a scenario:
+// a chosen chain served byte for byte in the file's order, pinned versions and suites, and
+// the SNI behaviours of the servers in DIAGNOSIS.md (IIS SNI-only bindings, nginx
+// ssl_reject_handshake, cloud front ends without a certificate for the name).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lab/loopback.hpp"
+
+namespace tlsprobe::lab {
+
+// What the server does when the ClientHello has no SNI, or a name outside `known_names`.
+// With `known_names` empty, any name counts as known and only a missing SNI is unknown.
+enum class SniPolicy {
+    ignore,                  // serve the default certificate to everyone
+    require_sni_reset,       // IIS with only hostname:port (SNI) bindings: HTTP.sys finds no
+                             // binding and drops the connection with a TCP RST, no alert
+    unknown_name_alert_112,  // nginx `ssl_reject_handshake on`: fatal unrecognized_name
+    unknown_name_alert_80,   // Go / cloud front ends with no certificate for the name: internal_error
+};
+std::string_view to_string(SniPolicy p);
+
+struct TlsServerConfig {
+    using SniPolicy = lab::SniPolicy;  // so TlsServerConfig::SniPolicy::... reads as in the design notes
+    std::string chain_pem_file;  // leaf first, then whatever the file holds, served in that order
+    std::string key_pem_file;
+    std::optional<int> min_version, max_version;  // TLS1_VERSION .. TLS1_3_VERSION; unset = library range
+    std::string cipher_list;                      // TLS <= 1.2 (SSL_CTX_set_cipher_list); empty = default
+    std::string ciphersuites;                     // TLS 1.3 (SSL_CTX_set_ciphersuites); empty = default
+    std::string groups;                           // SSL_CTX_set1_groups_list; empty = default
+    bool server_cipher_preference = false;
+    SniPolicy sni_policy = SniPolicy::ignore;
+    std::vector<std::string> known_names;  // compared case-insensitively
+    // name -> (chain file, key file), served instead of the default when the SNI matches.
+    std::vector<std::pair<std::string, std::pair<std::string, std::string>>> sni_certs;
+    // Answer one HTTP/1.1 request with "200 OK", then close_notify and close, like a real site.
+    // When false the server waits (bounded) for the client to close after the handshake.
+    bool http_after_handshake = true;
+    Loopback address = Loopback::ipv4;
+};
+
+// What one connection's ClientHello carried and how it ended, for assertions.
+struct TlsConnectionRecord {
+    std::optional<std::string> sni;  // nullopt: no server_name extension
+    bool handshake_completed = false;
+    bool reset_by_policy = false;  // the SNI policy answered with a TCP RST
+    std::string negotiated;        // "TLSv1.2", "" when no handshake
+};
+
+class TlsServer {
+public:
+    // Loads the certificates and starts listening; throws std::runtime_error naming the file
+    // or the OpenSSL reason when the configuration is refused.
+    explicit TlsServer(TlsServerConfig config);
+    // Closes the listener and every connection; returns within a few seconds at worst.
+    ~TlsServer();
+    TlsServer(const TlsServer&) = delete;
+    TlsServer& operator=(const TlsServer&) = delete;
+
+    unsigned short port() const;
+    std::size_t connections() const;  // TCP connections accepted so far
+    // One record per accepted connection, in accept order (a snapshot; the io thread adds more).
+    std::vector<TlsConnectionRecord> records() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tlsprobe::lab

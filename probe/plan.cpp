@@ -1,0 +1,91 @@
+#include "probe/plan.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+
+namespace tlsprobe::probe {
+
+std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options) {
+    std::vector<ProbeSpec> plan;
+    for (auto v : tls::all_versions) {
+        if (!options.openssl_can[static_cast<std::size_t>(v)]) continue;
+        plan.push_back({std::string(tls::to_string(v)), v, target.sni, Engine::openssl});
+    }
+    plan.push_back({"offer_all", std::nullopt, target.sni, Engine::openssl});
+    return plan;
+}
+
+namespace {
+
+// Did this failed attempt show that the server does not do the pinned version?
+// A reply of any kind (alert, RST, FIN, a ServerHello for another version) says "no";
+// silence says "no" only if the server answers other versions (set by the caller).
+std::optional<bool> supported_from(const tls::Observation& o) {
+    switch (o.status) {
+        case tls::Status::negotiated: return true;
+        case tls::Status::rejected_alert:
+        case tls::Status::reset:
+        case tls::Status::closed:
+        case tls::Status::protocol_error:
+        case tls::Status::not_tls: return false;
+        default: return std::nullopt;
+    }
+}
+
+}  // namespace
+
+std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& probes) {
+    std::array<VersionResult, 6> out{};
+    bool any_negotiated = false;
+    for (auto v : tls::all_versions) {
+        auto& r = out[static_cast<std::size_t>(v)];
+        r.version = v;
+        r.source = "none";
+        r.status = tls::Status::local_unsupported;
+        r.detail = fmt::format("this machine's TLS library cannot offer {}", tls::display_name(v));
+    }
+    for (const auto& p : probes) {
+        if (!p.spec.version) continue;
+        auto& r = out[static_cast<std::size_t>(*p.spec.version)];
+        const auto& o = p.observation;
+        r.status = o.status;
+        r.phase = o.phase;
+        r.source = std::string(to_string(p.spec.engine));
+        r.supported = supported_from(o);
+        r.alert = o.alert;
+        r.cipher = o.status == tls::Status::negotiated ? o.cipher : "";
+        r.detail = o.detail;
+        any_negotiated = any_negotiated || o.status == tls::Status::negotiated;
+    }
+    // A version that times out while others negotiate is not supported (an intolerant
+    // stack that drops what it does not know); if nothing negotiated we cannot tell.
+    if (any_negotiated)
+        for (auto& r : out)
+            if (r.status == tls::Status::timeout && r.source != "none") r.supported = false;
+    // "offer_all" negotiated a version whose pinned probe failed: trust the success and
+    // say so, it usually means the server mishandles version-pinned hellos.
+    if (const auto all = std::find_if(probes.begin(), probes.end(), [](const ProbeRecord& p) { return p.spec.id == "offer_all"; });
+        all != probes.end() && all->observation.status == tls::Status::negotiated && all->observation.version) {
+        auto& r = out[static_cast<std::size_t>(*all->observation.version)];
+        if (r.supported != true) {
+            r.detail = fmt::format("negotiated when every version was offered, but the pinned probe got: {}", r.detail);
+            r.supported = true;
+            r.status = tls::Status::negotiated;
+            r.cipher = all->observation.cipher;
+        }
+    }
+    return out;
+}
+
+const ProbeRecord* chain_probe(const std::vector<ProbeRecord>& probes) {
+    const ProbeRecord* best = nullptr;
+    for (const auto& p : probes) {
+        if (p.observation.status != tls::Status::negotiated || p.observation.chain.empty()) continue;
+        if (p.spec.id == "offer_all") return &p;
+        if (!best || p.observation.version > best->observation.version) best = &p;
+    }
+    return best;
+}
+
+}  // namespace tlsprobe::probe

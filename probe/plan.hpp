@@ -1,0 +1,28 @@
+// Which attempts to make against a target, and what they mean once made: pure functions.
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "probe/result.hpp"
+
+namespace tlsprobe::probe {
+
+struct PlanOptions {
+    // Versions this machine's OpenSSL can offer; the rest are reported local_unsupported
+    // (until the raw engine probes them).
+    std::array<bool, 6> openssl_can{false, false, true, true, true, true};
+};
+
+// One pinned handshake per version the local library can offer, then "offer_all".
+std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options);
+
+// Per-version verdicts from the attempts made (pinned probes decide; "offer_all" adds a
+// version the pinned probe missed). Pure.
+std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& probes);
+
+// The attempt whose chain is analysed: "offer_all" when it negotiated, else the newest
+// negotiated version; nullptr when nothing negotiated.
+const ProbeRecord* chain_probe(const std::vector<ProbeRecord>& probes);
+
+}  // namespace tlsprobe::probe

@@ -1,0 +1,35 @@
+// Probing one target: resolve, run the plan's handshakes concurrently, analyse, conclude.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "probe/result.hpp"
+#include "tls/chain_analysis.hpp"
+
+namespace tlsprobe::probe {
+
+struct ProbeOptions {
+    std::chrono::milliseconds timeout{5000};       // per connection phase (connect, handshake)
+    std::size_t connections_per_target = 8;        // concurrent connections to one target
+    bool trace = false;                            // keep each attempt's exchange for --trace
+    std::shared_ptr<const tls::TrustStore> trust;  // required
+    int expires_soon_days = 30;
+    // The clock chain analysis uses (dates, days left); nullopt = now. Tests fix it.
+    std::optional<std::chrono::system_clock::time_point> now;
+};
+
+// Probes one target on the calling coroutine's executor (which must be single-threaded).
+// Never throws for anything the network or the server does; those are in the result.
+boost::asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& options);
+
+// The same on a private io_context, for callers that are not coroutines.
+TargetResult probe_target_blocking(const Target& target, const ProbeOptions& options);
+
+// The pure tail of a probe: per-version verdicts, chain choice and analysis, findings.
+// Split out so tests can feed recorded attempts without sockets.
+void conclude(TargetResult& result, const ProbeOptions& options);
+
+}  // namespace tlsprobe::probe

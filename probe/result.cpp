@@ -1,0 +1,39 @@
+#include "probe/result.hpp"
+
+#include <algorithm>
+
+namespace tlsprobe::probe {
+
+std::string_view to_string(Engine e) { return e == Engine::raw ? "raw" : "openssl"; }
+
+const ProbeRecord* TargetResult::probe(std::string_view id) const {
+    auto it = std::find_if(probes.begin(), probes.end(), [&](const ProbeRecord& p) { return p.spec.id == id; });
+    return it == probes.end() ? nullptr : &*it;
+}
+
+bool TargetResult::any_negotiated() const {
+    return std::any_of(probes.begin(), probes.end(),
+                       [](const ProbeRecord& p) { return p.observation.status == tls::Status::negotiated; });
+}
+
+bool TargetResult::unreachable() const {
+    if (probes.empty()) return false;
+    return std::all_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
+        const auto& o = p.observation;
+        return o.status == tls::Status::dns_failed || o.status == tls::Status::refused ||
+               o.status == tls::Status::unreachable ||
+               (o.status == tls::Status::timeout && o.phase == tls::Phase::connect) ||
+               o.status == tls::Status::local_unsupported;
+    }) && std::any_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
+        return p.observation.status != tls::Status::local_unsupported;
+    });
+}
+
+std::optional<Severity> TargetResult::worst_severity() const {
+    std::optional<Severity> worst;
+    for (const auto& f : findings)
+        if (!worst || f.severity > *worst) worst = f.severity;
+    return worst;
+}
+
+}  // namespace tlsprobe::probe

@@ -1,0 +1,50 @@
+// What the user asked to probe: host, port, where to connect, what SNI to send.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace tlsprobe::probe {
+
+struct Target {
+    std::string host;                       // DNS name or IP literal (no brackets)
+    std::uint16_t port = 443;
+    std::optional<std::string> connect_to;  // connect here instead of resolving host (--connect-to)
+    std::uint16_t connect_port = 0;         // port for connect_to; 0 = the same as port
+    std::optional<std::string> sni;         // the SNI to send; nullopt = send none
+
+    // "example.com:443", "[2001:db8::1]:443"; with --connect-to: "example.com:443 via 192.0.2.10".
+    std::string display() const;
+    // host:port in URL authority form ("[::1]:443"); the key used for dedup and sharding.
+    std::string authority() const;
+};
+
+// Thrown for input a person typed wrong; what() names the value and says what is expected.
+class TargetError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Parses "host", "host:port", "[v6]:port", a bare IPv6 literal, or a URL
+// ("https://host:port/path"; the scheme sets the default port: https 443, ldaps 636,
+// smtps 465, imaps 993, pop3s 995, ftps 990). The SNI defaults to the host when it is a
+// DNS name and to none for an IP literal (RFC 6066 §3 forbids IP literals in SNI).
+// Throws TargetError.
+Target parse_target(std::string_view text, std::uint16_t default_port = 443);
+
+// A --connect-to value: an IP literal or host name, optionally with ":port"
+// ("192.0.2.10", "[2001:db8::1]:8443", "lb.internal:443"). Returns {address, port or 0}.
+std::pair<std::string, std::uint16_t> parse_connect_to(std::string_view text);
+
+// Parses "443" into a port, naming the value on error. Throws TargetError.
+std::uint16_t parse_port(std::string_view text);
+
+bool is_ip_literal(std::string_view host);
+// Checks a DNS name (RFC 1123 labels; '_' tolerated as real hosts use it). Returns the
+// reason it is not valid, or nullopt when it is.
+std::optional<std::string> invalid_host_name_reason(std::string_view host);
+
+}  // namespace tlsprobe::probe

@@ -1,0 +1,61 @@
+#include "reporting/format_util.hpp"
+
+#include <ctime>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "tls/alert.hpp"
+
+namespace tlsprobe::reporting {
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+}
+
+std::string date_only(std::chrono::system_clock::time_point t) {
+    return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+}
+
+long days_between(std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point t) {
+    return static_cast<long>(std::chrono::floor<std::chrono::days>(t - now).count());
+}
+
+std::string key_description(const tls::CertificateInfo& c) {
+    if (c.key_type == "EC") return fmt::format("EC {} ({})", c.key_bits, c.curve);
+    if (c.key_type == "Ed25519" || c.key_type == "Ed448") return c.key_type;
+    return fmt::format("{} {}", c.key_type, c.key_bits);
+}
+
+std::string support_word(const probe::VersionResult& v) {
+    if (v.supported == true) return "yes";
+    if (v.supported == false) return "no";
+    if (v.status == tls::Status::local_unsupported) return "not tested";
+    return "unknown";
+}
+
+std::string outcome_phrase(const tls::Observation& o) {
+    switch (o.status) {
+        case tls::Status::negotiated: return o.cipher;
+        case tls::Status::rejected_alert:
+            return o.alert ? fmt::format("alert {} ({})", tls::alert_name(*o.alert), *o.alert) : "alert";
+        case tls::Status::reset: return o.phase == tls::Phase::hello ? "RST after ClientHello" : "RST during handshake";
+        case tls::Status::closed: return o.phase == tls::Phase::hello ? "FIN after ClientHello" : "FIN during handshake";
+        case tls::Status::timeout:
+            return o.phase == tls::Phase::connect ? "TCP connect timed out" : "no answer (timeout)";
+        default: return o.detail;
+    }
+}
+
+std::string outcome_phrase(const probe::VersionResult& v) {
+    if (v.status == tls::Status::negotiated) return v.cipher;
+    tls::Observation o;
+    o.status = v.status;
+    o.alert = v.alert;
+    o.detail = v.detail;
+    o.phase = v.phase;
+    return outcome_phrase(o);
+}
+
+double to_ms(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
+
+}  // namespace tlsprobe::reporting

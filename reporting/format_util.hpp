@@ -1,0 +1,27 @@
+// Small formatting helpers shared by the renderers.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "probe/result.hpp"
+
+namespace tlsprobe::reporting {
+
+// "2026-11-24T14:40:51Z"
+std::string iso8601(std::chrono::system_clock::time_point t);
+// "2026-11-24"
+std::string date_only(std::chrono::system_clock::time_point t);
+// Whole days from `now` to `t` (negative when t is in the past).
+long days_between(std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point t);
+// "RSA 2048", "EC 256 (prime256v1)", "Ed25519"
+std::string key_description(const tls::CertificateInfo& c);
+// A short phrase for a version result: "yes", "no", "not tested", "unknown".
+std::string support_word(const probe::VersionResult& v);
+// Why a version is not supported, in a few words: "alert protocol_version (70)", "RST after ClientHello".
+std::string outcome_phrase(const tls::Observation& o);
+std::string outcome_phrase(const probe::VersionResult& v);
+// Milliseconds with one decimal, from microseconds.
+double to_ms(std::chrono::microseconds us);
+
+}  // namespace tlsprobe::reporting

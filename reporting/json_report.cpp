@@ -1,0 +1,160 @@
+#include "reporting/json_report.hpp"
+
+#include "reporting/format_util.hpp"
+#include "tls/alert.hpp"
+
+namespace tlsprobe::reporting {
+using nlohmann::json;
+
+namespace {
+
+template <typename T>
+json optional_json(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+json alert_json(const std::optional<std::uint8_t>& alert) {
+    if (!alert) return nullptr;
+    return {{"code", *alert}, {"name", tls::alert_name(*alert)}};
+}
+
+json version_json(const probe::VersionResult& v) {
+    return {
+        {"supported", optional_json(v.supported)},
+        {"status", tls::to_string(v.status)},
+        {"phase", tls::to_string(v.phase)},
+        {"source", v.source},
+        {"alert", v.alert ? json(tls::alert_name(*v.alert)) : json(nullptr)},
+        {"cipher", v.cipher.empty() ? json(nullptr) : json(v.cipher)},
+        {"detail", v.detail},
+    };
+}
+
+json certificate_json(const tls::CertificateInfo& c, std::chrono::system_clock::time_point now) {
+    return {
+        {"subject", c.subject},
+        {"issuer", c.issuer},
+        {"serial", c.serial_hex},
+        {"sha1", c.sha1_hex},
+        {"sha256", c.sha256_hex},
+        {"not_before", iso8601(c.not_before)},
+        {"not_after", iso8601(c.not_after)},
+        {"days_left", days_between(now, c.not_after)},
+        {"san", [&] {
+             json san = json::array();
+             for (const auto& d : c.san_dns) san.push_back(d);
+             for (const auto& ip : c.san_ip) san.push_back(ip);
+             return san;
+         }()},
+        {"common_name", optional_json(c.common_name)},
+        {"eku", optional_json(c.eku)},
+        {"key_usage", c.key_usage ? json(c.key_usage_names) : json(nullptr)},
+        {"is_ca", c.is_ca},
+        {"self_signed", c.self_signed},
+        {"key", key_description(c)},
+        {"key_type", c.key_type},
+        {"key_bits", c.key_bits},
+        {"signature", c.signature_algorithm},
+    };
+}
+
+}  // namespace
+
+json to_json(const tls::Observation& o, bool include_trace) {
+    json j = {
+        {"status", tls::to_string(o.status)},
+        {"phase", tls::to_string(o.phase)},
+        {"address", o.address.empty() ? json(nullptr) : json(o.address)},
+        {"connect_ms", to_ms(o.connect_time)},
+        {"elapsed_ms", to_ms(o.elapsed)},
+        {"version", o.version ? json(tls::to_string(*o.version)) : json(nullptr)},
+        {"cipher", o.cipher.empty() ? json(nullptr) : json(o.cipher)},
+        {"group", o.group.empty() ? json(nullptr) : json(o.group)},
+        {"alpn", o.alpn.empty() ? json(nullptr) : json(o.alpn)},
+        {"alert", alert_json(o.alert)},
+        {"client_certificate_requested", o.client_certificate_requested},
+        {"first_bytes_hex", o.first_bytes.empty() ? json(nullptr) : json(tls::to_hex(o.first_bytes))},
+        {"first_bytes_text", o.first_bytes.empty() ? json(nullptr) : json(tls::printable_excerpt(o.first_bytes, 256))},
+        {"certificates", o.chain.size()},
+        {"detail", o.detail},
+    };
+    if (include_trace) {
+        json trace = json::array();
+        for (const auto& e : o.trace)
+            trace.push_back({{"at_ms", to_ms(e.at)}, {"direction", tls::to_string(e.direction)}, {"event", e.summary}});
+        j["trace"] = std::move(trace);
+    }
+    return j;
+}
+
+json to_json(const tls::ChainReport& chain, std::chrono::system_clock::time_point now) {
+    json certs = json::array();
+    for (const auto& c : chain.certificates) certs.push_back(certificate_json(c, now));
+    json ids = json::array();
+    json details = json::array();
+    for (const auto& p : chain.problems) {
+        ids.push_back(p.id);
+        details.push_back({{"id", p.id}, {"certificate", optional_json(p.certificate)}, {"detail", p.detail}});
+    }
+    return {
+        {"certificates", std::move(certs)},
+        {"trusted", chain.trusted},
+        {"verify_error", chain.verify_error == 0 ? json(nullptr)
+                                                 : json({{"code", chain.verify_error}, {"text", chain.verify_error_text}})},
+        {"path", chain.path},
+        {"root_sent", chain.root_sent},
+        {"hostname", tls::to_string(chain.hostname)},
+        {"problems", std::move(ids)},
+        {"problem_details", std::move(details)},
+    };
+}
+
+json to_json(const probe::TargetResult& r, const JsonOptions& options) {
+    const auto& t = r.target;
+    json versions = json::object();
+    for (auto v : tls::all_versions) versions[std::string(tls::to_string(v))] = version_json(r.version(v));
+
+    json probes = json::array();
+    for (const auto& p : r.probes) {
+        json j = to_json(p.observation, options.include_trace);
+        j["id"] = p.spec.id;
+        j["engine"] = probe::to_string(p.spec.engine);
+        j["offered_version"] = p.spec.version ? json(tls::to_string(*p.spec.version)) : json("all");
+        j["sni"] = optional_json(p.spec.sni);
+        probes.push_back(std::move(j));
+    }
+
+    json chain = nullptr;
+    if (r.chain) {
+        chain = to_json(*r.chain, r.started);
+        chain["source"] = r.chain_source;
+        chain["differs_in"] = r.chain_differs;
+    }
+
+    json findings = json::array();
+    for (const auto& f : r.findings)
+        findings.push_back({{"id", f.id}, {"severity", probe::to_string(f.severity)}, {"title", f.title}, {"detail", f.detail}});
+
+    return {
+        {"schema_version", kSchemaVersion},
+        {"target",
+         {{"host", t.host},
+          {"port", t.port},
+          {"address", r.address.empty() ? json(nullptr) : json(r.address)},
+          {"sni", optional_json(t.sni)},
+          {"connect_to", optional_json(t.connect_to)},
+          {"resolved", r.resolved}}},
+        {"started", iso8601(r.started)},
+        {"duration_ms", to_ms(r.duration)},
+        {"versions", std::move(versions)},
+        {"probes", std::move(probes)},
+        {"chain", std::move(chain)},
+        {"findings", std::move(findings)},
+    };
+}
+
+std::string render_json(const probe::TargetResult& result, const JsonOptions& options) {
+    return to_json(result, options).dump(2) + "\n";
+}
+
+}  // namespace tlsprobe::reporting

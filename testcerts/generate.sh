@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Regenerates every test certificate, key and chain bundle in testcerts/.
+#
+# Uses only the `openssl` CLI (3.0). Safe to run again at any time: everything is rebuilt in a
+# scratch directory and then copied over the old files, so the set stays consistent (new keys,
+# new fingerprints; tests read the fingerprints from *.sha1 / *.sha256, never hard-code them).
+#
+# All certificates are issued with `openssl ca`, because OpenSSL 3.0's `req -x509` and
+# `x509 -req` cannot set notBefore: the fixed start date (2024-01-01) keeps the set valid for
+# tests that pin "now" to 2026-06-01, and the end date (2124) means nothing ever expires,
+# except the deliberately expired and not-yet-valid cases.
+set -euo pipefail
+
+OUT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+START=20240101000000Z
+END=21240101000000Z
+
+# --- configuration ---------------------------------------------------------------------------
+cat > ca.cnf <<'EOF'
+[ ca ]
+default_ca = test_ca
+
+[ test_ca ]
+dir              = .
+database         = ./index.txt
+new_certs_dir    = ./newcerts
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+email_in_dn      = no
+copy_extensions  = none
+rand_serial      = yes
+
+[ policy_any ]
+countryName            = optional
+organizationName       = optional
+organizationalUnitName = optional
+commonName             = optional
+
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+CN = placeholder
+
+# Trust anchors: "tlsprobe Test Root CA" and the untrusted "other" root.
+[ v3_root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ v3_intermediate ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# An "intermediate" without basicConstraints: OpenSSL accepts it as an issuer (keyCertSign
+# present, non-strict mode), browsers do not.
+[ v3_intermediate_no_bc ]
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# The healthy server leaf every other case is a variation of.
+[ leaf_default ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = @san_default
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ san_default ]
+DNS.1 = tlsprobe.test
+DNS.2 = www.tlsprobe.test
+DNS.3 = localhost
+IP.1  = 127.0.0.1
+IP.2  = ::1
+
+[ leaf_client_auth ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = clientAuth
+subjectAltName         = @san_default
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_no_eku ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+subjectAltName         = @san_default
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_wrong_host ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:other.example
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_kenc_only ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = @san_default
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_wildcard ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:*.tlsprobe.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# No subjectAltName at all: only the subject CN names the host (legacy CN fallback).
+[ leaf_cn_only ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_self_signed ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = @san_default
+subjectKeyIdentifier   = hash
+EOF
+
+# --- helpers ---------------------------------------------------------------------------------
+rsa_key() { openssl genpkey -quiet -algorithm RSA -pkeyopt "rsa_keygen_bits:${2:-2048}" -out "$1"; }
+ec_key() {
+    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -pkeyopt ec_param_enc:named_curve -out "$1"
+}
+
+# issue <out.pem> <key> <subject> <ext section> <issuer cert|-self> <issuer key> [md] [start] [end]
+issue() {
+    local out=$1 key=$2 subj=$3 ext=$4 ca_cert=$5 ca_key=$6
+    local md=${7:-sha256} start=${8:-$START} end=${9:-$END}
+    rm -rf newcerts index.txt && mkdir newcerts && : > index.txt
+    openssl req -new -config ca.cnf -key "$key" -subj "$subj" -out req.csr
+    local signer=(-cert "$ca_cert" -keyfile "$ca_key")
+    [[ $ca_cert == -self ]] && signer=(-selfsign -keyfile "$key")
+    openssl ca -batch -notext -config ca.cnf "${signer[@]}" -in req.csr -out "$out" \
+        -subj "$subj" -preserveDN -md "$md" -startdate "$start" -enddate "$end" \
+        -extfile ca.cnf -extensions "$ext" 2> ca.log || { cat ca.log >&2; exit 1; }
+}
+
+LEAF_SUBJ="/O=tlsprobe/CN=tlsprobe.test"
+INT=intermediate-ca
+
+# leaf <case> <ext> [md] [start] [end] [issuer stem]: <case>.key + <case>.leaf.pem
+leaf() {
+    local name=$1 ext=$2 md=${3:-sha256} start=${4:-$START} end=${5:-$END} issuer=${6:-$INT}
+    [[ -f $name.key ]] || rsa_key "$name.key"
+    issue "$name.leaf.pem" "$name.key" "$LEAF_SUBJ" "$ext" "$issuer.pem" "$issuer.key" "$md" "$start" "$end"
+}
+
+# bundle <case> <files...>: <case>.chain.pem in served order
+bundle() { local name=$1; shift; cat "$@" > "$name.chain.pem"; }
+
+# --- hierarchies -----------------------------------------------------------------------------
+rsa_key root-ca.key
+issue root-ca.pem root-ca.key "/O=tlsprobe/CN=tlsprobe Test Root CA" v3_root -self -
+rsa_key intermediate-ca.key
+issue intermediate-ca.pem intermediate-ca.key "/O=tlsprobe/CN=tlsprobe Test Intermediate CA" \
+    v3_intermediate root-ca.pem root-ca.key
+
+rsa_key other-root-ca.key
+issue other-root-ca.pem other-root-ca.key "/O=tlsprobe Other/CN=tlsprobe Other Root CA" v3_root -self -
+rsa_key other-intermediate-ca.key
+issue other-intermediate-ca.pem other-intermediate-ca.key \
+    "/O=tlsprobe Other/CN=tlsprobe Other Intermediate CA" v3_intermediate other-root-ca.pem other-root-ca.key
+
+# A certificate for another site, from the other hierarchy: the stray cert of extra-cert.
+rsa_key unrelated.key
+issue unrelated.pem unrelated.key "/O=tlsprobe Other/CN=unrelated.example" leaf_wrong_host \
+    other-intermediate-ca.pem other-intermediate-ca.key
+
+rsa_key no-bc-intermediate-ca.key
+issue no-bc-intermediate-ca.pem no-bc-intermediate-ca.key \
+    "/O=tlsprobe/CN=tlsprobe Intermediate without basicConstraints" v3_intermediate_no_bc root-ca.pem root-ca.key
+
+# --- served cases ----------------------------------------------------------------------------
+leaf good leaf_default
+bundle good good.leaf.pem $INT.pem
+
+ec_key good-ecdsa.key
+leaf good-ecdsa leaf_default
+bundle good-ecdsa good-ecdsa.leaf.pem $INT.pem
+
+leaf leaf-only leaf_default
+bundle leaf-only leaf-only.leaf.pem
+
+leaf misordered leaf_default
+bundle misordered $INT.pem misordered.leaf.pem
+
+leaf with-root leaf_default
+bundle with-root with-root.leaf.pem $INT.pem root-ca.pem
+
+leaf extra-cert leaf_default
+bundle extra-cert extra-cert.leaf.pem $INT.pem unrelated.pem
+
+leaf untrusted-root leaf_default sha256 "$START" "$END" other-intermediate-ca
+bundle untrusted-root untrusted-root.leaf.pem other-intermediate-ca.pem
+
+rsa_key self-signed.key
+issue self-signed.leaf.pem self-signed.key "$LEAF_SUBJ" leaf_self_signed -self -
+bundle self-signed self-signed.leaf.pem
+
+leaf client-auth-eku leaf_client_auth
+bundle client-auth-eku client-auth-eku.leaf.pem $INT.pem
+
+leaf no-eku leaf_no_eku
+bundle no-eku no-eku.leaf.pem $INT.pem
+
+leaf expired leaf_default sha256 20190101000000Z 20200101000000Z
+bundle expired expired.leaf.pem $INT.pem
+
+leaf not-yet-valid leaf_default sha256 20900101000000Z 21240101000000Z
+bundle not-yet-valid not-yet-valid.leaf.pem $INT.pem
+
+leaf wrong-host leaf_wrong_host
+bundle wrong-host wrong-host.leaf.pem $INT.pem
+
+rsa_key rsa1024.key 1024
+leaf rsa1024 leaf_default
+bundle rsa1024 rsa1024.leaf.pem $INT.pem
+
+leaf sha1 leaf_default sha1
+bundle sha1 sha1.leaf.pem $INT.pem
+
+leaf key-usage-keyencipherment-only leaf_kenc_only
+bundle key-usage-keyencipherment-only key-usage-keyencipherment-only.leaf.pem $INT.pem
+
+# Extra cases for the hostname tests (not served by the lab).
+leaf wildcard leaf_wildcard
+bundle wildcard wildcard.leaf.pem $INT.pem
+
+leaf cn-only leaf_cn_only
+bundle cn-only cn-only.leaf.pem $INT.pem
+
+leaf ca-without-basic-constraints leaf_default sha256 "$START" "$END" no-bc-intermediate-ca
+bundle ca-without-basic-constraints ca-without-basic-constraints.leaf.pem no-bc-intermediate-ca.pem
+
+# Fingerprints as `openssl x509 -fingerprint` prints them, lower-cased without colons: the
+# tests compare the parser's thumbprints against these.
+for f in good good-ecdsa; do
+    for md in sha1 sha256; do
+        openssl x509 -in "$f.leaf.pem" -noout -fingerprint "-$md" |
+            sed 's/.*=//; s/://g' | tr 'A-F' 'a-f' > "$f.leaf.$md"
+    done
+done
+
+# --- install ---------------------------------------------------------------------------------
+# Copy over the old files (no delete first) so a test running meanwhile never sees a gap.
+cp ./*.pem ./*.key ./*.sha1 ./*.sha256 "$OUT"/
+chmod 644 "$OUT"/*.key  # test keys: readable by whoever runs the tests, never used for real
+echo "testcerts: regenerated $(ls "$OUT"/*.pem | wc -l) PEM files in $OUT"

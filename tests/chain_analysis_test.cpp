@@ -1,0 +1,277 @@
+// Chain analysis over every served case of the test PKI (testcerts/README.md), against a
+// trust store holding only "tlsprobe Test Root CA", at a fixed time.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+
+#include <openssl/x509_vfy.h>
+
+#include "tls/chain_analysis.hpp"
+
+using namespace tlsprobe::tls;
+using namespace std::chrono;
+
+namespace {
+
+const std::string kCerts = TLSPROBE_TESTS_DIR "/../testcerts/";
+const system_clock::time_point kNow = sys_days{2026y / June / 1};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("missing test file " + path + " (run testcerts/generate.sh)");
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+const TrustStore& test_root() {
+    static const TrustStore store = TrustStore::from_locations(kCerts + "root-ca.pem", "");
+    return store;
+}
+
+ChainInput input_for(const std::string& bundle, std::string host = "tlsprobe.test",
+                     KeyExchange kx = KeyExchange::tls13) {
+    ChainInput in;
+    in.served = pem_to_der_chain(slurp(kCerts + bundle));
+    in.hostname = std::move(host);
+    in.now = kNow;
+    in.key_exchange = kx;
+    return in;
+}
+
+ChainReport analyze(const std::string& testcase, std::string host = "tlsprobe.test",
+                    KeyExchange kx = KeyExchange::tls13) {
+    return analyze_chain(input_for(testcase + ".chain.pem", std::move(host), kx), test_root());
+}
+
+std::vector<std::string> ids(const ChainReport& r) {
+    std::vector<std::string> out;
+    for (const auto& p : r.problems) out.push_back(p.id);
+    return out;
+}
+
+struct Expected {
+    const char* testcase;
+    bool trusted;
+    std::vector<std::string> problems;  // in report order
+};
+
+}  // namespace
+
+TEST_CASE("every served case yields exactly its problems", "[chain]") {
+    const std::vector<Expected> table{
+        {"good", true, {}},
+        {"good-ecdsa", true, {}},
+        {"leaf-only", false, {"chain.missing_intermediate"}},
+        {"misordered", true, {"chain.misordered"}},
+        {"with-root", true, {"chain.root_sent"}},
+        {"extra-cert", true, {"chain.extra_certificates"}},
+        {"untrusted-root", false, {"chain.untrusted_root"}},
+        {"self-signed", false, {"chain.self_signed"}},
+        // Purpose sslserver is part of the verdict, as in a TLS client: error 26.
+        {"client-auth-eku", false, {"cert.no_server_auth_eku"}},
+        {"no-eku", true, {}},
+        {"expired", false, {"cert.expired"}},
+        {"not-yet-valid", false, {"cert.not_yet_valid"}},
+        // The hostname is not part of the trust verdict.
+        {"wrong-host", true, {"cert.hostname_mismatch"}},
+        // OpenSSL's verifier has no security level of its own (auth_level -1): trusted, but flagged.
+        {"rsa1024", true, {"cert.weak_key"}},
+        {"sha1", true, {"cert.weak_signature"}},
+        {"key-usage-keyencipherment-only", true, {"cert.key_usage_incompatible"}},
+        // OpenSSL 3.0 refuses a non-CA issuer (error 79) even outside strict mode.
+        {"ca-without-basic-constraints", false, {"chain.ca_without_basic_constraints"}},
+    };
+    for (const auto& e : table) {
+        SECTION(e.testcase) {
+            const auto r = analyze(e.testcase);
+            INFO("verify error " << r.verify_error << " " << r.verify_error_text);
+            CHECK(ids(r) == e.problems);
+            CHECK(r.trusted == e.trusted);
+            CHECK((r.verify_error == 0) == e.trusted);
+            CHECK(r.verify_error_text.empty() == e.trusted);
+            for (const auto& p : r.problems) CHECK_FALSE(p.detail.empty());
+        }
+    }
+}
+
+TEST_CASE("verify errors name the client-side failure", "[chain]") {
+    CHECK(analyze("leaf-only").verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    CHECK(analyze("self-signed").verify_error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    CHECK(analyze("expired").verify_error == X509_V_ERR_CERT_HAS_EXPIRED);
+    CHECK(analyze("not-yet-valid").verify_error == X509_V_ERR_CERT_NOT_YET_VALID);
+    CHECK(analyze("client-auth-eku").verify_error == X509_V_ERR_INVALID_PURPOSE);
+    const auto untrusted = analyze("untrusted-root");
+    CHECK(untrusted.verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    CHECK(untrusted.verify_error_depth == std::optional<int>(1));
+    CHECK(untrusted.verify_error_text == "unable to get local issuer certificate");
+}
+
+TEST_CASE("a served untrusted root is error 19 and still chain.untrusted_root", "[chain]") {
+    auto in = input_for("untrusted-root.chain.pem");
+    in.served.push_back(pem_to_der_chain(slurp(kCerts + "other-root-ca.pem")).at(0));
+    const auto r = analyze_chain(in, test_root());
+    CHECK(r.verify_error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
+    CHECK(ids(r) == std::vector<std::string>{"chain.untrusted_root", "chain.root_sent"});
+    CHECK(r.root_sent);
+    REQUIRE(r.path.size() == 3);
+    CHECK(r.path.back() == "CN=tlsprobe Other Root CA, O=tlsprobe Other");
+}
+
+TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
+    const auto good = analyze("good");
+    CHECK(good.path == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                                "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                                "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK_FALSE(good.root_sent);
+    CHECK(good.certificates.size() == 2);
+    CHECK(good.leaf == 0);
+    CHECK(good.hostname == HostnameMatch::match);
+
+    const auto with_root = analyze("with-root");
+    CHECK(with_root.root_sent);
+    CHECK(with_root.path.size() == 3);
+    CHECK(with_root.problems.at(0).certificate == std::optional<std::size_t>(2));
+
+    const auto leaf_only = analyze("leaf-only");
+    CHECK(leaf_only.path.size() == 1);
+}
+
+TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
+    const auto r = analyze("misordered");
+    CHECK(r.leaf == 1);
+    REQUIRE(r.leaf_certificate() != nullptr);
+    CHECK(r.leaf_certificate()->subject == "CN=tlsprobe.test, O=tlsprobe");
+    CHECK(r.hostname == HostnameMatch::match);
+    CHECK(r.path.size() == 3);
+}
+
+TEST_CASE("the extra certificate is the one named", "[chain]") {
+    const auto r = analyze("extra-cert");
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].certificate == std::optional<std::size_t>(2));
+    CHECK(r.problems[0].detail.find("unrelated.example") != std::string::npos);
+}
+
+TEST_CASE("date problems carry the date and can come with chain problems", "[chain]") {
+    const auto expired = analyze("expired");
+    REQUIRE(expired.problems.size() == 1);
+    CHECK(expired.problems[0].certificate == std::optional<std::size_t>(0));
+    CHECK(expired.problems[0].detail.find("2020-01-01") != std::string::npos);
+    CHECK(analyze("not-yet-valid").problems.at(0).detail.find("2090-01-01") != std::string::npos);
+
+    // Only the expired leaf served: chain problems first, then the leaf's.
+    auto in = input_for("expired.leaf.pem");
+    const auto r = analyze_chain(in, test_root());
+    CHECK(ids(r) == std::vector<std::string>{"chain.missing_intermediate", "cert.expired"});
+
+    auto soon = input_for("good.chain.pem");
+    soon.now = sys_days{2123y / December / 15};
+    const auto s = analyze_chain(soon, test_root());
+    CHECK(ids(s) == std::vector<std::string>{"cert.expires_soon", "cert.expires_soon"});  // leaf and intermediate
+    CHECK(s.trusted);
+    soon.expires_soon_days = 7;
+    CHECK(analyze_chain(soon, test_root()).problems.empty());
+}
+
+TEST_CASE("hostnames: SAN DNS, IP literals, wildcard and CN fallback", "[chain][hostname]") {
+    CHECK(analyze("good", "www.tlsprobe.test").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "TLSPROBE.test").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "tlsprobe.test.").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "localhost").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "127.0.0.1").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "::1").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "[::1]").hostname == HostnameMatch::match);
+    CHECK(analyze("good", "10.0.0.1").hostname == HostnameMatch::mismatch);
+    CHECK(analyze("good", "evil.test").hostname == HostnameMatch::mismatch);
+    CHECK(analyze("good", "").hostname == HostnameMatch::not_checked);
+    CHECK(analyze("good", "").problems.empty());
+
+    CHECK(analyze("wildcard", "www.tlsprobe.test").hostname == HostnameMatch::match);
+    CHECK(analyze("wildcard", "tlsprobe.test").hostname == HostnameMatch::mismatch);  // * needs a label
+    CHECK(analyze("wildcard", "a.b.tlsprobe.test").hostname == HostnameMatch::mismatch);  // one label only
+
+    const auto cn = analyze("cn-only");
+    CHECK(cn.hostname == HostnameMatch::match_cn_fallback);
+    CHECK(cn.problems.empty());
+    CHECK(analyze("cn-only", "www.tlsprobe.test").hostname == HostnameMatch::mismatch);
+    // A DNS SAN disables the CN fallback: wrong-host's CN is tlsprobe.test, its SAN is not.
+    const auto wrong = analyze("wrong-host");
+    CHECK(wrong.hostname == HostnameMatch::mismatch);
+    CHECK(wrong.problems.at(0).detail.find("other.example") != std::string::npos);
+}
+
+TEST_CASE("keyUsage is checked against the key exchange", "[chain]") {
+    const std::string kenc = "key-usage-keyencipherment-only";
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::rsa).problems.empty());
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe).has("cert.key_usage_incompatible"));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13).has("cert.key_usage_incompatible"));
+    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown).has("cert.key_usage_incompatible"));
+    CHECK(analyze("good", "tlsprobe.test", KeyExchange::rsa).problems.empty());
+    CHECK(analyze("good-ecdsa", "tlsprobe.test", KeyExchange::ecdhe_or_dhe).problems.empty());
+}
+
+TEST_CASE("empty and unparsable chains", "[chain]") {
+    ChainInput empty;
+    empty.now = kNow;
+    const auto e = analyze_chain(empty, test_root());
+    CHECK(ids(e) == std::vector<std::string>{"chain.empty"});
+    CHECK_FALSE(e.trusted);
+
+    auto in = input_for("good.chain.pem");
+    in.served.insert(in.served.begin() + 1, Bytes{0x30, 0x03, 0x02, 0x01});
+    const auto r = analyze_chain(in, test_root());
+    CHECK(ids(r) == std::vector<std::string>{"chain.unparsable"});
+    CHECK(r.trusted);  // the garbage is skipped, the rest verifies
+    CHECK(r.certificates.size() == 2);
+    CHECK(r.problems[0].detail.find("#2") != std::string::npos);
+
+    ChainInput garbage;
+    garbage.now = kNow;
+    garbage.served = {Bytes{1, 2, 3}};
+    const auto g = analyze_chain(garbage, test_root());
+    CHECK(ids(g) == std::vector<std::string>{"chain.unparsable"});
+    CHECK(g.certificates.empty());
+    CHECK_FALSE(g.trusted);
+}
+
+TEST_CASE("a store without our root makes the good chain untrusted", "[chain][trust]") {
+    const auto other = TrustStore::from_locations(kCerts + "other-root-ca.pem", "");
+    const auto r = analyze_chain(input_for("good.chain.pem"), other);
+    CHECK(ids(r) == std::vector<std::string>{"chain.untrusted_root"});
+    CHECK(r.problems[0].detail.find("tlsprobe Test Intermediate CA") != std::string::npos);
+    CHECK(analyze_chain(input_for("untrusted-root.chain.pem"), other).trusted);
+}
+
+TEST_CASE("TrustStore loading errors name the file", "[trust]") {
+    CHECK_THROWS_WITH(TrustStore::from_locations(kCerts + "no-such-root.pem", ""),
+                      Catch::Contains("no-such-root.pem") && Catch::Contains("no such file"));
+    CHECK_THROWS_WITH(TrustStore::from_locations(kCerts + "good.key", ""),
+                      Catch::Contains("good.key") && Catch::Contains("no PEM certificate"));
+    CHECK_THROWS_WITH(TrustStore::from_locations("", kCerts + "no-such-dir"), Catch::Contains("no-such-dir"));
+    CHECK_THROWS_AS(TrustStore::from_locations("", ""), std::runtime_error);
+    CHECK(test_root().description() == "CA file " + kCerts + "root-ca.pem");
+    CHECK(test_root().anchor_count() == 1);
+    CHECK(TrustStore::system_default().description() == "system trust store");
+}
+
+TEST_CASE("a DER CA file (Windows .cer export) is accepted", "[trust]") {
+    const auto der = pem_to_der_chain(slurp(kCerts + "root-ca.pem")).at(0);
+    const auto path = std::filesystem::temp_directory_path() / "tlsprobe-chain-test-root.cer";
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
+    }
+    const auto store = TrustStore::from_locations(path.string(), "");
+    std::filesystem::remove(path);
+    CHECK(analyze_chain(input_for("good.chain.pem"), store).trusted);
+}
+
+TEST_CASE("enum names are the stable ids", "[chain]") {
+    CHECK(to_string(KeyExchange::ecdhe_or_dhe) == "ecdhe_or_dhe");
+    CHECK(to_string(KeyExchange::tls13) == "tls13");
+    CHECK(to_string(HostnameMatch::match_cn_fallback) == "match_cn_fallback");
+    CHECK(to_string(HostnameMatch::not_checked) == "not_checked");
+}
