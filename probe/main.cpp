@@ -1,1 +1,11 @@
-int main() { return 0; }
+// tlsprobe: the executable is only the command line; everything else lives in the libraries.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "probe/cli.hpp"
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    return tlsprobe::cli::run(args, std::cout, std::cerr);
+}

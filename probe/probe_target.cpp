@@ -124,7 +124,11 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
             spec.sni = plan[i].sni;
             spec.timeout = options.timeout;
             spec.trace = options.trace;
-            result.probes[i] = {plan[i], co_await tls::openssl_handshake(peer, spec)};
+            // Not `probes[i] = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a
+            // braced initialiser holding a co_await twice. Plain statements only.
+            tls::Observation observation = co_await tls::openssl_handshake(peer, spec);
+            result.probes[i].spec = plan[i];
+            result.probes[i].observation = std::move(observation);
         });
     }
     conclude(result, options);

@@ -37,6 +37,7 @@ struct Attempt {
     Clock::time_point start = Clock::now();
     bool trace = false;
     std::size_t bytes_received = 0;
+    bool hello_sent = false;  // OpenSSL emitted a ClientHello (not just an alert of its own)
 
     Micros now() const { return std::chrono::duration_cast<Micros>(Clock::now() - start); }
     void event(TraceEvent::Direction d, std::string summary) {
@@ -81,6 +82,7 @@ void on_message(int write_p, int /*version*/, int content_type, const void* buf,
         a.event(dir, fmt::format("Alert {} {} ({})", p[0] == 2 ? "fatal" : "warning", alert_name(p[1]), p[1]));
     } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4) {
         if (!write_p && p[0] == 13) a.obs.client_certificate_requested = true;
+        if (write_p && p[0] == 1) a.hello_sent = true;
         if (!a.trace) return;
         std::string s{handshake_type_name(p[0])};
         if (write_p && p[0] == 1) s += fmt::format(", {} cipher suites offered", offered_suite_count(p, len));
@@ -245,8 +247,11 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     stream.expires_after(spec.timeout);
     a.event(TraceEvent::Direction::local, "TCP connect to " + a.obs.address);
-    if (auto [ec] = co_await stream.async_connect(peer, asio::as_tuple(asio::use_awaitable)); ec) {
-        fail_connect(a, ec, spec.timeout);
+    // GCC 12 miscompiles co_await inside if-initialisers and braced initialisers (double
+    // destruction of temporaries); every co_await in this file is a plain statement.
+    const auto [connect_ec] = co_await stream.async_connect(peer, asio::as_tuple(asio::use_awaitable));
+    if (connect_ec) {
+        fail_connect(a, connect_ec, spec.timeout);
         co_return a.obs;
     }
     a.obs.connect_time = a.now();
@@ -274,7 +279,6 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
 
     stream.expires_after(spec.timeout);
     std::array<std::uint8_t, 16 * 1024> buf{};
-    std::size_t bytes_sent = 0;
     for (int round = 0; round < kMaxHandshakeRounds; ++round) {
         const int r = SSL_do_handshake(ssl.get());
         const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl.get(), r);
@@ -284,20 +288,22 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         while (BIO_ctrl_pending(wbio) > 0) {
             const int n = BIO_read(wbio, buf.data(), static_cast<int>(buf.size()));
             if (n <= 0) break;
-            auto [ec, written] = co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
+            auto [ec, written_bytes] = co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
                                                             asio::as_tuple(asio::use_awaitable));
             if (ec) {
                 fail_io(a, ec, spec.timeout);
                 co_return a.obs;
             }
-            bytes_sent += written;
+            (void)written_bytes;
         }
         if (err == SSL_ERROR_NONE) {
             record_negotiated(a, ssl.get());
             break;
         }
         if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL) {
-            if (bytes_sent == 0) {  // refused before a byte left this machine
+            // A Debian build with no-ssl3 accepts SSL3_VERSION as a bound, then fails here
+            // with "no protocols available" (after writing an alert): no ClientHello = local.
+            if (!a.hello_sent) {
                 a.obs.phase = Phase::hello;
                 fail(a, Status::local_unsupported, "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
             } else {
