@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Command 2 of the README, and what CI runs (.ci/run): install what is missing, then
+#   1. build warning-free (-Werror) and run the whole Catch2 suite through ctest;
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. build the libFuzzer target with clang and fuzz the server-flight decoder for a
+#      bounded time (TLSPROBE_FUZZ_SECONDS, default 30; 0 skips it).
+# Every test talks to loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzz_seconds=${TLSPROBE_FUZZ_SECONDS:-30}
+TLSPROBE_WITH_FUZZ=$([[ $fuzz_seconds -gt 0 ]] && echo 1 || echo 0) bash scripts/deps.sh
+jobs=$(nproc)
+
+echo "== build and test"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== build and test under ASan + UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTLSPROBE_SANITIZE=ON >/dev/null
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+if [[ $fuzz_seconds -gt 0 ]]; then
+  echo "== fuzz the server-flight decoder for ${fuzz_seconds}s"
+  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTLSPROBE_FUZZ=ON -DBUILD_TESTING=OFF \
+    -DTLSPROBE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+  ninja -C build-fuzz run_server_flight_fuzz
+fi
+echo "== all checks passed"
