@@ -46,6 +46,7 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
         r.detail = fmt::format("this machine's TLS library cannot offer {}", tls::display_name(v));
     }
     for (const auto& p : probes) {
+        any_negotiated = any_negotiated || p.observation.status == tls::Status::negotiated;
         if (!p.spec.version) continue;
         auto& r = out[static_cast<std::size_t>(*p.spec.version)];
         const auto& o = p.observation;
@@ -56,7 +57,6 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
         r.alert = o.alert;
         r.cipher = o.status == tls::Status::negotiated ? o.cipher : "";
         r.detail = o.detail;
-        any_negotiated = any_negotiated || o.status == tls::Status::negotiated;
     }
     // A version that times out while others negotiate is not supported (an intolerant
     // stack that drops what it does not know); if nothing negotiated we cannot tell.

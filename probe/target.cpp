@@ -156,7 +156,13 @@ std::pair<std::string, std::uint16_t> parse_connect_to(std::string_view text) {
     auto [host, port_text] = split_authority(original, original);
     validate_host(host, original);
     std::uint16_t port = 0;
-    if (port_text) port = parse_port(*port_text);
+    if (port_text) {
+        try {
+            port = parse_port(*port_text);
+        } catch (const TargetError& e) {
+            throw TargetError(fmt::format("--connect-to '{}': {}", original, e.what()));
+        }
+    }
     return {host, port};
 }
 

@@ -18,7 +18,12 @@ constexpr const char* kAllTls13Suites =
 int protocol_constant(Version v) {
     switch (v) {
         case Version::ssl2: return 0;  // OpenSSL 3 has no SSL 2.0 at all
-        case Version::ssl3: return SSL3_VERSION;
+        case Version::ssl3:
+#ifdef OPENSSL_NO_SSL3
+            return 0;  // Debian's build: it accepts SSL3_VERSION as a bound, then sends nothing
+#else
+            return SSL3_VERSION;
+#endif
         case Version::tls1_0: return TLS1_VERSION;
         case Version::tls1_1: return TLS1_1_VERSION;
         case Version::tls1_2: return TLS1_2_VERSION;

@@ -1,0 +1,137 @@
+// The command line, driven in-process: parsing, usage errors, exit codes, outputs.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/tls_server.hpp"
+#include "probe/cli.hpp"
+
+using namespace tlsprobe;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Run {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+Run run(std::vector<std::string> args) {
+    std::ostringstream out, err;
+    const int code = cli::run(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+std::string root_ca() { return lab::testcert("root-ca.pem").string(); }
+
+lab::TlsServerConfig good_server() {
+    lab::TlsServerConfig c;
+    c.chain_pem_file = lab::testcert("good.chain.pem").string();
+    c.key_pem_file = lab::testcert("good.key").string();
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("durations accept seconds, milliseconds and minutes", "[cli]") {
+    CHECK(cli::parse_duration("5s") == 5000ms);
+    CHECK(cli::parse_duration("500ms") == 500ms);
+    CHECK(cli::parse_duration("2.5s") == 2500ms);
+    CHECK(cli::parse_duration("1m") == 60000ms);
+    CHECK(cli::parse_duration("3") == 3000ms);
+    CHECK_THROWS_WITH(cli::parse_duration("abc"), Catch::Contains("'abc' is not a duration"));
+    CHECK_THROWS_WITH(cli::parse_duration("0s"), Catch::Contains("out of range"));
+    CHECK_THROWS_WITH(cli::parse_duration("5x"), Catch::Contains("not a duration"));
+}
+
+TEST_CASE("help explains the commands and exits 0", "[cli]") {
+    auto r = run({"--help"});
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.out, Catch::Contains("probe") && Catch::Contains("demo") && Catch::Contains("Exit codes"));
+    auto p = run({"probe", "--help"});
+    CHECK(p.code == cli::kOk);
+    CHECK_THAT(p.out, Catch::Contains("--connect-to") && Catch::Contains("--ca-file") && Catch::Contains("Examples"));
+}
+
+TEST_CASE("usage errors exit 2 and name the bad value", "[cli]") {
+    CHECK(run({}).code == cli::kUsage);
+    CHECK(run({"probe"}).code == cli::kUsage);
+    auto bad_host = run({"probe", "exa mple.com"});
+    CHECK(bad_host.code == cli::kUsage);
+    CHECK_THAT(bad_host.err, Catch::Contains("exa mple.com"));
+    auto bad_port = run({"probe", "example.com:99999"});
+    CHECK(bad_port.code == cli::kUsage);
+    CHECK_THAT(bad_port.err, Catch::Contains("99999"));
+    auto bad_timeout = run({"probe", "example.com", "--timeout", "soon"});
+    CHECK(bad_timeout.code == cli::kUsage);
+    CHECK_THAT(bad_timeout.err, Catch::Contains("--timeout") && Catch::Contains("soon"));
+    auto both_sni = run({"probe", "example.com", "--sni", "a.example", "--no-sni"});
+    CHECK(both_sni.code == cli::kUsage);
+    CHECK_THAT(both_sni.err, Catch::Contains("--no-sni"));
+    auto bad_format = run({"probe", "example.com", "--format", "xml"});
+    CHECK(bad_format.code == cli::kUsage);
+    auto missing_ca = run({"probe", "127.0.0.1:1", "--ca-file", "/nonexistent/corp-root.pem"});
+    CHECK(missing_ca.code == cli::kUsage);
+    CHECK_THAT(missing_ca.err, Catch::Contains("corp-root.pem"));
+}
+
+TEST_CASE("a refused port exits 3 and the JSON says refused", "[cli][loopback]") {
+    const auto port = lab::closed_port();
+    auto r = run({"probe", "127.0.0.1:" + std::to_string(port), "--timeout", "1s", "--format", "json"});
+    CHECK(r.code == cli::kUnreachable);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["schema_version"] == 1);
+    CHECK(j["versions"]["tls1_2"]["status"] == "refused");
+    CHECK(j["findings"][0]["id"] == "target.unreachable");
+}
+
+TEST_CASE("a healthy loopback server exits 0; text and file output", "[cli][loopback]") {
+    lab::TlsServer server(good_server());
+    const auto target = "tlsprobe.test:" + std::to_string(server.port());
+    auto r = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--timeout", "2s", "--no-color"});
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.out, Catch::Contains("Protocols") && Catch::Contains("trusted") && Catch::Contains("tlsprobe.test"));
+    CHECK(r.out.find("\x1b[") == std::string::npos);
+
+    const auto file = std::filesystem::temp_directory_path() / ("tlsprobe-cli-test-" + std::to_string(server.port()) + ".json");
+    auto f = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--format", "json", "-o", file.string()});
+    CHECK(f.code == cli::kOk);
+    CHECK(f.out.empty());
+    std::ifstream in(file);
+    const auto j = nlohmann::json::parse(in);
+    CHECK(j["chain"]["trusted"] == true);
+    CHECK(j["versions"]["tls1_3"]["supported"] == true);
+    std::filesystem::remove(file);
+}
+
+TEST_CASE("the system trust store does not trust the test root: exit 1", "[cli][loopback]") {
+    lab::TlsServer server(good_server());
+    auto r = run({"probe", "tlsprobe.test:" + std::to_string(server.port()), "--connect-to", "127.0.0.1", "--timeout", "2s",
+                  "--format", "json"});
+    CHECK(r.code == cli::kFindings);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["chain"]["trusted"] == false);
+}
+
+TEST_CASE("a server that resets every hello exits 1 with tls.unavailable", "[cli][loopback]") {
+    lab::RawServer server(lab::reset_after_hello());
+    auto r = run({"probe", "127.0.0.1:" + std::to_string(server.port()), "--timeout", "1s", "--format", "json"});
+    CHECK(r.code == cli::kFindings);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["versions"]["tls1_2"]["status"] == "reset");
+    CHECK(j["findings"][0]["id"] == "tls.unavailable");
+}
+
+TEST_CASE("demo lists its scenarios", "[cli]") {
+    auto r = run({"demo", "--list"});
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.out, Catch::Contains("healthy") && Catch::Contains("sni-required") && Catch::Contains("S3"));
+    auto unknown = run({"demo", "no-such-scenario"});
+    CHECK(unknown.code == cli::kUsage);
+}

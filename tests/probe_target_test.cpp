@@ -1,0 +1,282 @@
+// Probing a whole target: the plan's handshakes against the lab's loopback servers, the
+// per-version verdicts, chain analysis and findings. Also the pure tail (summarize_versions,
+// conclude) fed with hand-made attempts. Loopback only, every wait bounded.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <openssl/ssl.h>
+
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/tls_server.hpp"
+#include "probe/plan.hpp"
+#include "probe/probe_target.hpp"
+#include "tls/certificate.hpp"
+#include "tls/openssl_client.hpp"
+
+using namespace tlsprobe;
+using namespace std::chrono_literals;
+using probe::ProbeRecord;
+using probe::Severity;
+using tls::Status;
+using tls::Version;
+
+namespace {
+
+lab::TlsServerConfig serving(const std::string& name, int min_version, int max_version) {
+    lab::TlsServerConfig c;
+    c.chain_pem_file = lab::testcert(name + ".chain.pem").string();
+    c.key_pem_file = lab::testcert(name + ".key").string();
+    c.min_version = min_version;
+    c.max_version = max_version;
+    return c;
+}
+
+probe::ProbeOptions options() {
+    probe::ProbeOptions o;
+    o.timeout = 2s;
+    o.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    return o;
+}
+
+probe::Target loopback_target(unsigned short port) {
+    auto t = probe::parse_target("tlsprobe.test:" + std::to_string(port));
+    t.connect_to = "127.0.0.1";
+    return t;
+}
+
+bool has_finding(const probe::TargetResult& r, std::string_view id) {
+    return std::any_of(r.findings.begin(), r.findings.end(), [&](const probe::Finding& f) { return f.id == id; });
+}
+
+std::string finding_ids(const probe::TargetResult& r) {
+    std::string s;
+    for (const auto& f : r.findings) s += f.id + " ";
+    return s;
+}
+
+std::vector<tls::Bytes> good_chain() {
+    std::ifstream in(lab::testcert("good.chain.pem"), std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return tls::pem_to_der_chain(s.str());
+}
+
+ProbeRecord record(std::string id, std::optional<Version> pin, Status status, tls::Phase phase = tls::Phase::hello) {
+    ProbeRecord r;
+    r.spec.id = std::move(id);
+    r.spec.version = pin;
+    r.spec.sni = "tlsprobe.test";
+    r.observation.status = status;
+    r.observation.phase = phase;
+    r.observation.detail = std::string(tls::to_string(status));
+    return r;
+}
+
+ProbeRecord negotiated(std::string id, std::optional<Version> pin, Version got, std::string cipher = "TLS_AES_128_GCM_SHA256") {
+    auto r = record(std::move(id), pin, Status::negotiated, tls::Phase::done);
+    r.observation.version = got;
+    r.observation.cipher = std::move(cipher);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") {
+    lab::TlsServer server(serving("good", TLS1_2_VERSION, TLS1_3_VERSION));
+    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    INFO(finding_ids(r));
+    CHECK(r.address == "127.0.0.1:" + std::to_string(server.port()));
+    CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(true));
+    CHECK(r.version(Version::tls1_3).supported == std::optional<bool>(true));
+    CHECK(r.version(Version::tls1_0).supported == std::optional<bool>(false));
+    CHECK(r.version(Version::tls1_1).supported == std::optional<bool>(false));
+    CHECK(r.version(Version::tls1_0).alert == std::optional<std::uint8_t>(70));
+    CHECK_FALSE(r.version(Version::tls1_2).cipher.empty());
+    CHECK(r.version(Version::ssl3).status == Status::local_unsupported);
+    CHECK_FALSE(r.version(Version::ssl3).supported.has_value());
+    CHECK(r.version(Version::ssl2).status == Status::local_unsupported);
+    REQUIRE(r.chain.has_value());
+    CHECK(r.chain->trusted);
+    CHECK(r.chain->certificates.size() == 2);
+    CHECK(r.chain_source == "offer_all");
+    CHECK(r.chain_differs.empty());
+    CHECK(r.any_negotiated());
+    CHECK_FALSE(r.unreachable());
+    for (const auto& f : r.findings) {
+        INFO(f.id << ": " << f.detail);
+        CHECK(f.severity < Severity::high);
+    }
+    CHECK_FALSE(has_finding(r, "tls.legacy_version_enabled"));
+    CHECK(r.probe("offer_all") != nullptr);
+    CHECK(r.probe("offer_all")->observation.version == std::optional<Version>(Version::tls1_3));
+    CHECK(server.connections() == r.probes.size());
+}
+
+TEST_CASE("probe_target: a server without its intermediate", "[probe][tls]") {
+    lab::TlsServer server(serving("leaf-only", TLS1_2_VERSION, TLS1_3_VERSION));
+    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    INFO(finding_ids(r));
+    REQUIRE(r.chain.has_value());
+    CHECK_FALSE(r.chain->trusted);
+    CHECK(r.chain->certificates.size() == 1);
+    CHECK(has_finding(r, "chain.missing_intermediate"));
+}
+
+TEST_CASE("probe_target: a TLS 1.0-only server", "[probe][tls]") {
+    lab::TlsServer server(serving("good", TLS1_VERSION, TLS1_VERSION));
+    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    INFO(finding_ids(r));
+    CHECK(r.version(Version::tls1_0).supported == std::optional<bool>(true));
+    CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(false));
+    CHECK(r.version(Version::tls1_3).supported == std::optional<bool>(false));
+    CHECK(has_finding(r, "tls.no_modern_version"));
+    CHECK(has_finding(r, "tls.legacy_version_enabled"));
+    CHECK_FALSE(has_finding(r, "tls.unavailable"));
+    // Findings come most severe first.
+    CHECK(std::is_sorted(r.findings.begin(), r.findings.end(),
+                         [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; }));
+}
+
+TEST_CASE("probe_target: a closed port is unreachable", "[probe][raw]") {
+    auto opts = options();
+    opts.timeout = 1s;
+    const auto r = probe::probe_target_blocking(loopback_target(lab::closed_port()), opts);
+    INFO(finding_ids(r));
+    CHECK(r.unreachable());
+    CHECK_FALSE(r.any_negotiated());
+    CHECK_FALSE(r.chain.has_value());
+    REQUIRE_FALSE(r.probes.empty());
+    for (const auto& p : r.probes) CHECK(p.observation.status == Status::refused);
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].id == "target.unreachable");
+    CHECK_FALSE(r.findings[0].detail.empty());
+    CHECK(r.version(Version::tls1_2).status == Status::refused);
+    CHECK_FALSE(r.version(Version::tls1_2).supported.has_value());
+}
+
+TEST_CASE("probe_target: a server resetting every hello is reached but has no TLS", "[probe][raw]") {
+    lab::RawServer server(lab::reset_after_hello());
+    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    INFO(finding_ids(r));
+    CHECK_FALSE(r.unreachable());
+    CHECK(has_finding(r, "tls.unavailable"));
+    CHECK_FALSE(has_finding(r, "target.unreachable"));
+    CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(false));
+    CHECK(r.version(Version::tls1_2).status == Status::reset);
+}
+
+TEST_CASE("plan_probes: one pinned probe per version the library can offer, then offer_all", "[probe][plan]") {
+    const auto t = probe::parse_target("example.com");
+    const auto plan = probe::plan_probes(t, probe::PlanOptions{});
+    REQUIRE(plan.size() == 5);
+    CHECK(plan[0].id == "tls1_0");
+    CHECK(plan[0].version == std::optional<Version>(Version::tls1_0));
+    CHECK(plan[3].id == "tls1_3");
+    CHECK(plan.back().id == "offer_all");
+    CHECK_FALSE(plan.back().version.has_value());
+    for (const auto& p : plan) CHECK(p.sni == std::optional<std::string>("example.com"));
+}
+
+TEST_CASE("summarize_versions: offer_all rescues a version whose pinned probe timed out", "[probe][plan]") {
+    const std::vector<ProbeRecord> probes{
+        record("tls1_0", Version::tls1_0, Status::rejected_alert, tls::Phase::handshake),
+        record("tls1_1", Version::tls1_1, Status::rejected_alert, tls::Phase::handshake),
+        record("tls1_2", Version::tls1_2, Status::timeout),
+        record("tls1_3", Version::tls1_3, Status::reset),
+        negotiated("offer_all", std::nullopt, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    };
+    const auto v = probe::summarize_versions(probes);
+    const auto& v12 = v[static_cast<std::size_t>(Version::tls1_2)];
+    CHECK(v12.supported == std::optional<bool>(true));
+    CHECK(v12.status == Status::negotiated);
+    CHECK(v12.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    CHECK(v12.detail.find("pinned probe") != std::string::npos);
+    CHECK(v[static_cast<std::size_t>(Version::tls1_3)].supported == std::optional<bool>(false));
+    CHECK(v[static_cast<std::size_t>(Version::tls1_0)].supported == std::optional<bool>(false));
+    CHECK(v[static_cast<std::size_t>(Version::ssl3)].status == Status::local_unsupported);
+    CHECK_FALSE(v[static_cast<std::size_t>(Version::ssl3)].supported.has_value());
+    CHECK(v[static_cast<std::size_t>(Version::ssl3)].source == "none");
+    CHECK(v[static_cast<std::size_t>(Version::tls1_0)].source == "openssl");
+    for (auto ver : tls::all_versions) CHECK(v[static_cast<std::size_t>(ver)].version == ver);
+}
+
+TEST_CASE("summarize_versions: timeouts", "[probe][plan]") {
+    SECTION("a timeout while another version negotiates means not supported") {
+        const std::vector<ProbeRecord> probes{
+            record("tls1_0", Version::tls1_0, Status::timeout),
+            negotiated("tls1_2", Version::tls1_2, Version::tls1_2),
+        };
+        const auto v = probe::summarize_versions(probes);
+        CHECK(v[static_cast<std::size_t>(Version::tls1_0)].supported == std::optional<bool>(false));
+        CHECK(v[static_cast<std::size_t>(Version::tls1_0)].status == Status::timeout);
+        CHECK(v[static_cast<std::size_t>(Version::tls1_2)].supported == std::optional<bool>(true));
+    }
+    SECTION("when everything times out nothing can be told") {
+        const std::vector<ProbeRecord> probes{
+            record("tls1_2", Version::tls1_2, Status::timeout),
+            record("tls1_3", Version::tls1_3, Status::timeout),
+            record("offer_all", std::nullopt, Status::timeout),
+        };
+        const auto v = probe::summarize_versions(probes);
+        CHECK_FALSE(v[static_cast<std::size_t>(Version::tls1_2)].supported.has_value());
+        CHECK_FALSE(v[static_cast<std::size_t>(Version::tls1_3)].supported.has_value());
+    }
+}
+
+TEST_CASE("chain_probe prefers offer_all, else the newest negotiated version", "[probe][plan]") {
+    auto p12 = negotiated("tls1_2", Version::tls1_2, Version::tls1_2);
+    p12.observation.chain = {tls::Bytes{1}};
+    auto p13 = negotiated("tls1_3", Version::tls1_3, Version::tls1_3);
+    p13.observation.chain = {tls::Bytes{2}};
+    auto all = negotiated("offer_all", std::nullopt, Version::tls1_3);
+    all.observation.chain = {tls::Bytes{3}};
+    CHECK(probe::chain_probe({}) == nullptr);
+    std::vector<ProbeRecord> probes{p13, p12};
+    REQUIRE(probe::chain_probe(probes) != nullptr);
+    CHECK(probe::chain_probe(probes)->spec.id == "tls1_3");
+    probes.push_back(all);
+    CHECK(probe::chain_probe(probes)->spec.id == "offer_all");
+    probes = {record("tls1_2", Version::tls1_2, Status::reset)};
+    CHECK(probe::chain_probe(probes) == nullptr);
+}
+
+TEST_CASE("conclude: verdicts, chain and findings from recorded attempts", "[probe][plan]") {
+    probe::TargetResult r;
+    r.target = probe::parse_target("tlsprobe.test");
+    r.probes = {
+        negotiated("tls1_0", Version::tls1_0, Version::tls1_0, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+        record("tls1_1", Version::tls1_1, Status::rejected_alert, tls::Phase::handshake),
+        record("tls1_2", Version::tls1_2, Status::timeout),
+        record("tls1_3", Version::tls1_3, Status::rejected_alert, tls::Phase::handshake),
+        negotiated("offer_all", std::nullopt, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    };
+    r.probes[4].observation.chain = good_chain();
+    r.probes[0].observation.chain = {good_chain()[0]};  // another chain on TLS 1.0
+    probe::conclude(r, options());
+    INFO(finding_ids(r));
+    CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(true));
+    CHECK(r.version(Version::tls1_0).supported == std::optional<bool>(true));
+    CHECK(r.version(Version::tls1_3).supported == std::optional<bool>(false));
+    REQUIRE(r.chain.has_value());
+    CHECK(r.chain_source == "offer_all");
+    CHECK(r.chain->trusted);
+    CHECK(r.chain_differs == std::vector<std::string>{"tls1_0"});
+    CHECK(has_finding(r, "tls.legacy_version_enabled"));
+    CHECK(has_finding(r, "tls.tls13_not_supported"));
+    CHECK(has_finding(r, "chain.differs_between_versions"));
+    CHECK_FALSE(has_finding(r, "tls.no_modern_version"));
+    CHECK(r.worst_severity().has_value());
+
+    // conclude is idempotent: running it again gives the same findings.
+    const auto first = r.findings.size();
+    probe::conclude(r, options());
+    CHECK(r.findings.size() == first);
+    CHECK(r.chain_differs.size() == 1);
+}
