@@ -25,11 +25,7 @@ struct ServerSpec {
 ServerSpec tls_case(std::string name, std::function<void(TlsServerConfig&)> adjust = {}) {
     ServerSpec spec;
     spec.tls = [name = std::move(name), adjust = std::move(adjust)] {
-        TlsServerConfig c;
-        c.chain_pem_file = testcert(name + ".chain.pem").string();
-        c.key_pem_file = testcert(name + ".key").string();
-        c.min_version = TLS1_2_VERSION;
-        c.max_version = TLS1_3_VERSION;
+        TlsServerConfig c = config_for_case(name, TLS1_2_VERSION, TLS1_3_VERSION);
         if (adjust) adjust(c);
         return std::make_unique<TlsServer>(std::move(c));
     };

@@ -19,6 +19,7 @@
 
 #include <openssl/ssl.h>
 
+#include "lab/paths.hpp"
 #include "lab/server_thread.hpp"
 #include "tls/openssl_context.hpp"
 
@@ -302,6 +303,15 @@ std::size_t TlsServer::connections() const { return impl_->thread.connections();
 std::vector<TlsConnectionRecord> TlsServer::records() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->records;
+}
+
+TlsServerConfig config_for_case(std::string_view name, std::optional<int> min_version, std::optional<int> max_version) {
+    TlsServerConfig c;
+    c.chain_pem_file = testcert(std::string(name) + ".chain.pem").string();
+    c.key_pem_file = testcert(std::string(name) + ".key").string();
+    c.min_version = min_version;
+    c.max_version = max_version;
+    return c;
 }
 
 }  // namespace tlsprobe::lab

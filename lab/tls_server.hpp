@@ -74,4 +74,9 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// A config serving testcerts/<name>.chain.pem with <name>.key (e.g. "good", "leaf-only"),
+// limited to [min_version, max_version] when given (TLS1_VERSION .. TLS1_3_VERSION).
+TlsServerConfig config_for_case(std::string_view name, std::optional<int> min_version = std::nullopt,
+                                std::optional<int> max_version = std::nullopt);
+
 }  // namespace tlsprobe::lab

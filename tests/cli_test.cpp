@@ -30,12 +30,7 @@ Run run(std::vector<std::string> args) {
 
 std::string root_ca() { return lab::testcert("root-ca.pem").string(); }
 
-lab::TlsServerConfig good_server() {
-    lab::TlsServerConfig c;
-    c.chain_pem_file = lab::testcert("good.chain.pem").string();
-    c.key_pem_file = lab::testcert("good.key").string();
-    return c;
-}
+lab::TlsServerConfig good_server() { return lab::config_for_case("good"); }
 
 }  // namespace
 

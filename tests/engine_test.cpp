@@ -50,14 +50,6 @@ tls::HandshakeSpec pinned(std::optional<Version> v, std::chrono::milliseconds ti
     return s;
 }
 
-lab::TlsServerConfig serving(const std::string& name, int min_version, int max_version) {
-    lab::TlsServerConfig c;
-    c.chain_pem_file = lab::testcert(name + ".chain.pem").string();
-    c.key_pem_file = lab::testcert(name + ".key").string();
-    c.min_version = min_version;
-    c.max_version = max_version;
-    return c;
-}
 
 std::string read_file(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -72,7 +64,7 @@ std::string text(const tls::Bytes& b) { return std::string(b.begin(), b.end()); 
 }  // namespace
 
 TEST_CASE("engine: TLS 1.2 server, pinned TLS 1.2 negotiates with the served chain", "[engine][tls]") {
-    lab::TlsServer server(serving("good", TLS1_2_VERSION, TLS1_2_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_2_VERSION));
     const auto o = handshake(server.port(), pinned(Version::tls1_2));
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
@@ -92,7 +84,7 @@ TEST_CASE("engine: TLS 1.2 server, pinned TLS 1.2 negotiates with the served cha
 }
 
 TEST_CASE("engine: TLS 1.2 server refuses a TLS 1.3 pin with protocol_version", "[engine][tls]") {
-    lab::TlsServer server(serving("good", TLS1_2_VERSION, TLS1_2_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_2_VERSION));
     const auto o = handshake(server.port(), pinned(Version::tls1_3));
     INFO(o.detail);
     CHECK(o.status == Status::rejected_alert);
@@ -106,7 +98,7 @@ TEST_CASE("engine: TLS 1.2 server refuses a TLS 1.3 pin with protocol_version", 
 }
 
 TEST_CASE("engine: offering everything against a TLS 1.3 server negotiates TLS 1.3", "[engine][tls]") {
-    lab::TlsServer server(serving("good", TLS1_2_VERSION, TLS1_3_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
     const auto o = handshake(server.port(), pinned(std::nullopt));
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
@@ -117,7 +109,7 @@ TEST_CASE("engine: offering everything against a TLS 1.3 server negotiates TLS 1
 }
 
 TEST_CASE("engine: a TLS 1.0 pin negotiates with a TLS 1.0-only server (security level 0)", "[engine][tls]") {
-    lab::TlsServer server(serving("good", TLS1_VERSION, TLS1_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_VERSION, TLS1_VERSION));
     const auto o = handshake(server.port(), pinned(Version::tls1_0));
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
@@ -225,7 +217,7 @@ TEST_CASE("engine: SSL 3.0 is known unsupported before any connection", "[engine
 }
 
 TEST_CASE("engine: trace records the exchange in order", "[engine][tls]") {
-    lab::TlsServer server(serving("good", TLS1_2_VERSION, TLS1_3_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
     auto spec = pinned(std::nullopt);
     spec.trace = true;
     const auto o = handshake(server.port(), spec);

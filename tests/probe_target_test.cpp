@@ -29,14 +29,6 @@ using tls::Version;
 
 namespace {
 
-lab::TlsServerConfig serving(const std::string& name, int min_version, int max_version) {
-    lab::TlsServerConfig c;
-    c.chain_pem_file = lab::testcert(name + ".chain.pem").string();
-    c.key_pem_file = lab::testcert(name + ".key").string();
-    c.min_version = min_version;
-    c.max_version = max_version;
-    return c;
-}
 
 probe::ProbeOptions options() {
     probe::ProbeOptions o;
@@ -89,7 +81,7 @@ ProbeRecord negotiated(std::string id, std::optional<Version> pin, Version got, 
 }  // namespace
 
 TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") {
-    lab::TlsServer server(serving("good", TLS1_2_VERSION, TLS1_3_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
     const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
     INFO(finding_ids(r));
     CHECK(r.address == "127.0.0.1:" + std::to_string(server.port()));
@@ -120,7 +112,7 @@ TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") 
 }
 
 TEST_CASE("probe_target: a server without its intermediate", "[probe][tls]") {
-    lab::TlsServer server(serving("leaf-only", TLS1_2_VERSION, TLS1_3_VERSION));
+    lab::TlsServer server(lab::config_for_case("leaf-only", TLS1_2_VERSION, TLS1_3_VERSION));
     const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
     INFO(finding_ids(r));
     REQUIRE(r.chain.has_value());
@@ -130,7 +122,7 @@ TEST_CASE("probe_target: a server without its intermediate", "[probe][tls]") {
 }
 
 TEST_CASE("probe_target: a TLS 1.0-only server", "[probe][tls]") {
-    lab::TlsServer server(serving("good", TLS1_VERSION, TLS1_VERSION));
+    lab::TlsServer server(lab::config_for_case("good", TLS1_VERSION, TLS1_VERSION));
     const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
     INFO(finding_ids(r));
     CHECK(r.version(Version::tls1_0).supported == std::optional<bool>(true));
