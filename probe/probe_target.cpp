@@ -84,7 +84,9 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         input.now = options.now.value_or(std::chrono::system_clock::now());
         input.key_exchange = key_exchange_of(source->observation);
         input.expires_soon_days = options.expires_soon_days;
-        result.chain = tls::analyze_chain(input, *options.trust);
+        // A caller that did not choose a store gets the system one, as the CLI does.
+        static const tls::TrustStore system_store = tls::TrustStore::system_default();
+        result.chain = tls::analyze_chain(input, options.trust ? *options.trust : system_store);
         for (const auto& p : result.probes)
             if (p.observation.status == tls::Status::negotiated && !p.observation.chain.empty() &&
                 p.observation.chain != source->observation.chain)
