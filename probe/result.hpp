@@ -4,10 +4,12 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "probe/diagnosis.hpp"
 #include "probe/finding.hpp"
 #include "probe/target.hpp"
 #include "tls/chain_analysis.hpp"
@@ -21,10 +23,20 @@ std::string_view to_string(Engine e);
 
 // One connection attempt the plan asks for.
 struct ProbeSpec {
-    std::string id;                          // stable: "tls1_2", "offer_all", later "no_sni", ...
+    std::string id;                          // stable: "tls1_2", "offer_all", "no_sni", "raw_ssl3", ...
     std::optional<tls::Version> version;     // pinned version; nullopt = offer everything
     std::optional<std::string> sni;
     Engine engine = Engine::openssl;
+};
+
+// One cipher suite the server accepted (cipher enumeration, raw engine).
+struct CipherEntry {
+    std::uint32_t code = 0;     // IANA code point (SSL 2.0: the 3-byte cipher kind)
+    std::string name;           // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    std::string strength;       // "insecure", "weak", "acceptable", "strong" (tls::wire::Strength)
+    bool forward_secrecy = false;
+    std::string group;          // key-exchange group the server chose with it, when seen
+    std::optional<int> dh_bits; // finite-field DH parameter size, when seen
 };
 
 struct ProbeRecord {
@@ -42,6 +54,27 @@ struct VersionResult {
     std::optional<std::uint8_t> alert;
     std::string cipher;                // the suite chosen when negotiated
     std::string detail;
+    // The two engines (OpenSSL and raw hellos) answered differently for this version; the
+    // sentence says how. Empty when they agree or only one engine could ask.
+    std::string disagreement;
+
+    // Cipher enumeration (empty when not run): the accepted suites, in the server's
+    // preference order when server_preference is true, else in the order found.
+    std::vector<CipherEntry> ciphers;
+    bool ciphers_enumerated = false;
+    std::optional<bool> server_preference;  // nullopt: not determined (fewer than 2 suites, not run)
+    std::vector<std::string> groups;        // key-exchange groups the server accepts, preference order unknown
+};
+
+// The article's first step: is the site reachable over plain HTTP?
+struct HttpCheck {
+    std::uint16_t port = 80;
+    tls::Status status = tls::Status::internal_error;  // negotiated = an HTTP reply came back
+    int http_status = 0;                                // 200, 301, 404, ...; 0 when none
+    std::string status_line;                            // "HTTP/1.1 301 Moved Permanently"
+    std::string server_header;                          // "Microsoft-IIS/10.0"
+    std::string location;                               // Location header, when redirecting
+    std::string detail;                                 // one line for a person
 };
 
 struct TargetResult {
@@ -58,7 +91,10 @@ struct TargetResult {
     std::string chain_source;               // id of the probe whose chain was analysed
     std::vector<std::string> chain_differs; // probe ids that were served another chain
 
+    std::optional<HttpCheck> http;       // plain-HTTP check, when made
+
     std::vector<Finding> findings;       // most severe first
+    std::vector<Diagnosis> diagnosis;    // most likely first; empty when the site works
 
     const VersionResult& version(tls::Version v) const { return versions[static_cast<std::size_t>(v)]; }
     const ProbeRecord* probe(std::string_view id) const;
