@@ -8,11 +8,30 @@ namespace tlsprobe::probe {
 
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options) {
     std::vector<ProbeSpec> plan;
+    auto add = [&](std::string id, std::optional<tls::Version> v, std::optional<std::string> sni, ProbeRole role) {
+        ProbeSpec spec;
+        spec.id = std::move(id);
+        spec.version = v;
+        spec.sni = std::move(sni);
+        spec.role = role;
+        plan.push_back(std::move(spec));
+        return &plan.back();
+    };
     for (auto v : tls::all_versions) {
         if (!options.openssl_can[static_cast<std::size_t>(v)]) continue;
-        plan.push_back({std::string(tls::to_string(v)), v, target.sni, Engine::openssl});
+        add(std::string(tls::to_string(v)), v, target.sni, ProbeRole::version);
     }
-    plan.push_back({"offer_all", std::nullopt, target.sni, Engine::openssl});
+    add("offer_all", std::nullopt, target.sni, ProbeRole::offer_all);
+    if (!options.variants) return plan;
+    // SNI variants separate an SNI-only binding (fails without SNI), a front end that
+    // rejects unknown names (alert 112/80) and a default certificate (served for any name).
+    if (target.sni) add("no_sni", std::nullopt, std::nullopt, ProbeRole::sni_variant);
+    add("other_sni", std::nullopt, std::string(kUnrelatedSni), ProbeRole::sni_variant);
+    // A short, modern offer (small ClientHello, two AEAD suites per version): succeeds where
+    // the broad one fails on hello-size or cipher-list intolerant stacks.
+    auto* narrow = add("narrow_ciphers", std::nullopt, target.sni, ProbeRole::cipher_variant);
+    narrow->cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+    narrow->ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
     return plan;
 }
 
@@ -46,8 +65,9 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
         r.detail = fmt::format("this machine's TLS library cannot offer {}", tls::display_name(v));
     }
     for (const auto& p : probes) {
-        any_negotiated = any_negotiated || p.observation.status == tls::Status::negotiated;
-        if (!p.spec.version) continue;
+        if (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all)
+            any_negotiated = any_negotiated || p.observation.status == tls::Status::negotiated;
+        if (!p.spec.version || p.spec.role != ProbeRole::version) continue;
         auto& r = out[static_cast<std::size_t>(*p.spec.version)];
         const auto& o = p.observation;
         r.status = o.status;
@@ -82,7 +102,8 @@ const ProbeRecord* chain_probe(const std::vector<ProbeRecord>& probes) {
     const ProbeRecord* best = nullptr;
     for (const auto& p : probes) {
         if (p.observation.status != tls::Status::negotiated || p.observation.chain.empty()) continue;
-        if (p.spec.id == "offer_all") return &p;
+        if (p.spec.role == ProbeRole::offer_all) return &p;
+        if (p.spec.role != ProbeRole::version) continue;
         if (!best || p.observation.version > best->observation.version) best = &p;
     }
     return best;

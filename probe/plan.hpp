@@ -12,9 +12,16 @@ struct PlanOptions {
     // Versions this machine's OpenSSL can offer; the rest are reported local_unsupported
     // (until the raw engine probes them).
     std::array<bool, 6> openssl_can{false, false, true, true, true, true};
+    // Add the diagnosis variants: "no_sni" (when the target has an SNI), "other_sni" and
+    // "narrow_ciphers".
+    bool variants = true;
 };
 
-// One pinned handshake per version the local library can offer, then "offer_all".
+// The unrelated name the "other_sni" probe sends (.invalid never resolves, RFC 2606 §2).
+inline constexpr std::string_view kUnrelatedSni = "unrelated.tlsprobe.invalid";
+
+// One pinned handshake per version the local library can offer, then "offer_all", then
+// the variants.
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options);
 
 // Per-version verdicts from the attempts made (pinned probes decide; "offer_all" adds a

@@ -9,7 +9,9 @@
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 
+#include "probe/diagnosis_rules.hpp"
 #include "probe/findings_rules.hpp"
+#include "probe/http_check.hpp"
 #include "probe/plan.hpp"
 #include "probe/scheduling.hpp"
 #include "tls/openssl_client.hpp"
@@ -88,11 +90,13 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         static const tls::TrustStore system_store = tls::TrustStore::system_default();
         result.chain = tls::analyze_chain(input, options.trust ? *options.trust : system_store);
         for (const auto& p : result.probes)
-            if (p.observation.status == tls::Status::negotiated && !p.observation.chain.empty() &&
+            if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
+                p.observation.status == tls::Status::negotiated && !p.observation.chain.empty() &&
                 p.observation.chain != source->observation.chain)
                 result.chain_differs.push_back(p.spec.id);
     }
     result.findings = derive_findings(result);
+    result.diagnosis = diagnose(result);
 }
 
 asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& options) {
@@ -120,10 +124,18 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
         const auto peer = resolution.endpoints.front();
         result.address = endpoint_text(peer);
         result.probes.resize(plan.size());
-        co_await for_each_bounded(plan.size(), options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
+        const std::size_t tasks = plan.size() + (options.http_port ? 1 : 0);
+        co_await for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
+            if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
+                HttpCheck check = co_await http_check(tcp::endpoint(peer.address(), *options.http_port), t.host, options.timeout);
+                result.http = std::move(check);
+                co_return;
+            }
             tls::HandshakeSpec spec;
             spec.pin = plan[i].version;
             spec.sni = plan[i].sni;
+            spec.cipher_list = plan[i].cipher_list;
+            spec.ciphersuites = plan[i].ciphersuites;
             spec.timeout = options.timeout;
             spec.trace = options.trace;
             // Not `probes[i] = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a

@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -19,6 +20,9 @@ struct ProbeOptions {
     int expires_soon_days = 30;
     // The clock chain analysis uses (dates, days left); nullopt = now. Tests fix it.
     std::optional<std::chrono::system_clock::time_point> now;
+    // Plain-HTTP check (HEAD / on this port of the same address); nullopt = skip it. The CLI
+    // sets 80 unless --no-http; the library default makes no connection the caller did not ask for.
+    std::optional<std::uint16_t> http_port;
 };
 
 // Probes one target on the calling coroutine's executor (which must be single-threaded).

@@ -21,12 +21,21 @@ namespace tlsprobe::probe {
 enum class Engine { openssl, raw };
 std::string_view to_string(Engine e);
 
+// What an attempt is for. Version probes decide the per-version verdicts and offer_all
+// supplies the analysed chain; variants only add differential evidence for the diagnosis
+// (a different SNI or a narrower cipher list) and never change those verdicts.
+enum class ProbeRole { version, offer_all, sni_variant, cipher_variant };
+std::string_view to_string(ProbeRole r);
+
 // One connection attempt the plan asks for.
 struct ProbeSpec {
     std::string id;                          // stable: "tls1_2", "offer_all", "no_sni", "raw_ssl3", ...
     std::optional<tls::Version> version;     // pinned version; nullopt = offer everything
     std::optional<std::string> sni;
     Engine engine = Engine::openssl;
+    ProbeRole role = ProbeRole::version;
+    std::string cipher_list;                 // OpenSSL syntax, TLS <= 1.2; empty = every suite
+    std::string ciphersuites;                // OpenSSL syntax, TLS 1.3; empty = every suite
 };
 
 // One cipher suite the server accepted (cipher enumeration, raw engine).

@@ -33,19 +33,6 @@ std::string support_word(const probe::VersionResult& v) {
     return "unknown";
 }
 
-std::string outcome_phrase(const tls::Observation& o) {
-    switch (o.status) {
-        case tls::Status::negotiated: return o.cipher;
-        case tls::Status::rejected_alert:
-            return o.alert ? fmt::format("alert {} ({})", tls::alert_name(*o.alert), *o.alert) : "alert";
-        case tls::Status::reset: return o.phase == tls::Phase::hello ? "RST after ClientHello" : "RST during handshake";
-        case tls::Status::closed: return o.phase == tls::Phase::hello ? "FIN after ClientHello" : "FIN during handshake";
-        case tls::Status::timeout:
-            return o.phase == tls::Phase::connect ? "TCP connect timed out" : "no answer (timeout)";
-        default: return o.detail;
-    }
-}
-
 std::string outcome_phrase(const probe::VersionResult& v) {
     if (v.status == tls::Status::negotiated) return v.cipher;
     tls::Observation o;
@@ -53,7 +40,7 @@ std::string outcome_phrase(const probe::VersionResult& v) {
     o.alert = v.alert;
     o.detail = v.detail;
     o.phase = v.phase;
-    return outcome_phrase(o);
+    return tls::outcome_phrase(o);
 }
 
 double to_ms(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }

@@ -19,7 +19,7 @@ std::string key_description(const tls::CertificateInfo& c);
 // A short phrase for a version result: "yes", "no", "not tested", "unknown".
 std::string support_word(const probe::VersionResult& v);
 // Why a version is not supported, in a few words: "alert protocol_version (70)", "RST after ClientHello".
-std::string outcome_phrase(const tls::Observation& o);
+using tls::outcome_phrase;
 std::string outcome_phrase(const probe::VersionResult& v);
 // Milliseconds with one decimal, from microseconds.
 double to_ms(std::chrono::microseconds us);

@@ -2,6 +2,8 @@
 // the keys the README documents are present with the documented types. No sockets.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -30,12 +32,8 @@ std::string read_text(const std::filesystem::path& p) {
 }
 
 probe::ProbeRecord record(std::string id, std::optional<Version> pin, Status status) {
-    probe::ProbeRecord r;
-    r.spec.id = std::move(id);
-    r.spec.version = pin;
+    auto r = test::make_record(std::move(id), pin, status, status == Status::negotiated ? tls::Phase::done : tls::Phase::handshake);
     r.spec.sni = "tlsprobe.test";
-    r.observation.status = status;
-    r.observation.phase = status == Status::negotiated ? tls::Phase::done : tls::Phase::handshake;
     r.observation.address = "127.0.0.1:4433";
     r.observation.detail = "recorded " + std::string(tls::to_string(status));
     return r;
@@ -45,7 +43,7 @@ probe::ProbeRecord negotiated(std::string id, std::optional<Version> pin, Versio
     auto r = record(std::move(id), pin, Status::negotiated);
     r.observation.version = got;
     r.observation.cipher = std::move(cipher);
-    r.observation.chain = tls::pem_to_der_chain(read_text(lab::testcert("good.chain.pem")));
+    r.observation.chain = test::chain_of("good");
     return r;
 }
 

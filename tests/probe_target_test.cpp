@@ -3,6 +3,8 @@
 // conclude) fed with hand-made attempts. Loopback only, every wait bounded.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -53,20 +55,11 @@ std::string finding_ids(const probe::TargetResult& r) {
     return s;
 }
 
-std::vector<tls::Bytes> good_chain() {
-    std::ifstream in(lab::testcert("good.chain.pem"), std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return tls::pem_to_der_chain(s.str());
-}
+std::vector<tls::Bytes> good_chain() { return test::chain_of("good"); }
 
 ProbeRecord record(std::string id, std::optional<Version> pin, Status status, tls::Phase phase = tls::Phase::hello) {
-    ProbeRecord r;
-    r.spec.id = std::move(id);
-    r.spec.version = pin;
+    auto r = test::make_record(std::move(id), pin, status, phase);
     r.spec.sni = "tlsprobe.test";
-    r.observation.status = status;
-    r.observation.phase = phase;
     r.observation.detail = std::string(tls::to_string(status));
     return r;
 }
@@ -167,13 +160,33 @@ TEST_CASE("probe_target: a server resetting every hello is reached but has no TL
 TEST_CASE("plan_probes: one pinned probe per version the library can offer, then offer_all", "[probe][plan]") {
     const auto t = probe::parse_target("example.com");
     const auto plan = probe::plan_probes(t, probe::PlanOptions{});
-    REQUIRE(plan.size() == 5);
+    REQUIRE(plan.size() >= 5);
     CHECK(plan[0].id == "tls1_0");
     CHECK(plan[0].version == std::optional<Version>(Version::tls1_0));
     CHECK(plan[3].id == "tls1_3");
-    CHECK(plan.back().id == "offer_all");
-    CHECK_FALSE(plan.back().version.has_value());
-    for (const auto& p : plan) CHECK(p.sni == std::optional<std::string>("example.com"));
+    CHECK(plan[4].id == "offer_all");
+    CHECK(plan[4].role == probe::ProbeRole::offer_all);
+    CHECK_FALSE(plan[4].version.has_value());
+    for (std::size_t i = 0; i < 5; ++i) CHECK(plan[i].sni == std::optional<std::string>("example.com"));
+}
+
+TEST_CASE("plan_probes: diagnosis variants vary the SNI and the cipher list, never the version", "[probe][plan]") {
+    auto plan = probe::plan_probes(probe::parse_target("example.com"), probe::PlanOptions{});
+    REQUIRE(plan.size() == 8);
+    CHECK(plan[5].id == "no_sni");
+    CHECK_FALSE(plan[5].sni.has_value());
+    CHECK(plan[6].id == "other_sni");
+    CHECK(plan[6].sni == std::optional<std::string>(std::string(probe::kUnrelatedSni)));
+    CHECK(plan[7].id == "narrow_ciphers");
+    CHECK_FALSE(plan[7].cipher_list.empty());
+    CHECK(plan[7].sni == std::optional<std::string>("example.com"));
+    for (std::size_t i = 5; i < 8; ++i) CHECK_FALSE(plan[i].version.has_value());
+    // An IP literal gets no SNI, so "no_sni" would repeat offer_all and is left out.
+    plan = probe::plan_probes(probe::parse_target("192.0.2.1"), probe::PlanOptions{});
+    CHECK(std::none_of(plan.begin(), plan.end(), [](const probe::ProbeSpec& s) { return s.id == "no_sni"; }));
+    probe::PlanOptions bare;
+    bare.variants = false;
+    CHECK(probe::plan_probes(probe::parse_target("example.com"), bare).size() == 5);
 }
 
 TEST_CASE("summarize_versions: offer_all rescues a version whose pinned probe timed out", "[probe][plan]") {

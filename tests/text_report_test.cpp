@@ -1,6 +1,8 @@
 // The text renderer over hand-made results: no sockets.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include "probe/probe_target.hpp"
 #include "reporting/text_report.hpp"
 
@@ -12,11 +14,7 @@ using namespace tlsprobe;
 namespace {
 
 probe::ProbeRecord record(std::string id, std::optional<tls::Version> pin, tls::Status status) {
-    probe::ProbeRecord r;
-    r.spec.id = std::move(id);
-    r.spec.version = pin;
-    r.observation.status = status;
-    r.observation.phase = status == tls::Status::negotiated ? tls::Phase::done : tls::Phase::hello;
+    auto r = test::make_record(std::move(id), pin, status, status == tls::Status::negotiated ? tls::Phase::done : tls::Phase::hello);
     if (status == tls::Status::negotiated) {
         r.observation.version = pin.value_or(tls::Version::tls1_2);
         r.observation.cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";

@@ -51,4 +51,8 @@ struct Observation {
     std::vector<TraceEvent> trace;
 };
 
+// How an attempt ended, in a few words: the cipher when negotiated, else
+// "alert protocol_version (70)", "RST 2.1 ms after ClientHello", "no answer (timeout)".
+std::string outcome_phrase(const Observation& o);
+
 }  // namespace tlsprobe::tls

@@ -1,0 +1,21 @@
+// The article's first step, from the outside: does the site answer over plain HTTP? One
+// HEAD / request; the status line and the Server header become evidence for the diagnosis
+// ("HTTP works, HTTPS fails" is the situation the article starts from).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <string>
+
+#include "probe/result.hpp"
+
+namespace tlsprobe::probe {
+
+// Sends `HEAD / HTTP/1.1` with `Host: host_header` to `peer` and reads the response head.
+// Never throws for what the network does: refused, timeout and a non-HTTP reply are in the
+// result (status negotiated = an HTTP response came back). Runs on the caller's executor.
+boost::asio::awaitable<HttpCheck> http_check(boost::asio::ip::tcp::endpoint peer, std::string host_header,
+                                            std::chrono::milliseconds timeout);
+
+}  // namespace tlsprobe::probe

@@ -1,0 +1,44 @@
+// Builders for hand-made results, shared by the test files that feed recorded attempts to
+// the pure code (conclude, rules, renderers) without sockets.
+#pragma once
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "lab/paths.hpp"
+#include "probe/result.hpp"
+#include "tls/certificate.hpp"
+
+namespace tlsprobe::test {
+
+// The role the plan gives each probe id.
+inline probe::ProbeRole role_of(std::string_view id) {
+    if (id == "offer_all") return probe::ProbeRole::offer_all;
+    if (id == "no_sni" || id == "other_sni") return probe::ProbeRole::sni_variant;
+    if (id == "narrow_ciphers") return probe::ProbeRole::cipher_variant;
+    return probe::ProbeRole::version;
+}
+
+// A recorded attempt: id, pinned version, how it ended and where.
+inline probe::ProbeRecord make_record(std::string id, std::optional<tls::Version> pin, tls::Status status, tls::Phase phase) {
+    probe::ProbeRecord r;
+    r.spec.role = role_of(id);
+    r.spec.engine = id.starts_with("raw_") ? probe::Engine::raw : probe::Engine::openssl;
+    r.spec.id = std::move(id);
+    r.spec.version = pin;
+    r.observation.status = status;
+    r.observation.phase = phase;
+    return r;
+}
+
+// The DER chain of a testcerts case ("good" -> testcerts/good.chain.pem).
+inline std::vector<tls::Bytes> chain_of(const std::string& test_case) {
+    std::ifstream in(lab::testcert(test_case + ".chain.pem"), std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return tls::pem_to_der_chain(s.str());
+}
+
+}  // namespace tlsprobe::test
