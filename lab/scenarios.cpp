@@ -66,6 +66,16 @@ const std::vector<Entry>& entries() {
         t.push_back({{"http-on-tls-port", "Plain HTTP (HTTP.sys http registration) on the TLS port", "S3", "port.not_tls",
                       kName},
                      raw_case([] { return http_reply(); })});
+        t.push_back({{"ssh-on-tls-port", "An SSH daemon owns the TLS port", "S3", "port.not_tls", kName},
+                     raw_case([] { return banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"); })});
+        t.push_back({{"name-rejected", "Front end without a certificate for the name (alert unrecognized_name)", "S4",
+                      "binding.name_rejected", kName},
+                     raw_case([] { return alert_after_hello(112); })});
+        t.push_back({{"no-shared-cipher", "No cipher suite in common (alert handshake_failure)", "S5", "protocol.no_shared_cipher",
+                      kName},
+                     raw_case([] { return alert_after_hello(40); })});
+        t.push_back({{"silent", "Accepts TCP, never answers the ClientHello", "-", "server.handshake_timeout", kName},
+                     raw_case(silent)});
         t.push_back({{"missing-intermediate", "Only the leaf certificate served", "S2", "chain.incomplete", kName},
                      tls_case("leaf-only")});
         t.push_back({{"untrusted-root", "Chain ends in an unknown private root", "S2", "chain.untrusted_root", kName},

@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 #include <iostream>
 #include <unistd.h>
 
 #include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
 #include "probe/probe_target.hpp"
 #include "reporting/json_report.hpp"
@@ -32,6 +34,8 @@ struct ProbeArgs {
     bool trace = false;
     std::size_t connections = 8;
     int expires_soon_days = 30;
+    std::uint16_t http_port = 80;
+    bool no_http = false;
 };
 
 class UsageError : public std::runtime_error {
@@ -102,6 +106,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     options.trace = a.trace;
     options.expires_soon_days = a.expires_soon_days;
     options.trust = load_trust(a.ca_file, a.ca_path);
+    if (!a.no_http) options.http_port = a.http_port;
 
     const auto result = probe::probe_target_blocking(target, options);
     std::string report;
@@ -115,11 +120,16 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     return exit_code_for(result);
 }
 
-// Starts every lab scenario on loopback, probes it, prints the report and stops it.
-int run_demo(const std::vector<std::string>& only, bool no_color, bool verbose, std::ostream& out) {
+// Starts every lab scenario on loopback, probes it, prints the report and stops it, then
+// says whether each top diagnosis is the one the scenario reproduces.
+int run_demo(const std::vector<std::string>& only, bool no_color, bool verbose, bool trace, std::ostream& out) {
     auto trust = load_trust((lab::testcerts_dir() / "root-ca.pem").string(), "");
     const bool color = want_color(no_color, "");
+    // The article's starting point: the site works over plain HTTP. One loopback HTTP
+    // responder plays port 80 for every scenario.
+    lab::RawServer http(lab::http_reply("HTTP/1.1 200 OK", "Microsoft-IIS/10.0"));
     int scenarios_run = 0;
+    std::vector<std::string> mismatches;
     for (const auto& s : lab::scenarios()) {
         if (!only.empty() && std::find(only.begin(), only.end(), s.id) == only.end()) continue;
         auto server = lab::ScenarioServer::start(s);
@@ -131,14 +141,27 @@ int run_demo(const std::vector<std::string>& only, bool no_color, bool verbose, 
         probe::ProbeOptions options;
         options.timeout = std::chrono::milliseconds(2000);
         options.trust = trust;
+        options.trace = trace;
+        options.http_port = http.port();
         const auto result = probe::probe_target_blocking(t, options);
         out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title, s.article_scenario);
-        out << reporting::render_text(result, {.color = color, .verbose = verbose, .trace = false});
-        out << '\n';
+        out << reporting::render_text(result, {.color = color, .verbose = verbose, .trace = trace});
+        const std::string top = result.diagnosis.empty() ? "works" : result.diagnosis.front().id;
+        if (top == s.expected_diagnosis)
+            out << fmt::format("--- expected diagnosis {}: reached\n\n", s.expected_diagnosis);
+        else {
+            out << fmt::format("--- expected diagnosis {}, but the top diagnosis is {}\n\n", s.expected_diagnosis, top);
+            mismatches.push_back(s.id);
+        }
         ++scenarios_run;
     }
     if (scenarios_run == 0) throw UsageError("no scenario matches; `tlsprobe demo --list` shows the ids");
-    out << fmt::format("{} scenarios probed on loopback; the servers are stopped.\n", scenarios_run);
+    out << fmt::format("{} scenarios probed on loopback; {} reached the expected diagnosis; the servers are stopped.\n", scenarios_run,
+                       scenarios_run - static_cast<int>(mismatches.size()));
+    if (!mismatches.empty()) {
+        out << fmt::format("unexpected diagnosis in: {}\n", fmt::join(mismatches, ", "));
+        return kFindings;
+    }
     return kOk;
 }
 
@@ -205,14 +228,19 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     probe_cmd->add_option("--expires-soon", pa.expires_soon_days, "Warn when the certificate expires within DAYS")
         ->check(CLI::Range(0, 3650))
         ->capture_default_str();
+    probe_cmd->add_option("--http-port", pa.http_port, "Also send HEAD / over plain HTTP to this port (the article's first check)")
+        ->check(CLI::Range(1, 65535))
+        ->capture_default_str();
+    probe_cmd->add_flag("--no-http", pa.no_http, "Skip the plain-HTTP check");
 
     std::vector<std::string> demo_only;
-    bool demo_list = false, demo_no_color = false, demo_verbose = false;
+    bool demo_list = false, demo_no_color = false, demo_verbose = false, demo_trace = false;
     auto* demo_cmd = app.add_subcommand("demo", "Start local faulty servers (loopback only), probe each and explain it");
     demo_cmd->add_option("scenario", demo_only, "Only these scenario ids (default: all)");
     demo_cmd->add_flag("--list", demo_list, "List the scenarios and exit");
     demo_cmd->add_flag("--no-color", demo_no_color, "No ANSI colours");
     demo_cmd->add_flag("-v,--verbose", demo_verbose, "Show every connection attempt");
+    demo_cmd->add_flag("--trace", demo_trace, "Show each attempt's exchange, as a packet capture would");
 
     std::vector<const char*> argv{"tlsprobe"};
     for (const auto& a : args) argv.push_back(a.c_str());
@@ -231,7 +259,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                     out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
                 return kOk;
             }
-            return run_demo(demo_only, demo_no_color, demo_verbose, out);
+            return run_demo(demo_only, demo_no_color, demo_verbose, demo_trace, out);
         }
     } catch (const UsageError& e) {
         err << "tlsprobe: " << e.what() << '\n';

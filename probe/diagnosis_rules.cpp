@@ -409,6 +409,15 @@ const std::vector<Rule>& rules() {
           "if the binding is broken: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} certhash=<thumbprint> appid=" +
               std::string(kIisAppId) + " (or remove and re-add the https binding in IIS Manager)"},
          no_usable_certificate},
+        {"protocol.legacy_only", "S5", "Only TLS 1.1 or older is enabled",
+         {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "Edge: 'This site uses outdated or unsafe TLS security settings'",
+          "OpenSSL: 'unsupported protocol'"},
+         {"reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s   (TLS 1.2\\Server: Enabled=0 or DisabledByDefault=1)",
+          "System event log, Schannel 36874 / 36888"},
+         {"reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1 /f",
+          "reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f",
+          "reboot for Schannel to read the change (on Windows Server 2022+ enable TLS 1.3 the same way)"},
+         legacy_only},
         {"binding.sni_required", "S4", "Only clients that send SNI get a certificate",
          {"clients without SNI (old Android/Java/IE on XP, scripts and monitors connecting by IP): ERR_CONNECTION_RESET / 'connection reset by peer'",
           "browsers that send the name: no error"},
@@ -422,15 +431,6 @@ const std::vector<Rule>& rules() {
          {"the front end's (load balancer, CDN, reverse proxy) configuration for {host}"},
          {"configure a certificate for {host} on the front end (server_name / listener certificate / SNI certificate list)"},
          name_rejected},
-        {"protocol.legacy_only", "S5", "Only TLS 1.1 or older is enabled",
-         {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "Edge: 'This site uses outdated or unsafe TLS security settings'",
-          "OpenSSL: 'unsupported protocol'"},
-         {"reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s   (TLS 1.2\\Server: Enabled=0 or DisabledByDefault=1)",
-          "System event log, Schannel 36874 / 36888"},
-         {"reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1 /f",
-          "reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f",
-          "reboot for Schannel to read the change (on Windows Server 2022+ enable TLS 1.3 the same way)"},
-         legacy_only},
         {"protocol.no_shared_version", "S5", "No protocol version in common",
          {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "OpenSSL: 'tlsv1 alert protocol version'"},
          {"reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s",
@@ -574,7 +574,12 @@ std::string verdict(const TargetResult& r) {
     }
     const auto& top = r.diagnosis.front();
     const bool works = r.any_negotiated() && !r.unreachable();
-    std::string state = r.unreachable() ? "cannot be reached" : works ? "connects, but clients will reject or fail it" : "fails";
+    const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
+    const std::string state = r.unreachable() ? "cannot be reached"
+                              : !works        ? "fails"
+                              : certificate   ? "negotiates, but browsers will reject the certificate"
+                              : top.id == "protocol.legacy_only" ? "negotiates only protocol versions current browsers refuse"
+                                              : "negotiates for this client, but not for every client";
     std::string scenario = top.scenarios.empty() ? "" : fmt::format("; the article's scenario {}", fmt::join(top.scenarios, "/"));
     std::string others;
     if (r.diagnosis.size() > 1) {

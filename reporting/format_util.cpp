@@ -43,6 +43,31 @@ std::string outcome_phrase(const probe::VersionResult& v) {
     return tls::outcome_phrase(o);
 }
 
+std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest) {
+    if (rest.empty()) rest = first;
+    std::string out, line;
+    auto flush = [&] {
+        if (!out.empty()) out += '\n';
+        out += out.empty() ? first : rest;
+        out += line;
+        line.clear();
+    };
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find(' ', pos);
+        if (end == std::string_view::npos) end = text.size();
+        const auto word = text.substr(pos, end - pos);
+        if (!word.empty()) {
+            if (!line.empty() && line.size() + 1 + word.size() > width) flush();
+            if (!line.empty()) line += ' ';
+            line += word;
+        }
+        pos = end + 1;
+    }
+    if (!line.empty() || out.empty()) flush();
+    return out;
+}
+
 double to_ms(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
 
 }  // namespace tlsprobe::reporting

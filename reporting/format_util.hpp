@@ -21,6 +21,10 @@ std::string support_word(const probe::VersionResult& v);
 // Why a version is not supported, in a few words: "alert protocol_version (70)", "RST after ClientHello".
 using tls::outcome_phrase;
 std::string outcome_phrase(const probe::VersionResult& v);
+// Breaks `text` at spaces into lines of at most `width` characters (longer words stay
+// whole), the first prefixed with `first`, the others with `rest` (default: `first`), joined
+// by '\n' (no trailing newline).
+std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest = {});
 // Milliseconds with one decimal, from microseconds.
 double to_ms(std::chrono::microseconds us);
 

@@ -1,5 +1,9 @@
 #include "reporting/json_report.hpp"
 
+#include <fmt/format.h>
+
+#include "probe/diagnosis_rules.hpp"
+
 #include "reporting/format_util.hpp"
 #include "tls/alert.hpp"
 
@@ -18,6 +22,37 @@ json alert_json(const std::optional<std::uint8_t>& alert) {
     return {{"code", *alert}, {"name", tls::alert_name(*alert)}};
 }
 
+// null when enumeration did not run, so "none accepted" ([]) and "not asked" differ.
+json ciphers_json(const probe::VersionResult& v) {
+    if (!v.ciphers_enumerated) return nullptr;
+    json list = json::array();
+    for (const auto& c : v.ciphers)
+        list.push_back({{"code", fmt::format("0x{:04X}", c.code)},
+                        {"name", c.name},
+                        {"strength", c.strength},
+                        {"forward_secrecy", c.forward_secrecy},
+                        {"group", c.group.empty() ? json(nullptr) : json(c.group)},
+                        {"dh_bits", optional_json(c.dh_bits)}});
+    return list;
+}
+
+json diagnosis_json(const probe::Diagnosis& d) {
+    return {{"id", d.id},         {"scenario", d.scenarios}, {"confidence", probe::to_string(d.confidence)},
+            {"summary", d.summary}, {"evidence", d.evidence}, {"client_sees", d.client_sees},
+            {"confirm", d.confirm}, {"fix", d.fix}};
+}
+
+json http_json(const std::optional<probe::HttpCheck>& h) {
+    if (!h) return nullptr;
+    return {{"port", h->port},
+            {"status", tls::to_string(h->status)},
+            {"http_status", h->http_status ? json(h->http_status) : json(nullptr)},
+            {"status_line", h->status_line.empty() ? json(nullptr) : json(h->status_line)},
+            {"server", h->server_header.empty() ? json(nullptr) : json(h->server_header)},
+            {"location", h->location.empty() ? json(nullptr) : json(h->location)},
+            {"detail", h->detail}};
+}
+
 json version_json(const probe::VersionResult& v) {
     return {
         {"supported", optional_json(v.supported)},
@@ -27,6 +62,10 @@ json version_json(const probe::VersionResult& v) {
         {"alert", v.alert ? json(tls::alert_name(*v.alert)) : json(nullptr)},
         {"cipher", v.cipher.empty() ? json(nullptr) : json(v.cipher)},
         {"detail", v.detail},
+        {"disagreement", v.disagreement.empty() ? json(nullptr) : json(v.disagreement)},
+        {"ciphers", ciphers_json(v)},
+        {"server_preference", optional_json(v.server_preference)},
+        {"groups", v.groups},
     };
 }
 
@@ -119,6 +158,7 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         json j = to_json(p.observation, options.include_trace);
         j["id"] = p.spec.id;
         j["engine"] = probe::to_string(p.spec.engine);
+        j["role"] = probe::to_string(p.spec.role);
         j["offered_version"] = p.spec.version ? json(tls::to_string(*p.spec.version)) : json("all");
         j["sni"] = optional_json(p.spec.sni);
         probes.push_back(std::move(j));
@@ -130,6 +170,9 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         chain["source"] = r.chain_source;
         chain["differs_in"] = r.chain_differs;
     }
+
+    json diagnosis = json::array();
+    for (const auto& d : r.diagnosis) diagnosis.push_back(diagnosis_json(d));
 
     json findings = json::array();
     for (const auto& f : r.findings)
@@ -149,6 +192,9 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"versions", std::move(versions)},
         {"probes", std::move(probes)},
         {"chain", std::move(chain)},
+        {"verdict", probe::verdict(r)},
+        {"diagnosis", std::move(diagnosis)},
+        {"http", http_json(r.http)},
         {"findings", std::move(findings)},
     };
 }

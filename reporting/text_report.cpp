@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "probe/diagnosis_rules.hpp"
 #include "reporting/format_util.hpp"
 #include "tls/alert.hpp"
 
@@ -49,6 +50,54 @@ void header(Writer& w, const probe::TargetResult& r) {
            r.resolved.size() > 1 ? fmt::format("  (resolved: {})", fmt::join(r.resolved, ", ")) : "");
     w.line("  SNI      {}", t.sni ? *t.sni : "(none)");
     w.line("  probed   {} in {:.0f} ms", iso8601(r.started), to_ms(r.duration));
+    if (r.http) w.line("  HTTP     {}", r.http->detail);
+    w.line("");
+    w.line("{}", w.bold("Verdict"));
+    const auto paragraph = wrap(probe::verdict(r), 92, "  ");
+    w.line("{}", r.diagnosis.empty() && r.any_negotiated() ? w.good(paragraph) : paragraph);
+    w.line("");
+}
+
+void ciphers(Writer& w, const probe::TargetResult& r) {
+    for (auto v : tls::all_versions) {
+        const auto& vr = r.version(v);
+        if (!vr.ciphers_enumerated || vr.ciphers.empty()) continue;
+        const std::string order = vr.server_preference == true    ? "server's order"
+                                  : vr.server_preference == false ? "client's order (no server preference)"
+                                                                  : "order not determined";
+        w.line("{} {} ({} accepted, {})", w.bold("Cipher suites"), tls::display_name(v), vr.ciphers.size(), order);
+        for (const auto& c : vr.ciphers) {
+            const auto strength = fmt::format("{:<10}", c.strength);
+            const auto painted = c.strength == "insecure" ? w.bad(strength) : c.strength == "weak" ? w.warn(strength) : strength;
+            std::string extra = c.forward_secrecy ? "FS" : "no FS";
+            if (!c.group.empty()) extra += ", " + c.group;
+            if (c.dh_bits) extra += fmt::format(", DH {} bits", *c.dh_bits);
+            w.line("  0x{:04X} {:<48} {} {}", c.code, c.name, painted, extra);
+        }
+        if (!vr.groups.empty()) w.line("  groups   {}", fmt::join(vr.groups, ", "));
+        w.line("");
+    }
+}
+
+void diagnosis(Writer& w, const probe::TargetResult& r) {
+    if (r.diagnosis.empty()) return;
+    w.line("{}", w.bold("Diagnosis (most likely first)"));
+    std::size_t n = 0;
+    for (const auto& d : r.diagnosis) {
+        const auto conf = fmt::format("{} confidence", to_string(d.confidence));
+        w.line("  {}. {}  [{}{}]", ++n, w.bold(d.id), d.confidence == probe::Confidence::high ? w.bad(conf) : w.warn(conf),
+               d.scenarios.empty() ? "" : fmt::format(", article scenario {}", fmt::join(d.scenarios, "/")));
+        w.line("{}", wrap(d.summary, 88, "     "));
+        auto list = [&](std::string_view heading, const std::vector<std::string>& items) {
+            if (items.empty()) return;
+            w.line("     {}", heading);
+            for (const auto& item : items) w.line("{}", wrap(item, 84, "       - ", "         "));
+        };
+        list("What the wire showed:", d.evidence);
+        list("What clients report:", d.client_sees);
+        list("Confirm on the server:", d.confirm);
+        list("Fix:", d.fix);
+    }
     w.line("");
 }
 
@@ -147,7 +196,9 @@ std::string render_text(const probe::TargetResult& result, const TextOptions& op
     Writer w(options.color);
     header(w, result);
     protocols(w, result);
+    ciphers(w, result);
     chain(w, result);
+    diagnosis(w, result);
     findings(w, result);
     if (options.verbose || options.trace) probes(w, result, options.trace);
     return w.take();

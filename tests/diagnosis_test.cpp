@@ -1,0 +1,299 @@
+// The diagnosis rules as table tests: recorded attempts in, ranked diagnosis ids out. No
+// sockets: conclude() runs the pure tail of a probe (versions, chain analysis, findings,
+// diagnosis) over hand-made observations and the test certificates.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "probe/diagnosis_rules.hpp"
+#include "probe/plan.hpp"
+#include "probe/probe_target.hpp"
+
+using namespace tlsprobe;
+using probe::Confidence;
+using tls::Phase;
+using tls::Status;
+using tls::Version;
+
+namespace {
+
+const std::vector<std::pair<std::string, std::optional<Version>>> kPlan{
+    {"tls1_0", Version::tls1_0}, {"tls1_1", Version::tls1_1}, {"tls1_2", Version::tls1_2}, {"tls1_3", Version::tls1_3},
+    {"offer_all", std::nullopt},  {"no_sni", std::nullopt},    {"other_sni", std::nullopt},   {"narrow_ciphers", std::nullopt}};
+
+// A result for shop.example:443 where every planned attempt ended the same way; tests then
+// change single attempts.
+probe::TargetResult every_attempt(Status status, Phase phase) {
+    probe::TargetResult r;
+    r.target = probe::parse_target("shop.example");
+    r.address = "192.0.2.10:443";
+    for (const auto& [id, pin] : kPlan) {
+        auto rec = test::make_record(id, pin, status, phase);
+        rec.spec.sni = id == "no_sni" ? std::nullopt : id == "other_sni" ? std::optional<std::string>(std::string(probe::kUnrelatedSni)) : r.target.sni;
+        rec.observation.elapsed = std::chrono::microseconds(800);
+        rec.observation.detail = std::string(tls::to_string(status));
+        r.probes.push_back(std::move(rec));
+    }
+    return r;
+}
+
+probe::ProbeRecord& attempt(probe::TargetResult& r, std::string_view id) {
+    auto it = std::find_if(r.probes.begin(), r.probes.end(), [&](const probe::ProbeRecord& p) { return p.spec.id == id; });
+    REQUIRE(it != r.probes.end());
+    return *it;
+}
+
+void negotiate(probe::TargetResult& r, std::string_view id, Version v, const std::string& chain_case = "good") {
+    auto& p = attempt(r, id);
+    p.observation.status = Status::negotiated;
+    p.observation.phase = Phase::done;
+    p.observation.version = v;
+    p.observation.cipher = v == Version::tls1_3 ? "TLS_AES_128_GCM_SHA256" : "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    p.observation.chain = test::chain_of(chain_case);
+}
+
+// A server that works for the right name with the given certificate case.
+probe::TargetResult working(const std::string& chain_case) {
+    auto r = every_attempt(Status::rejected_alert, Phase::handshake);
+    for (auto& p : r.probes) p.observation.alert = 70;
+    for (const auto* id : {"tls1_2", "offer_all", "no_sni", "other_sni", "narrow_ciphers"}) negotiate(r, id, Version::tls1_2, chain_case);
+    negotiate(r, "tls1_3", Version::tls1_3, chain_case);
+    negotiate(r, "offer_all", Version::tls1_3, chain_case);
+    r.target = probe::parse_target("tlsprobe.test");
+    return r;
+}
+
+probe::TargetResult concluded(probe::TargetResult r) {
+    probe::ProbeOptions options;
+    options.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    probe::conclude(r, options);
+    return r;
+}
+
+std::vector<std::string> ids(const probe::TargetResult& r) {
+    std::vector<std::string> out;
+    for (const auto& d : r.diagnosis) out.push_back(d.id);
+    return out;
+}
+
+const probe::Diagnosis& top(const probe::TargetResult& r) {
+    REQUIRE_FALSE(r.diagnosis.empty());
+    return r.diagnosis.front();
+}
+
+bool any_contains(const std::vector<std::string>& lines, std::string_view needle) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+}
+
+std::string good_sha1() {
+    std::ifstream in(lab::testcert("good.leaf.sha1"));
+    std::string s;
+    in >> s;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("diagnosis: the catalogue has every id the issue names, once", "[diagnosis]") {
+    std::set<std::string_view> seen;
+    for (const auto& k : probe::diagnosis_kinds()) {
+        CHECK(seen.insert(k.id).second);
+        CHECK_FALSE(k.title.empty());
+    }
+    for (const auto* id : {"server.no_usable_certificate", "binding.sni_required", "port.not_tls", "port.closed", "port.filtered",
+                           "protocol.legacy_only", "protocol.no_shared_version", "protocol.no_shared_cipher", "chain.incomplete",
+                           "chain.untrusted_root", "cert.no_server_auth_eku", "cert.wrong_certificate", "cert.expired",
+                           "path.tls13_stripped", "server.handshake_timeout"})
+        CHECK(seen.count(id) == 1);
+}
+
+TEST_CASE("diagnosis: a healthy server gets none, and the verdict says it works", "[diagnosis]") {
+    const auto r = concluded(working("good"));
+    CHECK(r.diagnosis.empty());
+    const auto v = probe::verdict(r);
+    CHECK_THAT(v, Catch::StartsWith("HTTPS on tlsprobe.test:443 works with TLS 1.3"));
+    CHECK_THAT(v, Catch::Contains("trusted and valid until 2124-01-01"));
+}
+
+TEST_CASE("diagnosis: RST after every hello is S1/S2/S4, ranked above a disabled-protocols S5", "[diagnosis]") {
+    const auto r = concluded(every_attempt(Status::reset, Phase::hello));
+    CHECK(ids(r) == std::vector<std::string>{"server.no_usable_certificate", "protocol.no_shared_version"});
+    const auto& d = top(r);
+    CHECK(d.confidence == Confidence::medium);  // the wire cannot tell S1, S2 and S4 apart
+    CHECK(d.scenarios == std::vector<std::string>{"S1", "S2", "S4"});
+    CHECK(r.diagnosis[1].confidence == Confidence::low);
+    CHECK(any_contains(d.evidence, "TCP RST right after the ClientHello"));
+    CHECK(any_contains(d.evidence, "no SNI"));
+    CHECK(any_contains(d.confirm, "36870"));
+    CHECK(any_contains(d.confirm, "netsh http show sslcert ipport=0.0.0.0:443"));
+    CHECK(any_contains(d.fix, "certutil -repairstore my <thumbprint>"));
+    CHECK(any_contains(d.fix, "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"));
+    CHECK_THAT(probe::verdict(r), Catch::Contains("fails. Most likely cause (medium confidence; the article's scenario S1/S2/S4)"));
+}
+
+TEST_CASE("diagnosis: FIN after every hello is read the same way as RST", "[diagnosis]") {
+    const auto r = concluded(every_attempt(Status::closed, Phase::hello));
+    CHECK(top(r).id == "server.no_usable_certificate");
+}
+
+TEST_CASE("diagnosis: plain HTTP working is evidence, HTTP failing too is said", "[diagnosis]") {
+    auto r = every_attempt(Status::reset, Phase::hello);
+    probe::HttpCheck h;
+    h.status = Status::negotiated;
+    h.http_status = 200;
+    h.status_line = "HTTP/1.1 200 OK";
+    h.server_header = "Microsoft-IIS/10.0";
+    r.http = h;
+    r = concluded(std::move(r));
+    CHECK(any_contains(top(r).evidence, "plain HTTP works: HEAD http://shop.example:80/ answered HTTP/1.1 200 OK (Server: Microsoft-IIS/10.0)"));
+    CHECK_THAT(probe::verdict(r), Catch::Contains("Plain HTTP on port 80 works (HTTP/1.1 200 OK)"));
+}
+
+TEST_CASE("diagnosis: SNI-only binding when only the no-SNI hello is dropped", "[diagnosis]") {
+    auto r = working("good");
+    auto& no_sni = attempt(r, "no_sni");
+    no_sni.observation = {};
+    no_sni.observation.status = Status::reset;
+    no_sni.observation.phase = Phase::hello;
+    r = concluded(std::move(r));
+    CHECK(ids(r) == std::vector<std::string>{"binding.sni_required"});
+    const auto& d = top(r);
+    CHECK(d.confidence == Confidence::high);
+    CHECK(any_contains(d.evidence, "without SNI: RST"));
+    // The fix is pasteable: the served certificate's thumbprint and the port are filled in.
+    CHECK(any_contains(d.fix, "netsh http add sslcert ipport=0.0.0.0:443 certhash=" + good_sha1()));
+}
+
+TEST_CASE("diagnosis: another service on the port, named from its reply", "[diagnosis]") {
+    SECTION("HTTP.sys http registration") {
+        auto r = every_attempt(Status::not_tls, Phase::handshake);
+        const std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n";
+        for (auto& p : r.probes) p.observation.first_bytes.assign(reply.begin(), reply.end());
+        r = concluded(std::move(r));
+        CHECK(ids(r) == std::vector<std::string>{"port.not_tls"});
+        CHECK_THAT(top(r).summary, Catch::Contains("HTTP.sys plain-HTTP"));
+        CHECK(any_contains(top(r).evidence, "Server: Microsoft-HTTPAPI/2.0"));
+    }
+    SECTION("SSH daemon") {
+        auto r = every_attempt(Status::not_tls, Phase::handshake);
+        const std::string banner = "SSH-2.0-OpenSSH_9.2p1\r\n";
+        for (auto& p : r.probes) p.observation.first_bytes.assign(banner.begin(), banner.end());
+        r = concluded(std::move(r));
+        CHECK(top(r).id == "port.not_tls");
+        CHECK(top(r).confidence == Confidence::high);
+        CHECK_THAT(top(r).summary, Catch::Contains("(ssh)"));
+    }
+    SECTION("unrecognised bytes: still not TLS, with less confidence in what it is") {
+        auto r = every_attempt(Status::not_tls, Phase::handshake);
+        for (auto& p : r.probes) p.observation.first_bytes = {0x00, 0x01, 0x02, 0xFF};
+        r = concluded(std::move(r));
+        CHECK(top(r).id == "port.not_tls");
+        CHECK(top(r).confidence == Confidence::medium);
+    }
+}
+
+TEST_CASE("diagnosis: reachability failures", "[diagnosis]") {
+    SECTION("refused everywhere: nothing listens") {
+        const auto r = concluded(every_attempt(Status::refused, Phase::connect));
+        CHECK(ids(r) == std::vector<std::string>{"port.closed"});
+        CHECK(any_contains(top(r).confirm, "netstat -ano | findstr :443"));
+        CHECK_THAT(probe::verdict(r), Catch::Contains("cannot be reached"));
+    }
+    SECTION("connect timeouts: filtered") {
+        const auto r = concluded(every_attempt(Status::timeout, Phase::connect));
+        CHECK(ids(r) == std::vector<std::string>{"port.filtered"});
+        CHECK(top(r).confidence == Confidence::medium);
+    }
+    SECTION("DNS") {
+        const auto r = concluded(every_attempt(Status::dns_failed, Phase::dns));
+        CHECK(ids(r) == std::vector<std::string>{"dns.failed"});
+    }
+    SECTION("connected, then silence after every hello") {
+        const auto r = concluded(every_attempt(Status::timeout, Phase::hello));
+        CHECK(ids(r) == std::vector<std::string>{"server.handshake_timeout"});
+    }
+}
+
+TEST_CASE("diagnosis: protocol and cipher mismatches", "[diagnosis]") {
+    SECTION("only TLS 1.0 negotiates") {
+        auto r = every_attempt(Status::reset, Phase::hello);
+        for (const auto* id : {"tls1_0", "offer_all", "no_sni", "other_sni"}) negotiate(r, id, Version::tls1_0);
+        r.target = probe::parse_target("tlsprobe.test");  // the name the good certificate covers
+        r = concluded(std::move(r));
+        CHECK(ids(r) == std::vector<std::string>{"protocol.legacy_only"});
+        CHECK(top(r).confidence == Confidence::high);
+        CHECK(any_contains(top(r).fix, "SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1"));
+        CHECK(any_contains(top(r).evidence, "TLS 1.0: negotiated"));
+    }
+    SECTION("alert protocol_version to everything") {
+        auto r = every_attempt(Status::rejected_alert, Phase::handshake);
+        for (auto& p : r.probes) p.observation.alert = 70;
+        r = concluded(std::move(r));
+        CHECK(ids(r) == std::vector<std::string>{"protocol.no_shared_version"});
+        CHECK(top(r).confidence == Confidence::high);
+    }
+    SECTION("alert handshake_failure to everything") {
+        auto r = every_attempt(Status::rejected_alert, Phase::handshake);
+        for (auto& p : r.probes) p.observation.alert = 40;
+        r = concluded(std::move(r));
+        CHECK(ids(r) == std::vector<std::string>{"protocol.no_shared_cipher"});
+    }
+    SECTION("alert unrecognized_name for the right name") {
+        auto r = every_attempt(Status::rejected_alert, Phase::handshake);
+        for (auto& p : r.probes) p.observation.alert = 112;
+        r = concluded(std::move(r));
+        CHECK(ids(r) == std::vector<std::string>{"binding.name_rejected"});
+    }
+    SECTION("a short hello works where the full one is dropped") {
+        auto r = every_attempt(Status::reset, Phase::hello);
+        negotiate(r, "narrow_ciphers", Version::tls1_2);
+        r = concluded(std::move(r));
+        CHECK(ids(r) == std::vector<std::string>{"server.hello_intolerance"});
+    }
+}
+
+TEST_CASE("diagnosis: certificate and chain faults on a working handshake", "[diagnosis]") {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"leaf-only", "chain.incomplete"},           {"untrusted-root", "chain.untrusted_root"},
+        {"client-auth-eku", "cert.no_server_auth_eku"}, {"expired", "cert.expired"},
+        {"wrong-host", "cert.wrong_certificate"},    {"self-signed", "chain.untrusted_root"},
+    };
+    for (const auto& [chain_case, expected] : cases) {
+        INFO(chain_case);
+        const auto r = concluded(working(chain_case));
+        CHECK(top(r).id == expected);
+        CHECK(top(r).confidence == Confidence::high);
+        CHECK_FALSE(top(r).client_sees.empty());
+        CHECK_FALSE(top(r).confirm.empty());
+        CHECK_FALSE(top(r).fix.empty());
+        CHECK_THAT(probe::verdict(r), Catch::Contains("browsers will reject the certificate"));
+    }
+    const auto wrong = concluded(working("wrong-host"));
+    CHECK(any_contains(wrong.diagnosis.front().evidence, "the certificate covers other.example"));
+    CHECK(any_contains(wrong.diagnosis.front().evidence, "no SNI: the same certificate"));
+}
+
+TEST_CASE("diagnosis: the downgrade sentinel means something stripped TLS 1.3", "[diagnosis]") {
+    auto r = working("good");
+    attempt(r, "offer_all").observation.downgrade_sentinel = true;
+    r = concluded(std::move(r));
+    CHECK(ids(r) == std::vector<std::string>{"path.tls13_stripped"});
+}
+
+TEST_CASE("diagnosis: several faults at once are all listed, facts before guesses", "[diagnosis]") {
+    // An expired certificate served without its intermediate: both are facts (high).
+    auto r = concluded(working("expired"));
+    auto& no_sni = attempt(r, "no_sni");
+    no_sni.observation.status = Status::reset;
+    no_sni.observation.phase = Phase::hello;
+    no_sni.observation.chain.clear();
+    r = concluded(std::move(r));
+    const auto got = ids(r);
+    CHECK(std::find(got.begin(), got.end(), "binding.sni_required") != got.end());
+    CHECK(std::find(got.begin(), got.end(), "cert.expired") != got.end());
+    for (std::size_t i = 1; i < r.diagnosis.size(); ++i) CHECK(r.diagnosis[i - 1].confidence >= r.diagnosis[i].confidence);
+    CHECK_THAT(probe::verdict(r), Catch::Contains("Also considered:"));
+}

@@ -1,0 +1,96 @@
+// End to end on loopback: every demo scenario, probed exactly as `tlsprobe demo` does, reaches
+// the diagnosis the scenario reproduces; plus the plain-HTTP check on its own.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/scenarios.hpp"
+#include "probe/http_check.hpp"
+#include "probe/probe_target.hpp"
+
+using namespace tlsprobe;
+using namespace std::chrono_literals;
+
+namespace {
+
+probe::ProbeOptions lab_options(std::optional<std::uint16_t> http_port) {
+    probe::ProbeOptions o;
+    o.timeout = 1500ms;
+    o.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    o.http_port = http_port;
+    return o;
+}
+
+probe::Target lab_target(unsigned short port) {
+    auto t = probe::parse_target("tlsprobe.test:" + std::to_string(port));
+    t.connect_to = "127.0.0.1";
+    return t;
+}
+
+probe::HttpCheck run_http_check(unsigned short port) {
+    boost::asio::io_context io;
+    auto future = boost::asio::co_spawn(
+        io, probe::http_check({boost::asio::ip::make_address("127.0.0.1"), port}, "tlsprobe.test", 1500ms), boost::asio::use_future);
+    io.run();
+    return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("every demo scenario reaches its expected top diagnosis", "[scenario][diagnosis][e2e]") {
+    lab::RawServer http(lab::http_reply("HTTP/1.1 200 OK", "Microsoft-IIS/10.0"));
+    for (const auto& s : lab::scenarios()) {
+        INFO("scenario " << s.id);
+        auto server = lab::ScenarioServer::start(s);
+        const auto r = probe::probe_target_blocking(lab_target(server->port()), lab_options(http.port()));
+        const std::string top = r.diagnosis.empty() ? "works" : r.diagnosis.front().id;
+        CHECK(top == s.expected_diagnosis);
+        REQUIRE(r.http.has_value());
+        CHECK(r.http->http_status == 200);
+        // Every variant was tried against the server: 4 versions, offer_all, 3 variants.
+        CHECK(r.probes.size() == 8);
+        CHECK(server->connections() >= 8);
+    }
+}
+
+TEST_CASE("a closed port is diagnosed port.closed, not a TLS fault", "[scenario][diagnosis][e2e]") {
+    const auto port = lab::closed_port();
+    const auto r = probe::probe_target_blocking(lab_target(port), lab_options(std::nullopt));
+    REQUIRE_FALSE(r.diagnosis.empty());
+    CHECK(r.diagnosis.front().id == "port.closed");
+    CHECK(r.diagnosis.size() == 1);
+}
+
+TEST_CASE("http_check: status line and Server header of a plain-HTTP reply", "[http][e2e]") {
+    SECTION("an HTTP server answers") {
+        lab::RawServer http(lab::http_reply("HTTP/1.1 301 Moved Permanently", "Microsoft-IIS/10.0"));
+        const auto h = run_http_check(http.port());
+        CHECK(h.status == tls::Status::negotiated);
+        CHECK(h.http_status == 301);
+        CHECK(h.status_line == "HTTP/1.1 301 Moved Permanently");
+        CHECK(h.server_header == "Microsoft-IIS/10.0");
+        CHECK(h.port == http.port());
+        // The request was a HEAD with our Host header.
+        const auto received = http.received();
+        REQUIRE(received.size() == 1);
+        const std::string request(received[0].begin(), received[0].end());
+        CHECK_THAT(request, Catch::StartsWith("HEAD / HTTP/1.1\r\n"));
+        CHECK_THAT(request, Catch::Contains("Host: tlsprobe.test"));
+    }
+    SECTION("nothing listens") {
+        const auto h = run_http_check(lab::closed_port());
+        CHECK(h.status == tls::Status::refused);
+        CHECK(h.http_status == 0);
+        CHECK_FALSE(h.detail.empty());
+    }
+    SECTION("something else answers") {
+        lab::RawServer ssh(lab::banner("SSH-2.0-OpenSSH_9.2p1\r\n"));
+        const auto h = run_http_check(ssh.port());
+        CHECK(h.status != tls::Status::negotiated);
+        CHECK(h.http_status == 0);
+    }
+}
