@@ -9,7 +9,7 @@ namespace {
 // Severity reflects what a browser user would suffer: high = browsers refuse the site
 // (or the site is unreachable over TLS), medium = works today but weak or about to break,
 // low/info = worth tidying.
-constexpr std::array<FindingKind, 26> kKinds{{
+constexpr std::array<FindingKind, 29> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -17,6 +17,9 @@ constexpr std::array<FindingKind, 26> kKinds{{
     {"tls.ssl2_enabled", Severity::critical, "SSL 2.0 is enabled"},
     {"tls.ssl3_enabled", Severity::high, "SSL 3.0 is enabled"},
     {"tls.tls13_not_supported", Severity::low, "TLS 1.3 is not supported"},
+    {"tls.weak_cipher_offered", Severity::medium, "The server accepts insecure or weak cipher suites (NULL, EXPORT, RC4, DES/3DES, anon)"},
+    {"tls.no_forward_secrecy", Severity::medium, "Cipher suites without forward secrecy are accepted"},
+    {"tls.engines_disagree", Severity::low, "The OpenSSL handshake and the raw hello disagree about a version"},
     {"tls.client_certificate_requested", Severity::info, "The server asks for a client certificate"},
     {"chain.empty", Severity::high, "The server sent no certificate"},
     {"chain.unparsable", Severity::high, "A served certificate could not be parsed"},

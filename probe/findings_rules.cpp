@@ -31,9 +31,35 @@ void protocol_findings(const TargetResult& r, std::vector<Finding>& out) {
                                    "only legacy versions negotiate; current browsers will show a protocol error"));
     if (supported(tls::Version::tls1_2) && r.version(tls::Version::tls1_3).supported == false)
         out.push_back(make_finding("tls.tls13_not_supported", "TLS 1.2 works but TLS 1.3 is refused"));
+    std::vector<std::string> disagreements;
+    for (const auto& v : r.versions)
+        if (!v.disagreement.empty()) disagreements.push_back(fmt::format("{}: {}", tls::display_name(v.version), v.disagreement));
+    if (!disagreements.empty()) out.push_back(make_finding("tls.engines_disagree", fmt::format("{}", fmt::join(disagreements, "; "))));
     if (std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) { return p.observation.client_certificate_requested; }))
         out.push_back(make_finding("tls.client_certificate_requested",
                                    "the server sends a CertificateRequest; clients without a certificate may be refused"));
+}
+
+// From the enumerated cipher lists (empty when enumeration did not run).
+void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
+    std::vector<std::string> weak, no_fs;
+    for (const auto& v : r.versions) {
+        if (v.supported != true) continue;
+        for (const auto& c : v.ciphers) {
+            const auto entry = fmt::format("{} ({})", c.name, tls::display_name(v.version));
+            if (c.strength == "insecure" || c.strength == "weak") weak.push_back(entry);
+            // TLS 1.3 suites always come with (EC)DHE; SSL 2.0 has no forward secrecy at all
+            // and is reported by tls.ssl2_enabled already.
+            if (!c.forward_secrecy && v.version != tls::Version::ssl2) no_fs.push_back(entry);
+        }
+    }
+    auto listed = [](const std::vector<std::string>& items) {
+        constexpr std::size_t kShown = 6;
+        if (items.size() <= kShown) return fmt::format("{}", fmt::join(items, ", "));
+        return fmt::format("{} and {} more", fmt::join(items.begin(), items.begin() + kShown, ", "), items.size() - kShown);
+    };
+    if (!weak.empty()) out.push_back(make_finding("tls.weak_cipher_offered", fmt::format("{} accepted: {}", weak.size(), listed(weak))));
+    if (!no_fs.empty()) out.push_back(make_finding("tls.no_forward_secrecy", fmt::format("{} accepted: {}", no_fs.size(), listed(no_fs))));
 }
 
 }  // namespace
@@ -46,6 +72,7 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
     }
     if (!r.any_negotiated()) out.push_back(make_finding("tls.unavailable", first_failure_detail(r)));
     protocol_findings(r, out);
+    cipher_findings(r, out);
     if (r.chain) {
         for (const auto& problem : r.chain->problems) out.push_back(make_finding(problem.id, problem.detail));
     }

@@ -54,8 +54,50 @@ std::optional<bool> supported_from(const tls::Observation& o) {
 
 }  // namespace
 
+namespace {
+
+// The verdict one attempt gives its pinned version.
+VersionResult verdict_of(const ProbeRecord& p) {
+    VersionResult r;
+    const auto& o = p.observation;
+    r.version = *p.spec.version;
+    r.status = o.status;
+    r.phase = o.phase;
+    r.source = std::string(to_string(p.spec.engine));
+    r.supported = supported_from(o);
+    r.alert = o.alert;
+    r.cipher = o.status == tls::Status::negotiated ? o.cipher : "";
+    r.detail = o.detail;
+    return r;
+}
+
+std::string engine_phrase(const VersionResult& v) {
+    if (v.supported == true) return fmt::format("negotiated {}", v.cipher);
+    return v.detail.empty() ? std::string(tls::to_string(v.status)) : v.detail;
+}
+
+// Both engines asked about the same version: agree ("both"), or trust the success and say
+// how they differ (a server quirk worth showing: it answers one hello and not the other).
+VersionResult merge(const VersionResult& openssl, const VersionResult& raw) {
+    if (!openssl.supported) return raw.supported ? raw : openssl;
+    if (!raw.supported) return openssl;
+    if (*openssl.supported == *raw.supported) {
+        VersionResult both = openssl;
+        both.source = "both";
+        if (both.cipher.empty()) both.cipher = raw.cipher;
+        return both;
+    }
+    VersionResult out = *openssl.supported ? openssl : raw;
+    out.source = "both";
+    out.disagreement = fmt::format("OpenSSL handshake: {}; raw ClientHello: {}", engine_phrase(openssl), engine_phrase(raw));
+    return out;
+}
+
+}  // namespace
+
 std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& probes) {
     std::array<VersionResult, 6> out{};
+    std::array<std::optional<VersionResult>, 6> by_openssl, by_raw;
     bool any_negotiated = false;
     for (auto v : tls::all_versions) {
         auto& r = out[static_cast<std::size_t>(v)];
@@ -68,15 +110,14 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
         if (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all)
             any_negotiated = any_negotiated || p.observation.status == tls::Status::negotiated;
         if (!p.spec.version || p.spec.role != ProbeRole::version) continue;
-        auto& r = out[static_cast<std::size_t>(*p.spec.version)];
-        const auto& o = p.observation;
-        r.status = o.status;
-        r.phase = o.phase;
-        r.source = std::string(to_string(p.spec.engine));
-        r.supported = supported_from(o);
-        r.alert = o.alert;
-        r.cipher = o.status == tls::Status::negotiated ? o.cipher : "";
-        r.detail = o.detail;
+        if (p.observation.status == tls::Status::local_unsupported) continue;
+        const auto i = static_cast<std::size_t>(*p.spec.version);
+        (p.spec.engine == Engine::raw ? by_raw : by_openssl)[i] = verdict_of(p);
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (by_openssl[i] && by_raw[i]) out[i] = merge(*by_openssl[i], *by_raw[i]);
+        else if (by_openssl[i]) out[i] = *by_openssl[i];
+        else if (by_raw[i]) out[i] = *by_raw[i];
     }
     // A version that times out while others negotiate is not supported (an intolerant
     // stack that drops what it does not know); if nothing negotiated we cannot tell.
@@ -85,7 +126,7 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
             if (r.status == tls::Status::timeout && r.source != "none") r.supported = false;
     // "offer_all" negotiated a version whose pinned probe failed: trust the success and
     // say so, it usually means the server mishandles version-pinned hellos.
-    if (const auto all = std::find_if(probes.begin(), probes.end(), [](const ProbeRecord& p) { return p.spec.id == "offer_all"; });
+    if (const auto all = std::find_if(probes.begin(), probes.end(), [](const ProbeRecord& p) { return p.spec.role == ProbeRole::offer_all; });
         all != probes.end() && all->observation.status == tls::Status::negotiated && all->observation.version) {
         auto& r = out[static_cast<std::size_t>(*all->observation.version)];
         if (r.supported != true) {

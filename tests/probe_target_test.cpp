@@ -17,6 +17,7 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
+#include "probe/findings_rules.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
 #include "tls/certificate.hpp"
@@ -284,4 +285,66 @@ TEST_CASE("conclude: verdicts, chain and findings from recorded attempts", "[pro
     probe::conclude(r, options());
     CHECK(r.findings.size() == first);
     CHECK(r.chain_differs.size() == 1);
+}
+
+TEST_CASE("summarize_versions: the raw engine and OpenSSL merged per version", "[probe][plan]") {
+    auto raw = [](std::string id, Version v, Status s) {
+        auto r = record(std::move(id), v, s, s == Status::negotiated ? tls::Phase::done : tls::Phase::hello);
+        r.spec.engine = probe::Engine::raw;
+        if (s == Status::negotiated) r.observation.cipher = "TLS_RSA_WITH_RC4_128_SHA";
+        return r;
+    };
+    const std::vector<ProbeRecord> probes{
+        record("ssl3", Version::ssl3, Status::local_unsupported),  // Debian's OpenSSL cannot ask
+        raw("raw_ssl3", Version::ssl3, Status::negotiated),
+        record("tls1_0", Version::tls1_0, Status::reset),
+        raw("raw_tls1_0", Version::tls1_0, Status::reset),
+        record("tls1_1", Version::tls1_1, Status::reset),
+        raw("raw_tls1_1", Version::tls1_1, Status::negotiated),
+        negotiated("tls1_2", Version::tls1_2, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        raw("raw_tls1_2", Version::tls1_2, Status::negotiated),
+    };
+    const auto v = probe::summarize_versions(probes);
+    const auto& ssl3 = v[static_cast<std::size_t>(Version::ssl3)];
+    CHECK(ssl3.supported == std::optional<bool>(true));
+    CHECK(ssl3.source == "raw");
+    const auto& t10 = v[static_cast<std::size_t>(Version::tls1_0)];
+    CHECK(t10.supported == std::optional<bool>(false));
+    CHECK(t10.source == "both");
+    CHECK(t10.disagreement.empty());
+    const auto& t11 = v[static_cast<std::size_t>(Version::tls1_1)];
+    CHECK(t11.supported == std::optional<bool>(true));  // a ServerHello for the version is proof
+    CHECK(t11.source == "both");
+    CHECK_THAT(t11.disagreement, Catch::Contains("OpenSSL handshake: reset; raw ClientHello: negotiated"));
+    const auto& t12 = v[static_cast<std::size_t>(Version::tls1_2)];
+    CHECK(t12.source == "both");
+    CHECK(t12.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    CHECK(v[static_cast<std::size_t>(Version::ssl2)].source == "none");
+}
+
+TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[probe][findings]") {
+    probe::TargetResult r;
+    r.target = loopback_target(443);
+    r.probes = {negotiated("tls1_2", Version::tls1_2, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+                negotiated("offer_all", std::nullopt, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")};
+    r.versions = probe::summarize_versions(r.probes);
+    auto& t12 = r.versions[static_cast<std::size_t>(Version::tls1_2)];
+    t12.ciphers_enumerated = true;
+    t12.ciphers = {{0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "strong", true, "x25519", std::nullopt},
+                   {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "weak", false, "", std::nullopt},
+                   {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "insecure", false, "", std::nullopt}};
+    t12.disagreement = "OpenSSL handshake: reset; raw ClientHello: negotiated";
+    const auto findings = probe::derive_findings(r);
+    auto find = [&](std::string_view id) {
+        const auto it = std::find_if(findings.begin(), findings.end(), [&](const probe::Finding& f) { return f.id == id; });
+        return it == findings.end() ? std::string("(absent)") : it->detail;
+    };
+    CHECK_THAT(find("tls.weak_cipher_offered"), Catch::Contains("2 accepted: TLS_RSA_WITH_3DES_EDE_CBC_SHA (TLS 1.2), TLS_RSA_WITH_RC4_128_SHA"));
+    CHECK_THAT(find("tls.no_forward_secrecy"), Catch::StartsWith("2 accepted"));
+    CHECK_THAT(find("tls.engines_disagree"), Catch::Contains("TLS 1.2: OpenSSL handshake: reset"));
+    // Without enumeration there is no cipher evidence, so no cipher finding.
+    t12.ciphers.clear();
+    t12.ciphers_enumerated = false;
+    const auto none = probe::derive_findings(r);
+    CHECK(std::none_of(none.begin(), none.end(), [](const probe::Finding& f) { return f.id == "tls.weak_cipher_offered"; }));
 }
