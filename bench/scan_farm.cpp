@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < n_live; ++i) {
             const auto port = ports[i % ports.size()];
             if (targets == live) list << "127.0.0.1:" << port << '\n';
-            else list << "live" << i << ".tlsprobe.test:" << port << ",127.0.0.1\n";
+            else list << "live" << i << ".tlsprobe.test:" << port << ",127.0.0.1,tlsprobe.test\n";
         }
         for (std::size_t i = 0; i < n_refused; ++i)
             list << "127.1." << (i / 250) % 250 + 1 << '.' << i % 250 + 1 << ":9\n";

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -337,7 +338,24 @@ bool ScanCommand::selected() const {
     return command_->parsed();
 }
 
+// Each target in flight holds up to --connections sockets. Raise the soft open-file limit to
+// the hard one (the soft default is often 1024) and warn when even that is too small.
+static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) (void)getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const auto needed = static_cast<rlim_t>(a.concurrency * a.connections + 64);
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+        err << fmt::format("tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the limit is {}; "
+                           "lower --concurrency or raise `ulimit -n`\n",
+                           a.concurrency, a.connections, needed, limit.rlim_cur);
+}
+
 int ScanCommand::run(std::ostream& out, std::ostream& err) {
+    raise_file_limit(args_, err);
     g_stop.store(false);
     struct sigaction action {};
     action.sa_handler = on_stop_signal;

@@ -1,6 +1,7 @@
 #include "probe/scan_input.hpp"
 
-#include <algorithm>
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cctype>
 #include <charconv>
 #include <fmt/format.h>
@@ -10,16 +11,12 @@ namespace tlsprobe::probe {
 namespace {
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
+    const auto range = boost::algorithm::trim_copy(boost::make_iterator_range(s.begin(), s.end()));
+    return {range.begin(), range.end()};
 }
 
 std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
+    return boost::algorithm::to_lower_copy(std::string(s));
 }
 
 // Drops a comment: "#" at the start of the line or after white space. A "#" inside a
