@@ -13,6 +13,7 @@
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
 #include "probe/probe_target.hpp"
+#include "probe/scan_command.hpp"
 #include "reporting/json_report.hpp"
 #include "reporting/text_report.hpp"
 #include "tls/trust_store.hpp"
@@ -241,6 +242,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     demo_cmd->add_flag("--no-color", demo_no_color, "No ANSI colours");
     demo_cmd->add_flag("-v,--verbose", demo_verbose, "Show every connection attempt");
     demo_cmd->add_flag("--trace", demo_trace, "Show each attempt's exchange, as a packet capture would");
+    const auto scan_cmd = add_scan_command(app);
 
     std::vector<const char*> argv{"tlsprobe"};
     for (const auto& a : args) argv.push_back(a.c_str());
@@ -253,6 +255,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
     try {
         if (*probe_cmd) return run_probe(pa, out);
+        if (scan_cmd->selected()) return scan_cmd->run(out, err);
         if (*demo_cmd) {
             if (demo_list) {
                 for (const auto& s : lab::scenarios())

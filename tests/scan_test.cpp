@@ -1,0 +1,468 @@
+// The scan engine and `tlsprobe scan` as a job: the concurrency bound (a fake probe that
+// records how many run at once), deadlines, stopping mid-run, JSONL/CSV output, resume,
+// sharding, and an end-to-end loopback scan of good, refused, reset and HTTP endpoints.
+// Loopback only; every wait is bounded (fake probes hold a few ms; deadlines are short).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
+#include <set>
+#include <sstream>
+
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/tls_server.hpp"
+#include "probe/cli.hpp"
+#include "probe/scan.hpp"
+#include "probe/scan_command.hpp"
+#include "probe/scan_input.hpp"
+#include "reporting/scan_report.hpp"
+
+using namespace tlsprobe;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// A stand-in for probe_target: holds for a while (on a timer, like network I/O), counts
+// how many run at once, and reports a working TLS 1.3 handshake.
+struct Fake {
+    std::atomic<int> in_flight{0};
+    std::atomic<int> max_in_flight{0};
+    std::atomic<int> calls{0};
+    std::mutex mutex;
+    std::multiset<std::string> hosts;
+    std::chrono::milliseconds hold{2};
+    std::atomic<bool>* stop = nullptr;  // set once `stop_after` calls have started
+    int stop_after = 0;
+    std::string slow_host;   // this host holds for 10 minutes (deadline tests)
+    std::string throw_host;  // this host throws (a bug in the probe)
+};
+
+asio::awaitable<probe::TargetResult> fake_probe(Fake* f, probe::Target t) {
+    const int now = ++f->in_flight;
+    int seen = f->max_in_flight.load();
+    while (now > seen && !f->max_in_flight.compare_exchange_weak(seen, now)) {
+    }
+    const int call = ++f->calls;
+    if (f->stop && call == f->stop_after) f->stop->store(true);
+    {
+        std::lock_guard lock(f->mutex);
+        f->hosts.insert(t.host);
+    }
+    asio::steady_timer timer(co_await asio::this_coro::executor, t.host == f->slow_host ? 10min : f->hold);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    --f->in_flight;
+    if (t.host == f->throw_host) throw std::runtime_error("fake bug");
+    probe::TargetResult r;
+    r.target = std::move(t);
+    probe::ProbeRecord p;
+    p.spec.id = "offer_all";
+    p.observation.status = tls::Status::negotiated;
+    p.observation.phase = tls::Phase::done;
+    r.probes.push_back(p);
+    co_return r;
+}
+
+probe::TargetWork work_of(Fake& f) {
+    return [&f](probe::Target t) { return fake_probe(&f, std::move(t)); };
+}
+
+// A source of `n` targets "hostI.example".
+probe::ScanSource numbered(std::size_t n) {
+    auto next = std::make_shared<std::size_t>(0);
+    return [n, next]() -> std::optional<probe::ScanItem> {
+        if (*next == n) return std::nullopt;
+        const auto i = (*next)++;
+        probe::ScanItem item;
+        item.line = i + 1;
+        item.target.host = "host" + std::to_string(i) + ".example";
+        item.key = item.target.authority();
+        return item;
+    };
+}
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path = fs::temp_directory_path() / ("tlsprobe-scan-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string file(const std::string& name, const std::string& content = {}) const {
+        std::ofstream(path / name, std::ios::binary) << content;
+        return (path / name).string();
+    }
+};
+
+std::vector<json> read_jsonl(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<json> lines;
+    std::string line;
+    while (std::getline(in, line)) {
+        INFO("line: " << line);
+        REQUIRE(!in.eof());  // every line is newline-terminated
+        lines.push_back(json::parse(line));
+    }
+    return lines;
+}
+
+std::set<std::string> target_keys(const std::vector<json>& lines) {
+    std::set<std::string> keys;
+    for (const auto& j : lines)
+        if (j["record"] == "target") keys.insert(j["key"].get<std::string>());
+    return keys;
+}
+
+std::string numbered_input(int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += "host" + std::to_string(i) + ".example\n";
+    return text;
+}
+
+cli::ScanArgs args_of(std::string input) {
+    cli::ScanArgs a;
+    a.input = std::move(input);
+    return a;
+}
+
+struct JobRun {
+    int code;
+    std::string out, err;
+};
+
+JobRun job(cli::ScanArgs args, Fake* fake, const std::atomic<bool>* stop = nullptr) {
+    std::ostringstream out, err;
+    cli::ScanJobIo io;
+    io.stop = stop;
+    int code = 0;
+    if (fake) {
+        const auto work = work_of(*fake);
+        code = cli::run_scan_job(args, &work, out, err, io);
+    } else {
+        code = cli::run_scan_job(args, nullptr, out, err, io);
+    }
+    return {code, out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("scan engine: never more than --concurrency targets in flight", "[scan][engine]") {
+    Fake fake;
+    std::set<std::string> delivered;
+    std::size_t records = 0;
+    probe::ScanEngineOptions o;
+    o.concurrency = 7;
+    o.threads = 3;
+    const auto totals = probe::run_scan(numbered(200), work_of(fake), [&](probe::ScanRecord&& r) {
+        ++records;
+        delivered.insert(r.item.key);
+        CHECK(r.outcome == probe::ScanOutcome::completed);
+    }, o);
+    CHECK(fake.max_in_flight.load() <= 7);
+    CHECK(fake.max_in_flight.load() >= 2);  // it does run targets side by side
+    CHECK(records == 200);
+    CHECK(delivered.size() == 200);
+    CHECK(totals.started == 200);
+    CHECK(totals.completed == 200);
+    CHECK_FALSE(totals.stopped);
+    CHECK(fake.hosts.size() == 200);
+}
+
+TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not lost", "[scan][engine]") {
+    Fake fake;
+    fake.slow_host = "host3.example";
+    fake.throw_host = "host5.example";
+    std::map<std::string, probe::ScanRecord> records;
+    probe::ScanEngineOptions o;
+    o.concurrency = 4;
+    o.threads = 2;
+    o.deadline = 200ms;
+    probe::run_scan(numbered(10), work_of(fake), [&](probe::ScanRecord&& r) { records[r.item.target.host] = std::move(r); }, o);
+    REQUIRE(records.size() == 10);
+    const auto& slow = records["host3.example"];
+    CHECK(slow.outcome == probe::ScanOutcome::deadline);
+    CHECK(probe::scan_verdict(slow) == probe::Verdict::timeout);
+    CHECK_THAT(slow.detail, Catch::Contains("200 ms"));
+    CHECK(slow.result.target.host == "host3.example");
+    const auto& broken = records["host5.example"];
+    CHECK(broken.outcome == probe::ScanOutcome::error);
+    CHECK_THAT(broken.detail, Catch::Contains("fake bug"));
+    CHECK(probe::scan_verdict(records["host0.example"]) == probe::Verdict::ok);
+}
+
+TEST_CASE("scan engine: stop takes no new targets and delivers every started one", "[scan][engine]") {
+    Fake fake;
+    std::atomic<bool> stop{false};
+    fake.stop = &stop;
+    fake.stop_after = 25;
+    std::size_t records = 0;
+    probe::ScanEngineOptions o;
+    o.concurrency = 8;
+    o.threads = 2;
+    o.stop = &stop;
+    const auto totals = probe::run_scan(numbered(1000), work_of(fake), [&](probe::ScanRecord&&) { ++records; }, o);
+    CHECK(totals.stopped);
+    CHECK(totals.started >= 25);
+    CHECK(totals.started < 1000);
+    CHECK(totals.completed == totals.started);
+    CHECK(records == totals.started);
+}
+
+TEST_CASE("scan engine: the rate limiter spaces starts evenly", "[scan][engine]") {
+    probe::RateLimiter limiter(10.0);  // one start every 100 ms
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(limiter.reserve(t0) == t0);
+    CHECK(limiter.reserve(t0) == t0 + 100ms);
+    CHECK(limiter.reserve(t0 + 10ms) == t0 + 200ms);
+    CHECK(limiter.reserve(t0 + 1s) == t0 + 1s);  // idle time does not build up a burst
+
+    Fake fake;
+    probe::ScanEngineOptions o;
+    o.concurrency = 16;
+    o.threads = 2;
+    o.rate = 1000;  // fast enough for a test; the bound is what the unit checks above show
+    std::size_t records = 0;
+    probe::run_scan(numbered(20), work_of(fake), [&](probe::ScanRecord&&) { ++records; }, o);
+    CHECK(records == 20);
+}
+
+TEST_CASE("scan job: JSONL and CSV per target, duplicates once, bad lines reported and skipped", "[scan][job]") {
+    TempDir dir;
+    Fake fake;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt",
+                       "# estate\n"
+                       "a.example\n"
+                       "https://A.example:443/shop\n"  // the same target as line 2
+                       "bad host\n"
+                       "b.example:8443,192.0.2.1\n"
+                       "c.example,,\"odd\"\n"  // a bad SNI
+                       "[2001:db8::1]:443\n");
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.csv = (dir.path / "out.csv").string();
+    const auto r = job(a, &fake);
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.err, Catch::Contains("line 4:") && Catch::Contains("line 6:"));
+    CHECK_THAT(r.out, Catch::Contains("Scanned 3 targets") && Catch::Contains("2 bad input line(s)") &&
+                          Catch::Contains("1 duplicate(s)"));
+    CHECK(fake.calls == 3);
+
+    const auto lines = read_jsonl(a.jsonl);
+    REQUIRE(lines.size() == 4);
+    CHECK(target_keys(lines) == std::set<std::string>{"a.example:443", "b.example:8443,via=192.0.2.1", "[2001:db8::1]:443"});
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(lines[i]["schema_version"] == 1);
+        CHECK(lines[i]["scan"]["verdict"] == "ok");
+        CHECK(lines[i]["input_line"].is_number());
+    }
+    const auto& summary = lines.back();
+    CHECK(summary["record"] == "summary");
+    CHECK(summary["targets"] == 3);
+    CHECK(summary["input_errors"] == 2);
+    CHECK(summary["duplicates"] == 1);
+    CHECK(summary["verdicts"]["ok"] == 3);
+
+    std::ifstream csv(a.csv);
+    std::string header, row;
+    std::getline(csv, header);
+    CHECK(header.starts_with("line,key,host,port,"));
+    int rows = 0;
+    while (std::getline(csv, row)) ++rows;
+    CHECK(rows == 3);
+}
+
+TEST_CASE("scan job: CSV quotes commas and quotes", "[scan][job]") {
+    CHECK(reporting::csv_field("plain") == "plain");
+    CHECK(reporting::csv_field("a,b") == "\"a,b\"");
+    CHECK(reporting::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    CHECK(reporting::csv_field("two\nlines") == "\"two\nlines\"");
+}
+
+TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn last line", "[scan][job][resume]") {
+    TempDir dir;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", numbered_input(6));
+    a.jsonl = (dir.path / "out.jsonl").string();
+    {
+        Fake first;
+        auto partial = a;
+        partial.input = dir.file("first.txt", numbered_input(3));
+        REQUIRE(job(partial, &first).code == cli::kOk);
+    }
+    // A kill in the middle of a write leaves half a record.
+    std::ofstream(a.jsonl, std::ios::app | std::ios::binary) << "{\"record\":\"target\",\"key\":\"host4.exa";
+
+    Fake second;
+    a.resume = true;
+    const auto r = job(a, &second);
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.err, Catch::Contains("dropping"));
+    CHECK_THAT(r.out, Catch::Contains("3 already in the JSONL file"));
+    CHECK(second.hosts == std::multiset<std::string>{"host3.example", "host4.example", "host5.example"});
+    const auto lines = read_jsonl(a.jsonl);  // every line complete and valid
+    CHECK(target_keys(lines).size() == 6);
+    CHECK(lines.back()["record"] == "summary");
+
+    // Nothing left: a third run probes nothing and still succeeds.
+    Fake third;
+    CHECK(job(a, &third).code == cli::kOk);
+    CHECK(third.calls == 0);
+    auto no_jsonl = args_of(a.input);
+    no_jsonl.resume = true;
+    CHECK(job(no_jsonl, &third).code == cli::kUsage);  // --resume needs --jsonl
+}
+
+TEST_CASE("scan job: stopped mid-run, the JSONL holds every completed target and a summary", "[scan][job]") {
+    TempDir dir;
+    std::atomic<bool> stop{false};
+    Fake fake;
+    fake.stop = &stop;
+    fake.stop_after = 30;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", numbered_input(500));
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.concurrency = 8;
+    a.threads = 2;
+    const auto r = job(a, &fake, &stop);
+    CHECK_THAT(r.err, Catch::Contains("--resume"));
+    const auto lines = read_jsonl(a.jsonl);
+    REQUIRE(lines.size() >= 2);
+    const auto& summary = lines.back();
+    CHECK(summary["record"] == "summary");
+    CHECK(summary["stopped"] == true);
+    const auto completed = target_keys(lines).size();
+    CHECK(completed == static_cast<std::size_t>(fake.calls.load()));  // every started target has its record
+    CHECK(completed < 500);
+    CHECK(summary["targets"] == completed);
+    CHECK(summary["not_started"].get<std::size_t>() + completed == 500);
+}
+
+TEST_CASE("scan job: N shards partition the input", "[scan][job][shard]") {
+    TempDir dir;
+    const auto input = dir.file("hosts.txt", numbered_input(60));
+    std::set<std::string> all;
+    std::size_t sum = 0;
+    for (int k = 1; k <= 3; ++k) {
+        Fake fake;
+        cli::ScanArgs a;
+        a.input = input;
+        a.shard = std::to_string(k) + "/3";
+        a.jsonl = (dir.path / ("part-" + std::to_string(k) + ".jsonl")).string();
+        REQUIRE(job(a, &fake).code == cli::kOk);
+        const auto keys = target_keys(read_jsonl(a.jsonl));
+        sum += keys.size();
+        all.insert(keys.begin(), keys.end());
+    }
+    CHECK(sum == 60);         // disjoint
+    CHECK(all.size() == 60);  // complete
+    Fake fake;
+    auto bad_shard = args_of(input);
+    bad_shard.shard = "4/3";
+    CHECK(job(bad_shard, &fake).code == cli::kUsage);
+}
+
+TEST_CASE("scan job: usage errors exit 2 and name the value", "[scan][job]") {
+    TempDir dir;
+    Fake fake;
+    auto r = job(args_of((dir.path / "missing.txt").string()), &fake);
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("missing.txt"));
+    const auto input = dir.file("hosts.txt", "a.example\n");
+    auto a = args_of(input);
+    a.rate = "fast";
+    r = job(a, &fake);
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("--rate 'fast'"));
+    a = args_of(input);
+    a.deadline = "soon";
+    r = job(a, &fake);
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("--deadline"));
+    r = job(args_of(dir.file("bad.txt", "bad host\n")), &fake);
+    CHECK(r.code == cli::kUsage);  // no valid target at all
+    std::ostringstream out, err;
+    CHECK(cli::run({"scan", "--help"}, out, err) == cli::kOk);
+    CHECK_THAT(out.str(), Catch::Contains("--shard") && Catch::Contains("Examples") && Catch::Contains("--resume"));
+}
+
+TEST_CASE("scan: a silent server holds its slot no longer than the deadline", "[scan][loopback]") {
+    lab::RawServer silent(lab::silent());
+    TempDir dir;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", "127.0.0.1:" + std::to_string(silent.port()) + "\n");
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.timeout = "30s";  // the probe alone would wait this long
+    a.deadline = "300ms";
+    const auto r = job(a, nullptr);
+    CHECK(r.code == cli::kFindings);
+    const auto lines = read_jsonl(a.jsonl);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0]["scan"]["outcome"] == "deadline");
+    CHECK(lines[0]["scan"]["verdict"] == "timeout");
+    CHECK(silent.connections() >= 1);
+}
+
+TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoints", "[scan][loopback]") {
+    std::vector<std::unique_ptr<lab::TlsServer>> good;
+    std::vector<std::unique_ptr<lab::RawServer>> raw;
+    std::map<std::string, std::string> expected;  // key -> verdict
+    std::string input = "# loopback estate\n";
+    auto add = [&](const std::string& line, const std::string& verdict) {
+        input += line + "\n";
+        auto parsed = probe::parse_scan_line(line);
+        expected[std::get<probe::ScanTarget>(*parsed).key] = verdict;
+    };
+    for (int i = 0; i < 12; ++i) {
+        // TLS 1.2 and 1.3 only: legacy versions would be a (medium) finding.
+        good.push_back(std::make_unique<lab::TlsServer>(lab::config_for_case("good", TLS1_2_VERSION)));
+        add("tlsprobe.test:" + std::to_string(good.back()->port()) + ",127.0.0.1", "ok");
+    }
+    for (int i = 0; i < 8; ++i) add("127.0.0.1:" + std::to_string(lab::closed_port()), "unreachable");
+    for (int i = 0; i < 6; ++i) {
+        raw.push_back(std::make_unique<lab::RawServer>(lab::reset_after_hello()));
+        add("127.0.0.1:" + std::to_string(raw.back()->port()), "no_tls");
+    }
+    for (int i = 0; i < 6; ++i) {
+        raw.push_back(std::make_unique<lab::RawServer>(lab::http_reply()));
+        add("127.0.0.1:" + std::to_string(raw.back()->port()), "no_tls");
+    }
+    TempDir dir;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", input);
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.csv = (dir.path / "out.csv").string();
+    a.ca_file = lab::testcert("root-ca.pem").string();
+    a.timeout = "2s";
+    a.concurrency = 16;
+    const auto r = job(a, nullptr);
+    CHECK(r.code == cli::kFindings);
+    const auto lines = read_jsonl(a.jsonl);
+    REQUIRE(lines.size() == expected.size() + 1);
+    for (const auto& j : lines) {
+        if (j["record"] != "target") continue;
+        const auto key = j["key"].get<std::string>();
+        INFO(key << ": " << j["scan"].dump());
+        REQUIRE(expected.contains(key));
+        CHECK(j["scan"]["verdict"] == expected[key]);
+        CHECK(j["scan"]["outcome"] == "completed");
+    }
+    CHECK(lines.back()["verdicts"]["ok"] == 12);
+    CHECK(lines.back()["verdicts"]["no_tls"] == 12);
+    CHECK_THAT(r.out, Catch::Contains("Worst targets") && Catch::Contains("tls.unavailable"));
+}
