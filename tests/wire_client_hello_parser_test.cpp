@@ -2,6 +2,8 @@
 // prefix truncated, garbage malformed.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "lab/loopback_client.hpp"
 #include "tls/wire/client_hello.hpp"
 #include "tls/wire/client_hello_parser.hpp"
@@ -56,6 +58,14 @@ TEST_CASE("client hello parser: TLS 1.3, SSL 3.0 and SSL 2.0 hellos", "[wire][cl
     CHECK(h13.session_id.size() == 32);
     CHECK_FALSE(h13.server_name.has_value());
     CHECK(h13.highest_version() == std::optional<Version>(Version::tls1_3));
+
+    // No share at all: the key_share extension is still sent, empty (RFC 8446 §4.2.8), so the
+    // server answers with a HelloRetryRequest instead of missing_extension.
+    auto no_shares = preset_client_hello(Version::tls1_3);
+    no_shares.key_shares.clear();
+    const auto h13e = parse_ok(encode_client_hello(no_shares));
+    CHECK(h13e.key_share_groups.empty());
+    CHECK(std::any_of(h13e.extensions.begin(), h13e.extensions.end(), [](const RawExtension& e) { return e.type == ext::key_share; }));
 
     const auto h3 = parse_ok(encode_client_hello(preset_client_hello(Version::ssl3)));
     CHECK(h3.record_version == 0x0300);
