@@ -15,6 +15,7 @@
 
 #include <openssl/ssl.h>
 
+#include "async_run.hpp"
 #include "lab/hello_servers.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -32,10 +33,7 @@ namespace {
 
 template <typename T>
 T run(asio::awaitable<T> op) {
-    asio::io_context io;
-    auto future = asio::co_spawn(io, std::move(op), asio::use_future);
-    io.run();
-    return future.get();
+    return testing::run_awaitable(std::move(op));
 }
 
 // A server as a value: which versions and suites it accepts, in which order it picks, which

@@ -14,6 +14,7 @@
 
 #include <openssl/ssl.h>
 
+#include "async_run.hpp"
 #include "lab/hello_servers.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -44,10 +45,7 @@ asio::ip::tcp::endpoint loopback(unsigned short port) { return {asio::ip::make_a
 
 template <typename T>
 T run(asio::awaitable<T> op) {
-    asio::io_context io;
-    auto future = asio::co_spawn(io, std::move(op), asio::use_future);
-    io.run();
-    return future.get();
+    return testing::run_awaitable(std::move(op));
 }
 
 tls::RawProbeOptions options(std::chrono::milliseconds timeout = 2s) {

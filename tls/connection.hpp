@@ -16,6 +16,9 @@ namespace tlsprobe::tls {
 // "192.0.2.1:443" / "[::1]:443", as Observation::address and the reports print a peer.
 std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e);
 
+// Observation::first_bytes keeps at most this many bytes of the server's reply.
+inline constexpr std::size_t kFirstBytesKept = 256;
+
 // One attempt in progress: the Observation being filled, the clock since the attempt started
 // and the trace switch.
 struct AttemptLog {

@@ -23,7 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kFirstBytesKept = 256;
 // A handshake is a handful of flights; a peer that keeps us reading past this many
 // reads is not doing TLS in good faith. Bounds the loop independently of the timer.
 constexpr int kMaxHandshakeRounds = 256;

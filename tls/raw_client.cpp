@@ -22,7 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kFirstBytesKept = 256;
 // A first flight is a few certificates; anything this large is not one. Bounds memory and,
 // with kMaxReads, the read loop independently of the timer.
 constexpr std::size_t kMaxFlightBytes = 512 * 1024;

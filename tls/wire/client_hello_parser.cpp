@@ -66,15 +66,8 @@ void parse_tls_body(ParsedClientHello& h, ByteView body) {
     while (!suites.empty()) h.cipher_suites.push_back(suites.u16());
     r.vec8();  // legacy_compression_methods
     if (r.empty()) return;
-    Reader exts = r.vec16();
-    while (!exts.empty()) {
-        RawExtension e;
-        e.type = exts.u16();
-        const auto data = exts.vec16().rest();
-        e.data.assign(data.begin(), data.end());
-        decode_extension(h, e.type, data);
-        h.extensions.push_back(std::move(e));
-    }
+    h.extensions = parse_extension_list(r.vec16().rest());
+    for (const auto& e : h.extensions) decode_extension(h, e.type, e.data);
     if (!r.empty()) throw std::invalid_argument("bytes after the extensions");
 }
 
