@@ -397,7 +397,14 @@ ServerChoice to_server_choice(const RawResult& result, const HelloRequest& reque
 
 namespace {
 asio::awaitable<ServerChoice> send_raw(asio::ip::tcp::endpoint peer, RawProbeOptions options, HelloRequest request) {
-    RawHello hello = enumeration_hello(request, options.sni);
+    RawHello hello;
+    try {
+        hello = enumeration_hello(request, options.sni);
+    } catch (const std::exception& e) {  // the DRBG failed, or an encoder bug: reported as a failure
+        ServerChoice failed;
+        failed.detail = std::string("internal error: could not build the ClientHello: ") + e.what();
+        co_return failed;
+    }
     RawResult result = co_await raw_handshake(peer, std::move(hello), RawClientOptions{options.timeout, false});
     co_return to_server_choice(result, request);
 }

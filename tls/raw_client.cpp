@@ -71,6 +71,9 @@ void trace_flight(AttemptLog& log, const wire::ServerFlight& f) {
         }
     }
     if (f.alert && (f.kind == wire::ServerFlight::Kind::alert || f.alert->level == 1)) log.event(in, alert_text(*f.alert));
+    if (f.kind == wire::ServerFlight::Kind::not_tls)
+        log.event(in, f.service ? fmt::format("not TLS: {} \"{}\"", f.service->protocol, f.service->banner) : std::string("not TLS"));
+    if (f.kind == wire::ServerFlight::Kind::malformed) log.event(in, "malformed: " + f.error);
 }
 
 bool offered(const RawHello& hello, std::uint32_t code) {
@@ -277,7 +280,15 @@ RawHello version_probe_hello(Version v, const RawProbeOptions& options) {
 }
 
 asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Version v, RawProbeOptions options) {
-    RawHello hello = version_probe_hello(v, options);
+    RawHello hello;
+    try {
+        hello = version_probe_hello(v, options);
+    } catch (const std::exception& e) {  // the DRBG failed, or an encoder bug: this attempt only
+        RawResult failed;
+        failed.observation.address = endpoint_text(peer);
+        failed.observation.detail = std::string("could not build the ClientHello: ") + e.what();
+        co_return failed;
+    }
     RawResult r = co_await raw_handshake(peer, std::move(hello), RawClientOptions{options.timeout, options.trace});
     co_return r;
 }
