@@ -3,10 +3,16 @@
 // has at security level 0, server preference on or off), enumerates every version over raw
 // hellos and prints the figures.
 //
-//   bench_enumerate [--concurrency N] [--block N] [--client-preference] [--runs N]
+//   bench_enumerate [--concurrency N] [--block N] [--client-preference] [--runs N] [--rtt MS]
+//
+// --rtt adds MS of waiting before each connection, standing in for a distant server's round
+// trip (loopback has none): wall time then shows how many round trips the enumeration needs.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -21,8 +27,17 @@
 using namespace tlsprobe;
 namespace asio = boost::asio;
 
+namespace {
+asio::awaitable<tls::ServerChoice> delayed(tls::HelloFn inner, std::chrono::milliseconds rtt, tls::HelloRequest request) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, rtt);
+    co_await timer.async_wait(asio::use_awaitable);
+    tls::ServerChoice choice = co_await inner(std::move(request));
+    co_return choice;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
-    std::size_t concurrency = 8, block = 128, runs = 3;
+    std::size_t concurrency = 8, block = 128, runs = 3, rtt_ms = 0;
     bool server_preference = true;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
@@ -30,9 +45,10 @@ int main(int argc, char** argv) {
         if (a == "--concurrency") concurrency = next();
         else if (a == "--block") block = next();
         else if (a == "--runs") runs = next();
+        else if (a == "--rtt") rtt_ms = next();
         else if (a == "--client-preference") server_preference = false;
         else {
-            fmt::print(stderr, "usage: bench_enumerate [--concurrency N] [--block N] [--client-preference] [--runs N]\n");
+            fmt::print(stderr, "usage: bench_enumerate [--concurrency N] [--block N] [--client-preference] [--runs N] [--rtt MS]\n");
             return 2;
         }
     }
@@ -50,12 +66,19 @@ int main(int argc, char** argv) {
     tls::RawProbeOptions probe;
     probe.sni = "tlsprobe.test";
 
-    fmt::print("local OpenSSL {} server, TLS 1.0-1.3, server preference {}, concurrency {}, <= {} suites per hello\n",
-               OpenSSL_version(OPENSSL_VERSION_STRING), server_preference ? "on" : "off", concurrency, block);
+    tls::HelloFn hello = tls::raw_hello_fn(peer, probe);
+    if (rtt_ms > 0) {
+        const std::chrono::milliseconds rtt(rtt_ms);
+        hello = [inner = hello, rtt](tls::HelloRequest r) { return delayed(inner, rtt, std::move(r)); };
+    }
+
+    fmt::print("local OpenSSL {} server, TLS 1.0-1.3, server preference {}, concurrency {}, <= {} suites per hello, "
+               "simulated RTT {} ms\n",
+               OpenSSL_version(OPENSSL_VERSION_STRING), server_preference ? "on" : "off", concurrency, block, rtt_ms);
     for (std::size_t run = 0; run < runs; ++run) {
         asio::io_context io;
         const auto t0 = std::chrono::steady_clock::now();
-        auto future = asio::co_spawn(io, tls::enumerate_ciphers(peer, probe, options), asio::use_future);
+        auto future = asio::co_spawn(io, tls::enumerate_ciphers(hello, options), asio::use_future);
         io.run();
         const auto e = future.get();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
