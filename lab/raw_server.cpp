@@ -116,7 +116,7 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
 
     boost::system::error_code ignored;
     Bytes rest;
-    switch (script.then) {
+    switch (script.then_for ? script.then_for(hello) : script.then) {
         case RawScript::Then::reset:
             // SO_LINGER {on, 0}: close() sends RST and discards anything unsent.
             socket.set_option(tcp::socket::linger(true, 0), ignored);

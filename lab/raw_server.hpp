@@ -36,6 +36,9 @@ struct RawScript {
     // Optional: computes the reply from the bytes received so far (empty on on_accept);
     // replaces `send`. Runs on the server's thread: must not throw or block.
     std::function<Bytes(ByteView client_hello)> respond;
+    // Optional: chooses `then` from the same bytes (a server that resets some hellos only).
+    // Same rules as `respond`.
+    std::function<Then(ByteView client_hello)> then_for;
 };
 std::string_view to_string(RawScript::Trigger t);
 std::string_view to_string(RawScript::Then t);

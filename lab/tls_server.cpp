@@ -60,6 +60,9 @@ SslCtxOwner load_context(const std::string& chain, const std::string& key) {
     SslCtxOwner ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) refuse("SSL_CTX_new");
     SSL_CTX_set_security_level(ctx.get(), 0);
+    // DHE suites need parameters; "auto" picks an RFC 7919 group sized to the certificate
+    // key, as nginx and Apache do. Without it OpenSSL silently skips every DHE suite.
+    SSL_CTX_set_dh_auto(ctx.get(), 1);
     // SSL_CTX_use_certificate_chain_file keeps the file's order: the leaf, then each further
     // certificate appended with SSL_CTX_add0_chain_cert, sent as is (ssl_add_cert_chain only
     // builds a chain when none was configured). NO_AUTO_CHAIN stops that building, so a

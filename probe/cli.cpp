@@ -37,6 +37,7 @@ struct ProbeArgs {
     int expires_soon_days = 30;
     std::uint16_t http_port = 80;
     bool no_http = false;
+    bool quick = false;
 };
 
 class UsageError : public std::runtime_error {
@@ -108,6 +109,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     options.expires_soon_days = a.expires_soon_days;
     options.trust = load_trust(a.ca_file, a.ca_path);
     if (!a.no_http) options.http_port = a.http_port;
+    options.enumerate_ciphers = !a.quick;
 
     const auto result = probe::probe_target_blocking(target, options);
     std::string report;
@@ -233,6 +235,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         ->check(CLI::Range(1, 65535))
         ->capture_default_str();
     probe_cmd->add_flag("--no-http", pa.no_http, "Skip the plain-HTTP check");
+    probe_cmd->add_flag("--quick", pa.quick,
+                        "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 connections instead of "
+                        "one per accepted suite)");
 
     std::vector<std::string> demo_only;
     bool demo_list = false, demo_no_color = false, demo_verbose = false, demo_trace = false;

@@ -360,8 +360,13 @@ std::optional<Match> no_server_auth_eku(const Facts& f) {
 }
 
 std::optional<Match> tls13_stripped(const Facts& f) {
-    const auto* p = f.first([](const auto& o) { return o.downgrade_sentinel; });
-    if (!p) return std::nullopt;
+    // Only a hello that offered TLS 1.3 can be downgraded: a TLS 1.3 server answering a hello
+    // pinned to 1.2 must set the sentinel (RFC 8446 §4.1.3), which proves nothing.
+    const auto it = std::find_if(f.attempts.begin(), f.attempts.end(), [](const ProbeRecord* q) {
+        return q->observation.downgrade_sentinel && (!q->spec.version || q->spec.version == tls::Version::tls1_3);
+    });
+    if (it == f.attempts.end()) return std::nullopt;
+    const auto* p = *it;
     return Match{Confidence::medium,
                  "The ServerHello carries the TLS 1.3 downgrade sentinel: the server supports TLS 1.3, but something on the path removed it from our offer.",
                  {fmt::format("{}: ServerHello.random ends in DOWNGRD ({})", label(*p), outcome_class(p->observation))}};

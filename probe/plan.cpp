@@ -6,6 +6,23 @@
 
 namespace tlsprobe::probe {
 
+namespace {
+
+template <typename Add>
+void add_variants(const Target& target, Add& add) {
+    // SNI variants separate an SNI-only binding (fails without SNI), a front end that
+    // rejects unknown names (alert 112/80) and a default certificate (served for any name).
+    if (target.sni) add("no_sni", std::nullopt, std::nullopt, ProbeRole::sni_variant);
+    add("other_sni", std::nullopt, std::string(kUnrelatedSni), ProbeRole::sni_variant);
+    // A short, modern offer (small ClientHello, two AEAD suites per version): succeeds where
+    // the broad one fails on hello-size or cipher-list intolerant stacks.
+    auto* narrow = add("narrow_ciphers", std::nullopt, target.sni, ProbeRole::cipher_variant);
+    narrow->cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+    narrow->ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
+}
+
+}  // namespace
+
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options) {
     std::vector<ProbeSpec> plan;
     auto add = [&](std::string id, std::optional<tls::Version> v, std::optional<std::string> sni, ProbeRole role) {
@@ -22,20 +39,15 @@ std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& opti
         add(std::string(tls::to_string(v)), v, target.sni, ProbeRole::version);
     }
     add("offer_all", std::nullopt, target.sni, ProbeRole::offer_all);
-    if (!options.variants) return plan;
-    // SNI variants separate an SNI-only binding (fails without SNI), a front end that
-    // rejects unknown names (alert 112/80) and a default certificate (served for any name).
-    if (target.sni) add("no_sni", std::nullopt, std::nullopt, ProbeRole::sni_variant);
-    add("other_sni", std::nullopt, std::string(kUnrelatedSni), ProbeRole::sni_variant);
-    // A short, modern offer (small ClientHello, two AEAD suites per version): succeeds where
-    // the broad one fails on hello-size or cipher-list intolerant stacks.
-    auto* narrow = add("narrow_ciphers", std::nullopt, target.sni, ProbeRole::cipher_variant);
-    narrow->cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-    narrow->ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
+    if (options.variants) add_variants(target, add);
+    if (options.raw)
+        for (auto v : tls::all_versions)
+            add(fmt::format("raw_{}", tls::to_string(v)), v, target.sni, ProbeRole::version)->engine = Engine::raw;
     return plan;
 }
 
 namespace {
+
 
 // Did this failed attempt show that the server does not do the pinned version?
 // A reply of any kind (alert, RST, FIN, a ServerHello for another version) says "no";

@@ -15,13 +15,16 @@ struct PlanOptions {
     // Add the diagnosis variants: "no_sni" (when the target has an SNI), "other_sni" and
     // "narrow_ciphers".
     bool variants = true;
+    // Add one raw-hello version probe per version ("raw_ssl2" .. "raw_tls1_3"): SSL 2.0/3.0
+    // whatever the local library can do, and a second opinion on TLS 1.0-1.3.
+    bool raw = true;
 };
 
 // The unrelated name the "other_sni" probe sends (.invalid never resolves, RFC 2606 §2).
 inline constexpr std::string_view kUnrelatedSni = "unrelated.tlsprobe.invalid";
 
 // One pinned handshake per version the local library can offer, then "offer_all", then
-// the variants.
+// the variants, then the raw version probes.
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options);
 
 // Per-version verdicts from the attempts made (pinned probes decide; "offer_all" adds a

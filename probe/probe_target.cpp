@@ -13,8 +13,10 @@
 #include "probe/findings_rules.hpp"
 #include "probe/http_check.hpp"
 #include "probe/plan.hpp"
-#include "probe/scheduling.hpp"
+#include "tls/scheduling.hpp"
+#include "tls/cipher_enumeration.hpp"
 #include "tls/openssl_client.hpp"
+#include "tls/raw_client.hpp"
 
 namespace tlsprobe::probe {
 namespace asio = boost::asio;
@@ -72,10 +74,48 @@ PlanOptions local_capabilities() {
     return p;
 }
 
+// Cipher-suite enumeration for the versions the probes found supported, within the same
+// per-target connection cap; the lists land in result.versions (conclude() keeps them).
+asio::awaitable<void> enumerate(TargetResult& result, const tcp::endpoint& peer, const ProbeOptions& options) {
+    const auto versions = summarize_versions(result.probes);
+    tls::EnumerationOptions eo;
+    eo.versions.clear();
+    for (const auto& v : versions)
+        if (v.supported == true) eo.versions.push_back(v.version);
+    if (eo.versions.empty()) co_return;
+    eo.concurrency = options.connections_per_target;
+    tls::RawProbeOptions raw;
+    raw.sni = result.target.sni;
+    raw.timeout = options.timeout;
+    const tls::CipherEnumeration e = co_await tls::enumerate_ciphers(peer, raw, eo);
+    for (auto v : eo.versions) {
+        const auto& vc = e.version(v);
+        auto& r = result.versions[static_cast<std::size_t>(v)];
+        r.ciphers_enumerated = vc.enumerated;
+        r.server_preference = vc.server_preference;
+        r.groups = vc.group_names;
+        r.enumeration_errors = vc.errors;
+        r.ciphers.clear();
+        for (const auto& s : vc.suites)
+            r.ciphers.push_back({s.code, s.name, std::string(tls::wire::to_string(s.strength)), s.forward_secrecy, s.group, s.dh_bits});
+    }
+}
+
 }  // namespace
 
 void conclude(TargetResult& result, const ProbeOptions& options) {
+    // The verdicts are recomputed from the attempts; enumeration results are not attempts,
+    // so they are carried over.
+    const auto previous = result.versions;
     result.versions = summarize_versions(result.probes);
+    for (std::size_t i = 0; i < previous.size(); ++i) {
+        auto& r = result.versions[i];
+        r.ciphers = previous[i].ciphers;
+        r.ciphers_enumerated = previous[i].ciphers_enumerated;
+        r.server_preference = previous[i].server_preference;
+        r.groups = previous[i].groups;
+        r.enumeration_errors = previous[i].enumeration_errors;
+    }
     result.chain.reset();
     result.chain_differs.clear();
     if (const auto* source = chain_probe(result.probes)) {
@@ -105,7 +145,10 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
     result.target = std::move(target);
     result.started = std::chrono::system_clock::now();
     const auto t0 = std::chrono::steady_clock::now();
-    const auto plan = plan_probes(result.target, capabilities);
+    PlanOptions plan_options = capabilities;
+    plan_options.variants = options.variants;
+    plan_options.raw = options.raw;
+    const auto plan = plan_probes(result.target, plan_options);
 
     const auto& t = result.target;
     const std::string& connect_host = t.connect_to.value_or(t.host);
@@ -125,10 +168,20 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
         result.address = endpoint_text(peer);
         result.probes.resize(plan.size());
         const std::size_t tasks = plan.size() + (options.http_port ? 1 : 0);
-        co_await for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
+        co_await tls::for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
             if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
                 HttpCheck check = co_await http_check(tcp::endpoint(peer.address(), *options.http_port), t.host, options.timeout);
                 result.http = std::move(check);
+                co_return;
+            }
+            if (plan[i].engine == Engine::raw) {
+                tls::RawProbeOptions raw;
+                raw.sni = plan[i].sni;
+                raw.timeout = options.timeout;
+                raw.trace = options.trace;
+                tls::RawResult answer = co_await tls::raw_version_probe(peer, *plan[i].version, raw);
+                result.probes[i].spec = plan[i];
+                result.probes[i].observation = std::move(answer.observation);
                 co_return;
             }
             tls::HandshakeSpec spec;
@@ -144,6 +197,7 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
             result.probes[i].spec = plan[i];
             result.probes[i].observation = std::move(observation);
         });
+        if (options.enumerate_ciphers) co_await enumerate(result, peer, options);
     }
     conclude(result, options);
     result.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);

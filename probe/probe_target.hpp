@@ -23,6 +23,9 @@ struct ProbeOptions {
     // Plain-HTTP check (HEAD / on this port of the same address); nullopt = skip it. The CLI
     // sets 80 unless --no-http; the library default makes no connection the caller did not ask for.
     std::optional<std::uint16_t> http_port;
+    bool variants = true;            // the diagnosis variants: no_sni, other_sni, narrow_ciphers
+    bool raw = true;                 // raw-hello version probes for all six versions
+    bool enumerate_ciphers = false;  // cipher-suite, group and preference enumeration (many connections)
 };
 
 // Probes one target on the calling coroutine's executor (which must be single-threaded).

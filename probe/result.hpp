@@ -73,6 +73,7 @@ struct VersionResult {
     bool ciphers_enumerated = false;
     std::optional<bool> server_preference;  // nullopt: not determined (fewer than 2 suites, not run)
     std::vector<std::string> groups;        // key-exchange groups the server accepts, preference order unknown
+    std::vector<std::string> enumeration_errors;  // failed enumeration connections: the list may be incomplete
 };
 
 // The article's first step: is the site reachable over plain HTTP?

@@ -79,7 +79,7 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a, std::chrono::milliseco
     } catch (const std::exception& e) {
         throw ScanUsageError(e.what());
     }
-    // --full (cipher enumeration) is for the raw engine; ProbeOptions has no switch for it yet.
+    o.enumerate_ciphers = a.full;  // --full: cipher suites, groups and server preference per version
     return o;
 }
 
@@ -183,9 +183,6 @@ int run_job(const ScanArgs& a, const probe::TargetWork* work_override, std::ostr
     }
     if (a.resume && a.jsonl.empty()) throw ScanUsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
     if (a.quick && a.full) throw ScanUsageError("--quick and --full contradict each other; use one");
-    if (a.full)
-        err << "tlsprobe: --full: cipher enumeration needs the raw engine, which this build does not have yet; "
-               "scanning at --quick depth\n";
 
     const auto probe_options = make_probe_options(a, timeout);
     const probe::TargetWork real_work = [&probe_options](probe::Target t) {
@@ -326,7 +323,7 @@ ScanCommand::ScanCommand(CLI::App& app) {
                                                    "(default: enough for every attempt at --timeout, plus 1s)");
     command_->add_option("--rate", a.rate, "Start at most N new targets per second over all threads: 50, 50/s, 3000/m");
     command_->add_flag("--quick", a.quick, "Protocol versions and the certificate chain (the default)");
-    command_->add_flag("--full", a.full, "Also enumerate cipher suites (needs the raw engine; not in this build yet)");
+    command_->add_flag("--full", a.full, "Also enumerate cipher suites, groups and server preference per version (many more connections per target)");
     command_->add_option("--ca-file", a.ca_file, "Trust anchors (PEM or DER) instead of the system store");
     command_->add_option("--ca-path", a.ca_path, "Directory of hashed trust anchors (c_rehash layout)");
     command_->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")->check(CLI::Range(0, 3650))->capture_default_str();

@@ -66,6 +66,7 @@ json version_json(const probe::VersionResult& v) {
         {"ciphers", ciphers_json(v)},
         {"server_preference", optional_json(v.server_preference)},
         {"groups", v.groups},
+        {"enumeration_errors", v.enumeration_errors},
     };
 }
 

@@ -70,11 +70,12 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
             const auto strength = fmt::format("{:<10}", c.strength);
             const auto painted = c.strength == "insecure" ? w.bad(strength) : c.strength == "weak" ? w.warn(strength) : strength;
             std::string extra = c.forward_secrecy ? "FS" : "no FS";
-            if (!c.group.empty()) extra += ", " + c.group;
             if (c.dh_bits) extra += fmt::format(", DH {} bits", *c.dh_bits);
+            else if (!c.group.empty()) extra += ", " + c.group;
             w.line("  0x{:04X} {:<48} {} {}", c.code, c.name, painted, extra);
         }
         if (!vr.groups.empty()) w.line("  groups   {}", fmt::join(vr.groups, ", "));
+        for (const auto& e : vr.enumeration_errors) w.line("  {} {}", w.warn("incomplete:"), e);
         w.line("");
     }
 }

@@ -85,9 +85,14 @@ TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") 
     CHECK(r.version(Version::tls1_1).supported == std::optional<bool>(false));
     CHECK(r.version(Version::tls1_0).alert == std::optional<std::uint8_t>(70));
     CHECK_FALSE(r.version(Version::tls1_2).cipher.empty());
-    CHECK(r.version(Version::ssl3).status == Status::local_unsupported);
-    CHECK_FALSE(r.version(Version::ssl3).supported.has_value());
-    CHECK(r.version(Version::ssl2).status == Status::local_unsupported);
+    // SSL 2.0 / 3.0 come from the raw engine (Debian's OpenSSL cannot offer them); TLS 1.x
+    // from both engines, which agree on a plain OpenSSL server.
+    CHECK(r.version(Version::ssl3).supported == std::optional<bool>(false));
+    CHECK(r.version(Version::ssl3).source == "raw");
+    CHECK(r.version(Version::ssl2).supported == std::optional<bool>(false));
+    CHECK(r.version(Version::tls1_2).source == "both");
+    CHECK(r.version(Version::tls1_3).source == "both");
+    for (auto v : tls::all_versions) CHECK(r.version(v).disagreement.empty());
     REQUIRE(r.chain.has_value());
     CHECK(r.chain->trusted);
     CHECK(r.chain->certificates.size() == 2);
@@ -173,7 +178,7 @@ TEST_CASE("plan_probes: one pinned probe per version the library can offer, then
 
 TEST_CASE("plan_probes: diagnosis variants vary the SNI and the cipher list, never the version", "[probe][plan]") {
     auto plan = probe::plan_probes(probe::parse_target("example.com"), probe::PlanOptions{});
-    REQUIRE(plan.size() == 8);
+    REQUIRE(plan.size() == 14);
     CHECK(plan[5].id == "no_sni");
     CHECK_FALSE(plan[5].sni.has_value());
     CHECK(plan[6].id == "other_sni");
@@ -187,7 +192,21 @@ TEST_CASE("plan_probes: diagnosis variants vary the SNI and the cipher list, nev
     CHECK(std::none_of(plan.begin(), plan.end(), [](const probe::ProbeSpec& s) { return s.id == "no_sni"; }));
     probe::PlanOptions bare;
     bare.variants = false;
+    bare.raw = false;
     CHECK(probe::plan_probes(probe::parse_target("example.com"), bare).size() == 5);
+}
+
+TEST_CASE("plan_probes: one raw-hello probe per version, SSL 2.0 and 3.0 included", "[probe][plan]") {
+    const auto plan = probe::plan_probes(probe::parse_target("example.com"), probe::PlanOptions{});
+    std::vector<std::string> raw;
+    for (const auto& p : plan)
+        if (p.engine == probe::Engine::raw) {
+            raw.push_back(p.id);
+            CHECK(p.role == probe::ProbeRole::version);
+            REQUIRE(p.version.has_value());
+            CHECK(p.id == "raw_" + std::string(tls::to_string(*p.version)));
+        }
+    CHECK(raw == std::vector<std::string>{"raw_ssl2", "raw_ssl3", "raw_tls1_0", "raw_tls1_1", "raw_tls1_2", "raw_tls1_3"});
 }
 
 TEST_CASE("summarize_versions: offer_all rescues a version whose pinned probe timed out", "[probe][plan]") {

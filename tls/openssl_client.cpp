@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "tls/alert.hpp"
+#include "tls/connection.hpp"
 #include "tls/openssl_context.hpp"
 
 namespace tlsprobe::tls {
@@ -22,7 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kFirstBytesKept = 256;
 // A handshake is a handful of flights; a peer that keeps us reading past this many
 // reads is not doing TLS in good faith. Bounds the loop independently of the timer.
 constexpr int kMaxHandshakeRounds = 256;
@@ -32,17 +32,8 @@ struct SslDeleter {
 };
 
 // State shared with OpenSSL's message callback for one attempt.
-struct Attempt {
-    Observation obs;
-    Clock::time_point start = Clock::now();
-    bool trace = false;
-    std::size_t bytes_received = 0;
+struct Attempt : AttemptLog {
     bool hello_sent = false;  // OpenSSL emitted a ClientHello (not just an alert of its own)
-
-    Micros now() const { return std::chrono::duration_cast<Micros>(Clock::now() - start); }
-    void event(TraceEvent::Direction d, std::string summary) {
-        if (trace) obs.trace.push_back({now(), d, std::move(summary)});
-    }
 };
 
 std::string_view handshake_type_name(unsigned type) {
@@ -112,57 +103,18 @@ bool looks_like_tls_record(const Bytes& b) {
 // An SSL 2.0 SERVER-HELLO: 2-byte header with the high bit set, message type 4.
 bool looks_like_ssl2_server_hello(const Bytes& b) { return b.size() >= 3 && (b[0] & 0x80) && b[2] == 4; }
 
-void fail(Attempt& a, Status s, std::string detail) {
-    a.obs.status = s;
-    a.obs.detail = std::move(detail);
-    a.obs.elapsed = a.now() - a.obs.connect_time;
-}
-
-// Maps a socket error during the handshake to the vocabulary.
-void fail_io(Attempt& a, const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
-    const bool answered = a.bytes_received > 0;
-    a.obs.phase = answered ? Phase::handshake : Phase::hello;
-    const auto after = answered ? "after the server's first bytes" : "after the ClientHello";
-    if (ec == beast::error::timeout) {
-        fail(a, Status::timeout, fmt::format("no {} within {} ms {}", answered ? "further data" : "reply",
-                                             timeout.count(), after));
-    } else if (ec == asio::error::eof) {
-        a.event(TraceEvent::Direction::received, "FIN");
-        fail(a, Status::closed, fmt::format("the server closed the connection (FIN) {}", after));
-    } else if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
-        a.event(TraceEvent::Direction::received, "RST");
-        fail(a, Status::reset, fmt::format("the server reset the connection (RST) {}", after));
-    } else {
-        fail(a, Status::internal_error, "socket error: " + ec.message());
-    }
-}
-
-void fail_connect(Attempt& a, const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
-    a.obs.phase = Phase::connect;
-    a.obs.connect_time = a.now();
-    if (ec == beast::error::timeout)
-        fail(a, Status::timeout, fmt::format("TCP connect did not complete within {} ms", timeout.count()));
-    else if (ec == asio::error::connection_refused)
-        fail(a, Status::refused, "connection refused: nothing listens on that port, or a firewall rejects it");
-    else if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable)
-        fail(a, Status::unreachable, "no route to the host: " + ec.message());
-    else
-        fail(a, Status::unreachable, "TCP connect failed: " + ec.message());
-    a.obs.elapsed = Micros{0};
-}
-
 // The handshake failed inside OpenSSL: decide what the server did.
 void classify_handshake_failure(Attempt& a, const std::string& openssl_error) {
     a.obs.phase = a.bytes_received ? Phase::handshake : Phase::hello;
     if (a.obs.alert) {
-        fail(a, Status::rejected_alert,
+        a.fail(Status::rejected_alert,
              fmt::format("the server sent alert {} ({}): {}", alert_name(*a.obs.alert), *a.obs.alert, alert_meaning(*a.obs.alert)));
     } else if (looks_like_ssl2_server_hello(a.obs.first_bytes)) {
-        fail(a, Status::protocol_error, "the server answered with an SSL 2.0 SERVER-HELLO");
+        a.fail(Status::protocol_error, "the server answered with an SSL 2.0 SERVER-HELLO");
     } else if (!looks_like_tls_record(a.obs.first_bytes)) {
-        fail(a, Status::not_tls, "the server answered with non-TLS bytes: \"" + printable_excerpt(a.obs.first_bytes, 60) + "\"");
+        a.fail(Status::not_tls, "the server answered with non-TLS bytes: \"" + printable_excerpt(a.obs.first_bytes, 60) + "\"");
     } else {
-        fail(a, Status::protocol_error, "the handshake failed: " + (openssl_error.empty() ? "unknown OpenSSL error" : openssl_error));
+        a.fail(Status::protocol_error, "the handshake failed: " + (openssl_error.empty() ? "unknown OpenSSL error" : openssl_error));
     }
 }
 
@@ -231,8 +183,7 @@ bool openssl_supports(Version v) {
 asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, HandshakeSpec spec) {
     Attempt a;
     a.trace = spec.trace;
-    a.obs.address = peer.address().is_v6() ? fmt::format("[{}]:{}", peer.address().to_string(), peer.port())
-                                           : fmt::format("{}:{}", peer.address().to_string(), peer.port());
+    a.obs.address = endpoint_text(peer);
     ERR_clear_error();
 
     std::string ctx_error;
@@ -245,19 +196,9 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     }
 
     beast::tcp_stream stream(co_await asio::this_coro::executor);
-    stream.expires_after(spec.timeout);
-    a.event(TraceEvent::Direction::local, "TCP connect to " + a.obs.address);
-    // GCC 12 miscompiles co_await inside if-initialisers and braced initialisers (double
-    // destruction of temporaries); every co_await in this file is a plain statement.
-    const auto [connect_ec] = co_await stream.async_connect(peer, asio::as_tuple(asio::use_awaitable));
-    if (connect_ec) {
-        fail_connect(a, connect_ec, spec.timeout);
-        co_return a.obs;
-    }
-    a.obs.connect_time = a.now();
-    a.event(TraceEvent::Direction::local, fmt::format("TCP connected in {:.1f} ms", a.obs.connect_time.count() / 1000.0));
+    const bool connected = co_await connect_with_timeout(stream, peer, spec.timeout, a);
+    if (!connected) co_return a.obs;
     boost::system::error_code ignored;
-    stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 
     std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
     BIO* rbio = BIO_new(BIO_s_mem());  // network -> OpenSSL
@@ -265,7 +206,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     if (!ssl || !rbio || !wbio) {
         BIO_free(rbio);
         BIO_free(wbio);
-        fail(a, Status::internal_error, "OpenSSL could not allocate a connection: " + take_openssl_error());
+        a.fail(Status::internal_error, "OpenSSL could not allocate a connection: " + take_openssl_error());
         co_return a.obs;
     }
     SSL_set_bio(ssl.get(), rbio, wbio);  // ssl owns both from here
@@ -291,10 +232,11 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
             auto [ec, written_bytes] = co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
                                                             asio::as_tuple(asio::use_awaitable));
             if (ec) {
-                fail_io(a, ec, spec.timeout);
+                record_io_failure(a, ec, spec.timeout);
                 co_return a.obs;
             }
             (void)written_bytes;
+            if (round == 0) a.hello_sent_at = Clock::now();
         }
         if (err == SSL_ERROR_NONE) {
             record_negotiated(a, ssl.get());
@@ -305,19 +247,19 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
             // with "no protocols available" (after writing an alert): no ClientHello = local.
             if (!a.hello_sent) {
                 a.obs.phase = Phase::hello;
-                fail(a, Status::local_unsupported, "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
+                a.fail(Status::local_unsupported, "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
             } else {
                 classify_handshake_failure(a, openssl_error);
             }
             co_return a.obs;
         }
         if (err != SSL_ERROR_WANT_READ) {
-            fail(a, Status::internal_error, fmt::format("unexpected OpenSSL state {}", err));
+            a.fail(Status::internal_error, fmt::format("unexpected OpenSSL state {}", err));
             co_return a.obs;
         }
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (ec) {
-            fail_io(a, ec, spec.timeout);
+            record_io_failure(a, ec, spec.timeout);
             co_return a.obs;
         }
         if (a.obs.first_bytes.size() < kFirstBytesKept) {
@@ -330,7 +272,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         BIO_write(rbio, buf.data(), static_cast<int>(n));
     }
     if (a.obs.status != Status::negotiated) {
-        fail(a, Status::protocol_error, fmt::format("the handshake did not finish after {} reads", kMaxHandshakeRounds));
+        a.fail(Status::protocol_error, fmt::format("the handshake did not finish after {} reads", kMaxHandshakeRounds));
         co_return a.obs;
     }
 

@@ -79,8 +79,12 @@ std::vector<Extension> build_extensions(const ClientHelloSpec& spec) {
             w.prefixed(1, [&](Writer& l) { l.bytes(spec.psk_key_exchange_modes); });
         }));
     }
-    if (!spec.key_shares.empty()) {
-        // KeyShareClientHello: KeyShareEntry client_shares<0..2^16-1> (RFC 8446 §4.2.8).
+    const bool offers_tls13 = std::find(spec.supported_versions.begin(), spec.supported_versions.end(), Version::tls1_3) !=
+                              spec.supported_versions.end();
+    if (!spec.key_shares.empty() || offers_tls13) {
+        // KeyShareClientHello: KeyShareEntry client_shares<0..2^16-1> (RFC 8446 §4.2.8). A TLS 1.3
+        // hello without the extension is aborted with missing_extension (§9.2); an empty list
+        // asks the server to pick a group with a HelloRetryRequest.
         out.push_back(make_extension(ext::key_share, [&](Writer& w) {
             w.prefixed(2, [&](Writer& l) {
                 for (const auto& k : spec.key_shares) {

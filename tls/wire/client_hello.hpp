@@ -41,7 +41,7 @@ struct ClientHelloSpec {
     std::vector<std::uint16_t> supported_groups;      // RFC 8446 §4.2.7 / RFC 8422 §5.1.1
     std::vector<std::uint16_t> signature_algorithms;  // RFC 8446 §4.2.3 / RFC 5246 §7.4.1.4.1
     std::vector<std::uint8_t> ec_point_formats;       // RFC 8422 §5.1.2; {0} = uncompressed
-    std::vector<KeyShareEntry> key_shares;            // RFC 8446 §4.2.8 (sent with supported_versions)
+    std::vector<KeyShareEntry> key_shares;            // RFC 8446 §4.2.8; sent (maybe empty) when offering TLS 1.3
     std::vector<std::uint8_t> psk_key_exchange_modes; // RFC 8446 §4.2.9
     std::vector<Version> supported_versions;          // RFC 8446 §4.2.1, highest first; empty: omitted
     bool extended_master_secret = true;               // RFC 7627 §5.1, empty extension

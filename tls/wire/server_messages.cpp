@@ -76,18 +76,24 @@ ServerHello parse_server_hello(ByteView body) {
     hello.hello_retry_request = hello.random == hello_retry_request_random;
     if (!hello.hello_retry_request) hello.downgrade = read_sentinel(hello.random);
     if (!r.empty()) {
-        auto list = r.vec16();
-        while (!list.empty()) {
-            RawExtension e;
-            e.type = list.u16();
-            const auto data = list.vec16().rest();
-            e.data.assign(data.begin(), data.end());
-            hello.extensions.push_back(std::move(e));
-        }
+        hello.extensions = parse_extension_list(r.vec16().rest());
         if (!r.empty()) throw std::invalid_argument("bytes after the ServerHello extensions");
     }
     decode_extensions(hello);
     return hello;
+}
+
+std::vector<RawExtension> parse_extension_list(ByteView block) {
+    Reader list(block);
+    std::vector<RawExtension> out;
+    while (!list.empty()) {
+        RawExtension e;
+        e.type = list.u16();
+        const auto data = list.vec16().rest();
+        e.data.assign(data.begin(), data.end());
+        out.push_back(std::move(e));
+    }
+    return out;
 }
 
 std::vector<Bytes> parse_certificate_list(ByteView body) {

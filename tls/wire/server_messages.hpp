@@ -49,6 +49,10 @@ struct ServerHello {
     bool has_extension(std::uint16_t type) const;
 };
 
+// The contents of an extensions block (after its 2-byte length): type + opaque data pairs,
+// in order (RFC 8446 §4.2). Throws Underflow when an entry overruns the block.
+std::vector<RawExtension> parse_extension_list(ByteView block);
+
 // ServerHello body (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3, RFC 6101 §5.6.1.3). SSL 3.0 servers
 // may end the body after compression_method: no extensions block is then fine.
 ServerHello parse_server_hello(ByteView body);

@@ -1,4 +1,5 @@
-// Bounded concurrency on one executor.
+// Bounded concurrency on one executor (shared by the probe orchestration and the cipher
+// enumeration, which both cap the connections to one target).
 #pragma once
 
 #include <algorithm>
@@ -11,7 +12,7 @@
 #include <exception>
 #include <vector>
 
-namespace tlsprobe::probe {
+namespace tlsprobe::tls {
 
 // Runs `body(i)` for every i in [0, count), at most `limit` at a time, and returns when all
 // have finished. `limit` workers pull the next index, so a slow item never holds back
@@ -40,4 +41,4 @@ boost::asio::awaitable<void> for_each_bounded(std::size_t count, std::size_t lim
         if (e) std::rethrow_exception(e);
 }
 
-}  // namespace tlsprobe::probe
+}  // namespace tlsprobe::tls

@@ -1,0 +1,42 @@
+// Scripted servers for the raw-hello engine (RawScript, lab/raw_server.hpp): canned first
+// flights, a server that negotiates from a cipher-suite policy with server or client
+// preference, and one that resets hellos of 256-511 bytes. They parse the ClientHello with
+// tls/wire/client_hello_parser.hpp and answer with real records, but never finish a handshake:
+// after the first flight they close (FIN).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "lab/raw_server.hpp"
+#include "tls/version.hpp"
+
+namespace tlsprobe::lab {
+
+// Sends `flight` after the ClientHello, then FIN (the fixtures in tests/data/flights/).
+RawScript canned_flight(Bytes flight);
+
+// A server that accepts exactly `suites` and answers with a valid first flight for the suite
+// it picks: ServerHello (+ Certificate + ServerKeyExchange + ServerHelloDone for TLS <= 1.2;
+// ServerHello with key_share, or a HelloRetryRequest when the client sent no usable share,
+// for TLS 1.3). What it refuses gets a fatal alert: protocol_version (70) below min_version,
+// handshake_failure (40) when nothing is shared.
+struct CipherPolicy {
+    std::vector<std::uint16_t> suites;  // the server's order
+    bool server_preference = true;      // pick by the server's order, else by the client's
+    tls::Version min_version = tls::Version::ssl3;
+    tls::Version max_version = tls::Version::tls1_2;
+    std::vector<std::uint16_t> groups{29 /* x25519 */, 23 /* secp256r1 */};  // server's order
+    int dh_bits = 2048;  // DHE prime size announced in ServerKeyExchange
+    Bytes certificate;   // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list
+};
+RawScript cipher_policy_server(CipherPolicy policy);
+
+// The first flight cipher_policy_server answers `client_hello` with (pure; for tests).
+Bytes cipher_policy_reply(const CipherPolicy& policy, ByteView client_hello);
+
+// Resets (RST, no reply) every TLS ClientHello whose handshake message is 256-511 bytes long,
+// as F5 BIG-IP and some other stacks did; answers the others like `inner`.
+RawScript size_intolerant(RawScript inner);
+
+}  // namespace tlsprobe::lab
