@@ -8,6 +8,7 @@ namespace tlsprobe::probe {
 
 namespace {
 
+
 template <typename Add>
 void add_variants(const Target& target, Add& add) {
     // SNI variants separate an SNI-only binding (fails without SNI), a front end that
@@ -43,11 +44,20 @@ std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& opti
     if (options.raw)
         for (auto v : tls::all_versions)
             add(fmt::format("raw_{}", tls::to_string(v)), v, target.sni, ProbeRole::version)->engine = Engine::raw;
+    if (options.part == PlanOptions::Part::all) return plan;
+    // Essential: what decides the verdicts (versions, SSL 2.0/3.0 via raw, the chain) plus the
+    // one-connection check every estate scan wants (an SNI-only binding). The follow-up stage
+    // adds the second opinions and the variants that only matter when something fails.
+    const auto essential = [](const ProbeSpec& p) {
+        if (p.engine == Engine::raw) return p.version <= tls::Version::ssl3;
+        return p.role == ProbeRole::version || p.role == ProbeRole::offer_all || p.id == "no_sni";
+    };
+    const bool want = options.part == PlanOptions::Part::essential;
+    std::erase_if(plan, [&](const ProbeSpec& p) { return essential(p) != want; });
     return plan;
 }
 
 namespace {
-
 
 // Did this failed attempt show that the server does not do the pinned version?
 // A reply of any kind (alert, RST, FIN, a ServerHello for another version) says "no";
@@ -67,6 +77,7 @@ std::optional<bool> supported_from(const tls::Observation& o) {
 }  // namespace
 
 namespace {
+
 
 // The verdict one attempt gives its pinned version.
 VersionResult verdict_of(const ProbeRecord& p) {

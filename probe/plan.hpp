@@ -18,6 +18,10 @@ struct PlanOptions {
     // Add one raw-hello version probe per version ("raw_ssl2" .. "raw_tls1_3"): SSL 2.0/3.0
     // whatever the local library can do, and a second opinion on TLS 1.0-1.3.
     bool raw = true;
+    // Which of the above: the whole plan, only what every target needs (versions, offer_all,
+    // no_sni, raw SSL 2.0/3.0), or only the rest (the follow-up stage of an adaptive probe).
+    enum class Part { all, essential, follow_up };
+    Part part = Part::all;
 };
 
 // The unrelated name the "other_sni" probe sends (.invalid never resolves, RFC 2606 §2).

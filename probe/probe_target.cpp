@@ -74,6 +74,45 @@ PlanOptions local_capabilities() {
     return p;
 }
 
+// Runs `plan`'s attempts against `peer` (and the plain-HTTP check when asked), at most
+// connections_per_target at a time, appending their records to result.probes in plan order.
+asio::awaitable<void> run_attempts(TargetResult& result, const std::vector<ProbeSpec>& plan, const tcp::endpoint& peer,
+                                   const ProbeOptions& options, std::optional<std::uint16_t> http_port) {
+    const std::size_t base = result.probes.size();
+    result.probes.resize(base + plan.size());
+    const std::size_t tasks = plan.size() + (http_port ? 1 : 0);
+    co_await tls::for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
+        if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
+            HttpCheck check = co_await http_check(tcp::endpoint(peer.address(), *http_port), result.target.host, options.timeout);
+            result.http = std::move(check);
+            co_return;
+        }
+        auto& record = result.probes[base + i];
+        if (plan[i].engine == Engine::raw) {
+            tls::RawProbeOptions raw;
+            raw.sni = plan[i].sni;
+            raw.timeout = options.timeout;
+            raw.trace = options.trace;
+            tls::RawResult answer = co_await tls::raw_version_probe(peer, *plan[i].version, raw);
+            record.spec = plan[i];
+            record.observation = std::move(answer.observation);
+            co_return;
+        }
+        tls::HandshakeSpec spec;
+        spec.pin = plan[i].version;
+        spec.sni = plan[i].sni;
+        spec.cipher_list = plan[i].cipher_list;
+        spec.ciphersuites = plan[i].ciphersuites;
+        spec.timeout = options.timeout;
+        spec.trace = options.trace;
+        // Not `record = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a braced
+        // initialiser holding a co_await twice. Plain statements only.
+        tls::Observation observation = co_await tls::openssl_handshake(peer, spec);
+        record.spec = plan[i];
+        record.observation = std::move(observation);
+    });
+}
+
 // Cipher-suite enumeration for the versions the probes found supported, within the same
 // per-target connection cap; the lists land in result.versions (conclude() keeps them).
 asio::awaitable<void> enumerate(TargetResult& result, const tcp::endpoint& peer, const ProbeOptions& options) {
@@ -148,6 +187,7 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
     PlanOptions plan_options = capabilities;
     plan_options.variants = options.variants;
     plan_options.raw = options.raw;
+    if (options.adaptive) plan_options.part = PlanOptions::Part::essential;
     const auto plan = plan_probes(result.target, plan_options);
 
     const auto& t = result.target;
@@ -166,37 +206,16 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
         for (const auto& e : resolution.endpoints) result.resolved.push_back(endpoint_text(e));
         const auto peer = resolution.endpoints.front();
         result.address = endpoint_text(peer);
-        result.probes.resize(plan.size());
-        const std::size_t tasks = plan.size() + (options.http_port ? 1 : 0);
-        co_await tls::for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
-            if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
-                HttpCheck check = co_await http_check(tcp::endpoint(peer.address(), *options.http_port), t.host, options.timeout);
-                result.http = std::move(check);
-                co_return;
+        co_await run_attempts(result, plan, peer, options, options.http_port);
+        if (options.adaptive) {
+            conclude(result, options);
+            // Reached, and something is wrong: collect the rest of the evidence.
+            if (!result.diagnosis.empty() && !result.unreachable()) {
+                plan_options.part = PlanOptions::Part::follow_up;
+                const auto follow_up = plan_probes(result.target, plan_options);
+                co_await run_attempts(result, follow_up, peer, options, std::nullopt);
             }
-            if (plan[i].engine == Engine::raw) {
-                tls::RawProbeOptions raw;
-                raw.sni = plan[i].sni;
-                raw.timeout = options.timeout;
-                raw.trace = options.trace;
-                tls::RawResult answer = co_await tls::raw_version_probe(peer, *plan[i].version, raw);
-                result.probes[i].spec = plan[i];
-                result.probes[i].observation = std::move(answer.observation);
-                co_return;
-            }
-            tls::HandshakeSpec spec;
-            spec.pin = plan[i].version;
-            spec.sni = plan[i].sni;
-            spec.cipher_list = plan[i].cipher_list;
-            spec.ciphersuites = plan[i].ciphersuites;
-            spec.timeout = options.timeout;
-            spec.trace = options.trace;
-            // Not `probes[i] = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a
-            // braced initialiser holding a co_await twice. Plain statements only.
-            tls::Observation observation = co_await tls::openssl_handshake(peer, spec);
-            result.probes[i].spec = plan[i];
-            result.probes[i].observation = std::move(observation);
-        });
+        }
         if (options.enumerate_ciphers) co_await enumerate(result, peer, options);
     }
     conclude(result, options);

@@ -26,6 +26,10 @@ struct ProbeOptions {
     bool variants = true;            // the diagnosis variants: no_sni, other_sni, narrow_ciphers
     bool raw = true;                 // raw-hello version probes for all six versions
     bool enumerate_ciphers = false;  // cipher-suite, group and preference enumeration (many connections)
+    // Adaptive (scans): first the essential attempts (versions, offer_all, no_sni, raw SSL
+    // 2.0/3.0); the follow-up attempts (other_sni, narrow_ciphers, raw TLS 1.0-1.3) only when
+    // the first stage shows a problem (a diagnosis), so a healthy target costs one wave.
+    bool adaptive = false;
 };
 
 // Probes one target on the calling coroutine's executor (which must be single-threaded).

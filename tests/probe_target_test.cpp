@@ -367,3 +367,43 @@ TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[pr
     const auto none = probe::derive_findings(r);
     CHECK(std::none_of(none.begin(), none.end(), [](const probe::Finding& f) { return f.id == "tls.weak_cipher_offered"; }));
 }
+
+TEST_CASE("plan_probes: the essential and follow-up parts split the whole plan", "[probe][plan]") {
+    const auto t = probe::parse_target("example.com");
+    probe::PlanOptions o;
+    const auto all = probe::plan_probes(t, o);
+    o.part = probe::PlanOptions::Part::essential;
+    const auto essential = probe::plan_probes(t, o);
+    o.part = probe::PlanOptions::Part::follow_up;
+    const auto follow_up = probe::plan_probes(t, o);
+    std::vector<std::string> ids, joined;
+    for (const auto& p : all) ids.push_back(p.id);
+    for (const auto& p : essential) joined.push_back(p.id);
+    for (const auto& p : follow_up) joined.push_back(p.id);
+    std::sort(ids.begin(), ids.end());
+    std::sort(joined.begin(), joined.end());
+    CHECK(ids == joined);  // disjoint and complete
+    std::vector<std::string> first;
+    for (const auto& p : essential) first.push_back(p.id);
+    CHECK(first == std::vector<std::string>{"tls1_0", "tls1_1", "tls1_2", "tls1_3", "offer_all", "no_sni", "raw_ssl2", "raw_ssl3"});
+}
+
+TEST_CASE("probe_target adaptive: one wave for a healthy server, the follow-up only on trouble", "[probe][tls]") {
+    auto o = options();
+    o.adaptive = true;
+    {
+        lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
+        const auto r = probe::probe_target_blocking(loopback_target(server.port()), o);
+        CHECK(r.diagnosis.empty());
+        CHECK(r.probes.size() == 8);
+        CHECK(r.probe("other_sni") == nullptr);
+    }
+    {
+        lab::RawServer server(lab::reset_after_hello());
+        const auto r = probe::probe_target_blocking(loopback_target(server.port()), o);
+        CHECK(r.probes.size() == 14);
+        REQUIRE_FALSE(r.diagnosis.empty());
+        CHECK(r.diagnosis.front().id == "server.no_usable_certificate");
+        CHECK(r.probe("narrow_ciphers") != nullptr);
+    }
+}
