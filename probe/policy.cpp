@@ -379,7 +379,7 @@ std::string to_toml(const Policy& p) {
         for (const auto& s : ss) q.push_back(toml_quote(s));
         return fmt::format("[{}]", fmt::join(q, ", "));
     };
-    auto bound = [](std::optional<Version> v) { return v ? toml_quote(tls::to_string(*v)) : std::string("\"any\""); };
+    auto bound = [](std::optional<Version> v) { return toml_quote(v ? tls::to_string(*v) : "any"); };
     auto opt_int = [](std::string_view key, std::optional<int> v, int example) {
         return v ? fmt::format("{} = {}", key, *v) : fmt::format("# {} = {}   (off)", key, example);
     };

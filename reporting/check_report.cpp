@@ -34,7 +34,13 @@ std::string render_check_text(const probe::CheckReport& report, bool verbose) {
         const auto c = probe::count_rules(t.rules);
         out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(), fmt::format("{}", probe::to_string(v)),
                            c.pass, c.fail, c.not_applicable);
-        if (t.result.unreachable()) out += "  the target could not be reached: no rule could be checked\n";
+        if (t.result.unreachable()) {
+            out += fmt::format("  the target could not be reached; no rule could be checked ({} rules)\n", t.rules.size());
+            for (const auto& p : t.result.probes)
+                out += fmt::format("       - {}: {} {}\n", p.spec.id, tls::to_string(p.observation.status), p.observation.detail);
+            out += '\n';
+            continue;
+        }
         for (const auto& r : t.rules) {
             out += fmt::format("  {} {:<28} {}\n", status_label(r.status), r.id, r.actual);
             if (r.status == probe::RuleStatus::fail || verbose) {
