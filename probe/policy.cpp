@@ -48,16 +48,6 @@ Policy common_profile() {
     return p;
 }
 
-Policy modern_profile() {
-    Policy p = common_profile();
-    p.name = "modern";
-    p.description = "Mozilla modern (guidelines 5.7): TLS 1.3 only";
-    p.min_version = Version::tls1_3;
-    p.forbidden_ciphers = {"insecure", "weak"};
-    p.forward_secrecy = true;
-    return p;
-}
-
 Policy intermediate_profile() {
     Policy p = common_profile();
     p.name = "intermediate";
@@ -65,6 +55,14 @@ Policy intermediate_profile() {
     p.min_version = Version::tls1_2;
     p.forbidden_ciphers = {"insecure", "weak"};
     p.forward_secrecy = true;
+    return p;
+}
+
+Policy modern_profile() {
+    Policy p = intermediate_profile();
+    p.name = "modern";
+    p.description = "Mozilla modern (guidelines 5.7): TLS 1.3 only";
+    p.min_version = Version::tls1_3;
     return p;
 }
 

@@ -516,6 +516,14 @@ CheckExit check_exit_code(const CheckReport& report) {
     return any_unreachable ? CheckExit::unreachable : CheckExit::pass;
 }
 
+Verdict overall_verdict(const CheckReport& report) {
+    switch (check_exit_code(report)) {
+        case CheckExit::pass: return Verdict::pass;
+        case CheckExit::unreachable: return Verdict::unreachable;
+        default: return Verdict::fail;
+    }
+}
+
 RuleCounts count_rules(const std::vector<RuleResult>& rules) {
     RuleCounts c;
     for (const auto& r : rules) {

@@ -63,6 +63,8 @@ enum class CheckExit : int { pass = 0, fail = 1, bad_policy = 2, unreachable = 3
 // target could not be reached; pass only when every rule passes on every target (and there
 // is at least one target).
 CheckExit check_exit_code(const CheckReport& report);
+// The same as a verdict word for reports: pass, fail or unreachable.
+Verdict overall_verdict(const CheckReport& report);
 
 // Counts over every target: {pass, fail, not_applicable}.
 struct RuleCounts {

@@ -7,14 +7,6 @@
 namespace tlsprobe::reporting {
 namespace {
 
-std::string_view overall_word(probe::CheckExit e) {
-    switch (e) {
-        case probe::CheckExit::pass: return "pass";
-        case probe::CheckExit::unreachable: return "unreachable";
-        default: return "fail";
-    }
-}
-
 std::string_view status_label(probe::RuleStatus s) {
     switch (s) {
         case probe::RuleStatus::pass: return "PASS";
@@ -28,7 +20,6 @@ std::string_view status_label(probe::RuleStatus s) {
 
 std::string render_check_text(const probe::CheckReport& report, bool verbose) {
     std::string out;
-    const auto exit = probe::check_exit_code(report);
     for (const auto& t : report.targets) {
         const auto v = probe::verdict(t, report.strict);
         const auto c = probe::count_rules(t.rules);
@@ -52,7 +43,7 @@ std::string render_check_text(const probe::CheckReport& report, bool verbose) {
         }
         out += '\n';
     }
-    out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", overall_word(exit), report.policy.name, report.policy_source,
+    out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", probe::to_string(probe::overall_verdict(report)), report.policy.name, report.policy_source,
                        report.targets.size(), report.strict ? ", strict" : "");
     return out;
 }
@@ -72,7 +63,7 @@ nlohmann::json check_to_json(const probe::CheckReport& report) {
     const auto exit = probe::check_exit_code(report);
     return {{"policy", {{"name", report.policy.name}, {"source", report.policy_source}, {"description", report.policy.description}}},
             {"strict", report.strict},
-            {"verdict", overall_word(exit)},
+            {"verdict", probe::to_string(probe::overall_verdict(report))},
             {"exit_code", static_cast<int>(exit)},
             {"targets", std::move(targets)}};
 }

@@ -266,9 +266,9 @@ std::string render_html(const probe::TargetResult& r) {
 std::string render_html(const probe::CheckReport& report) {
     Page p;
     p.title = "tlsprobe check: " + report.policy.name;
-    const auto exit = probe::check_exit_code(report);
-    p.verdict_word = exit == probe::CheckExit::pass ? "PASS" : exit == probe::CheckExit::unreachable ? "UNREACHABLE" : "FAIL";
-    p.verdict_class = exit == probe::CheckExit::pass ? "pass" : exit == probe::CheckExit::unreachable ? "warn" : "fail";
+    const auto overall = probe::overall_verdict(report);
+    p.verdict_word = overall == probe::Verdict::pass ? "PASS" : overall == probe::Verdict::unreachable ? "UNREACHABLE" : "FAIL";
+    p.verdict_class = verdict_class(overall);
     std::size_t failed_rules = 0, failed_targets = 0;
     for (const auto& t : report.targets) {
         const auto c = probe::count_rules(t.rules);

@@ -25,14 +25,6 @@ std::string_view status_word(probe::RuleStatus s) {
     return "";
 }
 
-probe::Verdict overall(const probe::CheckReport& report) {
-    switch (probe::check_exit_code(report)) {
-        case probe::CheckExit::pass: return probe::Verdict::pass;
-        case probe::CheckExit::unreachable: return probe::Verdict::unreachable;
-        default: return probe::Verdict::fail;
-    }
-}
-
 }  // namespace
 
 std::string markdown_cell(std::string_view text) {
@@ -57,7 +49,7 @@ std::string markdown_cell(std::string_view text) {
 
 std::string render_markdown(const probe::CheckReport& report) {
     std::string md;
-    md += fmt::format("## tlsprobe check: {}\n\n", badge(overall(report)));
+    md += fmt::format("## tlsprobe check: {}\n\n", badge(probe::overall_verdict(report)));
     md += fmt::format("Policy **{}**{} · {} target(s){}\n\n", markdown_cell(report.policy.name),
                       report.policy.description.empty() ? "" : " — " + markdown_cell(report.policy.description),
                       report.targets.size(), report.strict ? " · strict (n/a counts as a failure)" : "");
