@@ -25,6 +25,7 @@ RuleResult make(std::string_view id) {
 
 RuleResult not_applicable(RuleResult r, std::string reason) {
     r.status = RuleStatus::not_applicable;
+    if (r.actual.empty()) r.actual = "not evaluated";
     r.evidence.push_back(std::move(reason));
     return r;
 }

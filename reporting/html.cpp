@@ -31,7 +31,7 @@ header.verdict p{margin:.25rem 0 0}
 section.target{background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin-bottom:1rem}
 h2{margin:.1rem 0 .5rem;font-size:1.3rem;overflow-wrap:anywhere}
 h3{margin:1.2rem 0 .5rem;font-size:1.05rem}
-.badge{display:inline-block;font-size:.8rem;font-weight:600;padding:.1rem .5rem;border-radius:1rem;border:1px solid;vertical-align:middle}
+.badge{display:inline-block;white-space:nowrap;font-size:.8rem;font-weight:600;padding:.1rem .5rem;border-radius:1rem;border:1px solid;vertical-align:middle}
 .meta{color:var(--na);font-size:.9rem;overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
@@ -56,7 +56,10 @@ td ul{margin:.25rem 0 0;padding-left:1.1rem}
 .diag{border-left:4px solid var(--warn);padding:.25rem .75rem;margin:.5rem 0;background:#fffdf0}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 pre{background:var(--na-bg);padding:.5rem;border-radius:.3rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0}
-@media (max-width:36rem){main{padding:.5rem}header.verdict h1{font-size:1.4rem}th,td{padding:.3rem}}
+@media (max-width:36rem){main{padding:.5rem}header.verdict h1{font-size:1.4rem}th,td{padding:.3rem}
+table.rules thead{display:none}table.rules tr,table.rules td{display:block;border:0}
+table.rules tr{border-bottom:1px solid var(--line);padding:.4rem 0}table.rules td{padding:.1rem 0}}
+details summary{cursor:pointer;color:var(--na);font-size:.85rem}
 )css";
 
 struct Page {
@@ -82,12 +85,16 @@ std::string status_class(probe::RuleStatus s) {
 }
 
 std::string rules_table(const std::vector<probe::RuleResult>& rules) {
-    std::string out = "<h3>Policy rules</h3><div class=\"scroll\"><table><thead><tr><th>rule</th><th>status</th>"
+    std::string out = "<h3>Policy rules</h3><div class=\"scroll\"><table class=\"rules\"><thead><tr><th>rule</th><th>status</th>"
                       "<th>expected</th><th>actual and evidence</th></tr></thead><tbody>";
     for (const auto& r : rules) {
         const auto word = r.status == probe::RuleStatus::not_applicable ? std::string("n/a") : std::string(probe::to_string(r.status));
+        // Failures show their evidence; for the rest it is one tap away (<details>, no script).
+        const auto evidence = r.evidence.empty() || r.status == probe::RuleStatus::fail
+                                  ? list(r.evidence)
+                                  : fmt::format("<details><summary>evidence ({})</summary>{}</details>", r.evidence.size(), list(r.evidence));
         out += fmt::format("<tr><td><code>{}</code><br>{}</td><td><span class=\"badge {}\">{}</span></td><td>{}</td><td>{}{}</td></tr>",
-                           h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual), list(r.evidence));
+                           h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual), evidence);
     }
     return out + "</tbody></table></div>";
 }
