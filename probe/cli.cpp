@@ -12,8 +12,11 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
+#include "probe/check_command.hpp"
+#include "probe/cli_common.hpp"
 #include "probe/probe_target.hpp"
 #include "probe/scan_command.hpp"
+#include "reporting/html.hpp"
 #include "reporting/json_report.hpp"
 #include "reporting/text_report.hpp"
 #include "tls/trust_store.hpp"
@@ -38,38 +41,13 @@ struct ProbeArgs {
     std::uint16_t http_port = 80;
     bool no_http = false;
     bool quick = false;
-};
-
-class UsageError : public std::runtime_error {
-    using std::runtime_error::runtime_error;
+    std::string html;
 };
 
 bool want_color(bool no_color, const std::string& output) {
     if (no_color || !output.empty()) return false;
     if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) return false;  // https://no-color.org
     return isatty(STDOUT_FILENO) != 0;
-}
-
-// Writes via a temporary file and a rename, so an interrupted run never leaves half a report.
-void write_file(const std::string& path, const std::string& content) {
-    const std::filesystem::path target(path);
-    const auto tmp = target.string() + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw UsageError(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
-        f << content;
-        if (!f.flush()) throw UsageError(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
-    }
-    std::filesystem::rename(tmp, target);
-}
-
-std::shared_ptr<const tls::TrustStore> load_trust(const std::string& ca_file, const std::string& ca_path) {
-    try {
-        if (ca_file.empty() && ca_path.empty()) return std::make_shared<tls::TrustStore>(tls::TrustStore::system_default());
-        return std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(ca_file, ca_path));
-    } catch (const std::exception& e) {
-        throw UsageError(e.what());
-    }
 }
 
 int exit_code_for(const probe::TargetResult& r) {
@@ -79,22 +57,7 @@ int exit_code_for(const probe::TargetResult& r) {
     return worst && *worst >= probe::Severity::high ? kFindings : kOk;
 }
 
-probe::Target build_target(const ProbeArgs& a) {
-    try {
-        auto t = probe::parse_target(a.target);
-        if (!a.sni.empty() && a.no_sni) throw UsageError("--sni and --no-sni contradict each other; use one");
-        if (!a.sni.empty()) t.sni = a.sni;
-        if (a.no_sni) t.sni.reset();
-        if (!a.connect_to.empty()) {
-            auto [host, port] = probe::parse_connect_to(a.connect_to);
-            t.connect_to = host;
-            t.connect_port = port;
-        }
-        return t;
-    } catch (const probe::TargetError& e) {
-        throw UsageError(e.what());
-    }
-}
+probe::Target build_target(const ProbeArgs& a) { return make_target(a.target, a.sni, a.no_sni, a.connect_to); }
 
 int run_probe(const ProbeArgs& a, std::ostream& out) {
     const auto target = build_target(a);
@@ -120,6 +83,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     }
     if (a.output.empty()) out << report;
     else write_file(a.output, report);
+    if (!a.html.empty()) write_file(a.html, reporting::render_html(result));
     return exit_code_for(result);
 }
 
@@ -222,6 +186,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     probe_cmd->add_option("--timeout", pa.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
     probe_cmd->add_option("--format", pa.format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     probe_cmd->add_option("-o,--output", pa.output, "Write the report to FILE instead of standard output");
+    probe_cmd->add_option("--html", pa.html, "Also write a self-contained HTML report to FILE");
     probe_cmd->add_flag("--no-color", pa.no_color, "No ANSI colours (also: NO_COLOR set, or output not a terminal)");
     probe_cmd->add_flag("-v,--verbose", pa.verbose, "Show every connection attempt with its timing and evidence");
     probe_cmd->add_flag("--trace", pa.trace, "Show each attempt's exchange: what was offered, what came back, when");
@@ -249,6 +214,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     demo_cmd->add_flag("--trace", demo_trace, "Show each attempt's exchange, as a packet capture would");
     const auto scan_cmd = add_scan_command(app);
 
+    const auto check_commands = add_check_commands(app);
+
     std::vector<const char*> argv{"tlsprobe"};
     for (const auto& a : args) argv.push_back(a.c_str());
     try {
@@ -261,6 +228,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     try {
         if (*probe_cmd) return run_probe(pa, out);
         if (scan_cmd->selected()) return scan_cmd->run(out, err);
+        if (check_commands->selected()) return check_commands->run(out, err);
         if (*demo_cmd) {
             if (demo_list) {
                 for (const auto& s : lab::scenarios())

@@ -176,6 +176,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
     }
     result.findings = derive_findings(result);
     result.diagnosis = diagnose(result);
+    result.diagnosed = true;
 }
 
 asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& options) {

@@ -105,6 +105,9 @@ struct TargetResult {
 
     std::vector<Finding> findings;       // most severe first
     std::vector<Diagnosis> diagnosis;    // most likely first; empty when the site works
+    // True once the diagnosis rules ran: only then does an empty `diagnosis` mean "works"
+    // (policy rule diagnosis.empty is not_applicable otherwise).
+    bool diagnosed = false;
 
     const VersionResult& version(tls::Version v) const { return versions[static_cast<std::size_t>(v)]; }
     const ProbeRecord* probe(std::string_view id) const;

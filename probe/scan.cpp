@@ -24,33 +24,33 @@ std::string_view to_string(ScanOutcome o) {
     return "error";
 }
 
-std::string_view to_string(Verdict v) {
+std::string_view to_string(ScanVerdict v) {
     switch (v) {
-        case Verdict::ok: return "ok";
-        case Verdict::warn: return "warn";
-        case Verdict::fail: return "fail";
-        case Verdict::no_tls: return "no_tls";
-        case Verdict::unreachable: return "unreachable";
-        case Verdict::timeout: return "timeout";
-        case Verdict::error: return "error";
+        case ScanVerdict::ok: return "ok";
+        case ScanVerdict::warn: return "warn";
+        case ScanVerdict::fail: return "fail";
+        case ScanVerdict::no_tls: return "no_tls";
+        case ScanVerdict::unreachable: return "unreachable";
+        case ScanVerdict::timeout: return "timeout";
+        case ScanVerdict::error: return "error";
     }
     return "error";
 }
 
-Verdict scan_verdict(const ScanRecord& record) {
-    if (record.outcome == ScanOutcome::deadline) return Verdict::timeout;
-    if (record.outcome == ScanOutcome::error) return Verdict::error;
+ScanVerdict scan_verdict(const ScanRecord& record) {
+    if (record.outcome == ScanOutcome::deadline) return ScanVerdict::timeout;
+    if (record.outcome == ScanOutcome::error) return ScanVerdict::error;
     const auto& r = record.result;
-    if (r.unreachable()) return Verdict::unreachable;
-    if (!r.any_negotiated()) return Verdict::no_tls;
+    if (r.unreachable()) return ScanVerdict::unreachable;
+    if (!r.any_negotiated()) return ScanVerdict::no_tls;
     const auto worst = r.worst_severity();
-    if (worst && *worst >= Severity::high) return Verdict::fail;
-    if (worst && *worst >= Severity::medium) return Verdict::warn;
-    return Verdict::ok;
+    if (worst && *worst >= Severity::high) return ScanVerdict::fail;
+    if (worst && *worst >= Severity::medium) return ScanVerdict::warn;
+    return ScanVerdict::ok;
 }
 
-bool is_failure(Verdict v) {
-    return v != Verdict::ok && v != Verdict::warn;
+bool is_failure(ScanVerdict v) {
+    return v != ScanVerdict::ok && v != ScanVerdict::warn;
 }
 
 RateLimiter::RateLimiter(double per_second)

@@ -47,7 +47,7 @@ struct ScanRecord {
 };
 
 // One word per target for summaries, CSV and exit codes, worst last.
-enum class Verdict {
+enum class ScanVerdict {
     ok,           // TLS works, no finding above low severity
     warn,         // TLS works, a medium finding at worst
     fail,         // TLS works, but a high or critical finding
@@ -56,11 +56,11 @@ enum class Verdict {
     timeout,      // the per-target deadline passed
     error,        // internal error while probing
 };
-std::string_view to_string(Verdict v);
-Verdict scan_verdict(const ScanRecord& record);
+std::string_view to_string(ScanVerdict v);
+ScanVerdict scan_verdict(const ScanRecord& record);
 // True for the verdicts that make `tlsprobe scan` exit 1 (fail, no_tls, timeout, error,
 // and unreachable when some other target was reached).
-bool is_failure(Verdict v);
+bool is_failure(ScanVerdict v);
 
 // Per-target work: runs on the calling thread's io_context (single-threaded).
 using TargetWork = std::function<boost::asio::awaitable<TargetResult>(Target)>;

@@ -158,8 +158,8 @@ private:
 int exit_code(const reporting::ScanSummary& s) {
     if (s.targets() == 0) return s.input_errors() && !s.resumed && !s.other_shards ? kUsage : kOk;
     if (s.reached() == 0) return kUnreachable;
-    for (auto v : {probe::Verdict::fail, probe::Verdict::no_tls, probe::Verdict::unreachable, probe::Verdict::timeout,
-                   probe::Verdict::error})
+    for (auto v : {probe::ScanVerdict::fail, probe::ScanVerdict::no_tls, probe::ScanVerdict::unreachable, probe::ScanVerdict::timeout,
+                   probe::ScanVerdict::error})
         if (s.count(v)) return kFindings;
     return kOk;
 }

@@ -10,24 +10,24 @@
 
 namespace tlsprobe::reporting {
 using nlohmann::json;
-using probe::Verdict;
+using probe::ScanVerdict;
 
 namespace {
 
-constexpr std::array<Verdict, 7> kVerdicts{Verdict::ok,          Verdict::warn,    Verdict::fail, Verdict::no_tls,
-                                           Verdict::unreachable, Verdict::timeout, Verdict::error};
+constexpr std::array<ScanVerdict, 7> kVerdicts{ScanVerdict::ok,          ScanVerdict::warn,    ScanVerdict::fail, ScanVerdict::no_tls,
+                                           ScanVerdict::unreachable, ScanVerdict::timeout, ScanVerdict::error};
 
 // Worst first in the summary: a site that is reached but broken matters more than one that
 // is gone; within a verdict, the more severe finding first.
-int verdict_rank(Verdict v) {
+int verdict_rank(ScanVerdict v) {
     switch (v) {
-        case Verdict::no_tls: return 60;
-        case Verdict::fail: return 50;
-        case Verdict::timeout: return 40;
-        case Verdict::error: return 35;
-        case Verdict::unreachable: return 30;
-        case Verdict::warn: return 20;
-        case Verdict::ok: return 0;
+        case ScanVerdict::no_tls: return 60;
+        case ScanVerdict::fail: return 50;
+        case ScanVerdict::timeout: return 40;
+        case ScanVerdict::error: return 35;
+        case ScanVerdict::unreachable: return 30;
+        case ScanVerdict::warn: return 20;
+        case ScanVerdict::ok: return 0;
     }
     return 0;
 }
@@ -75,7 +75,7 @@ void ScanSummary::add(const probe::ScanRecord& record) {
     for (const auto& f : r.findings) ++findings_[f.id];
     for (const auto& d : r.diagnosis) ++diagnoses_[d.id];
 
-    if (verdict == Verdict::ok || keep_worst_ == 0) return;
+    if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
     const auto worst = r.worst_severity();
     Worst w{record.item.line, record.item.key, verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0),
             reason_of(record)};
@@ -91,7 +91,7 @@ void ScanSummary::add_input_error(std::size_t line, const probe::InputError& err
 }
 
 std::size_t ScanSummary::reached() const {
-    return targets_ - count(Verdict::unreachable) - count(Verdict::error);
+    return targets_ - count(ScanVerdict::unreachable) - count(ScanVerdict::error);
 }
 
 json ScanSummary::to_json() const {
@@ -109,10 +109,10 @@ json ScanSummary::to_json() const {
 }
 
 std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& options) {
-    auto paint = [&](Verdict v, std::string_view text) {
+    auto paint = [&](ScanVerdict v, std::string_view text) {
         if (!options.color) return std::string(text);
-        if (v == Verdict::ok) return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", text);
-        if (v == Verdict::warn) return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", text);
+        if (v == ScanVerdict::ok) return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", text);
+        if (v == ScanVerdict::warn) return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", text);
         return fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", text);
     };
     std::string out;

@@ -45,7 +45,7 @@ public:
     struct Worst {
         std::size_t line = 0;
         std::string key;
-        probe::Verdict verdict = probe::Verdict::ok;
+        probe::ScanVerdict verdict = probe::ScanVerdict::ok;
         int rank = 0;          // higher is worse
         std::string reason;    // the top diagnosis or finding, or the scan detail
     };
@@ -54,7 +54,7 @@ public:
     };
 
     std::size_t targets() const { return targets_; }
-    std::size_t count(probe::Verdict v) const { return verdicts_[static_cast<std::size_t>(v)]; }
+    std::size_t count(probe::ScanVerdict v) const { return verdicts_[static_cast<std::size_t>(v)]; }
     std::size_t reached() const;  // targets that answered at TCP level at least
     std::size_t input_errors() const { return input_errors_; }
     const std::array<VersionCounts, 6>& versions() const { return versions_; }

@@ -197,13 +197,13 @@ TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not
     REQUIRE(records.size() == 10);
     const auto& slow = records["host3.example"];
     CHECK(slow.outcome == probe::ScanOutcome::deadline);
-    CHECK(probe::scan_verdict(slow) == probe::Verdict::timeout);
+    CHECK(probe::scan_verdict(slow) == probe::ScanVerdict::timeout);
     CHECK_THAT(slow.detail, Catch::Contains("200 ms"));
     CHECK(slow.result.target.host == "host3.example");
     const auto& broken = records["host5.example"];
     CHECK(broken.outcome == probe::ScanOutcome::error);
     CHECK_THAT(broken.detail, Catch::Contains("fake bug"));
-    CHECK(probe::scan_verdict(records["host0.example"]) == probe::Verdict::ok);
+    CHECK(probe::scan_verdict(records["host0.example"]) == probe::ScanVerdict::ok);
 }
 
 TEST_CASE("scan engine: stop takes no new targets and delivers every started one", "[scan][engine]") {

@@ -389,4 +389,10 @@ bool ChainReport::has(std::string_view id) const {
 
 ChainReport analyze_chain(const ChainInput& input, const TrustStore& store) { return Analysis(input, store).run(); }
 
+HostnameMatch match_hostname(const CertificateInfo& cert, std::string_view host) {
+    const auto x = x509_from_der(cert.der);
+    if (!x) return HostnameMatch::not_checked;
+    return check_hostname(x.get(), cert, host);
+}
+
 }  // namespace tlsprobe::tls

@@ -65,4 +65,9 @@ struct ChainReport {
 
 ChainReport analyze_chain(const ChainInput& input, const TrustStore& store);
 
+// Whether `cert` covers `host` (DNS name or IP literal), with the rules analyze_chain applies
+// to the probed name: SAN first, OpenSSL's wildcard rules, the CN only as a noted fallback.
+// not_checked when `host` is empty or the certificate's DER does not parse.
+HostnameMatch match_hostname(const CertificateInfo& cert, std::string_view host);
+
 }  // namespace tlsprobe::tls

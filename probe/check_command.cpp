@@ -1,0 +1,171 @@
+#include "probe/check_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fstream>
+#include <ostream>
+
+#include "probe/cli.hpp"
+#include "probe/cli_common.hpp"
+#include "probe/policy.hpp"
+#include "probe/policy_rules.hpp"
+#include "probe/probe_target.hpp"
+#include "reporting/check_report.hpp"
+#include "reporting/html.hpp"
+#include "reporting/junit.hpp"
+#include "reporting/markdown.hpp"
+
+namespace tlsprobe::cli {
+namespace {
+
+static_assert(static_cast<int>(probe::CheckExit::pass) == kOk);
+static_assert(static_cast<int>(probe::CheckExit::fail) == kFindings);
+static_assert(static_cast<int>(probe::CheckExit::bad_policy) == kUsage);
+static_assert(static_cast<int>(probe::CheckExit::unreachable) == kUnreachable);
+
+struct CheckArgs {
+    std::string target;
+    std::string targets_file;
+    std::string policy;
+    std::string connect_to;
+    std::string sni;
+    std::string ca_file;
+    std::string timeout = "5s";
+    std::string junit, markdown, html;
+    std::string format = "text";
+    bool strict = false;
+    bool verbose = false;
+};
+
+class Commands final : public CheckCommands {
+public:
+    explicit Commands(CLI::App& app);
+    bool selected() const override { return *check_ || *show_ || *list_; }
+    int run(std::ostream& out, std::ostream& err) override;
+
+private:
+    int run_check(std::ostream& out, std::ostream& err);
+    std::vector<probe::Target> targets() const;
+
+    CheckArgs a_;
+    std::string show_spec_;
+    CLI::App* check_ = nullptr;
+    CLI::App* show_ = nullptr;
+    CLI::App* list_ = nullptr;
+};
+
+Commands::Commands(CLI::App& app) {
+    check_ = app.add_subcommand("check", "Pre-go-live gate: probe targets and check them against a policy (exit 0 only if every rule passes)");
+    check_->footer(
+        "Examples:\n"
+        "  tlsprobe check www.example.com --connect-to 192.0.2.10 --policy golive.toml --junit report.xml --html report.html\n"
+        "  tlsprobe check --targets hosts.txt --policy builtin:intermediate --markdown summary.md\n"
+        "Exit codes: 0 every rule passes on every target, 1 a rule fails, 2 bad policy or usage,\n"
+        "3 a target could not be reached (and nothing failed).");
+    check_->add_option("target", a_.target, "host, host:port, [IPv6]:port or https://host:port/");
+    check_->add_option("--targets", a_.targets_file, "File with one target per line ('#' comments)");
+    check_->add_option("--policy", a_.policy, "Policy TOML file, or builtin:modern|intermediate|old")->required();
+    check_->add_option("--connect-to", a_.connect_to, "Connect to this address[:port] instead of resolving (every target)");
+    check_->add_option("--sni", a_.sni, "Server name to send (default: the host)");
+    check_->add_option("--ca-file", a_.ca_file, "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
+    check_->add_option("--timeout", a_.timeout, "Per connection phase: 5s, 500ms ...")->capture_default_str();
+    check_->add_option("--junit", a_.junit, "Write a JUnit XML report to FILE");
+    check_->add_option("--markdown", a_.markdown, "Write a Markdown summary to FILE");
+    check_->add_option("--html", a_.html, "Write a self-contained HTML report to FILE");
+    check_->add_option("--format", a_.format, "Terminal output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    check_->add_flag("--strict", a_.strict, "A rule that could not be evaluated (n/a) counts as a failure");
+    check_->add_flag("-v,--verbose", a_.verbose, "Show expected values and evidence for every rule");
+
+    auto* policy = app.add_subcommand("policy", "Show the built-in policies, as TOML to start from");
+    policy->require_subcommand(1);
+    show_ = policy->add_subcommand("show", "Print a policy as TOML (builtin:NAME, or a file with its `extends` resolved)");
+    show_->add_option("policy", show_spec_, "builtin:modern | builtin:intermediate | builtin:old | FILE")->required();
+    list_ = policy->add_subcommand("list", "List the built-in policies");
+}
+
+int Commands::run(std::ostream& out, std::ostream& err) {
+    try {
+        if (*list_) {
+            for (const auto name : probe::builtin_policy_names())
+                out << fmt::format("builtin:{:<14} {}\n", name, probe::builtin_policy(name).description);
+            return kOk;
+        }
+        if (*show_) {
+            out << probe::to_toml(probe::load_policy(show_spec_));
+            return kOk;
+        }
+        return run_check(out, err);
+    } catch (const probe::PolicyError& e) {
+        err << "tlsprobe: bad policy: " << e.what() << '\n';
+        return kUsage;
+    }
+}
+
+std::vector<probe::Target> Commands::targets() const {
+    std::vector<probe::Target> out;
+    if (!a_.target.empty()) out.push_back(make_target(a_.target, a_.sni, false, a_.connect_to));
+    if (!a_.targets_file.empty()) {
+        for (const auto& [line, text] : read_targets_file(a_.targets_file)) {
+            try {
+                out.push_back(make_target(text, a_.sni, false, a_.connect_to));
+            } catch (const UsageError& e) {
+                throw UsageError(fmt::format("{}:{}: {}", a_.targets_file, line, e.what()));
+            }
+        }
+    }
+    if (out.empty()) throw UsageError("check needs a target, or --targets FILE with at least one target");
+    return out;
+}
+
+int Commands::run_check(std::ostream& out, std::ostream& err) {
+    probe::CheckReport report;
+    report.policy = probe::load_policy(a_.policy);  // before probing: a bad policy exits 2 at once
+    report.policy_source = a_.policy;
+    report.strict = a_.strict;
+    if (!a_.ca_file.empty()) report.policy.ca_file = a_.ca_file;
+    const auto list = targets();
+
+    probe::ProbeOptions options;
+    try {
+        options.timeout = parse_duration(a_.timeout);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(fmt::format("--timeout: {}", e.what()));
+    }
+    options.trust = load_trust(report.policy.ca_file, "");
+    if (report.policy.min_days_left) options.expires_soon_days = *report.policy.min_days_left;
+
+    for (const auto& t : list) {
+        if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());
+        probe::TargetCheck check;
+        check.result = probe::probe_target_blocking(t, options);
+        check.rules = probe::evaluate(report.policy, check.result);
+        report.targets.push_back(std::move(check));
+    }
+
+    if (!a_.junit.empty()) write_file(a_.junit, reporting::render_junit(report));
+    if (!a_.markdown.empty()) write_file(a_.markdown, reporting::render_markdown(report));
+    if (!a_.html.empty()) write_file(a_.html, reporting::render_html(report));
+    out << (a_.format == "json" ? reporting::render_check_json(report) : reporting::render_check_text(report, a_.verbose));
+    return static_cast<int>(probe::check_exit_code(report));
+}
+
+}  // namespace
+
+std::unique_ptr<CheckCommands> add_check_commands(CLI::App& app) { return std::make_unique<Commands>(app); }
+
+std::vector<std::pair<int, std::string>> read_targets_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw UsageError(fmt::format("--targets: cannot read '{}': {}", path, std::strerror(errno)));
+    std::vector<std::pair<int, std::string>> out;
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos) continue;
+        const auto last = line.find_last_not_of(" \t\r");
+        out.emplace_back(n, line.substr(first, last - first + 1));
+    }
+    return out;
+}
+
+}  // namespace tlsprobe::cli

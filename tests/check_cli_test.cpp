@@ -1,0 +1,199 @@
+// `tlsprobe check` end to end against loopback servers: a compliant server passes (exit 0),
+// each violating one fails on exactly the expected rule (exit 1), an unreachable target
+// exits 3, a bad policy exits 2 naming file and line. Reports are written atomically.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
+#include <sstream>
+
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/tls_server.hpp"
+#include "probe/check_command.hpp"
+#include "probe/cli.hpp"
+
+using namespace tlsprobe;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+    int code;
+    std::string out, err;
+};
+
+Run run(std::vector<std::string> args) {
+    std::ostringstream out, err;
+    const int code = cli::run(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+std::vector<std::string> check_args(unsigned short port, std::string policy = "builtin:intermediate") {
+    return {"check", "tlsprobe.test:" + std::to_string(port), "--connect-to", "127.0.0.1", "--policy", std::move(policy),
+            "--ca-file", lab::testcert("root-ca.pem").string(), "--timeout", "2s"};
+}
+
+std::string failing_rules(const nlohmann::json& j) {
+    std::string out;
+    for (const auto& t : j["targets"])
+        for (const auto& r : t["rules"])
+            if (r["status"] == "fail") out += r["id"].get<std::string>() + " ";
+    return out;
+}
+
+// The lab serves every version OpenSSL has by default; a compliant site starts at TLS 1.2.
+lab::TlsServerConfig modern_case(std::string_view testcase) { return lab::config_for_case(testcase, TLS1_2_VERSION); }
+
+fs::path scratch(const std::string& name) {
+    const auto dir = fs::temp_directory_path() / ("tlsprobe-check-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("check: a compliant server passes builtin:intermediate and every report is written", "[check][loopback]") {
+    lab::TlsServer server(modern_case("good"));
+    const auto dir = scratch("good");
+    auto args = check_args(server.port());
+    for (const auto& extra : {"--junit", "--markdown", "--html"}) {
+        args.push_back(extra);
+        args.push_back((dir / (std::string(extra).substr(2) + ".out")).string());
+    }
+    const auto r = run(args);
+    INFO(r.out << r.err);
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.out, Catch::Contains("check pass"));
+    CHECK_THAT(r.out, Catch::Contains("PASS chain.trusted"));
+    CHECK_THAT(r.out, Catch::Contains("N/A  cipher.forbidden"));  // no enumeration yet: n/a, never pass
+    CHECK_THAT(slurp(dir / "junit.out"), Catch::Contains("<testsuite name=\"tlsprobe.test:") && Catch::Contains("failures=\"0\""));
+    CHECK_THAT(slurp(dir / "markdown.out"), Catch::StartsWith("## tlsprobe check: ✅ PASS"));
+    CHECK_THAT(slurp(dir / "html.out"), Catch::Contains("<h1 id=\"verdict\">PASS</h1>"));
+    for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().extension() != ".tmp");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("check: each violating server fails on exactly the expected rule", "[check][loopback]") {
+    struct Case {
+        const char* what;
+        lab::TlsServerConfig config;
+        std::string failing;
+    };
+    const std::vector<Case> cases{
+        {"expired", modern_case("expired"), "cert.validity "},
+        {"wrong-host", modern_case("wrong-host"), "cert.hostname "},
+        {"leaf-only", modern_case("leaf-only"), "chain.complete "},
+        {"tls10-only", lab::config_for_case("good", TLS1_VERSION, TLS1_VERSION), "protocol.min_version "},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        lab::TlsServer server(c.config);
+        auto args = check_args(server.port());
+        args.insert(args.end(), {"--format", "json"});
+        const auto r = run(args);
+        INFO(r.err);
+        CHECK(r.code == cli::kFindings);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j["verdict"] == "fail");
+        CHECK(j["exit_code"] == 1);
+        CHECK(failing_rules(j) == c.failing);
+        CHECK(j["targets"][0]["result"]["schema_version"] == 1);
+    }
+}
+
+TEST_CASE("check: a custom policy file with names, extends and disable", "[check][loopback]") {
+    lab::TlsServer server(lab::config_for_case("good"));
+    const auto dir = scratch("custom");
+    std::ofstream(dir / "golive.toml") << "extends = \"builtin:modern\"\n"
+                                          "disable = [\"protocol.min_version\"]\n"
+                                          "[certificate]\nnames = [\"www.tlsprobe.test\", \"shop.tlsprobe.test\"]\n";
+    const auto r = run(check_args(server.port(), (dir / "golive.toml").string()));
+    INFO(r.out << r.err);
+    CHECK(r.code == cli::kFindings);
+    CHECK_THAT(r.out, Catch::Contains("FAIL cert.names") && Catch::Contains("not covered: shop.tlsprobe.test"));
+    CHECK(r.out.find("protocol.min_version") == std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("check: several targets from --targets; one unreachable and one failing", "[check][loopback]") {
+    lab::TlsServer good(modern_case("good"));
+    lab::TlsServer leaf_only(modern_case("leaf-only"));
+    const auto closed = lab::closed_port();
+    const auto dir = scratch("targets");
+    std::ofstream(dir / "hosts.txt") << "# pre-go-live hosts\n\ntlsprobe.test:" << good.port() << "\n"
+                                     << "  tlsprobe.test:" << closed << "   # not up yet\n";
+    auto args = check_args(good.port());
+    args.erase(args.begin() + 1);  // no positional target
+    args.insert(args.end(), {"--targets", (dir / "hosts.txt").string(), "--format", "json"});
+    auto r = run(args);
+    INFO(r.err);
+    CHECK(r.code == cli::kUnreachable);  // nothing failed, one target could not be reached
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["targets"].size() == 2);
+    CHECK(j["targets"][0]["verdict"] == "pass");
+    CHECK(j["targets"][1]["verdict"] == "unreachable");
+
+    std::ofstream(dir / "hosts.txt", std::ios::app) << "tlsprobe.test:" << leaf_only.port() << "\n";
+    r = run(args);
+    CHECK(r.code == cli::kFindings);  // a definite failure wins over an unreachable target
+    j = nlohmann::json::parse(r.out);
+    CHECK(j["targets"][2]["verdict"] == "fail");
+
+    std::ofstream(dir / "bad.txt") << "tlsprobe.test:1\nexa mple.com\n";
+    args[args.size() - 3] = (dir / "bad.txt").string();
+    r = run(args);
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("bad.txt:2:") && Catch::Contains("exa mple.com"));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("check: unreachable exits 3, bad policy exits 2 with file and line, usage errors exit 2", "[check][loopback]") {
+    const auto port = lab::closed_port();
+    auto r = run({"check", "127.0.0.1:" + std::to_string(port), "--policy", "builtin:old", "--timeout", "1s"});
+    CHECK(r.code == cli::kUnreachable);
+    CHECK_THAT(r.out, Catch::Contains("check unreachable"));
+
+    const auto dir = scratch("badpolicy");
+    std::ofstream(dir / "typo.toml") << "[chain]\ncomplete = true\ntrustd = true\n";
+    r = run({"check", "127.0.0.1:" + std::to_string(port), "--policy", (dir / "typo.toml").string()});
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("typo.toml:3:") && Catch::Contains("trustd"));
+    fs::remove_all(dir);
+
+    CHECK(run({"check", "--policy", "builtin:modern"}).code == cli::kUsage);  // no target
+    CHECK(run({"check", "example.com"}).code == cli::kUsage);                // no policy
+    r = run({"check", "example.com", "--policy", "builtin:strictest"});
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("builtin:strictest"));
+}
+
+TEST_CASE("the --targets reader skips comments and blank lines and keeps line numbers", "[check]") {
+    const auto dir = scratch("reader");
+    std::ofstream(dir / "t.txt") << "# header\n\na.example\n  b.example:8443  # staging\r\n#c.example\n";
+    const auto targets = cli::read_targets_file((dir / "t.txt").string());
+    CHECK(targets == std::vector<std::pair<int, std::string>>{{3, "a.example"}, {4, "b.example:8443"}});
+    CHECK_THROWS_WITH(cli::read_targets_file((dir / "missing.txt").string()), Catch::Contains("missing.txt"));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("probe --html writes a self-contained report next to the text output", "[cli][loopback][html]") {
+    lab::TlsServer server(lab::config_for_case("good"));
+    const auto dir = scratch("probehtml");
+    const auto r = run({"probe", "tlsprobe.test:" + std::to_string(server.port()), "--connect-to", "127.0.0.1", "--ca-file",
+                        lab::testcert("root-ca.pem").string(), "--timeout", "2s", "--no-color", "--html", (dir / "p.html").string()});
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.out, Catch::Contains("Protocols"));
+    const auto html = slurp(dir / "p.html");
+    CHECK_THAT(html, Catch::Contains("<h1 id=\"verdict\">OK</h1>") && Catch::Contains("tlsprobe Test Intermediate CA"));
+    fs::remove_all(dir);
+}

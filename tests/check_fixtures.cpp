@@ -1,0 +1,74 @@
+#include "check_fixtures.hpp"
+
+#include <fstream>
+#include <iterator>
+
+#include "lab/paths.hpp"
+#include "tls/chain_analysis.hpp"
+
+namespace tlsprobe::testing {
+
+using tls::Status;
+using tls::Version;
+
+std::vector<tls::Bytes> served_chain(const std::string& testcase) {
+    std::ifstream in(lab::testcert(testcase + ".chain.pem"), std::ios::binary);
+    return tls::pem_to_der_chain(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+}
+
+probe::TargetResult constructed_result(const std::string& testcase) {
+    static const auto store = tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), "");
+    probe::TargetResult r;
+    r.target = probe::parse_target("tlsprobe.test:443");
+    r.address = "127.0.0.1:443";
+    r.started = kCheckNow;
+    r.duration = std::chrono::milliseconds(42);
+    for (auto v : tls::all_versions) {
+        auto& vr = r.versions[static_cast<std::size_t>(v)];
+        vr.version = v;
+        if (v <= Version::ssl3) {
+            vr.status = Status::local_unsupported;
+        } else if (v <= Version::tls1_1) {
+            vr.supported = false;
+            vr.status = Status::rejected_alert;
+            vr.alert = 70;
+        } else {
+            vr.supported = true;
+            vr.status = Status::negotiated;
+            vr.cipher = v == Version::tls1_3 ? "TLS_AES_256_GCM_SHA384" : "ECDHE-RSA-AES256-GCM-SHA384";
+        }
+    }
+    probe::ProbeRecord rec;
+    rec.spec.id = "offer_all";
+    rec.observation.status = Status::negotiated;
+    rec.observation.chain = served_chain(testcase);
+    r.probes.push_back(rec);
+
+    tls::ChainInput in;
+    in.served = rec.observation.chain;
+    in.hostname = "tlsprobe.test";
+    in.now = kCheckNow;
+    in.key_exchange = tls::KeyExchange::tls13;
+    r.chain = tls::analyze_chain(in, store);
+    r.chain_source = "offer_all";
+    return r;
+}
+
+probe::TargetResult unreachable_result(const std::string& host) {
+    probe::TargetResult r;
+    r.target = probe::parse_target(host);
+    r.started = kCheckNow;
+    for (auto v : tls::all_versions) {
+        auto& vr = r.versions[static_cast<std::size_t>(v)];
+        vr.version = v;
+        vr.status = Status::refused;
+    }
+    probe::ProbeRecord refused;
+    refused.spec.id = "offer_all";
+    refused.observation.status = Status::refused;
+    refused.observation.detail = "connection refused";
+    r.probes.push_back(refused);
+    return r;
+}
+
+}  // namespace tlsprobe::testing

@@ -1,0 +1,276 @@
+// The gate's reports over constructed results: JUnit validated with libxml2 against the JUnit
+// schema's structure (tests/data/junit.xsd) and its counts checked; Markdown; the HTML report
+// escaped, self-contained, and loaded in headless Chromium (screenshot, no console messages,
+// the verdict shown).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+#include <memory>
+
+#include "check_fixtures.hpp"
+#include "probe/policy_rules.hpp"
+#include "reporting/html.hpp"
+#include "reporting/junit.hpp"
+#include "reporting/markdown.hpp"
+#include "reporting/xml_writer.hpp"
+
+using namespace tlsprobe;
+namespace fs = std::filesystem;
+
+namespace {
+
+probe::TargetCheck checked(probe::TargetResult r, const probe::Policy& p) {
+    auto rules = probe::evaluate(p, r);
+    return {std::move(r), std::move(rules)};
+}
+
+// good (pass), expired (fail on cert.validity), unreachable; the policy adds rules that are
+// n/a on constructed results (no_sni) so every JUnit outcome appears.
+probe::CheckReport sample_report() {
+    probe::CheckReport report;
+    report.policy = probe::builtin_policy("intermediate");
+    report.policy.no_sni = probe::NoSniBehaviour::same_certificate;
+    report.policy_source = "builtin:intermediate";
+    report.targets.push_back(checked(testing::constructed_result("good"), report.policy));
+    auto expired = testing::constructed_result("expired");
+    expired.target = probe::parse_target("expired.tlsprobe.test:8443");
+    expired.findings.push_back({"cert.expired", probe::Severity::high, "Certificate expired", "Expired <2020-01-01> & \"gone\""});
+    expired.diagnosis.push_back({"cert.expired", {"S2"}, probe::Confidence::high, "The certificate expired <script>alert(1)</script>.",
+                                 {"not after 2020-01-01"}, {"ERR_CERT_DATE_INVALID"}, {"certutil -verifystore my <sha1>"},
+                                 {"Renew the certificate & rebind it"}});
+    report.targets.push_back(checked(std::move(expired), report.policy));
+    report.targets.push_back(checked(testing::unreachable_result(), report.policy));
+    return report;
+}
+
+struct XmlDocFree {
+    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+using XmlDoc = std::unique_ptr<xmlDoc, XmlDocFree>;
+
+std::string attr(xmlNode* n, const char* name) {
+    xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+    if (!v) return "";
+    std::string s(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    return s;
+}
+
+std::vector<xmlNode*> children(xmlNode* n, std::string_view name) {
+    std::vector<xmlNode*> out;
+    for (xmlNode* c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && name == reinterpret_cast<const char*>(c->name)) out.push_back(c);
+    return out;
+}
+
+std::string schema_messages;
+// libxml2's error callback is variadic; the format string alone says enough for a test log.
+void collect_schema_message(void*, const char* msg, ...) { schema_messages += msg; }
+
+// Validates against tests/data/junit.xsd; returns libxml2's messages (empty when valid).
+std::string schema_errors(xmlDoc* doc) {
+    auto& errors = schema_messages;
+    errors.clear();
+    const auto sink = &collect_schema_message;
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(TLSPROBE_TESTS_DIR "/data/junit.xsd");
+    xmlSchemaPtr schema = xmlSchemaParse(pctx);
+    REQUIRE(schema != nullptr);
+    xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
+    xmlSchemaSetValidErrors(vctx, reinterpret_cast<xmlSchemaValidityErrorFunc>(sink), reinterpret_cast<xmlSchemaValidityWarningFunc>(sink), nullptr);
+    const int rc = xmlSchemaValidateDoc(vctx, doc);
+    xmlSchemaFreeValidCtxt(vctx);
+    xmlSchemaFree(schema);
+    xmlSchemaFreeParserCtxt(pctx);
+    if (rc != 0 && errors.empty()) errors = "invalid (rc " + std::to_string(rc) + ")";
+    return errors;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+fs::path scratch_dir(const std::string& name) {
+    const auto dir = fs::temp_directory_path() / ("tlsprobe-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+struct ChromiumRun {
+    int rc;
+    std::string out, err;
+};
+
+// Runs Debian's chromium headless on a file with extra arguments; stdout and stderr captured.
+ChromiumRun chromium(const fs::path& dir, const fs::path& page, const std::string& action) {
+    const auto out = dir / "chromium.out", err = dir / "chromium.err";
+    const auto cmd = "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+                     "--no-first-run --user-data-dir='" + (dir / "profile").string() +
+                     "' --enable-logging=stderr --v=0 --window-size=412,915 " + action + " 'file://" + page.string() + "' >'" +
+                     out.string() + "' 2>'" + err.string() + "'";
+    const int rc = std::system(cmd.c_str());
+    return {rc, slurp(out), slurp(err)};
+}
+
+// Console messages Chromium logged for the page (script errors, CSP violations, failed loads).
+std::vector<std::string> console_lines(const std::string& err) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < err.size()) {
+        const auto end = err.find('\n', pos);
+        const auto line = err.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (line.find(":CONSOLE") != std::string::npos) out.push_back(line);
+        if (end == std::string::npos) break;
+        pos = end + 1;
+    }
+    return out;
+}
+
+bool have_chromium() { return std::system("command -v chromium >/dev/null 2>&1") == 0; }
+
+}  // namespace
+
+TEST_CASE("escape_xml escapes markup and replaces characters XML cannot carry", "[report][junit]") {
+    CHECK(reporting::escape_xml("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    CHECK(reporting::escape_xml(std::string("NUL\0ESC\x1b", 8)) == "NUL\xEF\xBF\xBD" "ESC\xEF\xBF\xBD");
+    CHECK(reporting::escape_xml("tab\tok, caf\xC3\xA9, \xE2\x9C\x85") == "tab\tok, caf\xC3\xA9, \xE2\x9C\x85");
+    CHECK(reporting::escape_xml("\xC3(") == "\xEF\xBF\xBD(");       // truncated sequence
+    CHECK(reporting::escape_xml("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+}
+
+TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testcase per rule", "[report][junit]") {
+    auto report = sample_report();
+    // server-provided text with markup and control bytes must not break the document
+    report.targets[1].rules.back().evidence.push_back(std::string("banner <b>\x01\x02</b> ]]> &", 19));
+    const auto xml = reporting::render_junit(report);
+    XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "junit.xml", nullptr, XML_PARSE_NONET));
+    REQUIRE(doc);
+    CHECK(schema_errors(doc.get()) == "");
+
+    xmlNode* root = xmlDocGetRootElement(doc.get());
+    CHECK(std::string(reinterpret_cast<const char*>(root->name)) == "testsuites");
+    const auto suites = children(root, "testsuite");
+    REQUIRE(suites.size() == 3);
+    std::size_t total_tests = 0, total_failures = 0, total_skipped = 0, total_errors = 0;
+    for (std::size_t i = 0; i < suites.size(); ++i) {
+        const auto cases = children(suites[i], "testcase");
+        std::size_t failures = 0, skipped = 0, errors = 0;
+        for (auto* c : cases) {
+            failures += children(c, "failure").size();
+            skipped += children(c, "skipped").size();
+            errors += children(c, "error").size();
+        }
+        INFO(attr(suites[i], "name"));
+        CHECK(std::stoul(attr(suites[i], "tests")) == cases.size());
+        CHECK(std::stoul(attr(suites[i], "failures")) == failures);
+        CHECK(std::stoul(attr(suites[i], "skipped")) == skipped);
+        CHECK(std::stoul(attr(suites[i], "errors")) == errors);
+        const auto& check = report.targets[i];
+        const auto counts = probe::count_rules(check.rules);
+        CHECK(failures == counts.fail);
+        CHECK(skipped == counts.not_applicable);
+        total_tests += cases.size(), total_failures += failures, total_skipped += skipped, total_errors += errors;
+    }
+    CHECK(std::stoul(attr(root, "tests")) == total_tests);
+    CHECK(std::stoul(attr(root, "failures")) == total_failures);
+    CHECK(std::stoul(attr(root, "skipped")) == total_skipped);
+    CHECK(std::stoul(attr(root, "errors")) == total_errors);
+
+    CHECK(attr(suites[0], "name") == "tlsprobe.test:443");
+    CHECK(attr(suites[0], "failures") == "0");
+    // the expired target: exactly one failure, on cert.validity, with its evidence
+    std::vector<xmlNode*> failed;
+    for (auto* c : children(suites[1], "testcase"))
+        if (!children(c, "failure").empty()) failed.push_back(c);
+    REQUIRE(failed.size() == 1);
+    CHECK_THAT(attr(failed[0], "name"), Catch::StartsWith("cert.validity"));
+    auto* failure = children(failed[0], "failure").front();
+    CHECK(attr(failure, "type") == "cert.validity");
+    xmlChar* text = xmlNodeGetContent(failure);
+    const std::string body(reinterpret_cast<const char*>(text));
+    xmlFree(text);
+    CHECK_THAT(body, Catch::Contains("expected: valid now") && Catch::Contains("2019-01-01"));
+    // the unreachable target: an error testcase, every rule skipped
+    const auto down = children(suites[2], "testcase");
+    REQUIRE(!down.empty());
+    CHECK(attr(down[0], "name") == "target.reachable");
+    CHECK(children(down[0], "error").size() == 1);
+    for (std::size_t i = 1; i < down.size(); ++i) CHECK(children(down[i], "skipped").size() == 1);
+}
+
+TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells escaped", "[report][markdown]") {
+    auto report = sample_report();
+    report.targets[0].rules[0].actual = "a | b [x](http://evil)";
+    const auto md = reporting::render_markdown(report);
+    CHECK_THAT(md, Catch::StartsWith("## tlsprobe check: ❌ FAIL"));
+    CHECK_THAT(md, Catch::Contains("| target | verdict | pass | fail | n/a |"));
+    CHECK_THAT(md, Catch::Contains("| expired.tlsprobe.test:8443 | ❌ FAIL |"));
+    CHECK_THAT(md, Catch::Contains("| down.example:443 | ⚠️ UNREACHABLE |"));
+    CHECK_THAT(md, Catch::Contains("**Evidence for the failures**") && Catch::Contains("- `cert.validity`"));
+    CHECK_THAT(md, Catch::Contains("a \\| b \\[x\\](http://evil)"));
+    CHECK_THAT(md, Catch::Contains("&lt;script&gt;"));  // diagnosis text cannot inject HTML
+    CHECK(md.find("<script>") == std::string::npos);
+}
+
+TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagnosis", "[report][html]") {
+    const auto report = sample_report();
+    const auto html = reporting::render_html(report);
+    CHECK_THAT(html, Catch::StartsWith("<!DOCTYPE html>"));
+    CHECK_THAT(html, Catch::Contains("<meta name=\"viewport\""));
+    CHECK_THAT(html, Catch::Contains("Content-Security-Policy"));
+    CHECK_THAT(html, Catch::Contains("<h1 id=\"verdict\">FAIL</h1>"));
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("http://") == std::string::npos);
+    CHECK(html.find("https://") == std::string::npos);
+    CHECK_THAT(html, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    CHECK_THAT(html, Catch::Contains("Expired &lt;2020-01-01&gt; &amp; &quot;gone&quot;"));
+    CHECK_THAT(html, Catch::Contains("class=\"matrix\"") && Catch::Contains("TLS 1.3"));
+    CHECK_THAT(html, Catch::Contains("class=\"chain\"") && Catch::Contains("tlsprobe Test Intermediate CA"));
+    CHECK_THAT(html, Catch::Contains("Renew the certificate &amp; rebind it"));
+    CHECK_THAT(html, Catch::Contains("cert.validity"));
+
+    auto leaf_only = testing::constructed_result("leaf-only");
+    const auto plain = reporting::render_html(leaf_only);
+    CHECK_THAT(plain, Catch::Contains("missing intermediate"));
+    CHECK_THAT(plain, Catch::Contains("<h1 id=\"verdict\">OK</h1>"));  // no findings were computed on this value
+    leaf_only.findings.push_back(probe::make_finding("chain.missing_intermediate", "the issuer is not served"));
+    CHECK_THAT(reporting::render_html(leaf_only), Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
+    CHECK_THAT(reporting::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
+}
+
+TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, verdict shown", "[report][html][chromium]") {
+    if (!have_chromium())
+        FAIL("chromium is not installed: `apt-get install -y chromium` (scripts/deps.sh installs it; CI runs this test)");
+    const auto dir = scratch_dir("html");
+    const auto page = dir / "report.html";
+    std::ofstream(page) << reporting::render_html(sample_report());
+
+    const auto shot = dir / "report.png";
+    const auto s = chromium(dir, page, "--screenshot='" + shot.string() + "'");
+    INFO(s.err);
+    CHECK(s.rc == 0);
+    REQUIRE(fs::exists(shot));
+    CHECK(fs::file_size(shot) > 10000);
+    CHECK(slurp(shot).substr(1, 3) == "PNG");
+    CHECK(console_lines(s.err).empty());
+
+    const auto d = chromium(dir, page, "--dump-dom");
+    CHECK(d.rc == 0);
+    CHECK_THAT(d.out, Catch::Contains("<h1 id=\"verdict\">FAIL</h1>"));
+    CHECK(console_lines(d.err).empty());
+
+    // the console check itself works: an external asset is refused by the page's CSP and logged
+    auto bad = slurp(page);
+    bad.insert(bad.find("</main>"), "<img src=\"https://tlsprobe.invalid/x.png\">");
+    std::ofstream(dir / "bad.html") << bad;
+    const auto b = chromium(dir, dir / "bad.html", "--dump-dom");
+    CHECK(!console_lines(b.err).empty());
+    fs::remove_all(dir);
+}
