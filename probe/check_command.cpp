@@ -1,5 +1,7 @@
 #include "probe/check_command.hpp"
 
+#include "probe/scan_input.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fstream>
@@ -105,12 +107,15 @@ std::vector<probe::Target> Commands::targets() const {
     std::vector<probe::Target> out;
     if (!a_.target.empty()) out.push_back(make_target(a_.target, a_.sni, false, a_.connect_to));
     if (!a_.targets_file.empty()) {
-        for (const auto& [line, text] : read_targets_file(a_.targets_file)) {
-            try {
-                out.push_back(make_target(text, a_.sni, false, a_.connect_to));
-            } catch (const UsageError& e) {
-                throw UsageError(fmt::format("{}:{}: {}", a_.targets_file, line, e.what()));
+        for (auto& target : read_targets_file(a_.targets_file)) {
+            // A column in the file wins; otherwise --sni / --connect-to apply to every line.
+            if (!a_.sni.empty() && target.sni == target.host) target.sni = a_.sni;
+            if (!a_.connect_to.empty() && !target.connect_to) {
+                const auto [host, port] = probe::parse_connect_to(a_.connect_to);
+                target.connect_to = host;
+                target.connect_port = port;
             }
+            out.push_back(std::move(target));
         }
     }
     if (out.empty()) throw UsageError("check needs a target, or --targets FILE with at least one target");
@@ -153,17 +158,16 @@ int Commands::run_check(std::ostream& out, std::ostream& err) {
 
 std::unique_ptr<CheckCommands> add_check_commands(CLI::App& app) { return std::make_unique<Commands>(app); }
 
-std::vector<std::pair<int, std::string>> read_targets_file(const std::string& path) {
+std::vector<probe::Target> read_targets_file(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw UsageError(fmt::format("--targets: cannot read '{}': {}", path, std::strerror(errno)));
-    std::vector<std::pair<int, std::string>> out;
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-        const auto first = line.find_first_not_of(" \t\r");
-        if (first == std::string::npos) continue;
-        const auto last = line.find_last_not_of(" \t\r");
-        out.emplace_back(n, line.substr(first, last - first + 1));
+    // The same line format as `tlsprobe scan`; a gate refuses a bad line instead of skipping it.
+    probe::ScanInputReader reader(in);
+    std::vector<probe::Target> out;
+    while (auto item = reader.next()) {
+        if (const auto* bad = std::get_if<probe::InputError>(&item->parsed))
+            throw UsageError(fmt::format("{}:{}: '{}': {}", path, item->line, bad->text, bad->reason));
+        out.push_back(std::get<probe::ScanTarget>(item->parsed).target);
     }
     return out;
 }

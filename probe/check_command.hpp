@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "probe/target.hpp"
+
 namespace CLI {
 class App;
 }
@@ -28,9 +30,9 @@ public:
 // Adds the `check` and `policy` subcommands to `app`; the object holds their options.
 std::unique_ptr<CheckCommands> add_check_commands(CLI::App& app);
 
-// --targets FILE: one target per line, blank lines and '#' comments skipped. Returns
-// {line number, text}. A minimal reader: the full scan input parser (probe/scan_input, on
-// another branch) replaces it on merge. Throws UsageError when the file cannot be read.
-std::vector<std::pair<int, std::string>> read_targets_file(const std::string& path);
+// --targets FILE: the `tlsprobe scan` input format (probe/scan_input.hpp: host, host:port,
+// URLs, optional ",connect-to,sni" columns, '#' comments). Throws UsageError when the file
+// cannot be read or a line is bad ("FILE:LINE: 'text': reason"): a gate does not skip input.
+std::vector<probe::Target> read_targets_file(const std::string& path);
 
 }  // namespace tlsprobe::cli

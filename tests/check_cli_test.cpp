@@ -179,10 +179,16 @@ TEST_CASE("check: unreachable exits 3, bad policy exits 2 with file and line, us
 
 TEST_CASE("the --targets reader skips comments and blank lines and keeps line numbers", "[check]") {
     const auto dir = scratch("reader");
-    std::ofstream(dir / "t.txt") << "# header\n\na.example\n  b.example:8443  # staging\r\n#c.example\n";
+    std::ofstream(dir / "t.txt") << "# header\n\na.example\n  b.example:8443  # staging\r\n#c.example\nc.example,192.0.2.7\n";
     const auto targets = cli::read_targets_file((dir / "t.txt").string());
-    CHECK(targets == std::vector<std::pair<int, std::string>>{{3, "a.example"}, {4, "b.example:8443"}});
+    REQUIRE(targets.size() == 3);
+    CHECK(targets[0].display() == "a.example:443");
+    CHECK(targets[1].port == 8443);
+    CHECK(targets[2].connect_to == std::optional<std::string>("192.0.2.7"));
     CHECK_THROWS_WITH(cli::read_targets_file((dir / "missing.txt").string()), Catch::Contains("missing.txt"));
+    // A bad line stops the gate with its line number (scan skips it; check must not).
+    std::ofstream(dir / "bad.txt") << "a.example\nexample.com:99999\n";
+    CHECK_THROWS_WITH(cli::read_targets_file((dir / "bad.txt").string()), Catch::Contains("bad.txt:2:"));
     fs::remove_all(dir);
 }
 
