@@ -13,7 +13,7 @@
 #      peak RSS and that no target held its slot longer than --deadline.
 #
 # Env: BUILD (build dir, default build), RTT_MS (20), TESTSSL_HOSTS (20), NMAP_HOSTS (200),
-#      SKIP_PEERS=1 to run tlsprobe only, ONLY_10K=1 to run case 3 only, CONNECTIONS (8). Peers: apt-get install -y sslscan testssl.sh nmap
+#      SKIP_PEERS=1 to run tlsprobe only, ONLY_10K=1 to run case 3 only, CONNECTIONS (3, the scan default). Peers: apt-get install -y sslscan testssl.sh nmap
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -99,7 +99,7 @@ start_farm "$dir" --live 200 --targets 10000 --refused 30 --silent 10 --rtt "$RT
 # deadline cuts them at 3 s. The check allows for event-loop lag on a saturated machine.
 DEADLINE_MS=3000
 measure tlsprobe 10000 "$TLSPROBE" scan "$dir/targets.txt" --quiet --ca-file "$CA" --concurrency 512 --timeout 2s \
-    --deadline "${DEADLINE_MS}ms" --connections "${CONNECTIONS:-8}" --jsonl "$dir/tlsprobe.jsonl"
+    --deadline "${DEADLINE_MS}ms" --connections "${CONNECTIONS:-3}" --jsonl "$dir/tlsprobe.jsonl"
 stop_farm
 table "10,000 targets (60 % live, 30 % refused, 10 % silent), concurrency 512, ${RTT_MS} ms round trip" tlsprobe
 python3 - "$dir/tlsprobe.jsonl" "$DEADLINE_MS" <<'PY'

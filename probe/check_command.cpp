@@ -138,6 +138,10 @@ int Commands::run_check(std::ostream& out, std::ostream& err) {
     }
     options.trust = load_trust(report.policy.ca_file, "");
     if (report.policy.min_days_left) options.expires_soon_days = *report.policy.min_days_left;
+    // Collect the evidence the policy's rules read, and no more: enumeration costs one
+    // connection per accepted suite, the HTTP check one connection to port 80.
+    options.enumerate_ciphers = !report.policy.forbidden_ciphers.empty() || report.policy.forward_secrecy;
+    if (report.policy.http_reachable) options.http_port = 80;
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());

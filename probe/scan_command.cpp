@@ -320,7 +320,7 @@ ScanCommand::ScanCommand(CLI::App& app) {
     command_->add_option("--shard", a.shard, "Scan only shard K of N (1-based), e.g. 3/16; the N shards partition the input");
     command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")->check(CLI::Range(1, 100000))->capture_default_str();
     command_->add_option("--threads", a.threads, "I/O threads, one io_context each (0 = one per core)")->check(CLI::Range(0, 256))->capture_default_str();
-    command_->add_option("--connections", a.connections, "Concurrent connections to one target")->check(CLI::Range(1, 64))->capture_default_str();
+    command_->add_option("--connections", a.connections, "Concurrent connections to one target (the probe command uses 8; a scan keeps 3 so 512 targets in flight stay under ~150 MB)")->check(CLI::Range(1, 64))->capture_default_str();
     command_->add_option("--timeout", a.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
     command_->add_option("--deadline", a.deadline, "Per target: cancel its probe and record it as timed out after this long "
                                                    "(default: enough for every attempt at --timeout, plus 1s)");

@@ -25,7 +25,7 @@ struct ScanArgs {
     std::string shard;             // "K/N"; empty = all
     std::size_t concurrency = 256; // targets in flight
     std::size_t threads = 0;       // io threads; 0 = one per core
-    std::size_t connections = 8;   // connections per target at once
+    std::size_t connections = 3;   // connections per target at once (memory and politeness at scale)
     std::string timeout = "5s";    // per connection phase
     std::string deadline;          // per target; empty = derived from --timeout (see scan_deadline)
     std::string rate;              // "N", "N/s" or "N/m" new targets; empty = unlimited

@@ -46,7 +46,13 @@ std::string failing_rules(const nlohmann::json& j) {
 }
 
 // The lab serves every version OpenSSL has by default; a compliant site starts at TLS 1.2.
-lab::TlsServerConfig modern_case(std::string_view testcase) { return lab::config_for_case(testcase, TLS1_2_VERSION); }
+// A server set up as Mozilla's intermediate profile asks: TLS 1.2+ and only (EC)DHE AEAD suites.
+lab::TlsServerConfig modern_case(std::string_view testcase) {
+    auto c = lab::config_for_case(testcase, TLS1_2_VERSION);
+    c.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:"
+                    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+    return c;
+}
 
 fs::path scratch(const std::string& name) {
     const auto dir = fs::temp_directory_path() / ("tlsprobe-check-" + name + "-" + std::to_string(::getpid()));
@@ -75,7 +81,8 @@ TEST_CASE("check: a compliant server passes builtin:intermediate and every repor
     CHECK(r.code == cli::kOk);
     CHECK_THAT(r.out, Catch::Contains("check pass"));
     CHECK_THAT(r.out, Catch::Contains("PASS chain.trusted"));
-    CHECK_THAT(r.out, Catch::Contains("N/A  cipher.forbidden"));  // no enumeration yet: n/a, never pass
+    // The policy has cipher rules, so check enumerated the suites: real evidence, not n/a.
+    CHECK_THAT(r.out, Catch::Contains("PASS cipher.forbidden") && Catch::Contains("PASS cipher.forward_secrecy"));
     CHECK_THAT(slurp(dir / "junit.out"), Catch::Contains("<testsuite name=\"tlsprobe.test:") && Catch::Contains("failures=\"0\""));
     CHECK_THAT(slurp(dir / "markdown.out"), Catch::StartsWith("## tlsprobe check: ✅ PASS"));
     CHECK_THAT(slurp(dir / "html.out"), Catch::Contains("<h1 id=\"verdict\">PASS</h1>"));
@@ -93,7 +100,19 @@ TEST_CASE("check: each violating server fails on exactly the expected rule", "[c
         {"expired", modern_case("expired"), "cert.validity "},
         {"wrong-host", modern_case("wrong-host"), "cert.hostname "},
         {"leaf-only", modern_case("leaf-only"), "chain.complete "},
-        {"tls10-only", lab::config_for_case("good", TLS1_VERSION, TLS1_VERSION), "protocol.min_version "},
+        {"tls10-only", [] {
+             auto c = modern_case("good");  // the same suites, which TLS 1.0 can use as ECDHE CBC
+             c.min_version = c.max_version = TLS1_VERSION;
+             c.cipher_list = "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA";
+             return c;
+         }(),
+         "protocol.min_version "},
+        {"rsa-key-transport", [] {
+             auto c = modern_case("good");
+             c.cipher_list += ":AES128-GCM-SHA256";  // RSA key transport: no forward secrecy
+             return c;
+         }(),
+         "cipher.forward_secrecy "},
     };
     for (const auto& c : cases) {
         INFO(c.what);
