@@ -109,7 +109,8 @@ std::vector<probe::Target> Commands::targets() const {
     if (!a_.targets_file.empty()) {
         for (auto& target : read_targets_file(a_.targets_file)) {
             // A column in the file wins; otherwise --sni / --connect-to apply to every line.
-            if (!a_.sni.empty() && target.sni == target.host) target.sni = a_.sni;
+            // (an IP line has no SNI by default, a name line its host; both take --sni)
+            if (!a_.sni.empty() && (!target.sni || target.sni == target.host)) target.sni = a_.sni;
             if (!a_.connect_to.empty() && !target.connect_to) {
                 const auto [host, port] = probe::parse_connect_to(a_.connect_to);
                 target.connect_to = host;

@@ -36,7 +36,8 @@ struct Facts {
             if (p.spec.id == "no_sni") no_sni = &p;
             if (p.spec.id == "other_sni") other_sni = &p;
             if (p.spec.id == "narrow_ciphers") narrow = &p;
-            if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
+            // A completed handshake only: the raw engine stops at the ServerHello.
+            if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) && p.spec.engine == Engine::openssl &&
                 p.observation.status == Status::negotiated)
                 main_ok = true;
         }
@@ -164,7 +165,7 @@ std::optional<Match> port_filtered(const Facts& f) {
 
 std::optional<Match> port_not_tls(const Facts& f) {
     const auto* p = f.first([](const auto& o) { return o.status == Status::not_tls; });
-    if (!p) return std::nullopt;
+    if (!p || f.main_ok) return std::nullopt;  // odd bytes to one hello while TLS works: not another service
     const auto service = tls::wire::recognise_service(p->observation.first_bytes);
     Match m{Confidence::high, "", {}};
     const std::string banner = service ? service->banner : std::string(tls::printable_excerpt(p->observation.first_bytes, 60));
@@ -267,7 +268,9 @@ std::optional<Match> no_shared_version(const Facts& f) {
 std::optional<Match> no_shared_cipher(const Facts& f) {
     if (f.main_ok) return std::nullopt;
     if (!f.first([](const auto& o) { return alert_is(o, 40); })) return std::nullopt;
-    if (!f.all([](const auto& o) { return alert_is(o, 40) || o.status == Status::reset || o.status == Status::closed; })) return std::nullopt;
+    // OpenSSL-style servers answer 70 to the versions they disabled and 40 to the rest.
+    if (!f.all([](const auto& o) { return alert_is(o, 40) || alert_is(o, 70) || o.status == Status::reset || o.status == Status::closed; }))
+        return std::nullopt;
     return Match{Confidence::medium,
                  "The server refuses the handshake with handshake_failure: no cipher suite in common (or, for some servers, no certificate that fits the name).",
                  grouped(f.attempts)};
@@ -279,6 +282,20 @@ std::optional<Match> hello_intolerance(const Facts& f) {
                  "A short ClientHello with two modern suites works, the full one fails: the server or a middlebox cannot cope with large hellos or long cipher lists.",
                  {fmt::format("narrow cipher list: {}", outcome_class(f.narrow->observation)),
                   fmt::format("every version, every suite: {}", tls::outcome_phrase(f.main->observation))}};
+}
+
+// A version accepted by the server (ServerHello to the raw hello) whose OpenSSL handshake then
+// fails: the server cannot finish with its key or certificate.
+std::optional<Match> handshake_broken(const Facts& f) {
+    std::vector<std::string> evidence;
+    for (const auto& v : f.r.versions)
+        if (v.disagreement.find("but the OpenSSL handshake then fails") != std::string::npos)
+            evidence.push_back(fmt::format("{}: {}", tls::display_name(v.version), v.disagreement));
+    if (evidence.empty()) return std::nullopt;
+    return Match{f.main_ok ? Confidence::medium : Confidence::high,
+                 "The server accepts the protocol version, then breaks the handshake: its private key cannot sign what the version needs "
+                 "(e.g. a legacy CAPI key that cannot do RSA-PSS for TLS 1.3), the key does not match the certificate, or it cannot be read.",
+                 std::move(evidence)};
 }
 
 std::optional<Match> handshake_timeout(const Facts& f) {
@@ -453,6 +470,13 @@ const std::vector<Rule>& rules() {
          {"a packet capture on the server or the middlebox in front of it"},
          {"update the TLS stack or the middlebox firmware; remove inspection devices that parse ClientHellos"},
          hello_intolerance},
+        {"server.handshake_broken", "S2", "The server accepts the version, then breaks the handshake",
+         {"Chrome: ERR_SSL_PROTOCOL_ERROR or ERR_CONNECTION_RESET (for the affected versions only)", "OpenSSL: 'unexpected eof while reading' after the ServerHello"},
+         {"System event log, Schannel 36870 / 36888 at the time of the probe",
+          "certutil -verifystore my {sha1}   (the key provider: a legacy CSP key cannot sign RSA-PSS, which TLS 1.3 requires)"},
+         {"re-import the certificate with its key into a CNG key storage provider (certutil -importpfx -csp \"Microsoft Software Key Storage Provider\" site.pfx), then rebind it",
+          "or disable the affected version until the key is replaced"},
+         handshake_broken},
         {"server.handshake_timeout", "S5", "The server never answers the ClientHello",
          {"Chrome: ERR_TIMED_OUT after a long wait", "OpenSSL: the handshake hangs"},
          {"netstat -anob | findstr :{port}   (which process owns port {port}?)", "a packet capture on the server: does the ClientHello arrive?"},
@@ -557,34 +581,41 @@ std::vector<Diagnosis> diagnose(const TargetResult& result) {
 
 std::string verdict(const TargetResult& r) {
     const auto where = r.target.display();
+    const Facts facts(r);
+    const bool works = facts.main_ok;  // a version or offer_all handshake completed with the asked-for name
     std::string http;
     if (r.http) {
-        http = r.http->status == Status::negotiated
-                   ? fmt::format(" Plain HTTP on port {} works ({}).", r.http->port, r.http->status_line)
-                   : fmt::format(" Plain HTTP on port {} fails as well ({}).", r.http->port, tls::to_string(r.http->status));
+        if (r.http->status == Status::negotiated)
+            http = fmt::format(" Plain HTTP on port {} works ({}).", r.http->port, r.http->status_line);
+        else if (!works)
+            http = fmt::format(" Plain HTTP on port {} fails as well ({}).", r.http->port, tls::to_string(r.http->status));
+        else
+            http = fmt::format(" Plain HTTP on port {} does not answer ({}).", r.http->port, tls::to_string(r.http->status));
     }
     const auto* best = r.probe("offer_all");
     if (r.diagnosis.empty()) {
-        if (!r.any_negotiated()) return fmt::format("HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}", where, http);
+        if (!works) return fmt::format("HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}", where, http);
         std::string how;
         if (best && best->observation.status == Status::negotiated && best->observation.version)
             how = fmt::format(" with {} ({})", tls::display_name(*best->observation.version), best->observation.cipher);
+        const auto worst = r.worst_severity();
+        const bool serious = worst && *worst >= Severity::high;
         std::string cert;
-        if (r.chain && r.chain->leaf_certificate())
+        if (r.chain && r.chain->trusted && !serious && r.chain->leaf_certificate())
             cert = fmt::format(" The certificate for {} is trusted and valid until {:%Y-%m-%d}.", r.target.sni.value_or(r.target.host),
                                r.chain->leaf_certificate()->not_after);
-        const auto worst = r.worst_severity();
-        const std::string review = worst && *worst >= Severity::medium ? " Some findings below are worth a look." : "";
-        return fmt::format("HTTPS on {} works{}.{}{}{}", where, how, cert, review, http);
+        const std::string review = serious ? " Findings below need attention."
+                                   : worst && *worst >= Severity::medium ? " Some findings below are worth a look."
+                                                                         : "";
+        return fmt::format("HTTPS on {} {}{}.{}{}{}", where, serious ? "negotiates" : "works", how, cert, review, http);
     }
     const auto& top = r.diagnosis.front();
-    const bool works = r.any_negotiated() && !r.unreachable();
     const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
     const std::string state = r.unreachable() ? "cannot be reached"
                               : !works        ? "fails"
                               : certificate   ? "negotiates, but browsers will reject the certificate"
                               : top.id == "protocol.legacy_only" ? "negotiates only protocol versions current browsers refuse"
-                                              : "negotiates for this client, but not for every client";
+                                                                 : "negotiates for this client, but not for every client";
     std::string scenario = top.scenarios.empty() ? "" : fmt::format("; the article's scenario {}", fmt::join(top.scenarios, "/"));
     std::string others;
     if (r.diagnosis.size() > 1) {

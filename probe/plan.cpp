@@ -110,9 +110,17 @@ VersionResult merge(const VersionResult& openssl, const VersionResult& raw) {
         if (both.cipher.empty()) both.cipher = raw.cipher;
         return both;
     }
-    VersionResult out = *openssl.supported ? openssl : raw;
+    // The raw hello got a ServerHello for the version, the OpenSSL handshake failed after the
+    // server had started answering: the version is accepted but the handshake breaks (a key
+    // that cannot sign, a certificate that does not match its key). That is not support.
+    const bool broke_after_answer = !*openssl.supported && openssl.phase == tls::Phase::handshake &&
+                                    openssl.status != tls::Status::rejected_alert;
+    VersionResult out = *openssl.supported || broke_after_answer ? openssl : raw;
     out.source = "both";
-    out.disagreement = fmt::format("OpenSSL handshake: {}; raw ClientHello: {}", engine_phrase(openssl), engine_phrase(raw));
+    out.disagreement = broke_after_answer
+                           ? fmt::format("the server accepts {} (its ServerHello answers the raw ClientHello), but the OpenSSL handshake then fails: {}",
+                                         tls::display_name(openssl.version), engine_phrase(openssl))
+                           : fmt::format("OpenSSL handshake: {}; raw ClientHello: {}", engine_phrase(openssl), engine_phrase(raw));
     return out;
 }
 

@@ -210,8 +210,9 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
         co_await run_attempts(result, plan, peer, options, options.http_port);
         if (options.adaptive) {
             conclude(result, options);
-            // Reached, and something is wrong: collect the rest of the evidence.
-            if (!result.diagnosis.empty() && !result.unreachable()) {
+            // Reached, and something is wrong (a diagnosis, or no handshake at all): collect
+            // the rest of the evidence.
+            if ((!result.diagnosis.empty() || !result.any_negotiated()) && !result.unreachable()) {
                 plan_options.part = PlanOptions::Part::follow_up;
                 const auto follow_up = plan_probes(result.target, plan_options);
                 co_await run_attempts(result, follow_up, peer, options, std::nullopt);

@@ -22,8 +22,11 @@ const ProbeRecord* TargetResult::probe(std::string_view id) const {
 }
 
 bool TargetResult::any_negotiated() const {
-    return std::any_of(probes.begin(), probes.end(),
-                       [](const ProbeRecord& p) { return p.observation.status == tls::Status::negotiated; });
+    // Only a completed handshake counts: the raw engine's "negotiated" means a ServerHello
+    // was seen, and a server can accept a version and still fail the handshake after it.
+    return std::any_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
+        return p.spec.engine == Engine::openssl && p.observation.status == tls::Status::negotiated;
+    });
 }
 
 bool TargetResult::unreachable() const {

@@ -111,7 +111,8 @@ struct TargetResult {
 
     const VersionResult& version(tls::Version v) const { return versions[static_cast<std::size_t>(v)]; }
     const ProbeRecord* probe(std::string_view id) const;
-    // True when at least one handshake completed.
+    // True when at least one handshake completed (OpenSSL engine; a raw ServerHello is not
+    // a completed handshake).
     bool any_negotiated() const;
     // True when the target was never reached: every attempt ended in DNS/refused/unreachable/connect timeout.
     bool unreachable() const;

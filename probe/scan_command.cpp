@@ -58,10 +58,12 @@ double parse_rate(const std::string& text) {
 
 // The per-target deadline when none is given: the resolve, then each wave of connections
 // (connect + handshake, each bounded by --timeout), plus a second of slack.
-std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout, std::size_t connections) {
+std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout, std::size_t connections, bool full) {
     probe::Target sample;
     sample.host = "example.com";
-    const std::size_t attempts = probe::plan_probes(sample, probe::PlanOptions{}).size();
+    // --full adds the enumeration: one connection per accepted suite plus one per block; 250
+    // covers a server accepting every suite of every version (bench_enumerate: 231).
+    const std::size_t attempts = probe::plan_probes(sample, probe::PlanOptions{}).size() + (full ? 250 : 0);
     const std::size_t waves = (attempts + connections - 1) / std::max<std::size_t>(1, connections);
     return timeout * static_cast<long>(1 + 2 * waves) + std::chrono::seconds(1);
 }
@@ -112,6 +114,9 @@ std::ofstream open_jsonl(const ScanArgs& a, reporting::ResumeState& resume, std:
 // Targets the scan will take from a regular file, for the progress line's total and ETA.
 std::optional<std::size_t> count_targets(const std::string& path, const probe::Shard& shard,
                                          const std::unordered_set<std::string>& done) {
+    // A pipe or FIFO (`scan <(...)`) can be read once only: counting would eat the scan's input.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
     std::ifstream in(path);
     if (!in) return std::nullopt;
     probe::ScanInputReader reader(in);
@@ -175,7 +180,7 @@ int run_job(const ScanArgs& a, const probe::TargetWork* work_override, std::ostr
     probe::ScanEngineOptions engine;
     engine.concurrency = a.concurrency;
     engine.threads = a.threads;
-    engine.deadline = a.deadline.empty() ? default_deadline(timeout, a.connections) : duration_option("--deadline", a.deadline);
+    engine.deadline = a.deadline.empty() ? default_deadline(timeout, a.connections, a.full) : duration_option("--deadline", a.deadline);
     engine.rate = a.rate.empty() ? 0.0 : parse_rate(a.rate);
     engine.stop = io.stop;
     probe::Shard shard;
@@ -253,7 +258,8 @@ int run_job(const ScanArgs& a, const probe::TargetWork* work_override, std::ostr
     }
     summary.elapsed = std::chrono::steady_clock::now() - t0;
     summary.stopped = totals.stopped;
-    if (totals.stopped && a.input != "-")  // the rest of a file is cheap to count; a pipe may never end
+    // Count what an interrupt left unscanned: cheap for a regular file; a pipe may never end.
+    if (std::error_code ec; totals.stopped && a.input != "-" && std::filesystem::is_regular_file(a.input, ec))
         while (source()) ++summary.not_started;
     if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
     out << reporting::render_scan_summary(summary, {.color = want_color(a.no_color)});

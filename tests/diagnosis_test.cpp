@@ -297,3 +297,68 @@ TEST_CASE("diagnosis: several faults at once are all listed, facts before guesse
     for (std::size_t i = 1; i < r.diagnosis.size(); ++i) CHECK(r.diagnosis[i - 1].confidence >= r.diagnosis[i].confidence);
     CHECK_THAT(probe::verdict(r), Catch::Contains("Also considered:"));
 }
+
+TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then breaks is not support", "[diagnosis]") {
+    // The server answers the raw TLS 1.3 hello with a ServerHello, and OpenSSL's handshake then
+    // ends in a FIN (a key that cannot sign RSA-PSS, say); nothing else negotiates.
+    auto r = every_attempt(Status::rejected_alert, Phase::handshake);
+    for (auto& p : r.probes) p.observation.alert = 70;
+    auto& t13 = attempt(r, "tls1_3");
+    t13.observation.status = Status::closed;
+    t13.observation.alert.reset();
+    auto& all = attempt(r, "offer_all");
+    all.observation.status = Status::closed;
+    all.observation.alert.reset();
+    auto raw = test::make_record("raw_tls1_3", Version::tls1_3, Status::negotiated, Phase::handshake);
+    raw.observation.version = Version::tls1_3;
+    raw.observation.cipher = "TLS_AES_128_GCM_SHA256";
+    r.probes.push_back(raw);
+    r = concluded(std::move(r));
+    CHECK_FALSE(r.any_negotiated());  // a ServerHello is not a completed handshake
+    const auto& v = r.version(Version::tls1_3);
+    CHECK(v.supported == std::optional<bool>(false));
+    CHECK(v.source == "both");
+    CHECK_THAT(v.disagreement, Catch::Contains("accepts TLS 1.3") && Catch::Contains("then fails"));
+    CHECK(top(r).id == "server.handshake_broken");
+    CHECK(top(r).confidence == Confidence::high);
+    CHECK_THAT(probe::verdict(r), Catch::Contains(" fails."));
+}
+
+TEST_CASE("diagnosis: no shared cipher on an OpenSSL-style server mixing alerts 70 and 40", "[diagnosis]") {
+    // Disabled versions get protocol_version (70), the enabled ones handshake_failure (40).
+    auto r = every_attempt(Status::rejected_alert, Phase::handshake);
+    for (auto& p : r.probes) p.observation.alert = 40;
+    attempt(r, "tls1_3").observation.alert = 70;
+    attempt(r, "tls1_0").observation.alert = 70;
+    r = concluded(std::move(r));
+    CHECK(top(r).id == "protocol.no_shared_cipher");
+}
+
+TEST_CASE("diagnosis: one odd reply while TLS works is not another service on the port", "[diagnosis]") {
+    auto r = working("good");
+    auto odd = test::make_record("raw_ssl2", Version::ssl2, Status::not_tls, Phase::handshake);
+    odd.observation.first_bytes = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', '4', '0', '0', '\r', '\n'};
+    odd.spec.engine = probe::Engine::raw;
+    r.probes.push_back(odd);
+    r = concluded(std::move(r));
+    CHECK(r.diagnosis.empty());
+}
+
+TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a serious finding stands", "[diagnosis]") {
+    // keyUsage keyEncipherment only, with an ECDHE handshake: a high finding no diagnosis
+    // rule covers, so the verdict itself must not call the certificate good.
+    auto r = concluded(working("key-usage-keyencipherment-only"));
+    INFO(probe::verdict(r));
+    REQUIRE(r.diagnosis.empty());
+    REQUIRE(r.worst_severity() == std::optional<probe::Severity>(probe::Severity::high));
+    CHECK(probe::verdict(r).find("is trusted") == std::string::npos);
+    CHECK_THAT(probe::verdict(r), Catch::Contains("negotiates") && Catch::Contains("need attention"));
+    // Plain HTTP closed on an HTTPS-only site is not "fails as well".
+    auto ok = working("good");
+    probe::HttpCheck h;
+    h.status = Status::refused;
+    ok.http = h;
+    ok = concluded(std::move(ok));
+    CHECK_THAT(probe::verdict(ok), Catch::Contains("does not answer (refused)"));
+    CHECK(probe::verdict(ok).find("as well") == std::string::npos);
+}
