@@ -14,9 +14,11 @@
 #include <unordered_set>
 
 #include "probe/cli.hpp"
+#include "probe/cli_common.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
 #include "probe/scan_input.hpp"
+#include "reporting/html.hpp"
 #include "reporting/scan_report.hpp"
 #include "tls/trust_store.hpp"
 
@@ -263,6 +265,7 @@ int run_job(const ScanArgs& a, const probe::TargetWork* work_override, std::ostr
         while (source()) ++summary.not_started;
     if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
     out << reporting::render_scan_summary(summary, {.color = want_color(a.no_color)});
+    if (!a.html.empty()) write_file(a.html, reporting::render_html(summary));
     if (totals.stopped) err << "tlsprobe: scan stopped; every completed target is in the output. "
                                "Run again with --resume to finish.\n";
     return exit_code(summary);
@@ -322,6 +325,7 @@ ScanCommand::ScanCommand(CLI::App& app) {
     command_->add_option("input", a.input, "Target list, one per line; '-' reads standard input")->required();
     command_->add_option("--jsonl", a.jsonl, "Write one JSON object per target per line, as each completes, then a summary line");
     command_->add_option("--csv", a.csv, "Write one CSV row per target");
+    command_->add_option("--html", a.html, "Write the summary (verdicts, versions, diagnoses, worst targets) as one self-contained HTML page");
     command_->add_flag("--resume", a.resume, "Skip the targets the --jsonl file already holds; append the rest");
     command_->add_option("--shard", a.shard, "Scan only shard K of N (1-based), e.g. 3/16; the N shards partition the input");
     command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")->check(CLI::Range(1, 100000))->capture_default_str();

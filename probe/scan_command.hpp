@@ -21,6 +21,7 @@ struct ScanArgs {
     std::string input;             // a file, or "-" for standard input
     std::string jsonl;             // --jsonl FILE
     std::string csv;               // --csv FILE
+    std::string html;              // --html FILE: the summary as one self-contained page
     bool resume = false;           // skip targets --jsonl already holds
     std::string shard;             // "K/N"; empty = all
     std::size_t concurrency = 256; // targets in flight
@@ -30,7 +31,7 @@ struct ScanArgs {
     std::string deadline;          // per target; empty = derived from --timeout (see scan_deadline)
     std::string rate;              // "N", "N/s" or "N/m" new targets; empty = unlimited
     bool quick = false;            // protocols + chain (the default)
-    bool full = false;             // adds cipher enumeration: needs the raw engine (not in this build yet)
+    bool full = false;             // every attempt plus cipher-suite enumeration
     std::string ca_file, ca_path;
     int expires_soon_days = 30;
     bool quiet = false;            // no progress line

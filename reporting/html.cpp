@@ -1,5 +1,7 @@
 #include "reporting/html.hpp"
 
+#include "probe/diagnosis_rules.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -265,8 +267,7 @@ std::string render_html(const probe::TargetResult& r) {
         p.verdict_word = "OK";
         p.verdict_class = "pass";
     }
-    p.summary = fmt::format("{} · {} finding(s){}", h(r.target.display()), r.findings.size(),
-                            r.diagnosis.empty() ? "" : h(fmt::format(" · most likely cause: {}", r.diagnosis.front().summary)));
+    p.summary = h(probe::verdict(r));  // the same paragraph that opens the text report
     return page(p, target_section(r, nullptr, p.verdict_class, p.verdict_word));
 }
 
@@ -290,6 +291,43 @@ std::string render_html(const probe::CheckReport& report) {
         const auto v = probe::verdict(t, report.strict);
         body += target_section(t.result, &t.rules, verdict_class(v), std::string(probe::to_string(v)));
     }
+    return page(p, body);
+}
+
+std::string render_html(const ScanSummary& summary) {
+    Page p;
+    p.title = "tlsprobe scan";
+    const auto failing = summary.targets() - summary.count(probe::ScanVerdict::ok) - summary.count(probe::ScanVerdict::warn);
+    p.verdict_word = summary.targets() == 0 ? "NO TARGETS" : failing == 0 ? "ALL OK" : fmt::format("{} OF {} NEED WORK", failing, summary.targets());
+    p.verdict_class = failing == 0 && summary.targets() > 0 ? "pass" : "fail";
+    p.summary = h(fmt::format("{} target(s) scanned in {:.1f} s{}{}", summary.targets(), summary.elapsed.count(),
+                              summary.input_errors() ? fmt::format(" · {} bad input line(s)", summary.input_errors()) : "",
+                              summary.stopped ? fmt::format(" · stopped early, {} not started", summary.not_started) : ""));
+    auto counts = [](std::string_view heading, const std::vector<std::pair<std::string, std::size_t>>& rows) {
+        std::string out = fmt::format("<h3>{}</h3><div class=\"scroll\"><table><tbody>", h(heading));
+        for (const auto& [name, n] : rows) out += fmt::format("<tr><td>{}</td><td>{}</td></tr>", h(name), n);
+        return out + "</tbody></table></div>";
+    };
+    std::vector<std::pair<std::string, std::size_t>> verdicts;
+    for (auto v : {probe::ScanVerdict::ok, probe::ScanVerdict::warn, probe::ScanVerdict::fail, probe::ScanVerdict::no_tls,
+                   probe::ScanVerdict::unreachable, probe::ScanVerdict::timeout, probe::ScanVerdict::error})
+        if (summary.count(v)) verdicts.emplace_back(std::string(probe::to_string(v)), summary.count(v));
+    std::string body = "<section class=\"target\">" + counts("Verdicts", verdicts);
+    std::string grid = "<h3>Protocol support (targets)</h3><div class=\"matrix\">";
+    for (auto v : tls::all_versions) {
+        const auto& c = summary.versions()[static_cast<std::size_t>(v)];
+        const bool bad = tls::is_legacy(v) ? c.yes > 0 : false;
+        grid += fmt::format("<div class=\"cell {}\"><b>{}</b><span>yes {} · no {} · unknown {}</span></div>", bad ? "fail" : "na",
+                            h(tls::display_name(v)), c.yes, c.no, c.unknown);
+    }
+    body += grid + "</div>";
+    body += counts("Diagnosis (targets)", {summary.diagnoses().begin(), summary.diagnoses().end()});
+    body += counts("Findings (targets)", {summary.findings().begin(), summary.findings().end()});
+    std::string worst = "<h3>Worst targets</h3><div class=\"scroll\"><table><thead><tr><th>line</th><th>target</th><th>verdict</th><th>why</th></tr></thead><tbody>";
+    for (const auto& w : summary.worst())
+        worst += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", w.line, h(w.key), h(probe::to_string(w.verdict)),
+                             h(w.reason));
+    body += worst + "</tbody></table></div></section>";
     return page(p, body);
 }
 

@@ -9,6 +9,7 @@
 
 #include "probe/policy_rules.hpp"
 #include "probe/result.hpp"
+#include "reporting/scan_report.hpp"
 
 namespace tlsprobe::reporting {
 
@@ -16,5 +17,8 @@ namespace tlsprobe::reporting {
 std::string render_html(const probe::TargetResult& result);
 // A policy check (`tlsprobe check --html`): the verdict is the gate's.
 std::string render_html(const probe::CheckReport& report);
+// A scan (`tlsprobe scan --html`): counts per verdict, version, diagnosis and finding, and the
+// worst targets (the summary keeps those, so memory stays flat however long the list).
+std::string render_html(const ScanSummary& summary);
 
 }  // namespace tlsprobe::reporting

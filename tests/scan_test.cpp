@@ -447,6 +447,7 @@ TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoint
     a.input = dir.file("hosts.txt", input);
     a.jsonl = (dir.path / "out.jsonl").string();
     a.csv = (dir.path / "out.csv").string();
+    a.html = (dir.path / "out.html").string();
     a.ca_file = lab::testcert("root-ca.pem").string();
     a.timeout = "2s";
     a.concurrency = 16;
@@ -465,4 +466,9 @@ TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoint
     CHECK(lines.back()["verdicts"]["ok"] == 12);
     CHECK(lines.back()["verdicts"]["no_tls"] == 12);
     CHECK_THAT(r.out, Catch::Contains("Worst targets") && Catch::Contains("tls.unavailable"));
+    // The HTML summary: the verdict, and the diagnoses the failing endpoints got.
+    std::ifstream in(a.html);
+    const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_THAT(html, Catch::Contains("<h1 id=\"verdict\">20 OF 32 NEED WORK</h1>"));
+    CHECK_THAT(html, Catch::Contains("server.no_usable_certificate") && Catch::Contains("port.not_tls"));
 }
