@@ -11,6 +11,7 @@
 
 #include "probe/diagnosis_rules.hpp"
 #include "probe/findings_rules.hpp"
+#include "probe/host_resolver.hpp"
 #include "probe/http_check.hpp"
 #include "probe/plan.hpp"
 #include "tls/scheduling.hpp"
@@ -23,12 +24,6 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-struct Resolution {
-    std::vector<tcp::endpoint> endpoints;
-    tls::Status status = tls::Status::negotiated;  // dns_failed / timeout on failure
-    std::string detail;
-};
 
 asio::awaitable<Resolution> resolve(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
     using namespace asio::experimental::awaitable_operators;
@@ -193,7 +188,10 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
 
     const auto& t = result.target;
     const std::string& connect_host = t.connect_to.value_or(t.host);
-    const auto resolution = co_await resolve(connect_host, t.connect_port ? t.connect_port : t.port, options.timeout);
+    const std::uint16_t port = t.connect_port ? t.connect_port : t.port;
+    Resolution resolution;
+    if (options.resolver) resolution = co_await options.resolver->resolve(connect_host, port, options.timeout);
+    else resolution = co_await resolve(connect_host, port, options.timeout);
     if (resolution.endpoints.empty()) {
         // A failed lookup is the result of every planned attempt.
         for (const auto& spec : plan) {

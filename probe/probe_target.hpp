@@ -30,6 +30,9 @@ struct ProbeOptions {
     // 2.0/3.0); the follow-up attempts (other_sni, narrow_ciphers, raw TLS 1.0-1.3) only when
     // the first stage shows a problem (a diagnosis), so a healthy target costs one wave.
     bool adaptive = false;
+    // Shared name resolution (parallel lookups, a cache per host) for scans; null = one Asio
+    // lookup per target.
+    std::shared_ptr<class HostResolver> resolver;
 };
 
 // Probes one target on the calling coroutine's executor (which must be single-threaded).

@@ -15,6 +15,7 @@
 
 #include "probe/cli.hpp"
 #include "probe/cli_common.hpp"
+#include "probe/host_resolver.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
 #include "probe/scan_input.hpp"
@@ -87,6 +88,8 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a, std::chrono::milliseco
     // Quick (the default): one wave of essential attempts per healthy target; the follow-up
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;
+    // Lookups in parallel and once per host: Asio's resolver would run one at a time per thread.
+    o.resolver = std::make_shared<probe::HostResolver>();
     return o;
 }
 
