@@ -1,5 +1,5 @@
 // Diagnosis: from what the wire showed to the likely server-side cause. The value types live
-// here; the rules (pure, table-driven) are in diagnosis_rules.hpp.
+// here; the rules (pure, table-driven) are in diagnosis_rules.hpp, the report paragraph in verdict.hpp.
 #pragma once
 
 #include <optional>

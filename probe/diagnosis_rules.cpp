@@ -1,7 +1,6 @@
 #include "probe/diagnosis_rules.hpp"
 
 #include <algorithm>
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <map>
@@ -26,9 +25,9 @@ struct Facts {
     const ProbeRecord* no_sni = nullptr;
     const ProbeRecord* other_sni = nullptr;
     const ProbeRecord* narrow = nullptr;
-    bool main_ok = false;  // a version probe or offer_all negotiated
+    bool main_ok = false;  // handshake_works(): a version probe or offer_all completed
 
-    explicit Facts(const TargetResult& result) : r(result) {
+    explicit Facts(const TargetResult& result) : r(result), main_ok(handshake_works(result)) {
         for (const auto& p : r.probes) {
             if (p.observation.status == Status::local_unsupported) continue;
             attempts.push_back(&p);
@@ -36,10 +35,6 @@ struct Facts {
             if (p.spec.id == "no_sni") no_sni = &p;
             if (p.spec.id == "other_sni") other_sni = &p;
             if (p.spec.id == "narrow_ciphers") narrow = &p;
-            // A completed handshake only: the raw engine stops at the ServerHello.
-            if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) && p.spec.engine == Engine::openssl &&
-                p.observation.status == Status::negotiated)
-                main_ok = true;
         }
     }
     template <typename Pred>
@@ -579,52 +574,13 @@ std::vector<Diagnosis> diagnose(const TargetResult& result) {
     return out;
 }
 
-std::string verdict(const TargetResult& r) {
-    const auto where = r.target.display();
-    const Facts facts(r);
-    const bool works = facts.main_ok;  // a version or offer_all handshake completed with the asked-for name
-    std::string http;
-    if (r.http) {
-        if (r.http->status == Status::negotiated)
-            http = fmt::format(" Plain HTTP on port {} works ({}).", r.http->port, r.http->status_line);
-        else if (!works)
-            http = fmt::format(" Plain HTTP on port {} fails as well ({}).", r.http->port, tls::to_string(r.http->status));
-        else
-            http = fmt::format(" Plain HTTP on port {} does not answer ({}).", r.http->port, tls::to_string(r.http->status));
-    }
-    const auto* best = r.probe("offer_all");
-    if (r.diagnosis.empty()) {
-        if (!works) return fmt::format("HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}", where, http);
-        std::string how;
-        if (best && best->observation.status == Status::negotiated && best->observation.version)
-            how = fmt::format(" with {} ({})", tls::display_name(*best->observation.version), best->observation.cipher);
-        const auto worst = r.worst_severity();
-        const bool serious = worst && *worst >= Severity::high;
-        std::string cert;
-        if (r.chain && r.chain->trusted && !serious && r.chain->leaf_certificate())
-            cert = fmt::format(" The certificate for {} is trusted and valid until {:%Y-%m-%d}.", r.target.sni.value_or(r.target.host),
-                               r.chain->leaf_certificate()->not_after);
-        const std::string review = serious ? " Findings below need attention."
-                                   : worst && *worst >= Severity::medium ? " Some findings below are worth a look."
-                                                                         : "";
-        return fmt::format("HTTPS on {} {}{}.{}{}{}", where, serious ? "negotiates" : "works", how, cert, review, http);
-    }
-    const auto& top = r.diagnosis.front();
-    const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
-    const std::string state = r.unreachable() ? "cannot be reached"
-                              : !works        ? "fails"
-                              : certificate   ? "negotiates, but browsers will reject the certificate"
-                              : top.id == "protocol.legacy_only" ? "negotiates only protocol versions current browsers refuse"
-                                                                 : "negotiates for this client, but not for every client";
-    std::string scenario = top.scenarios.empty() ? "" : fmt::format("; the article's scenario {}", fmt::join(top.scenarios, "/"));
-    std::string others;
-    if (r.diagnosis.size() > 1) {
-        std::vector<std::string> ids;
-        for (std::size_t i = 1; i < r.diagnosis.size(); ++i) ids.push_back(r.diagnosis[i].id);
-        others = fmt::format(" Also considered: {}.", fmt::join(ids, ", "));
-    }
-    return fmt::format("HTTPS on {} {}. Most likely cause ({} confidence{}): {}{}{}", where, state, to_string(top.confidence), scenario,
-                       top.summary, others, http);
+bool handshake_works(const TargetResult& r) {
+    // A completed handshake only: the raw engine stops at the ServerHello, and the variants
+    // asked with another name or a narrower offer.
+    return std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) {
+        return (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) && p.spec.engine == Engine::openssl &&
+               p.observation.status == Status::negotiated;
+    });
 }
 
 }  // namespace tlsprobe::probe

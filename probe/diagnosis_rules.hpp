@@ -31,8 +31,8 @@ std::span<const DiagnosisKind> diagnosis_kinds();
 // works: a healthy server gets no diagnosis.
 std::vector<Diagnosis> diagnose(const TargetResult& result);
 
-// One paragraph in plain words for the top of a report: what works, what fails and the
-// most likely cause. Reads result.diagnosis (call after diagnose()).
-std::string verdict(const TargetResult& result);
+// True when a version probe or offer_all completed an OpenSSL handshake with the asked-for
+// name (a raw ServerHello or a variant does not count).
+bool handshake_works(const TargetResult& result);
 
 }  // namespace tlsprobe::probe

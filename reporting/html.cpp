@@ -1,6 +1,6 @@
 #include "reporting/html.hpp"
 
-#include "probe/diagnosis_rules.hpp"
+#include "probe/verdict.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -267,7 +267,7 @@ std::string render_html(const probe::TargetResult& r) {
         p.verdict_word = "OK";
         p.verdict_class = "pass";
     }
-    p.summary = h(probe::verdict(r));  // the same paragraph that opens the text report
+    p.summary = h(probe::verdict_paragraph(r));  // the same paragraph that opens the text report
     return page(p, target_section(r, nullptr, p.verdict_class, p.verdict_word));
 }
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "probe/diagnosis_rules.hpp"
+#include "probe/verdict.hpp"
 
 #include "reporting/format_util.hpp"
 #include "tls/alert.hpp"
@@ -193,7 +193,7 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"versions", std::move(versions)},
         {"probes", std::move(probes)},
         {"chain", std::move(chain)},
-        {"verdict", probe::verdict(r)},
+        {"verdict", probe::verdict_paragraph(r)},
         {"diagnosis", std::move(diagnosis)},
         {"http", http_json(r.http)},
         {"findings", std::move(findings)},

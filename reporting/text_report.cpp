@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "probe/diagnosis_rules.hpp"
+#include "probe/verdict.hpp"
 #include "reporting/format_util.hpp"
 #include "tls/alert.hpp"
 
@@ -53,7 +53,7 @@ void header(Writer& w, const probe::TargetResult& r) {
     if (r.http) w.line("  HTTP     {}", r.http->detail);
     w.line("");
     w.line("{}", w.bold("Verdict"));
-    const auto paragraph = wrap(probe::verdict(r), 92, "  ");
+    const auto paragraph = wrap(probe::verdict_paragraph(r), 92, "  ");
     w.line("{}", r.diagnosis.empty() && r.any_negotiated() ? w.good(paragraph) : paragraph);
     w.line("");
 }
