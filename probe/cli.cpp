@@ -44,12 +44,6 @@ struct ProbeArgs {
     std::string html;
 };
 
-bool want_color(bool no_color, const std::string& output) {
-    if (no_color || !output.empty()) return false;
-    if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) return false;  // https://no-color.org
-    return isatty(STDOUT_FILENO) != 0;
-}
-
 int exit_code_for(const probe::TargetResult& r) {
     if (r.unreachable()) return kUnreachable;
     if (!r.any_negotiated()) return kFindings;

@@ -1,10 +1,12 @@
 #include "probe/cli_common.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <unistd.h>
 
 namespace tlsprobe::cli {
 
@@ -46,6 +48,12 @@ probe::Target make_target(std::string_view text, const std::string& sni, bool no
     } catch (const probe::TargetError& e) {
         throw UsageError(e.what());
     }
+}
+
+bool want_color(bool no_color, const std::string& output) {
+    if (no_color || !output.empty()) return false;
+    if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) return false;
+    return isatty(STDOUT_FILENO) != 0;
 }
 
 }  // namespace tlsprobe::cli

@@ -22,6 +22,10 @@ void write_file(const std::string& path, const std::string& content);
 // The trust store from --ca-file/--ca-path, else the system store. Throws UsageError.
 std::shared_ptr<const tls::TrustStore> load_trust(const std::string& ca_file, const std::string& ca_path);
 
+// Colour on standard output: not with --no-color, not when writing to a file (`output` set),
+// not when NO_COLOR is set (https://no-color.org), and only on a terminal.
+bool want_color(bool no_color, const std::string& output = {});
+
 // A target from the command line: TARGET parsed, then --sni / --no-sni / --connect-to
 // applied. Throws UsageError naming the bad value.
 probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni, const std::string& connect_to);

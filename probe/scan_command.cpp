@@ -174,11 +174,6 @@ int exit_code(const reporting::ScanSummary& s) {
     return kOk;
 }
 
-bool want_color(bool no_color) {
-    const char* nc = std::getenv("NO_COLOR");  // https://no-color.org
-    return !no_color && !(nc && *nc) && isatty(STDOUT_FILENO) != 0;
-}
-
 int run_job(const ScanArgs& a, const probe::TargetWork* work_override, std::ostream& out, std::ostream& err,
             const ScanJobIo& io) {
     const auto timeout = duration_option("--timeout", a.timeout);
