@@ -22,16 +22,16 @@
 #include <openssl/ssl.h>
 
 #include "lab/tls_server.hpp"
-#include "tls/cipher_enumeration.hpp"
+#include "probe/cipher_enumeration.hpp"
 
 using namespace tlsprobe;
 namespace asio = boost::asio;
 
 namespace {
-asio::awaitable<tls::ServerChoice> delayed(tls::HelloFn inner, std::chrono::milliseconds rtt, tls::HelloRequest request) {
+asio::awaitable<probe::ServerChoice> delayed(probe::HelloFn inner, std::chrono::milliseconds rtt, probe::HelloRequest request) {
     asio::steady_timer timer(co_await asio::this_coro::executor, rtt);
     co_await timer.async_wait(asio::use_awaitable);
-    tls::ServerChoice choice = co_await inner(std::move(request));
+    probe::ServerChoice choice = co_await inner(std::move(request));
     co_return choice;
 }
 }  // namespace
@@ -60,16 +60,16 @@ int main(int argc, char** argv) {
     lab::TlsServer server(config);
     const asio::ip::tcp::endpoint peer(asio::ip::make_address("127.0.0.1"), server.port());
 
-    tls::EnumerationOptions options;
+    probe::EnumerationOptions options;
     options.concurrency = concurrency;
     options.max_suites_per_hello = block;
-    tls::RawProbeOptions probe;
+    engine::RawProbeOptions probe;
     probe.sni = "tlsprobe.test";
 
-    tls::HelloFn hello = tls::raw_hello_fn(peer, probe);
+    probe::HelloFn hello = probe::raw_hello_fn(peer, probe);
     if (rtt_ms > 0) {
         const std::chrono::milliseconds rtt(rtt_ms);
-        hello = [inner = hello, rtt](tls::HelloRequest r) { return delayed(inner, rtt, std::move(r)); };
+        hello = [inner = hello, rtt](probe::HelloRequest r) { return delayed(inner, rtt, std::move(r)); };
     }
 
     fmt::print("local OpenSSL {} server, TLS 1.0-1.3, server preference {}, concurrency {}, <= {} suites per hello, "
@@ -78,14 +78,14 @@ int main(int argc, char** argv) {
     for (std::size_t run = 0; run < runs; ++run) {
         asio::io_context io;
         const auto t0 = std::chrono::steady_clock::now();
-        auto future = asio::co_spawn(io, tls::enumerate_ciphers(hello, options), asio::use_future);
+        auto future = asio::co_spawn(io, probe::enumerate_ciphers(hello, options), asio::use_future);
         io.run();
         const auto e = future.get();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         fmt::print("run {}: {:.1f} ms wall, {} connections, {} errors\n", run + 1, ms, e.connections, e.errors.size());
         if (run + 1 < runs) continue;
         for (const auto& vc : e.versions) {
-            fmt::print("  {:8} {:3} suites, preference {:7}, {:2} groups, {:3} connections\n", tls::display_name(vc.version),
+            fmt::print("  {:8} {:3} suites, preference {:7}, {:2} groups, {:3} connections\n", core::display_name(vc.version),
                        vc.suites.size(), vc.server_preference ? (*vc.server_preference ? "server" : "client") : "-",
                        vc.groups.size(), vc.connections);
         }

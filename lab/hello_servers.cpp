@@ -2,16 +2,15 @@
 
 #include <algorithm>
 
-#include "tls/wire/cipher_suites.hpp"
-#include "tls/wire/client_hello_parser.hpp"
-#include "tls/wire/constants.hpp"
-#include "tls/wire/writer.hpp"
+#include "wire/cipher_suites.hpp"
+#include "wire/client_hello_parser.hpp"
+#include "wire/constants.hpp"
+#include "wire/writer.hpp"
 
 namespace tlsprobe::lab {
 namespace {
 
-namespace wire = tls::wire;
-using tls::Version;
+using core::Version;
 
 constexpr std::uint8_t kProtocolVersion = 70;
 constexpr std::uint8_t kHandshakeFailure = 40;
@@ -65,7 +64,7 @@ std::optional<std::uint16_t> shared_group(const CipherPolicy& p, const wire::Par
 std::optional<Version> pick_version(const CipherPolicy& p, const wire::ParsedClientHello& h) {
     const bool offers13 = std::find(h.supported_versions.begin(), h.supported_versions.end(), 0x0304) != h.supported_versions.end();
     if (offers13 && p.max_version >= Version::tls1_3) return Version::tls1_3;
-    auto v = tls::version_from_wire(std::min<std::uint16_t>(h.legacy_version, 0x0303));
+    auto v = core::version_from_wire(std::min<std::uint16_t>(h.legacy_version, 0x0303));
     if (!v) return std::nullopt;
     v = std::min(*v, std::min(p.max_version, Version::tls1_2));
     if (*v < p.min_version) return std::nullopt;
@@ -100,7 +99,7 @@ std::optional<Choice> choose(const CipherPolicy& p, const wire::ParsedClientHell
 Bytes server_hello_body(const Choice& c, const wire::ParsedClientHello& h) {
     wire::Writer w;
     const bool tls13 = c.version == Version::tls1_3;
-    w.u16(tls13 ? 0x0303 : tls::wire_code(c.version));
+    w.u16(tls13 ? 0x0303 : core::wire_code(c.version));
     if (c.hello_retry) {
         w.bytes(wire::hello_retry_request_random);
     } else {
@@ -176,7 +175,7 @@ Bytes cipher_policy_reply(const CipherPolicy& p, ByteView bytes) {
                       [&](wire::Writer& w) { w.bytes(server_key_exchange_body(p, *c, suite)); });
         handshake(flight, wire::HandshakeType::server_hello_done, [](wire::Writer&) {});
     }
-    const std::uint16_t record_version = *v == Version::tls1_3 ? 0x0303 : tls::wire_code(*v);
+    const std::uint16_t record_version = *v == Version::tls1_3 ? 0x0303 : core::wire_code(*v);
     return record(record_version, wire::ContentType::handshake, flight.take());
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "lab/raw_server.hpp"
-#include "tls/version.hpp"
+#include "core/version.hpp"
 
 namespace tlsprobe::lab {
 
@@ -24,8 +24,8 @@ RawScript canned_flight(Bytes flight);
 struct CipherPolicy {
     std::vector<std::uint16_t> suites;  // the server's order
     bool server_preference = true;      // pick by the server's order, else by the client's
-    tls::Version min_version = tls::Version::ssl3;
-    tls::Version max_version = tls::Version::tls1_2;
+    core::Version min_version = core::Version::ssl3;
+    core::Version max_version = core::Version::tls1_2;
     std::vector<std::uint16_t> groups{29 /* x25519 */, 23 /* secp256r1 */};  // server's order
     int dh_bits = 2048;  // DHE prime size announced in ServerKeyExchange
     Bytes certificate;   // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list

@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-#include "tls/openssl_context.hpp"
+#include "core/openssl_error.hpp"
 
 namespace tlsprobe::lab {
 namespace {
@@ -120,7 +120,7 @@ int drive(SSL* ssl, int fd, Clock::time_point deadline, TlsReply& reply, Call ca
         } else if (err == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
             reply.end = PeerEnd::reset;
         }
-        reply.error = err == SSL_ERROR_SYSCALL && errno ? std::strerror(errno) : tls::take_openssl_error();
+        reply.error = err == SSL_ERROR_SYSCALL && errno ? std::strerror(errno) : core::take_openssl_error();
         return r;
     }
     reply.end = PeerEnd::timeout;

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "lab/loopback.hpp"
-#include "tls/bytes.hpp"
+#include "core/bytes.hpp"
 
 namespace tlsprobe::lab {
 
-using tls::Bytes;
-using tls::ByteView;
+using core::Bytes;
+using core::ByteView;
 
 // How the server ended the connection, as the client saw it.
 enum class PeerEnd {

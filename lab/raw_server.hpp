@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "lab/loopback.hpp"
-#include "tls/bytes.hpp"
+#include "core/bytes.hpp"
 
 namespace tlsprobe::lab {
 
-using tls::Bytes;
-using tls::ByteView;
+using core::Bytes;
+using core::ByteView;
 
 struct RawScript {
     enum class Trigger {

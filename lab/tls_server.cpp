@@ -21,7 +21,7 @@
 
 #include "lab/paths.hpp"
 #include "lab/server_thread.hpp"
-#include "tls/openssl_context.hpp"
+#include "core/openssl_error.hpp"
 
 namespace tlsprobe::lab {
 namespace {
@@ -49,7 +49,7 @@ struct SslCtxFree {
 using SslCtxOwner = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
 [[noreturn]] void refuse(const std::string& what) {
-    const std::string reason = tls::take_openssl_error();
+    const std::string reason = core::take_openssl_error();
     throw std::runtime_error("lab TLS server: " + what + (reason.empty() ? "" : ": " + reason));
 }
 

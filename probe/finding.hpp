@@ -1,8 +1,8 @@
-// Findings: stable ids with a severity, the JSON contract and what policies refer to.
+// Findings as stored in a result: a stable id with a severity. The catalogue of ids and
+// the rules that raise them are in judge/.
 #pragma once
 
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,19 +18,5 @@ struct Finding {
     std::string title;     // short, from the registry
     std::string detail;    // the facts of this target
 };
-
-// One row of the registry: every id tlsprobe can report, documented in the README.
-struct FindingKind {
-    std::string_view id;
-    Severity severity;
-    std::string_view title;
-};
-
-std::span<const FindingKind> finding_kinds();
-// The registry row for `id`; nullptr for an unknown id.
-const FindingKind* find_finding_kind(std::string_view id);
-// A Finding for a registered id with `detail` (an unknown id is a programming error and
-// becomes a high-severity "internal" finding rather than being dropped).
-Finding make_finding(std::string_view id, std::string detail);
 
 }  // namespace tlsprobe::probe

@@ -9,15 +9,15 @@
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 
-#include "probe/diagnosis_rules.hpp"
-#include "probe/findings_rules.hpp"
-#include "probe/host_resolver.hpp"
-#include "probe/http_check.hpp"
+#include "judge/diagnosis_rules.hpp"
+#include "judge/findings_rules.hpp"
+#include "engine/host_resolver.hpp"
+#include "engine/http_check.hpp"
 #include "probe/plan.hpp"
-#include "tls/scheduling.hpp"
-#include "tls/cipher_enumeration.hpp"
-#include "tls/openssl_client.hpp"
-#include "tls/raw_client.hpp"
+#include "engine/scheduling.hpp"
+#include "probe/cipher_enumeration.hpp"
+#include "engine/openssl_client.hpp"
+#include "engine/raw_client.hpp"
 
 namespace tlsprobe::probe {
 namespace asio = boost::asio;
@@ -36,13 +36,13 @@ asio::awaitable<Resolution> resolve(const std::string& host, std::uint16_t port,
                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     Resolution r;
     if (result.index() == 1) {
-        r.status = tls::Status::timeout;
+        r.status = core::Status::timeout;
         r.detail = fmt::format("DNS lookup of '{}' did not finish within {} ms", host, timeout.count());
         co_return r;
     }
     auto [ec, results] = std::get<0>(std::move(result));
     if (ec || results.empty()) {
-        r.status = tls::Status::dns_failed;
+        r.status = core::Status::dns_failed;
         r.detail = fmt::format("'{}' does not resolve: {}", host, ec ? ec.message() : "no addresses");
         co_return r;
     }
@@ -55,17 +55,17 @@ std::string endpoint_text(const tcp::endpoint& e) {
                                : fmt::format("{}:{}", e.address().to_string(), e.port());
 }
 
-tls::KeyExchange key_exchange_of(const tls::Observation& o) {
-    if (o.version == tls::Version::tls1_3) return tls::KeyExchange::tls13;
+x509::KeyExchange key_exchange_of(const core::Observation& o) {
+    if (o.version == core::Version::tls1_3) return x509::KeyExchange::tls13;
     if (o.cipher.find("_ECDHE_") != std::string::npos || o.cipher.find("_DHE_") != std::string::npos)
-        return tls::KeyExchange::ecdhe_or_dhe;
-    if (o.cipher.starts_with("TLS_RSA_WITH_")) return tls::KeyExchange::rsa;
-    return tls::KeyExchange::unknown;
+        return x509::KeyExchange::ecdhe_or_dhe;
+    if (o.cipher.starts_with("TLS_RSA_WITH_")) return x509::KeyExchange::rsa;
+    return x509::KeyExchange::unknown;
 }
 
 PlanOptions local_capabilities() {
     PlanOptions p;
-    for (auto v : tls::all_versions) p.openssl_can[static_cast<std::size_t>(v)] = tls::openssl_supports(v);
+    for (auto v : core::all_versions) p.openssl_can[static_cast<std::size_t>(v)] = engine::openssl_supports(v);
     return p;
 }
 
@@ -76,7 +76,7 @@ asio::awaitable<void> run_attempts(TargetResult& result, const std::vector<Probe
     const std::size_t base = result.probes.size();
     result.probes.resize(base + plan.size());
     const std::size_t tasks = plan.size() + (http_port ? 1 : 0);
-    co_await tls::for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
+    co_await engine::for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
         if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
             HttpCheck check = co_await http_check(tcp::endpoint(peer.address(), *http_port), result.target.host, options.timeout);
             result.http = std::move(check);
@@ -84,16 +84,16 @@ asio::awaitable<void> run_attempts(TargetResult& result, const std::vector<Probe
         }
         auto& record = result.probes[base + i];
         if (plan[i].engine == Engine::raw) {
-            tls::RawProbeOptions raw;
+            engine::RawProbeOptions raw;
             raw.sni = plan[i].sni;
             raw.timeout = options.timeout;
             raw.trace = options.trace;
-            tls::RawResult answer = co_await tls::raw_version_probe(peer, *plan[i].version, raw);
+            engine::RawResult answer = co_await engine::raw_version_probe(peer, *plan[i].version, raw);
             record.spec = plan[i];
             record.observation = std::move(answer.observation);
             co_return;
         }
-        tls::HandshakeSpec spec;
+        engine::HandshakeSpec spec;
         spec.pin = plan[i].version;
         spec.sni = plan[i].sni;
         spec.cipher_list = plan[i].cipher_list;
@@ -102,7 +102,7 @@ asio::awaitable<void> run_attempts(TargetResult& result, const std::vector<Probe
         spec.trace = options.trace;
         // Not `record = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a braced
         // initialiser holding a co_await twice. Plain statements only.
-        tls::Observation observation = co_await tls::openssl_handshake(peer, spec);
+        core::Observation observation = co_await engine::openssl_handshake(peer, spec);
         record.spec = plan[i];
         record.observation = std::move(observation);
     });
@@ -112,16 +112,16 @@ asio::awaitable<void> run_attempts(TargetResult& result, const std::vector<Probe
 // per-target connection cap; the lists land in result.versions (conclude() keeps them).
 asio::awaitable<void> enumerate(TargetResult& result, const tcp::endpoint& peer, const ProbeOptions& options) {
     const auto versions = summarize_versions(result.probes);
-    tls::EnumerationOptions eo;
+    probe::EnumerationOptions eo;
     eo.versions.clear();
     for (const auto& v : versions)
         if (v.supported == true) eo.versions.push_back(v.version);
     if (eo.versions.empty()) co_return;
     eo.concurrency = options.connections_per_target;
-    tls::RawProbeOptions raw;
+    engine::RawProbeOptions raw;
     raw.sni = result.target.sni;
     raw.timeout = options.timeout;
-    const tls::CipherEnumeration e = co_await tls::enumerate_ciphers(peer, raw, eo);
+    const probe::CipherEnumeration e = co_await probe::enumerate_ciphers(peer, raw, eo);
     for (auto v : eo.versions) {
         const auto& vc = e.version(v);
         auto& r = result.versions[static_cast<std::size_t>(v)];
@@ -131,7 +131,7 @@ asio::awaitable<void> enumerate(TargetResult& result, const tcp::endpoint& peer,
         r.enumeration_errors = vc.errors;
         r.ciphers.clear();
         for (const auto& s : vc.suites)
-            r.ciphers.push_back({s.code, s.name, std::string(tls::wire::to_string(s.strength)), s.forward_secrecy, s.group, s.dh_bits});
+            r.ciphers.push_back({s.code, s.name, std::string(wire::to_string(s.strength)), s.forward_secrecy, s.group, s.dh_bits});
     }
 }
 
@@ -154,18 +154,18 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
     result.chain_differs.clear();
     if (const auto* source = chain_probe(result.probes)) {
         result.chain_source = source->spec.id;
-        tls::ChainInput input;
+        x509::ChainInput input;
         input.served = source->observation.chain;
         input.hostname = result.target.sni.value_or(result.target.host);
         input.now = options.now.value_or(std::chrono::system_clock::now());
         input.key_exchange = key_exchange_of(source->observation);
         input.expires_soon_days = options.expires_soon_days;
         // A caller that did not choose a store gets the system one, as the CLI does.
-        static const tls::TrustStore system_store = tls::TrustStore::system_default();
-        result.chain = tls::analyze_chain(input, options.trust ? *options.trust : system_store);
+        static const x509::TrustStore system_store = x509::TrustStore::system_default();
+        result.chain = x509::analyze_chain(input, options.trust ? *options.trust : system_store);
         for (const auto& p : result.probes)
             if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
-                p.observation.status == tls::Status::negotiated && !p.observation.chain.empty() &&
+                p.observation.status == core::Status::negotiated && !p.observation.chain.empty() &&
                 p.observation.chain != source->observation.chain)
                 result.chain_differs.push_back(p.spec.id);
     }
@@ -195,9 +195,9 @@ asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& op
     if (resolution.endpoints.empty()) {
         // A failed lookup is the result of every planned attempt.
         for (const auto& spec : plan) {
-            tls::Observation o;
-            o.status = resolution.status == tls::Status::timeout ? tls::Status::dns_failed : resolution.status;
-            o.phase = tls::Phase::dns;
+            core::Observation o;
+            o.status = resolution.status == core::Status::timeout ? core::Status::dns_failed : resolution.status;
+            o.phase = core::Phase::dns;
             o.detail = resolution.detail;
             result.probes.push_back({spec, std::move(o)});
         }

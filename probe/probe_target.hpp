@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "probe/result.hpp"
-#include "tls/chain_analysis.hpp"
+#include "x509/chain_analysis.hpp"
 
 namespace tlsprobe::probe {
 
@@ -16,7 +16,7 @@ struct ProbeOptions {
     std::chrono::milliseconds timeout{5000};       // per connection phase (connect, handshake)
     std::size_t connections_per_target = 8;        // concurrent connections to one target
     bool trace = false;                            // keep each attempt's exchange for --trace
-    std::shared_ptr<const tls::TrustStore> trust;  // null = the system store
+    std::shared_ptr<const x509::TrustStore> trust;  // null = the system store
     int expires_soon_days = 30;
     // The clock chain analysis uses (dates, days left); nullopt = now. Tests fix it.
     std::optional<std::chrono::system_clock::time_point> now;

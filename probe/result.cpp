@@ -25,7 +25,7 @@ bool TargetResult::any_negotiated() const {
     // Only a completed handshake counts: the raw engine's "negotiated" means a ServerHello
     // was seen, and a server can accept a version and still fail the handshake after it.
     return std::any_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
-        return p.spec.engine == Engine::openssl && p.observation.status == tls::Status::negotiated;
+        return p.spec.engine == Engine::openssl && p.observation.status == core::Status::negotiated;
     });
 }
 
@@ -33,12 +33,12 @@ bool TargetResult::unreachable() const {
     if (probes.empty()) return false;
     return std::all_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
         const auto& o = p.observation;
-        return o.status == tls::Status::dns_failed || o.status == tls::Status::refused ||
-               o.status == tls::Status::unreachable ||
-               (o.status == tls::Status::timeout && o.phase == tls::Phase::connect) ||
-               o.status == tls::Status::local_unsupported;
+        return o.status == core::Status::dns_failed || o.status == core::Status::refused ||
+               o.status == core::Status::unreachable ||
+               (o.status == core::Status::timeout && o.phase == core::Phase::connect) ||
+               o.status == core::Status::local_unsupported;
     }) && std::any_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
-        return p.observation.status != tls::Status::local_unsupported;
+        return p.observation.status != core::Status::local_unsupported;
     });
 }
 

@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/http_check.hpp"
 #include "probe/diagnosis.hpp"
 #include "probe/finding.hpp"
 #include "probe/target.hpp"
-#include "tls/chain_analysis.hpp"
-#include "tls/observation.hpp"
+#include "x509/chain_analysis.hpp"
+#include "core/observation.hpp"
 
 namespace tlsprobe::probe {
 
@@ -30,7 +31,7 @@ std::string_view to_string(ProbeRole r);
 // One connection attempt the plan asks for.
 struct ProbeSpec {
     std::string id;                          // stable: "tls1_2", "offer_all", "no_sni", "raw_ssl3", ...
-    std::optional<tls::Version> version;     // pinned version; nullopt = offer everything
+    std::optional<core::Version> version;     // pinned version; nullopt = offer everything
     std::optional<std::string> sni;
     Engine engine = Engine::openssl;
     ProbeRole role = ProbeRole::version;
@@ -42,7 +43,7 @@ struct ProbeSpec {
 struct CipherEntry {
     std::uint32_t code = 0;     // IANA code point (SSL 2.0: the 3-byte cipher kind)
     std::string name;           // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
-    std::string strength;       // "insecure", "weak", "acceptable", "strong" (tls::wire::Strength)
+    std::string strength;       // "insecure", "weak", "acceptable", "strong" (wire::Strength)
     bool forward_secrecy = false;
     std::string group;          // key-exchange group the server chose with it, when seen
     std::optional<int> dh_bits; // finite-field DH parameter size, when seen
@@ -50,15 +51,15 @@ struct CipherEntry {
 
 struct ProbeRecord {
     ProbeSpec spec;
-    tls::Observation observation;
+    core::Observation observation;
 };
 
 // What the report says about one protocol version.
 struct VersionResult {
-    tls::Version version = tls::Version::tls1_2;
+    core::Version version = core::Version::tls1_2;
     std::optional<bool> supported;     // nullopt = could not tell (unreachable, local library)
-    tls::Status status = tls::Status::local_unsupported;
-    tls::Phase phase = tls::Phase::connect;
+    core::Status status = core::Status::local_unsupported;
+    core::Phase phase = core::Phase::connect;
     std::string source;                // "openssl", "raw", "both", "none"
     std::optional<std::uint8_t> alert;
     std::string cipher;                // the suite chosen when negotiated
@@ -76,17 +77,6 @@ struct VersionResult {
     std::vector<std::string> enumeration_errors;  // failed enumeration connections: the list may be incomplete
 };
 
-// The article's first step: is the site reachable over plain HTTP?
-struct HttpCheck {
-    std::uint16_t port = 80;
-    tls::Status status = tls::Status::internal_error;  // negotiated = an HTTP reply came back
-    int http_status = 0;                                // 200, 301, 404, ...; 0 when none
-    std::string status_line;                            // "HTTP/1.1 301 Moved Permanently"
-    std::string server_header;                          // "Microsoft-IIS/10.0"
-    std::string location;                               // Location header, when redirecting
-    std::string detail;                                 // one line for a person
-};
-
 struct TargetResult {
     Target target;
     std::vector<std::string> resolved;   // every address the name resolved to
@@ -95,9 +85,9 @@ struct TargetResult {
     std::chrono::microseconds duration{0};
 
     std::vector<ProbeRecord> probes;     // in plan order
-    std::array<VersionResult, 6> versions{};  // indexed by tls::Version
+    std::array<VersionResult, 6> versions{};  // indexed by core::Version
 
-    std::optional<tls::ChainReport> chain;  // the chain of the best handshake, analysed
+    std::optional<x509::ChainReport> chain;  // the chain of the best handshake, analysed
     std::string chain_source;               // id of the probe whose chain was analysed
     std::vector<std::string> chain_differs; // probe ids that were served another chain
 
@@ -109,7 +99,7 @@ struct TargetResult {
     // (policy rule diagnosis.empty is not_applicable otherwise).
     bool diagnosed = false;
 
-    const VersionResult& version(tls::Version v) const { return versions[static_cast<std::size_t>(v)]; }
+    const VersionResult& version(core::Version v) const { return versions[static_cast<std::size_t>(v)]; }
     const ProbeRecord* probe(std::string_view id) const;
     // True when at least one handshake completed (OpenSSL engine; a raw ServerHello is not
     // a completed handshake).

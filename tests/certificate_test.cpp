@@ -8,9 +8,10 @@
 
 #include <openssl/x509v3.h>
 
-#include "tls/certificate.hpp"
+#include "x509/certificate.hpp"
 
-using namespace tlsprobe::tls;
+using namespace tlsprobe::core;
+using namespace tlsprobe::x509;
 using namespace std::chrono;
 
 namespace {

@@ -10,9 +10,10 @@
 
 #include <openssl/x509_vfy.h>
 
-#include "tls/chain_analysis.hpp"
+#include "x509/chain_analysis.hpp"
 
-using namespace tlsprobe::tls;
+using namespace tlsprobe::core;
+using namespace tlsprobe::x509;
 using namespace std::chrono;
 
 namespace {

@@ -13,8 +13,8 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "probe/check_command.hpp"
-#include "probe/cli.hpp"
+#include "cli/check_command.hpp"
+#include "cli/cli.hpp"
 
 using namespace tlsprobe;
 namespace fs = std::filesystem;

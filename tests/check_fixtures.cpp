@@ -4,26 +4,26 @@
 #include <iterator>
 
 #include "lab/paths.hpp"
-#include "tls/chain_analysis.hpp"
+#include "x509/chain_analysis.hpp"
 
 namespace tlsprobe::testing {
 
-using tls::Status;
-using tls::Version;
+using core::Status;
+using core::Version;
 
-std::vector<tls::Bytes> served_chain(const std::string& testcase) {
+std::vector<core::Bytes> served_chain(const std::string& testcase) {
     std::ifstream in(lab::testcert(testcase + ".chain.pem"), std::ios::binary);
-    return tls::pem_to_der_chain(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+    return x509::pem_to_der_chain(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
 }
 
 probe::TargetResult constructed_result(const std::string& testcase) {
-    static const auto store = tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), "");
+    static const auto store = x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), "");
     probe::TargetResult r;
     r.target = probe::parse_target("tlsprobe.test:443");
     r.address = "127.0.0.1:443";
     r.started = kCheckNow;
     r.duration = std::chrono::milliseconds(42);
-    for (auto v : tls::all_versions) {
+    for (auto v : core::all_versions) {
         auto& vr = r.versions[static_cast<std::size_t>(v)];
         vr.version = v;
         if (v <= Version::ssl3) {
@@ -44,12 +44,12 @@ probe::TargetResult constructed_result(const std::string& testcase) {
     rec.observation.chain = served_chain(testcase);
     r.probes.push_back(rec);
 
-    tls::ChainInput in;
+    x509::ChainInput in;
     in.served = rec.observation.chain;
     in.hostname = "tlsprobe.test";
     in.now = kCheckNow;
-    in.key_exchange = tls::KeyExchange::tls13;
-    r.chain = tls::analyze_chain(in, store);
+    in.key_exchange = x509::KeyExchange::tls13;
+    r.chain = x509::analyze_chain(in, store);
     r.chain_source = "offer_all";
     return r;
 }
@@ -58,7 +58,7 @@ probe::TargetResult unreachable_result(const std::string& host) {
     probe::TargetResult r;
     r.target = probe::parse_target(host);
     r.started = kCheckNow;
-    for (auto v : tls::all_versions) {
+    for (auto v : core::all_versions) {
         auto& vr = r.versions[static_cast<std::size_t>(v)];
         vr.version = v;
         vr.status = Status::refused;

@@ -14,7 +14,7 @@ inline const std::chrono::system_clock::time_point kCheckNow =
     std::chrono::sys_days{std::chrono::year{2026} / std::chrono::June / 1};
 
 // The DER certificates of testcerts/<testcase>.chain.pem, in file order.
-std::vector<tls::Bytes> served_chain(const std::string& testcase);
+std::vector<core::Bytes> served_chain(const std::string& testcase);
 // A reached target tlsprobe.test:443: TLS 1.2 and 1.3 accepted (negotiated suites only, no
 // enumeration), TLS 1.0/1.1 refused with alert 70, SSL 2/3 not tested; chain `testcase`.
 probe::TargetResult constructed_result(const std::string& testcase = "good");

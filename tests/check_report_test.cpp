@@ -14,33 +14,33 @@
 #include <memory>
 
 #include "check_fixtures.hpp"
-#include "probe/policy_rules.hpp"
-#include "reporting/html.hpp"
-#include "reporting/junit.hpp"
-#include "reporting/markdown.hpp"
-#include "reporting/xml_writer.hpp"
+#include "judge/policy_rules.hpp"
+#include "report/html.hpp"
+#include "report/junit.hpp"
+#include "report/markdown.hpp"
+#include "report/xml_writer.hpp"
 
 using namespace tlsprobe;
 namespace fs = std::filesystem;
 
 namespace {
 
-probe::TargetCheck checked(probe::TargetResult r, const probe::Policy& p) {
-    auto rules = probe::evaluate(p, r);
+judge::TargetCheck checked(probe::TargetResult r, const judge::Policy& p) {
+    auto rules = judge::evaluate(p, r);
     return {std::move(r), std::move(rules)};
 }
 
 // good (pass), expired (fail on cert.validity), unreachable; the policy adds rules that are
 // n/a on constructed results (no_sni) so every JUnit outcome appears.
-probe::CheckReport sample_report() {
-    probe::CheckReport report;
-    report.policy = probe::builtin_policy("intermediate");
-    report.policy.no_sni = probe::NoSniBehaviour::same_certificate;
+judge::CheckReport sample_report() {
+    judge::CheckReport report;
+    report.policy = judge::builtin_policy("intermediate");
+    report.policy.no_sni = judge::NoSniBehaviour::same_certificate;
     report.policy_source = "builtin:intermediate";
     report.targets.push_back(checked(testing::constructed_result("good"), report.policy));
     auto expired = testing::constructed_result("expired");
     expired.target = probe::parse_target("expired.tlsprobe.test:8443");
-    expired.findings.push_back({"cert.expired", probe::Severity::high, "Certificate expired", "Expired <2020-01-01> & \"gone\""});
+    expired.findings.push_back({"cert.expired", judge::Severity::high, "Certificate expired", "Expired <2020-01-01> & \"gone\""});
     expired.diagnosis.push_back({"cert.expired", {"S2"}, probe::Confidence::high, "The certificate expired <script>alert(1)</script>.",
                                  {"not after 2020-01-01"}, {"ERR_CERT_DATE_INVALID"}, {"certutil -verifystore my <sha1>"},
                                  {"Renew the certificate & rebind it"}});
@@ -138,18 +138,18 @@ bool have_chromium() { return std::system("command -v chromium >/dev/null 2>&1")
 }  // namespace
 
 TEST_CASE("escape_xml escapes markup and replaces characters XML cannot carry", "[report][junit]") {
-    CHECK(reporting::escape_xml("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    CHECK(reporting::escape_xml(std::string("NUL\0ESC\x1b", 8)) == "NUL\xEF\xBF\xBD" "ESC\xEF\xBF\xBD");
-    CHECK(reporting::escape_xml("tab\tok, caf\xC3\xA9, \xE2\x9C\x85") == "tab\tok, caf\xC3\xA9, \xE2\x9C\x85");
-    CHECK(reporting::escape_xml("\xC3(") == "\xEF\xBF\xBD(");       // truncated sequence
-    CHECK(reporting::escape_xml("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+    CHECK(report::escape_xml("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    CHECK(report::escape_xml(std::string("NUL\0ESC\x1b", 8)) == "NUL\xEF\xBF\xBD" "ESC\xEF\xBF\xBD");
+    CHECK(report::escape_xml("tab\tok, caf\xC3\xA9, \xE2\x9C\x85") == "tab\tok, caf\xC3\xA9, \xE2\x9C\x85");
+    CHECK(report::escape_xml("\xC3(") == "\xEF\xBF\xBD(");       // truncated sequence
+    CHECK(report::escape_xml("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
 }
 
 TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testcase per rule", "[report][junit]") {
     auto report = sample_report();
     // server-provided text with markup and control bytes must not break the document
     report.targets[1].rules.back().evidence.push_back(std::string("banner <b>\x01\x02</b> ]]> &", 19));
-    const auto xml = reporting::render_junit(report);
+    const auto xml = report::render_junit(report);
     XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "junit.xml", nullptr, XML_PARSE_NONET));
     REQUIRE(doc);
     CHECK(schema_errors(doc.get()) == "");
@@ -173,7 +173,7 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
         CHECK(std::stoul(attr(suites[i], "skipped")) == skipped);
         CHECK(std::stoul(attr(suites[i], "errors")) == errors);
         const auto& check = report.targets[i];
-        const auto counts = probe::count_rules(check.rules);
+        const auto counts = judge::count_rules(check.rules);
         CHECK(failures == counts.fail);
         CHECK(skipped == counts.not_applicable);
         total_tests += cases.size(), total_failures += failures, total_skipped += skipped, total_errors += errors;
@@ -208,7 +208,7 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
 TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells escaped", "[report][markdown]") {
     auto report = sample_report();
     report.targets[0].rules[0].actual = "a | b [x](http://evil)";
-    const auto md = reporting::render_markdown(report);
+    const auto md = report::render_markdown(report);
     CHECK_THAT(md, Catch::StartsWith("## tlsprobe check: ❌ FAIL"));
     CHECK_THAT(md, Catch::Contains("| target | verdict | pass | fail | n/a |"));
     CHECK_THAT(md, Catch::Contains("| expired.tlsprobe.test:8443 | ❌ FAIL |"));
@@ -221,7 +221,7 @@ TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells e
 
 TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagnosis", "[report][html]") {
     const auto report = sample_report();
-    const auto html = reporting::render_html(report);
+    const auto html = report::render_html(report);
     CHECK_THAT(html, Catch::StartsWith("<!DOCTYPE html>"));
     CHECK_THAT(html, Catch::Contains("<meta name=\"viewport\""));
     CHECK_THAT(html, Catch::Contains("Content-Security-Policy"));
@@ -237,12 +237,12 @@ TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagno
     CHECK_THAT(html, Catch::Contains("cert.validity"));
 
     auto leaf_only = testing::constructed_result("leaf-only");
-    const auto plain = reporting::render_html(leaf_only);
+    const auto plain = report::render_html(leaf_only);
     CHECK_THAT(plain, Catch::Contains("missing intermediate"));
     CHECK_THAT(plain, Catch::Contains("<h1 id=\"verdict\">OK</h1>"));  // no findings were computed on this value
-    leaf_only.findings.push_back(probe::make_finding("chain.missing_intermediate", "the issuer is not served"));
-    CHECK_THAT(reporting::render_html(leaf_only), Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
-    CHECK_THAT(reporting::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
+    leaf_only.findings.push_back(judge::make_finding("chain.missing_intermediate", "the issuer is not served"));
+    CHECK_THAT(report::render_html(leaf_only), Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
+    CHECK_THAT(report::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
 }
 
 TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, verdict shown", "[report][html][chromium]") {
@@ -250,7 +250,7 @@ TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, ve
         FAIL("chromium is not installed: `apt-get install -y chromium` (scripts/deps.sh installs it; CI runs this test)");
     const auto dir = scratch_dir("html");
     const auto page = dir / "report.html";
-    std::ofstream(page) << reporting::render_html(sample_report());
+    std::ofstream(page) << report::render_html(sample_report());
 
     const auto shot = dir / "report.png";
     const auto s = chromium(dir, page, "--screenshot='" + shot.string() + "'");

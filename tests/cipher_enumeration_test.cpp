@@ -19,14 +19,14 @@
 #include "lab/hello_servers.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "tls/cipher_enumeration.hpp"
-#include "tls/wire/constants.hpp"
+#include "probe/cipher_enumeration.hpp"
+#include "wire/constants.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
-using tls::HelloRequest;
-using tls::ServerChoice;
-using tls::Version;
+using probe::HelloRequest;
+using probe::ServerChoice;
+using core::Version;
 namespace asio = boost::asio;
 
 namespace {
@@ -42,7 +42,7 @@ struct FakeServer {
     std::set<Version> versions{Version::tls1_2};
     std::vector<std::uint32_t> suites;  // server order
     bool server_preference = true;
-    std::vector<std::uint16_t> groups{tls::wire::group::x25519};
+    std::vector<std::uint16_t> groups{wire::group::x25519};
     std::optional<int> dh_bits;
     std::size_t fail_after = 0;
     std::chrono::milliseconds delay{0};  // > 0: each answer waits, so requests overlap
@@ -51,8 +51,8 @@ struct FakeServer {
     std::size_t in_flight = 0, max_in_flight = 0;
 
     bool needs_group(std::uint32_t code, Version v) const {
-        const auto* s = tls::wire::find_cipher_suite(code);
-        return v == Version::tls1_3 || (s && s->kx == tls::wire::KeyExchange::ecdhe);
+        const auto* s = wire::find_cipher_suite(code);
+        return v == Version::tls1_3 || (s && s->kx == wire::KeyExchange::ecdhe);
     }
 
     ServerChoice answer(const HelloRequest& r) {
@@ -89,8 +89,8 @@ struct FakeServer {
         c.outcome = ServerChoice::Outcome::chose;
         c.cipher_suite = *it;
         if (needs_group(*it, r.version)) c.group = group;
-        const auto* s = tls::wire::find_cipher_suite(*it);
-        if (s && s->kx == tls::wire::KeyExchange::dhe) c.dh_bits = dh_bits;
+        const auto* s = wire::find_cipher_suite(*it);
+        if (s && s->kx == wire::KeyExchange::dhe) c.dh_bits = dh_bits;
         return c;
     }
 };
@@ -106,17 +106,17 @@ asio::awaitable<ServerChoice> fake_answer(FakeServer* server, HelloRequest reque
     co_return server->answer(request);
 }
 
-tls::HelloFn fake(FakeServer& server) {
+probe::HelloFn fake(FakeServer& server) {
     return [&server](HelloRequest r) { return fake_answer(&server, std::move(r)); };
 }
 
-tls::EnumerationOptions only(std::vector<Version> versions) {
-    tls::EnumerationOptions o;
+probe::EnumerationOptions only(std::vector<Version> versions) {
+    probe::EnumerationOptions o;
     o.versions = std::move(versions);
     return o;
 }
 
-std::vector<std::uint32_t> codes(const tls::VersionCiphers& vc) {
+std::vector<std::uint32_t> codes(const probe::VersionCiphers& vc) {
     std::vector<std::uint32_t> out;
     for (const auto& s : vc.suites) out.push_back(s.code);
     return out;
@@ -125,7 +125,7 @@ std::vector<std::uint32_t> codes(const tls::VersionCiphers& vc) {
 // `want` in the order enumeration_candidates lists them (the client's order).
 std::vector<std::uint32_t> in_client_order(Version v, const std::vector<std::uint32_t>& want) {
     std::vector<std::uint32_t> out;
-    for (auto c : tls::enumeration_candidates(v))
+    for (auto c : probe::enumeration_candidates(v))
         if (std::find(want.begin(), want.end(), c) != want.end()) out.push_back(c);
     return out;
 }
@@ -148,7 +148,7 @@ TEST_CASE("enumeration (fake): accepted suites and preference, server or client 
         server.suites = row.suites;
         server.server_preference = row.server_preference;
         server.dh_bits = 1024;
-        const auto e = run(tls::enumerate_ciphers(fake(server), only({Version::tls1_2})));
+        const auto e = run(probe::enumerate_ciphers(fake(server), only({Version::tls1_2})));
         const auto& vc = e.version(Version::tls1_2);
         INFO("server preference " << row.server_preference << ", " << row.suites.size() << " suites");
         CHECK(vc.enumerated);
@@ -167,7 +167,7 @@ TEST_CASE("enumeration (fake): accepted suites and preference, server or client 
         CHECK(e.connections == server.requests.size());
         CHECK(vc.connections == server.requests.size());
         for (const auto& s : vc.suites) {
-            CHECK(s.name == tls::wire::cipher_suite_name(s.code));
+            CHECK(s.name == wire::cipher_suite_name(s.code));
             if (s.code == 0x009F) CHECK(s.dh_bits == std::optional<int>(1024));
             if (s.code == 0xC02F) CHECK(s.group == "x25519");
         }
@@ -176,7 +176,7 @@ TEST_CASE("enumeration (fake): accepted suites and preference, server or client 
 
 TEST_CASE("enumeration (fake): one connection per accepted suite plus one per block, blocks <= 128", "[enumeration]") {
     FakeServer server;
-    const auto candidates = tls::enumeration_candidates(Version::tls1_2);
+    const auto candidates = probe::enumeration_candidates(Version::tls1_2);
     REQUIRE(candidates.size() > 128);
     // Every 7th: spread over every (interleaved) block, none of which is accepted whole.
     for (std::size_t i = 0; i < candidates.size(); i += 7) server.suites.push_back(candidates[i]);
@@ -184,7 +184,7 @@ TEST_CASE("enumeration (fake): one connection per accepted suite plus one per bl
     auto options = only({Version::tls1_2});
     options.preference = false;
     options.groups = false;
-    const auto e = run(tls::enumerate_ciphers(fake(server), options));
+    const auto e = run(probe::enumerate_ciphers(fake(server), options));
     const auto& vc = e.version(Version::tls1_2);
     const std::size_t blocks = (candidates.size() + 127) / 128;
     CHECK(codes(vc) == in_client_order(Version::tls1_2, server.suites));
@@ -194,7 +194,7 @@ TEST_CASE("enumeration (fake): one connection per accepted suite plus one per bl
     // With preference: the order is the server's, found by merging the blocks.
     FakeServer again = server;
     again.requests.clear();
-    const auto p = run(tls::enumerate_ciphers(fake(again), only({Version::tls1_2})));
+    const auto p = run(probe::enumerate_ciphers(fake(again), only({Version::tls1_2})));
     CHECK(p.version(Version::tls1_2).server_preference == std::optional<bool>(true));
     CHECK(codes(p.version(Version::tls1_2)) == server.suites);
     for (const auto& r : again.requests) CHECK(r.cipher_suites.size() <= 128);
@@ -204,7 +204,7 @@ TEST_CASE("enumeration (fake): every version, TLS 1.3 suites, SSL 2.0 in one con
     FakeServer server;
     server.versions = {Version::ssl2, Version::tls1_2, Version::tls1_3};
     server.suites = {0x1302, 0x1301, 0xC030, 0xC02F, 0x010080 /* SSL_CK_RC4_128_WITH_MD5 */, 0x0700C0};
-    const auto e = run(tls::enumerate_ciphers(fake(server), {}));
+    const auto e = run(probe::enumerate_ciphers(fake(server), {}));
     CHECK(codes(e.version(Version::tls1_3)) == std::vector<std::uint32_t>{0x1302, 0x1301});
     CHECK(codes(e.version(Version::tls1_2)) == std::vector<std::uint32_t>{0xC030, 0xC02F});
     CHECK(e.version(Version::tls1_3).server_preference == std::optional<bool>(true));
@@ -221,12 +221,12 @@ TEST_CASE("enumeration (fake): every version, TLS 1.3 suites, SSL 2.0 in one con
 }
 
 TEST_CASE("enumeration (fake): groups for ECDHE and TLS 1.3", "[enumeration]") {
-    namespace g = tls::wire::group;
+    namespace g = wire::group;
     FakeServer server;
     server.versions = {Version::tls1_2, Version::tls1_3};
     server.suites = {0x1301, 0xC02F, 0x009C};
     server.groups = {g::secp384r1, g::x25519, g::ffdhe2048};
-    const auto e = run(tls::enumerate_ciphers(fake(server), {}));
+    const auto e = run(probe::enumerate_ciphers(fake(server), {}));
     const auto& v13 = e.version(Version::tls1_3).groups;
     CHECK(std::set<std::uint16_t>(v13.begin(), v13.end()) == std::set<std::uint16_t>{g::secp384r1, g::x25519, g::ffdhe2048});
     const auto& v12 = e.version(Version::tls1_2);
@@ -243,7 +243,7 @@ TEST_CASE("enumeration (fake): a failed connection is reported, not swallowed", 
     server.fail_after = 2;
     auto options = only({Version::tls1_2});
     options.max_suites_per_hello = 1000;  // one block: the failure cuts the chain short
-    const auto e = run(tls::enumerate_ciphers(fake(server), options));
+    const auto e = run(probe::enumerate_ciphers(fake(server), options));
     const auto& vc = e.version(Version::tls1_2);
     CHECK_FALSE(vc.complete());
     REQUIRE(e.errors.size() >= 1);
@@ -258,9 +258,9 @@ TEST_CASE("enumeration (fake): connections stay within the concurrency cap", "[e
         server.versions = {Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3};
         server.suites = {0x1301, 0xC02F, 0xC013, 0x002F, 0x0035};
         server.delay = 2ms;
-        auto options = tls::EnumerationOptions{};
+        auto options = probe::EnumerationOptions{};
         options.concurrency = cap;
-        const auto e = run(tls::enumerate_ciphers(fake(server), options));
+        const auto e = run(probe::enumerate_ciphers(fake(server), options));
         INFO("cap " << cap);
         CHECK(server.max_in_flight <= cap);
         if (cap > 1) CHECK(server.max_in_flight > 1);
@@ -276,9 +276,9 @@ TEST_CASE("enumeration (raw): the scripted policy server, server and client pref
         policy.min_version = Version::tls1_0;
         policy.dh_bits = 1536;
         lab::RawServer server(lab::cipher_policy_server(policy));
-        tls::RawProbeOptions probe;
+        engine::RawProbeOptions probe;
         probe.timeout = 2s;
-        const auto e = run(tls::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe,
+        const auto e = run(probe::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe,
                                                   only({Version::ssl3, Version::tls1_2, Version::tls1_3})));
         INFO("server preference " << server_preference);
         CHECK(e.errors.empty());
@@ -301,14 +301,14 @@ TEST_CASE("enumeration (raw): TLS 1.3 through HelloRetryRequest on the policy se
     lab::CipherPolicy policy;
     policy.suites = {0x1303, 0x1301};
     policy.max_version = Version::tls1_3;
-    policy.groups = {tls::wire::group::secp384r1};  // no share of it in our hellos: HRR every time
+    policy.groups = {wire::group::secp384r1};  // no share of it in our hellos: HRR every time
     lab::RawServer server(lab::cipher_policy_server(policy));
-    tls::RawProbeOptions probe;
+    engine::RawProbeOptions probe;
     probe.timeout = 2s;
-    const auto e = run(tls::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe, only({Version::tls1_3})));
+    const auto e = run(probe::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe, only({Version::tls1_3})));
     CHECK(e.errors.empty());
     CHECK(codes(e.version(Version::tls1_3)) == std::vector<std::uint32_t>{0x1303, 0x1301});
-    CHECK(e.version(Version::tls1_3).groups == std::vector<std::uint16_t>{tls::wire::group::secp384r1});
+    CHECK(e.version(Version::tls1_3).groups == std::vector<std::uint16_t>{wire::group::secp384r1});
 }
 
 TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[enumeration][raw][openssl]") {
@@ -330,10 +330,10 @@ TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[e
         config.server_cipher_preference = row.server_preference;
         config.http_after_handshake = false;
         lab::TlsServer server(config);
-        tls::RawProbeOptions probe;
+        engine::RawProbeOptions probe;
         probe.sni = "tlsprobe.test";
         probe.timeout = 3s;
-        const auto e = run(tls::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe, {}));
+        const auto e = run(probe::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe, {}));
         INFO(row.cipher_list << ", server preference " << row.server_preference);
         for (const auto& err : e.errors) UNSCOPED_INFO(err);
         CHECK(e.errors.empty());

@@ -9,7 +9,7 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "probe/cli.hpp"
+#include "cli/cli.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;

@@ -8,16 +8,16 @@
 #include <algorithm>
 #include <set>
 
-#include "probe/diagnosis_rules.hpp"
-#include "probe/verdict.hpp"
+#include "judge/diagnosis_rules.hpp"
+#include "judge/verdict.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
 
 using namespace tlsprobe;
 using probe::Confidence;
-using tls::Phase;
-using tls::Status;
-using tls::Version;
+using core::Phase;
+using core::Status;
+using core::Version;
 
 namespace {
 
@@ -35,7 +35,7 @@ probe::TargetResult every_attempt(Status status, Phase phase) {
         auto rec = test::make_record(id, pin, status, phase);
         rec.spec.sni = id == "no_sni" ? std::nullopt : id == "other_sni" ? std::optional<std::string>(std::string(probe::kUnrelatedSni)) : r.target.sni;
         rec.observation.elapsed = std::chrono::microseconds(800);
-        rec.observation.detail = std::string(tls::to_string(status));
+        rec.observation.detail = std::string(core::to_string(status));
         r.probes.push_back(std::move(rec));
     }
     return r;
@@ -69,7 +69,7 @@ probe::TargetResult working(const std::string& chain_case) {
 
 probe::TargetResult concluded(probe::TargetResult r) {
     probe::ProbeOptions options;
-    options.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     probe::conclude(r, options);
     return r;
 }
@@ -100,7 +100,7 @@ std::string good_sha1() {
 
 TEST_CASE("diagnosis: the catalogue has every id the issue names, once", "[diagnosis]") {
     std::set<std::string_view> seen;
-    for (const auto& k : probe::diagnosis_kinds()) {
+    for (const auto& k : judge::diagnosis_kinds()) {
         CHECK(seen.insert(k.id).second);
         CHECK_FALSE(k.title.empty());
     }
@@ -114,7 +114,7 @@ TEST_CASE("diagnosis: the catalogue has every id the issue names, once", "[diagn
 TEST_CASE("diagnosis: a healthy server gets none, and the verdict says it works", "[diagnosis]") {
     const auto r = concluded(working("good"));
     CHECK(r.diagnosis.empty());
-    const auto v = probe::verdict_paragraph(r);
+    const auto v = judge::verdict_paragraph(r);
     CHECK_THAT(v, Catch::StartsWith("HTTPS on tlsprobe.test:443 works with TLS 1.3"));
     CHECK_THAT(v, Catch::Contains("trusted and valid until 2124-01-01"));
 }
@@ -132,7 +132,7 @@ TEST_CASE("diagnosis: RST after every hello is S1/S2/S4, ranked above a disabled
     CHECK(any_contains(d.confirm, "netsh http show sslcert ipport=0.0.0.0:443"));
     CHECK(any_contains(d.fix, "certutil -repairstore my <thumbprint>"));
     CHECK(any_contains(d.fix, "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"));
-    CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains("fails. Most likely cause (medium confidence; the article's scenario S1/S2/S4)"));
+    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("fails. Most likely cause (medium confidence; the article's scenario S1/S2/S4)"));
 }
 
 TEST_CASE("diagnosis: FIN after every hello is read the same way as RST", "[diagnosis]") {
@@ -142,7 +142,7 @@ TEST_CASE("diagnosis: FIN after every hello is read the same way as RST", "[diag
 
 TEST_CASE("diagnosis: plain HTTP working is evidence, HTTP failing too is said", "[diagnosis]") {
     auto r = every_attempt(Status::reset, Phase::hello);
-    probe::HttpCheck h;
+    engine::HttpCheck h;
     h.status = Status::negotiated;
     h.http_status = 200;
     h.status_line = "HTTP/1.1 200 OK";
@@ -150,7 +150,7 @@ TEST_CASE("diagnosis: plain HTTP working is evidence, HTTP failing too is said",
     r.http = h;
     r = concluded(std::move(r));
     CHECK(any_contains(top(r).evidence, "plain HTTP works: HEAD http://shop.example:80/ answered HTTP/1.1 200 OK (Server: Microsoft-IIS/10.0)"));
-    CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains("Plain HTTP on port 80 works (HTTP/1.1 200 OK)"));
+    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("Plain HTTP on port 80 works (HTTP/1.1 200 OK)"));
 }
 
 TEST_CASE("diagnosis: SNI-only binding when only the no-SNI hello is dropped", "[diagnosis]") {
@@ -201,7 +201,7 @@ TEST_CASE("diagnosis: reachability failures", "[diagnosis]") {
         const auto r = concluded(every_attempt(Status::refused, Phase::connect));
         CHECK(ids(r) == std::vector<std::string>{"port.closed"});
         CHECK(any_contains(top(r).confirm, "netstat -ano | findstr :443"));
-        CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains("cannot be reached"));
+        CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("cannot be reached"));
     }
     SECTION("connect timeouts: filtered") {
         const auto r = concluded(every_attempt(Status::timeout, Phase::connect));
@@ -270,7 +270,7 @@ TEST_CASE("diagnosis: certificate and chain faults on a working handshake", "[di
         CHECK_FALSE(top(r).client_sees.empty());
         CHECK_FALSE(top(r).confirm.empty());
         CHECK_FALSE(top(r).fix.empty());
-        CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains("browsers will reject the certificate"));
+        CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("browsers will reject the certificate"));
     }
     const auto wrong = concluded(working("wrong-host"));
     CHECK(any_contains(wrong.diagnosis.front().evidence, "the certificate covers other.example"));
@@ -296,7 +296,7 @@ TEST_CASE("diagnosis: several faults at once are all listed, facts before guesse
     CHECK(std::find(got.begin(), got.end(), "binding.sni_required") != got.end());
     CHECK(std::find(got.begin(), got.end(), "cert.expired") != got.end());
     for (std::size_t i = 1; i < r.diagnosis.size(); ++i) CHECK(r.diagnosis[i - 1].confidence >= r.diagnosis[i].confidence);
-    CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains("Also considered:"));
+    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("Also considered:"));
 }
 
 TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then breaks is not support", "[diagnosis]") {
@@ -322,7 +322,7 @@ TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then bre
     CHECK_THAT(v.disagreement, Catch::Contains("accepts TLS 1.3") && Catch::Contains("then fails"));
     CHECK(top(r).id == "server.handshake_broken");
     CHECK(top(r).confidence == Confidence::high);
-    CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains(" fails."));
+    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains(" fails."));
 }
 
 TEST_CASE("diagnosis: no shared cipher on an OpenSSL-style server mixing alerts 70 and 40", "[diagnosis]") {
@@ -349,17 +349,17 @@ TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a seriou
     // keyUsage keyEncipherment only, with an ECDHE handshake: a high finding no diagnosis
     // rule covers, so the verdict itself must not call the certificate good.
     auto r = concluded(working("key-usage-keyencipherment-only"));
-    INFO(probe::verdict_paragraph(r));
+    INFO(judge::verdict_paragraph(r));
     REQUIRE(r.diagnosis.empty());
-    REQUIRE(r.worst_severity() == std::optional<probe::Severity>(probe::Severity::high));
-    CHECK(probe::verdict_paragraph(r).find("is trusted") == std::string::npos);
-    CHECK_THAT(probe::verdict_paragraph(r), Catch::Contains("negotiates") && Catch::Contains("need attention"));
+    REQUIRE(r.worst_severity() == std::optional<judge::Severity>(judge::Severity::high));
+    CHECK(judge::verdict_paragraph(r).find("is trusted") == std::string::npos);
+    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("negotiates") && Catch::Contains("need attention"));
     // Plain HTTP closed on an HTTPS-only site is not "fails as well".
     auto ok = working("good");
-    probe::HttpCheck h;
+    engine::HttpCheck h;
     h.status = Status::refused;
     ok.http = h;
     ok = concluded(std::move(ok));
-    CHECK_THAT(probe::verdict_paragraph(ok), Catch::Contains("does not answer (refused)"));
-    CHECK(probe::verdict_paragraph(ok).find("as well") == std::string::npos);
+    CHECK_THAT(judge::verdict_paragraph(ok), Catch::Contains("does not answer (refused)"));
+    CHECK(judge::verdict_paragraph(ok).find("as well") == std::string::npos);
 }

@@ -18,14 +18,14 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "tls/certificate.hpp"
-#include "tls/openssl_client.hpp"
+#include "x509/certificate.hpp"
+#include "engine/openssl_client.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
-using tls::Status;
-using tls::Phase;
-using tls::Version;
+using core::Status;
+using core::Phase;
+using core::Version;
 namespace asio = boost::asio;
 
 namespace {
@@ -35,15 +35,15 @@ asio::ip::tcp::endpoint loopback(unsigned short port) {
 }
 
 // One handshake on a private io_context; the spec's timeout bounds it.
-tls::Observation handshake(unsigned short port, tls::HandshakeSpec spec) {
+core::Observation handshake(unsigned short port, engine::HandshakeSpec spec) {
     asio::io_context io;
-    auto future = asio::co_spawn(io, tls::openssl_handshake(loopback(port), std::move(spec)), asio::use_future);
+    auto future = asio::co_spawn(io, engine::openssl_handshake(loopback(port), std::move(spec)), asio::use_future);
     io.run();
     return future.get();
 }
 
-tls::HandshakeSpec pinned(std::optional<Version> v, std::chrono::milliseconds timeout = 2s) {
-    tls::HandshakeSpec s;
+engine::HandshakeSpec pinned(std::optional<Version> v, std::chrono::milliseconds timeout = 2s) {
+    engine::HandshakeSpec s;
     s.pin = v;
     s.sni = "tlsprobe.test";
     s.timeout = timeout;
@@ -59,7 +59,7 @@ std::string read_file(const std::filesystem::path& p) {
     return s.str();
 }
 
-std::string text(const tls::Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string text(const core::Bytes& b) { return std::string(b.begin(), b.end()); }
 
 }  // namespace
 
@@ -75,7 +75,7 @@ TEST_CASE("engine: TLS 1.2 server, pinned TLS 1.2 negotiates with the served cha
     CHECK(o.cipher.starts_with("TLS_"));
     CHECK(o.address == "127.0.0.1:" + std::to_string(server.port()));
     CHECK_FALSE(o.alert.has_value());
-    const auto expected = tls::pem_to_der_chain(read_file(lab::testcert("good.chain.pem")));
+    const auto expected = x509::pem_to_der_chain(read_file(lab::testcert("good.chain.pem")));
     REQUIRE(expected.size() == 2);
     REQUIRE(o.chain.size() == 2);
     CHECK(o.chain[0] == expected[0]);
@@ -151,7 +151,7 @@ TEST_CASE("engine: scripted misbehaviours map onto the status vocabulary", "[eng
         CHECK(o.status == Status::rejected_alert);
         CHECK(o.alert == std::optional<std::uint8_t>(40));
         CHECK(o.phase == Phase::handshake);
-        CHECK(o.first_bytes == tls::Bytes{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40});
+        CHECK(o.first_bytes == core::Bytes{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40});
     }
     SECTION("HTTP on the TLS port") {
         lab::RawServer server(lab::http_reply());
@@ -188,7 +188,7 @@ TEST_CASE("engine: a closed port is refused in the connect phase", "[engine][raw
     INFO(o.detail);
     CHECK(o.status == Status::refused);
     CHECK(o.phase == Phase::connect);
-    CHECK_FALSE(tls::reached_server(o.status));
+    CHECK_FALSE(core::reached_server(o.status));
     CHECK_FALSE(o.detail.empty());
 }
 
@@ -200,18 +200,18 @@ TEST_CASE("engine: SSL 3.0 is local_unsupported on this OpenSSL", "[engine]") {
     INFO(o.detail);
     CHECK(o.status == Status::local_unsupported);
     CHECK_FALSE(o.detail.empty());
-    CHECK_FALSE(tls::reached_server(o.status));
+    CHECK_FALSE(core::reached_server(o.status));
     CHECK(handshake(server.port(), pinned(Version::ssl2, 1s)).status == Status::local_unsupported);
-    CHECK_FALSE(tls::openssl_supports(Version::ssl2));
-    CHECK(tls::openssl_supports(Version::tls1_0));
-    CHECK(tls::openssl_supports(Version::tls1_2));
-    CHECK(tls::openssl_supports(Version::tls1_3));
+    CHECK_FALSE(engine::openssl_supports(Version::ssl2));
+    CHECK(engine::openssl_supports(Version::tls1_0));
+    CHECK(engine::openssl_supports(Version::tls1_2));
+    CHECK(engine::openssl_supports(Version::tls1_3));
 }
 
 // Debian's OpenSSL (no-ssl3) accepts SSL3_VERSION as a bound; the engine must still know it
 // cannot offer SSL 3.0 before connecting, or a refused port would be reported instead.
 TEST_CASE("engine: SSL 3.0 is known unsupported before any connection", "[engine]") {
-    CHECK_FALSE(tls::openssl_supports(Version::ssl3));
+    CHECK_FALSE(engine::openssl_supports(Version::ssl3));
     const auto o = handshake(lab::closed_port(), pinned(Version::ssl3, 1s));
     CHECK(o.status == Status::local_unsupported);
 }
@@ -224,14 +224,14 @@ TEST_CASE("engine: trace records the exchange in order", "[engine][tls]") {
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
     REQUIRE_FALSE(o.trace.empty());
-    const auto has = [&](std::string_view needle, tls::TraceEvent::Direction d) {
-        return std::any_of(o.trace.begin(), o.trace.end(), [&](const tls::TraceEvent& e) {
+    const auto has = [&](std::string_view needle, core::TraceEvent::Direction d) {
+        return std::any_of(o.trace.begin(), o.trace.end(), [&](const core::TraceEvent& e) {
             return e.direction == d && e.summary.find(needle) != std::string::npos;
         });
     };
-    CHECK(has("ClientHello", tls::TraceEvent::Direction::sent));
-    CHECK(has("ServerHello", tls::TraceEvent::Direction::received));
-    CHECK(has("Certificate", tls::TraceEvent::Direction::received));
+    CHECK(has("ClientHello", core::TraceEvent::Direction::sent));
+    CHECK(has("ServerHello", core::TraceEvent::Direction::received));
+    CHECK(has("Certificate", core::TraceEvent::Direction::received));
     CHECK(std::is_sorted(o.trace.begin(), o.trace.end(),
-                         [](const tls::TraceEvent& a, const tls::TraceEvent& b) { return a.at < b.at; }));
+                         [](const core::TraceEvent& a, const core::TraceEvent& b) { return a.at < b.at; }));
 }

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "async_run.hpp"
-#include "probe/host_resolver.hpp"
+#include "engine/host_resolver.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -23,7 +23,7 @@ namespace {
 struct FakeDns {
     std::chrono::milliseconds delay;
     std::atomic<int> in_flight{0}, max_in_flight{0};
-    probe::HostResolver::Lookup lookup() {
+    engine::HostResolver::Lookup lookup() {
         return [this](const std::string& host) {
             const int now = ++in_flight;
             int seen = max_in_flight.load();
@@ -31,9 +31,9 @@ struct FakeDns {
             }
             std::this_thread::sleep_for(delay);
             --in_flight;
-            probe::Resolution r;
+            engine::Resolution r;
             if (host == "missing.example") {
-                r.status = tls::Status::dns_failed;
+                r.status = core::Status::dns_failed;
                 r.detail = "'missing.example' does not resolve";
                 return r;
             }
@@ -47,12 +47,12 @@ struct FakeDns {
 
 TEST_CASE("host resolver: lookups of different names run in parallel", "[scan][dns]") {
     FakeDns dns{100ms};
-    probe::HostResolver resolver(8, dns.lookup());
+    engine::HostResolver resolver(8, dns.lookup());
     asio::io_context io;  // one thread, as a scan thread has
-    std::vector<probe::Resolution> results(12);
+    std::vector<engine::Resolution> results(12);
     for (std::size_t i = 0; i < results.size(); ++i)
         asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-            probe::Resolution r = co_await resolver.resolve(fmt::format("host{}.example", i), 443, 5s);
+            engine::Resolution r = co_await resolver.resolve(fmt::format("host{}.example", i), 443, 5s);
             results[i] = std::move(r);
         }, asio::detached);
     io.run();
@@ -67,12 +67,12 @@ TEST_CASE("host resolver: lookups of different names run in parallel", "[scan][d
 
 TEST_CASE("host resolver: one lookup per host, shared by concurrent and later callers", "[scan][dns]") {
     FakeDns dns{50ms};
-    probe::HostResolver resolver(4, dns.lookup());
+    engine::HostResolver resolver(4, dns.lookup());
     asio::io_context io;
-    std::vector<probe::Resolution> results;
+    std::vector<engine::Resolution> results;
     for (std::uint16_t port : {443, 8443, 9443})
         asio::co_spawn(io, [&, port]() -> asio::awaitable<void> {
-            probe::Resolution r = co_await resolver.resolve("shop.example", port, 5s);
+            engine::Resolution r = co_await resolver.resolve("shop.example", port, 5s);
             results.push_back(std::move(r));
         }, asio::detached);
     io.run();
@@ -91,14 +91,14 @@ TEST_CASE("host resolver: one lookup per host, shared by concurrent and later ca
 
 TEST_CASE("host resolver: failures and timeouts are results", "[scan][dns]") {
     FakeDns dns{300ms};
-    probe::HostResolver resolver(2, dns.lookup());
+    engine::HostResolver resolver(2, dns.lookup());
     const auto missing = testing::run_awaitable(resolver.resolve("missing.example", 443, 5s));
-    CHECK(missing.status == tls::Status::dns_failed);
+    CHECK(missing.status == core::Status::dns_failed);
     CHECK(missing.endpoints.empty());
     // A lookup slower than the timeout: the caller gets `timeout`; the lookup still completes
     // and fills the cache for the next caller.
     const auto slow = testing::run_awaitable(resolver.resolve("slow.example", 443, 20ms));
-    CHECK(slow.status == tls::Status::timeout);
+    CHECK(slow.status == core::Status::timeout);
     CHECK_THAT(slow.detail, Catch::Contains("slow.example"));
     const auto again = testing::run_awaitable(resolver.resolve("slow.example", 443, 5s));
     CHECK(again.endpoints.size() == 1);

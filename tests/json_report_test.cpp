@@ -14,13 +14,13 @@
 
 #include "lab/paths.hpp"
 #include "probe/probe_target.hpp"
-#include "reporting/json_report.hpp"
-#include "tls/certificate.hpp"
+#include "report/json_report.hpp"
+#include "x509/certificate.hpp"
 
 using namespace tlsprobe;
 using nlohmann::json;
-using tls::Status;
-using tls::Version;
+using core::Status;
+using core::Version;
 
 namespace {
 
@@ -32,10 +32,10 @@ std::string read_text(const std::filesystem::path& p) {
 }
 
 probe::ProbeRecord record(std::string id, std::optional<Version> pin, Status status) {
-    auto r = test::make_record(std::move(id), pin, status, status == Status::negotiated ? tls::Phase::done : tls::Phase::handshake);
+    auto r = test::make_record(std::move(id), pin, status, status == Status::negotiated ? core::Phase::done : core::Phase::handshake);
     r.spec.sni = "tlsprobe.test";
     r.observation.address = "127.0.0.1:4433";
-    r.observation.detail = "recorded " + std::string(tls::to_string(status));
+    r.observation.detail = "recorded " + std::string(core::to_string(status));
     return r;
 }
 
@@ -64,7 +64,7 @@ probe::TargetResult concluded_result() {
     r.probes[1].observation.alert = 70;
     r.probes[1].observation.first_bytes = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70};
     probe::ProbeOptions options;
-    options.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     probe::conclude(r, options);
     return r;
 }
@@ -77,9 +77,9 @@ bool is_lower_hex(const std::string& s) {
 
 TEST_CASE("JSON report: schema, target and per-version verdicts", "[report][json]") {
     const auto r = concluded_result();
-    const json j = reporting::to_json(r);
+    const json j = report::to_json(r);
     CHECK(j.at("schema_version") == 1);
-    CHECK(j.at("schema_version") == reporting::kSchemaVersion);
+    CHECK(j.at("schema_version") == report::kSchemaVersion);
     CHECK(j.at("target").at("host") == "tlsprobe.test");
     CHECK(j.at("target").at("port") == 4433);
     CHECK(j.at("target").at("sni") == "tlsprobe.test");
@@ -112,7 +112,7 @@ TEST_CASE("JSON report: schema, target and per-version verdicts", "[report][json
 
 TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
     const auto r = concluded_result();
-    const json j = reporting::to_json(r);
+    const json j = report::to_json(r);
 
     const auto& probes = j.at("probes");
     REQUIRE(probes.size() == r.probes.size());
@@ -153,7 +153,7 @@ TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
             REQUIRE(f.contains(field));
             CHECK(f.at(field).is_string());
         }
-        CHECK(probe::parse_severity(f.at("severity").get<std::string>()).has_value());
+        CHECK(judge::parse_severity(f.at("severity").get<std::string>()).has_value());
         legacy = legacy || f.at("id") == "tls.legacy_version_enabled";
     }
     CHECK(legacy);
@@ -162,17 +162,17 @@ TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
 
 TEST_CASE("JSON report: render_json round-trips and trace is opt-in", "[report][json]") {
     auto r = concluded_result();
-    r.probes[4].observation.trace = {{tls::Micros{1500}, tls::TraceEvent::Direction::sent, "ClientHello, 5 cipher suites offered"}};
-    const std::string text = reporting::render_json(r);
+    r.probes[4].observation.trace = {{core::Micros{1500}, core::TraceEvent::Direction::sent, "ClientHello, 5 cipher suites offered"}};
+    const std::string text = report::render_json(r);
     REQUIRE_FALSE(text.empty());
     CHECK(text.back() == '\n');
     const json parsed = json::parse(text);
-    CHECK(parsed == reporting::to_json(r));
+    CHECK(parsed == report::to_json(r));
     CHECK_FALSE(parsed.at("probes")[4].contains("trace"));
 
-    reporting::JsonOptions with_trace;
+    report::JsonOptions with_trace;
     with_trace.include_trace = true;
-    const json traced = json::parse(reporting::render_json(r, with_trace));
+    const json traced = json::parse(report::render_json(r, with_trace));
     REQUIRE(traced.at("probes")[4].contains("trace"));
     const auto& events = traced.at("probes")[4].at("trace");
     REQUIRE(events.size() == 1);
@@ -187,7 +187,7 @@ TEST_CASE("JSON report: an unreachable target has a null chain and one finding",
     r.probes = {record("tls1_2", Version::tls1_2, Status::refused), record("offer_all", std::nullopt, Status::refused)};
     probe::ProbeOptions options;  // no trust store: nothing negotiated, so no chain analysis
     probe::conclude(r, options);
-    const json j = reporting::to_json(r);
+    const json j = report::to_json(r);
     CHECK(j.at("chain").is_null());
     CHECK(j.at("target").at("sni").is_null());
     CHECK(j.at("target").at("address").is_null());

@@ -6,18 +6,18 @@
 #include <map>
 
 #include "check_fixtures.hpp"
-#include "probe/policy_rules.hpp"
+#include "judge/policy_rules.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono;
-using probe::RuleStatus;
-using tls::Status;
-using tls::Version;
+using judge::RuleStatus;
+using core::Status;
+using core::Version;
 
 namespace {
 
 probe::TargetResult result_for(const std::string& testcase = "good") { return testing::constructed_result(testcase); }
-std::vector<tls::Bytes> served(const std::string& testcase) { return testing::served_chain(testcase); }
+std::vector<core::Bytes> served(const std::string& testcase) { return testing::served_chain(testcase); }
 
 void enumerate_all(probe::TargetResult& r, std::vector<probe::CipherEntry> tls12) {
     for (auto& vr : r.versions) {
@@ -32,20 +32,20 @@ void enumerate_all(probe::TargetResult& r, std::vector<probe::CipherEntry> tls12
     }
 }
 
-const probe::RuleResult& rule(const std::vector<probe::RuleResult>& rules, std::string_view id) {
+const judge::RuleResult& rule(const std::vector<judge::RuleResult>& rules, std::string_view id) {
     for (const auto& r : rules)
         if (r.id == id) return r;
     FAIL("rule " << id << " not evaluated");
     throw std::logic_error("unreachable");
 }
 
-std::map<std::string, RuleStatus> statuses(const std::vector<probe::RuleResult>& rules) {
+std::map<std::string, RuleStatus> statuses(const std::vector<judge::RuleResult>& rules) {
     std::map<std::string, RuleStatus> out;
     for (const auto& r : rules) out[r.id] = r.status;
     return out;
 }
 
-std::string failed(const std::vector<probe::RuleResult>& rules) {
+std::string failed(const std::vector<judge::RuleResult>& rules) {
     std::string out;
     for (const auto& r : rules)
         if (r.status == RuleStatus::fail) out += r.id + " ";
@@ -55,7 +55,7 @@ std::string failed(const std::vector<probe::RuleResult>& rules) {
 }  // namespace
 
 TEST_CASE("the intermediate profile over each chain case fails exactly the expected rule", "[policy][rules]") {
-    const auto policy = probe::builtin_policy("intermediate");
+    const auto policy = judge::builtin_policy("intermediate");
     struct Row {
         const char* testcase;
         std::string failing;  // space-terminated ids
@@ -79,28 +79,28 @@ TEST_CASE("the intermediate profile over each chain case fails exactly the expec
     };
     for (const auto& row : rows) {
         INFO(row.testcase);
-        const auto rules = probe::evaluate(policy, result_for(row.testcase));
+        const auto rules = judge::evaluate(policy, result_for(row.testcase));
         CHECK(failed(rules) == row.failing);
     }
 }
 
 TEST_CASE("an incomplete chain leaves trust to chain.complete only when that rule is on", "[policy][rules]") {
-    auto policy = probe::builtin_policy("intermediate");
+    auto policy = judge::builtin_policy("intermediate");
     const auto r = result_for("leaf-only");
-    const auto trusted = rule(probe::evaluate(policy, r), "chain.trusted");
+    const auto trusted = rule(judge::evaluate(policy, r), "chain.trusted");
     CHECK(trusted.status == RuleStatus::not_applicable);
     CHECK_THAT(trusted.evidence.front(), Catch::Contains("chain.complete"));
     policy.chain_complete = false;  // then trust must fail by itself: never a silent pass
-    CHECK(rule(probe::evaluate(policy, r), "chain.trusted").status == RuleStatus::fail);
+    CHECK(rule(judge::evaluate(policy, r), "chain.trusted").status == RuleStatus::fail);
 }
 
 TEST_CASE("protocol rules: accepted fails, refused passes, untested is n/a", "[policy][rules]") {
-    probe::Policy p;
+    judge::Policy p;
     p.min_version = Version::tls1_2;
     p.max_version = Version::tls1_2;
     p.forbidden_versions = {Version::tls1_1};
     auto r = result_for();
-    auto rules = probe::evaluate(p, r);
+    auto rules = judge::evaluate(p, r);
     CHECK(rule(rules, "protocol.min_version").status == RuleStatus::not_applicable);  // SSL 2/3 not tested
     CHECK_THAT(rule(rules, "protocol.min_version").actual, Catch::Contains("SSL 2.0, SSL 3.0 not tested"));
     CHECK(rule(rules, "protocol.max_version").status == RuleStatus::fail);  // TLS 1.3 accepted
@@ -109,26 +109,26 @@ TEST_CASE("protocol rules: accepted fails, refused passes, untested is n/a", "[p
 
     // the raw engine answered for SSL 2/3: now the minimum is decided
     for (auto v : {Version::ssl2, Version::ssl3}) r.versions[static_cast<std::size_t>(v)].supported = false;
-    CHECK(rule(probe::evaluate(p, r), "protocol.min_version").status == RuleStatus::pass);
+    CHECK(rule(judge::evaluate(p, r), "protocol.min_version").status == RuleStatus::pass);
     r.versions[static_cast<std::size_t>(Version::tls1_0)].supported = true;
-    const auto min = rule(probe::evaluate(p, r), "protocol.min_version");
+    const auto min = rule(judge::evaluate(p, r), "protocol.min_version");
     CHECK(min.status == RuleStatus::fail);
     CHECK_THAT(min.actual, Catch::Contains("TLS 1.0 accepted"));
 }
 
 TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a full enumeration decides", "[policy][rules]") {
-    probe::Policy p;
+    judge::Policy p;
     p.forbidden_ciphers = {"weak", "RC4"};
     p.forward_secrecy = true;
     auto r = result_for();
-    auto rules = probe::evaluate(p, r);
+    auto rules = judge::evaluate(p, r);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::not_applicable);
     CHECK_THAT(rule(rules, "cipher.forbidden").evidence.back(), Catch::Contains("cipher enumeration was not run"));
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::not_applicable);
 
     auto legacy = r;  // the suite the probe negotiated is itself forbidden: a definite failure
     legacy.versions[static_cast<std::size_t>(Version::tls1_2)].cipher = "DES-CBC3-SHA";
-    rules = probe::evaluate(p, legacy);
+    rules = judge::evaluate(p, legacy);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::fail);
     CHECK_THAT(rule(rules, "cipher.forbidden").evidence.front(), Catch::Contains("DES-CBC3-SHA") && Catch::Contains("weak"));
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::fail);
@@ -136,7 +136,7 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
     auto clean = r;
     enumerate_all(clean, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "strong", true, "x25519", {}},
                           {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "strong", true, "x25519", {}}});
-    rules = probe::evaluate(p, clean);
+    rules = judge::evaluate(p, clean);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::pass);
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::pass);
 
@@ -144,7 +144,7 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
     enumerate_all(dirty, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "strong", true, "x25519", {}},
                           {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "insecure", false, "", {}},
                           {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", "acceptable", false, "", {}}});
-    rules = probe::evaluate(p, dirty);
+    rules = judge::evaluate(p, dirty);
     const auto& forbidden = rule(rules, "cipher.forbidden");
     CHECK(forbidden.status == RuleStatus::fail);
     REQUIRE(forbidden.evidence.size() == 1);
@@ -153,7 +153,7 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
     CHECK(fs.status == RuleStatus::fail);
     CHECK(fs.evidence.size() == 2);  // RC4 and the static-RSA AES-GCM suite
 
-    probe::Policy classes;
+    judge::Policy classes;
     for (const auto& [cls, code, name] : std::vector<std::tuple<std::string, std::uint32_t, std::string>>{
              {"NULL", 0x0002, "TLS_RSA_WITH_NULL_SHA"},
              {"EXPORT", 0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"},
@@ -165,41 +165,41 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
         classes.forbidden_ciphers = {cls};
         auto one = r;
         enumerate_all(one, {{code, name, "", false, "", {}}});
-        CHECK(rule(probe::evaluate(classes, one), "cipher.forbidden").status == RuleStatus::fail);
+        CHECK(rule(judge::evaluate(classes, one), "cipher.forbidden").status == RuleStatus::fail);
     }
 }
 
 TEST_CASE("names, validity margin, key sizes", "[policy][rules]") {
-    probe::Policy p;
+    judge::Policy p;
     p.names = {"tlsprobe.test", "www.tlsprobe.test"};
     p.min_days_left = 30;
     p.min_rsa_bits = 2048;
     p.min_ec_bits = 384;
-    auto rules = probe::evaluate(p, result_for("good"));
+    auto rules = judge::evaluate(p, result_for("good"));
     CHECK(rule(rules, "cert.names").status == RuleStatus::pass);
     CHECK(rule(rules, "cert.validity").status == RuleStatus::pass);
     CHECK(rule(rules, "cert.min_key_bits").status == RuleStatus::pass);
 
     p.names.push_back("shop.example");
-    rules = probe::evaluate(p, result_for("good"));
+    rules = judge::evaluate(p, result_for("good"));
     CHECK(rule(rules, "cert.names").status == RuleStatus::fail);
     CHECK(rule(rules, "cert.names").actual == "not covered: shop.example");
     // the wildcard covers one label only (RFC 6125 §6.4.3)
     p.names = {"www.tlsprobe.test", "a.b.tlsprobe.test"};
-    CHECK(rule(probe::evaluate(p, result_for("wildcard")), "cert.names").actual == "not covered: a.b.tlsprobe.test");
+    CHECK(rule(judge::evaluate(p, result_for("wildcard")), "cert.names").actual == "not covered: a.b.tlsprobe.test");
 
-    CHECK(rule(probe::evaluate(p, result_for("good-ecdsa")), "cert.min_key_bits").status == RuleStatus::fail);  // P-256 < 384
+    CHECK(rule(judge::evaluate(p, result_for("good-ecdsa")), "cert.min_key_bits").status == RuleStatus::fail);  // P-256 < 384
     p.min_days_left = 365 * 200;  // the test certificates end in 2124
-    CHECK(rule(probe::evaluate(p, result_for("good")), "cert.validity").status == RuleStatus::fail);
+    CHECK(rule(judge::evaluate(p, result_for("good")), "cert.validity").status == RuleStatus::fail);
 }
 
 TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rules]") {
-    probe::Policy p;
-    p.no_sni = probe::NoSniBehaviour::same_certificate;
+    judge::Policy p;
+    p.no_sni = judge::NoSniBehaviour::same_certificate;
     p.http_reachable = true;
     p.diagnosis_empty = true;
     auto r = result_for();
-    auto rules = probe::evaluate(p, r);
+    auto rules = judge::evaluate(p, r);
     CHECK(rule(rules, "sni.no_sni").status == RuleStatus::not_applicable);
     CHECK(rule(rules, "sni.no_sni").evidence.front() == "the no-SNI probe was not run");
     CHECK(rule(rules, "http.reachable").status == RuleStatus::not_applicable);
@@ -210,9 +210,9 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
     no_sni.observation.status = Status::negotiated;
     no_sni.observation.chain = served("good");
     r.probes.push_back(no_sni);
-    r.http = probe::HttpCheck{80, Status::negotiated, 301, "HTTP/1.1 301 Moved Permanently", "nginx", "https://tlsprobe.test/", ""};
+    r.http = engine::HttpCheck{80, Status::negotiated, 301, "HTTP/1.1 301 Moved Permanently", "nginx", "https://tlsprobe.test/", ""};
     r.diagnosed = true;
-    rules = probe::evaluate(p, r);
+    rules = judge::evaluate(p, r);
     CHECK(statuses(rules) == std::map<std::string, RuleStatus>{{"tls.handshake", RuleStatus::pass},
                                                                {"sni.no_sni", RuleStatus::pass},
                                                                {"http.reachable", RuleStatus::pass},
@@ -222,14 +222,14 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
     r.http->status = Status::refused;
     r.http->http_status = 0;
     r.diagnosis.push_back({"binding.wrong_certificate", {"S4"}, probe::Confidence::high, "The default binding serves another certificate.", {}, {}, {}, {}});
-    rules = probe::evaluate(p, r);
+    rules = judge::evaluate(p, r);
     CHECK(failed(rules) == "sni.no_sni http.reachable diagnosis.empty ");
     CHECK_THAT(rule(rules, "sni.no_sni").evidence.at(1), Catch::Contains("other.example") || Catch::Contains("CN="));
 
-    p.no_sni = probe::NoSniBehaviour::refused;
-    CHECK(rule(probe::evaluate(p, r), "sni.no_sni").status == RuleStatus::fail);
+    p.no_sni = judge::NoSniBehaviour::refused;
+    CHECK(rule(judge::evaluate(p, r), "sni.no_sni").status == RuleStatus::fail);
     r.probes.back().observation.status = Status::reset;
-    CHECK(rule(probe::evaluate(p, r), "sni.no_sni").status == RuleStatus::pass);
+    CHECK(rule(judge::evaluate(p, r), "sni.no_sni").status == RuleStatus::pass);
 }
 
 TEST_CASE("no handshake fails tls.handshake; certificate rules are then n/a", "[policy][rules]") {
@@ -239,32 +239,32 @@ TEST_CASE("no handshake fails tls.handshake; certificate rules are then n/a", "[
     r.probes[0].observation.chain.clear();
     for (auto& vr : r.versions)
         if (vr.supported) vr.supported = false, vr.status = Status::reset;
-    const auto rules = probe::evaluate(probe::builtin_policy("old"), r);
+    const auto rules = judge::evaluate(judge::builtin_policy("old"), r);
     CHECK(failed(rules) == "tls.handshake ");
     CHECK(rule(rules, "chain.complete").status == RuleStatus::not_applicable);
-    CHECK(probe::verdict({r, rules}) == probe::CheckVerdict::fail);
+    CHECK(judge::verdict({r, rules}) == judge::CheckVerdict::fail);
 }
 
 TEST_CASE("exit codes: pass only when nothing fails; a failure beats unreachable; strict counts n/a", "[policy][rules]") {
-    const auto policy = probe::builtin_policy("intermediate");
-    auto make = [&](const probe::TargetResult& r) { return probe::TargetCheck{r, probe::evaluate(policy, r)}; };
+    const auto policy = judge::builtin_policy("intermediate");
+    auto make = [&](const probe::TargetResult& r) { return judge::TargetCheck{r, judge::evaluate(policy, r)}; };
     const auto unreachable = testing::unreachable_result();
 
-    probe::CheckReport report;
+    judge::CheckReport report;
     report.policy = policy;
     report.targets = {make(result_for("good"))};
-    CHECK(probe::check_exit_code(report) == probe::CheckExit::pass);  // n/a rules (ciphers, SSL 3) do not fail
+    CHECK(judge::check_exit_code(report) == judge::CheckExit::pass);  // n/a rules (ciphers, SSL 3) do not fail
     report.strict = true;
-    CHECK(probe::check_exit_code(report) == probe::CheckExit::fail);
+    CHECK(judge::check_exit_code(report) == judge::CheckExit::fail);
     report.strict = false;
 
     report.targets.push_back(make(unreachable));
-    CHECK(probe::check_exit_code(report) == probe::CheckExit::unreachable);
+    CHECK(judge::check_exit_code(report) == judge::CheckExit::unreachable);
     for (const auto& r : report.targets.back().rules) CHECK(r.status == RuleStatus::not_applicable);  // never "pass"
-    CHECK(probe::verdict(report.targets.back()) == probe::CheckVerdict::unreachable);
+    CHECK(judge::verdict(report.targets.back()) == judge::CheckVerdict::unreachable);
 
     report.targets.push_back(make(result_for("expired")));
-    CHECK(probe::check_exit_code(report) == probe::CheckExit::fail);
+    CHECK(judge::check_exit_code(report) == judge::CheckExit::fail);
 
-    CHECK(probe::check_exit_code(probe::CheckReport{}) == probe::CheckExit::unreachable);  // no target is never a pass
+    CHECK(judge::check_exit_code(judge::CheckReport{}) == judge::CheckExit::unreachable);  // no target is never a pass
 }

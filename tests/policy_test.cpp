@@ -6,13 +6,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "probe/cli.hpp"
-#include "probe/policy.hpp"
+#include "cli/cli.hpp"
+#include "judge/policy.hpp"
 
 using namespace tlsprobe;
-using probe::parse_policy;
-using probe::Policy;
-using tls::Version;
+using judge::parse_policy;
+using judge::Policy;
+using core::Version;
 
 TEST_CASE("a policy file with every key parses", "[policy]") {
     const auto p = parse_policy(R"(
@@ -60,7 +60,7 @@ must_be_empty = true
     CHECK(p.min_days_left == 21);
     CHECK(p.min_rsa_bits == 3072);
     CHECK(p.min_ec_bits == 384);
-    CHECK(p.no_sni == probe::NoSniBehaviour::same_certificate);
+    CHECK(p.no_sni == judge::NoSniBehaviour::same_certificate);
     CHECK(p.http_reachable);
     CHECK(p.diagnosis_empty);
 }
@@ -83,14 +83,14 @@ min_rsa_bits = 4096
 max = "any"
 )",
                                 "shop.toml");
-    auto expected = probe::builtin_policy("intermediate");
+    auto expected = judge::builtin_policy("intermediate");
     expected.name = "shop.toml";
     expected.names = {"shop.example"};
     expected.min_rsa_bits = 4096;
     expected.min_days_left.reset();
     expected.chain_ordered = false;
     CHECK(p == expected);
-    CHECK(p.description == probe::builtin_policy("intermediate").description);
+    CHECK(p.description == judge::builtin_policy("intermediate").description);
 }
 
 TEST_CASE("bad policies name the file, the line and the key", "[policy]") {
@@ -126,7 +126,7 @@ TEST_CASE("bad policies name the file, the line and the key", "[policy]") {
         try {
             (void)parse_policy(c.text, "bad.toml");
             FAIL("no PolicyError");
-        } catch (const probe::PolicyError& e) {
+        } catch (const judge::PolicyError& e) {
             const std::string message = e.what();
             INFO(message);
             for (const auto& part : c.message_parts) CHECK_THAT(message, Catch::Contains(part));
@@ -135,14 +135,14 @@ TEST_CASE("bad policies name the file, the line and the key", "[policy]") {
 }
 
 TEST_CASE("an unreadable policy file is a PolicyError naming it", "[policy]") {
-    CHECK_THROWS_WITH(probe::load_policy("/nonexistent/golive.toml"), Catch::Contains("/nonexistent/golive.toml"));
+    CHECK_THROWS_WITH(judge::load_policy("/nonexistent/golive.toml"), Catch::Contains("/nonexistent/golive.toml"));
 }
 
 TEST_CASE("built-in profiles follow Mozilla's guidelines", "[policy]") {
-    CHECK(probe::builtin_policy_names() == std::vector<std::string_view>{"modern", "intermediate", "old"});
-    const auto modern = probe::builtin_policy("builtin:modern");
-    const auto intermediate = probe::builtin_policy("intermediate");
-    const auto old = probe::builtin_policy("old");
+    CHECK(judge::builtin_policy_names() == std::vector<std::string_view>{"modern", "intermediate", "old"});
+    const auto modern = judge::builtin_policy("builtin:modern");
+    const auto intermediate = judge::builtin_policy("intermediate");
+    const auto old = judge::builtin_policy("old");
     CHECK(modern.min_version == Version::tls1_3);
     CHECK(intermediate.min_version == Version::tls1_2);
     CHECK(old.min_version == Version::tls1_0);
@@ -155,16 +155,16 @@ TEST_CASE("built-in profiles follow Mozilla's guidelines", "[policy]") {
         CHECK(p.min_rsa_bits == 2048);
         CHECK(p.min_ec_bits == 256);
         CHECK(p.min_days_left == 14);
-        CHECK(p.no_sni == probe::NoSniBehaviour::any);  // evidence depends on probes not every run has
+        CHECK(p.no_sni == judge::NoSniBehaviour::any);  // evidence depends on probes not every run has
     }
-    CHECK_THROWS_AS(probe::builtin_policy("paranoid"), probe::PolicyError);
+    CHECK_THROWS_AS(judge::builtin_policy("paranoid"), judge::PolicyError);
 }
 
 TEST_CASE("to_toml parses back to the same policy", "[policy]") {
-    for (const auto name : probe::builtin_policy_names()) {
+    for (const auto name : judge::builtin_policy_names()) {
         INFO(name);
-        const auto p = probe::builtin_policy(name);
-        CHECK(parse_policy(probe::to_toml(p), "shown.toml") == p);
+        const auto p = judge::builtin_policy(name);
+        CHECK(parse_policy(judge::to_toml(p), "shown.toml") == p);
     }
     Policy odd;
     odd.name = "quotes \" and \\ backslash";
@@ -173,18 +173,18 @@ TEST_CASE("to_toml parses back to the same policy", "[policy]") {
     odd.forbidden_versions = {Version::ssl2, Version::tls1_1};
     odd.names = {"a.example", "*.b.example"};
     odd.ca_file = "/etc/ssl/corp root.pem";
-    odd.no_sni = probe::NoSniBehaviour::refused;
+    odd.no_sni = judge::NoSniBehaviour::refused;
     odd.http_reachable = odd.diagnosis_empty = true;
     odd.min_ec_bits = 384;
-    CHECK(parse_policy(probe::to_toml(odd), "shown.toml") == odd);
+    CHECK(parse_policy(judge::to_toml(odd), "shown.toml") == odd);
 }
 
 TEST_CASE("`policy show` prints TOML that parses back; `policy list` names the profiles", "[policy][cli]") {
-    for (const auto name : probe::builtin_policy_names()) {
+    for (const auto name : judge::builtin_policy_names()) {
         std::ostringstream out, err;
         const auto spec = "builtin:" + std::string(name);
         REQUIRE(cli::run({"policy", "show", spec}, out, err) == cli::kOk);
-        CHECK(parse_policy(out.str(), "shown.toml") == probe::builtin_policy(name));
+        CHECK(parse_policy(out.str(), "shown.toml") == judge::builtin_policy(name));
     }
     std::ostringstream out, err;
     CHECK(cli::run({"policy", "list"}, out, err) == cli::kOk);

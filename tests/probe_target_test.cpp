@@ -17,18 +17,18 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "probe/findings_rules.hpp"
+#include "judge/findings_rules.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
-#include "tls/certificate.hpp"
-#include "tls/openssl_client.hpp"
+#include "x509/certificate.hpp"
+#include "engine/openssl_client.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
 using probe::ProbeRecord;
-using probe::Severity;
-using tls::Status;
-using tls::Version;
+using judge::Severity;
+using core::Status;
+using core::Version;
 
 namespace {
 
@@ -36,7 +36,7 @@ namespace {
 probe::ProbeOptions options() {
     probe::ProbeOptions o;
     o.timeout = 2s;
-    o.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    o.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     return o;
 }
 
@@ -47,7 +47,7 @@ probe::Target loopback_target(unsigned short port) {
 }
 
 bool has_finding(const probe::TargetResult& r, std::string_view id) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const probe::Finding& f) { return f.id == id; });
+    return std::any_of(r.findings.begin(), r.findings.end(), [&](const judge::Finding& f) { return f.id == id; });
 }
 
 std::string finding_ids(const probe::TargetResult& r) {
@@ -56,17 +56,17 @@ std::string finding_ids(const probe::TargetResult& r) {
     return s;
 }
 
-std::vector<tls::Bytes> good_chain() { return test::chain_of("good"); }
+std::vector<core::Bytes> good_chain() { return test::chain_of("good"); }
 
-ProbeRecord record(std::string id, std::optional<Version> pin, Status status, tls::Phase phase = tls::Phase::hello) {
+ProbeRecord record(std::string id, std::optional<Version> pin, Status status, core::Phase phase = core::Phase::hello) {
     auto r = test::make_record(std::move(id), pin, status, phase);
     r.spec.sni = "tlsprobe.test";
-    r.observation.detail = std::string(tls::to_string(status));
+    r.observation.detail = std::string(core::to_string(status));
     return r;
 }
 
 ProbeRecord negotiated(std::string id, std::optional<Version> pin, Version got, std::string cipher = "TLS_AES_128_GCM_SHA256") {
-    auto r = record(std::move(id), pin, Status::negotiated, tls::Phase::done);
+    auto r = record(std::move(id), pin, Status::negotiated, core::Phase::done);
     r.observation.version = got;
     r.observation.cipher = std::move(cipher);
     return r;
@@ -92,7 +92,7 @@ TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") 
     CHECK(r.version(Version::ssl2).supported == std::optional<bool>(false));
     CHECK(r.version(Version::tls1_2).source == "both");
     CHECK(r.version(Version::tls1_3).source == "both");
-    for (auto v : tls::all_versions) CHECK(r.version(v).disagreement.empty());
+    for (auto v : core::all_versions) CHECK(r.version(v).disagreement.empty());
     REQUIRE(r.chain.has_value());
     CHECK(r.chain->trusted);
     CHECK(r.chain->certificates.size() == 2);
@@ -132,7 +132,7 @@ TEST_CASE("probe_target: a TLS 1.0-only server", "[probe][tls]") {
     CHECK_FALSE(has_finding(r, "tls.unavailable"));
     // Findings come most severe first.
     CHECK(std::is_sorted(r.findings.begin(), r.findings.end(),
-                         [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; }));
+                         [](const judge::Finding& a, const judge::Finding& b) { return a.severity > b.severity; }));
 }
 
 TEST_CASE("probe_target: a closed port is unreachable", "[probe][raw]") {
@@ -204,15 +204,15 @@ TEST_CASE("plan_probes: one raw-hello probe per version, SSL 2.0 and 3.0 include
             raw.push_back(p.id);
             CHECK(p.role == probe::ProbeRole::version);
             REQUIRE(p.version.has_value());
-            CHECK(p.id == "raw_" + std::string(tls::to_string(*p.version)));
+            CHECK(p.id == "raw_" + std::string(core::to_string(*p.version)));
         }
     CHECK(raw == std::vector<std::string>{"raw_ssl2", "raw_ssl3", "raw_tls1_0", "raw_tls1_1", "raw_tls1_2", "raw_tls1_3"});
 }
 
 TEST_CASE("summarize_versions: offer_all rescues a version whose pinned probe timed out", "[probe][plan]") {
     const std::vector<ProbeRecord> probes{
-        record("tls1_0", Version::tls1_0, Status::rejected_alert, tls::Phase::handshake),
-        record("tls1_1", Version::tls1_1, Status::rejected_alert, tls::Phase::handshake),
+        record("tls1_0", Version::tls1_0, Status::rejected_alert, core::Phase::handshake),
+        record("tls1_1", Version::tls1_1, Status::rejected_alert, core::Phase::handshake),
         record("tls1_2", Version::tls1_2, Status::timeout),
         record("tls1_3", Version::tls1_3, Status::reset),
         negotiated("offer_all", std::nullopt, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
@@ -229,7 +229,7 @@ TEST_CASE("summarize_versions: offer_all rescues a version whose pinned probe ti
     CHECK_FALSE(v[static_cast<std::size_t>(Version::ssl3)].supported.has_value());
     CHECK(v[static_cast<std::size_t>(Version::ssl3)].source == "none");
     CHECK(v[static_cast<std::size_t>(Version::tls1_0)].source == "openssl");
-    for (auto ver : tls::all_versions) CHECK(v[static_cast<std::size_t>(ver)].version == ver);
+    for (auto ver : core::all_versions) CHECK(v[static_cast<std::size_t>(ver)].version == ver);
 }
 
 TEST_CASE("summarize_versions: timeouts", "[probe][plan]") {
@@ -257,11 +257,11 @@ TEST_CASE("summarize_versions: timeouts", "[probe][plan]") {
 
 TEST_CASE("chain_probe prefers offer_all, else the newest negotiated version", "[probe][plan]") {
     auto p12 = negotiated("tls1_2", Version::tls1_2, Version::tls1_2);
-    p12.observation.chain = {tls::Bytes{1}};
+    p12.observation.chain = {core::Bytes{1}};
     auto p13 = negotiated("tls1_3", Version::tls1_3, Version::tls1_3);
-    p13.observation.chain = {tls::Bytes{2}};
+    p13.observation.chain = {core::Bytes{2}};
     auto all = negotiated("offer_all", std::nullopt, Version::tls1_3);
-    all.observation.chain = {tls::Bytes{3}};
+    all.observation.chain = {core::Bytes{3}};
     CHECK(probe::chain_probe({}) == nullptr);
     std::vector<ProbeRecord> probes{p13, p12};
     REQUIRE(probe::chain_probe(probes) != nullptr);
@@ -277,9 +277,9 @@ TEST_CASE("conclude: verdicts, chain and findings from recorded attempts", "[pro
     r.target = probe::parse_target("tlsprobe.test");
     r.probes = {
         negotiated("tls1_0", Version::tls1_0, Version::tls1_0, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
-        record("tls1_1", Version::tls1_1, Status::rejected_alert, tls::Phase::handshake),
+        record("tls1_1", Version::tls1_1, Status::rejected_alert, core::Phase::handshake),
         record("tls1_2", Version::tls1_2, Status::timeout),
-        record("tls1_3", Version::tls1_3, Status::rejected_alert, tls::Phase::handshake),
+        record("tls1_3", Version::tls1_3, Status::rejected_alert, core::Phase::handshake),
         negotiated("offer_all", std::nullopt, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
     };
     r.probes[4].observation.chain = good_chain();
@@ -308,7 +308,7 @@ TEST_CASE("conclude: verdicts, chain and findings from recorded attempts", "[pro
 
 TEST_CASE("summarize_versions: the raw engine and OpenSSL merged per version", "[probe][plan]") {
     auto raw = [](std::string id, Version v, Status s) {
-        auto r = record(std::move(id), v, s, s == Status::negotiated ? tls::Phase::done : tls::Phase::hello);
+        auto r = record(std::move(id), v, s, s == Status::negotiated ? core::Phase::done : core::Phase::hello);
         r.spec.engine = probe::Engine::raw;
         if (s == Status::negotiated) r.observation.cipher = "TLS_RSA_WITH_RC4_128_SHA";
         return r;
@@ -353,9 +353,9 @@ TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[pr
                    {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "weak", false, "", std::nullopt},
                    {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "insecure", false, "", std::nullopt}};
     t12.disagreement = "OpenSSL handshake: reset; raw ClientHello: negotiated";
-    const auto findings = probe::derive_findings(r);
+    const auto findings = judge::derive_findings(r);
     auto find = [&](std::string_view id) {
-        const auto it = std::find_if(findings.begin(), findings.end(), [&](const probe::Finding& f) { return f.id == id; });
+        const auto it = std::find_if(findings.begin(), findings.end(), [&](const judge::Finding& f) { return f.id == id; });
         return it == findings.end() ? std::string("(absent)") : it->detail;
     };
     CHECK_THAT(find("tls.weak_cipher_offered"), Catch::Contains("2 accepted: TLS_RSA_WITH_3DES_EDE_CBC_SHA (TLS 1.2), TLS_RSA_WITH_RC4_128_SHA"));
@@ -364,8 +364,8 @@ TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[pr
     // Without enumeration there is no cipher evidence, so no cipher finding.
     t12.ciphers.clear();
     t12.ciphers_enumerated = false;
-    const auto none = probe::derive_findings(r);
-    CHECK(std::none_of(none.begin(), none.end(), [](const probe::Finding& f) { return f.id == "tls.weak_cipher_offered"; }));
+    const auto none = judge::derive_findings(r);
+    CHECK(std::none_of(none.begin(), none.end(), [](const judge::Finding& f) { return f.id == "tls.weak_cipher_offered"; }));
 }
 
 TEST_CASE("plan_probes: the essential and follow-up parts split the whole plan", "[probe][plan]") {

@@ -18,27 +18,27 @@
 #include "lab/hello_servers.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "tls/openssl_client.hpp"
-#include "tls/raw_client.hpp"
-#include "tls/wire/cipher_suites.hpp"
-#include "tls/wire/client_hello_parser.hpp"
-#include "tls/wire/hello_presets.hpp"
+#include "engine/openssl_client.hpp"
+#include "engine/raw_client.hpp"
+#include "wire/cipher_suites.hpp"
+#include "wire/client_hello_parser.hpp"
+#include "wire/hello_presets.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
-using tls::Phase;
-using tls::Status;
-using tls::Version;
+using core::Phase;
+using core::Status;
+using core::Version;
 namespace asio = boost::asio;
 
 namespace {
 
 const std::filesystem::path kFlights = std::filesystem::path(TLSPROBE_TESTS_DIR) / "data" / "flights";
 
-tls::Bytes fixture(const std::string& name) {
+core::Bytes fixture(const std::string& name) {
     std::ifstream in(kFlights / name, std::ios::binary);
     REQUIRE(in);
-    return tls::Bytes(std::istreambuf_iterator<char>(in), {});
+    return core::Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
 asio::ip::tcp::endpoint loopback(unsigned short port) { return {asio::ip::make_address("127.0.0.1"), port}; }
@@ -48,25 +48,25 @@ T run(asio::awaitable<T> op) {
     return testing::run_awaitable(std::move(op));
 }
 
-tls::RawProbeOptions options(std::chrono::milliseconds timeout = 2s) {
-    tls::RawProbeOptions o;
+engine::RawProbeOptions options(std::chrono::milliseconds timeout = 2s) {
+    engine::RawProbeOptions o;
     o.sni = "tlsprobe.test";
     o.timeout = timeout;
     o.trace = true;
     return o;
 }
 
-tls::RawResult probe(unsigned short port, Version v, std::chrono::milliseconds timeout = 2s) {
-    return run(tls::raw_version_probe(loopback(port), v, options(timeout)));
+engine::RawResult probe(unsigned short port, Version v, std::chrono::milliseconds timeout = 2s) {
+    return run(engine::raw_version_probe(loopback(port), v, options(timeout)));
 }
 
-bool trace_has(const tls::Observation& o, std::string_view text) {
+bool trace_has(const core::Observation& o, std::string_view text) {
     for (const auto& e : o.trace)
         if (e.summary.find(text) != std::string::npos) return true;
     return false;
 }
 
-std::string trace_text(const tls::Observation& o) {
+std::string trace_text(const core::Observation& o) {
     std::string s;
     for (const auto& e : o.trace) s += std::string(to_string(e.direction)) + ": " + e.summary + "\n";
     return s;
@@ -75,10 +75,10 @@ std::string trace_text(const tls::Observation& o) {
 }  // namespace
 
 TEST_CASE("raw: every version probe hello signals renegotiation; TLS ones are >= 512 bytes", "[raw]") {
-    for (auto v : tls::all_versions) {
-        const auto hello = tls::version_probe_hello(v, options());
-        const auto parsed = tls::wire::parse_client_hello(hello.bytes);
-        INFO(tls::to_string(v) << ": " << hello.summary);
+    for (auto v : core::all_versions) {
+        const auto hello = engine::version_probe_hello(v, options());
+        const auto parsed = wire::parse_client_hello(hello.bytes);
+        INFO(core::to_string(v) << ": " << hello.summary);
         REQUIRE(parsed.hello);
         CHECK(hello.min_version == v);
         CHECK(hello.max_version == v);
@@ -87,7 +87,7 @@ TEST_CASE("raw: every version probe hello signals renegotiation; TLS ones are >=
         CHECK(parsed.hello->renegotiation_info);
         CHECK(parsed.hello->highest_version() == std::optional<Version>(v));
         if (v >= Version::tls1_0) CHECK(parsed.hello->message_length >= 512);
-        CHECK(hello.summary.starts_with(fmt::format("ClientHello {}, ", tls::display_name(v))));
+        CHECK(hello.summary.starts_with(fmt::format("ClientHello {}, ", core::display_name(v))));
     }
 }
 
@@ -102,7 +102,7 @@ TEST_CASE("raw: SSL 3.0 ServerHello + Certificate is negotiated with the chain",
     CHECK(o.cipher == "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
     CHECK(o.cipher_id == 0x000A);
     CHECK_FALSE(o.chain.empty());
-    CHECK(r.flight.kind == tls::wire::ServerFlight::Kind::server_hello);
+    CHECK(r.flight.kind == wire::ServerFlight::Kind::server_hello);
     CHECK(trace_has(o, "ClientHello SSL 3.0, "));
     CHECK(trace_has(o, "ServerHello SSL 3.0 TLS_RSA_WITH_3DES_EDE_CBC_SHA"));
     CHECK(trace_has(o, "Certificate, 1 certificate(s)"));
@@ -211,16 +211,16 @@ TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server; ours 
 
     // A hello in the window: 60 suites, padding switched off.
     std::vector<std::uint16_t> suites{0xC02F};
-    for (auto c : tls::wire::cipher_suites_for(Version::tls1_2))
+    for (auto c : wire::cipher_suites_for(Version::tls1_2))
         if (suites.size() < 60 && c != 0xC02F) suites.push_back(static_cast<std::uint16_t>(c));
-    auto spec = tls::wire::preset_client_hello(Version::tls1_2, {std::string("tlsprobe.test"), suites, {}, {}});
+    auto spec = wire::preset_client_hello(Version::tls1_2, {std::string("tlsprobe.test"), suites, {}, {}});
     spec.pad_to = 0;
-    const auto small = tls::make_raw_hello(spec);
-    const auto parsed = tls::wire::parse_client_hello(small.bytes);
+    const auto small = engine::make_raw_hello(spec);
+    const auto parsed = wire::parse_client_hello(small.bytes);
     REQUIRE(parsed.hello);
     REQUIRE(parsed.hello->message_length >= 256);
     REQUIRE(parsed.hello->message_length <= 511);
-    const auto o = run(tls::raw_handshake(loopback(server.port()), small, {2s, false})).observation;
+    const auto o = run(engine::raw_handshake(loopback(server.port()), small, {2s, false})).observation;
     CHECK(o.status == Status::reset);
 
     const auto ok = probe(server.port(), Version::tls1_2).observation;
@@ -235,13 +235,13 @@ TEST_CASE("raw: TLS 1.0-1.3 verdicts agree with the OpenSSL engine on real serve
     for (const auto& [lo, hi] : ranges) {
         lab::TlsServer server(lab::config_for_case("good", lo, hi));
         for (auto v : {Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3}) {
-            tls::HandshakeSpec spec;
+            engine::HandshakeSpec spec;
             spec.pin = v;
             spec.sni = "tlsprobe.test";
             spec.timeout = 2s;
-            const auto ossl = run(tls::openssl_handshake(loopback(server.port()), spec));
+            const auto ossl = run(engine::openssl_handshake(loopback(server.port()), spec));
             const auto raw = probe(server.port(), v).observation;
-            INFO("server " << lo << "-" << hi << ", " << tls::to_string(v) << ": openssl " << to_string(ossl.status) << " ("
+            INFO("server " << lo << "-" << hi << ", " << core::to_string(v) << ": openssl " << to_string(ossl.status) << " ("
                            << ossl.detail << "), raw " << to_string(raw.status) << " (" << raw.detail << ")");
             CHECK((ossl.status == Status::negotiated) == (raw.status == Status::negotiated));
             if (raw.status == Status::negotiated) {

@@ -5,24 +5,24 @@
 #include <set>
 #include <sstream>
 
-#include "probe/scan_input.hpp"
-#include "reporting/scan_report.hpp"
+#include "scan/scan_input.hpp"
+#include "report/scan_report.hpp"
 
 using namespace tlsprobe;
-using probe::InputError;
-using probe::ScanTarget;
+using scan::InputError;
+using scan::ScanTarget;
 
 namespace {
 
 ScanTarget good(std::string_view line) {
-    auto parsed = probe::parse_scan_line(line);
+    auto parsed = scan::parse_scan_line(line);
     REQUIRE(parsed);
     if (const auto* e = std::get_if<InputError>(&*parsed)) FAIL("unexpected error for '" << line << "': " << e->reason);
     return std::get<ScanTarget>(*parsed);
 }
 
 std::string bad(std::string_view line) {
-    auto parsed = probe::parse_scan_line(line);
+    auto parsed = scan::parse_scan_line(line);
     REQUIRE(parsed);
     const auto* e = std::get_if<InputError>(&*parsed);
     REQUIRE(e);
@@ -87,10 +87,10 @@ TEST_CASE("scan input: connect-to and SNI columns", "[scan][input]") {
 }
 
 TEST_CASE("scan input: blanks and comments are skipped", "[scan][input]") {
-    CHECK_FALSE(probe::parse_scan_line(""));
-    CHECK_FALSE(probe::parse_scan_line("   \t\r"));
-    CHECK_FALSE(probe::parse_scan_line("# the DMZ"));
-    CHECK_FALSE(probe::parse_scan_line("   # indented comment"));
+    CHECK_FALSE(scan::parse_scan_line(""));
+    CHECK_FALSE(scan::parse_scan_line("   \t\r"));
+    CHECK_FALSE(scan::parse_scan_line("# the DMZ"));
+    CHECK_FALSE(scan::parse_scan_line("   # indented comment"));
     CHECK(good("example.com:443   # the shop").key == "example.com:443");
     // '#' inside a URL is a fragment, not a comment.
     CHECK(good("https://example.com/#top").key == "example.com:443");
@@ -112,14 +112,14 @@ TEST_CASE("scan input: every bad form says why", "[scan][input]") {
     CHECK_THAT(bad("example.com,,192.0.2.1"), Catch::Contains("RFC 6066"));
     CHECK_THAT(bad("example.com,,bad_name!"), Catch::Contains("not a valid host name"));
     CHECK_THAT(bad("a.example,b,c,d"), Catch::Contains("at most 3"));
-    CHECK_THAT(bad(std::string(probe::kMaxInputLine + 1, 'a')), Catch::Contains("characters long"));
-    auto parsed = probe::parse_scan_line("exa mple.com");
+    CHECK_THAT(bad(std::string(scan::kMaxInputLine + 1, 'a')), Catch::Contains("characters long"));
+    auto parsed = scan::parse_scan_line("exa mple.com");
     CHECK(std::get<InputError>(*parsed).text == "exa mple.com");
 }
 
 TEST_CASE("scan input: the reader streams lines with their numbers", "[scan][input]") {
     std::istringstream in("\xEF\xBB\xBF# hosts\r\nexample.com\r\n\nbad host\nexample.org:8443");
-    probe::ScanInputReader reader(in);
+    scan::ScanInputReader reader(in);
     auto a = reader.next();
     REQUIRE(a);
     CHECK(a->line == 2);
@@ -137,14 +137,14 @@ TEST_CASE("scan input: the reader streams lines with their numbers", "[scan][inp
 
 TEST_CASE("sharding: FNV-1a 64, disjoint, complete, stable", "[scan][shard]") {
     // Published FNV-1a 64 test vectors.
-    CHECK(probe::fnv1a64("") == 0xcbf29ce484222325ULL);
-    CHECK(probe::fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
-    CHECK(probe::fnv1a64("foobar") == 0x85944171f73967e8ULL);
+    CHECK(scan::fnv1a64("") == 0xcbf29ce484222325ULL);
+    CHECK(scan::fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+    CHECK(scan::fnv1a64("foobar") == 0x85944171f73967e8ULL);
     // Pinned: a change here would move targets between machines of a running sharded scan.
-    CHECK(probe::fnv1a64("example.com:443") == 0xf83ee1a6f92e7c9dULL);
+    CHECK(scan::fnv1a64("example.com:443") == 0xf83ee1a6f92e7c9dULL);
 
-    const probe::Shard all{1, 1};
-    CHECK(probe::in_shard("anything:443", all));
+    const scan::Shard all{1, 1};
+    CHECK(scan::in_shard("anything:443", all));
     const std::uint32_t n = 7;
     std::size_t total = 0;
     std::vector<std::size_t> sizes(n);
@@ -152,7 +152,7 @@ TEST_CASE("sharding: FNV-1a 64, disjoint, complete, stable", "[scan][shard]") {
         const auto key = "host" + std::to_string(i) + ".example:443";
         int owners = 0;
         for (std::uint32_t k = 1; k <= n; ++k)
-            if (probe::in_shard(key, {k, n})) {
+            if (scan::in_shard(key, {k, n})) {
                 ++owners;
                 ++sizes[k - 1];
             }
@@ -162,12 +162,12 @@ TEST_CASE("sharding: FNV-1a 64, disjoint, complete, stable", "[scan][shard]") {
     CHECK(total == 1000);
     for (auto s : sizes) CHECK(s > 50);  // no shard is empty or starved (expected ~143)
 
-    CHECK(probe::parse_shard("3/16").index == 3);
-    CHECK(probe::parse_shard("3/16").count == 16);
-    CHECK_THROWS_WITH(probe::parse_shard("0/4"), Catch::Contains("1 to N"));
-    CHECK_THROWS_WITH(probe::parse_shard("5/4"), Catch::Contains("1 to N"));
-    CHECK_THROWS_WITH(probe::parse_shard("3"), Catch::Contains("expected K/N"));
-    CHECK_THROWS_WITH(probe::parse_shard("a/b"), Catch::Contains("expected K/N"));
+    CHECK(scan::parse_shard("3/16").index == 3);
+    CHECK(scan::parse_shard("3/16").count == 16);
+    CHECK_THROWS_WITH(scan::parse_shard("0/4"), Catch::Contains("1 to N"));
+    CHECK_THROWS_WITH(scan::parse_shard("5/4"), Catch::Contains("1 to N"));
+    CHECK_THROWS_WITH(scan::parse_shard("3"), Catch::Contains("expected K/N"));
+    CHECK_THROWS_WITH(scan::parse_shard("a/b"), Catch::Contains("expected K/N"));
 }
 
 TEST_CASE("resume: complete records count, a torn last line does not", "[scan][resume]") {
@@ -177,7 +177,7 @@ TEST_CASE("resume: complete records count, a torn last line does not", "[scan][r
         "not json\n"
         "{\"record\":\"target\",\"key\":\"b.example:443\",\"input_line\":2}\n"
         "{\"record\":\"target\",\"key\":\"c.exa");
-    const auto state = reporting::read_resume(in);
+    const auto state = report::read_resume(in);
     CHECK(state.keys == std::unordered_set<std::string>{"a.example:443", "b.example:443"});
     CHECK(state.ignored_lines == 2);
     const std::string kept =

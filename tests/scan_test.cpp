@@ -21,11 +21,11 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "probe/cli.hpp"
-#include "probe/scan.hpp"
-#include "probe/scan_command.hpp"
-#include "probe/scan_input.hpp"
-#include "reporting/scan_report.hpp"
+#include "cli/cli.hpp"
+#include "scan/scan.hpp"
+#include "cli/scan_command.hpp"
+#include "scan/scan_input.hpp"
+#include "report/scan_report.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -69,23 +69,23 @@ asio::awaitable<probe::TargetResult> fake_probe(Fake* f, probe::Target t) {
     r.target = std::move(t);
     probe::ProbeRecord p;
     p.spec.id = "offer_all";
-    p.observation.status = tls::Status::negotiated;
-    p.observation.phase = tls::Phase::done;
+    p.observation.status = core::Status::negotiated;
+    p.observation.phase = core::Phase::done;
     r.probes.push_back(p);
     co_return r;
 }
 
-probe::TargetWork work_of(Fake& f) {
+scan::TargetWork work_of(Fake& f) {
     return [&f](probe::Target t) { return fake_probe(&f, std::move(t)); };
 }
 
 // A source of `n` targets "hostI.example".
-probe::ScanSource numbered(std::size_t n) {
+scan::ScanSource numbered(std::size_t n) {
     auto next = std::make_shared<std::size_t>(0);
-    return [n, next]() -> std::optional<probe::ScanItem> {
+    return [n, next]() -> std::optional<scan::ScanItem> {
         if (*next == n) return std::nullopt;
         const auto i = (*next)++;
-        probe::ScanItem item;
+        scan::ScanItem item;
         item.line = i + 1;
         item.target.host = "host" + std::to_string(i) + ".example";
         item.key = item.target.authority();
@@ -166,13 +166,13 @@ TEST_CASE("scan engine: never more than --concurrency targets in flight", "[scan
     Fake fake;
     std::set<std::string> delivered;
     std::size_t records = 0;
-    probe::ScanEngineOptions o;
+    scan::ScanEngineOptions o;
     o.concurrency = 7;
     o.threads = 3;
-    const auto totals = probe::run_scan(numbered(200), work_of(fake), [&](probe::ScanRecord&& r) {
+    const auto totals = scan::run_scan(numbered(200), work_of(fake), [&](scan::ScanRecord&& r) {
         ++records;
         delivered.insert(r.item.key);
-        CHECK(r.outcome == probe::ScanOutcome::completed);
+        CHECK(r.outcome == scan::ScanOutcome::completed);
     }, o);
     CHECK(fake.max_in_flight.load() <= 7);
     CHECK(fake.max_in_flight.load() >= 2);  // it does run targets side by side
@@ -188,22 +188,22 @@ TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not
     Fake fake;
     fake.slow_host = "host3.example";
     fake.throw_host = "host5.example";
-    std::map<std::string, probe::ScanRecord> records;
-    probe::ScanEngineOptions o;
+    std::map<std::string, scan::ScanRecord> records;
+    scan::ScanEngineOptions o;
     o.concurrency = 4;
     o.threads = 2;
     o.deadline = 200ms;
-    probe::run_scan(numbered(10), work_of(fake), [&](probe::ScanRecord&& r) { records[r.item.target.host] = std::move(r); }, o);
+    scan::run_scan(numbered(10), work_of(fake), [&](scan::ScanRecord&& r) { records[r.item.target.host] = std::move(r); }, o);
     REQUIRE(records.size() == 10);
     const auto& slow = records["host3.example"];
-    CHECK(slow.outcome == probe::ScanOutcome::deadline);
-    CHECK(probe::scan_verdict(slow) == probe::ScanVerdict::timeout);
+    CHECK(slow.outcome == scan::ScanOutcome::deadline);
+    CHECK(scan::scan_verdict(slow) == scan::ScanVerdict::timeout);
     CHECK_THAT(slow.detail, Catch::Contains("200 ms"));
     CHECK(slow.result.target.host == "host3.example");
     const auto& broken = records["host5.example"];
-    CHECK(broken.outcome == probe::ScanOutcome::error);
+    CHECK(broken.outcome == scan::ScanOutcome::error);
     CHECK_THAT(broken.detail, Catch::Contains("fake bug"));
-    CHECK(probe::scan_verdict(records["host0.example"]) == probe::ScanVerdict::ok);
+    CHECK(scan::scan_verdict(records["host0.example"]) == scan::ScanVerdict::ok);
 }
 
 TEST_CASE("scan engine: stop takes no new targets and delivers every started one", "[scan][engine]") {
@@ -212,11 +212,11 @@ TEST_CASE("scan engine: stop takes no new targets and delivers every started one
     fake.stop = &stop;
     fake.stop_after = 25;
     std::size_t records = 0;
-    probe::ScanEngineOptions o;
+    scan::ScanEngineOptions o;
     o.concurrency = 8;
     o.threads = 2;
     o.stop = &stop;
-    const auto totals = probe::run_scan(numbered(1000), work_of(fake), [&](probe::ScanRecord&&) { ++records; }, o);
+    const auto totals = scan::run_scan(numbered(1000), work_of(fake), [&](scan::ScanRecord&&) { ++records; }, o);
     CHECK(totals.stopped);
     CHECK(totals.started >= 25);
     CHECK(totals.started < 1000);
@@ -225,7 +225,7 @@ TEST_CASE("scan engine: stop takes no new targets and delivers every started one
 }
 
 TEST_CASE("scan engine: the rate limiter spaces starts evenly", "[scan][engine]") {
-    probe::RateLimiter limiter(10.0);  // one start every 100 ms
+    scan::RateLimiter limiter(10.0);  // one start every 100 ms
     const auto t0 = std::chrono::steady_clock::now();
     CHECK(limiter.reserve(t0) == t0);
     CHECK(limiter.reserve(t0) == t0 + 100ms);
@@ -233,12 +233,12 @@ TEST_CASE("scan engine: the rate limiter spaces starts evenly", "[scan][engine]"
     CHECK(limiter.reserve(t0 + 1s) == t0 + 1s);  // idle time does not build up a burst
 
     Fake fake;
-    probe::ScanEngineOptions o;
+    scan::ScanEngineOptions o;
     o.concurrency = 16;
     o.threads = 2;
     o.rate = 1000;  // fast enough for a test; the bound is what the unit checks above show
     std::size_t records = 0;
-    probe::run_scan(numbered(20), work_of(fake), [&](probe::ScanRecord&&) { ++records; }, o);
+    scan::run_scan(numbered(20), work_of(fake), [&](scan::ScanRecord&&) { ++records; }, o);
     CHECK(records == 20);
 }
 
@@ -288,10 +288,10 @@ TEST_CASE("scan job: JSONL and CSV per target, duplicates once, bad lines report
 }
 
 TEST_CASE("scan job: CSV quotes commas and quotes", "[scan][job]") {
-    CHECK(reporting::csv_field("plain") == "plain");
-    CHECK(reporting::csv_field("a,b") == "\"a,b\"");
-    CHECK(reporting::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
-    CHECK(reporting::csv_field("two\nlines") == "\"two\nlines\"");
+    CHECK(report::csv_field("plain") == "plain");
+    CHECK(report::csv_field("a,b") == "\"a,b\"");
+    CHECK(report::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    CHECK(report::csv_field("two\nlines") == "\"two\nlines\"");
 }
 
 TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn last line", "[scan][job][resume]") {
@@ -425,8 +425,8 @@ TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoint
     std::string input = "# loopback estate\n";
     auto add = [&](const std::string& line, const std::string& verdict) {
         input += line + "\n";
-        auto parsed = probe::parse_scan_line(line);
-        expected[std::get<probe::ScanTarget>(*parsed).key] = verdict;
+        auto parsed = scan::parse_scan_line(line);
+        expected[std::get<scan::ScanTarget>(*parsed).key] = verdict;
     };
     for (int i = 0; i < 12; ++i) {
         // TLS 1.2 and 1.3 only: legacy versions would be a (medium) finding.

@@ -9,7 +9,7 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
-#include "probe/http_check.hpp"
+#include "engine/http_check.hpp"
 #include "probe/probe_target.hpp"
 
 using namespace tlsprobe;
@@ -20,7 +20,7 @@ namespace {
 probe::ProbeOptions lab_options(std::optional<std::uint16_t> http_port) {
     probe::ProbeOptions o;
     o.timeout = 1500ms;
-    o.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    o.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     o.http_port = http_port;
     return o;
 }
@@ -31,10 +31,10 @@ probe::Target lab_target(unsigned short port) {
     return t;
 }
 
-probe::HttpCheck run_http_check(unsigned short port) {
+engine::HttpCheck run_http_check(unsigned short port) {
     boost::asio::io_context io;
     auto future = boost::asio::co_spawn(
-        io, probe::http_check({boost::asio::ip::make_address("127.0.0.1"), port}, "tlsprobe.test", 1500ms), boost::asio::use_future);
+        io, engine::http_check({boost::asio::ip::make_address("127.0.0.1"), port}, "tlsprobe.test", 1500ms), boost::asio::use_future);
     io.run();
     return future.get();
 }
@@ -69,7 +69,7 @@ TEST_CASE("http_check: status line and Server header of a plain-HTTP reply", "[h
     SECTION("an HTTP server answers") {
         lab::RawServer http(lab::http_reply("HTTP/1.1 301 Moved Permanently", "Microsoft-IIS/10.0"));
         const auto h = run_http_check(http.port());
-        CHECK(h.status == tls::Status::negotiated);
+        CHECK(h.status == core::Status::negotiated);
         CHECK(h.http_status == 301);
         CHECK(h.status_line == "HTTP/1.1 301 Moved Permanently");
         CHECK(h.server_header == "Microsoft-IIS/10.0");
@@ -83,14 +83,14 @@ TEST_CASE("http_check: status line and Server header of a plain-HTTP reply", "[h
     }
     SECTION("nothing listens") {
         const auto h = run_http_check(lab::closed_port());
-        CHECK(h.status == tls::Status::refused);
+        CHECK(h.status == core::Status::refused);
         CHECK(h.http_status == 0);
         CHECK_FALSE(h.detail.empty());
     }
     SECTION("something else answers") {
         lab::RawServer ssh(lab::banner("SSH-2.0-OpenSSH_9.2p1\r\n"));
         const auto h = run_http_check(ssh.port());
-        CHECK(h.status != tls::Status::negotiated);
+        CHECK(h.status != core::Status::negotiated);
         CHECK(h.http_status == 0);
     }
 }

@@ -9,7 +9,7 @@
 
 #include "lab/paths.hpp"
 #include "probe/result.hpp"
-#include "tls/certificate.hpp"
+#include "x509/certificate.hpp"
 
 namespace tlsprobe::test {
 
@@ -22,7 +22,7 @@ inline probe::ProbeRole role_of(std::string_view id) {
 }
 
 // A recorded attempt: id, pinned version, how it ended and where.
-inline probe::ProbeRecord make_record(std::string id, std::optional<tls::Version> pin, tls::Status status, tls::Phase phase) {
+inline probe::ProbeRecord make_record(std::string id, std::optional<core::Version> pin, core::Status status, core::Phase phase) {
     probe::ProbeRecord r;
     r.spec.role = role_of(id);
     r.spec.engine = id.starts_with("raw_") ? probe::Engine::raw : probe::Engine::openssl;
@@ -34,11 +34,11 @@ inline probe::ProbeRecord make_record(std::string id, std::optional<tls::Version
 }
 
 // The DER chain of a testcerts case ("good" -> testcerts/good.chain.pem).
-inline std::vector<tls::Bytes> chain_of(const std::string& test_case) {
+inline std::vector<core::Bytes> chain_of(const std::string& test_case) {
     std::ifstream in(lab::testcert(test_case + ".chain.pem"), std::ios::binary);
     std::ostringstream s;
     s << in.rdbuf();
-    return tls::pem_to_der_chain(s.str());
+    return x509::pem_to_der_chain(s.str());
 }
 
 }  // namespace tlsprobe::test

@@ -4,7 +4,7 @@
 #include "support.hpp"
 
 #include "probe/probe_target.hpp"
-#include "reporting/text_report.hpp"
+#include "report/text_report.hpp"
 
 #include <algorithm>
 #include <set>
@@ -13,13 +13,13 @@ using namespace tlsprobe;
 
 namespace {
 
-probe::ProbeRecord record(std::string id, std::optional<tls::Version> pin, tls::Status status) {
-    auto r = test::make_record(std::move(id), pin, status, status == tls::Status::negotiated ? tls::Phase::done : tls::Phase::hello);
-    if (status == tls::Status::negotiated) {
-        r.observation.version = pin.value_or(tls::Version::tls1_2);
+probe::ProbeRecord record(std::string id, std::optional<core::Version> pin, core::Status status) {
+    auto r = test::make_record(std::move(id), pin, status, status == core::Status::negotiated ? core::Phase::done : core::Phase::hello);
+    if (status == core::Status::negotiated) {
+        r.observation.version = pin.value_or(core::Version::tls1_2);
         r.observation.cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
     }
-    if (status == tls::Status::rejected_alert) r.observation.alert = 70;
+    if (status == core::Status::rejected_alert) r.observation.alert = 70;
     r.observation.detail = "detail";
     return r;
 }
@@ -29,12 +29,12 @@ probe::TargetResult legacy_only_result() {
     r.target.host = "legacy.example";
     r.target.sni = "legacy.example";
     r.address = "192.0.2.1:443";
-    r.probes = {record("tls1_0", tls::Version::tls1_0, tls::Status::negotiated),
-                record("tls1_1", tls::Version::tls1_1, tls::Status::rejected_alert),
-                record("tls1_2", tls::Version::tls1_2, tls::Status::reset),
-                record("tls1_3", tls::Version::tls1_3, tls::Status::reset)};
+    r.probes = {record("tls1_0", core::Version::tls1_0, core::Status::negotiated),
+                record("tls1_1", core::Version::tls1_1, core::Status::rejected_alert),
+                record("tls1_2", core::Version::tls1_2, core::Status::reset),
+                record("tls1_3", core::Version::tls1_3, core::Status::reset)};
     probe::ProbeOptions options;
-    options.trust = std::make_shared<tls::TrustStore>(tls::TrustStore::system_default());
+    options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::system_default());
     probe::conclude(r, options);
     return r;
 }
@@ -43,7 +43,7 @@ probe::TargetResult legacy_only_result() {
 
 TEST_CASE("text report shows the protocol table, the chain section and the findings", "[text]") {
     const auto r = legacy_only_result();
-    const auto text = reporting::render_text(r, {});
+    const auto text = report::render_text(r, {});
     CHECK_THAT(text, Catch::Contains("legacy.example:443"));
     CHECK_THAT(text, Catch::Contains("TLS 1.0  yes"));
     CHECK_THAT(text, Catch::Contains("TLS 1.1  no         alert protocol_version (70)"));
@@ -55,11 +55,11 @@ TEST_CASE("text report shows the protocol table, the chain section and the findi
 
 TEST_CASE("text report colours high findings only when asked, and lists probes when verbose", "[text]") {
     const auto r = legacy_only_result();
-    const auto coloured = reporting::render_text(r, {.color = true});
+    const auto coloured = report::render_text(r, {.color = true});
     CHECK(coloured.find("\x1b[") != std::string::npos);
-    const auto plain = reporting::render_text(r, {});
+    const auto plain = report::render_text(r, {});
     CHECK(plain.find("Probes") == std::string::npos);
-    const auto verbose = reporting::render_text(r, {.verbose = true});
+    const auto verbose = report::render_text(r, {.verbose = true});
     CHECK_THAT(verbose, Catch::Contains("Probes") && Catch::Contains("rejected_alert"));
 }
 
@@ -67,18 +67,18 @@ TEST_CASE("findings for a legacy-only server, most severe first", "[findings]") 
     const auto r = legacy_only_result();
     REQUIRE(r.findings.size() >= 2);
     CHECK(r.findings[0].id == "tls.no_modern_version");
-    CHECK(r.findings[0].severity == probe::Severity::high);
+    CHECK(r.findings[0].severity == judge::Severity::high);
     const bool has_legacy = std::any_of(r.findings.begin(), r.findings.end(),
-                                        [](const probe::Finding& f) { return f.id == "tls.legacy_version_enabled"; });
+                                        [](const judge::Finding& f) { return f.id == "tls.legacy_version_enabled"; });
     CHECK(has_legacy);
     for (std::size_t i = 1; i < r.findings.size(); ++i) CHECK(r.findings[i - 1].severity >= r.findings[i].severity);
 }
 
 TEST_CASE("every registered finding id is unique and namespaced", "[findings]") {
     std::set<std::string_view> seen;
-    for (const auto& k : probe::finding_kinds()) {
+    for (const auto& k : judge::finding_kinds()) {
         CHECK(seen.insert(k.id).second);
         CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") || k.id.starts_with("cert.") || k.id.starts_with("target.")));
     }
-    CHECK(probe::make_finding("nope.unknown", "x").severity == probe::Severity::high);
+    CHECK(judge::make_finding("nope.unknown", "x").severity == judge::Severity::high);
 }

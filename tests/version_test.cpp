@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "tls/alert.hpp"
-#include "tls/bytes.hpp"
-#include "tls/outcome.hpp"
-#include "tls/version.hpp"
+#include "core/alert.hpp"
+#include "core/bytes.hpp"
+#include "core/outcome.hpp"
+#include "core/version.hpp"
 
-using namespace tlsprobe::tls;
+using namespace tlsprobe::core;
 
 TEST_CASE("versions round-trip through their ids and wire codes", "[version]") {
     for (auto v : all_versions) {

@@ -6,10 +6,10 @@
 
 #include <openssl/ssl.h>
 
-#include "tls/wire/cipher_suites.hpp"
+#include "wire/cipher_suites.hpp"
 
-using namespace tlsprobe::tls;
-using namespace tlsprobe::tls::wire;
+using namespace tlsprobe::core;
+using namespace tlsprobe::wire;
 
 TEST_CASE("registry is sorted, unique and covers the IANA registry", "[wire][cipher_suites]") {
     const auto table = cipher_suite_registry();

@@ -5,18 +5,18 @@
 #include <algorithm>
 
 #include "lab/loopback_client.hpp"
-#include "tls/wire/client_hello.hpp"
-#include "tls/wire/client_hello_parser.hpp"
-#include "tls/wire/constants.hpp"
-#include "tls/wire/hello_presets.hpp"
-#include "tls/wire/ssl2.hpp"
+#include "wire/client_hello.hpp"
+#include "wire/client_hello_parser.hpp"
+#include "wire/constants.hpp"
+#include "wire/hello_presets.hpp"
+#include "wire/ssl2.hpp"
 
 using namespace tlsprobe;
-using namespace tlsprobe::tls::wire;
-using tlsprobe::tls::Version;
+using namespace tlsprobe::wire;
+using tlsprobe::core::Version;
 
 namespace {
-ParsedClientHello parse_ok(const tls::Bytes& bytes) {
+ParsedClientHello parse_ok(const core::Bytes& bytes) {
     const auto r = parse_client_hello(bytes);
     INFO(r.error);
     REQUIRE(r.kind == ClientHelloParse::Kind::ok);
@@ -89,7 +89,7 @@ TEST_CASE("client hello parser: OpenSSL's own hello, and a hello split over reco
     CHECK_FALSE(h.supported_versions.empty());
 
     const auto message = encode_client_hello_message(preset_client_hello(Version::tls1_2));
-    tls::Bytes two_records;
+    core::Bytes two_records;
     const std::size_t cut = 100;
     for (auto [from, to] : {std::pair<std::size_t, std::size_t>{0, cut}, {cut, message.size()}}) {
         const auto n = to - from;
@@ -102,12 +102,12 @@ TEST_CASE("client hello parser: OpenSSL's own hello, and a hello split over reco
 TEST_CASE("client hello parser: every prefix is truncated, garbage is malformed", "[wire][client_hello_parser]") {
     const auto bytes = encode_client_hello(preset_client_hello(Version::tls1_3, {"x.example", {}, {}, {}}));
     for (std::size_t n = 0; n < bytes.size(); ++n) {
-        const auto r = parse_client_hello(tls::ByteView(bytes).first(n));
+        const auto r = parse_client_hello(core::ByteView(bytes).first(n));
         INFO("prefix " << n);
         REQUIRE(r.kind == ClientHelloParse::Kind::truncated);
     }
-    CHECK(parse_client_hello(tls::Bytes{0x17, 3, 3, 0, 1, 0}).kind == ClientHelloParse::Kind::malformed);
-    CHECK(parse_client_hello(tls::Bytes{22, 3, 1, 0, 4, 2, 0, 0, 0}).kind == ClientHelloParse::Kind::malformed);
+    CHECK(parse_client_hello(core::Bytes{0x17, 3, 3, 0, 1, 0}).kind == ClientHelloParse::Kind::malformed);
+    CHECK(parse_client_hello(core::Bytes{22, 3, 1, 0, 4, 2, 0, 0, 0}).kind == ClientHelloParse::Kind::malformed);
     auto bad = bytes;
     bad[5 + 4 + 2 + 32] = 0xff;  // session id length beyond the message
     CHECK(parse_client_hello(bad).kind == ClientHelloParse::Kind::malformed);

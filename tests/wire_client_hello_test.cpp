@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <map>
 
-#include "tls/wire/cipher_suites.hpp"
-#include "tls/wire/client_hello.hpp"
-#include "tls/wire/constants.hpp"
-#include "tls/wire/hello_presets.hpp"
-#include "tls/wire/reader.hpp"
-#include "tls/wire/ssl2.hpp"
+#include "wire/cipher_suites.hpp"
+#include "wire/client_hello.hpp"
+#include "wire/constants.hpp"
+#include "wire/hello_presets.hpp"
+#include "wire/reader.hpp"
+#include "wire/ssl2.hpp"
 
-using namespace tlsprobe::tls;
-using namespace tlsprobe::tls::wire;
+using namespace tlsprobe::core;
+using namespace tlsprobe::wire;
 
 namespace {
 

@@ -7,12 +7,12 @@
 
 #include <openssl/x509.h>
 
-#include "tls/wire/cipher_suites.hpp"
-#include "tls/wire/constants.hpp"
-#include "tls/wire/server_flight.hpp"
+#include "wire/cipher_suites.hpp"
+#include "wire/constants.hpp"
+#include "wire/server_flight.hpp"
 
-using namespace tlsprobe::tls;
-using namespace tlsprobe::tls::wire;
+using namespace tlsprobe::core;
+using namespace tlsprobe::wire;
 using Kind = ServerFlight::Kind;
 
 namespace {

@@ -2,10 +2,10 @@
 
 #include <string_view>
 
-#include "tls/wire/service.hpp"
+#include "wire/service.hpp"
 
-using namespace tlsprobe::tls;
-using namespace tlsprobe::tls::wire;
+using namespace tlsprobe::core;
+using namespace tlsprobe::wire;
 
 namespace {
 std::optional<ServiceGuess> guess(std::string_view s) {

@@ -3,11 +3,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tls/wire/server_flight.hpp"
-#include "tls/wire/service.hpp"
+#include "wire/server_flight.hpp"
+#include "wire/service.hpp"
 
-using namespace tlsprobe::tls;
-using namespace tlsprobe::tls::wire;
+using namespace tlsprobe::core;
+using namespace tlsprobe::wire;
 
 namespace {
 void require(bool ok) {

@@ -1,0 +1,33 @@
+// Pieces every subcommand of the command line shares (tlsprobe::cli, the composition root).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "probe/target.hpp"
+#include "x509/trust_store.hpp"
+
+namespace tlsprobe::cli {
+
+// Bad input a person typed: printed as "tlsprobe: <what>", exit code 2.
+class UsageError : public std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Writes via FILE.tmp and a rename, so an interrupted run never leaves half a report.
+// Throws UsageError naming the file when it cannot be written.
+void write_file(const std::string& path, const std::string& content);
+
+// The trust store from --ca-file/--ca-path, else the system store. Throws UsageError.
+std::shared_ptr<const x509::TrustStore> load_trust(const std::string& ca_file, const std::string& ca_path);
+
+// Colour on standard output: not with --no-color, not when writing to a file (`output` set),
+// not when NO_COLOR is set (https://no-color.org), and only on a terminal.
+bool want_color(bool no_color, const std::string& output = {});
+
+// A target from the command line: TARGET parsed, then --sni / --no-sni / --connect-to
+// applied. Throws UsageError naming the bad value.
+probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni, const std::string& connect_to);
+
+}  // namespace tlsprobe::cli

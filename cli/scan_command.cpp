@@ -1,0 +1,388 @@
+#include "cli/scan_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <unordered_set>
+
+#include "cli/cli.hpp"
+#include "cli/cli_common.hpp"
+#include "engine/host_resolver.hpp"
+#include "probe/plan.hpp"
+#include "probe/probe_target.hpp"
+#include "scan/scan_input.hpp"
+#include "report/html.hpp"
+#include "report/scan_report.hpp"
+#include "x509/trust_store.hpp"
+
+namespace tlsprobe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ScanUsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::chrono::milliseconds duration_option(std::string_view flag, const std::string& value) {
+    try {
+        return parse_duration(value);
+    } catch (const std::invalid_argument& e) {
+        throw ScanUsageError(fmt::format("{}: {}", flag, e.what()));
+    }
+}
+
+// "--rate 50", "50/s", "3000/m" -> targets per second.
+double parse_rate(const std::string& text) {
+    std::string number = text;
+    double per = 1.0;
+    if (text.ends_with("/s")) {
+        number.resize(text.size() - 2);
+    } else if (text.ends_with("/m")) {
+        number.resize(text.size() - 2);
+        per = 60.0;
+    }
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(number, &used);
+        if (used == number.size() && v > 0 && v <= 1e6) return v / per;
+    } catch (const std::exception&) {
+    }
+    throw ScanUsageError(fmt::format("--rate '{}': expected new targets per second, e.g. 50, 50/s or 3000/m", text));
+}
+
+// The per-target deadline when none is given: the resolve, then each wave of connections
+// (connect + handshake, each bounded by --timeout), plus a second of slack.
+std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout, std::size_t connections, bool full) {
+    probe::Target sample;
+    sample.host = "example.com";
+    // --full adds the enumeration: one connection per accepted suite plus one per block; 250
+    // covers a server accepting every suite of every version (bench_enumerate: 231).
+    const std::size_t attempts = probe::plan_probes(sample, probe::PlanOptions{}).size() + (full ? 250 : 0);
+    const std::size_t waves = (attempts + connections - 1) / std::max<std::size_t>(1, connections);
+    return timeout * static_cast<long>(1 + 2 * waves) + std::chrono::seconds(1);
+}
+
+probe::ProbeOptions make_probe_options(const ScanArgs& a, std::chrono::milliseconds timeout) {
+    probe::ProbeOptions o;
+    o.timeout = timeout;
+    o.connections_per_target = a.connections;
+    o.expires_soon_days = a.expires_soon_days;
+    try {
+        // One store for the whole scan; every target's chain is checked against it.
+        o.trust = std::make_shared<x509::TrustStore>(a.ca_file.empty() && a.ca_path.empty()
+                                                        ? x509::TrustStore::system_default()
+                                                        : x509::TrustStore::from_locations(a.ca_file, a.ca_path));
+    } catch (const std::exception& e) {
+        throw ScanUsageError(e.what());
+    }
+    o.enumerate_ciphers = a.full;  // --full: cipher suites, groups and server preference per version
+    // Quick (the default): one wave of essential attempts per healthy target; the follow-up
+    // evidence only for targets with a problem. --full collects everything.
+    o.adaptive = !a.full;
+    // Lookups in parallel and once per host: Asio's resolver would run one at a time per thread.
+    o.resolver = std::make_shared<engine::HostResolver>();
+    return o;
+}
+
+// Opens --jsonl: for --resume, reads what it holds and cuts a torn last line (a kill in the
+// middle of a write) so the next record starts on a line of its own.
+std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, std::ostream& err) {
+    auto mode = std::ios::binary | std::ios::app;
+    if (a.resume && fs::exists(a.jsonl)) {
+        {
+            std::ifstream in(a.jsonl, std::ios::binary);
+            if (!in) throw ScanUsageError(fmt::format("--resume: cannot read '{}'", a.jsonl));
+            resume = report::read_resume(in);
+        }
+        if (fs::file_size(a.jsonl) > resume.valid_bytes) {
+            err << fmt::format("tlsprobe: {}: dropping {} byte(s) after the last complete record\n", a.jsonl,
+                               fs::file_size(a.jsonl) - resume.valid_bytes);
+            fs::resize_file(a.jsonl, resume.valid_bytes);
+        }
+    } else {
+        mode = std::ios::binary | std::ios::trunc;
+    }
+    std::ofstream out(a.jsonl, mode);
+    if (!out) throw ScanUsageError(fmt::format("--jsonl: cannot write '{}': {}", a.jsonl, std::strerror(errno)));
+    return out;
+}
+
+// Targets the scan will take from a regular file, for the progress line's total and ETA.
+std::optional<std::size_t> count_targets(const std::string& path, const scan::Shard& shard,
+                                         const std::unordered_set<std::string>& done) {
+    // A pipe or FIFO (`scan <(...)`) can be read once only: counting would eat the scan's input.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    scan::ScanInputReader reader(in);
+    std::unordered_set<std::string> seen;
+    std::size_t n = 0;
+    while (auto item = reader.next())
+        if (const auto* t = std::get_if<scan::ScanTarget>(&item->parsed))
+            if (seen.insert(t->key).second && scan::in_shard(t->key, shard) && !done.contains(t->key)) ++n;
+    return n;
+}
+
+// Redraws the progress line on stderr every 200 ms until stopped.
+class Progress {
+public:
+    Progress(std::ostream& err, std::mutex& err_mutex, std::optional<std::size_t> total, const std::atomic<std::size_t>& done,
+             const std::atomic<std::size_t>& failing)
+        : thread_([&, total] {
+              const auto t0 = std::chrono::steady_clock::now();
+              std::unique_lock lock(mutex_);
+              while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return finished_; })) {
+                  std::lock_guard out_lock(err_mutex);
+                  err << '\r' << report::progress_line(done, total, failing, std::chrono::steady_clock::now() - t0)
+                      << "\033[K" << std::flush;
+              }
+              std::lock_guard out_lock(err_mutex);
+              err << "\r\033[K" << std::flush;
+          }) {}
+    ~Progress() {
+        {
+            std::lock_guard lock(mutex_);
+            finished_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool finished_ = false;
+    std::thread thread_;  // last: starts after the members it uses
+};
+
+int exit_code(const report::ScanSummary& s) {
+    if (s.targets() == 0) return s.input_errors() && !s.resumed && !s.other_shards ? kUsage : kOk;
+    if (s.reached() == 0) return kUnreachable;
+    for (auto v : {scan::ScanVerdict::fail, scan::ScanVerdict::no_tls, scan::ScanVerdict::unreachable, scan::ScanVerdict::timeout,
+                   scan::ScanVerdict::error})
+        if (s.count(v)) return kFindings;
+    return kOk;
+}
+
+int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostream& out, std::ostream& err,
+            const ScanJobIo& io) {
+    const auto timeout = duration_option("--timeout", a.timeout);
+    scan::ScanEngineOptions engine;
+    engine.concurrency = a.concurrency;
+    engine.threads = a.threads;
+    engine.deadline = a.deadline.empty() ? default_deadline(timeout, a.connections, a.full) : duration_option("--deadline", a.deadline);
+    engine.rate = a.rate.empty() ? 0.0 : parse_rate(a.rate);
+    engine.stop = io.stop;
+    scan::Shard shard;
+    try {
+        if (!a.shard.empty()) shard = scan::parse_shard(a.shard);
+    } catch (const probe::TargetError& e) {
+        throw ScanUsageError(e.what());
+    }
+    if (a.resume && a.jsonl.empty()) throw ScanUsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
+    if (a.quick && a.full) throw ScanUsageError("--quick and --full contradict each other; use one");
+
+    const auto probe_options = make_probe_options(a, timeout);
+    const scan::TargetWork real_work = [&probe_options](probe::Target t) {
+        return probe::probe_target(std::move(t), probe_options);
+    };
+    const scan::TargetWork& work = work_override ? *work_override : real_work;
+
+    std::ifstream file;
+    std::istream* in = io.standard_input ? io.standard_input : &std::cin;
+    if (a.input != "-") {
+        file.open(a.input);
+        if (!file) throw ScanUsageError(fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
+        in = &file;
+    }
+    report::ResumeState resume;
+    std::ofstream jsonl, csv;
+    if (!a.jsonl.empty()) jsonl = open_jsonl(a, resume, err);
+    if (!a.csv.empty()) {
+        const bool append = a.resume && fs::exists(a.csv) && fs::file_size(a.csv) > 0;
+        csv.open(a.csv, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+        if (!csv) throw ScanUsageError(fmt::format("--csv: cannot write '{}': {}", a.csv, std::strerror(errno)));
+        if (!append) csv << report::csv_header() << std::flush;
+    }
+
+    std::mutex err_mutex;
+    report::ScanSummary summary;
+    std::unordered_set<std::string> seen;  // keys only: a few dozen bytes per distinct target
+    scan::ScanInputReader reader(*in);
+    const scan::ScanSource source = [&]() -> std::optional<scan::ScanItem> {
+        while (auto item = reader.next()) {
+            if (const auto* bad = std::get_if<scan::InputError>(&item->parsed)) {
+                summary.add_input_error(item->line, *bad);
+                std::lock_guard lock(err_mutex);
+                err << fmt::format("{}tlsprobe: line {}: {}\n", io.progress ? "\r\033[K" : "", item->line, bad->reason);
+                continue;
+            }
+            auto& t = std::get<scan::ScanTarget>(item->parsed);
+            if (!seen.insert(t.key).second) ++summary.duplicates;
+            else if (!scan::in_shard(t.key, shard)) ++summary.other_shards;
+            else if (resume.keys.contains(t.key)) ++summary.resumed;
+            else return scan::ScanItem{item->line, std::move(t.key), std::move(t.target)};
+        }
+        return std::nullopt;
+    };
+    std::atomic<std::size_t> done{0}, failing{0};
+    const scan::ScanSink sink = [&](scan::ScanRecord&& record) {
+        if (jsonl.is_open()) {
+            jsonl << report::scan_record_json(record).dump() << '\n' << std::flush;
+            if (!jsonl) throw std::runtime_error(fmt::format("writing '{}' failed: {}", a.jsonl, std::strerror(errno)));
+        }
+        if (csv.is_open()) csv << report::csv_row(record) << std::flush;
+        summary.add(record);
+        if (scan::is_failure(scan::scan_verdict(record))) ++failing;
+        ++done;
+    };
+
+    const auto t0 = std::chrono::steady_clock::now();
+    scan::ScanTotals totals;
+    {
+        std::optional<Progress> progress;
+        if (io.progress)
+            progress.emplace(err, err_mutex, a.input == "-" ? std::nullopt : count_targets(a.input, shard, resume.keys), done,
+                             failing);
+        totals = scan::run_scan(source, work, sink, engine);
+    }
+    summary.elapsed = std::chrono::steady_clock::now() - t0;
+    summary.stopped = totals.stopped;
+    // Count what an interrupt left unscanned: cheap for a regular file; a pipe may never end.
+    if (std::error_code ec; totals.stopped && a.input != "-" && std::filesystem::is_regular_file(a.input, ec))
+        while (source()) ++summary.not_started;
+    if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
+    out << report::render_scan_summary(summary, {.color = want_color(a.no_color)});
+    if (!a.html.empty()) write_file(a.html, report::render_html(summary));
+    if (totals.stopped) err << "tlsprobe: scan stopped; every completed target is in the output. "
+                               "Run again with --resume to finish.\n";
+    return exit_code(summary);
+}
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true);
+}
+
+}  // namespace
+
+int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out, std::ostream& err,
+                 const ScanJobIo& io) {
+    try {
+        return run_job(args, work, out, err, io);
+    } catch (const ScanUsageError& e) {
+        err << "tlsprobe: " << e.what() << '\n';
+        return kUsage;
+    } catch (const std::exception& e) {
+        err << "tlsprobe: " << e.what() << '\n';
+        return kFindings;
+    }
+}
+
+ScanCommand::ScanCommand(CLI::App& app) {
+    auto& a = args_;
+    command_ = app.add_subcommand("scan", "Probe a list of targets concurrently; stream JSONL/CSV; summary at the end");
+    command_->description(
+        "Probe every target of FILE (or standard input with '-'), many at a time, with the same probe as\n"
+        "`tlsprobe probe`. One target per line: host, host:port, [IPv6]:port or https://host:port/path,\n"
+        "then optionally ,CONNECT-TO-ADDRESS[:PORT] and ,SNI ('-' = send none). '#' starts a comment.\n"
+        "Bad lines are reported with their line number and skipped; duplicates are probed once.");
+    command_->footer(
+        "Examples:\n"
+        "  tlsprobe scan hosts.txt                                   summary table at the end\n"
+        "  tlsprobe scan hosts.txt --jsonl results.jsonl --csv summary.csv\n"
+        "  cat hosts.txt | tlsprobe scan - --concurrency 500 --timeout 3s\n"
+        "  tlsprobe scan hosts.txt --jsonl results.jsonl --resume    skip what results.jsonl already holds\n"
+        "  tlsprobe scan hosts.txt --shard 3/16 --jsonl part-3.jsonl one of 16 machines\n"
+        "  tlsprobe scan hosts.txt --rate 20/s --concurrency 50      go gently on a fragile network\n"
+        "\n"
+        "Input lines:\n"
+        "  example.com                      port 443, SNI example.com\n"
+        "  mail.example.com:465\n"
+        "  https://intranet.example.com:8443/login\n"
+        "  [2001:db8::10]:443\n"
+        "  www.example.com,192.0.2.10       connect to 192.0.2.10, SNI and name checks for www.example.com\n"
+        "  192.0.2.20,,www.example.com      SNI www.example.com to an address\n"
+        "\n"
+        "Ctrl-C (SIGINT) or SIGTERM: no new targets; those in flight finish or hit --deadline; the summary\n"
+        "is written. --shard K/N keeps the targets whose key's FNV-1a 64 hash modulo N is K-1.\n"
+        "Exit codes: 0 all scanned, nothing high-severity; 1 some target has a high-severity finding, no TLS,\n"
+        "or timed out; 2 usage error or no valid target; 3 no target reachable.");
+    command_->add_option("input", a.input, "Target list, one per line; '-' reads standard input")->required();
+    command_->add_option("--jsonl", a.jsonl, "Write one JSON object per target per line, as each completes, then a summary line");
+    command_->add_option("--csv", a.csv, "Write one CSV row per target");
+    command_->add_option("--html", a.html, "Write the summary (verdicts, versions, diagnoses, worst targets) as one self-contained HTML page");
+    command_->add_flag("--resume", a.resume, "Skip the targets the --jsonl file already holds; append the rest");
+    command_->add_option("--shard", a.shard, "Scan only shard K of N (1-based), e.g. 3/16; the N shards partition the input");
+    command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")->check(CLI::Range(1, 100000))->capture_default_str();
+    command_->add_option("--threads", a.threads, "I/O threads, one io_context each (0 = one per core)")->check(CLI::Range(0, 256))->capture_default_str();
+    command_->add_option("--connections", a.connections, "Concurrent connections to one target (the probe command uses 8; a scan keeps 3 so 512 targets in flight stay under ~150 MB)")->check(CLI::Range(1, 64))->capture_default_str();
+    command_->add_option("--timeout", a.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
+    command_->add_option("--deadline", a.deadline, "Per target: cancel its probe and record it as timed out after this long "
+                                                   "(default: enough for every attempt at --timeout, plus 1s)");
+    command_->add_option("--rate", a.rate, "Start at most N new targets per second over all threads: 50, 50/s, 3000/m");
+    command_->add_flag("--quick", a.quick, "Protocol versions and the certificate chain (the default)");
+    command_->add_flag("--full", a.full, "Also enumerate cipher suites, groups and server preference per version (many more connections per target)");
+    command_->add_option("--ca-file", a.ca_file, "Trust anchors (PEM or DER) instead of the system store");
+    command_->add_option("--ca-path", a.ca_path, "Directory of hashed trust anchors (c_rehash layout)");
+    command_->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")->check(CLI::Range(0, 3650))->capture_default_str();
+    command_->add_flag("-q,--quiet", a.quiet, "No progress line (it is drawn only when stderr is a terminal anyway)");
+    command_->add_flag("--no-color", a.no_color, "No ANSI colours in the summary");
+}
+
+bool ScanCommand::selected() const {
+    return command_->parsed();
+}
+
+// Each target in flight holds up to --connections sockets. Raise the soft open-file limit to
+// the hard one (the soft default is often 1024) and warn when even that is too small.
+static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) (void)getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const auto needed = static_cast<rlim_t>(a.concurrency * a.connections + 64);
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+        err << fmt::format("tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the limit is {}; "
+                           "lower --concurrency or raise `ulimit -n`\n",
+                           a.concurrency, a.connections, needed, limit.rlim_cur);
+}
+
+int ScanCommand::run(std::ostream& out, std::ostream& err) {
+    raise_file_limit(args_, err);
+    g_stop.store(false);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once
+    struct sigaction old_int {}, old_term {};
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+    ScanJobIo io;
+    io.stop = &g_stop;
+    io.progress = !args_.quiet && isatty(STDERR_FILENO) != 0 && &err == &std::cerr;
+    const int code = run_scan_job(args_, nullptr, out, err, io);
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    return code;
+}
+
+std::unique_ptr<ScanCommand> add_scan_command(CLI::App& app) {
+    return std::make_unique<ScanCommand>(app);
+}
+
+}  // namespace tlsprobe::cli

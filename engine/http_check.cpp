@@ -1,0 +1,85 @@
+#include "engine/http_check.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
+
+namespace tlsprobe::engine {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+core::Status status_of(const boost::system::error_code& ec) {
+    if (ec == beast::error::timeout) return core::Status::timeout;
+    if (ec == asio::error::connection_refused) return core::Status::refused;
+    if (ec == asio::error::connection_reset) return core::Status::reset;
+    if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) return core::Status::unreachable;
+    if (ec == asio::error::eof || ec == http::error::end_of_stream || ec == http::error::partial_message)
+        return core::Status::closed;
+    // Any other parse error of the status line or headers: the port speaks something else.
+    if (ec.category() == http::make_error_code(http::error::bad_version).category()) return core::Status::not_tls;
+    return core::Status::protocol_error;
+}
+
+}  // namespace
+
+asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string host_header, std::chrono::milliseconds timeout) {
+    HttpCheck check;
+    check.port = peer.port();
+    beast::tcp_stream stream(co_await asio::this_coro::executor);
+    const auto tuple = asio::as_tuple(asio::use_awaitable);
+
+    stream.expires_after(timeout);
+    auto [connect_ec] = co_await stream.async_connect(peer, tuple);
+    if (connect_ec) {
+        check.status = status_of(connect_ec);
+        check.detail = check.status == core::Status::timeout
+                           ? fmt::format("TCP connect to port {} timed out after {} ms", check.port, timeout.count())
+                           : fmt::format("port {}: {}", check.port, connect_ec.message());
+        co_return check;
+    }
+
+    http::request<http::empty_body> request{http::verb::head, "/", 11};
+    request.set(http::field::host, host_header);
+    request.set(http::field::user_agent, "tlsprobe");
+    request.set(http::field::connection, "close");
+    stream.expires_after(timeout);
+    auto [write_ec, written] = co_await http::async_write(stream, request, tuple);
+    (void)written;
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);  // a HEAD response has headers only, whatever Content-Length says
+    boost::system::error_code read_ec = write_ec;
+    if (!write_ec) {
+        auto [ec, read] = co_await http::async_read_header(stream, buffer, parser, tuple);
+        (void)read;
+        read_ec = ec;
+    }
+    if (read_ec) {
+        check.status = status_of(read_ec);
+        check.detail = fmt::format("port {} did not answer HEAD / with HTTP: {}", check.port, read_ec.message());
+        co_return check;
+    }
+    const auto& response = parser.get();
+    check.status = core::Status::negotiated;
+    check.http_status = static_cast<int>(response.result_int());
+    check.status_line = fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
+                                    response.result_int(), std::string(response.reason()));
+    if (auto it = response.find(http::field::server); it != response.end()) check.server_header = std::string(it->value());
+    if (auto it = response.find(http::field::location); it != response.end()) check.location = std::string(it->value());
+    check.detail = fmt::format("HEAD http://{}:{}/ answered {}{}", host_header, check.port, check.status_line,
+                               check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    co_return check;
+}
+
+}  // namespace tlsprobe::engine

@@ -1,0 +1,290 @@
+#include "engine/openssl_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <fmt/format.h>
+#include <memory>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "core/alert.hpp"
+#include "engine/connection.hpp"
+#include "engine/openssl_context.hpp"
+
+namespace tlsprobe::engine {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A handshake is a handful of flights; a peer that keeps us reading past this many
+// reads is not doing TLS in good faith. Bounds the loop independently of the timer.
+constexpr int kMaxHandshakeRounds = 256;
+
+struct SslDeleter {
+    void operator()(SSL* s) const { SSL_free(s); }
+};
+
+// State shared with OpenSSL's message callback for one attempt.
+struct Attempt : AttemptLog {
+    bool hello_sent = false;  // OpenSSL emitted a ClientHello (not just an alert of its own)
+};
+
+std::string_view handshake_type_name(unsigned type) {
+    switch (type) {
+        case 1: return "ClientHello";
+        case 2: return "ServerHello";
+        case 4: return "NewSessionTicket";
+        case 8: return "EncryptedExtensions";
+        case 11: return "Certificate";
+        case 12: return "ServerKeyExchange";
+        case 13: return "CertificateRequest";
+        case 14: return "ServerHelloDone";
+        case 15: return "CertificateVerify";
+        case 16: return "ClientKeyExchange";
+        case 20: return "Finished";
+        default: return "handshake message";
+    }
+}
+
+// Number of cipher suites in a ClientHello body (RFC 5246 §7.4.1.2 layout), 0 if unreadable.
+std::size_t offered_suite_count(const unsigned char* p, std::size_t len) {
+    std::size_t off = 4 + 2 + 32;  // handshake header, client_version, random
+    if (len < off + 1) return 0;
+    off += 1 + p[off];  // session id
+    if (len < off + 2) return 0;
+    return ((p[off] << 8) | p[off + 1]) / 2;
+}
+
+// OpenSSL calls this for every protocol message it sends or receives (SSL_set_msg_callback).
+// It is how the engine learns which alert the server sent, and what to show in --trace.
+void on_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len, SSL* ssl, void* arg) {
+    auto& a = *static_cast<Attempt*>(arg);
+    const auto* p = static_cast<const unsigned char*>(buf);
+    const auto dir = write_p ? TraceEvent::Direction::sent : TraceEvent::Direction::received;
+    if (content_type == SSL3_RT_ALERT && len >= 2) {
+        if (!write_p && p[0] == 2) a.obs.alert = p[1];  // fatal alert from the server
+        a.event(dir, fmt::format("Alert {} {} ({})", p[0] == 2 ? "fatal" : "warning", alert_name(p[1]), p[1]));
+    } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4) {
+        if (!write_p && p[0] == 13) a.obs.client_certificate_requested = true;
+        if (write_p && p[0] == 1) a.hello_sent = true;
+        if (!a.trace) return;
+        std::string s{handshake_type_name(p[0])};
+        if (write_p && p[0] == 1) s += fmt::format(", {} cipher suites offered", offered_suite_count(p, len));
+        if (!write_p && p[0] == 2 && len >= 4 + 2 + 32 + 1) {
+            std::size_t off = 4 + 2 + 32;  // header, legacy_version, random (RFC 8446 §4.1.3)
+            off += 1 + p[off];               // legacy_session_id_echo
+            if (len >= off + 2) {
+                const SSL_CIPHER* c = SSL_CIPHER_find(ssl, p + off);
+                const char* name = c ? SSL_CIPHER_standard_name(c) : nullptr;
+                s += name ? fmt::format(", cipher {}", name) : fmt::format(", cipher 0x{:02x}{:02x}", p[off], p[off + 1]);
+            }
+        }
+        s += fmt::format(" ({} bytes)", len);
+        a.event(dir, std::move(s));
+    } else if (content_type == SSL3_RT_CHANGE_CIPHER_SPEC) {
+        a.event(dir, "ChangeCipherSpec");
+    }
+}
+
+// The server's bytes start like a TLS record (RFC 5246 §6.2.1: type 20..23, major 3).
+bool looks_like_tls_record(const Bytes& b) {
+    if (b.empty()) return true;  // nothing to judge
+    if (b[0] < 20 || b[0] > 23) return false;
+    return b.size() < 2 || b[1] == 3;
+}
+
+// An SSL 2.0 SERVER-HELLO: 2-byte header with the high bit set, message type 4.
+bool looks_like_ssl2_server_hello(const Bytes& b) { return b.size() >= 3 && (b[0] & 0x80) && b[2] == 4; }
+
+// The handshake failed inside OpenSSL: decide what the server did.
+void classify_handshake_failure(Attempt& a, const std::string& openssl_error) {
+    a.obs.phase = a.bytes_received ? Phase::handshake : Phase::hello;
+    if (a.obs.alert) {
+        a.fail(Status::rejected_alert,
+             fmt::format("the server sent alert {} ({}): {}", alert_name(*a.obs.alert), *a.obs.alert, alert_meaning(*a.obs.alert)));
+    } else if (looks_like_ssl2_server_hello(a.obs.first_bytes)) {
+        a.fail(Status::protocol_error, "the server answered with an SSL 2.0 SERVER-HELLO");
+    } else if (!looks_like_tls_record(a.obs.first_bytes)) {
+        a.fail(Status::not_tls, "the server answered with non-TLS bytes: \"" + printable_excerpt(a.obs.first_bytes, 60) + "\"");
+    } else {
+        a.fail(Status::protocol_error, "the handshake failed: " + (openssl_error.empty() ? "unknown OpenSSL error" : openssl_error));
+    }
+}
+
+void record_negotiated(Attempt& a, SSL* ssl) {
+    auto& o = a.obs;
+    o.status = Status::negotiated;
+    o.phase = Phase::done;
+    o.elapsed = a.now() - o.connect_time;
+    o.version = version_from_wire(static_cast<std::uint16_t>(SSL_version(ssl)));
+    if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) {
+        o.cipher_id = static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(c));
+        o.cipher = SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : SSL_CIPHER_get_name(c);
+    }
+    EVP_PKEY* tmp = nullptr;
+    if (SSL_get_peer_tmp_key(ssl, &tmp) && tmp) {
+        if (EVP_PKEY_get_base_id(tmp) == EVP_PKEY_DH) {
+            o.group = fmt::format("DH {}", EVP_PKEY_get_bits(tmp));
+        } else if (const int nid = SSL_get_negotiated_group(ssl); nid != NID_undef) {
+            const char* name = SSL_group_to_name(ssl, nid);
+            o.group = name ? name : OBJ_nid2sn(nid);
+        } else {
+            o.group = EVP_PKEY_get0_type_name(tmp) ? EVP_PKEY_get0_type_name(tmp) : "";
+        }
+        EVP_PKEY_free(tmp);
+    }
+    const unsigned char* alpn = nullptr;
+    unsigned alpn_len = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+    if (alpn) o.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
+    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) {
+            X509* cert = sk_X509_value(chain, i);
+            const int n = i2d_X509(cert, nullptr);
+            if (n <= 0) continue;
+            Bytes der(static_cast<std::size_t>(n));
+            unsigned char* out = der.data();
+            i2d_X509(cert, &out);
+            o.chain.push_back(std::move(der));
+        }
+    }
+    o.detail = fmt::format("{} with {}", o.version ? display_name(*o.version) : "unknown version", o.cipher);
+}
+
+std::string alpn_wire(const std::vector<std::string>& protos) {
+    std::string out;
+    for (const auto& p : protos) {
+        if (p.empty() || p.size() > 255) continue;
+        out.push_back(static_cast<char>(p.size()));
+        out += p;
+    }
+    return out;
+}
+
+std::string describe_offer(const HandshakeSpec& spec) {
+    return fmt::format("{}, SNI {}", spec.pin ? fmt::format("{} only", display_name(*spec.pin)) : std::string("all versions"),
+                       spec.sni ? *spec.sni : std::string("none"));
+}
+
+}  // namespace
+
+bool openssl_supports(Version v) {
+    std::string error;
+    return client_context({v, {}, {}}, error) != nullptr;
+}
+
+asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, HandshakeSpec spec) {
+    Attempt a;
+    a.trace = spec.trace;
+    a.obs.address = endpoint_text(peer);
+    ERR_clear_error();
+
+    std::string ctx_error;
+    SslCtxPtr ctx = client_context({spec.pin, spec.cipher_list, spec.ciphersuites}, ctx_error);
+    if (!ctx) {
+        a.obs.status = Status::local_unsupported;
+        a.obs.phase = Phase::connect;
+        a.obs.detail = ctx_error;
+        co_return a.obs;
+    }
+
+    beast::tcp_stream stream(co_await asio::this_coro::executor);
+    const bool connected = co_await connect_with_timeout(stream, peer, spec.timeout, a);
+    if (!connected) co_return a.obs;
+    boost::system::error_code ignored;
+
+    std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
+    BIO* rbio = BIO_new(BIO_s_mem());  // network -> OpenSSL
+    BIO* wbio = BIO_new(BIO_s_mem());  // OpenSSL -> network
+    if (!ssl || !rbio || !wbio) {
+        BIO_free(rbio);
+        BIO_free(wbio);
+        a.fail(Status::internal_error, "OpenSSL could not allocate a connection: " + take_openssl_error());
+        co_return a.obs;
+    }
+    SSL_set_bio(ssl.get(), rbio, wbio);  // ssl owns both from here
+    SSL_set_connect_state(ssl.get());
+    if (spec.sni) SSL_set_tlsext_host_name(ssl.get(), spec.sni->c_str());
+    if (const auto alpn = alpn_wire(spec.alpn); !alpn.empty())
+        SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(alpn.data()), static_cast<unsigned>(alpn.size()));
+    SSL_set_msg_callback(ssl.get(), on_message);
+    SSL_set_msg_callback_arg(ssl.get(), &a);
+    a.event(TraceEvent::Direction::local, "offer: " + describe_offer(spec));
+
+    stream.expires_after(spec.timeout);
+    std::array<std::uint8_t, 16 * 1024> buf{};
+    for (int round = 0; round < kMaxHandshakeRounds; ++round) {
+        const int r = SSL_do_handshake(ssl.get());
+        const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl.get(), r);
+        const std::string openssl_error = err == SSL_ERROR_SSL ? take_openssl_error() : std::string{};
+
+        // Flush whatever OpenSSL produced (ClientHello, Finished, or its own alert).
+        while (BIO_ctrl_pending(wbio) > 0) {
+            const int n = BIO_read(wbio, buf.data(), static_cast<int>(buf.size()));
+            if (n <= 0) break;
+            auto [ec, written_bytes] = co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
+                                                            asio::as_tuple(asio::use_awaitable));
+            if (ec) {
+                record_io_failure(a, ec, spec.timeout);
+                co_return a.obs;
+            }
+            (void)written_bytes;
+            if (round == 0) a.hello_sent_at = Clock::now();
+        }
+        if (err == SSL_ERROR_NONE) {
+            record_negotiated(a, ssl.get());
+            break;
+        }
+        if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL) {
+            // A Debian build with no-ssl3 accepts SSL3_VERSION as a bound, then fails here
+            // with "no protocols available" (after writing an alert): no ClientHello = local.
+            if (!a.hello_sent) {
+                a.obs.phase = Phase::hello;
+                a.fail(Status::local_unsupported, "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
+            } else {
+                classify_handshake_failure(a, openssl_error);
+            }
+            co_return a.obs;
+        }
+        if (err != SSL_ERROR_WANT_READ) {
+            a.fail(Status::internal_error, fmt::format("unexpected OpenSSL state {}", err));
+            co_return a.obs;
+        }
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            record_io_failure(a, ec, spec.timeout);
+            co_return a.obs;
+        }
+        if (a.obs.first_bytes.size() < kFirstBytesKept) {
+            const auto keep = std::min(n, kFirstBytesKept - a.obs.first_bytes.size());
+            a.obs.first_bytes.insert(a.obs.first_bytes.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(keep));
+        }
+        if (a.bytes_received == 0)
+            a.event(TraceEvent::Direction::received, fmt::format("first bytes: {}", hex_dump(a.obs.first_bytes, 16)));
+        a.bytes_received += n;
+        BIO_write(rbio, buf.data(), static_cast<int>(n));
+    }
+    if (a.obs.status != Status::negotiated) {
+        a.fail(Status::protocol_error, fmt::format("the handshake did not finish after {} reads", kMaxHandshakeRounds));
+        co_return a.obs;
+    }
+
+    // Polite close: send close_notify, do not wait for the server's (RFC 8446 §6.1 allows it).
+    SSL_shutdown(ssl.get());
+    if (const int n = BIO_read(wbio, buf.data(), static_cast<int>(buf.size())); n > 0) {
+        stream.expires_after(std::min<std::chrono::milliseconds>(spec.timeout, std::chrono::milliseconds(1000)));
+        co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)), asio::as_tuple(asio::use_awaitable));
+    }
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    ERR_clear_error();
+    co_return a.obs;
+}
+
+}  // namespace tlsprobe::engine

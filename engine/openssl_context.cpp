@@ -1,0 +1,97 @@
+#include "engine/openssl_context.hpp"
+
+#include "core/openssl_error.hpp"
+
+#include <map>
+#include <mutex>
+
+#include <openssl/err.h>
+
+namespace tlsprobe::engine {
+namespace {
+
+// Every suite the library has, including the ones its default security level hides:
+// the probe asks what the *server* accepts, so the local policy must not filter.
+constexpr const char* kAllCiphers = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
+constexpr const char* kAllTls13Suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+    "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256";
+
+int protocol_constant(Version v) {
+    switch (v) {
+        case Version::ssl2: return 0;  // OpenSSL 3 has no SSL 2.0 at all
+        case Version::ssl3:
+#ifdef OPENSSL_NO_SSL3
+            return 0;  // Debian's build: it accepts SSL3_VERSION as a bound, then sends nothing
+#else
+            return SSL3_VERSION;
+#endif
+        case Version::tls1_0: return TLS1_VERSION;
+        case Version::tls1_1: return TLS1_1_VERSION;
+        case Version::tls1_2: return TLS1_2_VERSION;
+        case Version::tls1_3: return TLS1_3_VERSION;
+    }
+    return 0;
+}
+
+SslCtxPtr build(const ClientContextKey& key, std::string& error) {
+    SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()), SslCtxDeleter{});
+    if (!ctx) {
+        error = take_openssl_error();
+        return nullptr;
+    }
+    // Security level 0: OpenSSL 3 refuses TLS 1.0/1.1, SHA-1 signatures and small keys at
+    // its default level 1, which would make a legacy server look as if *it* refused.
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    // SSL_OP_LEGACY_SERVER_CONNECT: OpenSSL 3.0 no longer connects to servers without
+    // RFC 5746 secure renegotiation by default; old IIS and appliances are exactly those.
+    // SSL_OP_TLSEXT_PADDING: RFC 7685 padding so no hello is 256-511 bytes long (F5 BIG-IP
+    // and some other stacks hang or reset on those).
+    SSL_CTX_set_options(ctx.get(), SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_TLSEXT_PADDING | SSL_OP_NO_TICKET);
+    // The chain is recorded and validated by chain analysis afterwards, never here.
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+    // A scan keeps thousands of handshakes waiting on the network at once: free each
+    // connection's 16+ KB record buffers while it waits instead of holding them.
+    SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+
+    if (key.pin) {
+        const int proto = protocol_constant(*key.pin);
+        if (proto == 0 || !SSL_CTX_set_min_proto_version(ctx.get(), proto) ||
+            !SSL_CTX_set_max_proto_version(ctx.get(), proto)) {
+            error = "this machine's OpenSSL cannot offer " + std::string(display_name(*key.pin));
+            take_openssl_error();
+            return nullptr;
+        }
+    } else {
+        SSL_CTX_set_min_proto_version(ctx.get(), 0);  // lowest the library has
+        SSL_CTX_set_max_proto_version(ctx.get(), 0);  // highest the library has
+    }
+    const std::string ciphers = key.cipher_list.empty() ? kAllCiphers : key.cipher_list;
+    if (!SSL_CTX_set_cipher_list(ctx.get(), ciphers.c_str())) {
+        error = "OpenSSL accepts no cipher from '" + ciphers + "'";
+        take_openssl_error();
+        return nullptr;
+    }
+    const std::string suites13 = key.ciphersuites.empty() ? kAllTls13Suites : key.ciphersuites;
+    if (!SSL_CTX_set_ciphersuites(ctx.get(), suites13.c_str())) {
+        error = "OpenSSL accepts no TLS 1.3 suite from '" + suites13 + "'";
+        take_openssl_error();
+        return nullptr;
+    }
+    return ctx;
+}
+
+}  // namespace
+
+SslCtxPtr client_context(const ClientContextKey& key, std::string& error) {
+    static std::mutex mutex;
+    static std::map<ClientContextKey, SslCtxPtr> cache;
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    auto ctx = build(key, error);
+    if (ctx) cache.emplace(key, ctx);
+    return ctx;
+}
+
+}  // namespace tlsprobe::engine

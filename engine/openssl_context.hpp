@@ -1,0 +1,34 @@
+// Client SSL_CTX objects, built once per distinct configuration and shared.
+//
+// An SSL_CTX is safe to share between threads once configured; building one parses the
+// cipher strings and loads the config, which a 10,000-host scan should not do 50,000 times.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <openssl/ssl.h>
+
+#include "core/version.hpp"
+
+namespace tlsprobe::engine {
+
+struct SslCtxDeleter {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+using SslCtxPtr = std::shared_ptr<SSL_CTX>;
+
+struct ClientContextKey {
+    std::optional<Version> pin;
+    std::string cipher_list;
+    std::string ciphersuites;
+    auto operator<=>(const ClientContextKey&) const = default;
+};
+
+// Returns the shared context for `key`, or the OpenSSL error text in `error` and nullptr
+// when the local library refuses the configuration (e.g. SSLv3 in a no-ssl3 build).
+SslCtxPtr client_context(const ClientContextKey& key, std::string& error);
+
+
+}  // namespace tlsprobe::engine

@@ -1,0 +1,537 @@
+#include "judge/policy_rules.hpp"
+
+#include <algorithm>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/alert.hpp"
+#include "wire/cipher_suites.hpp"
+
+namespace tlsprobe::judge {
+namespace {
+
+using core::Version;
+
+RuleResult make(std::string_view id) {
+    RuleResult r;
+    r.id = std::string(id);
+    const auto& kinds = rule_kinds();
+    const auto k = std::find_if(kinds.begin(), kinds.end(), [&](const RuleKind& rk) { return rk.id == id; });
+    if (k != kinds.end()) r.title = std::string(k->title);
+    return r;
+}
+
+RuleResult not_applicable(RuleResult r, std::string reason) {
+    r.status = RuleStatus::not_applicable;
+    if (r.actual.empty()) r.actual = "not evaluated";
+    r.evidence.push_back(std::move(reason));
+    return r;
+}
+
+// "TLS 1.0: accepted (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA)", "SSL 3.0: not tested (...)".
+std::string version_line(const VersionResult& v) {
+    const auto name = core::display_name(v.version);
+    if (v.supported == true) return fmt::format("{}: accepted{}", name, v.cipher.empty() ? "" : fmt::format(" ({})", v.cipher));
+    std::string how(core::to_string(v.status));
+    if (v.alert) how = fmt::format("alert {} ({})", core::alert_name(*v.alert), *v.alert);
+    if (v.supported == false) return fmt::format("{}: refused, {}", name, how);
+    if (v.status == core::Status::local_unsupported)
+        return fmt::format("{}: not tested (this machine's TLS library cannot offer it)", name);
+    return fmt::format("{}: unknown ({})", name, how);
+}
+
+// Versions in `which` must all be refused: fail on any accepted, n/a when any is unknown.
+RuleResult versions_refused(RuleResult r, const TargetResult& t, const std::vector<Version>& which) {
+    std::vector<std::string> accepted, unknown;
+    for (auto v : which) {
+        const auto& vr = t.version(v);
+        r.evidence.push_back(version_line(vr));
+        if (vr.supported == true) accepted.push_back(std::string(core::display_name(v)));
+        else if (!vr.supported) unknown.push_back(std::string(core::display_name(v)));
+    }
+    if (!accepted.empty()) {
+        r.status = RuleStatus::fail;
+        r.actual = fmt::format("{} accepted", fmt::join(accepted, ", "));
+    } else if (!unknown.empty()) {
+        r.status = RuleStatus::not_applicable;
+        r.actual = fmt::format("{} not tested", fmt::join(unknown, ", "));
+    } else {
+        r.status = RuleStatus::pass;
+        r.actual = "all refused";
+    }
+    return r;
+}
+
+std::vector<Version> versions_where(auto pred) {
+    std::vector<Version> out;
+    for (auto v : core::all_versions)
+        if (pred(v)) out.push_back(v);
+    return out;
+}
+
+const wire::CipherSuite* lookup_suite(std::string_view name) {
+    if (const auto* cs = wire::find_cipher_suite_by_iana_name(name)) return cs;
+    return wire::find_cipher_suite_by_openssl_name(name);
+}
+
+bool in_class(const wire::CipherSuite& cs, std::string_view cls) {
+    if (cls == "insecure") return cs.strength == wire::Strength::insecure;
+    if (cls == "weak") return cs.strength == wire::Strength::weak;
+    if (cls == "NULL") return cs.enc == wire::Encryption::null;
+    if (cls == "EXPORT") return cs.export_grade;
+    if (cls == "RC4") return cs.enc == wire::Encryption::rc4;
+    if (cls == "DES") return cs.enc == wire::Encryption::des_cbc;
+    if (cls == "3DES") return cs.enc == wire::Encryption::triple_des_cbc;
+    if (cls == "anon") return cs.auth == wire::Authentication::anon;
+    return false;
+}
+
+// The suites this run saw accepted, per version, and whether that is every accepted suite.
+struct SeenSuite {
+    Version version;
+    std::string name;
+    const wire::CipherSuite* suite;  // nullptr when the registry does not know it
+    std::string strength;            // from the enumeration, when the registry has no entry
+    bool forward_secrecy;
+};
+struct CipherEvidence {
+    std::vector<SeenSuite> suites;
+    std::vector<std::string> missing;  // why the list may be incomplete, one line per version
+};
+
+CipherEvidence cipher_evidence(const TargetResult& t) {
+    CipherEvidence e;
+    for (const auto& vr : t.versions) {
+        if (vr.supported == false) continue;
+        const auto name = core::display_name(vr.version);
+        if (!vr.supported) {
+            if (vr.status == core::Status::local_unsupported)
+                e.missing.push_back(fmt::format("{}: not tested (this machine's TLS library cannot offer it)", name));
+            else
+                e.missing.push_back(fmt::format("{}: support unknown ({})", name, core::to_string(vr.status)));
+            continue;
+        }
+        if (vr.ciphers_enumerated) {
+            for (const auto& c : vr.ciphers) {
+                const auto* cs = wire::find_cipher_suite(c.code);
+                e.suites.push_back({vr.version, c.name, cs, c.strength, cs ? cs->forward_secrecy : c.forward_secrecy});
+            }
+            continue;
+        }
+        e.missing.push_back(fmt::format("{}: cipher enumeration was not run (only the negotiated suite is known)", name));
+        if (!vr.cipher.empty()) {
+            const auto* cs = lookup_suite(vr.cipher);
+            e.suites.push_back({vr.version, vr.cipher, cs, cs ? std::string(wire::to_string(cs->strength)) : "",
+                                cs ? cs->forward_secrecy : vr.version == Version::tls1_3});
+        }
+    }
+    return e;
+}
+
+// Common tail of the two cipher rules: fail on offenders, n/a when the list is incomplete.
+RuleResult conclude_ciphers(RuleResult r, const CipherEvidence& e, const std::vector<std::string>& offenders,
+                            std::string_view what) {
+    if (!offenders.empty()) {
+        r.status = RuleStatus::fail;
+        r.actual = fmt::format("{} accepted {}", offenders.size(), what);
+        r.evidence.insert(r.evidence.end(), offenders.begin(), offenders.end());
+    } else if (!e.missing.empty()) {
+        r.status = RuleStatus::not_applicable;
+        r.actual = fmt::format("no {} among the {} suites seen; cipher enumeration was not run", what, e.suites.size());
+        r.evidence.insert(r.evidence.end(), e.missing.begin(), e.missing.end());
+    } else {
+        r.status = RuleStatus::pass;
+        r.actual = fmt::format("none of the {} accepted suites", e.suites.size());
+    }
+    return r;
+}
+
+RuleResult rule_forbidden_ciphers(const Policy& p, const TargetResult& t) {
+    auto r = make("cipher.forbidden");
+    r.expected = fmt::format("no suite in: {}", fmt::join(p.forbidden_ciphers, ", "));
+    const auto e = cipher_evidence(t);
+    std::vector<std::string> offenders;
+    for (const auto& s : e.suites) {
+        std::vector<std::string> classes;
+        for (const auto& cls : p.forbidden_ciphers) {
+            const bool hit = s.suite ? in_class(*s.suite, cls) : (cls == s.strength);
+            if (hit) classes.push_back(cls);
+        }
+        if (!classes.empty())
+            offenders.push_back(fmt::format("{}: {} ({})", core::display_name(s.version), s.name, fmt::join(classes, ", ")));
+    }
+    return conclude_ciphers(std::move(r), e, offenders, "forbidden suite(s)");
+}
+
+RuleResult rule_forward_secrecy(const TargetResult& t) {
+    auto r = make("cipher.forward_secrecy");
+    r.expected = "every accepted suite uses an ephemeral key exchange ((EC)DHE, TLS 1.3)";
+    const auto e = cipher_evidence(t);
+    std::vector<std::string> offenders;
+    for (const auto& s : e.suites)
+        if (!s.forward_secrecy) offenders.push_back(fmt::format("{}: {} (no forward secrecy)", core::display_name(s.version), s.name));
+    return conclude_ciphers(std::move(r), e, offenders, "suite(s) without forward secrecy");
+}
+
+// The chain rules need a chain; without one the handshake rule has already failed.
+const x509::ChainReport* chain_or_reason(const TargetResult& t, RuleResult& r) {
+    if (t.chain && !t.chain->certificates.empty()) return &*t.chain;
+    r = not_applicable(std::move(r), "no certificate was received (no handshake completed)");
+    return nullptr;
+}
+
+void add_problems(RuleResult& r, const x509::ChainReport& c, std::initializer_list<std::string_view> ids) {
+    for (const auto& p : c.problems)
+        if (std::find(ids.begin(), ids.end(), p.id) != ids.end()) r.evidence.push_back(fmt::format("{}: {}", p.id, p.detail));
+}
+
+RuleResult rule_chain_complete(const TargetResult& t) {
+    auto r = make("chain.complete");
+    r.expected = "every intermediate up to a root is served";
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    const bool incomplete = c->has("chain.missing_intermediate") || c->has("chain.empty");
+    r.status = incomplete ? RuleStatus::fail : RuleStatus::pass;
+    r.actual = incomplete ? "intermediate missing" : fmt::format("{} certificate(s) served, path complete", c->certificates.size());
+    add_problems(r, *c, {"chain.missing_intermediate", "chain.empty"});
+    return r;
+}
+
+// X509_verify_cert builds and anchors the path before it checks purpose and dates
+// (OpenSSL verify_chain: build_chain, then check_extensions, then internal_verify), so these
+// errors mean the path was trusted; other rules (cert.server_auth_eku, cert.validity) own them.
+bool error_after_trust(int verify_error) {
+    return verify_error == 9 /* not yet valid */ || verify_error == 10 /* expired */ ||
+           verify_error == 26 /* invalid purpose */;
+}
+
+RuleResult rule_chain_trusted(const Policy& p, const TargetResult& t) {
+    auto r = make("chain.trusted");
+    r.expected = p.ca_file.empty() ? "ends in a root of the trust store" : fmt::format("ends in a root from {}", p.ca_file);
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    if (c->has("chain.missing_intermediate") && p.chain_complete)
+        return not_applicable(std::move(r), "the chain is incomplete (see chain.complete): trust cannot be judged without the missing intermediate");
+    const bool no_anchor = c->has("chain.untrusted_root") || c->has("chain.self_signed") || c->has("chain.missing_intermediate");
+    const bool trusted = !no_anchor && (c->trusted || error_after_trust(c->verify_error));
+    r.status = trusted ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = trusted ? "trusted" : fmt::format("not trusted: {}", c->verify_error_text.empty() ? "no trusted anchor" : c->verify_error_text);
+    if (!c->path.empty()) r.evidence.push_back(fmt::format("path: {}", fmt::join(c->path, " -> ")));
+    if (!trusted && c->verify_error) r.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", c->verify_error, c->verify_error_text));
+    add_problems(r, *c, {"chain.untrusted_root", "chain.self_signed", "chain.missing_intermediate"});
+    return r;
+}
+
+RuleResult rule_chain_ordered(const TargetResult& t) {
+    auto r = make("chain.ordered");
+    r.expected = "leaf first, each certificate signed by the next";
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    const bool bad = c->has("chain.misordered");
+    r.status = bad ? RuleStatus::fail : RuleStatus::pass;
+    r.actual = bad ? "misordered" : "in order";
+    add_problems(r, *c, {"chain.misordered"});
+    return r;
+}
+
+RuleResult rule_server_auth(const TargetResult& t) {
+    auto r = make("cert.server_auth_eku");
+    r.expected = "leaf EKU contains serverAuth (or has no EKU extension)";
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    const auto& leaf = *c->leaf_certificate();
+    const bool ok = x509::has_server_auth_eku(leaf);
+    r.status = ok ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = leaf.eku ? fmt::format("EKU {}", fmt::join(*leaf.eku, ", ")) : "no EKU extension";
+    add_problems(r, *c, {"cert.no_server_auth_eku"});
+    return r;
+}
+
+RuleResult rule_hostname(const TargetResult& t) {
+    auto r = make("cert.hostname");
+    r.expected = fmt::format("the leaf covers {} in its SAN", t.target.host);
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    const auto& leaf = *c->leaf_certificate();
+    r.evidence.push_back(fmt::format("SAN DNS: {}; SAN IP: {}", leaf.san_dns.empty() ? "-" : fmt::format("{}", fmt::join(leaf.san_dns, ", ")),
+                                     leaf.san_ip.empty() ? "-" : fmt::format("{}", fmt::join(leaf.san_ip, ", "))));
+    switch (c->hostname) {
+        case x509::HostnameMatch::match: r.status = RuleStatus::pass; r.actual = "covered"; break;
+        case x509::HostnameMatch::match_cn_fallback:
+            r.status = RuleStatus::fail;
+            r.actual = "only the subject CN matches; browsers require a SAN entry (Chrome 58+)";
+            break;
+        case x509::HostnameMatch::mismatch: r.status = RuleStatus::fail; r.actual = "not covered"; break;
+        case x509::HostnameMatch::not_checked: return not_applicable(std::move(r), "the host name was not checked");
+    }
+    return r;
+}
+
+RuleResult rule_names(const Policy& p, const TargetResult& t) {
+    auto r = make("cert.names");
+    r.expected = fmt::format("the leaf covers {}", fmt::join(p.names, ", "));
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    std::vector<std::string> missing;
+    for (const auto& name : p.names) {
+        const auto m = x509::match_hostname(*c->leaf_certificate(), name);
+        r.evidence.push_back(fmt::format("{}: {}", name, core::to_string(m)));
+        if (m != x509::HostnameMatch::match) missing.push_back(name);
+    }
+    r.status = missing.empty() ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = missing.empty() ? "all covered" : fmt::format("not covered: {}", fmt::join(missing, ", "));
+    return r;
+}
+
+RuleResult rule_validity(const Policy& p, const TargetResult& t) {
+    auto r = make("cert.validity");
+    r.expected = fmt::format("valid now and for at least {} more days", *p.min_days_left);
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    const auto& leaf = *c->leaf_certificate();
+    const auto days_left = std::chrono::floor<std::chrono::days>(leaf.not_after - t.started).count();
+    const bool dated = c->has("cert.expired") || c->has("cert.not_yet_valid");
+    auto date = [](std::chrono::sys_seconds tp) {
+        return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(tp)));
+    };
+    r.evidence.push_back(fmt::format("leaf valid {} .. {}", date(leaf.not_before), date(leaf.not_after)));
+    add_problems(r, *c, {"cert.expired", "cert.not_yet_valid"});
+    if (dated) {
+        r.status = RuleStatus::fail;
+        r.actual = c->has("cert.expired") ? "expired" : "not yet valid";
+    } else if (days_left < *p.min_days_left) {
+        r.status = RuleStatus::fail;
+        r.actual = fmt::format("{} days left", days_left);
+    } else {
+        r.status = RuleStatus::pass;
+        r.actual = fmt::format("{} days left", days_left);
+    }
+    return r;
+}
+
+RuleResult rule_key_bits(const Policy& p, const TargetResult& t) {
+    auto r = make("cert.min_key_bits");
+    std::vector<std::string> want;
+    if (p.min_rsa_bits) want.push_back(fmt::format("RSA/DSA >= {} bits", *p.min_rsa_bits));
+    if (p.min_ec_bits) want.push_back(fmt::format("EC >= {} bits", *p.min_ec_bits));
+    r.expected = fmt::format("leaf key {}", fmt::join(want, ", "));
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    const auto& leaf = *c->leaf_certificate();
+    r.actual = leaf.curve.empty() ? fmt::format("{} {}", leaf.key_type, leaf.key_bits)
+                                  : fmt::format("{} {} ({})", leaf.key_type, leaf.key_bits, leaf.curve);
+    std::optional<int> minimum;
+    if (leaf.key_type == "RSA" || leaf.key_type == "RSA-PSS" || leaf.key_type == "DSA") minimum = p.min_rsa_bits;
+    else if (leaf.key_type == "EC") minimum = p.min_ec_bits;
+    else if (leaf.key_type == "Ed25519" || leaf.key_type == "Ed448") minimum = 0;  // fixed-size, 128/224-bit security
+    if (!minimum) return not_applicable(std::move(r), fmt::format("no minimum set for {} keys", leaf.key_type));
+    r.status = leaf.key_bits >= *minimum ? RuleStatus::pass : RuleStatus::fail;
+    return r;
+}
+
+RuleResult rule_no_sha1(const TargetResult& t) {
+    auto r = make("cert.no_sha1");
+    r.expected = "no SHA-1 or MD5 signature on the leaf or an intermediate";
+    const auto* c = chain_or_reason(t, r);
+    if (!c) return r;
+    std::vector<std::string> weak;
+    for (const auto& cert : c->certificates) {
+        if (cert.self_signed) continue;  // an anchor's own signature is never checked
+        if (cert.signature_digest == "SHA1" || cert.signature_digest == "MD5")
+            weak.push_back(fmt::format("{}: {}", cert.subject, cert.signature_algorithm));
+    }
+    r.status = weak.empty() ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = weak.empty() ? "none" : fmt::format("{} certificate(s) signed with SHA-1/MD5", weak.size());
+    r.evidence = weak;
+    return r;
+}
+
+RuleResult rule_no_sni(const Policy& p, const TargetResult& t) {
+    auto r = make("sni.no_sni");
+    const bool want_same = p.no_sni == NoSniBehaviour::same_certificate;
+    r.expected = want_same ? "a client without SNI gets the same certificate" : "a client without SNI is refused";
+    const auto* probe = t.probe("no_sni");
+    if (!probe) return not_applicable(std::move(r), "the no-SNI probe was not run");
+    const auto& o = probe->observation;
+    const bool negotiated = o.status == core::Status::negotiated;
+    r.evidence.push_back(fmt::format("no-SNI handshake: {}{}", core::to_string(o.status), o.detail.empty() ? "" : ": " + o.detail));
+    if (!want_same) {
+        r.status = negotiated ? RuleStatus::fail : RuleStatus::pass;
+        r.actual = negotiated ? "the handshake completed" : fmt::format("refused ({})", core::to_string(o.status));
+        return r;
+    }
+    if (!negotiated) {
+        r.status = RuleStatus::fail;
+        r.actual = fmt::format("no handshake ({})", core::to_string(o.status));
+        return r;
+    }
+    const auto* leaf = t.chain ? t.chain->leaf_certificate() : nullptr;
+    if (!leaf || o.chain.empty()) return not_applicable(std::move(r), "no certificate to compare with");
+    const bool same = o.chain.front() == leaf->der;
+    r.status = same ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = same ? "same certificate" : "another certificate";
+    if (!same) {
+        if (const auto other = x509::parse_certificate(o.chain.front()))
+            r.evidence.push_back(fmt::format("no-SNI client got '{}' (SHA-1 {})", other->subject, other->sha1_hex));
+        r.evidence.push_back(fmt::format("named client got '{}' (SHA-1 {})", leaf->subject, leaf->sha1_hex));
+    }
+    return r;
+}
+
+RuleResult rule_http(const TargetResult& t) {
+    auto r = make("http.reachable");
+    r.expected = "plain HTTP answers";
+    if (!t.http) return not_applicable(std::move(r), "the plain-HTTP check was not run");
+    const auto& h = *t.http;
+    const bool ok = h.status == core::Status::negotiated && h.http_status > 0;
+    r.status = ok ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = ok ? fmt::format("port {}: {}", h.port, h.status_line) : fmt::format("port {}: {}", h.port, core::to_string(h.status));
+    if (!h.detail.empty()) r.evidence.push_back(h.detail);
+    return r;
+}
+
+RuleResult rule_diagnosis(const TargetResult& t) {
+    auto r = make("diagnosis.empty");
+    r.expected = "no server-side fault diagnosed";
+    if (!t.diagnosed) return not_applicable(std::move(r), "the diagnosis was not run");
+    r.status = t.diagnosis.empty() ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = t.diagnosis.empty() ? "none" : fmt::format("{} cause(s), first: {}", t.diagnosis.size(), t.diagnosis.front().id);
+    for (const auto& d : t.diagnosis) r.evidence.push_back(fmt::format("{}: {}", d.id, d.summary));
+    return r;
+}
+
+}  // namespace
+
+std::string_view to_string(RuleStatus s) {
+    switch (s) {
+        case RuleStatus::pass: return "pass";
+        case RuleStatus::fail: return "fail";
+        case RuleStatus::not_applicable: return "not_applicable";
+    }
+    return "not_applicable";
+}
+
+std::string_view to_string(CheckVerdict v) {
+    switch (v) {
+        case CheckVerdict::pass: return "pass";
+        case CheckVerdict::fail: return "fail";
+        case CheckVerdict::unreachable: return "unreachable";
+    }
+    return "fail";
+}
+
+const std::vector<RuleKind>& rule_kinds() {
+    static const std::vector<RuleKind> kinds{
+        {"tls.handshake", "A TLS handshake completes"},
+        {"protocol.min_version", "No protocol version older than the minimum"},
+        {"protocol.max_version", "No protocol version newer than the maximum"},
+        {"protocol.forbidden_versions", "Forbidden protocol versions are refused"},
+        {"cipher.forbidden", "No forbidden cipher suite is accepted"},
+        {"cipher.forward_secrecy", "Every cipher suite has forward secrecy"},
+        {"chain.complete", "The chain is complete"},
+        {"chain.trusted", "The chain is trusted"},
+        {"chain.ordered", "The chain is in order"},
+        {"cert.server_auth_eku", "The leaf may be used by a server (EKU)"},
+        {"cert.hostname", "The leaf covers the host name"},
+        {"cert.names", "The leaf covers the required names"},
+        {"cert.validity", "The leaf is valid long enough"},
+        {"cert.min_key_bits", "The leaf key is large enough"},
+        {"cert.no_sha1", "No SHA-1 signatures"},
+        {"sni.no_sni", "Clients without SNI get the intended answer"},
+        {"http.reachable", "The site answers over plain HTTP"},
+        {"diagnosis.empty", "No server-side fault diagnosed"},
+    };
+    return kinds;
+}
+
+std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
+    std::vector<RuleResult> out;
+    {
+        auto r = make("tls.handshake");
+        r.expected = "at least one TLS handshake completes";
+        const bool ok = t.any_negotiated();
+        r.status = ok ? RuleStatus::pass : RuleStatus::fail;
+        r.actual = ok ? "negotiated" : "no handshake completed";
+        for (const auto& vr : t.versions) r.evidence.push_back(version_line(vr));
+        out.push_back(std::move(r));
+    }
+    if (p.min_version) {
+        auto r = make("protocol.min_version");
+        r.expected = fmt::format("{} or newer only", core::display_name(*p.min_version));
+        out.push_back(versions_refused(std::move(r), t, versions_where([&](Version v) { return v < *p.min_version; })));
+    }
+    if (p.max_version) {
+        auto r = make("protocol.max_version");
+        r.expected = fmt::format("{} or older only", core::display_name(*p.max_version));
+        out.push_back(versions_refused(std::move(r), t, versions_where([&](Version v) { return v > *p.max_version; })));
+    }
+    if (!p.forbidden_versions.empty()) {
+        auto r = make("protocol.forbidden_versions");
+        std::vector<std::string_view> names;
+        for (auto v : p.forbidden_versions) names.push_back(core::display_name(v));
+        r.expected = fmt::format("refused: {}", fmt::join(names, ", "));
+        out.push_back(versions_refused(std::move(r), t, p.forbidden_versions));
+    }
+    if (!p.forbidden_ciphers.empty()) out.push_back(rule_forbidden_ciphers(p, t));
+    if (p.forward_secrecy) out.push_back(rule_forward_secrecy(t));
+    if (p.chain_complete) out.push_back(rule_chain_complete(t));
+    if (p.chain_trusted) out.push_back(rule_chain_trusted(p, t));
+    if (p.chain_ordered) out.push_back(rule_chain_ordered(t));
+    if (p.server_auth_eku) out.push_back(rule_server_auth(t));
+    if (p.hostname) out.push_back(rule_hostname(t));
+    if (!p.names.empty()) out.push_back(rule_names(p, t));
+    if (p.min_days_left) out.push_back(rule_validity(p, t));
+    if (p.min_rsa_bits || p.min_ec_bits) out.push_back(rule_key_bits(p, t));
+    if (p.no_sha1) out.push_back(rule_no_sha1(t));
+    if (p.no_sni != NoSniBehaviour::any) out.push_back(rule_no_sni(p, t));
+    if (p.http_reachable) out.push_back(rule_http(t));
+    if (p.diagnosis_empty) out.push_back(rule_diagnosis(t));
+
+    if (t.unreachable()) {
+        // Nothing was observed: no rule may claim a verdict, and the gate exits 3.
+        for (auto& r : out) {
+            r.status = RuleStatus::not_applicable;
+            r.actual = "target not reached";
+            r.evidence = {"the target could not be reached (DNS failure, refused or connect timeout on every attempt)"};
+        }
+    }
+    return out;
+}
+
+CheckVerdict verdict(const TargetCheck& check, bool strict) {
+    if (check.result.unreachable()) return CheckVerdict::unreachable;
+    for (const auto& r : check.rules)
+        if (r.status == RuleStatus::fail || (strict && r.status == RuleStatus::not_applicable)) return CheckVerdict::fail;
+    return CheckVerdict::pass;
+}
+
+CheckExit check_exit_code(const CheckReport& report) {
+    bool any_unreachable = report.targets.empty();
+    for (const auto& t : report.targets) {
+        const auto v = verdict(t, report.strict);
+        if (v == CheckVerdict::fail) return CheckExit::fail;
+        if (v == CheckVerdict::unreachable) any_unreachable = true;
+    }
+    return any_unreachable ? CheckExit::unreachable : CheckExit::pass;
+}
+
+CheckVerdict overall_verdict(const CheckReport& report) {
+    switch (check_exit_code(report)) {
+        case CheckExit::pass: return CheckVerdict::pass;
+        case CheckExit::unreachable: return CheckVerdict::unreachable;
+        default: return CheckVerdict::fail;
+    }
+}
+
+RuleCounts count_rules(const std::vector<RuleResult>& rules) {
+    RuleCounts c;
+    for (const auto& r : rules) {
+        if (r.status == RuleStatus::pass) ++c.pass;
+        else if (r.status == RuleStatus::fail) ++c.fail;
+        else ++c.not_applicable;
+    }
+    return c;
+}
+
+}  // namespace tlsprobe::judge

@@ -1,0 +1,75 @@
+// Policy rules over a finished probe result (pure: values in, values out).
+//
+// Each enabled rule gives pass, fail or not_applicable with what it expected, what it saw
+// and the evidence. A rule whose evidence the probe did not collect (cipher enumeration not
+// run, no "no_sni" probe, no HTTP check) is not_applicable with the reason, never pass.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "judge/policy.hpp"
+#include "probe/result.hpp"
+
+namespace tlsprobe::judge {
+
+enum class RuleStatus { pass, fail, not_applicable };
+std::string_view to_string(RuleStatus s);
+
+struct RuleResult {
+    std::string id;        // stable: "chain.complete", "cert.validity", ... (README lists them)
+    std::string title;     // "The chain is complete"
+    RuleStatus status = RuleStatus::not_applicable;
+    std::string expected;  // "TLS 1.2 or newer"
+    std::string actual;    // "TLS 1.0 accepted"
+    std::vector<std::string> evidence;  // facts from this run; for n/a, the reason
+};
+
+// Rule id -> title, in evaluation order; "tls.handshake" is always evaluated.
+struct RuleKind {
+    std::string_view id;
+    std::string_view title;
+};
+const std::vector<RuleKind>& rule_kinds();
+
+// The enabled rules of `policy` over `result`, in rule_kinds() order. For an unreachable
+// target every rule is not_applicable ("the target could not be reached").
+std::vector<RuleResult> evaluate(const Policy& policy, const TargetResult& result);
+
+// One target's probe and its rules.
+struct TargetCheck {
+    TargetResult result;
+    std::vector<RuleResult> rules;
+};
+
+enum class CheckVerdict { pass, fail, unreachable };
+std::string_view to_string(CheckVerdict v);
+// unreachable when the target was never reached; fail when a rule failed (or, with
+// strict, was not applicable); else pass.
+CheckVerdict verdict(const TargetCheck& check, bool strict = false);
+
+// Everything `tlsprobe check` found, what the reports render.
+struct CheckReport {
+    Policy policy;
+    std::string policy_source;  // "builtin:intermediate" or the file given
+    bool strict = false;        // not_applicable counts as a failure
+    std::vector<TargetCheck> targets;
+};
+
+// The gate's exit codes. 2 (bad policy) never comes from a report: it is decided before probing.
+enum class CheckExit : int { pass = 0, fail = 1, bad_policy = 2, unreachable = 3 };
+// fail when any target fails a rule (a definite violation wins); else unreachable when any
+// target could not be reached; pass only when every rule passes on every target (and there
+// is at least one target).
+CheckExit check_exit_code(const CheckReport& report);
+// The same as a verdict word for reports: pass, fail or unreachable.
+CheckVerdict overall_verdict(const CheckReport& report);
+
+// Counts over every target: {pass, fail, not_applicable}.
+struct RuleCounts {
+    std::size_t pass = 0, fail = 0, not_applicable = 0;
+};
+RuleCounts count_rules(const std::vector<RuleResult>& rules);
+
+}  // namespace tlsprobe::judge

@@ -1,0 +1,334 @@
+#include "report/html.hpp"
+
+#include "judge/verdict.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "report/format_util.hpp"
+#include "report/xml_writer.hpp"
+
+namespace tlsprobe::report {
+namespace {
+
+std::string h(std::string_view text) { return escape_xml(text); }
+
+// No scripts, no external anything: inline styles only, images only as data: URIs.
+constexpr std::string_view kCsp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+constexpr std::string_view kStyle = R"css(
+:root{--ok:#1a7f37;--ok-bg:#dafbe1;--bad:#cf222e;--bad-bg:#ffebe9;--warn:#9a6700;--warn-bg:#fff8c5;
+--na:#57606a;--na-bg:#eaeef2;--line:#d0d7de;--fg:#1f2328}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:#f6f8fa}
+main{max-width:64rem;margin:0 auto;padding:1rem}
+header.verdict{padding:1rem 1.25rem;border-radius:.5rem;margin-bottom:1rem;border:2px solid}
+header.verdict h1{margin:0;font-size:1.8rem;letter-spacing:.02em}
+header.verdict p{margin:.25rem 0 0}
+.pass{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
+.fail{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
+.warn{color:var(--warn);background:var(--warn-bg);border-color:var(--warn)}
+.na{color:var(--na);background:var(--na-bg);border-color:var(--line)}
+section.target{background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin-bottom:1rem}
+h2{margin:.1rem 0 .5rem;font-size:1.3rem;overflow-wrap:anywhere}
+h3{margin:1.2rem 0 .5rem;font-size:1.05rem}
+.badge{display:inline-block;white-space:nowrap;font-size:.8rem;font-weight:600;padding:.1rem .5rem;border-radius:1rem;border:1px solid;vertical-align:middle}
+.meta{color:var(--na);font-size:.9rem;overflow-wrap:anywhere}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+td ul{margin:.25rem 0 0;padding-left:1.1rem}
+.matrix{display:grid;grid-template-columns:repeat(auto-fit,minmax(7.5rem,1fr));gap:.4rem}
+.cell{border:1px solid;border-radius:.4rem;padding:.45rem .55rem}
+.cell b{display:block}
+.cell span{display:block;font-size:.8rem;overflow-wrap:anywhere}
+.chain{display:flex;flex-direction:column;align-items:stretch;max-width:40rem}
+.cert{border:2px solid var(--ok);border-radius:.5rem;padding:.5rem .7rem;background:#fff}
+.cert.problem{border-color:var(--bad);background:var(--bad-bg)}
+.cert.missing{border-style:dashed;border-color:var(--bad);background:var(--bad-bg)}
+.cert.anchor{border-color:var(--ok);background:var(--ok-bg)}
+.cert.extra{border-color:var(--na);background:var(--na-bg)}
+.cert .role{font-size:.75rem;text-transform:uppercase;letter-spacing:.05em;color:var(--na)}
+.cert .subject{font-weight:600;overflow-wrap:anywhere}
+.cert .facts{font-size:.82rem;color:var(--na);overflow-wrap:anywhere}
+.cert ul{margin:.3rem 0 0;padding-left:1.1rem;color:var(--bad);font-size:.85rem}
+.arrow{align-self:center;color:var(--na);font-size:.8rem;padding:.15rem 0}
+.sev-critical,.sev-high{color:var(--bad)}.sev-medium{color:var(--warn)}.sev-low,.sev-info{color:var(--na)}
+.diag{border-left:4px solid var(--warn);padding:.25rem .75rem;margin:.5rem 0;background:#fffdf0}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
+pre{background:var(--na-bg);padding:.5rem;border-radius:.3rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0}
+@media (max-width:36rem){main{padding:.5rem}header.verdict h1{font-size:1.4rem}th,td{padding:.3rem}
+table.rules thead{display:none}table.rules tr,table.rules td{display:block;border:0}
+table.rules tr{border-bottom:1px solid var(--line);padding:.4rem 0}table.rules td{padding:.1rem 0}}
+details summary{cursor:pointer;color:var(--na);font-size:.85rem}
+)css";
+
+struct Page {
+    std::string verdict_word;   // "PASS"
+    std::string verdict_class;  // "pass" | "fail" | "warn"
+    std::string summary;        // escaped HTML
+    std::string title;
+};
+
+std::string list(const std::vector<std::string>& items) {
+    if (items.empty()) return "";
+    std::string out = "<ul>";
+    for (const auto& i : items) out += "<li>" + h(i) + "</li>";
+    return out + "</ul>";
+}
+
+std::string verdict_class(judge::CheckVerdict v) {
+    return v == judge::CheckVerdict::pass ? "pass" : v == judge::CheckVerdict::fail ? "fail" : "warn";
+}
+
+std::string status_class(judge::RuleStatus s) {
+    return s == judge::RuleStatus::pass ? "pass" : s == judge::RuleStatus::fail ? "fail" : "na";
+}
+
+std::string rules_table(const std::vector<judge::RuleResult>& rules) {
+    std::string out = "<h3>Policy rules</h3><div class=\"scroll\"><table class=\"rules\"><thead><tr><th>rule</th><th>status</th>"
+                      "<th>expected</th><th>actual and evidence</th></tr></thead><tbody>";
+    for (const auto& r : rules) {
+        const auto word = r.status == judge::RuleStatus::not_applicable ? std::string("n/a") : std::string(to_string(r.status));
+        // Failures show their evidence; for the rest it is one tap away (<details>, no script).
+        const auto evidence = r.evidence.empty() || r.status == judge::RuleStatus::fail
+                                  ? list(r.evidence)
+                                  : fmt::format("<details><summary>evidence ({})</summary>{}</details>", r.evidence.size(), list(r.evidence));
+        out += fmt::format("<tr><td><code>{}</code><br>{}</td><td><span class=\"badge {}\">{}</span></td><td>{}</td><td>{}{}</td></tr>",
+                           h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual), evidence);
+    }
+    return out + "</tbody></table></div>";
+}
+
+std::string matrix(const probe::TargetResult& r) {
+    std::string out = "<h3>Protocol versions</h3><div class=\"matrix\">";
+    for (const auto& v : r.versions) {
+        std::string cls = "na", word = support_word(v);
+        if (v.supported == true) {
+            cls = core::is_legacy(v.version) ? "fail" : "pass";
+            word = core::is_legacy(v.version) ? "accepted (legacy)" : "accepted";
+        } else if (v.supported == false) {
+            cls = core::is_legacy(v.version) ? "pass" : "warn";
+            word = "refused";
+        }
+        const auto detail = v.supported == true ? v.cipher : outcome_phrase(v);
+        out += fmt::format("<div class=\"cell {}\"><b>{}</b><span>{}</span><span>{}</span></div>", cls,
+                           h(core::display_name(v.version)), h(word), h(detail));
+    }
+    return out + "</div>";
+}
+
+std::string cert_box(const x509::CertificateInfo& c, std::string_view role, std::string_view extra_class,
+                     const std::vector<std::string>& problems, std::chrono::system_clock::time_point now) {
+    std::string facts = fmt::format("issued by {}<br>valid {} to {} ({} days left) · {} · {}<br>SHA-1 <code>{}</code>",
+                                    h(c.issuer), h(date_only(c.not_before)), h(date_only(c.not_after)),
+                                    days_between(now, c.not_after), h(key_description(c)), h(c.signature_algorithm), h(c.sha1_hex));
+    if (!c.san_dns.empty() || !c.san_ip.empty()) {
+        std::vector<std::string> san = c.san_dns;
+        san.insert(san.end(), c.san_ip.begin(), c.san_ip.end());
+        facts += fmt::format("<br>SAN {}", h(fmt::format("{}", fmt::join(san, ", "))));
+    }
+    const auto cls = problems.empty() ? std::string(extra_class) : std::string("problem");
+    return fmt::format("<div class=\"cert {}\"><div class=\"role\">{}</div><div class=\"subject\">{}</div><div class=\"facts\">{}</div>{}</div>",
+                       cls, h(role), h(c.subject), facts, list(problems));
+}
+
+// The chain from leaf to root as boxes: served certificates following issuer names, then the
+// anchor from the trust store (or a dashed box for what is missing), then what is off-path.
+std::string chain_picture(const probe::TargetResult& r) {
+    std::string out = "<h3>Certificate chain</h3>";
+    if (!r.chain || r.chain->certificates.empty()) return out + "<p class=\"meta\">No certificate was received.</p>";
+    const auto& c = *r.chain;
+    const auto now = r.started;
+    auto problems_of = [&](std::optional<std::size_t> index) {
+        std::vector<std::string> out_problems;
+        for (const auto& p : c.problems)
+            if (p.certificate == index && p.id != "chain.root_sent") out_problems.push_back(p.id + ": " + p.detail);
+        return out_problems;
+    };
+    std::vector<std::size_t> order{c.leaf};
+    for (std::size_t guard = 0; guard < c.certificates.size(); ++guard) {
+        const auto& cur = c.certificates[order.back()];
+        if (cur.self_signed) break;
+        const auto next = std::find_if(c.certificates.begin(), c.certificates.end(), [&](const x509::CertificateInfo& cand) {
+            const auto idx = static_cast<std::size_t>(&cand - c.certificates.data());
+            return cand.subject == cur.issuer && std::find(order.begin(), order.end(), idx) == order.end();
+        });
+        if (next == c.certificates.end()) break;
+        order.push_back(static_cast<std::size_t>(next - c.certificates.begin()));
+    }
+    out += fmt::format("<p class=\"meta\">Served order: {} certificate(s){}. Arrows read \"is signed by\".</p><div class=\"chain\">",
+                       c.certificates.size(), c.leaf == 0 ? "" : ", leaf not first");
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const auto idx = order[i];
+        const auto& cert = c.certificates[idx];
+        const auto role = i == 0 ? fmt::format("leaf · served #{}", idx + 1)
+                                 : fmt::format("{} · served #{}", cert.self_signed ? "root" : "intermediate", idx + 1);
+        if (i > 0) out += "<div class=\"arrow\">&#8595; signed by</div>";
+        out += cert_box(cert, role, cert.self_signed && c.trusted ? "anchor" : "", problems_of(idx), now);
+    }
+    const auto& top = c.certificates[order.back()];
+    if (!top.self_signed) {
+        out += "<div class=\"arrow\">&#8595; signed by</div>";
+        if (c.has("chain.missing_intermediate"))
+            out += fmt::format("<div class=\"cert missing\"><div class=\"role\">missing intermediate</div><div class=\"subject\">{}</div>"
+                               "<ul><li>not served by the server and not in the trust store: the server must send it</li></ul></div>",
+                               h(top.issuer));
+        else if (c.path.size() > order.size())
+            out += fmt::format("<div class=\"cert {}\"><div class=\"role\">root · from the trust store</div><div class=\"subject\">{}</div>{}</div>",
+                               c.has("chain.untrusted_root") ? "problem" : "anchor", h(c.path.back()),
+                               c.has("chain.untrusted_root") ? "<ul><li>not trusted</li></ul>" : "");
+        else
+            out += fmt::format("<div class=\"cert problem\"><div class=\"role\">issuer</div><div class=\"subject\">{}</div>"
+                               "<ul><li>{}</li></ul></div>", h(top.issuer), h(c.verify_error_text.empty() ? "not found" : c.verify_error_text));
+    }
+    for (std::size_t i = 0; i < c.certificates.size(); ++i)
+        if (std::find(order.begin(), order.end(), i) == order.end())
+            out += cert_box(c.certificates[i], fmt::format("not on the path · served #{}", i + 1), "extra", problems_of(i), now);
+    out += "</div>";
+    const auto general = problems_of(std::nullopt);
+    if (!general.empty()) out += "<div class=\"cert problem\" style=\"margin-top:.5rem\"><div class=\"role\">chain problems</div>" + list(general) + "</div>";
+    out += fmt::format("<p class=\"meta\">Trust: {}{}. Host name: {}.</p>", c.trusted ? "trusted" : "not trusted",
+                       c.trusted ? "" : h(fmt::format(" ({})", c.verify_error_text)), h(core::to_string(c.hostname)));
+    return out;
+}
+
+std::string findings(const probe::TargetResult& r) {
+    std::string out = "<h3>Findings</h3>";
+    if (r.findings.empty()) return out + "<p class=\"meta\">None.</p>";
+    out += "<div class=\"scroll\"><table><thead><tr><th>severity</th><th>finding</th><th>detail</th></tr></thead><tbody>";
+    for (const auto& f : r.findings)
+        out += fmt::format("<tr><td class=\"sev-{0}\"><b>{0}</b></td><td><code>{1}</code><br>{2}</td><td>{3}</td></tr>",
+                           h(to_string(f.severity)), h(f.id), h(f.title), h(f.detail));
+    return out + "</tbody></table></div>";
+}
+
+std::string diagnosis(const probe::TargetResult& r) {
+    if (r.diagnosis.empty()) return "";
+    std::string out = "<h3>Diagnosis and fixes</h3>";
+    for (const auto& d : r.diagnosis) {
+        out += fmt::format("<div class=\"diag\"><b>{}</b> <span class=\"badge na\">{} confidence</span>{}<p>{}</p>", h(d.id),
+                           h(to_string(d.confidence)),
+                           d.scenarios.empty() ? "" : fmt::format(" <span class=\"meta\">scenario {}</span>", h(fmt::format("{}", fmt::join(d.scenarios, ", ")))),
+                           h(d.summary));
+        if (!d.evidence.empty()) out += "<b>Evidence</b>" + list(d.evidence);
+        if (!d.client_sees.empty()) out += "<b>What clients show</b>" + list(d.client_sees);
+        if (!d.confirm.empty()) {
+            out += "<b>Confirm on the server</b>";
+            for (const auto& c : d.confirm) out += "<pre>" + h(c) + "</pre>";
+        }
+        if (!d.fix.empty()) {
+            out += "<b>Fix</b>";
+            for (const auto& f : d.fix) out += "<pre>" + h(f) + "</pre>";
+        }
+        out += "</div>";
+    }
+    return out;
+}
+
+std::string target_section(const probe::TargetResult& r, const std::vector<judge::RuleResult>* rules, std::string_view badge_class,
+                           std::string_view badge_word) {
+    std::string out = fmt::format("<section class=\"target\"><h2>{} <span class=\"badge {}\">{}</span></h2>", h(r.target.display()),
+                                  badge_class, h(badge_word));
+    out += fmt::format("<p class=\"meta\">address {} · SNI {} · probed {} · {:.0f} ms</p>", h(r.address.empty() ? "-" : r.address),
+                       h(r.target.sni.value_or("(none)")), h(iso8601(r.started)), to_ms(r.duration));
+    if (r.unreachable()) out += "<p class=\"badge warn\">The target could not be reached: nothing below could be checked.</p>";
+    if (rules) out += rules_table(*rules);
+    out += matrix(r) + chain_picture(r) + findings(r) + diagnosis(r);
+    return out + "</section>";
+}
+
+std::string page(const Page& p, const std::string& body) {
+    return fmt::format(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">"
+        "<title>{}</title><style>{}</style></head><body><main>"
+        "<header class=\"verdict {}\"><h1 id=\"verdict\">{}</h1><p>{}</p></header>{}"
+        "<p class=\"meta\">Generated by tlsprobe. Self-contained: no scripts, no external resources.</p>"
+        "</main></body></html>\n",
+        kCsp, h(p.title), kStyle, p.verdict_class, h(p.verdict_word), p.summary, body);
+}
+
+}  // namespace
+
+std::string render_html(const probe::TargetResult& r) {
+    Page p;
+    p.title = "tlsprobe: " + r.target.display();
+    const auto worst = r.worst_severity();
+    if (r.unreachable()) {
+        p.verdict_word = "UNREACHABLE";
+        p.verdict_class = "warn";
+    } else if (!r.any_negotiated() || (worst && *worst >= judge::Severity::high)) {
+        p.verdict_word = r.any_negotiated() ? "PROBLEMS FOUND" : "NO TLS";
+        p.verdict_class = "fail";
+    } else {
+        p.verdict_word = "OK";
+        p.verdict_class = "pass";
+    }
+    p.summary = h(judge::verdict_paragraph(r));  // the same paragraph that opens the text report
+    return page(p, target_section(r, nullptr, p.verdict_class, p.verdict_word));
+}
+
+std::string render_html(const judge::CheckReport& report) {
+    Page p;
+    p.title = "tlsprobe check: " + report.policy.name;
+    const auto overall = judge::overall_verdict(report);
+    p.verdict_word = overall == judge::CheckVerdict::pass ? "PASS" : overall == judge::CheckVerdict::unreachable ? "UNREACHABLE" : "FAIL";
+    p.verdict_class = verdict_class(overall);
+    std::size_t failed_rules = 0, failed_targets = 0;
+    for (const auto& t : report.targets) {
+        const auto c = judge::count_rules(t.rules);
+        failed_rules += c.fail;
+        failed_targets += judge::verdict(t, report.strict) != judge::CheckVerdict::pass ? 1 : 0;
+    }
+    p.summary = h(fmt::format("policy {} ({}) · {} target(s), {} not passing · {} failed rule(s){}", report.policy.name,
+                              report.policy_source, report.targets.size(), failed_targets, failed_rules,
+                              report.strict ? " · strict" : ""));
+    std::string body;
+    for (const auto& t : report.targets) {
+        const auto v = judge::verdict(t, report.strict);
+        body += target_section(t.result, &t.rules, verdict_class(v), std::string(to_string(v)));
+    }
+    return page(p, body);
+}
+
+std::string render_html(const ScanSummary& summary) {
+    Page p;
+    p.title = "tlsprobe scan";
+    const auto failing = summary.targets() - summary.count(scan::ScanVerdict::ok) - summary.count(scan::ScanVerdict::warn);
+    p.verdict_word = summary.targets() == 0 ? "NO TARGETS" : failing == 0 ? "ALL OK" : fmt::format("{} OF {} NEED WORK", failing, summary.targets());
+    p.verdict_class = failing == 0 && summary.targets() > 0 ? "pass" : "fail";
+    p.summary = h(fmt::format("{} target(s) scanned in {:.1f} s{}{}", summary.targets(), summary.elapsed.count(),
+                              summary.input_errors() ? fmt::format(" · {} bad input line(s)", summary.input_errors()) : "",
+                              summary.stopped ? fmt::format(" · stopped early, {} not started", summary.not_started) : ""));
+    auto counts = [](std::string_view heading, const std::vector<std::pair<std::string, std::size_t>>& rows) {
+        std::string out = fmt::format("<h3>{}</h3><div class=\"scroll\"><table><tbody>", h(heading));
+        for (const auto& [name, n] : rows) out += fmt::format("<tr><td>{}</td><td>{}</td></tr>", h(name), n);
+        return out + "</tbody></table></div>";
+    };
+    std::vector<std::pair<std::string, std::size_t>> verdicts;
+    for (auto v : {scan::ScanVerdict::ok, scan::ScanVerdict::warn, scan::ScanVerdict::fail, scan::ScanVerdict::no_tls,
+                   scan::ScanVerdict::unreachable, scan::ScanVerdict::timeout, scan::ScanVerdict::error})
+        if (summary.count(v)) verdicts.emplace_back(std::string(to_string(v)), summary.count(v));
+    std::string body = "<section class=\"target\">" + counts("Verdicts", verdicts);
+    std::string grid = "<h3>Protocol support (targets)</h3><div class=\"matrix\">";
+    for (auto v : core::all_versions) {
+        const auto& c = summary.versions()[static_cast<std::size_t>(v)];
+        const bool bad = core::is_legacy(v) ? c.yes > 0 : false;
+        grid += fmt::format("<div class=\"cell {}\"><b>{}</b><span>yes {} · no {} · unknown {}</span></div>", bad ? "fail" : "na",
+                            h(core::display_name(v)), c.yes, c.no, c.unknown);
+    }
+    body += grid + "</div>";
+    body += counts("Diagnosis (targets)", {summary.diagnoses().begin(), summary.diagnoses().end()});
+    body += counts("Findings (targets)", {summary.findings().begin(), summary.findings().end()});
+    std::string worst = "<h3>Worst targets</h3><div class=\"scroll\"><table><thead><tr><th>line</th><th>target</th><th>verdict</th><th>why</th></tr></thead><tbody>";
+    for (const auto& w : summary.worst())
+        worst += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", w.line, h(w.key), h(to_string(w.verdict)),
+                             h(w.reason));
+    body += worst + "</tbody></table></div></section>";
+    return page(p, body);
+}
+
+}  // namespace tlsprobe::report

@@ -1,0 +1,267 @@
+#include "report/scan_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include "report/format_util.hpp"
+#include "core/version.hpp"
+
+namespace tlsprobe::report {
+using nlohmann::json;
+using scan::ScanVerdict;
+
+namespace {
+
+constexpr std::array<ScanVerdict, 7> kVerdicts{ScanVerdict::ok,          ScanVerdict::warn,    ScanVerdict::fail, ScanVerdict::no_tls,
+                                           ScanVerdict::unreachable, ScanVerdict::timeout, ScanVerdict::error};
+
+// Worst first in the summary: a site that is reached but broken matters more than one that
+// is gone; within a verdict, the more severe finding first.
+int verdict_rank(ScanVerdict v) {
+    switch (v) {
+        case ScanVerdict::no_tls: return 60;
+        case ScanVerdict::fail: return 50;
+        case ScanVerdict::timeout: return 40;
+        case ScanVerdict::error: return 35;
+        case ScanVerdict::unreachable: return 30;
+        case ScanVerdict::warn: return 20;
+        case ScanVerdict::ok: return 0;
+    }
+    return 0;
+}
+
+std::string reason_of(const scan::ScanRecord& r) {
+    if (r.outcome != scan::ScanOutcome::completed) return r.detail;
+    const auto& t = r.result;
+    if (!t.diagnosis.empty()) return fmt::format("{}: {}", t.diagnosis.front().id, t.diagnosis.front().summary);
+    if (!t.findings.empty()) return fmt::format("{}: {}", t.findings.front().id, t.findings.front().detail);
+    return {};
+}
+
+std::string shorten(std::string_view s, std::size_t n) {
+    return s.size() <= n ? std::string(s) : fmt::format("{}...", s.substr(0, n - 3));
+}
+
+std::string support_cell(const std::optional<bool>& s) {
+    return s ? (*s ? "yes" : "no") : "";
+}
+
+}  // namespace
+
+json scan_record_json(const scan::ScanRecord& record, const JsonOptions& options) {
+    json j = to_json(record.result, options);
+    j["record"] = "target";
+    j["input_line"] = record.item.line;
+    j["key"] = record.item.key;
+    j["scan"] = {{"outcome", to_string(record.outcome)},
+                 {"verdict", to_string(scan::scan_verdict(record))},
+                 {"detail", record.detail}};
+    return j;
+}
+
+void ScanSummary::add(const scan::ScanRecord& record) {
+    ++targets_;
+    const auto verdict = scan::scan_verdict(record);
+    ++verdicts_[static_cast<std::size_t>(verdict)];
+    const auto& r = record.result;
+    if (record.outcome == scan::ScanOutcome::completed && !r.unreachable())
+        for (std::size_t i = 0; i < versions_.size(); ++i) {
+            const auto& s = r.versions[i].supported;
+            auto& c = versions_[i];
+            ++(s ? (*s ? c.yes : c.no) : c.unknown);
+        }
+    for (const auto& f : r.findings) ++findings_[f.id];
+    for (const auto& d : r.diagnosis) ++diagnoses_[d.id];
+
+    if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
+    const auto worst = r.worst_severity();
+    Worst w{record.item.line, record.item.key, verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0),
+            reason_of(record)};
+    auto before = [](const Worst& a, const Worst& b) { return a.rank != b.rank ? a.rank > b.rank : a.line < b.line; };
+    if (worst_.size() == keep_worst_ && !before(w, worst_.back())) return;
+    worst_.insert(std::upper_bound(worst_.begin(), worst_.end(), w, before), std::move(w));
+    if (worst_.size() > keep_worst_) worst_.pop_back();
+}
+
+void ScanSummary::add_input_error(std::size_t line, const scan::InputError& error) {
+    ++input_errors_;
+    if (errors_.size() < 20) errors_.emplace_back(line, error);
+}
+
+std::size_t ScanSummary::reached() const {
+    return targets_ - count(ScanVerdict::unreachable) - count(ScanVerdict::error);
+}
+
+json ScanSummary::to_json() const {
+    json verdicts = json::object(), versions = json::object();
+    for (auto v : kVerdicts) verdicts[std::string(to_string(v))] = count(v);
+    for (auto v : core::all_versions) {
+        const auto& c = versions_[static_cast<std::size_t>(v)];
+        versions[std::string(core::to_string(v))] = {{"yes", c.yes}, {"no", c.no}, {"unknown", c.unknown}};
+    }
+    return {{"record", "summary"},        {"targets", targets_},       {"verdicts", verdicts},
+            {"versions", versions},       {"findings", findings_},     {"diagnosis", diagnoses_},
+            {"input_errors", input_errors_}, {"duplicates", duplicates}, {"resumed", resumed},
+            {"other_shards", other_shards}, {"stopped", stopped},       {"not_started", not_started},
+            {"elapsed_s", elapsed.count()}};
+}
+
+std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& options) {
+    auto paint = [&](ScanVerdict v, std::string_view text) {
+        if (!options.color) return std::string(text);
+        if (v == ScanVerdict::ok) return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", text);
+        if (v == ScanVerdict::warn) return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", text);
+        return fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", text);
+    };
+    std::string out;
+    auto line = [&out](std::string text) {
+        out += text;
+        out += '\n';
+    };
+    const double secs = s.elapsed.count();
+    line(fmt::format("Scanned {} target{} in {:.1f} s ({:.1f} hosts/s){}", s.targets(), s.targets() == 1 ? "" : "s", secs,
+                     secs > 0 ? static_cast<double>(s.targets()) / secs : 0.0,
+                     s.stopped ? fmt::format("; STOPPED early, {} target(s) not started", s.not_started) : ""));
+    std::vector<std::string> skipped;
+    if (s.input_errors()) skipped.push_back(fmt::format("{} bad input line(s)", s.input_errors()));
+    if (s.duplicates) skipped.push_back(fmt::format("{} duplicate(s)", s.duplicates));
+    if (s.resumed) skipped.push_back(fmt::format("{} already in the JSONL file (--resume)", s.resumed));
+    if (s.other_shards) skipped.push_back(fmt::format("{} in other shards", s.other_shards));
+    if (!skipped.empty()) line(fmt::format("Skipped: {}", fmt::join(skipped, ", ")));
+
+    line("\nVerdict         targets");
+    for (auto v : kVerdicts)
+        if (s.count(v)) line(fmt::format("  {}{} {:>7}", paint(v, to_string(v)), std::string(13 - to_string(v).size(), ' '), s.count(v)));
+
+    line("\nVersion      yes     no   unknown   (targets reached)");
+    for (auto it = core::all_versions.rbegin(); it != core::all_versions.rend(); ++it) {
+        const auto& c = s.versions()[static_cast<std::size_t>(*it)];
+        line(fmt::format("  {:<8} {:>5} {:>6} {:>9}", core::display_name(*it), c.yes, c.no, c.unknown));
+    }
+
+    auto by_count = [](const std::map<std::string, std::size_t>& m) {
+        std::vector<std::pair<std::string, std::size_t>> v(m.begin(), m.end());
+        std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+        return v;
+    };
+    if (!s.findings().empty()) {
+        line("\nFinding                                  severity   targets");
+        for (const auto& [id, n] : by_count(s.findings())) {
+            const auto* kind = judge::find_finding_kind(id);
+            line(fmt::format("  {:<40} {:<9} {:>7}", id, kind ? to_string(kind->severity) : "?", n));
+        }
+    }
+    if (!s.diagnoses().empty()) {
+        line("\nDiagnosis                                           targets");
+        for (const auto& [id, n] : by_count(s.diagnoses())) line(fmt::format("  {:<50} {:>7}", id, n));
+    }
+    if (!s.worst().empty()) {
+        line("\nWorst targets");
+        for (const auto& w : s.worst())
+            line(fmt::format("  {} {:<32} line {:<6} {}", paint(w.verdict, fmt::format("{:<11}", to_string(w.verdict))),
+                             w.key, w.line, shorten(w.reason, 100)));
+    }
+    if (!s.first_input_errors().empty()) {
+        line(fmt::format("\nInput errors ({}; first {} shown)", s.input_errors(), s.first_input_errors().size()));
+        for (const auto& [n, e] : s.first_input_errors()) line(fmt::format("  line {}: {}: {}", n, e.text, e.reason));
+    }
+    return out;
+}
+
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string csv_header() {
+    return "line,key,host,port,address,sni,verdict,worst_severity,ssl2,ssl3,tls1_0,tls1_1,tls1_2,tls1_3,"
+           "best_version,cipher,subject,not_after,days_left,sha1,trusted,hostname,findings,diagnosis,duration_ms,detail\n";
+}
+
+std::string csv_row(const scan::ScanRecord& record) {
+    const auto& r = record.result;
+    std::vector<std::string> f;
+    f.push_back(std::to_string(record.item.line));
+    f.push_back(record.item.key);
+    f.push_back(r.target.host);
+    f.push_back(std::to_string(r.target.port));
+    f.push_back(r.address);
+    f.push_back(r.target.sni.value_or(""));
+    f.push_back(std::string(to_string(scan::scan_verdict(record))));
+    const auto worst = r.worst_severity();
+    f.push_back(worst ? std::string(to_string(*worst)) : "");
+    std::string best_version;
+    for (auto v : core::all_versions) {
+        f.push_back(support_cell(r.version(v).supported));
+        if (r.version(v).supported.value_or(false)) best_version = std::string(core::to_string(v));
+    }
+    f.push_back(best_version);
+    const auto* source = r.probe(r.chain_source);
+    f.push_back(source ? source->observation.cipher : "");
+    if (r.chain && r.chain->leaf < r.chain->certificates.size()) {
+        const auto& leaf = r.chain->certificates[r.chain->leaf];
+        f.push_back(leaf.subject);
+        f.push_back(iso8601(leaf.not_after));
+        f.push_back(std::to_string(days_between(std::chrono::system_clock::now(), leaf.not_after)));
+        f.push_back(leaf.sha1_hex);
+        f.push_back(r.chain->trusted ? "yes" : "no");
+        f.push_back(std::string(core::to_string(r.chain->hostname)));
+    } else {
+        f.insert(f.end(), 6, "");
+    }
+    std::vector<std::string> ids;
+    for (const auto& x : r.findings) ids.push_back(x.id);
+    f.push_back(fmt::format("{}", fmt::join(ids, " ")));
+    f.push_back(r.diagnosis.empty() ? "" : r.diagnosis.front().id);
+    f.push_back(fmt::format("{:.1f}", to_ms(r.duration)));
+    f.push_back(record.detail);
+    std::string row;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (i) row += ',';
+        row += csv_field(f[i]);
+    }
+    row += '\n';
+    return row;
+}
+
+std::string progress_line(std::size_t done, std::optional<std::size_t> total, std::size_t failing,
+                          std::chrono::duration<double> elapsed) {
+    const double secs = elapsed.count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+    std::string line = total ? fmt::format("{}/{} targets", done, *total) : fmt::format("{} targets", done);
+    line += fmt::format("  {:.1f} hosts/s  {} failing", rate, failing);
+    if (total && rate > 0 && *total >= done) {
+        const auto eta = static_cast<long>(std::ceil(static_cast<double>(*total - done) / rate));
+        line += eta >= 60 ? fmt::format("  ETA {}m{:02}s", eta / 60, eta % 60) : fmt::format("  ETA {}s", eta);
+    }
+    return line;
+}
+
+ResumeState read_resume(std::istream& in) {
+    ResumeState state;
+    std::string line;
+    std::uint64_t offset = 0;
+    while (std::getline(in, line)) {
+        const bool terminated = !in.eof();  // getline stopped at a '\n', not at the end of the file
+        offset += line.size() + (terminated ? 1 : 0);
+        const auto j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!terminated || j.is_discarded() || !j.is_object()) {
+            ++state.ignored_lines;
+            continue;
+        }
+        state.valid_bytes = offset;
+        if (j.value("record", "") == "target" && j.contains("key") && j["key"].is_string())
+            state.keys.insert(j["key"].get<std::string>());
+    }
+    return state;
+}
+
+}  // namespace tlsprobe::report

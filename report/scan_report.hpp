@@ -1,0 +1,108 @@
+// What `tlsprobe scan` writes: the JSONL records and their final summary object, CSV rows,
+// the text summary, the progress line; and reading a JSONL file back for --resume.
+// Pure: values in, text out (read_resume reads a stream it is given).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "scan/scan.hpp"
+#include "scan/scan_input.hpp"
+#include "report/json_report.hpp"
+
+namespace tlsprobe::report {
+
+// One JSONL line (without the newline): the probe's JSON (json_report.hpp) plus
+//   "record": "target", "input_line": N, "key": "host:port...",
+//   "scan": {"outcome": "completed|deadline|error", "verdict": "ok|warn|fail|no_tls|unreachable|timeout|error",
+//            "detail": "..."}
+nlohmann::json scan_record_json(const scan::ScanRecord& record, const JsonOptions& options = {});
+
+// Counts over a scan, fed one record at a time; keeps only counters and the worst few targets.
+class ScanSummary {
+public:
+    explicit ScanSummary(std::size_t keep_worst = 20) : keep_worst_(keep_worst) {}
+
+    void add(const scan::ScanRecord& record);
+    void add_input_error(std::size_t line, const scan::InputError& error);
+    std::size_t duplicates = 0;     // lines naming a target already seen
+    std::size_t resumed = 0;        // targets skipped because the JSONL file already holds them
+    std::size_t other_shards = 0;   // targets left to the other shards
+    std::size_t not_started = 0;    // targets never taken because the scan was stopped
+    bool stopped = false;           // SIGINT/SIGTERM (or a write error) stopped the scan
+    std::chrono::duration<double> elapsed{0};
+
+    struct Worst {
+        std::size_t line = 0;
+        std::string key;
+        scan::ScanVerdict verdict = scan::ScanVerdict::ok;
+        int rank = 0;          // higher is worse
+        std::string reason;    // the top diagnosis or finding, or the scan detail
+    };
+    struct VersionCounts {
+        std::size_t yes = 0, no = 0, unknown = 0;
+    };
+
+    std::size_t targets() const { return targets_; }
+    std::size_t count(scan::ScanVerdict v) const { return verdicts_[static_cast<std::size_t>(v)]; }
+    std::size_t reached() const;  // targets that answered at TCP level at least
+    std::size_t input_errors() const { return input_errors_; }
+    const std::array<VersionCounts, 6>& versions() const { return versions_; }
+    const std::map<std::string, std::size_t>& findings() const { return findings_; }
+    const std::map<std::string, std::size_t>& diagnoses() const { return diagnoses_; }
+    const std::vector<Worst>& worst() const { return worst_; }  // worst first
+    const std::vector<std::pair<std::size_t, scan::InputError>>& first_input_errors() const { return errors_; }
+
+    // {"record": "summary", "targets": N, "verdicts": {...}, "versions": {...}, "findings": {...},
+    //  "diagnosis": {...}, "input_errors": N, "duplicates": N, "resumed": N, "other_shards": N,
+    //  "stopped": bool, "not_started": N, "elapsed_s": x}
+    nlohmann::json to_json() const;
+
+private:
+    std::size_t keep_worst_;
+    std::size_t targets_ = 0;
+    std::size_t input_errors_ = 0;
+    std::array<std::size_t, 7> verdicts_{};
+    std::array<VersionCounts, 6> versions_{};
+    std::map<std::string, std::size_t> findings_;
+    std::map<std::string, std::size_t> diagnoses_;
+    std::vector<Worst> worst_;
+    std::vector<std::pair<std::size_t, scan::InputError>> errors_;
+};
+
+struct ScanTextOptions {
+    bool color = false;
+};
+// The end-of-scan table for stdout.
+std::string render_scan_summary(const ScanSummary& summary, const ScanTextOptions& options = {});
+
+// CSV (RFC 4180: fields with a comma, quote, CR or LF are quoted, quotes doubled; CRLF not
+// required, LF used). One header line, one row per target.
+std::string csv_field(std::string_view text);
+std::string csv_header();
+std::string csv_row(const scan::ScanRecord& record);
+
+// The progress line (no newline): "1234/10000 targets  812.3 hosts/s  17 failing  ETA 11s".
+// `total` is nullopt when unknown (standard input).
+std::string progress_line(std::size_t done, std::optional<std::size_t> total, std::size_t failing,
+                          std::chrono::duration<double> elapsed);
+
+// What an existing JSONL file holds, for --resume.
+struct ResumeState {
+    std::unordered_set<std::string> keys;  // targets with a complete record
+    std::uint64_t valid_bytes = 0;  // the file up to the end of its last complete line; the rest is a torn write
+    std::size_t ignored_lines = 0;  // lines that are not JSON, or not newline-terminated
+};
+ResumeState read_resume(std::istream& in);
+
+}  // namespace tlsprobe::report

@@ -1,0 +1,208 @@
+#include "report/text_report.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "judge/verdict.hpp"
+#include "report/format_util.hpp"
+#include "core/alert.hpp"
+
+namespace tlsprobe::report {
+namespace {
+
+class Writer {
+public:
+    explicit Writer(bool color) : color_(color) {}
+    template <typename... Args>
+    void line(fmt::format_string<Args...> f, Args&&... args) {
+        out_ += fmt::format(f, std::forward<Args>(args)...);
+        out_ += '\n';
+    }
+    std::string paint(std::string_view text, fmt::text_style style) const {
+        return color_ ? fmt::format(style, "{}", text) : std::string(text);
+    }
+    std::string good(std::string_view t) const { return paint(t, fmt::fg(fmt::terminal_color::green)); }
+    std::string bad(std::string_view t) const { return paint(t, fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold); }
+    std::string warn(std::string_view t) const { return paint(t, fmt::fg(fmt::terminal_color::yellow)); }
+    std::string bold(std::string_view t) const { return paint(t, fmt::emphasis::bold); }
+    std::string take() { return std::move(out_); }
+
+private:
+    bool color_;
+    std::string out_;
+};
+
+std::string severity_label(const Writer& w, judge::Severity s) {
+    const auto text = fmt::format("{:<8}", fmt::format("{}", to_string(s)));
+    switch (s) {
+        case judge::Severity::critical:
+        case judge::Severity::high: return w.bad(text);
+        case judge::Severity::medium: return w.warn(text);
+        default: return text;
+    }
+}
+
+void header(Writer& w, const probe::TargetResult& r) {
+    const auto& t = r.target;
+    w.line("{} {}", w.bold("tlsprobe"), w.bold(t.display()));
+    w.line("  address  {}{}", r.address.empty() ? "(not resolved)" : r.address,
+           r.resolved.size() > 1 ? fmt::format("  (resolved: {})", fmt::join(r.resolved, ", ")) : "");
+    w.line("  SNI      {}", t.sni ? *t.sni : "(none)");
+    w.line("  probed   {} in {:.0f} ms", iso8601(r.started), to_ms(r.duration));
+    if (r.http) w.line("  HTTP     {}", r.http->detail);
+    w.line("");
+    w.line("{}", w.bold("Verdict"));
+    const auto paragraph = wrap(judge::verdict_paragraph(r), 92, "  ");
+    w.line("{}", r.diagnosis.empty() && r.any_negotiated() ? w.good(paragraph) : paragraph);
+    w.line("");
+}
+
+void ciphers(Writer& w, const probe::TargetResult& r) {
+    for (auto v : core::all_versions) {
+        const auto& vr = r.version(v);
+        if (!vr.ciphers_enumerated || vr.ciphers.empty()) continue;
+        const std::string order = vr.server_preference == true    ? "server's order"
+                                  : vr.server_preference == false ? "client's order (no server preference)"
+                                                                  : "order not determined";
+        w.line("{} {} ({} accepted, {})", w.bold("Cipher suites"), core::display_name(v), vr.ciphers.size(), order);
+        for (const auto& c : vr.ciphers) {
+            const auto strength = fmt::format("{:<10}", c.strength);
+            const auto painted = c.strength == "insecure" ? w.bad(strength) : c.strength == "weak" ? w.warn(strength) : strength;
+            std::string extra = c.forward_secrecy ? "FS" : "no FS";
+            if (c.dh_bits) extra += fmt::format(", DH {} bits", *c.dh_bits);
+            else if (!c.group.empty()) extra += ", " + c.group;
+            w.line("  0x{:04X} {:<48} {} {}", c.code, c.name, painted, extra);
+        }
+        if (!vr.groups.empty()) w.line("  groups   {}", fmt::join(vr.groups, ", "));
+        for (const auto& e : vr.enumeration_errors) w.line("  {} {}", w.warn("incomplete:"), e);
+        w.line("");
+    }
+}
+
+void diagnosis(Writer& w, const probe::TargetResult& r) {
+    if (r.diagnosis.empty()) return;
+    w.line("{}", w.bold("Diagnosis (most likely first)"));
+    std::size_t n = 0;
+    for (const auto& d : r.diagnosis) {
+        const auto conf = fmt::format("{} confidence", to_string(d.confidence));
+        w.line("  {}. {}  [{}{}]", ++n, w.bold(d.id), d.confidence == probe::Confidence::high ? w.bad(conf) : w.warn(conf),
+               d.scenarios.empty() ? "" : fmt::format(", article scenario {}", fmt::join(d.scenarios, "/")));
+        w.line("{}", wrap(d.summary, 88, "     "));
+        auto list = [&](std::string_view heading, const std::vector<std::string>& items) {
+            if (items.empty()) return;
+            w.line("     {}", heading);
+            for (const auto& item : items) w.line("{}", wrap(item, 84, "       - ", "         "));
+        };
+        list("What the wire showed:", d.evidence);
+        list("What clients report:", d.client_sees);
+        list("Confirm on the server:", d.confirm);
+        list("Fix:", d.fix);
+    }
+    w.line("");
+}
+
+void protocols(Writer& w, const probe::TargetResult& r) {
+    w.line("{}", w.bold("Protocols"));
+    for (auto v : core::all_versions) {
+        const auto& vr = r.version(v);
+        const auto word = fmt::format("{:<10}", support_word(vr));
+        std::string painted = word;
+        if (vr.supported == true) painted = core::is_legacy(v) ? w.warn(word) : w.good(word);
+        w.line("  {:<8} {} {}", core::display_name(v), painted, outcome_phrase(vr));
+    }
+    if (const auto* all = r.probe("offer_all")) {
+        const auto& o = all->observation;
+        if (o.status == core::Status::negotiated)
+            w.line("  {:<8} {} {}{}{}", "best", fmt::format("{:<10}", o.version ? core::display_name(*o.version) : "?"), o.cipher,
+                   o.group.empty() ? "" : fmt::format(", {}", o.group), o.alpn.empty() ? "" : fmt::format(", ALPN {}", o.alpn));
+        else
+            w.line("  {:<8} {:<10} {}", "best", "failed", outcome_phrase(o));
+    }
+    w.line("");
+}
+
+void certificate(Writer& w, const x509::CertificateInfo& c, std::size_t index, std::chrono::system_clock::time_point now) {
+    const auto days = days_between(now, c.not_after);
+    std::string validity = fmt::format("{} to {}", date_only(c.not_before), date_only(c.not_after));
+    if (days < 0) validity += " " + w.bad(fmt::format("(expired {} days ago)", -days));
+    else if (c.not_before > now) validity += " " + w.bad("(not valid yet)");
+    else validity += fmt::format(" ({} days left)", days);
+    w.line("  #{} {}", index, w.bold(c.subject));
+    w.line("     issuer     {}", c.issuer);
+    w.line("     valid      {}", validity);
+    std::vector<std::string> names = c.san_dns;
+    names.insert(names.end(), c.san_ip.begin(), c.san_ip.end());
+    if (!names.empty()) w.line("     names      {}", fmt::join(names, ", "));
+    w.line("     key        {}, signed {}", key_description(c), c.signature_algorithm);
+    if (!c.is_ca) w.line("     EKU        {}", c.eku ? fmt::format("{}", fmt::join(*c.eku, ", ")) : "(none: any purpose)");
+    if (c.is_ca) w.line("     CA         yes{}", c.self_signed ? ", self-signed root" : "");
+    w.line("     SHA-1      {}  (thumbprint for certutil / netsh certhash=)", c.sha1_hex);
+    w.line("     SHA-256    {}", c.sha256_hex);
+}
+
+void chain(Writer& w, const probe::TargetResult& r) {
+    if (!r.chain) {
+        w.line("{}", w.bold("Certificate chain"));
+        w.line("  no handshake completed, so no certificate was received");
+        w.line("");
+        return;
+    }
+    const auto& c = *r.chain;
+    w.line("{} ({} served, from probe {}): {}", w.bold("Certificate chain"), c.certificates.size(), r.chain_source,
+           c.trusted ? w.good("trusted") : w.bad("NOT trusted"));
+    for (std::size_t i = 0; i < c.certificates.size(); ++i) certificate(w, c.certificates[i], i, r.started);
+    if (!c.path.empty()) w.line("  path       {}", fmt::join(c.path, "  ->  "));
+    if (c.verify_error) w.line("  verify     {} (OpenSSL error {})", c.verify_error_text, c.verify_error);
+    w.line("  hostname   {}: {}", r.target.sni.value_or(r.target.host),
+           c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match") : std::string(core::to_string(c.hostname)));
+    if (!r.chain_differs.empty()) w.line("  note       probes {} were served another chain", fmt::join(r.chain_differs, ", "));
+    w.line("");
+}
+
+void findings(Writer& w, const probe::TargetResult& r) {
+    w.line("{}", w.bold("Findings"));
+    if (r.findings.empty()) {
+        w.line("  {}", w.good("none: the protocol set and the certificate chain look right"));
+        return;
+    }
+    for (const auto& f : r.findings) {
+        w.line("  {} {}  {}", severity_label(w, f.severity), f.id, f.title);
+        if (!f.detail.empty()) w.line("           {}", f.detail);
+    }
+}
+
+void probes(Writer& w, const probe::TargetResult& r, bool trace) {
+    w.line("");
+    w.line("{}", w.bold("Probes"));
+    for (const auto& p : r.probes) {
+        const auto& o = p.observation;
+        w.line("  {:<10} {:<16} phase {:<9} connect {:>7.1f} ms  total {:>7.1f} ms  {}", p.spec.id, core::to_string(o.status),
+               core::to_string(o.phase), to_ms(o.connect_time), to_ms(o.elapsed), o.detail);
+        if (!o.first_bytes.empty() && o.status != core::Status::negotiated)
+            w.line("             first bytes: {}", core::hex_dump(o.first_bytes, 24));
+        if (trace)
+            for (const auto& e : o.trace) {
+                const char* arrow = e.direction == core::TraceEvent::Direction::sent       ? "->"
+                                    : e.direction == core::TraceEvent::Direction::received ? "<-"
+                                                                                          : "  ";
+                w.line("             {:>8.1f} ms {} {}", to_ms(e.at), arrow, e.summary);
+            }
+    }
+}
+
+}  // namespace
+
+std::string render_text(const probe::TargetResult& result, const TextOptions& options) {
+    Writer w(options.color);
+    header(w, result);
+    protocols(w, result);
+    ciphers(w, result);
+    chain(w, result);
+    diagnosis(w, result);
+    findings(w, result);
+    if (options.verbose || options.trace) probes(w, result, options.trace);
+    return w.take();
+}
+
+}  // namespace tlsprobe::report

@@ -1,0 +1,398 @@
+#include "x509/chain_analysis.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+namespace tlsprobe::x509 {
+
+// Problem ids. They are the JSON contract and what policies refer to: never rename one.
+//   chain.empty                       the server sent no certificate
+//   chain.unparsable                  an entry is not a DER certificate (skipped)
+//   chain.missing_intermediate        the leaf's issuer is neither served nor a trust anchor
+//   chain.misordered                  not leaf-first with each certificate signed by the next
+//   chain.extra_certificates          served certificates that are not on the path
+//   chain.root_sent                   informational: the server sends a self-signed root
+//   chain.untrusted_root              the chain ends in a root the store does not trust
+//   chain.self_signed                 the leaf itself is self-signed and not trusted
+//   chain.ca_without_basic_constraints an issuing certificate lacks CA:TRUE
+//   cert.expired / cert.not_yet_valid / cert.expires_soon
+//   cert.hostname_mismatch / cert.no_server_auth_eku / cert.key_usage_incompatible
+//   cert.weak_key                     RSA/DSA < 2048 bits, EC < 224 bits
+//   cert.weak_signature               MD5 or SHA-1 signature (not on a self-signed anchor)
+namespace {
+
+struct Parsed {
+    X509Ptr x;
+    CertificateInfo info;
+};
+
+struct CtxDeleter {
+    void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct BorrowedStackDeleter {  // the stack holds pointers owned by `Parsed`, not references
+    void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+};
+
+// `issuer` issued `subject`: names, key identifiers and keyUsage agree (OpenSSL's own test
+// while building paths; the signature itself is checked by X509_verify_cert).
+bool issued(X509* issuer, X509* subject) {
+    return issuer != subject && X509_check_issued(issuer, subject) == X509_V_OK;
+}
+
+// The leaf is the certificate that issued none of the others, preferring a non-CA and then
+// served order; servers that send the intermediate first still get the right leaf.
+std::size_t find_leaf(const std::vector<Parsed>& certs) {
+    std::optional<std::size_t> any_candidate;
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+        const bool issues_another = std::any_of(certs.begin(), certs.end(),
+                                                [&](const Parsed& other) { return issued(certs[i].x.get(), other.x.get()); });
+        if (issues_another) continue;
+        if (!certs[i].info.is_ca) return i;
+        if (!any_candidate) any_candidate = i;
+    }
+    return any_candidate.value_or(0);
+}
+
+struct Verification {
+    bool ok = false;
+    int error = X509_V_ERR_UNSPECIFIED;  // stays so only if OpenSSL could not even start
+    int depth = 0;
+    std::vector<X509Ptr> path;  // leaf first, as far as OpenSSL got
+};
+
+// X509_verify_cert as a TLS client runs it: purpose sslserver, the served certificates as the
+// untrusted pool, and the clock pinned to `now` so the verdict is reproducible. Dates are
+// part of the verdict (an expired leaf is not trusted); they are also checked separately
+// below, since OpenSSL stops at its first error and checks dates last.
+Verification verify(const std::vector<Parsed>& certs, std::size_t leaf, const TrustStore& store,
+                    std::chrono::system_clock::time_point now) {
+    Verification v;
+    std::unique_ptr<X509_STORE_CTX, CtxDeleter> ctx(X509_STORE_CTX_new());
+    std::unique_ptr<STACK_OF(X509), BorrowedStackDeleter> untrusted(sk_X509_new_null());
+    if (!ctx || !untrusted) return v;
+    for (std::size_t i = 0; i < certs.size(); ++i)
+        if (i != leaf) sk_X509_push(untrusted.get(), certs[i].x.get());
+    if (!X509_STORE_CTX_init(ctx.get(), store.native(), certs[leaf].x.get(), untrusted.get())) return v;
+    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), std::chrono::system_clock::to_time_t(now));
+    v.ok = X509_verify_cert(ctx.get()) == 1;
+    v.error = X509_STORE_CTX_get_error(ctx.get());
+    v.depth = X509_STORE_CTX_get_error_depth(ctx.get());
+    if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get())) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) {
+            X509* x = sk_X509_value(chain, i);
+            X509_up_ref(x);
+            v.path.emplace_back(x);
+        }
+    }
+    ERR_clear_error();
+    return v;
+}
+
+// The verify errors that mean "no path to a trust anchor" (not a bad signature or date).
+bool is_no_anchor_error(int error) {
+    return error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+           error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+           error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+std::string date_text(std::chrono::sys_seconds t) {
+    const auto day = std::chrono::floor<std::chrono::days>(t);
+    const std::chrono::year_month_day ymd(day);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()));
+    return buf;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return out;
+}
+
+std::optional<std::string> ip_literal(std::string_view host) {
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const std::string text(host);
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1) return text;
+    return std::nullopt;
+}
+
+// SAN first, with OpenSSL's wildcard rules (RFC 6125 §6.4.3, no partial-label wildcards);
+// the subject CN only when the certificate has no DNS SAN at all, the legacy fallback
+// browsers dropped (Chrome 58) but many other clients still apply.
+HostnameMatch check_hostname(X509* leaf, const CertificateInfo& info, std::string_view host) {
+    if (host.empty()) return HostnameMatch::not_checked;
+    if (const auto ip = ip_literal(host))
+        return X509_check_ip_asc(leaf, ip->c_str(), 0) == 1 ? HostnameMatch::match : HostnameMatch::mismatch;
+    if (host.back() == '.') host.remove_suffix(1);  // "example.com." is the same name, fully qualified
+    const unsigned san_only = X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    if (X509_check_host(leaf, host.data(), host.size(), san_only, nullptr) == 1) return HostnameMatch::match;
+    if (info.san_dns.empty() &&
+        X509_check_host(leaf, host.data(), host.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1)
+        return HostnameMatch::match_cn_fallback;
+    return HostnameMatch::mismatch;
+}
+
+class Analysis {
+public:
+    Analysis(const ChainInput& input, const TrustStore& store) : input_(input), store_(store) {}
+    ChainReport run();
+
+private:
+    void parse_served();
+    void add(std::string id, std::optional<std::size_t> cert, std::string detail) {
+        report_.problems.push_back({std::move(id), cert, std::move(detail)});
+    }
+    std::string who(std::size_t i) const {
+        return (i == report_.leaf ? "leaf " : "certificate #" + std::to_string(i + 1) + " ") + "'" +
+               report_.certificates[i].subject + "'";
+    }
+    // The served certificate at position `depth` of the path; nullopt for the store's anchor.
+    std::optional<std::size_t> served_at(std::size_t depth) const {
+        for (std::size_t i = 0; i < certs_.size(); ++i)
+            if (depth_[i] == depth) return i;
+        return std::nullopt;
+    }
+    void chain_problems(const Verification& v);
+    void order_problems(const Verification& v);
+    void certificate_problems(std::size_t i);
+    void leaf_only_problems();
+
+    const ChainInput& input_;
+    const TrustStore& store_;
+    ChainReport report_;
+    std::vector<Parsed> certs_;                      // parallel to report_.certificates
+    std::vector<std::optional<std::size_t>> depth_;  // position on the path, per served certificate
+};
+
+void Analysis::parse_served() {
+    for (std::size_t i = 0; i < input_.served.size(); ++i) {
+        std::string error;
+        auto info = parse_certificate(input_.served[i], &error);
+        X509Ptr x = info ? x509_from_der(input_.served[i]) : nullptr;
+        if (!info || !x) {
+            add("chain.unparsable", std::nullopt,
+                "Certificate #" + std::to_string(i + 1) + " as served (" + std::to_string(input_.served[i].size()) +
+                    " bytes) cannot be parsed: " + error + ".");
+            continue;
+        }
+        report_.certificates.push_back(*info);
+        certs_.push_back({std::move(x), std::move(*info)});
+    }
+}
+
+ChainReport Analysis::run() {
+    if (input_.served.empty()) {
+        add("chain.empty", std::nullopt, "The server sent no certificate.");
+        return report_;
+    }
+    parse_served();
+    if (certs_.empty()) return report_;
+
+    report_.leaf = find_leaf(certs_);
+    const Verification v = verify(certs_, report_.leaf, store_, input_.now);
+    report_.trusted = v.ok;
+    if (!v.ok) {
+        report_.verify_error = v.error;
+        report_.verify_error_text = X509_verify_cert_error_string(v.error);
+        report_.verify_error_depth = v.depth;
+    }
+    for (const auto& x : v.path) report_.path.push_back(distinguished_name(X509_get_subject_name(x.get())));
+    // Where each served certificate sits on the path; a duplicate only counts once.
+    depth_.assign(certs_.size(), std::nullopt);
+    for (std::size_t d = 0; d < v.path.size(); ++d)
+        for (std::size_t i = 0; i < certs_.size(); ++i)
+            if (!depth_[i] && X509_cmp(certs_[i].x.get(), v.path[d].get()) == 0) {
+                depth_[i] = d;
+                break;
+            }
+    depth_[report_.leaf] = 0;
+
+    chain_problems(v);
+    order_problems(v);
+    leaf_only_problems();
+    certificate_problems(report_.leaf);
+    for (std::size_t i = 0; i < certs_.size(); ++i)
+        if (i != report_.leaf && depth_[i] && !certs_[i].info.self_signed) certificate_problems(i);
+    return report_;
+}
+
+void Analysis::chain_problems(const Verification& v) {
+    const CertificateInfo& leaf = certs_[report_.leaf].info;
+    if (v.ok || !is_no_anchor_error(v.error)) return;
+    if (leaf.self_signed) {
+        add("chain.self_signed", report_.leaf,
+            "The leaf '" + leaf.subject + "' is self-signed and not in the trust store (" + store_.description() + ").");
+    } else if (v.path.size() <= 1) {
+        add("chain.missing_intermediate", report_.leaf,
+            "The leaf's issuer '" + leaf.issuer + "' is neither sent by the server nor in the trust store (" +
+                store_.description() + "): the server must send the intermediate certificate.");
+    } else {
+        // The path goes beyond the leaf but ends in a served root the store does not trust
+        // (error 19) or in an intermediate whose issuer nobody has (error 20 above depth 0).
+        X509* top = v.path.back().get();
+        const std::string top_subject = distinguished_name(X509_get_subject_name(top));
+        const std::string ends_in =
+            X509_self_signed(top, 0) == 1
+                ? "the root '" + top_subject + "'"
+                : "'" + top_subject + "', issued by '" + distinguished_name(X509_get_issuer_name(top)) + "'";
+        add("chain.untrusted_root", served_at(v.path.size() - 1),
+            "The chain ends in " + ends_in + ", which is not in the trust store (" + store_.description() +
+                "); for a private CA, trust its root where intended, or use a publicly trusted certificate.");
+    }
+    ERR_clear_error();
+}
+
+void Analysis::order_problems(const Verification& v) {
+    // Served order must be the path order (RFC 8446 §4.4.2 requires it for TLS 1.2; 1.3
+    // clients tolerate disorder, but old Windows and Java clients do not).
+    bool in_order = report_.leaf == 0;
+    std::optional<std::size_t> last;
+    for (std::size_t i = 0; i < certs_.size(); ++i) {
+        if (!depth_[i]) continue;
+        if (last && *depth_[i] <= *last) in_order = false;
+        last = depth_[i];
+    }
+    if (!in_order)
+        add("chain.misordered", std::nullopt,
+            "The server sends the certificates out of order (the leaf is #" + std::to_string(report_.leaf + 1) +
+                "); send the leaf first, then each issuer in turn.");
+
+    std::vector<std::string> extra;
+    std::optional<std::size_t> first_extra;
+    for (std::size_t i = 0; i < certs_.size(); ++i)
+        if (!depth_[i]) {
+            extra.push_back("#" + std::to_string(i + 1) + " '" + certs_[i].info.subject + "'");
+            if (!first_extra) first_extra = i;
+        }
+    if (!extra.empty())
+        add("chain.extra_certificates", extra.size() == 1 ? first_extra : std::nullopt,
+            "The server sends certificates that are not on the path to the anchor: " + join(extra) + ".");
+
+    for (std::size_t i = 0; i < certs_.size(); ++i)
+        if (i != report_.leaf && certs_[i].info.self_signed && certs_[i].info.is_ca) {
+            report_.root_sent = true;
+            add("chain.root_sent", i,
+                "The server sends the root '" + certs_[i].info.subject +
+                    "'; clients use their own copy, so it only adds bytes to every handshake.");
+            break;
+        }
+
+    for (std::size_t d = 1; d < v.path.size(); ++d) {
+        X509* x = v.path[d].get();
+        if (X509_get_extension_flags(x) & EXFLAG_CA) continue;
+        add("chain.ca_without_basic_constraints", served_at(d),
+            "The issuing certificate '" + distinguished_name(X509_get_subject_name(x)) +
+                "' has no basicConstraints CA:TRUE, so clients refuse it as an issuer; reissue it as a CA.");
+    }
+}
+
+void Analysis::leaf_only_problems() {
+    Parsed& leaf = certs_[report_.leaf];
+    const CertificateInfo& info = leaf.info;
+    report_.hostname = check_hostname(leaf.x.get(), info, input_.hostname);
+    if (report_.hostname == HostnameMatch::mismatch) {
+        std::vector<std::string> names = info.san_dns;
+        names.insert(names.end(), info.san_ip.begin(), info.san_ip.end());
+        if (names.empty() && info.common_name) names.push_back("CN " + *info.common_name);
+        add("cert.hostname_mismatch", report_.leaf,
+            "The certificate is for " + (names.empty() ? std::string("no name at all") : join(names)) +
+                ", not for " + input_.hostname + ".");
+    }
+    if (!has_server_auth_eku(info))
+        add("cert.no_server_auth_eku", report_.leaf,
+            "The leaf's extended key usage is " + join(*info.eku) +
+                " without serverAuth: reissue it for Server Authentication.");
+
+    const bool sign = has_key_usage(info, X509v3_KU_DIGITAL_SIGNATURE);
+    const bool encipher = has_key_usage(info, X509v3_KU_KEY_ENCIPHERMENT);
+    const std::string ku = info.key_usage_names.empty() ? "empty" : join(info.key_usage_names);
+    switch (input_.key_exchange) {
+        case KeyExchange::rsa:
+            if (!encipher)
+                add("cert.key_usage_incompatible", report_.leaf,
+                    "The leaf's keyUsage (" + ku + ") lacks keyEncipherment, which RSA key exchange needs.");
+            break;
+        case KeyExchange::ecdhe_or_dhe:
+        case KeyExchange::tls13:
+            if (!sign)
+                add("cert.key_usage_incompatible", report_.leaf,
+                    "The leaf's keyUsage (" + ku + ") lacks digitalSignature, which " +
+                        std::string(input_.key_exchange == KeyExchange::tls13 ? "TLS 1.3" : "ECDHE/DHE key exchange") +
+                        " needs.");
+            break;
+        case KeyExchange::unknown:
+            // Unknown exchange: only a key no TLS exchange can use is certainly wrong.
+            if (!sign && !encipher)
+                add("cert.key_usage_incompatible", report_.leaf,
+                    "The leaf's keyUsage (" + ku + ") allows neither digitalSignature nor keyEncipherment.");
+            break;
+    }
+}
+
+void Analysis::certificate_problems(std::size_t i) {
+    const CertificateInfo& c = certs_[i].info;
+    const auto now = std::chrono::floor<std::chrono::seconds>(input_.now);
+    if (now < c.not_before) {
+        add("cert.not_yet_valid", i, "The " + who(i) + " is valid only from " + date_text(c.not_before) + ".");
+    } else if (now > c.not_after) {
+        add("cert.expired", i, "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
+    } else if (c.not_after - now < std::chrono::days(input_.expires_soon_days)) {
+        add("cert.expires_soon", i, "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
+    }
+
+    const bool rsa_or_dsa = c.key_type == "RSA" || c.key_type == "RSA-PSS" || c.key_type == "DSA";
+    if ((rsa_or_dsa && c.key_bits < 2048) || (c.key_type == "EC" && c.key_bits < 224))
+        add("cert.weak_key", i,
+            "The " + who(i) + " has a " + std::to_string(c.key_bits) + "-bit " + c.key_type +
+                " key; use RSA 2048 or ECDSA P-256 or stronger.");
+    if (c.signature_digest == "SHA1" || c.signature_digest == "MD5")
+        add("cert.weak_signature", i,
+            "The " + who(i) + " is signed with " + c.signature_algorithm +
+                ", which clients reject; reissue it with SHA-256.");
+}
+
+}  // namespace
+
+std::string_view to_string(KeyExchange k) {
+    switch (k) {
+        case KeyExchange::unknown: return "unknown";
+        case KeyExchange::rsa: return "rsa";
+        case KeyExchange::ecdhe_or_dhe: return "ecdhe_or_dhe";
+        case KeyExchange::tls13: return "tls13";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(HostnameMatch h) {
+    switch (h) {
+        case HostnameMatch::match: return "match";
+        case HostnameMatch::match_cn_fallback: return "match_cn_fallback";
+        case HostnameMatch::mismatch: return "mismatch";
+        case HostnameMatch::not_checked: return "not_checked";
+    }
+    return "not_checked";
+}
+
+bool ChainReport::has(std::string_view id) const {
+    return std::any_of(problems.begin(), problems.end(), [&](const ChainProblem& p) { return p.id == id; });
+}
+
+ChainReport analyze_chain(const ChainInput& input, const TrustStore& store) { return Analysis(input, store).run(); }
+
+HostnameMatch match_hostname(const CertificateInfo& cert, std::string_view host) {
+    const auto x = x509_from_der(cert.der);
+    if (!x) return HostnameMatch::not_checked;
+    return check_hostname(x.get(), cert, host);
+}
+
+}  // namespace tlsprobe::x509

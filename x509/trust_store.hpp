@@ -1,0 +1,48 @@
+// The set of trust anchors chain analysis verifies against.
+//
+// A scan checks thousands of chains against the same anchors: the store is loaded once and
+// shared read-only (X509_STORE is safe for concurrent verification once built).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <openssl/x509_vfy.h>
+
+namespace tlsprobe::x509 {
+
+class TrustStore {
+public:
+    // OpenSSL's default locations (Debian: /etc/ssl/certs), honouring SSL_CERT_FILE and
+    // SSL_CERT_DIR like every OpenSSL client on the machine.
+    static TrustStore system_default();
+    // A CA file (PEM bundle or a single DER certificate, as Windows exports .cer files) and/or
+    // a hashed directory (c_rehash layout); either may be empty, not both. Throws
+    // std::runtime_error naming the file or directory and the reason (missing, no certificate).
+    static TrustStore from_locations(const std::string& ca_file, const std::string& ca_path);
+
+    TrustStore(TrustStore&&) noexcept = default;
+    TrustStore& operator=(TrustStore&&) noexcept = default;
+    TrustStore(const TrustStore&) = delete;
+    TrustStore& operator=(const TrustStore&) = delete;
+    ~TrustStore() = default;
+
+    X509_STORE* native() const { return store_.get(); }
+    // "system trust store" / "CA file corp-root.pem" / "CA file a.pem + CA directory /etc/x".
+    std::string description() const { return description_; }
+    // Certificates loaded up front (CA file); a directory is looked up lazily and counts 0.
+    std::size_t anchor_count() const { return anchor_count_; }
+
+private:
+    struct StoreDeleter {
+        void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+    };
+    TrustStore(std::unique_ptr<X509_STORE, StoreDeleter> store, std::string description, std::size_t anchors);
+
+    std::unique_ptr<X509_STORE, StoreDeleter> store_;
+    std::string description_;
+    std::size_t anchor_count_ = 0;
+};
+
+}  // namespace tlsprobe::x509
