@@ -18,6 +18,8 @@
 #include "report/markdown.hpp"
 
 namespace tlsprobe::cli {
+
+using judge::Policy;
 namespace {
 
 static_assert(static_cast<int>(judge::CheckExit::pass) == kOk);
@@ -147,7 +149,7 @@ int Commands::run_check(std::ostream& out, std::ostream& err) {
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());
         judge::TargetCheck check;
-        check.result = probe::probe_target_blocking(t, options);
+        check.result = probe_and_judge(t, options);
         check.rules = judge::evaluate(report.policy, check.result);
         report.targets.push_back(std::move(check));
     }

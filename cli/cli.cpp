@@ -22,6 +22,7 @@
 #include "x509/trust_store.hpp"
 
 namespace tlsprobe::cli {
+
 namespace {
 
 struct ProbeArgs {
@@ -45,10 +46,14 @@ struct ProbeArgs {
 };
 
 int exit_code_for(const probe::TargetResult& r) {
-    if (r.unreachable()) return kUnreachable;
-    if (!r.any_negotiated()) return kFindings;
-    const auto worst = r.worst_severity();
-    return worst && *worst >= judge::Severity::high ? kFindings : kOk;
+    switch (r.verdict) {
+        case probe::TargetVerdict::unreachable: return kUnreachable;
+        case probe::TargetVerdict::no_tls:
+        case probe::TargetVerdict::fail: return kFindings;
+        case probe::TargetVerdict::ok:
+        case probe::TargetVerdict::warn: return kOk;
+    }
+    return kInternal;
 }
 
 probe::Target build_target(const ProbeArgs& a) { return make_target(a.target, a.sni, a.no_sni, a.connect_to); }
@@ -68,7 +73,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     if (!a.no_http) options.http_port = a.http_port;
     options.enumerate_ciphers = !a.quick;
 
-    const auto result = probe::probe_target_blocking(target, options);
+    const auto result = probe_and_judge(target, options);
     std::string report;
     if (a.format == "json") {
         report = report::render_json(result, {.include_trace = a.trace});
@@ -104,7 +109,7 @@ int run_demo(const std::vector<std::string>& only, bool no_color, bool verbose, 
         options.trust = trust;
         options.trace = trace;
         options.http_port = http.port();
-        const auto result = probe::probe_target_blocking(t, options);
+        const auto result = probe_and_judge(t, options);
         out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title, s.article_scenario);
         out << report::render_text(result, {.color = color, .verbose = verbose, .trace = trace});
         const std::string top = result.diagnosis.empty() ? "works" : result.diagnosis.front().id;

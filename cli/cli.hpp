@@ -16,6 +16,7 @@ enum ExitCode : int {
     kFindings = 1,     // high-severity findings, or the target cannot do TLS
     kUsage = 2,        // bad command line or input
     kUnreachable = 3,  // DNS / refused / timeout on every attempt
+    kInternal = 4,     // a bug or an unexpected local failure in tlsprobe itself
 };
 
 // Parses "5s", "500ms", "2.5s", "1m" or a bare number of seconds. Throws std::invalid_argument

@@ -8,7 +8,22 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "judge/verdict.hpp"
+
 namespace tlsprobe::cli {
+
+probe::TargetResult probe_and_judge(const probe::Target& target, const probe::ProbeOptions& options) {
+    auto result = probe::probe_target_blocking(target, options);
+    judge::assess(result);
+    return result;
+}
+
+boost::asio::awaitable<probe::TargetResult> probe_and_judge_async(probe::Target target, probe::ProbeOptions options) {
+    probe::TargetResult result = co_await probe::probe_target(std::move(target), std::move(options));
+    judge::assess(result);
+    co_return result;
+}
+
 
 void write_file(const std::string& path, const std::string& content) {
     const std::filesystem::path target(path);

@@ -1,10 +1,12 @@
 // Pieces every subcommand of the command line shares (tlsprobe::cli, the composition root).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "probe/probe_target.hpp"
 #include "probe/target.hpp"
 #include "x509/trust_store.hpp"
 
@@ -29,5 +31,9 @@ bool want_color(bool no_color, const std::string& output = {});
 // A target from the command line: TARGET parsed, then --sni / --no-sni / --connect-to
 // applied. Throws UsageError naming the bad value.
 probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni, const std::string& connect_to);
+
+// Probes one target and judges it (probe::probe_target, then judge::assess).
+probe::TargetResult probe_and_judge(const probe::Target& target, const probe::ProbeOptions& options);
+boost::asio::awaitable<probe::TargetResult> probe_and_judge_async(probe::Target target, probe::ProbeOptions options);
 
 }  // namespace tlsprobe::cli

@@ -15,7 +15,9 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "engine/engines.hpp"
 #include "engine/host_resolver.hpp"
+#include "judge/verdict.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
 #include "scan/scan_input.hpp"
@@ -24,6 +26,7 @@
 #include "x509/trust_store.hpp"
 
 namespace tlsprobe::cli {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -89,7 +92,13 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a, std::chrono::milliseco
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;
     // Lookups in parallel and once per host: Asio's resolver would run one at a time per thread.
-    o.resolver = std::make_shared<engine::HostResolver>();
+    o.engines = engine::network_engines(std::make_shared<engine::HostResolver>());
+    // The follow-up stage is for targets the first stage shows a problem on: no handshake,
+    // or a diagnosis.
+    o.follow_up = [](probe::TargetResult& r) {
+        judge::assess(r);
+        return !r.diagnosis.empty() || !r.facts.works;
+    };
     return o;
 }
 
@@ -193,9 +202,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     if (a.quick && a.full) throw ScanUsageError("--quick and --full contradict each other; use one");
 
     const auto probe_options = make_probe_options(a, timeout);
-    const scan::TargetWork real_work = [&probe_options](probe::Target t) {
-        return probe::probe_target(std::move(t), probe_options);
-    };
+    const scan::TargetWork real_work = [&probe_options](probe::Target t) { return probe_and_judge_async(std::move(t), probe_options); };
     const scan::TargetWork& work = work_override ? *work_override : real_work;
 
     std::ifstream file;

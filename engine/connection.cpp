@@ -6,6 +6,11 @@
 #include <fmt/format.h>
 
 namespace tlsprobe::engine {
+
+using core::Micros;
+using core::Phase;
+using core::Status;
+using core::TraceEvent;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using Clock = std::chrono::steady_clock;

@@ -22,18 +22,18 @@ inline constexpr std::size_t kFirstBytesKept = 256;
 // One attempt in progress: the Observation being filled, the clock since the attempt started
 // and the trace switch.
 struct AttemptLog {
-    Observation obs;
+    core::Observation obs;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point hello_sent_at = start;  // set by the engine after the ClientHello
     bool trace = false;
     std::size_t bytes_received = 0;
 
-    Micros now() const;
+    core::Micros now() const;
     // Milliseconds since the ClientHello left, for "RST after 3 ms".
     double ms_since_hello() const;
-    void event(TraceEvent::Direction d, std::string summary);
+    void event(core::TraceEvent::Direction d, std::string summary);
     // Ends the attempt with `s`; elapsed is measured from the end of the TCP connect.
-    void fail(Status s, std::string detail);
+    void fail(core::Status s, std::string detail);
 };
 
 // Connects `stream` to `peer` within `timeout`. On failure records refused / unreachable /

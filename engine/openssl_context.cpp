@@ -8,6 +8,10 @@
 #include <openssl/err.h>
 
 namespace tlsprobe::engine {
+
+using core::Version;
+using core::display_name;
+using core::take_openssl_error;
 namespace {
 
 // Every suite the library has, including the ones its default security level hides:

@@ -20,7 +20,7 @@ struct SslCtxDeleter {
 using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 
 struct ClientContextKey {
-    std::optional<Version> pin;
+    std::optional<core::Version> pin;
     std::string cipher_list;
     std::string ciphersuites;
     auto operator<=>(const ClientContextKey&) const = default;

@@ -16,6 +16,20 @@
 #include "wire/hello_presets.hpp"
 
 namespace tlsprobe::engine {
+
+using core::ByteView;
+using core::Bytes;
+using core::Observation;
+using core::Phase;
+using core::Status;
+using core::TraceEvent;
+using core::Version;
+using core::alert_meaning;
+using core::alert_name;
+using core::display_name;
+using core::hex_dump;
+using core::printable_excerpt;
+using core::version_from_wire;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using Clock = std::chrono::steady_clock;

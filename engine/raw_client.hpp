@@ -31,9 +31,9 @@ namespace tlsprobe::engine {
 
 // A ClientHello ready to send, with what the engine needs to judge the answer.
 struct RawHello {
-    Bytes bytes;               // record bytes, as sent
-    Version min_version = Version::tls1_2;  // lowest version the hello accepts
-    Version max_version = Version::tls1_2;  // highest version offered
+    core::Bytes bytes;               // record bytes, as sent
+    core::Version min_version = core::Version::tls1_2;  // lowest version the hello accepts
+    core::Version max_version = core::Version::tls1_2;  // highest version offered
     std::vector<std::uint32_t> cipher_suites;  // offered (SSL 2.0: 3-byte kinds), SCSVs excluded
     std::string summary;       // "ClientHello TLS 1.2, 47 suites, SNI=x, 517 bytes"
 };
@@ -53,7 +53,7 @@ struct RawResult {
     // status / phase / elapsed / connect_time / version / cipher_id / cipher / group / alpn /
     // alert / first_bytes / detail / chain (TLS <= 1.2 Certificate, SSL 2.0 certificate) /
     // downgrade_sentinel / client_certificate_requested / trace, as openssl_handshake fills them.
-    Observation observation;
+    core::Observation observation;
     wire::ServerFlight flight;  // the decoded first flight (kind truncated when none completed)
 };
 
@@ -64,7 +64,7 @@ boost::asio::awaitable<RawResult> raw_handshake(boost::asio::ip::tcp::endpoint p
 // Pure part of raw_handshake: the Observation fields that follow from a decoded flight
 // (status, phase, version, suite, group, alert, chain, detail). A truncated flight leaves
 // status alone (the socket's ending decides it) but fills what was parsed.
-void apply_flight(Observation& obs, const wire::ServerFlight& flight, const RawHello& hello);
+void apply_flight(core::Observation& obs, const wire::ServerFlight& flight, const RawHello& hello);
 
 // ---- Version probes --------------------------------------------------------------------
 
@@ -77,11 +77,11 @@ struct RawProbeOptions {
 // The hello a version probe sends: SSL 2.0 CLIENT-HELLO with every SSL 2.0 kind; SSL 3.0
 // (no extensions, SCSV); TLS 1.0-1.2 pinned by legacy_version; TLS 1.3 by supported_versions.
 // Every TLS hello carries the renegotiation SCSV and is padded to >= 512 bytes (DIAGNOSIS.md).
-RawHello version_probe_hello(Version v, const RawProbeOptions& options);
+RawHello version_probe_hello(core::Version v, const RawProbeOptions& options);
 
 // One connection asking for exactly version `v`. `negotiated` = the server accepted `v`;
 // a lower version in the answer = `v` not supported (status protocol_error, version = what
 // the server chose).
-boost::asio::awaitable<RawResult> raw_version_probe(boost::asio::ip::tcp::endpoint peer, Version v, RawProbeOptions options);
+boost::asio::awaitable<RawResult> raw_version_probe(boost::asio::ip::tcp::endpoint peer, core::Version v, RawProbeOptions options);
 
 }  // namespace tlsprobe::engine

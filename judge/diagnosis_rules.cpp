@@ -10,6 +10,14 @@
 #include "wire/service.hpp"
 
 namespace tlsprobe::judge {
+
+using core::Status;
+using probe::Confidence;
+using probe::Diagnosis;
+using probe::Engine;
+using probe::ProbeRecord;
+using probe::ProbeRole;
+using probe::TargetResult;
 namespace {
 
 using core::Status;
@@ -25,9 +33,9 @@ struct Facts {
     const ProbeRecord* no_sni = nullptr;
     const ProbeRecord* other_sni = nullptr;
     const ProbeRecord* narrow = nullptr;
-    bool main_ok = false;  // handshake_works(): a version probe or offer_all completed
+    bool main_ok = false;  // facts.works: a version probe or offer_all completed
 
-    explicit Facts(const TargetResult& result) : r(result), main_ok(handshake_works(result)) {
+    explicit Facts(const TargetResult& result) : r(result), main_ok(result.facts.works) {
         for (const auto& p : r.probes) {
             if (p.observation.status == Status::local_unsupported) continue;
             attempts.push_back(&p);
@@ -284,8 +292,8 @@ std::optional<Match> hello_intolerance(const Facts& f) {
 std::optional<Match> handshake_broken(const Facts& f) {
     std::vector<std::string> evidence;
     for (const auto& v : f.r.versions)
-        if (v.disagreement.find("but the OpenSSL handshake then fails") != std::string::npos)
-            evidence.push_back(fmt::format("{}: {}", core::display_name(v.version), v.disagreement));
+        if (v.disagreement == probe::Disagreement::handshake_broken)
+            evidence.push_back(fmt::format("{}: {}", core::display_name(v.version), v.disagreement_detail));
     if (evidence.empty()) return std::nullopt;
     return Match{f.main_ok ? Confidence::medium : Confidence::high,
                  "The server accepts the protocol version, then breaks the handshake: its private key cannot sign what the version needs "
@@ -572,15 +580,6 @@ std::vector<Diagnosis> diagnose(const TargetResult& result) {
     }
     std::stable_sort(out.begin(), out.end(), [](const Diagnosis& a, const Diagnosis& b) { return a.confidence > b.confidence; });
     return out;
-}
-
-bool handshake_works(const TargetResult& r) {
-    // A completed handshake only: the raw engine stops at the ServerHello, and the variants
-    // asked with another name or a narrower offer.
-    return std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) {
-        return (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) && p.spec.engine == Engine::openssl &&
-               p.observation.status == Status::negotiated;
-    });
 }
 
 }  // namespace tlsprobe::judge

@@ -29,10 +29,6 @@ std::span<const DiagnosisKind> diagnosis_kinds();
 // Every diagnosis the evidence supports, most likely first (confidence, then catalogue
 // order, which puts causes that explain more of the evidence first). Empty when the site
 // works: a healthy server gets no diagnosis.
-std::vector<Diagnosis> diagnose(const TargetResult& result);
-
-// True when a version probe or offer_all completed an OpenSSL handshake with the asked-for
-// name (a raw ServerHello or a variant does not count).
-bool handshake_works(const TargetResult& result);
+std::vector<probe::Diagnosis> diagnose(const probe::TargetResult& result);
 
 }  // namespace tlsprobe::judge

@@ -4,6 +4,9 @@
 #include <array>
 
 namespace tlsprobe::judge {
+
+using probe::Finding;
+using probe::Severity;
 namespace {
 
 // Severity reflects what a browser user would suffer: high = browsers refuse the site

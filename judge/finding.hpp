@@ -17,7 +17,7 @@ using probe::Severity;
 // One row of the registry: every id tlsprobe can report, documented in the README.
 struct FindingKind {
     std::string_view id;
-    Severity severity;
+    probe::Severity severity;
     std::string_view title;
 };
 
@@ -26,6 +26,6 @@ std::span<const FindingKind> finding_kinds();
 const FindingKind* find_finding_kind(std::string_view id);
 // A Finding for a registered id with `detail` (an unknown id is a programming error and
 // becomes a high-severity "internal" finding rather than being dropped).
-Finding make_finding(std::string_view id, std::string detail);
+probe::Finding make_finding(std::string_view id, std::string detail);
 
 }  // namespace tlsprobe::judge

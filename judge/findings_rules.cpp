@@ -5,6 +5,10 @@
 #include <fmt/ranges.h>
 
 namespace tlsprobe::judge {
+
+using probe::Finding;
+using probe::ProbeRecord;
+using probe::TargetResult;
 namespace {
 
 std::string first_failure_detail(const TargetResult& r) {
@@ -26,14 +30,15 @@ void protocol_findings(const TargetResult& r, std::vector<Finding>& out) {
         out.push_back(make_finding("tls.legacy_version_enabled",
                                    fmt::format("{} accepted; browsers dropped these in 2020 (RFC 8996)", fmt::join(legacy, " and "))));
     const bool modern = supported(core::Version::tls1_2) || supported(core::Version::tls1_3);
-    if (r.any_negotiated() && !modern)
+    if (r.facts.works && !modern)
         out.push_back(make_finding("tls.no_modern_version",
                                    "only legacy versions negotiate; current browsers will show a protocol error"));
     if (supported(core::Version::tls1_2) && r.version(core::Version::tls1_3).supported == false)
         out.push_back(make_finding("tls.tls13_not_supported", "TLS 1.2 works but TLS 1.3 is refused"));
     std::vector<std::string> disagreements;
     for (const auto& v : r.versions)
-        if (!v.disagreement.empty()) disagreements.push_back(fmt::format("{}: {}", core::display_name(v.version), v.disagreement));
+        if (v.disagreement != probe::Disagreement::none)
+            disagreements.push_back(fmt::format("{}: {}", core::display_name(v.version), v.disagreement_detail));
     if (!disagreements.empty()) out.push_back(make_finding("tls.engines_disagree", fmt::format("{}", fmt::join(disagreements, "; "))));
     if (std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) { return p.observation.client_certificate_requested; }))
         out.push_back(make_finding("tls.client_certificate_requested",
@@ -47,7 +52,7 @@ void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
         if (v.supported != true) continue;
         for (const auto& c : v.ciphers) {
             const auto entry = fmt::format("{} ({})", c.name, core::display_name(v.version));
-            if (c.strength == "insecure" || c.strength == "weak") weak.push_back(entry);
+            if (c.strength == wire::Strength::insecure || c.strength == wire::Strength::weak) weak.push_back(entry);
             // TLS 1.3 suites always come with (EC)DHE; SSL 2.0 has no forward secrecy at all
             // and is reported by tls.ssl2_enabled already.
             if (!c.forward_secrecy && v.version != core::Version::ssl2) no_fs.push_back(entry);
@@ -66,11 +71,11 @@ void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
 
 std::vector<Finding> derive_findings(const TargetResult& r) {
     std::vector<Finding> out;
-    if (r.unreachable()) {
+    if (!r.facts.reached) {
         out.push_back(make_finding("target.unreachable", first_failure_detail(r)));
         return out;
     }
-    if (!r.any_negotiated()) out.push_back(make_finding("tls.unavailable", first_failure_detail(r)));
+    if (!r.facts.works) out.push_back(make_finding("tls.unavailable", first_failure_detail(r)));
     protocol_findings(r, out);
     cipher_findings(r, out);
     if (r.chain) {

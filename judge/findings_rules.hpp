@@ -9,6 +9,6 @@
 namespace tlsprobe::judge {
 
 // Every finding the result supports, most severe first (stable within a severity).
-std::vector<Finding> derive_findings(const TargetResult& result);
+std::vector<probe::Finding> derive_findings(const probe::TargetResult& result);
 
 }  // namespace tlsprobe::judge

@@ -10,6 +10,8 @@
 #include <toml++/toml.h>
 
 namespace tlsprobe::judge {
+
+using core::Version;
 namespace {
 
 using core::Version;

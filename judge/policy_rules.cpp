@@ -9,6 +9,10 @@
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::judge {
+
+using core::Version;
+using probe::TargetResult;
+using probe::VersionResult;
 namespace {
 
 using core::Version;
@@ -92,7 +96,7 @@ struct SeenSuite {
     Version version;
     std::string name;
     const wire::CipherSuite* suite;  // nullptr when the registry does not know it
-    std::string strength;            // from the enumeration, when the registry has no entry
+    std::optional<wire::Strength> strength;  // nullopt when neither the registry nor the enumeration knows it
     bool forward_secrecy;
 };
 struct CipherEvidence {
@@ -122,7 +126,7 @@ CipherEvidence cipher_evidence(const TargetResult& t) {
         e.missing.push_back(fmt::format("{}: cipher enumeration was not run (only the negotiated suite is known)", name));
         if (!vr.cipher.empty()) {
             const auto* cs = lookup_suite(vr.cipher);
-            e.suites.push_back({vr.version, vr.cipher, cs, cs ? std::string(wire::to_string(cs->strength)) : "",
+            e.suites.push_back({vr.version, vr.cipher, cs, cs ? std::optional(cs->strength) : std::nullopt,
                                 cs ? cs->forward_secrecy : vr.version == Version::tls1_3});
         }
     }
@@ -155,7 +159,7 @@ RuleResult rule_forbidden_ciphers(const Policy& p, const TargetResult& t) {
     for (const auto& s : e.suites) {
         std::vector<std::string> classes;
         for (const auto& cls : p.forbidden_ciphers) {
-            const bool hit = s.suite ? in_class(*s.suite, cls) : (cls == s.strength);
+            const bool hit = s.suite ? in_class(*s.suite, cls) : (s.strength && cls == wire::to_string(*s.strength));
             if (hit) classes.push_back(cls);
         }
         if (!classes.empty())
@@ -276,7 +280,7 @@ RuleResult rule_names(const Policy& p, const TargetResult& t) {
     std::vector<std::string> missing;
     for (const auto& name : p.names) {
         const auto m = x509::match_hostname(*c->leaf_certificate(), name);
-        r.evidence.push_back(fmt::format("{}: {}", name, core::to_string(m)));
+        r.evidence.push_back(fmt::format("{}: {}", name, x509::to_string(m)));
         if (m != x509::HostnameMatch::match) missing.push_back(name);
     }
     r.status = missing.empty() ? RuleStatus::pass : RuleStatus::fail;
@@ -450,7 +454,7 @@ std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
     {
         auto r = make("tls.handshake");
         r.expected = "at least one TLS handshake completes";
-        const bool ok = t.any_negotiated();
+        const bool ok = t.facts.works;
         r.status = ok ? RuleStatus::pass : RuleStatus::fail;
         r.actual = ok ? "negotiated" : "no handshake completed";
         for (const auto& vr : t.versions) r.evidence.push_back(version_line(vr));
@@ -488,7 +492,7 @@ std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
     if (p.http_reachable) out.push_back(rule_http(t));
     if (p.diagnosis_empty) out.push_back(rule_diagnosis(t));
 
-    if (t.unreachable()) {
+    if (!t.facts.reached) {
         // Nothing was observed: no rule may claim a verdict, and the gate exits 3.
         for (auto& r : out) {
             r.status = RuleStatus::not_applicable;
@@ -500,7 +504,7 @@ std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
 }
 
 CheckVerdict verdict(const TargetCheck& check, bool strict) {
-    if (check.result.unreachable()) return CheckVerdict::unreachable;
+    if (check.result.verdict == probe::TargetVerdict::unreachable) return CheckVerdict::unreachable;
     for (const auto& r : check.rules)
         if (r.status == RuleStatus::fail || (strict && r.status == RuleStatus::not_applicable)) return CheckVerdict::fail;
     return CheckVerdict::pass;

@@ -35,11 +35,11 @@ const std::vector<RuleKind>& rule_kinds();
 
 // The enabled rules of `policy` over `result`, in rule_kinds() order. For an unreachable
 // target every rule is not_applicable ("the target could not be reached").
-std::vector<RuleResult> evaluate(const Policy& policy, const TargetResult& result);
+std::vector<RuleResult> evaluate(const Policy& policy, const probe::TargetResult& result);
 
 // One target's probe and its rules.
 struct TargetCheck {
-    TargetResult result;
+    probe::TargetResult result;
     std::vector<RuleResult> rules;
 };
 

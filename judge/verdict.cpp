@@ -1,16 +1,22 @@
 #include "judge/verdict.hpp"
 
+#include "judge/diagnosis_rules.hpp"
+#include "judge/findings_rules.hpp"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "judge/diagnosis_rules.hpp"
 
 namespace tlsprobe::judge {
 
+using probe::Severity;
+using probe::TargetResult;
+using probe::TargetVerdict;
+
 std::string verdict_paragraph(const TargetResult& r) {
     const auto where = r.target.display();
-    const bool works = handshake_works(r);
+    const bool works = r.facts.works;
     std::string http;
     if (r.http) {
         if (r.http->status == core::Status::negotiated)
@@ -39,7 +45,7 @@ std::string verdict_paragraph(const TargetResult& r) {
     }
     const auto& top = r.diagnosis.front();
     const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
-    const std::string state = r.unreachable() ? "cannot be reached"
+    const std::string state = !r.facts.reached ? "cannot be reached"
                               : !works        ? "fails"
                               : certificate   ? "negotiates, but browsers will reject the certificate"
                               : top.id == "protocol.legacy_only" ? "negotiates only protocol versions current browsers refuse"
@@ -53,6 +59,23 @@ std::string verdict_paragraph(const TargetResult& r) {
     }
     return fmt::format("HTTPS on {} {}. Most likely cause ({} confidence{}): {}{}{}", where, state, to_string(top.confidence), scenario,
                        top.summary, others, http);
+}
+
+TargetVerdict decide_verdict(const TargetResult& r) {
+    if (!r.facts.reached) return TargetVerdict::unreachable;
+    if (!r.facts.works) return r.facts.works_for_variant_only ? TargetVerdict::fail : TargetVerdict::no_tls;
+    const auto worst = r.worst_severity();
+    if (worst && *worst >= probe::Severity::high) return TargetVerdict::fail;
+    if (worst && *worst >= probe::Severity::medium) return TargetVerdict::warn;
+    return TargetVerdict::ok;
+}
+
+void assess(TargetResult& r) {
+    r.findings = derive_findings(r);
+    r.diagnosis = diagnose(r);
+    r.diagnosed = true;
+    r.verdict = decide_verdict(r);
+    r.summary = verdict_paragraph(r);
 }
 
 }  // namespace tlsprobe::judge

@@ -8,6 +8,10 @@
 #include "wire/writer.hpp"
 
 namespace tlsprobe::lab {
+
+using core::ByteView;
+using core::Bytes;
+using core::Version;
 namespace {
 
 using core::Version;

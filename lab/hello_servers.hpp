@@ -14,7 +14,7 @@
 namespace tlsprobe::lab {
 
 // Sends `flight` after the ClientHello, then FIN (the fixtures in tests/data/flights/).
-RawScript canned_flight(Bytes flight);
+RawScript canned_flight(core::Bytes flight);
 
 // A server that accepts exactly `suites` and answers with a valid first flight for the suite
 // it picks: ServerHello (+ Certificate + ServerKeyExchange + ServerHelloDone for TLS <= 1.2;
@@ -28,12 +28,12 @@ struct CipherPolicy {
     core::Version max_version = core::Version::tls1_2;
     std::vector<std::uint16_t> groups{29 /* x25519 */, 23 /* secp256r1 */};  // server's order
     int dh_bits = 2048;  // DHE prime size announced in ServerKeyExchange
-    Bytes certificate;   // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list
+    core::Bytes certificate;   // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list
 };
 RawScript cipher_policy_server(CipherPolicy policy);
 
 // The first flight cipher_policy_server answers `client_hello` with (pure; for tests).
-Bytes cipher_policy_reply(const CipherPolicy& policy, ByteView client_hello);
+core::Bytes cipher_policy_reply(const CipherPolicy& policy, core::ByteView client_hello);
 
 // Resets (RST, no reply) every TLS ClientHello whose handshake message is 256-511 bytes long,
 // as F5 BIG-IP and some other stacks did; answers the others like `inner`.

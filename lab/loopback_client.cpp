@@ -20,6 +20,9 @@
 #include "core/openssl_error.hpp"
 
 namespace tlsprobe::lab {
+
+using core::ByteView;
+using core::Bytes;
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -30,13 +30,13 @@ std::string_view to_string(PeerEnd e);
 
 struct RawReply {
     bool connected = false;
-    Bytes received;  // everything the server sent before it ended, capped at 64 KiB
+    core::Bytes received;  // everything the server sent before it ended, capped at 64 KiB
     PeerEnd end = PeerEnd::none;
 };
 
 // Connects to `where`:`port`, sends `send` (may be empty), then reads until FIN, RST or
 // `wait` has passed since the connect.
-RawReply raw_exchange(unsigned short port, ByteView send, std::chrono::milliseconds wait = std::chrono::seconds(2),
+RawReply raw_exchange(unsigned short port, core::ByteView send, std::chrono::milliseconds wait = std::chrono::seconds(2),
                       Loopback where = Loopback::ipv4);
 
 struct TlsClientOptions {
@@ -53,7 +53,7 @@ struct TlsReply {
     bool handshake_completed = false;
     std::string version;                // "TLSv1.2"
     std::string cipher;                 // IANA name
-    std::vector<Bytes> peer_chain;      // DER, in the order the server sent them (leaf first)
+    std::vector<core::Bytes> peer_chain;      // DER, in the order the server sent them (leaf first)
     std::optional<std::uint8_t> alert;  // fatal alert received from the server
     PeerEnd end = PeerEnd::none;        // how a failed handshake ended
     std::string error;                  // OpenSSL reason or errno text when it failed
@@ -63,9 +63,9 @@ struct TlsReply {
 TlsReply tls_exchange(unsigned short port, const TlsClientOptions& options = {});
 
 // A real ClientHello record as OpenSSL writes it, with server_name `sni` unless empty.
-Bytes sample_client_hello(const std::string& sni = "tlsprobe.test");
+core::Bytes sample_client_hello(const std::string& sni = "tlsprobe.test");
 
 // The certificates in a PEM file as DER, in file order; throws std::runtime_error if unreadable.
-std::vector<Bytes> pem_file_der(const std::string& path);
+std::vector<core::Bytes> pem_file_der(const std::string& path);
 
 }  // namespace tlsprobe::lab

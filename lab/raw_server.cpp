@@ -13,6 +13,9 @@
 #include "lab/server_thread.hpp"
 
 namespace tlsprobe::lab {
+
+using core::ByteView;
+using core::Bytes;
 namespace {
 
 namespace asio = boost::asio;

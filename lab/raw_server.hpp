@@ -31,14 +31,14 @@ struct RawScript {
         hold,   // stay open and silent until the server stops (or kConnectionLifetime)
     };
     Trigger trigger = Trigger::after_client_hello;
-    Bytes send;  // written when triggered; may be empty
+    core::Bytes send;  // written when triggered; may be empty
     Then then = Then::close;
     // Optional: computes the reply from the bytes received so far (empty on on_accept);
     // replaces `send`. Runs on the server's thread: must not throw or block.
-    std::function<Bytes(ByteView client_hello)> respond;
+    std::function<core::Bytes(core::ByteView client_hello)> respond;
     // Optional: chooses `then` from the same bytes (a server that resets some hellos only).
     // Same rules as `respond`.
-    std::function<Then(ByteView client_hello)> then_for;
+    std::function<Then(core::ByteView client_hello)> then_for;
 };
 std::string_view to_string(RawScript::Trigger t);
 std::string_view to_string(RawScript::Then t);
@@ -56,7 +56,7 @@ public:
     std::size_t connections() const;  // TCP connections accepted so far
     // What each connection sent before the server ended it (its first flight, and for `hold`
     // and `close` whatever followed), capped at 64 KiB each, in accept order. A snapshot.
-    std::vector<Bytes> received() const;
+    std::vector<core::Bytes> received() const;
 
 private:
     struct Impl;

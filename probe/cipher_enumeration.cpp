@@ -9,6 +9,17 @@
 #include "wire/hello_presets.hpp"
 
 namespace tlsprobe::probe {
+
+using core::Status;
+using core::Version;
+using core::display_name;
+using engine::RawClientOptions;
+using engine::RawHello;
+using engine::RawProbeOptions;
+using engine::RawResult;
+using engine::for_each_bounded;
+using engine::make_raw_hello;
+using engine::raw_handshake;
 namespace asio = boost::asio;
 
 namespace {
@@ -276,7 +287,7 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
         run.at(v).version = v;
         run.at(v).enumerated = true;
     }
-    for (auto v : all_versions) run.at(v).version = v;
+    for (auto v : core::all_versions) run.at(v).version = v;
 
     // Phase 1: accepted suites.
     std::vector<Task> tasks;
@@ -396,7 +407,7 @@ ServerChoice to_server_choice(const RawResult& result, const HelloRequest& reque
 }
 
 namespace {
-asio::awaitable<ServerChoice> send_raw(asio::ip::tcp::endpoint peer, RawProbeOptions options, HelloRequest request) {
+asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::endpoint peer, RawProbeOptions options, HelloRequest request) {
     RawHello hello;
     try {
         hello = enumeration_hello(request, options.sni);
@@ -405,17 +416,18 @@ asio::awaitable<ServerChoice> send_raw(asio::ip::tcp::endpoint peer, RawProbeOpt
         failed.detail = std::string("internal error: could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult result = co_await raw_handshake(peer, std::move(hello), RawClientOptions{options.timeout, false});
+    RawResult result = co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false});
     co_return to_server_choice(result, request);
 }
 }  // namespace
 
-HelloFn raw_hello_fn(asio::ip::tcp::endpoint peer, RawProbeOptions options) {
-    return [peer, options](HelloRequest request) { return send_raw(peer, options, std::move(request)); };
+HelloFn raw_hello_fn(engine::Engines& engines, asio::ip::tcp::endpoint peer, RawProbeOptions options) {
+    return [&engines, peer, options](HelloRequest request) { return send_raw(engines, peer, options, std::move(request)); };
 }
 
-asio::awaitable<CipherEnumeration> enumerate_ciphers(asio::ip::tcp::endpoint peer, RawProbeOptions probe, EnumerationOptions options) {
-    CipherEnumeration e = co_await enumerate_ciphers(raw_hello_fn(peer, std::move(probe)), std::move(options));
+asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines, asio::ip::tcp::endpoint peer, RawProbeOptions probe,
+                                                     EnumerationOptions options) {
+    CipherEnumeration e = co_await enumerate_ciphers(raw_hello_fn(engines, peer, std::move(probe)), std::move(options));
     co_return e;
 }
 

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/raw_client.hpp"
+#include "engine/engines.hpp"
 #include "core/version.hpp"
 #include "wire/cipher_suites.hpp"
 
@@ -36,7 +36,7 @@ namespace tlsprobe::probe {
 
 // One hello the enumeration wants sent.
 struct HelloRequest {
-    Version version = Version::tls1_2;
+    core::Version version = core::Version::tls1_2;
     std::vector<std::uint32_t> cipher_suites;  // in this order (SSL 2.0: 3-byte kinds); never empty
     std::vector<std::uint16_t> groups;         // supported_groups; empty = the preset's list
 };
@@ -60,7 +60,7 @@ std::string_view to_string(ServerChoice::Outcome o);
 using HelloFn = std::function<boost::asio::awaitable<ServerChoice>(HelloRequest)>;
 
 struct EnumerationOptions {
-    std::vector<Version> versions{all_versions.begin(), all_versions.end()};
+    std::vector<core::Version> versions{core::all_versions.begin(), core::all_versions.end()};
     std::size_t concurrency = 8;             // connections open at once (>= 1)
     std::size_t max_suites_per_hello = 128;  // intolerant servers choke on long suite lists
     std::size_t max_groups_per_hello = 8;
@@ -79,7 +79,7 @@ struct AcceptedSuite {
 };
 
 struct VersionCiphers {
-    Version version = Version::tls1_2;
+    core::Version version = core::Version::tls1_2;
     bool enumerated = false;  // the version was asked for
     // Server preference order when server_preference is true, else the client's (tlsprobe's
     // preset) order, strongest first.
@@ -96,31 +96,31 @@ struct CipherEnumeration {
     std::array<VersionCiphers, 6> versions{};  // indexed by Version; enumerated tells which ran
     std::size_t connections = 0;
     std::vector<std::string> errors;  // every version's errors, prefixed with the version
-    const VersionCiphers& version(Version v) const { return versions[static_cast<std::size_t>(v)]; }
+    const VersionCiphers& version(core::Version v) const { return versions[static_cast<std::size_t>(v)]; }
 };
 
 // The algorithm. Runs on the caller's executor, which must be single-threaded.
 boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationOptions options);
 
 // The suites tried for `v`, in tlsprobe's preference order (strongest first).
-std::vector<std::uint32_t> enumeration_candidates(Version v);
+std::vector<std::uint32_t> enumeration_candidates(core::Version v);
 // The groups tried for `v`: every group of the presets; TLS <= 1.2 without the FFDHE ones
 // (RFC 7919 groups only matter for DHE suites, which report their prime instead).
-std::vector<std::uint16_t> enumeration_groups(Version v);
+std::vector<std::uint16_t> enumeration_groups(core::Version v);
 
 // ---- The real server ---------------------------------------------------------------------
 
 // The ClientHello for a request (pure): the version preset with the requested suites and
 // groups (TLS 1.3: key shares limited to the requested groups; none left = the server must
 // answer with a HelloRetryRequest).
-RawHello enumeration_hello(const HelloRequest& request, const std::optional<std::string>& sni);
+engine::RawHello enumeration_hello(const HelloRequest& request, const std::optional<std::string>& sni);
 // Maps one raw exchange to what the enumeration needs (pure).
-ServerChoice to_server_choice(const RawResult& result, const HelloRequest& request);
+ServerChoice to_server_choice(const engine::RawResult& result, const HelloRequest& request);
 // A HelloFn that sends each request as a raw hello to `peer`.
-HelloFn raw_hello_fn(boost::asio::ip::tcp::endpoint peer, RawProbeOptions options);
+HelloFn raw_hello_fn(engine::Engines& engines, boost::asio::ip::tcp::endpoint peer, engine::RawProbeOptions options);
 
 // enumerate_ciphers(raw_hello_fn(peer, probe), options).
-boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(boost::asio::ip::tcp::endpoint peer, RawProbeOptions probe,
+boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines, boost::asio::ip::tcp::endpoint peer, engine::RawProbeOptions probe,
                                                             EnumerationOptions options);
 
 }  // namespace tlsprobe::probe

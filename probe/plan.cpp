@@ -117,7 +117,8 @@ VersionResult merge(const VersionResult& openssl, const VersionResult& raw) {
                                     openssl.status != core::Status::rejected_alert;
     VersionResult out = *openssl.supported || broke_after_answer ? openssl : raw;
     out.source = "both";
-    out.disagreement = broke_after_answer
+    out.disagreement = broke_after_answer ? Disagreement::handshake_broken : Disagreement::answers_differ;
+    out.disagreement_detail = broke_after_answer
                            ? fmt::format("the server accepts {} (its ServerHello answers the raw ClientHello), but the OpenSSL handshake then fails: {}",
                                          core::display_name(openssl.version), engine_phrase(openssl))
                            : fmt::format("OpenSSL handshake: {}; raw ClientHello: {}", engine_phrase(openssl), engine_phrase(raw));
@@ -129,7 +130,9 @@ VersionResult merge(const VersionResult& openssl, const VersionResult& raw) {
 std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& probes) {
     std::array<VersionResult, 6> out{};
     std::array<std::optional<VersionResult>, 6> by_openssl, by_raw;
-    bool any_negotiated = false;
+    // Some version was accepted, by either engine (a raw ServerHello counts here: the point
+    // is whether the server answers hellos at all, not whether TLS works).
+    bool accepts_some_version = false;
     for (auto v : core::all_versions) {
         auto& r = out[static_cast<std::size_t>(v)];
         r.version = v;
@@ -139,7 +142,7 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
     }
     for (const auto& p : probes) {
         if (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all)
-            any_negotiated = any_negotiated || p.observation.status == core::Status::negotiated;
+            accepts_some_version = accepts_some_version || p.observation.status == core::Status::negotiated;
         if (!p.spec.version || p.spec.role != ProbeRole::version) continue;
         if (p.observation.status == core::Status::local_unsupported) continue;
         const auto i = static_cast<std::size_t>(*p.spec.version);
@@ -152,7 +155,7 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
     }
     // A version that times out while others negotiate is not supported (an intolerant
     // stack that drops what it does not know); if nothing negotiated we cannot tell.
-    if (any_negotiated)
+    if (accepts_some_version)
         for (auto& r : out)
             if (r.status == core::Status::timeout && r.source != "none") r.supported = false;
     // "offer_all" negotiated a version whose pinned probe failed: trust the success and

@@ -4,9 +4,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
+#include "engine/engines.hpp"
 #include "probe/result.hpp"
 #include "x509/chain_analysis.hpp"
 
@@ -30,20 +32,28 @@ struct ProbeOptions {
     // 2.0/3.0); the follow-up attempts (other_sni, narrow_ciphers, raw TLS 1.0-1.3) only when
     // the first stage shows a problem (a diagnosis), so a healthy target costs one wave.
     bool adaptive = false;
-    // Shared name resolution (parallel lookups, a cache per host) for scans; null = one Asio
-    // lookup per target.
-    std::shared_ptr<class HostResolver> resolver;
+    // The network; null = engine::network_engines(). Scans share one with a HostResolver;
+    // tests pass a fake that records what it was asked.
+    std::shared_ptr<engine::Engines> engines;
+    // Adaptive plans: whether the first stage calls for the follow-up attempts. It may judge
+    // the result in place (conclude() has run); null = when nothing worked for the name.
+    std::function<bool(TargetResult&)> follow_up;
 };
 
 // Probes one target on the calling coroutine's executor (which must be single-threaded).
 // Never throws for anything the network or the server does; those are in the result.
-boost::asio::awaitable<TargetResult> probe_target(Target target, const ProbeOptions& options);
+boost::asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options);
 
 // The same on a private io_context, for callers that are not coroutines.
 TargetResult probe_target_blocking(const Target& target, const ProbeOptions& options);
 
-// The pure tail of a probe: per-version verdicts, chain choice and analysis, findings.
-// Split out so tests can feed recorded attempts without sockets.
+// The pure tail of a probe: per-version verdicts, chain choice and analysis, and the facts
+// every judgement reads (result.facts). Findings, diagnosis and the verdict are judge/'s
+// (judge::assess). Split out so tests can feed recorded attempts without sockets.
 void conclude(TargetResult& result, const ProbeOptions& options);
+
+// The facts part of conclude(): reached, works, works only for a variant, modern version.
+// Reads result.probes and result.versions. Pure.
+Facts decide_facts(const TargetResult& result);
 
 }  // namespace tlsprobe::probe

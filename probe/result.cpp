@@ -21,25 +21,29 @@ const ProbeRecord* TargetResult::probe(std::string_view id) const {
     return it == probes.end() ? nullptr : &*it;
 }
 
-bool TargetResult::any_negotiated() const {
-    // Only a completed handshake counts: the raw engine's "negotiated" means a ServerHello
-    // was seen, and a server can accept a version and still fail the handshake after it.
-    return std::any_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
-        return p.spec.engine == Engine::openssl && p.observation.status == core::Status::negotiated;
-    });
+bool completes_handshake(const ProbeRecord& p) {
+    return (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) && p.spec.engine == Engine::openssl &&
+           p.observation.status == core::Status::negotiated;
 }
 
-bool TargetResult::unreachable() const {
-    if (probes.empty()) return false;
-    return std::all_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
-        const auto& o = p.observation;
-        return o.status == core::Status::dns_failed || o.status == core::Status::refused ||
-               o.status == core::Status::unreachable ||
-               (o.status == core::Status::timeout && o.phase == core::Phase::connect) ||
-               o.status == core::Status::local_unsupported;
-    }) && std::any_of(probes.begin(), probes.end(), [](const ProbeRecord& p) {
-        return p.observation.status != core::Status::local_unsupported;
-    });
+std::string_view to_string(Disagreement d) {
+    switch (d) {
+        case Disagreement::none: return "none";
+        case Disagreement::answers_differ: return "answers_differ";
+        case Disagreement::handshake_broken: return "handshake_broken";
+    }
+    return "none";
+}
+
+std::string_view to_string(TargetVerdict v) {
+    switch (v) {
+        case TargetVerdict::ok: return "ok";
+        case TargetVerdict::warn: return "warn";
+        case TargetVerdict::fail: return "fail";
+        case TargetVerdict::no_tls: return "no_tls";
+        case TargetVerdict::unreachable: return "unreachable";
+    }
+    return "no_tls";
 }
 
 std::optional<Severity> TargetResult::worst_severity() const {

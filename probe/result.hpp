@@ -13,6 +13,7 @@
 #include "probe/diagnosis.hpp"
 #include "probe/finding.hpp"
 #include "probe/target.hpp"
+#include "wire/cipher_suites.hpp"
 #include "x509/chain_analysis.hpp"
 #include "core/observation.hpp"
 
@@ -43,7 +44,7 @@ struct ProbeSpec {
 struct CipherEntry {
     std::uint32_t code = 0;     // IANA code point (SSL 2.0: the 3-byte cipher kind)
     std::string name;           // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
-    std::string strength;       // "insecure", "weak", "acceptable", "strong" (wire::Strength)
+    wire::Strength strength = wire::Strength::strong;  // from the cipher-suite registry
     bool forward_secrecy = false;
     std::string group;          // key-exchange group the server chose with it, when seen
     std::optional<int> dh_bits; // finite-field DH parameter size, when seen
@@ -53,6 +54,14 @@ struct ProbeRecord {
     ProbeSpec spec;
     core::Observation observation;
 };
+
+// How the OpenSSL handshake and the raw hello disagreed about one version.
+enum class Disagreement {
+    none,              // they agree, or only one engine could ask
+    answers_differ,    // one engine's hello was accepted, the other's refused
+    handshake_broken,  // the raw hello got a ServerHello; the OpenSSL handshake then failed
+};
+std::string_view to_string(Disagreement d);
 
 // What the report says about one protocol version.
 struct VersionResult {
@@ -64,9 +73,10 @@ struct VersionResult {
     std::optional<std::uint8_t> alert;
     std::string cipher;                // the suite chosen when negotiated
     std::string detail;
-    // The two engines (OpenSSL and raw hellos) answered differently for this version; the
-    // sentence says how. Empty when they agree or only one engine could ask.
-    std::string disagreement;
+    // The two engines (OpenSSL and raw hellos) answered differently for this version: how
+    // (rules match on the kind), and a sentence with the facts for people.
+    Disagreement disagreement = Disagreement::none;
+    std::string disagreement_detail;  // empty when disagreement is none
 
     // Cipher enumeration (empty when not run): the accepted suites, in the server's
     // preference order when server_preference is true, else in the order found.
@@ -76,6 +86,36 @@ struct VersionResult {
     std::vector<std::string> groups;        // key-exchange groups the server accepts, preference order unknown
     std::vector<std::string> enumeration_errors;  // failed enumeration connections: the list may be incomplete
 };
+
+// The facts every judgement reads, decided once by conclude() (and nowhere else).
+struct Facts {
+    // The server answered at least one attempt: not every attempt ended in a DNS failure, a
+    // refusal, no route or a connect timeout.
+    bool reached = false;
+    // "TLS works": a handshake completed for the requested name (completes_handshake()).
+    bool works = false;
+    // A handshake completed only for a variant (no SNI, another name, a narrower offer):
+    // the server speaks TLS, just not for what was asked.
+    bool works_for_variant_only = false;
+    // TLS 1.2 or 1.3 is supported.
+    bool modern_version = false;
+};
+
+// The verdict on one target, decided once by judge::assess() from the facts and the
+// findings; exit codes, the scan summary, every renderer and the gate read it.
+enum class TargetVerdict {
+    ok,           // works, nothing above low
+    warn,         // works, a medium finding
+    fail,         // works only in part (another name) or a high/critical finding
+    no_tls,       // reached, but no handshake completed at all
+    unreachable,  // never reached
+};
+std::string_view to_string(TargetVerdict v);
+
+// A handshake completed for the requested name: an OpenSSL-engine attempt of the version or
+// offer_all role (a raw ServerHello is not a completed handshake; the variants ask with
+// another name or fewer suites). The one definition of "TLS works".
+bool completes_handshake(const ProbeRecord& p);
 
 struct TargetResult {
     Target target;
@@ -91,8 +131,13 @@ struct TargetResult {
     std::string chain_source;               // id of the probe whose chain was analysed
     std::vector<std::string> chain_differs; // probe ids that were served another chain
 
-    std::optional<HttpCheck> http;       // plain-HTTP check, when made
+    std::optional<engine::HttpCheck> http;       // plain-HTTP check, when made
 
+    Facts facts;                         // conclude()
+
+    // judge::assess():
+    TargetVerdict verdict = TargetVerdict::no_tls;
+    std::string summary;                 // the verdict paragraph every report opens with
     std::vector<Finding> findings;       // most severe first
     std::vector<Diagnosis> diagnosis;    // most likely first; empty when the site works
     // True once the diagnosis rules ran: only then does an empty `diagnosis` mean "works"
@@ -101,11 +146,6 @@ struct TargetResult {
 
     const VersionResult& version(core::Version v) const { return versions[static_cast<std::size_t>(v)]; }
     const ProbeRecord* probe(std::string_view id) const;
-    // True when at least one handshake completed (OpenSSL engine; a raw ServerHello is not
-    // a completed handshake).
-    bool any_negotiated() const;
-    // True when the target was never reached: every attempt ended in DNS/refused/unreachable/connect timeout.
-    bool unreachable() const;
     // The most severe finding's severity, nullopt when there is none.
     std::optional<Severity> worst_severity() const;
 };

@@ -25,7 +25,7 @@ std::string render_check_text(const judge::CheckReport& report, bool verbose) {
         const auto c = judge::count_rules(t.rules);
         out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(), fmt::format("{}", to_string(v)),
                            c.pass, c.fail, c.not_applicable);
-        if (t.result.unreachable()) {
+        if (t.result.verdict == probe::TargetVerdict::unreachable) {
             out += fmt::format("  the target could not be reached; no rule could be checked ({} rules)\n", t.rules.size());
             for (const auto& p : t.result.probes)
                 out += fmt::format("       - {}: {} {}\n", p.spec.id, core::to_string(p.observation.status), p.observation.detail);

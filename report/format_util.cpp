@@ -8,6 +8,7 @@
 
 namespace tlsprobe::report {
 
+
 std::string iso8601(std::chrono::system_clock::time_point t) {
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }

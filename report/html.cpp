@@ -10,6 +10,7 @@
 #include "report/xml_writer.hpp"
 
 namespace tlsprobe::report {
+
 namespace {
 
 std::string h(std::string_view text) { return escape_xml(text); }
@@ -190,7 +191,7 @@ std::string chain_picture(const probe::TargetResult& r) {
     const auto general = problems_of(std::nullopt);
     if (!general.empty()) out += "<div class=\"cert problem\" style=\"margin-top:.5rem\"><div class=\"role\">chain problems</div>" + list(general) + "</div>";
     out += fmt::format("<p class=\"meta\">Trust: {}{}. Host name: {}.</p>", c.trusted ? "trusted" : "not trusted",
-                       c.trusted ? "" : h(fmt::format(" ({})", c.verify_error_text)), h(core::to_string(c.hostname)));
+                       c.trusted ? "" : h(fmt::format(" ({})", c.verify_error_text)), h(x509::to_string(c.hostname)));
     return out;
 }
 
@@ -233,7 +234,7 @@ std::string target_section(const probe::TargetResult& r, const std::vector<judge
                                   badge_class, h(badge_word));
     out += fmt::format("<p class=\"meta\">address {} · SNI {} · probed {} · {:.0f} ms</p>", h(r.address.empty() ? "-" : r.address),
                        h(r.target.sni.value_or("(none)")), h(iso8601(r.started)), to_ms(r.duration));
-    if (r.unreachable()) out += "<p class=\"badge warn\">The target could not be reached: nothing below could be checked.</p>";
+    if (r.verdict == probe::TargetVerdict::unreachable) out += "<p class=\"badge warn\">The target could not be reached: nothing below could be checked.</p>";
     if (rules) out += rules_table(*rules);
     out += matrix(r) + chain_picture(r) + findings(r) + diagnosis(r);
     return out + "</section>";
@@ -256,18 +257,14 @@ std::string page(const Page& p, const std::string& body) {
 std::string render_html(const probe::TargetResult& r) {
     Page p;
     p.title = "tlsprobe: " + r.target.display();
-    const auto worst = r.worst_severity();
-    if (r.unreachable()) {
-        p.verdict_word = "UNREACHABLE";
-        p.verdict_class = "warn";
-    } else if (!r.any_negotiated() || (worst && *worst >= judge::Severity::high)) {
-        p.verdict_word = r.any_negotiated() ? "PROBLEMS FOUND" : "NO TLS";
-        p.verdict_class = "fail";
-    } else {
-        p.verdict_word = "OK";
-        p.verdict_class = "pass";
+    switch (r.verdict) {
+        case probe::TargetVerdict::unreachable: p.verdict_word = "UNREACHABLE"; p.verdict_class = "warn"; break;
+        case probe::TargetVerdict::no_tls: p.verdict_word = "NO TLS"; p.verdict_class = "fail"; break;
+        case probe::TargetVerdict::fail: p.verdict_word = "PROBLEMS FOUND"; p.verdict_class = "fail"; break;
+        case probe::TargetVerdict::ok:
+        case probe::TargetVerdict::warn: p.verdict_word = "OK"; p.verdict_class = "pass"; break;
     }
-    p.summary = h(judge::verdict_paragraph(r));  // the same paragraph that opens the text report
+    p.summary = h(r.summary);  // the same paragraph that opens the text report
     return page(p, target_section(r, nullptr, p.verdict_class, p.verdict_word));
 }
 

@@ -8,6 +8,7 @@
 #include "core/alert.hpp"
 
 namespace tlsprobe::report {
+
 using nlohmann::json;
 
 namespace {
@@ -29,7 +30,7 @@ json ciphers_json(const probe::VersionResult& v) {
     for (const auto& c : v.ciphers)
         list.push_back({{"code", fmt::format("0x{:04X}", c.code)},
                         {"name", c.name},
-                        {"strength", c.strength},
+                        {"strength", wire::to_string(c.strength)},
                         {"forward_secrecy", c.forward_secrecy},
                         {"group", c.group.empty() ? json(nullptr) : json(c.group)},
                         {"dh_bits", optional_json(c.dh_bits)}});
@@ -62,7 +63,8 @@ json version_json(const probe::VersionResult& v) {
         {"alert", v.alert ? json(core::alert_name(*v.alert)) : json(nullptr)},
         {"cipher", v.cipher.empty() ? json(nullptr) : json(v.cipher)},
         {"detail", v.detail},
-        {"disagreement", v.disagreement.empty() ? json(nullptr) : json(v.disagreement)},
+        {"disagreement", v.disagreement == probe::Disagreement::none ? json(nullptr) : json(v.disagreement_detail)},
+        {"disagreement_kind", v.disagreement == probe::Disagreement::none ? json(nullptr) : json(to_string(v.disagreement))},
         {"ciphers", ciphers_json(v)},
         {"server_preference", optional_json(v.server_preference)},
         {"groups", v.groups},
@@ -143,7 +145,7 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
                                                  : json({{"code", chain.verify_error}, {"text", chain.verify_error_text}})},
         {"path", chain.path},
         {"root_sent", chain.root_sent},
-        {"hostname", core::to_string(chain.hostname)},
+        {"hostname", x509::to_string(chain.hostname)},
         {"problems", std::move(ids)},
         {"problem_details", std::move(details)},
     };
@@ -193,7 +195,8 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"versions", std::move(versions)},
         {"probes", std::move(probes)},
         {"chain", std::move(chain)},
-        {"verdict", judge::verdict_paragraph(r)},
+        {"verdict", r.summary},
+        {"target_verdict", to_string(r.verdict)},
         {"diagnosis", std::move(diagnosis)},
         {"http", http_json(r.http)},
         {"findings", std::move(findings)},

@@ -24,7 +24,7 @@ std::string render_junit(const judge::CheckReport& report) {
     std::chrono::microseconds total{0};
     for (const auto& t : report.targets) {
         const auto c = judge::count_rules(t.rules);
-        const bool unreachable = t.result.unreachable();
+        const bool unreachable = t.result.verdict == probe::TargetVerdict::unreachable;
         tests += t.rules.size() + (unreachable ? 1 : 0);
         failures += c.fail;
         skipped += c.not_applicable;
@@ -42,7 +42,7 @@ std::string render_junit(const judge::CheckReport& report) {
     for (const auto& t : report.targets) {
         const auto& r = t.result;
         const auto c = judge::count_rules(t.rules);
-        const bool unreachable = r.unreachable();
+        const bool unreachable = r.verdict == probe::TargetVerdict::unreachable;
         const auto suite = r.target.display();
         const auto classname = "tlsprobe." + r.target.authority();
         x.open("testsuite", {{"name", suite},

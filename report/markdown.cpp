@@ -66,7 +66,7 @@ std::string render_markdown(const judge::CheckReport& report) {
                           r.chain && r.chain->leaf_certificate()
                               ? fmt::format(", leaf SHA-1 thumbprint `{}`", r.chain->leaf_certificate()->sha1_hex)
                               : "");
-        if (r.unreachable()) md += "**The target could not be reached**: no rule could be checked.\n\n";
+        if (r.verdict == probe::TargetVerdict::unreachable) md += "**The target could not be reached**: no rule could be checked.\n\n";
         md += "| rule | status | expected | actual |\n|---|---|---|---|\n";
         for (const auto& rule : t.rules)
             md += fmt::format("| `{}` | {} | {} | {} |\n", rule.id, status_word(rule.status), markdown_cell(rule.expected),

@@ -5,10 +5,13 @@
 #include <fmt/color.h>
 #include <fmt/format.h>
 
+#include "judge/finding.hpp"
 #include "report/format_util.hpp"
 #include "core/version.hpp"
 
 namespace tlsprobe::report {
+
+using scan::ScanVerdict;
 using nlohmann::json;
 using scan::ScanVerdict;
 
@@ -66,7 +69,7 @@ void ScanSummary::add(const scan::ScanRecord& record) {
     const auto verdict = scan::scan_verdict(record);
     ++verdicts_[static_cast<std::size_t>(verdict)];
     const auto& r = record.result;
-    if (record.outcome == scan::ScanOutcome::completed && !r.unreachable())
+    if (record.outcome == scan::ScanOutcome::completed && r.verdict != probe::TargetVerdict::unreachable)
         for (std::size_t i = 0; i < versions_.size(); ++i) {
             const auto& s = r.versions[i].supported;
             auto& c = versions_[i];
@@ -213,7 +216,7 @@ std::string csv_row(const scan::ScanRecord& record) {
         f.push_back(std::to_string(days_between(std::chrono::system_clock::now(), leaf.not_after)));
         f.push_back(leaf.sha1_hex);
         f.push_back(r.chain->trusted ? "yes" : "no");
-        f.push_back(std::string(core::to_string(r.chain->hostname)));
+        f.push_back(std::string(x509::to_string(r.chain->hostname)));
     } else {
         f.insert(f.end(), 6, "");
     }

@@ -9,6 +9,7 @@
 #include "core/alert.hpp"
 
 namespace tlsprobe::report {
+
 namespace {
 
 class Writer {
@@ -33,12 +34,12 @@ private:
     std::string out_;
 };
 
-std::string severity_label(const Writer& w, judge::Severity s) {
+std::string severity_label(const Writer& w, probe::Severity s) {
     const auto text = fmt::format("{:<8}", fmt::format("{}", to_string(s)));
     switch (s) {
-        case judge::Severity::critical:
-        case judge::Severity::high: return w.bad(text);
-        case judge::Severity::medium: return w.warn(text);
+        case probe::Severity::critical:
+        case probe::Severity::high: return w.bad(text);
+        case probe::Severity::medium: return w.warn(text);
         default: return text;
     }
 }
@@ -53,8 +54,8 @@ void header(Writer& w, const probe::TargetResult& r) {
     if (r.http) w.line("  HTTP     {}", r.http->detail);
     w.line("");
     w.line("{}", w.bold("Verdict"));
-    const auto paragraph = wrap(judge::verdict_paragraph(r), 92, "  ");
-    w.line("{}", r.diagnosis.empty() && r.any_negotiated() ? w.good(paragraph) : paragraph);
+    const auto paragraph = wrap(r.summary, 92, "  ");
+    w.line("{}", r.diagnosis.empty() && r.facts.works ? w.good(paragraph) : paragraph);
     w.line("");
 }
 
@@ -67,8 +68,10 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
                                                                   : "order not determined";
         w.line("{} {} ({} accepted, {})", w.bold("Cipher suites"), core::display_name(v), vr.ciphers.size(), order);
         for (const auto& c : vr.ciphers) {
-            const auto strength = fmt::format("{:<10}", c.strength);
-            const auto painted = c.strength == "insecure" ? w.bad(strength) : c.strength == "weak" ? w.warn(strength) : strength;
+            const auto strength = fmt::format("{:<10}", wire::to_string(c.strength));
+            const auto painted = c.strength == wire::Strength::insecure ? w.bad(strength)
+                                 : c.strength == wire::Strength::weak   ? w.warn(strength)
+                                                                        : strength;
             std::string extra = c.forward_secrecy ? "FS" : "no FS";
             if (c.dh_bits) extra += fmt::format(", DH {} bits", *c.dh_bits);
             else if (!c.group.empty()) extra += ", " + c.group;
@@ -155,7 +158,7 @@ void chain(Writer& w, const probe::TargetResult& r) {
     if (!c.path.empty()) w.line("  path       {}", fmt::join(c.path, "  ->  "));
     if (c.verify_error) w.line("  verify     {} (OpenSSL error {})", c.verify_error_text, c.verify_error);
     w.line("  hostname   {}: {}", r.target.sni.value_or(r.target.host),
-           c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match") : std::string(core::to_string(c.hostname)));
+           c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match") : std::string(x509::to_string(c.hostname)));
     if (!r.chain_differs.empty()) w.line("  note       probes {} were served another chain", fmt::join(r.chain_differs, ", "));
     w.line("");
 }

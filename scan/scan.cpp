@@ -13,6 +13,10 @@
 #include <vector>
 
 namespace tlsprobe::scan {
+
+using probe::Severity;
+using probe::Target;
+using probe::TargetResult;
 namespace asio = boost::asio;
 
 std::string_view to_string(ScanOutcome o) {
@@ -40,13 +44,14 @@ std::string_view to_string(ScanVerdict v) {
 ScanVerdict scan_verdict(const ScanRecord& record) {
     if (record.outcome == ScanOutcome::deadline) return ScanVerdict::timeout;
     if (record.outcome == ScanOutcome::error) return ScanVerdict::error;
-    const auto& r = record.result;
-    if (r.unreachable()) return ScanVerdict::unreachable;
-    if (!r.any_negotiated()) return ScanVerdict::no_tls;
-    const auto worst = r.worst_severity();
-    if (worst && *worst >= Severity::high) return ScanVerdict::fail;
-    if (worst && *worst >= Severity::medium) return ScanVerdict::warn;
-    return ScanVerdict::ok;
+    switch (record.result.verdict) {
+        case probe::TargetVerdict::ok: return ScanVerdict::ok;
+        case probe::TargetVerdict::warn: return ScanVerdict::warn;
+        case probe::TargetVerdict::fail: return ScanVerdict::fail;
+        case probe::TargetVerdict::no_tls: return ScanVerdict::no_tls;
+        case probe::TargetVerdict::unreachable: return ScanVerdict::unreachable;
+    }
+    return ScanVerdict::error;
 }
 
 bool is_failure(ScanVerdict v) {

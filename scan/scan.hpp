@@ -28,7 +28,7 @@ namespace tlsprobe::scan {
 struct ScanItem {
     std::size_t line = 0;  // input line number
     std::string key;       // normalised key (scan_key)
-    Target target;
+    probe::Target target;
 };
 
 // How the engine ended one target.
@@ -43,7 +43,7 @@ struct ScanRecord {
     ScanItem item;
     ScanOutcome outcome = ScanOutcome::completed;
     std::string detail;   // for deadline and error
-    TargetResult result;  // for deadline and error: the target and start time only
+    probe::TargetResult result;  // for deadline and error: the target and start time only
 };
 
 // One word per target for summaries, CSV and exit codes, worst last.
@@ -63,7 +63,7 @@ ScanVerdict scan_verdict(const ScanRecord& record);
 bool is_failure(ScanVerdict v);
 
 // Per-target work: runs on the calling thread's io_context (single-threaded).
-using TargetWork = std::function<boost::asio::awaitable<TargetResult>(Target)>;
+using TargetWork = std::function<boost::asio::awaitable<probe::TargetResult>(probe::Target)>;
 // Yields the next target, nullopt when there are no more. Called under the engine's lock.
 using ScanSource = std::function<std::optional<ScanItem>()>;
 // Receives each record as it completes. Called under the engine's lock, one at a time.

@@ -8,6 +8,13 @@
 #include <vector>
 
 namespace tlsprobe::scan {
+
+using probe::Target;
+using probe::TargetError;
+using probe::invalid_host_name_reason;
+using probe::is_ip_literal;
+using probe::parse_connect_to;
+using probe::parse_target;
 namespace {
 
 std::string_view trim(std::string_view s) {

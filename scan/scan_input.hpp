@@ -22,7 +22,7 @@ namespace tlsprobe::scan {
 
 // One line that names a target.
 struct ScanTarget {
-    Target target;
+    probe::Target target;
     std::string key;  // normalised: see scan_key()
 };
 
@@ -44,7 +44,7 @@ std::optional<ParsedLine> parse_scan_line(std::string_view line);
 // scheme and path dropped, IPv6 in brackets), then ",via=ADDR[:PORT]" when it has a
 // connect-to address and ",sni=NAME" (or ",sni=-" for none) when its SNI is not the default.
 // Two lines with the same key are the same probe.
-std::string scan_key(const Target& target);
+std::string scan_key(const probe::Target& target);
 
 // 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3) over the bytes of
 // `text`. Chosen because it is fully specified, so every machine and every build agrees;

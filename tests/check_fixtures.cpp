@@ -3,7 +3,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "judge/verdict.hpp"
 #include "lab/paths.hpp"
+#include "probe/probe_target.hpp"
 #include "x509/chain_analysis.hpp"
 
 namespace tlsprobe::testing {
@@ -51,6 +53,9 @@ probe::TargetResult constructed_result(const std::string& testcase) {
     in.key_exchange = x509::KeyExchange::tls13;
     r.chain = x509::analyze_chain(in, store);
     r.chain_source = "offer_all";
+    // As conclude() and judge::assess() would decide them (no findings are made up here).
+    r.facts = probe::decide_facts(r);
+    r.verdict = judge::decide_verdict(r);
     return r;
 }
 
@@ -68,6 +73,8 @@ probe::TargetResult unreachable_result(const std::string& host) {
     refused.observation.status = Status::refused;
     refused.observation.detail = "connection refused";
     r.probes.push_back(refused);
+    r.facts = probe::decide_facts(r);
+    r.verdict = judge::decide_verdict(r);
     return r;
 }
 

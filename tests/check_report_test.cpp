@@ -14,7 +14,9 @@
 #include <memory>
 
 #include "check_fixtures.hpp"
+#include "judge/finding.hpp"
 #include "judge/policy_rules.hpp"
+#include "judge/verdict.hpp"
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "report/markdown.hpp"
@@ -40,7 +42,7 @@ judge::CheckReport sample_report() {
     report.targets.push_back(checked(testing::constructed_result("good"), report.policy));
     auto expired = testing::constructed_result("expired");
     expired.target = probe::parse_target("expired.tlsprobe.test:8443");
-    expired.findings.push_back({"cert.expired", judge::Severity::high, "Certificate expired", "Expired <2020-01-01> & \"gone\""});
+    expired.findings.push_back({"cert.expired", probe::Severity::high, "Certificate expired", "Expired <2020-01-01> & \"gone\""});
     expired.diagnosis.push_back({"cert.expired", {"S2"}, probe::Confidence::high, "The certificate expired <script>alert(1)</script>.",
                                  {"not after 2020-01-01"}, {"ERR_CERT_DATE_INVALID"}, {"certutil -verifystore my <sha1>"},
                                  {"Renew the certificate & rebind it"}});
@@ -241,6 +243,7 @@ TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagno
     CHECK_THAT(plain, Catch::Contains("missing intermediate"));
     CHECK_THAT(plain, Catch::Contains("<h1 id=\"verdict\">OK</h1>"));  // no findings were computed on this value
     leaf_only.findings.push_back(judge::make_finding("chain.missing_intermediate", "the issuer is not served"));
+    leaf_only.verdict = judge::decide_verdict(leaf_only);  // renderers show the stored verdict
     CHECK_THAT(report::render_html(leaf_only), Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
     CHECK_THAT(report::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
 }

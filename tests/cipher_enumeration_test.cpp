@@ -278,7 +278,7 @@ TEST_CASE("enumeration (raw): the scripted policy server, server and client pref
         lab::RawServer server(lab::cipher_policy_server(policy));
         engine::RawProbeOptions probe;
         probe.timeout = 2s;
-        const auto e = run(probe::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe,
+        const auto e = run(probe::enumerate_ciphers(*engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe,
                                                   only({Version::ssl3, Version::tls1_2, Version::tls1_3})));
         INFO("server preference " << server_preference);
         CHECK(e.errors.empty());
@@ -305,7 +305,7 @@ TEST_CASE("enumeration (raw): TLS 1.3 through HelloRetryRequest on the policy se
     lab::RawServer server(lab::cipher_policy_server(policy));
     engine::RawProbeOptions probe;
     probe.timeout = 2s;
-    const auto e = run(probe::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe, only({Version::tls1_3})));
+    const auto e = run(probe::enumerate_ciphers(*engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe, only({Version::tls1_3})));
     CHECK(e.errors.empty());
     CHECK(codes(e.version(Version::tls1_3)) == std::vector<std::uint32_t>{0x1303, 0x1301});
     CHECK(e.version(Version::tls1_3).groups == std::vector<std::uint16_t>{wire::group::secp384r1});
@@ -333,7 +333,7 @@ TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[e
         engine::RawProbeOptions probe;
         probe.sni = "tlsprobe.test";
         probe.timeout = 3s;
-        const auto e = run(probe::enumerate_ciphers({asio::ip::make_address("127.0.0.1"), server.port()}, probe, {}));
+        const auto e = run(probe::enumerate_ciphers(*engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe, {}));
         INFO(row.cipher_list << ", server preference " << row.server_preference);
         for (const auto& err : e.errors) UNSCOPED_INFO(err);
         CHECK(e.errors.empty());

@@ -70,7 +70,7 @@ probe::TargetResult working(const std::string& chain_case) {
 probe::TargetResult concluded(probe::TargetResult r) {
     probe::ProbeOptions options;
     options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
-    probe::conclude(r, options);
+    test::conclude_and_judge(r, options);
     return r;
 }
 
@@ -315,11 +315,12 @@ TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then bre
     raw.observation.cipher = "TLS_AES_128_GCM_SHA256";
     r.probes.push_back(raw);
     r = concluded(std::move(r));
-    CHECK_FALSE(r.any_negotiated());  // a ServerHello is not a completed handshake
+    CHECK_FALSE(r.facts.works);  // a ServerHello is not a completed handshake
     const auto& v = r.version(Version::tls1_3);
     CHECK(v.supported == std::optional<bool>(false));
     CHECK(v.source == "both");
-    CHECK_THAT(v.disagreement, Catch::Contains("accepts TLS 1.3") && Catch::Contains("then fails"));
+    CHECK(v.disagreement == probe::Disagreement::handshake_broken);
+    CHECK_THAT(v.disagreement_detail, Catch::Contains("accepts TLS 1.3") && Catch::Contains("then fails"));
     CHECK(top(r).id == "server.handshake_broken");
     CHECK(top(r).confidence == Confidence::high);
     CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains(" fails."));
@@ -351,7 +352,7 @@ TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a seriou
     auto r = concluded(working("key-usage-keyencipherment-only"));
     INFO(judge::verdict_paragraph(r));
     REQUIRE(r.diagnosis.empty());
-    REQUIRE(r.worst_severity() == std::optional<judge::Severity>(judge::Severity::high));
+    REQUIRE(r.worst_severity() == std::optional<probe::Severity>(probe::Severity::high));
     CHECK(judge::verdict_paragraph(r).find("is trusted") == std::string::npos);
     CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("negotiates") && Catch::Contains("need attention"));
     // Plain HTTP closed on an HTTPS-only site is not "fails as well".

@@ -65,7 +65,7 @@ probe::TargetResult concluded_result() {
     r.probes[1].observation.first_bytes = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70};
     probe::ProbeOptions options;
     options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
-    probe::conclude(r, options);
+    test::conclude_and_judge(r, options);
     return r;
 }
 
@@ -153,7 +153,7 @@ TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
             REQUIRE(f.contains(field));
             CHECK(f.at(field).is_string());
         }
-        CHECK(judge::parse_severity(f.at("severity").get<std::string>()).has_value());
+        CHECK(probe::parse_severity(f.at("severity").get<std::string>()).has_value());
         legacy = legacy || f.at("id") == "tls.legacy_version_enabled";
     }
     CHECK(legacy);
@@ -186,7 +186,7 @@ TEST_CASE("JSON report: an unreachable target has a null chain and one finding",
     r.target = probe::parse_target("192.0.2.1");
     r.probes = {record("tls1_2", Version::tls1_2, Status::refused), record("offer_all", std::nullopt, Status::refused)};
     probe::ProbeOptions options;  // no trust store: nothing negotiated, so no chain analysis
-    probe::conclude(r, options);
+    test::conclude_and_judge(r, options);
     const json j = report::to_json(r);
     CHECK(j.at("chain").is_null());
     CHECK(j.at("target").at("sni").is_null());

@@ -27,7 +27,7 @@ void enumerate_all(probe::TargetResult& r, std::vector<probe::CipherEntry> tls12
         }
         vr.ciphers_enumerated = true;
         vr.ciphers = vr.version == Version::tls1_3
-                         ? std::vector<probe::CipherEntry>{{0x1302, "TLS_AES_256_GCM_SHA384", "strong", true, "x25519", {}}}
+                         ? std::vector<probe::CipherEntry>{{0x1302, "TLS_AES_256_GCM_SHA384", wire::Strength::strong, true, "x25519", {}}}
                          : tls12;
     }
 }
@@ -134,16 +134,16 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::fail);
 
     auto clean = r;
-    enumerate_all(clean, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "strong", true, "x25519", {}},
-                          {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "strong", true, "x25519", {}}});
+    enumerate_all(clean, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", wire::Strength::strong, true, "x25519", {}},
+                          {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::strong, true, "x25519", {}}});
     rules = judge::evaluate(p, clean);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::pass);
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::pass);
 
     auto dirty = r;
-    enumerate_all(dirty, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "strong", true, "x25519", {}},
-                          {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "insecure", false, "", {}},
-                          {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", "acceptable", false, "", {}}});
+    enumerate_all(dirty, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", wire::Strength::strong, true, "x25519", {}},
+                          {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", {}},
+                          {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::acceptable, false, "", {}}});
     rules = judge::evaluate(p, dirty);
     const auto& forbidden = rule(rules, "cipher.forbidden");
     CHECK(forbidden.status == RuleStatus::fail);
@@ -164,7 +164,7 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
         INFO(cls);
         classes.forbidden_ciphers = {cls};
         auto one = r;
-        enumerate_all(one, {{code, name, "", false, "", {}}});
+        enumerate_all(one, {{code, name, wire::Strength::strong, false, "", {}}});
         CHECK(rule(judge::evaluate(classes, one), "cipher.forbidden").status == RuleStatus::fail);
     }
 }

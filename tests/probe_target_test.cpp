@@ -26,7 +26,7 @@
 using namespace tlsprobe;
 using namespace std::chrono_literals;
 using probe::ProbeRecord;
-using judge::Severity;
+using probe::Severity;
 using core::Status;
 using core::Version;
 
@@ -47,7 +47,7 @@ probe::Target loopback_target(unsigned short port) {
 }
 
 bool has_finding(const probe::TargetResult& r, std::string_view id) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const judge::Finding& f) { return f.id == id; });
+    return std::any_of(r.findings.begin(), r.findings.end(), [&](const probe::Finding& f) { return f.id == id; });
 }
 
 std::string finding_ids(const probe::TargetResult& r) {
@@ -76,7 +76,7 @@ ProbeRecord negotiated(std::string id, std::optional<Version> pin, Version got, 
 
 TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") {
     lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
-    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    const auto r = test::judged(probe::probe_target_blocking(loopback_target(server.port()), options()));
     INFO(finding_ids(r));
     CHECK(r.address == "127.0.0.1:" + std::to_string(server.port()));
     CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(true));
@@ -92,14 +92,14 @@ TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") 
     CHECK(r.version(Version::ssl2).supported == std::optional<bool>(false));
     CHECK(r.version(Version::tls1_2).source == "both");
     CHECK(r.version(Version::tls1_3).source == "both");
-    for (auto v : core::all_versions) CHECK(r.version(v).disagreement.empty());
+    for (auto v : core::all_versions) CHECK(r.version(v).disagreement == probe::Disagreement::none);
     REQUIRE(r.chain.has_value());
     CHECK(r.chain->trusted);
     CHECK(r.chain->certificates.size() == 2);
     CHECK(r.chain_source == "offer_all");
     CHECK(r.chain_differs.empty());
-    CHECK(r.any_negotiated());
-    CHECK_FALSE(r.unreachable());
+    CHECK(r.facts.works);
+    CHECK_FALSE(!r.facts.reached);
     for (const auto& f : r.findings) {
         INFO(f.id << ": " << f.detail);
         CHECK(f.severity < Severity::high);
@@ -112,7 +112,7 @@ TEST_CASE("probe_target: a well-configured TLS 1.2/1.3 server", "[probe][tls]") 
 
 TEST_CASE("probe_target: a server without its intermediate", "[probe][tls]") {
     lab::TlsServer server(lab::config_for_case("leaf-only", TLS1_2_VERSION, TLS1_3_VERSION));
-    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    const auto r = test::judged(probe::probe_target_blocking(loopback_target(server.port()), options()));
     INFO(finding_ids(r));
     REQUIRE(r.chain.has_value());
     CHECK_FALSE(r.chain->trusted);
@@ -122,7 +122,7 @@ TEST_CASE("probe_target: a server without its intermediate", "[probe][tls]") {
 
 TEST_CASE("probe_target: a TLS 1.0-only server", "[probe][tls]") {
     lab::TlsServer server(lab::config_for_case("good", TLS1_VERSION, TLS1_VERSION));
-    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    const auto r = test::judged(probe::probe_target_blocking(loopback_target(server.port()), options()));
     INFO(finding_ids(r));
     CHECK(r.version(Version::tls1_0).supported == std::optional<bool>(true));
     CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(false));
@@ -132,16 +132,16 @@ TEST_CASE("probe_target: a TLS 1.0-only server", "[probe][tls]") {
     CHECK_FALSE(has_finding(r, "tls.unavailable"));
     // Findings come most severe first.
     CHECK(std::is_sorted(r.findings.begin(), r.findings.end(),
-                         [](const judge::Finding& a, const judge::Finding& b) { return a.severity > b.severity; }));
+                         [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; }));
 }
 
 TEST_CASE("probe_target: a closed port is unreachable", "[probe][raw]") {
     auto opts = options();
     opts.timeout = 1s;
-    const auto r = probe::probe_target_blocking(loopback_target(lab::closed_port()), opts);
+    const auto r = test::judged(probe::probe_target_blocking(loopback_target(lab::closed_port()), opts));
     INFO(finding_ids(r));
-    CHECK(r.unreachable());
-    CHECK_FALSE(r.any_negotiated());
+    CHECK(!r.facts.reached);
+    CHECK_FALSE(r.facts.works);
     CHECK_FALSE(r.chain.has_value());
     REQUIRE_FALSE(r.probes.empty());
     for (const auto& p : r.probes) CHECK(p.observation.status == Status::refused);
@@ -154,9 +154,9 @@ TEST_CASE("probe_target: a closed port is unreachable", "[probe][raw]") {
 
 TEST_CASE("probe_target: a server resetting every hello is reached but has no TLS", "[probe][raw]") {
     lab::RawServer server(lab::reset_after_hello());
-    const auto r = probe::probe_target_blocking(loopback_target(server.port()), options());
+    const auto r = test::judged(probe::probe_target_blocking(loopback_target(server.port()), options()));
     INFO(finding_ids(r));
-    CHECK_FALSE(r.unreachable());
+    CHECK_FALSE(!r.facts.reached);
     CHECK(has_finding(r, "tls.unavailable"));
     CHECK_FALSE(has_finding(r, "target.unreachable"));
     CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(false));
@@ -284,7 +284,7 @@ TEST_CASE("conclude: verdicts, chain and findings from recorded attempts", "[pro
     };
     r.probes[4].observation.chain = good_chain();
     r.probes[0].observation.chain = {good_chain()[0]};  // another chain on TLS 1.0
-    probe::conclude(r, options());
+    test::conclude_and_judge(r, options());
     INFO(finding_ids(r));
     CHECK(r.version(Version::tls1_2).supported == std::optional<bool>(true));
     CHECK(r.version(Version::tls1_0).supported == std::optional<bool>(true));
@@ -301,7 +301,7 @@ TEST_CASE("conclude: verdicts, chain and findings from recorded attempts", "[pro
 
     // conclude is idempotent: running it again gives the same findings.
     const auto first = r.findings.size();
-    probe::conclude(r, options());
+    test::conclude_and_judge(r, options());
     CHECK(r.findings.size() == first);
     CHECK(r.chain_differs.size() == 1);
 }
@@ -330,11 +330,12 @@ TEST_CASE("summarize_versions: the raw engine and OpenSSL merged per version", "
     const auto& t10 = v[static_cast<std::size_t>(Version::tls1_0)];
     CHECK(t10.supported == std::optional<bool>(false));
     CHECK(t10.source == "both");
-    CHECK(t10.disagreement.empty());
+    CHECK(t10.disagreement == probe::Disagreement::none);
     const auto& t11 = v[static_cast<std::size_t>(Version::tls1_1)];
     CHECK(t11.supported == std::optional<bool>(true));  // a ServerHello for the version is proof
     CHECK(t11.source == "both");
-    CHECK_THAT(t11.disagreement, Catch::Contains("OpenSSL handshake: reset; raw ClientHello: negotiated"));
+    CHECK(t11.disagreement == probe::Disagreement::answers_differ);
+    CHECK_THAT(t11.disagreement_detail, Catch::Contains("OpenSSL handshake: reset; raw ClientHello: negotiated"));
     const auto& t12 = v[static_cast<std::size_t>(Version::tls1_2)];
     CHECK(t12.source == "both");
     CHECK(t12.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
@@ -349,13 +350,15 @@ TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[pr
     r.versions = probe::summarize_versions(r.probes);
     auto& t12 = r.versions[static_cast<std::size_t>(Version::tls1_2)];
     t12.ciphers_enumerated = true;
-    t12.ciphers = {{0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "strong", true, "x25519", std::nullopt},
-                   {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "weak", false, "", std::nullopt},
-                   {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "insecure", false, "", std::nullopt}};
-    t12.disagreement = "OpenSSL handshake: reset; raw ClientHello: negotiated";
+    t12.ciphers = {{0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::strong, true, "x25519", std::nullopt},
+                   {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", wire::Strength::weak, false, "", std::nullopt},
+                   {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", std::nullopt}};
+    t12.disagreement = probe::Disagreement::answers_differ;
+    t12.disagreement_detail = "OpenSSL handshake: reset; raw ClientHello: negotiated";
+    r.facts = probe::decide_facts(r);
     const auto findings = judge::derive_findings(r);
     auto find = [&](std::string_view id) {
-        const auto it = std::find_if(findings.begin(), findings.end(), [&](const judge::Finding& f) { return f.id == id; });
+        const auto it = std::find_if(findings.begin(), findings.end(), [&](const probe::Finding& f) { return f.id == id; });
         return it == findings.end() ? std::string("(absent)") : it->detail;
     };
     CHECK_THAT(find("tls.weak_cipher_offered"), Catch::Contains("2 accepted: TLS_RSA_WITH_3DES_EDE_CBC_SHA (TLS 1.2), TLS_RSA_WITH_RC4_128_SHA"));
@@ -365,7 +368,7 @@ TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[pr
     t12.ciphers.clear();
     t12.ciphers_enumerated = false;
     const auto none = judge::derive_findings(r);
-    CHECK(std::none_of(none.begin(), none.end(), [](const judge::Finding& f) { return f.id == "tls.weak_cipher_offered"; }));
+    CHECK(std::none_of(none.begin(), none.end(), [](const probe::Finding& f) { return f.id == "tls.weak_cipher_offered"; }));
 }
 
 TEST_CASE("plan_probes: the essential and follow-up parts split the whole plan", "[probe][plan]") {
@@ -393,14 +396,14 @@ TEST_CASE("probe_target adaptive: one wave for a healthy server, the follow-up o
     o.adaptive = true;
     {
         lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
-        const auto r = probe::probe_target_blocking(loopback_target(server.port()), o);
+        const auto r = test::judged(probe::probe_target_blocking(loopback_target(server.port()), o));
         CHECK(r.diagnosis.empty());
         CHECK(r.probes.size() == 8);
         CHECK(r.probe("other_sni") == nullptr);
     }
     {
         lab::RawServer server(lab::reset_after_hello());
-        const auto r = probe::probe_target_blocking(loopback_target(server.port()), o);
+        const auto r = test::judged(probe::probe_target_blocking(loopback_target(server.port()), o));
         CHECK(r.probes.size() == 14);
         REQUIRE_FALSE(r.diagnosis.empty());
         CHECK(r.diagnosis.front().id == "server.no_usable_certificate");

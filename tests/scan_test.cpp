@@ -18,6 +18,8 @@
 #include <set>
 #include <sstream>
 
+#include "judge/verdict.hpp"
+#include "probe/probe_target.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -72,6 +74,8 @@ asio::awaitable<probe::TargetResult> fake_probe(Fake* f, probe::Target t) {
     p.observation.status = core::Status::negotiated;
     p.observation.phase = core::Phase::done;
     r.probes.push_back(p);
+    r.facts = probe::decide_facts(r);
+    r.verdict = judge::decide_verdict(r);  // no findings: a healthy target
     co_return r;
 }
 

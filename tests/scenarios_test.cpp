@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "support.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
@@ -46,7 +47,7 @@ TEST_CASE("every demo scenario reaches its expected top diagnosis", "[scenario][
     for (const auto& s : lab::scenarios()) {
         INFO("scenario " << s.id);
         auto server = lab::ScenarioServer::start(s);
-        const auto r = probe::probe_target_blocking(lab_target(server->port()), lab_options(http.port()));
+        const auto r = test::judged(probe::probe_target_blocking(lab_target(server->port()), lab_options(http.port())));
         const std::string top = r.diagnosis.empty() ? "works" : r.diagnosis.front().id;
         CHECK(top == s.expected_diagnosis);
         REQUIRE(r.http.has_value());
@@ -59,7 +60,7 @@ TEST_CASE("every demo scenario reaches its expected top diagnosis", "[scenario][
 
 TEST_CASE("a closed port is diagnosed port.closed, not a TLS fault", "[scenario][diagnosis][e2e]") {
     const auto port = lab::closed_port();
-    const auto r = probe::probe_target_blocking(lab_target(port), lab_options(std::nullopt));
+    const auto r = test::judged(probe::probe_target_blocking(lab_target(port), lab_options(std::nullopt)));
     REQUIRE_FALSE(r.diagnosis.empty());
     CHECK(r.diagnosis.front().id == "port.closed");
     CHECK(r.diagnosis.size() == 1);

@@ -7,11 +7,25 @@
 #include <sstream>
 #include <string>
 
+#include "judge/verdict.hpp"
 #include "lab/paths.hpp"
+#include "probe/probe_target.hpp"
 #include "probe/result.hpp"
 #include "x509/certificate.hpp"
 
 namespace tlsprobe::test {
+
+// A probed result with its judgement (what the CLI and the scan do after probing).
+inline probe::TargetResult judged(probe::TargetResult r) {
+    judge::assess(r);
+    return r;
+}
+
+// The pure tail of a probe and its judgement, for recorded attempts.
+inline void conclude_and_judge(probe::TargetResult& r, const probe::ProbeOptions& options) {
+    probe::conclude(r, options);
+    judge::assess(r);
+}
 
 // The role the plan gives each probe id.
 inline probe::ProbeRole role_of(std::string_view id) {

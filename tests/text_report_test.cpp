@@ -1,6 +1,7 @@
 // The text renderer over hand-made results: no sockets.
 #include <catch2/catch.hpp>
 
+#include "judge/finding.hpp"
 #include "support.hpp"
 
 #include "probe/probe_target.hpp"
@@ -35,7 +36,7 @@ probe::TargetResult legacy_only_result() {
                 record("tls1_3", core::Version::tls1_3, core::Status::reset)};
     probe::ProbeOptions options;
     options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::system_default());
-    probe::conclude(r, options);
+    test::conclude_and_judge(r, options);
     return r;
 }
 
@@ -67,9 +68,9 @@ TEST_CASE("findings for a legacy-only server, most severe first", "[findings]") 
     const auto r = legacy_only_result();
     REQUIRE(r.findings.size() >= 2);
     CHECK(r.findings[0].id == "tls.no_modern_version");
-    CHECK(r.findings[0].severity == judge::Severity::high);
+    CHECK(r.findings[0].severity == probe::Severity::high);
     const bool has_legacy = std::any_of(r.findings.begin(), r.findings.end(),
-                                        [](const judge::Finding& f) { return f.id == "tls.legacy_version_enabled"; });
+                                        [](const probe::Finding& f) { return f.id == "tls.legacy_version_enabled"; });
     CHECK(has_legacy);
     for (std::size_t i = 1; i < r.findings.size(); ++i) CHECK(r.findings[i - 1].severity >= r.findings[i].severity);
 }
@@ -80,5 +81,5 @@ TEST_CASE("every registered finding id is unique and namespaced", "[findings]") 
         CHECK(seen.insert(k.id).second);
         CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") || k.id.starts_with("cert.") || k.id.starts_with("target.")));
     }
-    CHECK(judge::make_finding("nope.unknown", "x").severity == judge::Severity::high);
+    CHECK(judge::make_finding("nope.unknown", "x").severity == probe::Severity::high);
 }

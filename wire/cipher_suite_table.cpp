@@ -15,6 +15,8 @@
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::wire {
+
+using core::Version;
 namespace {
 
 using K = KeyExchange;

@@ -6,6 +6,8 @@
 
 namespace tlsprobe::wire {
 
+using core::Version;
+
 std::string_view to_string(KeyExchange k) {
     switch (k) {
         case KeyExchange::null: return "NULL";

@@ -92,8 +92,8 @@ struct CipherSuite {
     Encryption enc;
     std::uint16_t enc_bits;  // key size in bits (3DES: 168, EXPORT: 40/56)
     Mac mac;
-    Version min_version;  // hints: the versions the suite can be negotiated in
-    Version max_version;
+    core::Version min_version;  // hints: the versions the suite can be negotiated in
+    core::Version max_version;
     Strength strength;
     bool forward_secrecy;
     bool export_grade;
@@ -103,7 +103,7 @@ struct CipherSuite {
     bool is_scsv() const { return kx == KeyExchange::scsv; }
     bool is_aead() const { return mac == Mac::aead; }
     // True when the suite can be negotiated in version v (per the hints above).
-    bool usable_in(Version v) const { return !is_scsv() && min_version <= v && v <= max_version; }
+    bool usable_in(core::Version v) const { return !is_scsv() && min_version <= v && v <= max_version; }
 };
 
 std::string_view to_string(KeyExchange k);
@@ -127,6 +127,6 @@ std::string cipher_suite_name(std::uint32_t code);
 
 // Every TLS suite (no SCSV, no SSL 2.0 kind) that can be negotiated in `v`, by code point.
 // For ssl2, the SSL 2.0 cipher kinds.
-std::vector<std::uint32_t> cipher_suites_for(Version v);
+std::vector<std::uint32_t> cipher_suites_for(core::Version v);
 
 }  // namespace tlsprobe::wire

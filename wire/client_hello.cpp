@@ -8,6 +8,11 @@
 #include "wire/writer.hpp"
 
 namespace tlsprobe::wire {
+
+using core::ByteView;
+using core::Bytes;
+using core::Version;
+using core::wire_code;
 namespace {
 
 using Extension = std::pair<std::uint16_t, Bytes>;

@@ -27,14 +27,14 @@ std::string_view to_string(RenegotiationSignal r);
 struct ClientHelloSpec {
     // TLSPlaintext.legacy_record_version. 0x0301 is the compatible choice for every hello up to
     // TLS 1.3 (RFC 8446 §5.1); SSL 3.0 hellos use 0x0300.
-    Version record_version = Version::tls1_0;
+    core::Version record_version = core::Version::tls1_0;
     // Highest version offered. ClientHello.legacy_version = min(max_version, TLS 1.2)
     // (RFC 8446 §4.1.2); TLS 1.3 is offered with supported_versions. ssl3 writes an SSL 3.0
     // hello without extensions (RFC 6101 §5.6.1.2): renegotiation then always uses the SCSV and
     // there is no padding.
-    Version max_version = Version::tls1_2;
+    core::Version max_version = core::Version::tls1_2;
     std::array<std::uint8_t, 32> random{};  // fill with random32(); fixed in golden tests
-    Bytes session_id;  // legacy_session_id, 0..32 bytes (32 random bytes for TLS 1.3 middlebox compat)
+    core::Bytes session_id;  // legacy_session_id, 0..32 bytes (32 random bytes for TLS 1.3 middlebox compat)
     std::vector<std::uint16_t> cipher_suites;  // in preference order; SCSVs are added by the encoder
     std::optional<std::string> server_name;    // SNI host_name (RFC 6066 §3); nullopt: no extension
     std::vector<std::string> alpn;             // RFC 7301 §3.1; empty: no extension
@@ -43,7 +43,7 @@ struct ClientHelloSpec {
     std::vector<std::uint8_t> ec_point_formats;       // RFC 8422 §5.1.2; {0} = uncompressed
     std::vector<KeyShareEntry> key_shares;            // RFC 8446 §4.2.8; sent (maybe empty) when offering TLS 1.3
     std::vector<std::uint8_t> psk_key_exchange_modes; // RFC 8446 §4.2.9
-    std::vector<Version> supported_versions;          // RFC 8446 §4.2.1, highest first; empty: omitted
+    std::vector<core::Version> supported_versions;          // RFC 8446 §4.2.1, highest first; empty: omitted
     bool extended_master_secret = true;               // RFC 7627 §5.1, empty extension
     bool session_ticket = false;                      // RFC 5077 §3.2, empty extension
     RenegotiationSignal renegotiation = RenegotiationSignal::scsv;
@@ -56,12 +56,12 @@ struct ClientHelloSpec {
 // server_name, ec_point_formats, supported_groups, session_ticket, ALPN, extended_master_secret,
 // signature_algorithms, supported_versions, psk_key_exchange_modes, key_share, padding (last,
 // as OpenSSL and BoringSSL place it: there is no pre_shared_key that would have to follow).
-Bytes encode_client_hello(const ClientHelloSpec& spec);
+core::Bytes encode_client_hello(const ClientHelloSpec& spec);
 
 // The Handshake message alone (type 1, 3-byte length, body), without record framing.
-Bytes encode_client_hello_message(const ClientHelloSpec& spec);
+core::Bytes encode_client_hello_message(const ClientHelloSpec& spec);
 
 // Wraps a handshake message in handshake records of at most 2^14 bytes each.
-Bytes frame_handshake_records(ByteView message, Version record_version);
+core::Bytes frame_handshake_records(core::ByteView message, core::Version record_version);
 
 }  // namespace tlsprobe::wire

@@ -9,6 +9,12 @@
 #include "wire/ssl2.hpp"
 
 namespace tlsprobe::wire {
+
+using core::ByteView;
+using core::Bytes;
+using core::Version;
+using core::display_name;
+using core::version_from_wire;
 namespace {
 
 std::vector<std::uint16_t> u16_list(Reader r) {

@@ -23,7 +23,7 @@ struct ParsedClientHello {
     std::uint16_t record_version = 0;  // TLS: the first record's legacy_record_version
     std::uint16_t legacy_version = 0;  // client_version (SSL 2.0: CLIENT-VERSION)
     std::size_t message_length = 0;    // handshake message incl. its 4-byte header (RFC 7685 counts this)
-    Bytes session_id;
+    core::Bytes session_id;
     // TLS suites as 16-bit values; SSL 2.0 CIPHER-SPECS as 3-byte values (a V2CipherSpec
     // {0x00, suite} is the TLS suite and is stored as such).
     std::vector<std::uint32_t> cipher_suites;
@@ -40,7 +40,7 @@ struct ParsedClientHello {
     std::size_t padding = 0;                          // RFC 7685 padding bytes
 
     // The highest version offered: from supported_versions when present, else legacy_version.
-    std::optional<Version> highest_version() const;
+    std::optional<core::Version> highest_version() const;
     bool offers_suite(std::uint32_t code) const;
 };
 
@@ -52,7 +52,7 @@ struct ClientHelloParse {
 };
 
 // Never throws (except std::bad_alloc).
-ClientHelloParse parse_client_hello(ByteView received);
+ClientHelloParse parse_client_hello(core::ByteView received);
 
 // "ClientHello TLS 1.2, 47 suites, SNI=example.com, 517 bytes" /
 // "SSLv2 CLIENT-HELLO, 7 cipher kinds, 46 bytes": `wire_bytes` is the size on the wire.

@@ -8,6 +8,8 @@
 #include "wire/key_share.hpp"
 
 namespace tlsprobe::wire {
+
+using core::Version;
 namespace {
 
 // Every suite usable in v, best first: strong, acceptable, weak, insecure; within a class forward

@@ -23,7 +23,7 @@ struct HelloOptions {
 
 // A hello pinned to one version (ssl3 .. tls1_3): max_version = v; for TLS 1.3,
 // supported_versions = {1.3} with X25519 and P-256 key shares.
-ClientHelloSpec preset_client_hello(Version v, const HelloOptions& options = {});
+ClientHelloSpec preset_client_hello(core::Version v, const HelloOptions& options = {});
 
 // "Offer everything": TLS 1.3 down to 1.0 in supported_versions, the TLS 1.3 suites first,
 // then every TLS 1.0-1.2 suite.

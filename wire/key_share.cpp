@@ -10,6 +10,8 @@
 #include "wire/constants.hpp"
 
 namespace tlsprobe::wire {
+
+using core::Bytes;
 namespace {
 
 struct PkeyFree {

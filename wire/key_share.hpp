@@ -17,7 +17,7 @@ namespace tlsprobe::wire {
 // KeyShareEntry (RFC 8446 §4.2.8).
 struct KeyShareEntry {
     std::uint16_t group = 0;
-    Bytes key_exchange;  // X25519/X448: the raw key; NIST curves: uncompressed point (§4.2.8.2)
+    core::Bytes key_exchange;  // X25519/X448: the raw key; NIST curves: uncompressed point (§4.2.8.2)
 };
 
 // A fresh public key for x25519, x448, secp256r1, secp384r1 or secp521r1; nullopt for other
@@ -25,7 +25,7 @@ struct KeyShareEntry {
 std::optional<KeyShareEntry> generate_key_share(std::uint16_t group);
 
 // Cryptographically random bytes (RAND_bytes); throws std::runtime_error if the DRBG fails.
-Bytes random_bytes(std::size_t n);
+core::Bytes random_bytes(std::size_t n);
 std::array<std::uint8_t, 32> random32();
 
 }  // namespace tlsprobe::wire

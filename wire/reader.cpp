@@ -4,6 +4,8 @@
 
 namespace tlsprobe::wire {
 
+using core::ByteView;
+
 Underflow::Underflow(std::size_t wanted, std::size_t left)
     : std::runtime_error(fmt::format("data underflow: wanted {} bytes, {} left", wanted, left)),
       wanted_(wanted),

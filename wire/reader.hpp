@@ -30,14 +30,14 @@ private:
 
 class Reader {
 public:
-    explicit Reader(ByteView data) : data_(data) {}
+    explicit Reader(core::ByteView data) : data_(data) {}
 
     std::uint8_t u8();
     std::uint16_t u16();  // big-endian ("network order", RFC 8446 §3.3)
     std::uint32_t u24();
     std::uint32_t u32();
     // The next n bytes as a view into the input; advances past them.
-    ByteView bytes(std::size_t n);
+    core::ByteView bytes(std::size_t n);
     void skip(std::size_t n) { (void)bytes(n); }
     template <std::size_t N>
     std::array<std::uint8_t, N> array() {
@@ -57,12 +57,12 @@ public:
     std::size_t position() const { return pos_; }
     bool empty() const { return remaining() == 0; }
     // What has not been read yet, without advancing.
-    ByteView rest() const { return data_.subspan(pos_); }
+    core::ByteView rest() const { return data_.subspan(pos_); }
 
 private:
     void need(std::size_t n) const;
 
-    ByteView data_;
+    core::ByteView data_;
     std::size_t pos_ = 0;
 };
 

@@ -10,6 +10,9 @@
 #include "wire/reader.hpp"
 
 namespace tlsprobe::wire {
+
+using core::ByteView;
+using core::Bytes;
 namespace {
 
 // Largest handshake message accepted. Certificate chains are the big ones; OpenSSL's default

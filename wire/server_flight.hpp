@@ -52,7 +52,7 @@ struct ServerFlight {
     std::uint16_t record_version = 0;  // legacy_record_version of the first record
     std::optional<ServerHello> hello;
     std::optional<Ssl2ServerHello> ssl2_hello;
-    std::vector<Bytes> certificates;  // DER, in served order (TLS <= 1.2 or SSL 2.0)
+    std::vector<core::Bytes> certificates;  // DER, in served order (TLS <= 1.2 or SSL 2.0)
     std::optional<KeyExchangeInfo> kx;
     bool certificate_request = false;  // CertificateRequest seen (TLS <= 1.2)
     bool hello_done = false;           // ServerHelloDone seen
@@ -66,6 +66,6 @@ struct ServerFlight {
 std::string_view to_string(ServerFlight::Kind k);
 
 // Never throws (except std::bad_alloc); pure function of its input.
-ServerFlight decode_server_flight(ByteView received);
+ServerFlight decode_server_flight(core::ByteView received);
 
 }  // namespace tlsprobe::wire

@@ -9,6 +9,9 @@
 #include "wire/reader.hpp"
 
 namespace tlsprobe::wire {
+
+using core::ByteView;
+using core::Bytes;
 namespace {
 
 DowngradeSentinel read_sentinel(const std::array<std::uint8_t, 32>& random) {

@@ -19,7 +19,7 @@ struct CipherSuite;
 
 struct RawExtension {
     std::uint16_t type = 0;
-    Bytes data;
+    core::Bytes data;
 };
 
 // RFC 8446 §4.1.3 downgrade protection, read from the last 8 bytes of ServerHello.random.
@@ -29,7 +29,7 @@ std::string_view to_string(DowngradeSentinel d);
 struct ServerHello {
     std::uint16_t legacy_version = 0;  // ServerHello.legacy_version / server_version
     std::array<std::uint8_t, 32> random{};
-    Bytes session_id;
+    core::Bytes session_id;
     std::uint16_t cipher_suite = 0;
     std::uint8_t compression = 0;
     std::vector<RawExtension> extensions;  // as received, in order
@@ -45,20 +45,20 @@ struct ServerHello {
 
     // selected_version when present, legacy_version otherwise.
     std::uint16_t negotiated_wire_version() const { return selected_version.value_or(legacy_version); }
-    std::optional<Version> negotiated_version() const { return version_from_wire(negotiated_wire_version()); }
+    std::optional<core::Version> negotiated_version() const { return core::version_from_wire(negotiated_wire_version()); }
     bool has_extension(std::uint16_t type) const;
 };
 
 // The contents of an extensions block (after its 2-byte length): type + opaque data pairs,
 // in order (RFC 8446 §4.2). Throws Underflow when an entry overruns the block.
-std::vector<RawExtension> parse_extension_list(ByteView block);
+std::vector<RawExtension> parse_extension_list(core::ByteView block);
 
 // ServerHello body (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3, RFC 6101 §5.6.1.3). SSL 3.0 servers
 // may end the body after compression_method: no extensions block is then fine.
-ServerHello parse_server_hello(ByteView body);
+ServerHello parse_server_hello(core::ByteView body);
 
 // Certificate body, TLS <= 1.2 form: ASN.1Cert certificate_list<0..2^24-1> (RFC 5246 §7.4.2).
-std::vector<Bytes> parse_certificate_list(ByteView body);
+std::vector<core::Bytes> parse_certificate_list(core::ByteView body);
 
 struct KeyExchangeInfo {
     enum class Kind { ecdhe, dhe, rsa_export, psk_hint_only, unknown };
@@ -74,9 +74,9 @@ std::string_view to_string(KeyExchangeInfo::Kind k);
 // ServerKeyExchange body for the negotiated suite (its key exchange decides the layout).
 // Only the parameters are read; the signature after them is not checked. `suite` may be null
 // (an unknown code point): then ECDHE and DHE are told apart by their first byte.
-KeyExchangeInfo parse_server_key_exchange(ByteView body, const CipherSuite* suite);
+KeyExchangeInfo parse_server_key_exchange(core::ByteView body, const CipherSuite* suite);
 
 // Bit length of a big-endian unsigned integer (leading zero bytes and bits skipped).
-int bit_length(ByteView big_endian);
+int bit_length(core::ByteView big_endian);
 
 }  // namespace tlsprobe::wire

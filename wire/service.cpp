@@ -7,6 +7,8 @@
 #include "wire/ssl2.hpp"
 
 namespace tlsprobe::wire {
+
+using core::ByteView;
 namespace {
 
 constexpr std::size_t kBannerMax = 200;

@@ -22,11 +22,11 @@ struct ServiceGuess {
 //
 // 220 greetings are shared by SMTP (RFC 5321 §4.2) and FTP (RFC 959 §4.2): "FTP" in the line
 // or a "220-" continuation without "SMTP" means FTP, otherwise SMTP.
-std::optional<ServiceGuess> recognise_service(ByteView first_bytes);
+std::optional<ServiceGuess> recognise_service(core::ByteView first_bytes);
 
 // True when the bytes could begin a TLS record or an SSL 2.0 server message, judged from the
 // first (up to 3) bytes: content type 20-24 with major version 3, or a 2-byte SSL 2.0 header
 // followed by MSG-SERVER-HELLO / MSG-ERROR.
-bool could_be_tls(ByteView first_bytes);
+bool could_be_tls(core::ByteView first_bytes);
 
 }  // namespace tlsprobe::wire

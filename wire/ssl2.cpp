@@ -10,6 +10,10 @@
 
 namespace tlsprobe::wire {
 
+using core::ByteView;
+using core::Bytes;
+using core::Version;
+
 Bytes encode_ssl2_client_hello(const Ssl2ClientHelloSpec& spec) {
     if (spec.challenge.size() < 16 || spec.challenge.size() > 32)
         throw std::invalid_argument("SSL 2.0 CHALLENGE must be 16 to 32 bytes");

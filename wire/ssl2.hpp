@@ -28,13 +28,13 @@ struct Ssl2ClientHelloSpec {
     std::uint16_t version = 0x0002;
     // CIPHER-SPECS, 3 bytes each: SSL 2.0 kinds (0x010080) or TLS suites as 0x00XXYY.
     std::vector<std::uint32_t> cipher_specs;
-    Bytes session_id;  // empty for a new session
-    Bytes challenge;   // 16..32 bytes (§2.6); 16 is what SSL 2.0 clients sent
+    core::Bytes session_id;  // empty for a new session
+    core::Bytes challenge;   // 16..32 bytes (§2.6); 16 is what SSL 2.0 clients sent
 };
 
 // The record: 2-byte header (high bit set) + MSG-CLIENT-HELLO. Throws std::invalid_argument
 // for a challenge outside 16..32 bytes or a message over 32767 bytes.
-Bytes encode_ssl2_client_hello(const Ssl2ClientHelloSpec& spec);
+core::Bytes encode_ssl2_client_hello(const Ssl2ClientHelloSpec& spec);
 
 // Every SSL 2.0 cipher kind in the registry and a fresh 16-byte challenge.
 Ssl2ClientHelloSpec preset_ssl2_client_hello();
@@ -43,14 +43,14 @@ struct Ssl2ServerHello {
     bool session_id_hit = false;
     std::uint8_t certificate_type = 0;  // 1 = SSL_CT_X509_CERTIFICATE
     std::uint16_t version = 0;          // SERVER-VERSION, 0x0002
-    Bytes certificate;                  // DER when certificate_type is 1
+    core::Bytes certificate;                  // DER when certificate_type is 1
     std::vector<std::uint32_t> cipher_specs;
-    Bytes connection_id;
+    core::Bytes connection_id;
 };
 
 // Parses one MSG-SERVER-HELLO message (type byte included, record header excluded).
 // Throws Underflow (reader.hpp) or std::invalid_argument when it is inconsistent.
-Ssl2ServerHello parse_ssl2_server_hello(ByteView message);
+Ssl2ServerHello parse_ssl2_server_hello(core::ByteView message);
 
 // SSL 2.0 error codes (§2.7, MSG-ERROR): NO-CIPHER-ERROR 1, NO-CERTIFICATE-ERROR 2,
 // BAD-CERTIFICATE-ERROR 4, UNSUPPORTED-CERTIFICATE-TYPE-ERROR 6.

@@ -15,7 +15,7 @@ public:
     void u8(std::uint8_t v) { out_.push_back(v); }
     void u16(std::uint16_t v);
     void u24(std::uint32_t v);  // must fit in 24 bits
-    void bytes(ByteView b) { out_.insert(out_.end(), b.begin(), b.end()); }
+    void bytes(core::ByteView b) { out_.insert(out_.end(), b.begin(), b.end()); }
     void text(std::string_view s) { out_.insert(out_.end(), s.begin(), s.end()); }
     void zeros(std::size_t n) { out_.insert(out_.end(), n, 0); }
 
@@ -30,14 +30,14 @@ public:
     }
 
     std::size_t size() const { return out_.size(); }
-    const Bytes& data() const { return out_; }
-    Bytes take() { return std::move(out_); }
+    const core::Bytes& data() const { return out_; }
+    core::Bytes take() { return std::move(out_); }
 
 private:
     std::size_t open(int width);
     void close(std::size_t at, int width);
 
-    Bytes out_;
+    core::Bytes out_;
 };
 
 }  // namespace tlsprobe::wire

@@ -17,6 +17,10 @@
 #include <openssl/x509v3.h>
 
 namespace tlsprobe::x509 {
+
+using core::ByteView;
+using core::Bytes;
+using core::to_hex;
 namespace {
 
 struct BioDeleter {

@@ -42,17 +42,17 @@ struct CertificateInfo {
     std::string signature_digest;     // "SHA256", "SHA1", "MD5"; empty when none (Ed25519)
     bool self_issued = false;         // subject == issuer
     bool self_signed = false;         // self-issued and its signature verifies with its own key
-    Bytes der;
+    core::Bytes der;
 };
 
 // Parses one DER certificate. Returns nullopt (and an error text through `error` if
 // non-null) on garbage, including trailing bytes after the certificate.
-std::optional<CertificateInfo> parse_certificate(ByteView der, std::string* error = nullptr);
+std::optional<CertificateInfo> parse_certificate(core::ByteView der, std::string* error = nullptr);
 
 // PEM bundle (file contents) -> DER blobs of its CERTIFICATE blocks in file order; other
 // blocks (keys, parameters) are skipped. Throws std::runtime_error naming the problem (no
 // certificate at all, a damaged block). The DER itself is not parsed here.
-std::vector<Bytes> pem_to_der_chain(std::string_view pem);
+std::vector<core::Bytes> pem_to_der_chain(std::string_view pem);
 
 // RFC 8446 §4.4.2.2 names the usages a server certificate needs; these read as the checks.
 bool has_server_auth_eku(const CertificateInfo& cert);  // true when EKU is absent, too
@@ -65,7 +65,7 @@ struct X509Deleter {
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 // d2i_X509 over the whole buffer: nullptr on garbage or trailing bytes.
-X509Ptr x509_from_der(ByteView der);
+X509Ptr x509_from_der(core::ByteView der);
 // A name as CertificateInfo::subject shows it: "CN=tlsprobe.test, O=tlsprobe".
 std::string distinguished_name(const X509_NAME* name);
 

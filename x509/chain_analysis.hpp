@@ -34,7 +34,7 @@ struct ChainProblem {
 };
 
 struct ChainInput {
-    std::vector<Bytes> served;  // as the server sent them
+    std::vector<core::Bytes> served;  // as the server sent them
     std::string hostname;       // the name the client asked for (DNS name or IP literal); empty = don't check
     std::chrono::system_clock::time_point now;
     KeyExchange key_exchange = KeyExchange::unknown;

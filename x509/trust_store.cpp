@@ -12,6 +12,8 @@
 #include "x509/certificate.hpp"
 
 namespace tlsprobe::x509 {
+
+using core::Bytes;
 namespace {
 
 std::string read_file(const std::string& path) {
@@ -49,6 +51,17 @@ TrustStore TrustStore::system_default() {
     X509_STORE_set_default_paths(store.get());
     ERR_clear_error();
     return TrustStore(std::move(store), "system trust store", 0);
+}
+
+std::shared_ptr<const TrustStore> TrustStore::shared_system_default() {
+    static const std::shared_ptr<const TrustStore> store = std::make_shared<const TrustStore>(system_default());
+    return store;
+}
+
+TrustStore TrustStore::empty() {
+    std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
+    if (!store) throw std::runtime_error("out of memory creating the trust store");
+    return TrustStore(std::move(store), "no trust anchors", 0);
 }
 
 TrustStore TrustStore::from_locations(const std::string& ca_file, const std::string& ca_path) {

@@ -17,6 +17,10 @@ public:
     // OpenSSL's default locations (Debian: /etc/ssl/certs), honouring SSL_CERT_FILE and
     // SSL_CERT_DIR like every OpenSSL client on the machine.
     static TrustStore system_default();
+    // system_default(), loaded on first use and shared by every caller after that.
+    static std::shared_ptr<const TrustStore> shared_system_default();
+    // No anchors at all: every chain ends untrusted.
+    static TrustStore empty();
     // A CA file (PEM bundle or a single DER certificate, as Windows exports .cer files) and/or
     // a hashed directory (c_rehash layout); either may be empty, not both. Throws
     // std::runtime_error naming the file or directory and the reason (missing, no certificate).

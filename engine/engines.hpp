@@ -1,0 +1,50 @@
+// The one door to the network. Everything the probe does on a socket goes through an
+// Engines object: name resolution, an OpenSSL handshake, a raw hello, the plain-HTTP check.
+// The probe orchestration (probe/) holds a reference and never opens a socket itself, so
+// its tests swap in a fake that records what it was asked (tests/fake_engines.hpp).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/observation.hpp"
+#include "core/version.hpp"
+#include "engine/connection.hpp"
+#include "engine/host_resolver.hpp"
+#include "engine/http_check.hpp"
+#include "engine/openssl_client.hpp"
+#include "engine/raw_client.hpp"
+
+namespace tlsprobe::engine {
+
+using Endpoint = boost::asio::ip::tcp::endpoint;
+
+class Engines {
+public:
+    virtual ~Engines() = default;
+
+    // The addresses of `host` with `port`; failures are in Resolution::status (dns_failed,
+    // timeout), never an exception.
+    virtual boost::asio::awaitable<Resolution> resolve(std::string host, std::uint16_t port,
+                                                       std::chrono::milliseconds timeout) = 0;
+    // One full handshake with the local OpenSSL (openssl_client.hpp).
+    virtual boost::asio::awaitable<core::Observation> handshake(Endpoint peer, HandshakeSpec spec) = 0;
+    // One raw-hello connection pinned to `version` (raw_client.hpp).
+    virtual boost::asio::awaitable<RawResult> raw_version(Endpoint peer, core::Version version,
+                                                          RawProbeOptions options) = 0;
+    // One raw hello of the caller's making (cipher enumeration).
+    virtual boost::asio::awaitable<RawResult> raw(Endpoint peer, RawHello hello, RawClientOptions options) = 0;
+    // HEAD / over plain HTTP (http_check.hpp).
+    virtual boost::asio::awaitable<HttpCheck> http(Endpoint peer, std::string host_header,
+                                                   std::chrono::milliseconds timeout) = 0;
+};
+
+// The real engines. `resolver` shares lookups between targets (scans); null = one Asio
+// lookup per call, bounded by the timeout.
+std::shared_ptr<Engines> network_engines(std::shared_ptr<HostResolver> resolver = nullptr);
+
+}  // namespace tlsprobe::engine

@@ -1,0 +1,83 @@
+// The pure tail of a probe: what the attempts mean, decided once (see probe_target.hpp).
+#include <algorithm>
+
+#include "probe/plan.hpp"
+#include "probe/probe_target.hpp"
+#include "wire/cipher_suites.hpp"
+
+namespace tlsprobe::probe {
+namespace {
+
+// What the negotiated suite needs from the leaf's keyUsage, from the cipher-suite registry.
+x509::KeyExchange key_exchange_of(const core::Observation& o) {
+    if (o.version == core::Version::tls1_3) return x509::KeyExchange::tls13;
+    const auto* suite = o.cipher_id ? wire::find_cipher_suite(o.cipher_id) : wire::find_cipher_suite_by_iana_name(o.cipher);
+    if (!suite) return x509::KeyExchange::unknown;
+    switch (suite->kx) {
+        case wire::KeyExchange::rsa: return x509::KeyExchange::rsa;
+        case wire::KeyExchange::dhe:
+        case wire::KeyExchange::ecdhe: return x509::KeyExchange::ecdhe_or_dhe;
+        default: return x509::KeyExchange::unknown;
+    }
+}
+
+
+bool never_reached(const core::Observation& o) {
+    return o.status == core::Status::dns_failed || o.status == core::Status::refused || o.status == core::Status::unreachable ||
+           (o.status == core::Status::timeout && o.phase == core::Phase::connect) || o.status == core::Status::local_unsupported;
+}
+
+}  // namespace
+
+Facts decide_facts(const TargetResult& r) {
+    Facts f;
+    const auto& p = r.probes;
+    const bool all_unreached = std::all_of(p.begin(), p.end(), [](const ProbeRecord& x) { return never_reached(x.observation); }) &&
+                               std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
+                                   return x.observation.status != core::Status::local_unsupported;
+                               });
+    f.reached = !all_unreached;
+    f.works = std::any_of(p.begin(), p.end(), completes_handshake);
+    f.works_for_variant_only = !f.works && std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
+        return x.spec.engine == Engine::openssl && x.observation.status == core::Status::negotiated;
+    });
+    f.modern_version = r.version(core::Version::tls1_2).supported == true || r.version(core::Version::tls1_3).supported == true;
+    return f;
+}
+
+void conclude(TargetResult& result, const ProbeOptions& options) {
+    // The verdicts are recomputed from the attempts; enumeration results are not attempts,
+    // so they are carried over.
+    const auto previous = result.versions;
+    result.versions = summarize_versions(result.probes);
+    for (std::size_t i = 0; i < previous.size(); ++i) {
+        auto& r = result.versions[i];
+        r.ciphers = previous[i].ciphers;
+        r.ciphers_enumerated = previous[i].ciphers_enumerated;
+        r.server_preference = previous[i].server_preference;
+        r.groups = previous[i].groups;
+        r.enumeration_errors = previous[i].enumeration_errors;
+    }
+    result.chain.reset();
+    result.chain_differs.clear();
+    if (const auto* source = chain_probe(result.probes)) {
+        result.chain_source = source->spec.id;
+        x509::ChainInput input;
+        input.served = source->observation.chain;
+        input.hostname = result.target.sni.value_or(result.target.host);
+        input.now = options.now.value_or(std::chrono::system_clock::now());
+        input.key_exchange = key_exchange_of(source->observation);
+        input.expires_soon_days = options.expires_soon_days;
+        // No store, no anchors: probe_target() fills in the system store when the caller chose none.
+        static const x509::TrustStore no_anchors = x509::TrustStore::empty();
+        result.chain = x509::analyze_chain(input, options.trust ? *options.trust : no_anchors);
+        for (const auto& p : result.probes)
+            if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
+                p.observation.status == core::Status::negotiated && !p.observation.chain.empty() &&
+                p.observation.chain != source->observation.chain)
+                result.chain_differs.push_back(p.spec.id);
+    }
+    result.facts = decide_facts(result);
+}
+
+}  // namespace tlsprobe::probe
