@@ -72,6 +72,8 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     options.trust = load_trust(a.ca_file, a.ca_path);
     if (!a.no_http) options.http_port = a.http_port;
     options.enumerate_ciphers = !a.quick;
+    if (!a.quick)  // every registered check kind (probe/checks.cpp)
+        for (const auto* kind : probe::check_kinds()) options.checks.emplace_back(kind->id());
 
     const auto result = probe_and_judge(target, options);
     std::string report;

@@ -88,6 +88,9 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a, std::chrono::milliseco
         throw ScanUsageError(e.what());
     }
     o.enumerate_ciphers = a.full;  // --full: cipher suites, groups and server preference per version
+    if (a.full)  // and the check kinds that send nothing unusual
+        for (const auto* kind : probe::check_kinds())
+            if (!kind->intrusive()) o.checks.emplace_back(kind->id());
     // Quick (the default): one wave of essential attempts per healthy target; the follow-up
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;

@@ -12,6 +12,7 @@
 namespace tlsprobe::judge {
 
 using core::Status;
+using probe::AttemptKind;
 using probe::Confidence;
 using probe::Diagnosis;
 using probe::Engine;
@@ -39,10 +40,10 @@ struct Facts {
         for (const auto& p : r.probes) {
             if (p.observation.status == Status::local_unsupported) continue;
             attempts.push_back(&p);
-            if (p.spec.id == "offer_all") main = &p;
-            if (p.spec.id == "no_sni") no_sni = &p;
-            if (p.spec.id == "other_sni") other_sni = &p;
-            if (p.spec.id == "narrow_ciphers") narrow = &p;
+            if (p.spec.kind == AttemptKind::offer_all) main = &p;
+            if (p.spec.kind == AttemptKind::no_sni) no_sni = &p;
+            if (p.spec.kind == AttemptKind::other_sni) other_sni = &p;
+            if (p.spec.kind == AttemptKind::narrow_ciphers) narrow = &p;
         }
     }
     template <typename Pred>

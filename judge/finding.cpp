@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
+
+#include "probe/check.hpp"
 
 namespace tlsprobe::judge {
 
@@ -46,11 +49,20 @@ constexpr std::array<FindingKind, 29> kKinds{{
 
 }  // namespace
 
-std::span<const FindingKind> finding_kinds() { return kKinds; }
+std::span<const FindingKind> finding_kinds() {
+    static const std::vector<FindingKind> all = [] {
+        std::vector<FindingKind> v(kKinds.begin(), kKinds.end());
+        for (const auto* check : probe::check_kinds())
+            for (const auto& k : check->finding_kinds()) v.push_back(k);
+        return v;
+    }();
+    return all;
+}
 
 const FindingKind* find_finding_kind(std::string_view id) {
-    auto it = std::find_if(kKinds.begin(), kKinds.end(), [&](const FindingKind& k) { return k.id == id; });
-    return it == kKinds.end() ? nullptr : &*it;
+    const auto kinds = finding_kinds();
+    auto it = std::find_if(kinds.begin(), kinds.end(), [&](const FindingKind& k) { return k.id == id; });
+    return it == kinds.end() ? nullptr : &*it;
 }
 
 Finding make_finding(std::string_view id, std::string detail) {

@@ -14,13 +14,10 @@ namespace tlsprobe::judge {
 using probe::Finding;
 using probe::Severity;
 
-// One row of the registry: every id tlsprobe can report, documented in the README.
-struct FindingKind {
-    std::string_view id;
-    probe::Severity severity;
-    std::string_view title;
-};
+using probe::FindingKind;
 
+// Every finding id: the base table (finding.cpp) followed by the kinds each registered
+// check declares (probe/checks.hpp).
 std::span<const FindingKind> finding_kinds();
 // The registry row for `id`; nullptr for an unknown id.
 const FindingKind* find_finding_kind(std::string_view id);

@@ -355,7 +355,7 @@ RuleResult rule_no_sni(const Policy& p, const TargetResult& t) {
     auto r = make("sni.no_sni");
     const bool want_same = p.no_sni == NoSniBehaviour::same_certificate;
     r.expected = want_same ? "a client without SNI gets the same certificate" : "a client without SNI is refused";
-    const auto* probe = t.probe("no_sni");
+    const auto* probe = t.probe(probe::AttemptKind::no_sni);
     if (!probe) return not_applicable(std::move(r), "the no-SNI probe was not run");
     const auto& o = probe->observation;
     const bool negotiated = o.status == core::Status::negotiated;

@@ -26,7 +26,7 @@ std::string verdict_paragraph(const TargetResult& r) {
         else
             http = fmt::format(" Plain HTTP on port {} does not answer ({}).", r.http->port, core::to_string(r.http->status));
     }
-    const auto* best = r.probe("offer_all");
+    const auto* best = r.probe(probe::AttemptKind::offer_all);
     if (r.diagnosis.empty()) {
         if (!works) return fmt::format("HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}", where, http);
         std::string how;
@@ -72,6 +72,9 @@ TargetVerdict decide_verdict(const TargetResult& r) {
 
 void assess(TargetResult& r) {
     r.findings = derive_findings(r);
+    for (const auto& check : r.checks)
+        for (auto& f : check->findings()) r.findings.push_back(std::move(f));
+    std::stable_sort(r.findings.begin(), r.findings.end(), [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; });
     r.diagnosis = diagnose(r);
     r.diagnosed = true;
     r.verdict = decide_verdict(r);

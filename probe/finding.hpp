@@ -19,4 +19,12 @@ struct Finding {
     std::string detail;    // the facts of this target
 };
 
+// One row of the finding catalogue (judge::finding_kinds()): every id tlsprobe can report,
+// documented in the README.
+struct FindingKind {
+    std::string_view id;
+    Severity severity;
+    std::string_view title;
+};
+
 }  // namespace tlsprobe::probe

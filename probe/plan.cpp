@@ -6,54 +6,39 @@
 
 namespace tlsprobe::probe {
 
-namespace {
-
-
-template <typename Add>
-void add_variants(const Target& target, Add& add) {
-    // SNI variants separate an SNI-only binding (fails without SNI), a front end that
-    // rejects unknown names (alert 112/80) and a default certificate (served for any name).
-    if (target.sni) add("no_sni", std::nullopt, std::nullopt, ProbeRole::sni_variant);
-    add("other_sni", std::nullopt, std::string(kUnrelatedSni), ProbeRole::sni_variant);
-    // A short, modern offer (small ClientHello, two AEAD suites per version): succeeds where
-    // the broad one fails on hello-size or cipher-list intolerant stacks.
-    auto* narrow = add("narrow_ciphers", std::nullopt, target.sni, ProbeRole::cipher_variant);
-    narrow->cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-    narrow->ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
-}
-
-}  // namespace
-
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options) {
     std::vector<ProbeSpec> plan;
-    auto add = [&](std::string id, std::optional<core::Version> v, std::optional<std::string> sni, ProbeRole role) {
-        ProbeSpec spec;
-        spec.id = std::move(id);
-        spec.version = v;
-        spec.sni = std::move(sni);
-        spec.role = role;
-        plan.push_back(std::move(spec));
-        return &plan.back();
-    };
-    for (auto v : core::all_versions) {
-        if (!options.openssl_can[static_cast<std::size_t>(v)]) continue;
-        add(std::string(core::to_string(v)), v, target.sni, ProbeRole::version);
-    }
-    add("offer_all", std::nullopt, target.sni, ProbeRole::offer_all);
-    if (options.variants) add_variants(target, add);
-    if (options.raw)
+    for (const auto& kind : attempt_kinds()) {
+        if (kind.is_variant && !options.variants) continue;
+        if (kind.engine == Engine::raw && !options.raw) continue;
+        if (kind.kind == AttemptKind::no_sni && !target.sni) continue;  // nothing to leave out
+        auto add = [&](std::optional<core::Version> v) {
+            if (options.part != PlanOptions::Part::all) {
+                const auto want = options.part == PlanOptions::Part::essential ? Stage::essential : Stage::follow_up;
+                if (stage_of(kind.kind, v) != want) return;
+            }
+            ProbeSpec spec;
+            spec.kind = kind.kind;
+            spec.id = v ? std::string(kind.id) + std::string(core::to_string(*v)) : std::string(kind.id);
+            spec.version = v;
+            spec.role = kind.role;
+            spec.engine = kind.engine;
+            spec.sni = target.sni;
+            if (kind.kind == AttemptKind::no_sni) spec.sni.reset();
+            if (kind.kind == AttemptKind::other_sni) spec.sni = std::string(kUnrelatedSni);
+            if (kind.kind == AttemptKind::narrow_ciphers) {
+                spec.cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+                spec.ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
+            }
+            plan.push_back(std::move(spec));
+        };
+        if (!kind.per_version) {
+            add(std::nullopt);
+            continue;
+        }
         for (auto v : core::all_versions)
-            add(fmt::format("raw_{}", core::to_string(v)), v, target.sni, ProbeRole::version)->engine = Engine::raw;
-    if (options.part == PlanOptions::Part::all) return plan;
-    // Essential: what decides the verdicts (versions, SSL 2.0/3.0 via raw, the chain) plus the
-    // one-connection check every estate scan wants (an SNI-only binding). The follow-up stage
-    // adds the second opinions and the variants that only matter when something fails.
-    const auto essential = [](const ProbeSpec& p) {
-        if (p.engine == Engine::raw) return p.version <= core::Version::ssl3;
-        return p.role == ProbeRole::version || p.role == ProbeRole::offer_all || p.id == "no_sni";
-    };
-    const bool want = options.part == PlanOptions::Part::essential;
-    std::erase_if(plan, [&](const ProbeSpec& p) { return essential(p) != want; });
+            if (kind.engine == Engine::raw || options.openssl_can[static_cast<std::size_t>(v)]) add(v);
+    }
     return plan;
 }
 

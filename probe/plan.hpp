@@ -24,10 +24,8 @@ struct PlanOptions {
     Part part = Part::all;
 };
 
-// The unrelated name the "other_sni" probe sends (.invalid never resolves, RFC 2606 §2).
-inline constexpr std::string_view kUnrelatedSni = "unrelated.tlsprobe.invalid";
-
-// One pinned handshake per version the local library can offer, then "offer_all", then
+// The attempts of attempt_kinds(), in table order: one pinned handshake per version the
+// local library can offer, then "offer_all", then
 // the variants, then the raw version probes.
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options);
 

@@ -12,6 +12,7 @@
 #include "engine/engines.hpp"
 #include "probe/plan.hpp"
 #include "engine/scheduling.hpp"
+#include "probe/check.hpp"
 #include "probe/cipher_enumeration.hpp"
 
 namespace tlsprobe::probe {
@@ -20,6 +21,7 @@ using engine::Engines;
 using engine::HttpCheck;
 using engine::Resolution;
 using engine::endpoint_text;
+
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
@@ -97,6 +99,18 @@ asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tc
     }
 }
 
+// The requested check kinds that apply, one after the other (each honours the per-target
+// connection cap itself), in registry order. A check that throws is a bug: it becomes that
+// check's missing result and an internal-error note, never the end of the probe.
+asio::awaitable<void> run_checks(Engines& engines, TargetResult& result, const tcp::endpoint& peer, const ProbeOptions& options) {
+    for (const CheckKind* kind : check_kinds()) {
+        if (std::find(options.checks.begin(), options.checks.end(), kind->id()) == options.checks.end()) continue;
+        if (!kind->applies(result)) continue;
+        CheckResultPtr outcome = co_await kind->run(CheckContext{engines, peer, result, options});
+        if (outcome) result.checks.push_back(std::move(outcome));
+    }
+}
+
 }  // namespace
 
 asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options) {
@@ -145,6 +159,10 @@ asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options) 
             }
         }
         if (options.enumerate_ciphers) co_await enumerate(engines, result, peer, options);
+        if (!options.checks.empty()) {
+            conclude(result, options);  // the checks read the facts and the version verdicts
+            co_await run_checks(engines, result, peer, options);
+        }
     }
     conclude(result, options);
     result.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);

@@ -27,6 +27,9 @@ struct ProbeOptions {
     std::optional<std::uint16_t> http_port;
     bool variants = true;            // the diagnosis variants: no_sni, other_sni, narrow_ciphers
     bool raw = true;                 // raw-hello version probes for all six versions
+    // Check kinds to run after the attempts (ids from check_kinds(): "alpn", ...); each runs
+    // only where it applies. Empty: none.
+    std::vector<std::string> checks;
     bool enumerate_ciphers = false;  // cipher-suite, group and preference enumeration (many connections)
     // Adaptive (scans): first the essential attempts (versions, offer_all, no_sni, raw SSL
     // 2.0/3.0); the follow-up attempts (other_sni, narrow_ciphers, raw TLS 1.0-1.3) only when

@@ -4,20 +4,13 @@
 
 namespace tlsprobe::probe {
 
-std::string_view to_string(Engine e) { return e == Engine::raw ? "raw" : "openssl"; }
-
-std::string_view to_string(ProbeRole r) {
-    switch (r) {
-        case ProbeRole::version: return "version";
-        case ProbeRole::offer_all: return "offer_all";
-        case ProbeRole::sni_variant: return "sni_variant";
-        case ProbeRole::cipher_variant: return "cipher_variant";
-    }
-    return "version";
-}
-
 const ProbeRecord* TargetResult::probe(std::string_view id) const {
     auto it = std::find_if(probes.begin(), probes.end(), [&](const ProbeRecord& p) { return p.spec.id == id; });
+    return it == probes.end() ? nullptr : &*it;
+}
+
+const ProbeRecord* TargetResult::probe(AttemptKind kind) const {
+    auto it = std::find_if(probes.begin(), probes.end(), [&](const ProbeRecord& p) { return p.spec.kind == kind; });
     return it == probes.end() ? nullptr : &*it;
 }
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "engine/http_check.hpp"
+#include "probe/attempt_kinds.hpp"
+#include "probe/check.hpp"
 #include "probe/diagnosis.hpp"
 #include "probe/finding.hpp"
 #include "probe/target.hpp"
@@ -19,18 +21,9 @@
 
 namespace tlsprobe::probe {
 
-// Which engine made an attempt.
-enum class Engine { openssl, raw };
-std::string_view to_string(Engine e);
-
-// What an attempt is for. Version probes decide the per-version verdicts and offer_all
-// supplies the analysed chain; variants only add differential evidence for the diagnosis
-// (a different SNI or a narrower cipher list) and never change those verdicts.
-enum class ProbeRole { version, offer_all, sni_variant, cipher_variant };
-std::string_view to_string(ProbeRole r);
-
 // One connection attempt the plan asks for.
 struct ProbeSpec {
+    AttemptKind kind = AttemptKind::pinned;  // its row in attempt_kinds()
     std::string id;                          // stable: "tls1_2", "offer_all", "no_sni", "raw_ssl3", ...
     std::optional<core::Version> version;     // pinned version; nullopt = offer everything
     std::optional<std::string> sni;
@@ -132,6 +125,7 @@ struct TargetResult {
     std::vector<std::string> chain_differs; // probe ids that were served another chain
 
     std::optional<engine::HttpCheck> http;       // plain-HTTP check, when made
+    std::vector<CheckResultPtr> checks;  // the check kinds that ran (check.hpp), in registry order
 
     Facts facts;                         // conclude()
 
@@ -146,6 +140,8 @@ struct TargetResult {
 
     const VersionResult& version(core::Version v) const { return versions[static_cast<std::size_t>(v)]; }
     const ProbeRecord* probe(std::string_view id) const;
+    // The first attempt of `kind` (the only one, for kinds made once); nullptr when not made.
+    const ProbeRecord* probe(AttemptKind kind) const;
     // The most severe finding's severity, nullopt when there is none.
     std::optional<Severity> worst_severity() const;
 };

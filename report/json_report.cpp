@@ -177,6 +177,9 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
     json diagnosis = json::array();
     for (const auto& d : r.diagnosis) diagnosis.push_back(diagnosis_json(d));
 
+    json checks = json::object();
+    for (const auto& c : r.checks) checks[std::string(c->kind())] = c->to_json();
+
     json findings = json::array();
     for (const auto& f : r.findings)
         findings.push_back({{"id", f.id}, {"severity", to_string(f.severity)}, {"title", f.title}, {"detail", f.detail}});
@@ -199,6 +202,7 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"target_verdict", to_string(r.verdict)},
         {"diagnosis", std::move(diagnosis)},
         {"http", http_json(r.http)},
+        {"checks", std::move(checks)},
         {"findings", std::move(findings)},
     };
 }

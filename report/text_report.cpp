@@ -114,7 +114,7 @@ void protocols(Writer& w, const probe::TargetResult& r) {
         if (vr.supported == true) painted = core::is_legacy(v) ? w.warn(word) : w.good(word);
         w.line("  {:<8} {} {}", core::display_name(v), painted, outcome_phrase(vr));
     }
-    if (const auto* all = r.probe("offer_all")) {
+    if (const auto* all = r.probe(probe::AttemptKind::offer_all)) {
         const auto& o = all->observation;
         if (o.status == core::Status::negotiated)
             w.line("  {:<8} {} {}{}{}", "best", fmt::format("{:<10}", o.version ? core::display_name(*o.version) : "?"), o.cipher,
@@ -163,6 +163,16 @@ void chain(Writer& w, const probe::TargetResult& r) {
     w.line("");
 }
 
+// Each check kind's own lines, under its title (probe/check.hpp).
+void checks(Writer& w, const probe::TargetResult& r) {
+    for (const auto& c : r.checks) {
+        const auto* kind = probe::find_check_kind(c->kind());
+        w.line("{}", w.bold(kind ? std::string(kind->title()) : std::string(c->kind())));
+        for (const auto& l : c->text()) w.line("  {}", l);
+        w.line("");
+    }
+}
+
 void findings(Writer& w, const probe::TargetResult& r) {
     w.line("{}", w.bold("Findings"));
     if (r.findings.empty()) {
@@ -203,6 +213,7 @@ std::string render_text(const probe::TargetResult& result, const TextOptions& op
     ciphers(w, result);
     chain(w, result);
     diagnosis(w, result);
+    checks(w, result);
     findings(w, result);
     if (options.verbose || options.trace) probes(w, result, options.trace);
     return w.take();

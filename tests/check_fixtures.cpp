@@ -42,6 +42,8 @@ probe::TargetResult constructed_result(const std::string& testcase) {
     }
     probe::ProbeRecord rec;
     rec.spec.id = "offer_all";
+    rec.spec.kind = probe::AttemptKind::offer_all;
+    rec.spec.role = probe::ProbeRole::offer_all;
     rec.observation.status = Status::negotiated;
     rec.observation.chain = served_chain(testcase);
     r.probes.push_back(rec);
@@ -70,6 +72,8 @@ probe::TargetResult unreachable_result(const std::string& host) {
     }
     probe::ProbeRecord refused;
     refused.spec.id = "offer_all";
+    refused.spec.kind = probe::AttemptKind::offer_all;
+    refused.spec.role = probe::ProbeRole::offer_all;
     refused.observation.status = Status::refused;
     refused.observation.detail = "connection refused";
     r.probes.push_back(refused);

@@ -207,6 +207,8 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
 
     probe::ProbeRecord no_sni;
     no_sni.spec.id = "no_sni";
+    no_sni.spec.kind = probe::AttemptKind::no_sni;
+    no_sni.spec.role = probe::ProbeRole::sni_variant;
     no_sni.observation.status = Status::negotiated;
     no_sni.observation.chain = served("good");
     r.probes.push_back(no_sni);

@@ -71,6 +71,8 @@ asio::awaitable<probe::TargetResult> fake_probe(Fake* f, probe::Target t) {
     r.target = std::move(t);
     probe::ProbeRecord p;
     p.spec.id = "offer_all";
+    p.spec.kind = probe::AttemptKind::offer_all;
+    p.spec.role = probe::ProbeRole::offer_all;
     p.observation.status = core::Status::negotiated;
     p.observation.phase = core::Phase::done;
     r.probes.push_back(p);

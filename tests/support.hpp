@@ -39,6 +39,7 @@ inline probe::ProbeRole role_of(std::string_view id) {
 inline probe::ProbeRecord make_record(std::string id, std::optional<core::Version> pin, core::Status status, core::Phase phase) {
     probe::ProbeRecord r;
     r.spec.role = role_of(id);
+    r.spec.kind = probe::attempt_kind_of(id).value_or(probe::AttemptKind::pinned);
     r.spec.engine = id.starts_with("raw_") ? probe::Engine::raw : probe::Engine::openssl;
     r.spec.id = std::move(id);
     r.spec.version = pin;

@@ -1,0 +1,26 @@
+// The check registry: one row per check kind (see check.hpp).
+#include <algorithm>
+#include <array>
+
+#include "probe/check.hpp"
+#include "probe/checks/alpn.hpp"
+
+namespace tlsprobe::probe {
+namespace {
+
+const checks::AlpnCheck kAlpn;
+
+const std::array<const CheckKind*, 1> kKinds{{
+    &kAlpn,
+}};
+
+}  // namespace
+
+std::span<const CheckKind* const> check_kinds() { return kKinds; }
+
+const CheckKind* find_check_kind(std::string_view id) {
+    const auto it = std::find_if(kKinds.begin(), kKinds.end(), [&](const CheckKind* k) { return k->id() == id; });
+    return it == kKinds.end() ? nullptr : *it;
+}
+
+}  // namespace tlsprobe::probe
