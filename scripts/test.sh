@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Command 2 of the README, and what CI runs (.ci/run): install what is missing, then
+#   0. check the layering (.ci/check_layers.py, ARCHITECTURE.md), after testing the check itself;
 #   1. build warning-free (-Werror) and run the whole Catch2 suite through ctest;
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. build the libFuzzer target with clang and fuzz the server-flight decoder for a
@@ -10,6 +11,11 @@ cd "$(dirname "$0")/.."
 fuzz_seconds=${TLSPROBE_FUZZ_SECONDS:-30}
 TLSPROBE_WITH_FUZZ=$([[ $fuzz_seconds -gt 0 ]] && echo 1 || echo 0) bash scripts/deps.sh
 jobs=$(nproc)
+
+echo "== layering"
+# Two commands rather than `a && b`: set -e ignores a failure on the left of &&.
+python3 .ci/check_layers.py --self-test
+python3 .ci/check_layers.py
 
 echo "== build and test"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
