@@ -17,6 +17,7 @@ std::string_view to_string(Status s) {
         case Status::dns_failed: return "dns_failed";
         case Status::unreachable: return "unreachable";
         case Status::local_unsupported: return "local_unsupported";
+        case Status::local_limit: return "local_limit";
         case Status::internal_error: return "internal_error";
     }
     return "internal_error";

@@ -23,13 +23,17 @@ enum class Status {
     dns_failed,         // the name did not resolve
     unreachable,        // no route / network unreachable / host unreachable
     local_unsupported,  // this machine's TLS library cannot offer what was asked
+    local_limit,        // the server's answer went past a limit of tlsprobe or its TLS library
+                        // (e.g. a certificate message over OpenSSL's list limit): not the
+                        // server's fault as such, and not evidence that a version is refused
     internal_error,     // a bug or unexpected local failure; see detail
 };
 
-inline constexpr std::array<Status, 12> all_statuses{
+inline constexpr std::array<Status, 13> all_statuses{
     Status::negotiated, Status::rejected_alert, Status::reset,          Status::closed,
     Status::not_tls,    Status::protocol_error, Status::timeout,        Status::refused,
-    Status::dns_failed, Status::unreachable,    Status::local_unsupported, Status::internal_error};
+    Status::dns_failed, Status::unreachable,    Status::local_unsupported, Status::local_limit,
+    Status::internal_error};
 
 std::string_view to_string(Status s);
 std::optional<Status> parse_status(std::string_view text);
@@ -49,7 +53,7 @@ std::string_view to_string(Phase p);
 constexpr bool reached_server(Status s) {
     return s == Status::negotiated || s == Status::rejected_alert || s == Status::reset ||
            s == Status::closed || s == Status::not_tls || s == Status::protocol_error ||
-           s == Status::timeout;
+           s == Status::timeout || s == Status::local_limit;
 }
 
 }  // namespace tlsprobe::core

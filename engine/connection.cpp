@@ -30,6 +30,11 @@ void AttemptLog::event(TraceEvent::Direction d, std::string summary) {
     if (trace) obs.trace.push_back({now(), d, std::move(summary)});
 }
 
+void AttemptLog::received(std::size_t n) {
+    bytes_received += n;
+    last_byte_at = Clock::now();
+}
+
 void AttemptLog::fail(Status s, std::string detail) {
     obs.status = s;
     obs.detail = std::move(detail);
@@ -59,6 +64,18 @@ asio::awaitable<bool> connect_with_timeout(beast::tcp_stream& stream, asio::ip::
         co_return false;
     }
     log.obs.connect_time = log.now();
+    // A connect to a loopback port in the ephemeral range where nothing listens can reach
+    // the socket itself (TCP simultaneous open: local and remote endpoint are equal). Nothing
+    // listens there: that is a refusal, not a peer that speaks.
+    boost::system::error_code local_ec, remote_ec;
+    const auto local = stream.socket().local_endpoint(local_ec);
+    const auto remote = stream.socket().remote_endpoint(remote_ec);
+    if (!local_ec && !remote_ec && local == remote) {
+        log.obs.phase = Phase::connect;
+        log.fail(Status::refused, "connection refused: nothing listens on that port (the connect reached its own socket)");
+        log.obs.elapsed = Micros{0};
+        co_return false;
+    }
     log.event(TraceEvent::Direction::local, fmt::format("TCP connected in {:.1f} ms", log.obs.connect_time.count() / 1000.0));
     boost::system::error_code ignored;
     stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -68,12 +85,19 @@ asio::awaitable<bool> connect_with_timeout(beast::tcp_stream& stream, asio::ip::
 void record_io_failure(AttemptLog& log, const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
     const bool answered = log.bytes_received > 0;
     log.obs.phase = answered ? Phase::handshake : Phase::hello;
-    const auto after = answered ? "after the server's first bytes" : "after the ClientHello";
+    const auto after = answered ? fmt::format("after {} bytes from the server", log.bytes_received) : std::string("after the ClientHello");
     const double ms = log.ms_since_hello();
     if (ec == beast::error::timeout) {
-        log.event(TraceEvent::Direction::local, fmt::format("no {} within {} ms", answered ? "further data" : "reply", timeout.count()));
-        log.fail(Status::timeout,
-                 fmt::format("no {} within {} ms {}", answered ? "further data" : "reply", timeout.count(), after));
+        if (!answered) {
+            log.event(TraceEvent::Direction::local, fmt::format("no reply within {} ms", timeout.count()));
+            log.fail(Status::timeout, fmt::format("no reply within {} ms after the ClientHello", timeout.count()));
+        } else {
+            const double quiet = std::chrono::duration<double, std::milli>(Clock::now() - log.last_byte_at).count();
+            log.event(TraceEvent::Direction::local, fmt::format("handshake incomplete after {} ms", timeout.count()));
+            log.fail(Status::timeout, fmt::format("the handshake did not complete within {} ms: {} bytes arrived, the last {:.0f} ms "
+                                                  "before the deadline",
+                                                  timeout.count(), log.bytes_received, quiet));
+        }
     } else if (ec == asio::error::eof) {
         log.event(TraceEvent::Direction::received, fmt::format("FIN after {:.0f} ms", ms));
         log.fail(Status::closed, fmt::format("the server closed the connection (FIN) {}", after));

@@ -19,6 +19,12 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e);
 // Observation::first_bytes keeps at most this many bytes of the server's reply.
 inline constexpr std::size_t kFirstBytesKept = 256;
 
+// The most a handshake may receive before it is given up as a local limit: well above real
+// chains (a leaf with 10,000 names is ~300 KiB, a 200-deep chain ~200 KiB), small enough to
+// bound memory per connection. Limits are by bytes and time, never by the number of reads:
+// a server that sends one byte per TCP segment is slow, not broken.
+inline constexpr std::size_t kMaxHandshakeBytes = 2 * 1024 * 1024;
+
 // One attempt in progress: the Observation being filled, the clock since the attempt started
 // and the trace switch.
 struct AttemptLog {
@@ -27,6 +33,10 @@ struct AttemptLog {
     std::chrono::steady_clock::time_point hello_sent_at = start;  // set by the engine after the ClientHello
     bool trace = false;
     std::size_t bytes_received = 0;
+    std::chrono::steady_clock::time_point last_byte_at = start;  // when the last bytes arrived
+
+    // Counts `n` bytes that just arrived.
+    void received(std::size_t n);
 
     core::Micros now() const;
     // Milliseconds since the ClientHello left, for "RST after 3 ms".
@@ -43,7 +53,8 @@ boost::asio::awaitable<bool> connect_with_timeout(boost::beast::tcp_stream& stre
                                                   std::chrono::milliseconds timeout, AttemptLog& log);
 
 // Maps a socket error after the ClientHello (timeout, FIN, RST, other) to the vocabulary,
-// with the phase (hello when nothing was received yet, else handshake).
+// with the phase (hello when nothing was received yet, else handshake). The detail says what
+// really arrived: how many bytes and how long before the end the last of them came.
 void record_io_failure(AttemptLog& log, const boost::system::error_code& ec, std::chrono::milliseconds timeout);
 
 }  // namespace tlsprobe::engine

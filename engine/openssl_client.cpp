@@ -38,10 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A handshake is a handful of flights; a peer that keeps us reading past this many
-// reads is not doing TLS in good faith. Bounds the loop independently of the timer.
-constexpr int kMaxHandshakeRounds = 256;
-
 struct SslDeleter {
     void operator()(SSL* s) const { SSL_free(s); }
 };
@@ -119,9 +115,16 @@ bool looks_like_tls_record(const Bytes& b) {
 bool looks_like_ssl2_server_hello(const Bytes& b) { return b.size() >= 3 && (b[0] & 0x80) && b[2] == 4; }
 
 // The handshake failed inside OpenSSL: decide what the server did.
-void classify_handshake_failure(Attempt& a, const std::string& openssl_error) {
+// `local_limit`: OpenSSL stopped because a message went past one of its own limits
+// (SSL_R_EXCESSIVE_MESSAGE_SIZE: a certificate list over max_cert_list): our limit, not a
+// fault of the server, and no evidence that the version is refused.
+void classify_handshake_failure(Attempt& a, const std::string& openssl_error, bool local_limit) {
     a.obs.phase = a.bytes_received ? Phase::handshake : Phase::hello;
-    if (a.obs.alert) {
+    if (local_limit) {
+        a.fail(Status::local_limit, fmt::format("the server's message is larger than this client accepts ({}, {} bytes received); "
+                                                "a local limit, not a server fault",
+                                                openssl_error, a.bytes_received));
+    } else if (a.obs.alert) {
         a.fail(Status::rejected_alert,
              fmt::format("the server sent alert {} ({}): {}", alert_name(*a.obs.alert), *a.obs.alert, alert_meaning(*a.obs.alert)));
     } else if (looks_like_ssl2_server_hello(a.obs.first_bytes)) {
@@ -235,9 +238,14 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
 
     stream.expires_after(spec.timeout);
     std::array<std::uint8_t, 16 * 1024> buf{};
-    for (int round = 0; round < kMaxHandshakeRounds; ++round) {
+    // Bounded by time (the stream's expiry, and the deadline checked between reads so a peer
+    // that keeps bytes coming cannot keep OpenSSL busy past it) and by bytes, never by the
+    // number of reads.
+    const auto deadline = Clock::now() + spec.timeout;
+    for (int round = 0;; ++round) {
         const int r = SSL_do_handshake(ssl.get());
         const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl.get(), r);
+        const bool limit_hit = err == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_EXCESSIVE_MESSAGE_SIZE;
         const std::string openssl_error = err == SSL_ERROR_SSL ? take_openssl_error() : std::string{};
 
         // Flush whatever OpenSSL produced (ClientHello, Finished, or its own alert).
@@ -264,12 +272,24 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                 a.obs.phase = Phase::hello;
                 a.fail(Status::local_unsupported, "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
             } else {
-                classify_handshake_failure(a, openssl_error);
+                classify_handshake_failure(a, openssl_error, limit_hit);
             }
             co_return a.obs;
         }
         if (err != SSL_ERROR_WANT_READ) {
+            a.obs.phase = a.bytes_received ? Phase::handshake : Phase::hello;
             a.fail(Status::internal_error, fmt::format("unexpected OpenSSL state {}", err));
+            co_return a.obs;
+        }
+        if (Clock::now() >= deadline) {
+            record_io_failure(a, beast::error::timeout, spec.timeout);
+            co_return a.obs;
+        }
+        if (a.bytes_received >= kMaxHandshakeBytes) {
+            a.obs.phase = Phase::handshake;
+            a.fail(Status::local_limit, fmt::format("the server sent {} bytes without completing the handshake, past tlsprobe's "
+                                                    "limit of {} bytes",
+                                                    a.bytes_received, kMaxHandshakeBytes));
             co_return a.obs;
         }
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
@@ -283,12 +303,8 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         }
         if (a.bytes_received == 0)
             a.event(TraceEvent::Direction::received, fmt::format("first bytes: {}", hex_dump(a.obs.first_bytes, 16)));
-        a.bytes_received += n;
+        a.received(n);
         BIO_write(rbio, buf.data(), static_cast<int>(n));
-    }
-    if (a.obs.status != Status::negotiated) {
-        a.fail(Status::protocol_error, fmt::format("the handshake did not finish after {} reads", kMaxHandshakeRounds));
-        co_return a.obs;
     }
 
     // Polite close: send close_notify, do not wait for the server's (RFC 8446 §6.1 allows it).

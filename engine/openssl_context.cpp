@@ -1,5 +1,7 @@
 #include "engine/openssl_context.hpp"
 
+#include "engine/connection.hpp"
+
 #include "core/openssl_error.hpp"
 
 #include <map>
@@ -54,6 +56,10 @@ SslCtxPtr build(const ClientContextKey& key, std::string& error) {
     SSL_CTX_set_options(ctx.get(), SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_TLSEXT_PADDING | SSL_OP_NO_TICKET);
     // The chain is recorded and validated by chain analysis afterwards, never here.
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+    // OpenSSL refuses certificate messages over 100 KiB by default; real chains reach that
+    // (a leaf with thousands of names). Accept up to the engines' byte limit, so a large
+    // chain is analysed rather than reported as a failure.
+    SSL_CTX_set_max_cert_list(ctx.get(), static_cast<long>(kMaxHandshakeBytes));
     SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
     // A scan keeps thousands of handshakes waiting on the network at once: free each
     // connection's 16+ KB record buffers while it waits instead of holding them.

@@ -38,8 +38,22 @@ namespace {
 
 // A first flight is a few certificates; anything this large is not one. Bounds memory and,
 // with kMaxReads, the read loop independently of the timer.
-constexpr std::size_t kMaxFlightBytes = 512 * 1024;
-constexpr int kMaxReads = 1024;
+constexpr std::size_t kMaxFlightBytes = kMaxHandshakeBytes;
+
+// The end of the last complete TLS record in `bytes` (5-byte headers, RFC 8446 §5.1): the
+// flight is decoded again only when a record completes, so a server that sends one byte per
+// segment costs one decode per record, not one per byte. SSL 2.0 framing (high bit set in the
+// first byte) is not walked: its flights are one short record, decoded on every read.
+std::size_t complete_records_end(core::ByteView bytes) {
+    if (!bytes.empty() && (bytes[0] & 0x80)) return bytes.size();
+    std::size_t at = 0;
+    while (bytes.size() - at >= 5) {
+        const std::size_t len = (std::size_t{bytes[at + 3]} << 8) | bytes[at + 4];
+        if (bytes.size() - at - 5 < len) break;
+        at += 5 + len;
+    }
+    return at;
+}
 
 std::string version_text(std::uint16_t wire) {
     const auto v = version_from_wire(wire);
@@ -250,7 +264,12 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     Bytes received;
     std::array<std::uint8_t, 16 * 1024> buf{};
     boost::system::error_code read_ec;
-    for (int i = 0; i < kMaxReads; ++i) {
+    // Bounded by time (the stream's expiry and this deadline, checked between reads) and by
+    // bytes, never by the number of reads.
+    const auto deadline = Clock::now() + options.timeout;
+    std::size_t decoded_up_to = 0;  // complete_records_end() at the last decode
+    bool over_limit = false;
+    for (;;) {
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (ec) {
             read_ec = ec;
@@ -261,10 +280,26 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
             const auto head = ByteView(received).first(std::min(received.size(), kFirstBytesKept));
             log.event(TraceEvent::Direction::received, fmt::format("first bytes after {:.0f} ms: {}", log.ms_since_hello(), hex_dump(head, 16)));
         }
-        log.bytes_received = received.size();
-        result.flight = wire::decode_server_flight(received);
-        if (result.flight.kind != wire::ServerFlight::Kind::truncated || received.size() >= kMaxFlightBytes) break;
+        log.received(n);
+        const std::size_t complete = complete_records_end(received);
+        // Not TLS at all (an HTTP reply, a banner) has no record to complete: decode at once.
+        const bool tls_framed = received.size() >= 5 && received[0] >= 20 && received[0] <= 24 && received[1] == 3;
+        if (complete > decoded_up_to || !tls_framed || (received[0] & 0x80)) {
+            decoded_up_to = complete;
+            result.flight = wire::decode_server_flight(received);
+            if (result.flight.kind != wire::ServerFlight::Kind::truncated) break;
+        }
+        if (received.size() >= kMaxFlightBytes) {
+            over_limit = true;
+            break;
+        }
+        if (Clock::now() >= deadline) {
+            read_ec = beast::error::timeout;
+            break;
+        }
     }
+    if (decoded_up_to != complete_records_end(received) || result.flight.kind == wire::ServerFlight::Kind::truncated)
+        result.flight = wire::decode_server_flight(received);
     log.obs.first_bytes.assign(received.begin(), received.begin() + static_cast<std::ptrdiff_t>(std::min(received.size(), kFirstBytesKept)));
     trace_flight(log, result.flight);
     apply_flight(log.obs, result.flight, hello);
@@ -273,6 +308,11 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
             record_io_failure(log, read_ec, options.timeout);
             if (!received.empty() && log.obs.status != Status::timeout)
                 log.obs.detail += fmt::format(" ({} bytes of an incomplete flight: {})", received.size(), result.flight.error);
+        } else if (over_limit) {
+            log.obs.phase = Phase::handshake;
+            log.fail(Status::local_limit, fmt::format("the server sent {} bytes without completing its first flight, past tlsprobe's "
+                                                      "limit of {} bytes",
+                                                      received.size(), kMaxFlightBytes));
         } else {
             log.fail(Status::protocol_error, fmt::format("the server sent {} bytes without completing its first flight", received.size()));
         }
