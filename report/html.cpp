@@ -145,7 +145,8 @@ std::string chain_picture(const probe::TargetResult& r) {
     auto problems_of = [&](std::optional<std::size_t> index) {
         std::vector<std::string> out_problems;
         for (const auto& p : c.problems)
-            if (p.certificate == index && p.id != "chain.root_sent") out_problems.push_back(p.id + ": " + p.detail);
+            if (p.certificate == index && p.kind != x509::ChainProblemKind::root_sent)
+                out_problems.push_back(fmt::format("{}: {}", x509::to_string(p.kind), p.detail));
         return out_problems;
     };
     std::vector<std::size_t> order{c.leaf};
@@ -172,14 +173,14 @@ std::string chain_picture(const probe::TargetResult& r) {
     const auto& top = c.certificates[order.back()];
     if (!top.self_signed) {
         out += "<div class=\"arrow\">&#8595; signed by</div>";
-        if (c.has("chain.missing_intermediate"))
+        if (c.has(x509::ChainProblemKind::missing_intermediate))
             out += fmt::format("<div class=\"cert missing\"><div class=\"role\">missing intermediate</div><div class=\"subject\">{}</div>"
                                "<ul><li>not served by the server and not in the trust store: the server must send it</li></ul></div>",
                                h(top.issuer));
         else if (c.path.size() > order.size())
             out += fmt::format("<div class=\"cert {}\"><div class=\"role\">root · from the trust store</div><div class=\"subject\">{}</div>{}</div>",
-                               c.has("chain.untrusted_root") ? "problem" : "anchor", h(c.path.back()),
-                               c.has("chain.untrusted_root") ? "<ul><li>not trusted</li></ul>" : "");
+                               c.has(x509::ChainProblemKind::untrusted_root) ? "problem" : "anchor", h(c.path.back()),
+                               c.has(x509::ChainProblemKind::untrusted_root) ? "<ul><li>not trusted</li></ul>" : "");
         else
             out += fmt::format("<div class=\"cert problem\"><div class=\"role\">issuer</div><div class=\"subject\">{}</div>"
                                "<ul><li>{}</li></ul></div>", h(top.issuer), h(c.verify_error_text.empty() ? "not found" : c.verify_error_text));

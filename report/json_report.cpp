@@ -135,8 +135,8 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
     json ids = json::array();
     json details = json::array();
     for (const auto& p : chain.problems) {
-        ids.push_back(p.id);
-        details.push_back({{"id", p.id}, {"certificate", optional_json(p.certificate)}, {"detail", p.detail}});
+        ids.push_back(x509::to_string(p.kind));
+        details.push_back({{"id", x509::to_string(p.kind)}, {"certificate", optional_json(p.certificate)}, {"detail", p.detail}});
     }
     return {
         {"certificates", std::move(certs)},

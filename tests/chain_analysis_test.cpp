@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 #include <string>
 
 #include <openssl/x509_vfy.h>
 
+#include "judge/finding.hpp"
 #include "x509/chain_analysis.hpp"
 
 using namespace tlsprobe::core;
@@ -49,7 +51,7 @@ ChainReport analyze(const std::string& testcase, std::string host = "tlsprobe.te
 
 std::vector<std::string> ids(const ChainReport& r) {
     std::vector<std::string> out;
-    for (const auto& p : r.problems) out.push_back(p.id);
+    for (const auto& p : r.problems) out.push_back(std::string(to_string(p.kind)));
     return out;
 }
 
@@ -207,9 +209,9 @@ TEST_CASE("hostnames: SAN DNS, IP literals, wildcard and CN fallback", "[chain][
 TEST_CASE("keyUsage is checked against the key exchange", "[chain]") {
     const std::string kenc = "key-usage-keyencipherment-only";
     CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::rsa).problems.empty());
-    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe).has("cert.key_usage_incompatible"));
-    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13).has("cert.key_usage_incompatible"));
-    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown).has("cert.key_usage_incompatible"));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe).has(ChainProblemKind::key_usage_incompatible));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13).has(ChainProblemKind::key_usage_incompatible));
+    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown).has(ChainProblemKind::key_usage_incompatible));
     CHECK(analyze("good", "tlsprobe.test", KeyExchange::rsa).problems.empty());
     CHECK(analyze("good-ecdsa", "tlsprobe.test", KeyExchange::ecdhe_or_dhe).problems.empty());
 }
@@ -268,6 +270,24 @@ TEST_CASE("a DER CA file (Windows .cer export) is accepted", "[trust]") {
     const auto store = TrustStore::from_locations(path.string(), "");
     std::filesystem::remove(path);
     CHECK(analyze_chain(input_for("good.chain.pem"), store).trusted);
+}
+
+TEST_CASE("every chain problem kind has its registered stable id, and a finding of that id", "[chain]") {
+    const auto kinds = chain_problem_kinds();
+    REQUIRE(kinds.size() == 17);
+    std::set<std::string_view> seen;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        INFO(kinds[i].id);
+        CHECK(static_cast<std::size_t>(kinds[i].kind) == i);
+        CHECK(to_string(kinds[i].kind) == kinds[i].id);
+        CHECK(seen.insert(kinds[i].id).second);
+        CHECK((kinds[i].id.starts_with("chain.") || kinds[i].id.starts_with("cert.")));
+        CHECK(tlsprobe::judge::find_finding_kind(kinds[i].id) != nullptr);  // the finding catalogue has it
+    }
+    CHECK(to_string(ChainProblemKind::missing_intermediate) == "chain.missing_intermediate");
+    CHECK(to_string(ChainProblemKind::ca_without_basic_constraints) == "chain.ca_without_basic_constraints");
+    CHECK(to_string(ChainProblemKind::expired) == "cert.expired");
+    CHECK(to_string(ChainProblemKind::weak_signature) == "cert.weak_signature");
 }
 
 TEST_CASE("enum names are the stable ids", "[chain]") {
