@@ -224,7 +224,11 @@ RuleResult rule_chain_trusted(const Policy& p, const TargetResult& t) {
     const bool trusted = !no_anchor && (c->trusted || error_after_trust(c->verify_error));
     r.status = trusted ? RuleStatus::pass : RuleStatus::fail;
     r.actual = trusted ? "trusted" : fmt::format("not trusted: {}", c->verify_error_text.empty() ? "no trusted anchor" : c->verify_error_text);
-    if (!c->path.empty()) r.evidence.push_back(fmt::format("path: {}", fmt::join(c->path, " -> ")));
+    if (!c->path.empty()) {
+        std::vector<std::string_view> subjects;
+        for (const auto& e : c->path) subjects.push_back(e.subject);
+        r.evidence.push_back(fmt::format("path: {}", fmt::join(subjects, " -> ")));
+    }
     if (!trusted && c->verify_error) r.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", c->verify_error, c->verify_error_text));
     add_problems(r, *c, {ChainProblemKind::untrusted_root, ChainProblemKind::self_signed, ChainProblemKind::missing_intermediate});
     return r;

@@ -11,6 +11,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "check_fixtures.hpp"
 #include "judge/finding.hpp"
 #include "x509/chain_analysis.hpp"
 
@@ -54,6 +55,20 @@ std::vector<std::string> ids(const ChainReport& r) {
     for (const auto& p : r.problems) out.push_back(std::string(to_string(p.kind)));
     return out;
 }
+
+std::vector<std::string> subjects(const std::vector<PathElement>& path) {
+    std::vector<std::string> out;
+    for (const auto& e : path) out.push_back(e.subject);
+    return out;
+}
+
+std::vector<std::optional<std::size_t>> served_indices(const std::vector<PathElement>& path) {
+    std::vector<std::optional<std::size_t>> out;
+    for (const auto& e : path) out.push_back(e.certificate);
+    return out;
+}
+
+using Index = std::optional<std::size_t>;
 
 struct Expected {
     const char* testcase;
@@ -120,14 +135,18 @@ TEST_CASE("a served untrusted root is error 19 and still chain.untrusted_root", 
     CHECK(ids(r) == std::vector<std::string>{"chain.untrusted_root", "chain.root_sent"});
     CHECK(r.root_sent);
     REQUIRE(r.path.size() == 3);
-    CHECK(r.path.back() == "CN=tlsprobe Other Root CA, O=tlsprobe Other");
+    CHECK(r.path.back().subject == "CN=tlsprobe Other Root CA, O=tlsprobe Other");
+    CHECK(served_indices(r.path) == std::vector<Index>{0, 1, 2});  // the served root ends it
 }
 
 TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
     const auto good = analyze("good");
-    CHECK(good.path == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
-                                                "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
-                                                "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(subjects(good.path) == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                                          "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                                          "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(served_indices(good.path) == std::vector<Index>{0, 1, std::nullopt});
+    CHECK_FALSE(good.path[1].from_trust_store());
+    CHECK(good.path[2].from_trust_store());
     CHECK_FALSE(good.root_sent);
     CHECK(good.certificates.size() == 2);
     CHECK(good.leaf == 0);
@@ -136,10 +155,12 @@ TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
     const auto with_root = analyze("with-root");
     CHECK(with_root.root_sent);
     CHECK(with_root.path.size() == 3);
+    CHECK(served_indices(with_root.path) == std::vector<Index>{0, 1, 2});
     CHECK(with_root.problems.at(0).certificate == std::optional<std::size_t>(2));
 
     const auto leaf_only = analyze("leaf-only");
     CHECK(leaf_only.path.size() == 1);
+    CHECK(served_indices(leaf_only.path) == std::vector<Index>{0});
 }
 
 TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
@@ -149,6 +170,24 @@ TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
     CHECK(r.leaf_certificate()->subject == "CN=tlsprobe.test, O=tlsprobe");
     CHECK(r.hostname == HostnameMatch::match);
     CHECK(r.path.size() == 3);
+    CHECK(served_indices(r.path) == std::vector<Index>{1, 0, std::nullopt});  // path order, not served order
+}
+
+TEST_CASE("the path is matched by DER: a served certificate sharing the issuer's name stays off it", "[chain]") {
+    auto in = input_for("good.chain.pem");  // leaf, intermediate
+    in.served.insert(in.served.begin() + 1, tlsprobe::testing::same_name_impostor(in.served.at(1)));
+    const auto r = analyze_chain(in, test_root());  // leaf, impostor, intermediate
+    REQUIRE(r.certificates.size() == 3);
+    CHECK(r.certificates[1].subject == r.certificates[2].subject);
+    CHECK(r.certificates[1].subject == r.certificates[0].issuer);  // a name match would pick #2
+    CHECK(r.trusted);
+    CHECK(served_indices(r.path) == std::vector<Index>{0, 2, std::nullopt});
+    CHECK(subjects(r.path) == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                                       "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                                       "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(r.path.back().from_trust_store());
+    CHECK(ids(r) == std::vector<std::string>{"chain.extra_certificates"});
+    CHECK(r.problems[0].certificate == Index(1));  // the impostor is the one off the path
 }
 
 TEST_CASE("the extra certificate is the one named", "[chain]") {

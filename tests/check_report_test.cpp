@@ -248,6 +248,27 @@ TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagno
     CHECK_THAT(report::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
 }
 
+TEST_CASE("HTML: the chain picture draws the path OpenSSL built, not a path matched by names", "[report][html]") {
+    auto served = testing::served_chain("good");  // leaf, intermediate
+    served.insert(served.begin() + 1, testing::same_name_impostor(served.at(1)));
+    const auto r = testing::constructed_result_for_chain(served);  // leaf, impostor, intermediate
+    REQUIRE(r.chain);
+    const auto html = report::render_html(r);
+    const auto leaf = html.find("leaf · served #1");
+    const auto intermediate = html.find("intermediate · served #3");
+    const auto anchor = html.find("root · from the trust store");
+    const auto extra = html.find("not on the path · served #2");
+    REQUIRE(leaf != std::string::npos);
+    REQUIRE(intermediate != std::string::npos);
+    REQUIRE(anchor != std::string::npos);
+    REQUIRE(extra != std::string::npos);
+    CHECK(leaf < intermediate);
+    CHECK(intermediate < anchor);
+    CHECK(anchor < extra);
+    CHECK(html.find("intermediate · served #2") == std::string::npos);  // the impostor shares the name only
+    CHECK(html.find("not on the path · served #3") == std::string::npos);
+}
+
 TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, verdict shown", "[report][html][chromium]") {
     if (!have_chromium())
         FAIL("chromium is not installed: `apt-get install -y chromium` (scripts/deps.sh installs it; CI runs this test)");

@@ -102,15 +102,22 @@ Verification verify(const std::vector<Parsed>& certs, std::size_t leaf, const Tr
     v.ok = X509_verify_cert(ctx.get()) == 1;
     v.error = X509_STORE_CTX_get_error(ctx.get());
     v.depth = X509_STORE_CTX_get_error_depth(ctx.get());
-    if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get())) {
-        for (int i = 0; i < sk_X509_num(chain); ++i) {
-            X509* x = sk_X509_value(chain, i);
-            X509_up_ref(x);
-            v.path.emplace_back(x);
-        }
+    // get1: the stack is ours, each certificate with a reference the X509Ptr takes over.
+    if (STACK_OF(X509)* chain = X509_STORE_CTX_get1_chain(ctx.get())) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) v.path.emplace_back(sk_X509_value(chain, i));
+        sk_X509_free(chain);
     }
     ERR_clear_error();
     return v;
+}
+
+core::Bytes der_of(X509* x) {
+    const int n = i2d_X509(x, nullptr);
+    if (n <= 0) return {};
+    core::Bytes out(static_cast<std::size_t>(n));
+    unsigned char* p = out.data();
+    i2d_X509(x, &p);
+    return out;
 }
 
 // The verify errors that mean "no path to a trust anchor" (not a bad signature or date).
@@ -175,10 +182,9 @@ private:
     }
     // The served certificate at position `depth` of the path; nullopt for the store's anchor.
     std::optional<std::size_t> served_at(std::size_t depth) const {
-        for (std::size_t i = 0; i < certs_.size(); ++i)
-            if (depth_[i] == depth) return i;
-        return std::nullopt;
+        return depth < report_.path.size() ? report_.path[depth].certificate : std::nullopt;
     }
+    void place_path(const Verification& v);
     void chain_problems(const Verification& v);
     void order_problems(const Verification& v);
     void certificate_problems(std::size_t i);
@@ -223,16 +229,7 @@ ChainReport Analysis::run() {
         report_.verify_error_text = X509_verify_cert_error_string(v.error);
         report_.verify_error_depth = v.depth;
     }
-    for (const auto& x : v.path) report_.path.push_back(distinguished_name(X509_get_subject_name(x.get())));
-    // Where each served certificate sits on the path; a duplicate only counts once.
-    depth_.assign(certs_.size(), std::nullopt);
-    for (std::size_t d = 0; d < v.path.size(); ++d)
-        for (std::size_t i = 0; i < certs_.size(); ++i)
-            if (!depth_[i] && X509_cmp(certs_[i].x.get(), v.path[d].get()) == 0) {
-                depth_[i] = d;
-                break;
-            }
-    depth_[report_.leaf] = 0;
+    place_path(v);
 
     chain_problems(v);
     order_problems(v);
@@ -241,6 +238,32 @@ ChainReport Analysis::run() {
     for (std::size_t i = 0; i < certs_.size(); ++i)
         if (i != report_.leaf && depth_[i] && !certs_[i].info.self_signed) certificate_problems(i);
     return report_;
+}
+
+// The path as OpenSSL built it, each element matched to a served certificate by its DER
+// (names can repeat: two served certificates may share a subject, only one on the path), and
+// where each served certificate sits on it. A duplicate only counts once.
+void Analysis::place_path(const Verification& v) {
+    depth_.assign(certs_.size(), std::nullopt);
+    for (std::size_t d = 0; d < v.path.size(); ++d) {
+        X509* x = v.path[d].get();
+        PathElement e;
+        e.subject = distinguished_name(X509_get_subject_name(x));
+        if (d == 0) {
+            e.certificate = report_.leaf;  // the certificate verification started from
+        } else {
+            const core::Bytes der = der_of(x);
+            for (std::size_t i = 0; i < certs_.size(); ++i)
+                if (!depth_[i] && i != report_.leaf && certs_[i].info.der == der) {
+                    e.certificate = i;
+                    break;
+                }
+        }
+        if (e.certificate) depth_[*e.certificate] = d;
+        report_.path.push_back(std::move(e));
+    }
+    if (report_.path.empty()) report_.path.push_back({report_.leaf, certs_[report_.leaf].info.subject});
+    depth_[report_.leaf] = 0;
 }
 
 void Analysis::chain_problems(const Verification& v) {

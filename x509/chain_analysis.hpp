@@ -65,6 +65,17 @@ struct ChainProblem {
     std::string detail;                      // one sentence with the facts (names, dates, bits)
 };
 
+// One certificate of the path OpenSSL built. Served ones point into ChainReport::certificates
+// (matched by DER, not by name); the rest came from the trust store, with their subject.
+struct PathElement {
+    std::optional<std::size_t> certificate;  // index into ChainReport::certificates; nullopt = not served
+    std::string subject;                     // the certificate's subject, served or not
+
+    // Not served: OpenSSL took it from the trust store (the anchor).
+    bool from_trust_store() const { return !certificate; }
+    bool operator==(const PathElement&) const = default;
+};
+
 struct ChainInput {
     std::vector<core::Bytes> served;  // as the server sent them
     std::string hostname;       // the name the client asked for (DNS name or IP literal); empty = don't check
@@ -84,7 +95,9 @@ struct ChainReport {
     int verify_error = 0;           // OpenSSL X509_V_ERR_* code, 0 when trusted
     std::string verify_error_text;  // "unable to get local issuer certificate"; empty when trusted
     std::optional<int> verify_error_depth;  // position in `path` the error is about
-    std::vector<std::string> path;  // subjects leaf -> anchor as built by OpenSSL (with the store's anchor)
+    // Leaf -> anchor as built by OpenSSL (X509_STORE_CTX_get1_chain), as far as it got; starts
+    // with the leaf whenever a certificate parsed. Renderers draw this, never names matched.
+    std::vector<PathElement> path;
     bool root_sent = false;         // the server sent a self-signed CA certificate
     HostnameMatch hostname = HostnameMatch::not_checked;
     std::vector<ChainProblem> problems;  // chain problems first, then the leaf's, then other certificates'
