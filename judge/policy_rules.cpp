@@ -535,6 +535,15 @@ CheckVerdict overall_verdict(const CheckReport& report) {
     }
 }
 
+void finish(CheckReport& report) {
+    for (auto& t : report.targets) {
+        t.verdict = verdict(t, report.strict);
+        t.counts = count_rules(t.rules);
+    }
+    report.exit = check_exit_code(report);
+    report.verdict = overall_verdict(report);
+}
+
 RuleCounts count_rules(const std::vector<RuleResult>& rules) {
     RuleCounts c;
     for (const auto& r : rules) {

@@ -270,22 +270,20 @@ std::string render_html(const probe::TargetResult& r) {
 std::string render_html(const judge::CheckReport& report) {
     Page p;
     p.title = "tlsprobe check: " + report.policy.name;
-    const auto overall = judge::overall_verdict(report);
+    const auto overall = report.verdict;
     p.verdict_word = overall == judge::CheckVerdict::pass ? "PASS" : overall == judge::CheckVerdict::unreachable ? "UNREACHABLE" : "FAIL";
     p.verdict_class = verdict_class(overall);
     std::size_t failed_rules = 0, failed_targets = 0;
     for (const auto& t : report.targets) {
-        const auto c = judge::count_rules(t.rules);
-        failed_rules += c.fail;
-        failed_targets += judge::verdict(t, report.strict) != judge::CheckVerdict::pass ? 1 : 0;
+        failed_rules += t.counts.fail;
+        failed_targets += t.verdict != judge::CheckVerdict::pass ? 1 : 0;
     }
     p.summary = h(fmt::format("policy {} ({}) · {} target(s), {} not passing · {} failed rule(s){}", report.policy.name,
                               report.policy_source, report.targets.size(), failed_targets, failed_rules,
                               report.strict ? " · strict" : ""));
     std::string body;
     for (const auto& t : report.targets) {
-        const auto v = judge::verdict(t, report.strict);
-        body += target_section(t.result, &t.rules, verdict_class(v), std::string(to_string(v)));
+        body += target_section(t.result, &t.rules, verdict_class(t.verdict), std::string(to_string(t.verdict)));
     }
     return page(p, body);
 }

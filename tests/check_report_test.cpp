@@ -48,6 +48,7 @@ judge::CheckReport sample_report() {
                                  {"Renew the certificate & rebind it"}});
     report.targets.push_back(checked(std::move(expired), report.policy));
     report.targets.push_back(checked(testing::unreachable_result(), report.policy));
+    judge::finish(report);  // where the CLI assembles the report: verdicts and counts are stored
     return report;
 }
 
@@ -178,6 +179,8 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
         const auto counts = judge::count_rules(check.rules);
         CHECK(failures == counts.fail);
         CHECK(skipped == counts.not_applicable);
+        CHECK(check.counts.fail == counts.fail);  // the stored counts are the decided ones
+        CHECK(check.counts.not_applicable == counts.not_applicable);
         total_tests += cases.size(), total_failures += failures, total_skipped += skipped, total_errors += errors;
     }
     CHECK(std::stoul(attr(root, "tests")) == total_tests);
