@@ -153,12 +153,13 @@ int Commands::run_check(std::ostream& out, std::ostream& err) {
         check.rules = judge::evaluate(report.policy, check.result);
         report.targets.push_back(std::move(check));
     }
+    judge::finish(report);
 
     if (!a_.junit.empty()) write_file(a_.junit, report::render_junit(report));
     if (!a_.markdown.empty()) write_file(a_.markdown, report::render_markdown(report));
     if (!a_.html.empty()) write_file(a_.html, report::render_html(report));
     out << (a_.format == "json" ? report::render_check_json(report) : report::render_check_text(report, a_.verbose));
-    return static_cast<int>(judge::check_exit_code(report));
+    return static_cast<int>(report.exit);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ using probe::Engine;
 using probe::ProbeRecord;
 using probe::ProbeRole;
 using probe::TargetResult;
+using x509::ChainProblemKind;
 namespace {
 
 using core::Status;
@@ -56,7 +57,7 @@ struct Facts {
         return it == attempts.end() ? nullptr : *it;
     }
     const x509::CertificateInfo* leaf() const { return r.chain ? r.chain->leaf_certificate() : nullptr; }
-    bool chain_has(std::string_view id) const { return r.chain && r.chain->has(id); }
+    bool chain_has(ChainProblemKind kind) const { return r.chain && r.chain->has(kind); }
     std::string name() const { return r.target.sni.value_or(r.target.host); }
 };
 
@@ -321,7 +322,7 @@ std::string covered_names(const x509::CertificateInfo& c) {
 
 std::optional<Match> wrong_certificate(const Facts& f) {
     const auto* leaf = f.leaf();
-    if (!leaf || !f.chain_has("cert.hostname_mismatch")) return std::nullopt;
+    if (!leaf || !f.chain_has(ChainProblemKind::hostname_mismatch)) return std::nullopt;
     Match m{Confidence::high,
             fmt::format("The server presents a certificate for other names ({}), not for {}: the binding points at the wrong certificate, or a default certificate answers.",
                         covered_names(*leaf), f.name()),
@@ -338,42 +339,42 @@ std::optional<Match> wrong_certificate(const Facts& f) {
 std::optional<Match> expired(const Facts& f) {
     const auto* leaf = f.leaf();
     if (!leaf) return std::nullopt;
-    const bool past = f.chain_has("cert.expired"), future = f.chain_has("cert.not_yet_valid");
+    const bool past = f.chain_has(ChainProblemKind::expired), future = f.chain_has(ChainProblemKind::not_yet_valid);
     if (!past && !future) return std::nullopt;
     Match m{Confidence::high,
             past ? "A certificate in the served chain has expired; every client rejects it."
                  : "A certificate in the served chain is not valid yet (or the server's clock is wrong).",
             {}};
     for (const auto& p : f.r.chain->problems)
-        if (p.id == "cert.expired" || p.id == "cert.not_yet_valid") m.evidence.push_back(p.detail);
+        if (p.kind == ChainProblemKind::expired || p.kind == ChainProblemKind::not_yet_valid) m.evidence.push_back(p.detail);
     m.evidence.push_back(fmt::format("leaf SHA-1 thumbprint {}", leaf->sha1_hex));
     return m;
 }
 
 std::optional<Match> untrusted_root(const Facts& f) {
-    if (!f.chain_has("chain.untrusted_root") && !f.chain_has("chain.self_signed")) return std::nullopt;
+    if (!f.chain_has(ChainProblemKind::untrusted_root) && !f.chain_has(ChainProblemKind::self_signed)) return std::nullopt;
     Match m{Confidence::high,
             "The chain ends in a root the client does not trust (a private CA or a self-signed certificate).", {}};
     for (const auto& p : f.r.chain->problems)
-        if (p.id == "chain.untrusted_root" || p.id == "chain.self_signed") m.evidence.push_back(p.detail);
+        if (p.kind == ChainProblemKind::untrusted_root || p.kind == ChainProblemKind::self_signed) m.evidence.push_back(p.detail);
     if (f.r.chain->verify_error) m.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", f.r.chain->verify_error, f.r.chain->verify_error_text));
     return m;
 }
 
 std::optional<Match> incomplete(const Facts& f) {
-    if (!f.chain_has("chain.missing_intermediate")) return std::nullopt;
+    if (!f.chain_has(ChainProblemKind::missing_intermediate)) return std::nullopt;
     Match m{Confidence::high,
             "The server sends its certificate without the intermediate CA certificate; clients that do not already have it cannot build a path to a trusted root.",
             {}};
     for (const auto& p : f.r.chain->problems)
-        if (p.id == "chain.missing_intermediate") m.evidence.push_back(p.detail);
+        if (p.kind == ChainProblemKind::missing_intermediate) m.evidence.push_back(p.detail);
     m.evidence.push_back(fmt::format("{} certificate(s) served", f.r.chain->certificates.size()));
     return m;
 }
 
 std::optional<Match> no_server_auth_eku(const Facts& f) {
     const auto* leaf = f.leaf();
-    if (!leaf || !f.chain_has("cert.no_server_auth_eku")) return std::nullopt;
+    if (!leaf || !f.chain_has(ChainProblemKind::no_server_auth_eku)) return std::nullopt;
     return Match{Confidence::high,
                  "The certificate is not issued for server authentication (its Enhanced Key Usage lacks Server Authentication); clients refuse it for HTTPS.",
                  {fmt::format("leaf EKU: {}", leaf->eku ? fmt::format("{}", fmt::join(*leaf->eku, ", ")) : "(none)"),

@@ -79,7 +79,7 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
     protocol_findings(r, out);
     cipher_findings(r, out);
     if (r.chain) {
-        for (const auto& problem : r.chain->problems) out.push_back(make_finding(problem.id, problem.detail));
+        for (const auto& problem : r.chain->problems) out.push_back(make_finding(x509::to_string(problem.kind), problem.detail));
     }
     if (!r.chain_differs.empty())
         out.push_back(make_finding("chain.differs_between_versions",

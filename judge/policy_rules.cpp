@@ -185,9 +185,12 @@ const x509::ChainReport* chain_or_reason(const TargetResult& t, RuleResult& r) {
     return nullptr;
 }
 
-void add_problems(RuleResult& r, const x509::ChainReport& c, std::initializer_list<std::string_view> ids) {
+using x509::ChainProblemKind;
+
+void add_problems(RuleResult& r, const x509::ChainReport& c, std::initializer_list<ChainProblemKind> kinds) {
     for (const auto& p : c.problems)
-        if (std::find(ids.begin(), ids.end(), p.id) != ids.end()) r.evidence.push_back(fmt::format("{}: {}", p.id, p.detail));
+        if (std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end())
+            r.evidence.push_back(fmt::format("{}: {}", x509::to_string(p.kind), p.detail));
 }
 
 RuleResult rule_chain_complete(const TargetResult& t) {
@@ -195,10 +198,10 @@ RuleResult rule_chain_complete(const TargetResult& t) {
     r.expected = "every intermediate up to a root is served";
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
-    const bool incomplete = c->has("chain.missing_intermediate") || c->has("chain.empty");
+    const bool incomplete = c->has(ChainProblemKind::missing_intermediate) || c->has(ChainProblemKind::empty);
     r.status = incomplete ? RuleStatus::fail : RuleStatus::pass;
     r.actual = incomplete ? "intermediate missing" : fmt::format("{} certificate(s) served, path complete", c->certificates.size());
-    add_problems(r, *c, {"chain.missing_intermediate", "chain.empty"});
+    add_problems(r, *c, {ChainProblemKind::missing_intermediate, ChainProblemKind::empty});
     return r;
 }
 
@@ -215,15 +218,19 @@ RuleResult rule_chain_trusted(const Policy& p, const TargetResult& t) {
     r.expected = p.ca_file.empty() ? "ends in a root of the trust store" : fmt::format("ends in a root from {}", p.ca_file);
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
-    if (c->has("chain.missing_intermediate") && p.chain_complete)
+    if (c->has(ChainProblemKind::missing_intermediate) && p.chain_complete)
         return not_applicable(std::move(r), "the chain is incomplete (see chain.complete): trust cannot be judged without the missing intermediate");
-    const bool no_anchor = c->has("chain.untrusted_root") || c->has("chain.self_signed") || c->has("chain.missing_intermediate");
+    const bool no_anchor = c->has(ChainProblemKind::untrusted_root) || c->has(ChainProblemKind::self_signed) || c->has(ChainProblemKind::missing_intermediate);
     const bool trusted = !no_anchor && (c->trusted || error_after_trust(c->verify_error));
     r.status = trusted ? RuleStatus::pass : RuleStatus::fail;
     r.actual = trusted ? "trusted" : fmt::format("not trusted: {}", c->verify_error_text.empty() ? "no trusted anchor" : c->verify_error_text);
-    if (!c->path.empty()) r.evidence.push_back(fmt::format("path: {}", fmt::join(c->path, " -> ")));
+    if (!c->path.empty()) {
+        std::vector<std::string_view> subjects;
+        for (const auto& e : c->path) subjects.push_back(e.subject);
+        r.evidence.push_back(fmt::format("path: {}", fmt::join(subjects, " -> ")));
+    }
     if (!trusted && c->verify_error) r.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", c->verify_error, c->verify_error_text));
-    add_problems(r, *c, {"chain.untrusted_root", "chain.self_signed", "chain.missing_intermediate"});
+    add_problems(r, *c, {ChainProblemKind::untrusted_root, ChainProblemKind::self_signed, ChainProblemKind::missing_intermediate});
     return r;
 }
 
@@ -232,10 +239,10 @@ RuleResult rule_chain_ordered(const TargetResult& t) {
     r.expected = "leaf first, each certificate signed by the next";
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
-    const bool bad = c->has("chain.misordered");
+    const bool bad = c->has(ChainProblemKind::misordered);
     r.status = bad ? RuleStatus::fail : RuleStatus::pass;
     r.actual = bad ? "misordered" : "in order";
-    add_problems(r, *c, {"chain.misordered"});
+    add_problems(r, *c, {ChainProblemKind::misordered});
     return r;
 }
 
@@ -248,7 +255,7 @@ RuleResult rule_server_auth(const TargetResult& t) {
     const bool ok = x509::has_server_auth_eku(leaf);
     r.status = ok ? RuleStatus::pass : RuleStatus::fail;
     r.actual = leaf.eku ? fmt::format("EKU {}", fmt::join(*leaf.eku, ", ")) : "no EKU extension";
-    add_problems(r, *c, {"cert.no_server_auth_eku"});
+    add_problems(r, *c, {ChainProblemKind::no_server_auth_eku});
     return r;
 }
 
@@ -295,15 +302,15 @@ RuleResult rule_validity(const Policy& p, const TargetResult& t) {
     if (!c) return r;
     const auto& leaf = *c->leaf_certificate();
     const auto days_left = std::chrono::floor<std::chrono::days>(leaf.not_after - t.started).count();
-    const bool dated = c->has("cert.expired") || c->has("cert.not_yet_valid");
+    const bool dated = c->has(ChainProblemKind::expired) || c->has(ChainProblemKind::not_yet_valid);
     auto date = [](std::chrono::sys_seconds tp) {
         return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(tp)));
     };
     r.evidence.push_back(fmt::format("leaf valid {} .. {}", date(leaf.not_before), date(leaf.not_after)));
-    add_problems(r, *c, {"cert.expired", "cert.not_yet_valid"});
+    add_problems(r, *c, {ChainProblemKind::expired, ChainProblemKind::not_yet_valid});
     if (dated) {
         r.status = RuleStatus::fail;
-        r.actual = c->has("cert.expired") ? "expired" : "not yet valid";
+        r.actual = c->has(ChainProblemKind::expired) ? "expired" : "not yet valid";
     } else if (days_left < *p.min_days_left) {
         r.status = RuleStatus::fail;
         r.actual = fmt::format("{} days left", days_left);
@@ -526,6 +533,15 @@ CheckVerdict overall_verdict(const CheckReport& report) {
         case CheckExit::unreachable: return CheckVerdict::unreachable;
         default: return CheckVerdict::fail;
     }
+}
+
+void finish(CheckReport& report) {
+    for (auto& t : report.targets) {
+        t.verdict = verdict(t, report.strict);
+        t.counts = count_rules(t.rules);
+    }
+    report.exit = check_exit_code(report);
+    report.verdict = overall_verdict(report);
 }
 
 RuleCounts count_rules(const std::vector<RuleResult>& rules) {

@@ -37,17 +37,24 @@ const std::vector<RuleKind>& rule_kinds();
 // target every rule is not_applicable ("the target could not be reached").
 std::vector<RuleResult> evaluate(const Policy& policy, const probe::TargetResult& result);
 
-// One target's probe and its rules.
+enum class CheckVerdict { pass, fail, unreachable };
+std::string_view to_string(CheckVerdict v);
+
+// Counts over a target's rules: {pass, fail, not_applicable}.
+struct RuleCounts {
+    std::size_t pass = 0, fail = 0, not_applicable = 0;
+};
+
+// The gate's exit codes. 2 (bad policy) never comes from a report: it is decided before probing.
+enum class CheckExit : int { pass = 0, fail = 1, bad_policy = 2, unreachable = 3 };
+
+// One target's probe and its rules, with what finish() decided about them.
 struct TargetCheck {
     probe::TargetResult result;
     std::vector<RuleResult> rules;
+    CheckVerdict verdict = CheckVerdict::fail;  // verdict(*this, strict), stored by finish()
+    RuleCounts counts{};                        // count_rules(rules), stored by finish()
 };
-
-enum class CheckVerdict { pass, fail, unreachable };
-std::string_view to_string(CheckVerdict v);
-// unreachable when the target was never reached; fail when a rule failed (or, with
-// strict, was not applicable); else pass.
-CheckVerdict verdict(const TargetCheck& check, bool strict = false);
 
 // Everything `tlsprobe check` found, what the reports render.
 struct CheckReport {
@@ -55,21 +62,24 @@ struct CheckReport {
     std::string policy_source;  // "builtin:intermediate" or the file given
     bool strict = false;        // not_applicable counts as a failure
     std::vector<TargetCheck> targets;
+    CheckVerdict verdict = CheckVerdict::fail;  // overall_verdict(*this), stored by finish()
+    CheckExit exit = CheckExit::fail;           // check_exit_code(*this), stored by finish()
 };
 
-// The gate's exit codes. 2 (bad policy) never comes from a report: it is decided before probing.
-enum class CheckExit : int { pass = 0, fail = 1, bad_policy = 2, unreachable = 3 };
+// Decides and stores every target's verdict and counts, then the overall verdict and exit
+// code, once the targets are in. Reports and the CLI read the stored fields.
+void finish(CheckReport& report);
+
+// The decisions finish() stores; nothing else calls them on a report being rendered.
+// unreachable when the target was never reached; fail when a rule failed (or, with
+// strict, was not applicable); else pass.
+CheckVerdict verdict(const TargetCheck& check, bool strict = false);
 // fail when any target fails a rule (a definite violation wins); else unreachable when any
 // target could not be reached; pass only when every rule passes on every target (and there
 // is at least one target).
 CheckExit check_exit_code(const CheckReport& report);
 // The same as a verdict word for reports: pass, fail or unreachable.
 CheckVerdict overall_verdict(const CheckReport& report);
-
-// Counts over every target: {pass, fail, not_applicable}.
-struct RuleCounts {
-    std::size_t pass = 0, fail = 0, not_applicable = 0;
-};
 RuleCounts count_rules(const std::vector<RuleResult>& rules);
 
 }  // namespace tlsprobe::judge

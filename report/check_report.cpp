@@ -21,10 +21,8 @@ std::string_view status_label(judge::RuleStatus s) {
 std::string render_check_text(const judge::CheckReport& report, bool verbose) {
     std::string out;
     for (const auto& t : report.targets) {
-        const auto v = judge::verdict(t, report.strict);
-        const auto c = judge::count_rules(t.rules);
-        out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(), fmt::format("{}", to_string(v)),
-                           c.pass, c.fail, c.not_applicable);
+        out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(), fmt::format("{}", to_string(t.verdict)),
+                           t.counts.pass, t.counts.fail, t.counts.not_applicable);
         if (t.result.verdict == probe::TargetVerdict::unreachable) {
             out += fmt::format("  the target could not be reached; no rule could be checked ({} rules)\n", t.rules.size());
             for (const auto& p : t.result.probes)
@@ -43,7 +41,7 @@ std::string render_check_text(const judge::CheckReport& report, bool verbose) {
         }
         out += '\n';
     }
-    out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", to_string(judge::overall_verdict(report)), report.policy.name, report.policy_source,
+    out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", to_string(report.verdict), report.policy.name, report.policy_source,
                        report.targets.size(), report.strict ? ", strict" : "");
     return out;
 }
@@ -56,15 +54,14 @@ nlohmann::json check_to_json(const judge::CheckReport& report) {
             rules.push_back({{"id", r.id}, {"title", r.title}, {"status", to_string(r.status)},
                              {"expected", r.expected}, {"actual", r.actual}, {"evidence", r.evidence}});
         targets.push_back({{"target", t.result.target.display()},
-                           {"verdict", to_string(judge::verdict(t, report.strict))},
+                           {"verdict", to_string(t.verdict)},
                            {"rules", std::move(rules)},
                            {"result", to_json(t.result)}});
     }
-    const auto exit = judge::check_exit_code(report);
     return {{"policy", {{"name", report.policy.name}, {"source", report.policy_source}, {"description", report.policy.description}}},
             {"strict", report.strict},
-            {"verdict", to_string(judge::overall_verdict(report))},
-            {"exit_code", static_cast<int>(exit)},
+            {"verdict", to_string(report.verdict)},
+            {"exit_code", static_cast<int>(report.exit)},
             {"targets", std::move(targets)}};
 }
 

@@ -135,8 +135,9 @@ std::string cert_box(const x509::CertificateInfo& c, std::string_view role, std:
                        cls, h(role), h(c.subject), facts, list(problems));
 }
 
-// The chain from leaf to root as boxes: served certificates following issuer names, then the
-// anchor from the trust store (or a dashed box for what is missing), then what is off-path.
+// The chain from leaf to root as boxes, in the order OpenSSL built the path (served
+// certificates by index, the anchor from the trust store by subject), then a dashed box for a
+// missing issuer, then what the server sent that is not on the path.
 std::string chain_picture(const probe::TargetResult& r) {
     std::string out = "<h3>Certificate chain</h3>";
     if (!r.chain || r.chain->certificates.empty()) return out + "<p class=\"meta\">No certificate was received.</p>";
@@ -145,47 +146,45 @@ std::string chain_picture(const probe::TargetResult& r) {
     auto problems_of = [&](std::optional<std::size_t> index) {
         std::vector<std::string> out_problems;
         for (const auto& p : c.problems)
-            if (p.certificate == index && p.id != "chain.root_sent") out_problems.push_back(p.id + ": " + p.detail);
+            if (p.certificate == index && p.kind != x509::ChainProblemKind::root_sent)
+                out_problems.push_back(fmt::format("{}: {}", x509::to_string(p.kind), p.detail));
         return out_problems;
     };
-    std::vector<std::size_t> order{c.leaf};
-    for (std::size_t guard = 0; guard < c.certificates.size(); ++guard) {
-        const auto& cur = c.certificates[order.back()];
-        if (cur.self_signed) break;
-        const auto next = std::find_if(c.certificates.begin(), c.certificates.end(), [&](const x509::CertificateInfo& cand) {
-            const auto idx = static_cast<std::size_t>(&cand - c.certificates.data());
-            return cand.subject == cur.issuer && std::find(order.begin(), order.end(), idx) == order.end();
-        });
-        if (next == c.certificates.end()) break;
-        order.push_back(static_cast<std::size_t>(next - c.certificates.begin()));
-    }
+    auto on_path = [&](std::size_t index) {
+        return std::any_of(c.path.begin(), c.path.end(), [&](const x509::PathElement& e) { return e.certificate == index; });
+    };
     out += fmt::format("<p class=\"meta\">Served order: {} certificate(s){}. Arrows read \"is signed by\".</p><div class=\"chain\">",
                        c.certificates.size(), c.leaf == 0 ? "" : ", leaf not first");
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        const auto idx = order[i];
+    for (std::size_t i = 0; i < c.path.size(); ++i) {
+        const auto& e = c.path[i];
+        if (i > 0) out += "<div class=\"arrow\">&#8595; signed by</div>";
+        if (e.from_trust_store()) {
+            out += fmt::format("<div class=\"cert {}\"><div class=\"role\">{} · from the trust store</div><div class=\"subject\">{}</div>{}</div>",
+                               c.has(x509::ChainProblemKind::untrusted_root) ? "problem" : "anchor",
+                               i + 1 == c.path.size() ? "root" : "intermediate", h(e.subject),
+                               c.has(x509::ChainProblemKind::untrusted_root) ? "<ul><li>not trusted</li></ul>" : "");
+            continue;
+        }
+        const auto idx = *e.certificate;
         const auto& cert = c.certificates[idx];
         const auto role = i == 0 ? fmt::format("leaf · served #{}", idx + 1)
                                  : fmt::format("{} · served #{}", cert.self_signed ? "root" : "intermediate", idx + 1);
-        if (i > 0) out += "<div class=\"arrow\">&#8595; signed by</div>";
         out += cert_box(cert, role, cert.self_signed && c.trusted ? "anchor" : "", problems_of(idx), now);
     }
-    const auto& top = c.certificates[order.back()];
-    if (!top.self_signed) {
+    // The path stops at a served certificate that is not a root: its issuer was not found.
+    if (!c.path.empty() && c.path.back().certificate && !c.certificates[*c.path.back().certificate].self_signed) {
+        const auto& top = c.certificates[*c.path.back().certificate];
         out += "<div class=\"arrow\">&#8595; signed by</div>";
-        if (c.has("chain.missing_intermediate"))
+        if (c.has(x509::ChainProblemKind::missing_intermediate))
             out += fmt::format("<div class=\"cert missing\"><div class=\"role\">missing intermediate</div><div class=\"subject\">{}</div>"
                                "<ul><li>not served by the server and not in the trust store: the server must send it</li></ul></div>",
                                h(top.issuer));
-        else if (c.path.size() > order.size())
-            out += fmt::format("<div class=\"cert {}\"><div class=\"role\">root · from the trust store</div><div class=\"subject\">{}</div>{}</div>",
-                               c.has("chain.untrusted_root") ? "problem" : "anchor", h(c.path.back()),
-                               c.has("chain.untrusted_root") ? "<ul><li>not trusted</li></ul>" : "");
         else
             out += fmt::format("<div class=\"cert problem\"><div class=\"role\">issuer</div><div class=\"subject\">{}</div>"
                                "<ul><li>{}</li></ul></div>", h(top.issuer), h(c.verify_error_text.empty() ? "not found" : c.verify_error_text));
     }
     for (std::size_t i = 0; i < c.certificates.size(); ++i)
-        if (std::find(order.begin(), order.end(), i) == order.end())
+        if (!on_path(i))
             out += cert_box(c.certificates[i], fmt::format("not on the path · served #{}", i + 1), "extra", problems_of(i), now);
     out += "</div>";
     const auto general = problems_of(std::nullopt);
@@ -271,22 +270,20 @@ std::string render_html(const probe::TargetResult& r) {
 std::string render_html(const judge::CheckReport& report) {
     Page p;
     p.title = "tlsprobe check: " + report.policy.name;
-    const auto overall = judge::overall_verdict(report);
+    const auto overall = report.verdict;
     p.verdict_word = overall == judge::CheckVerdict::pass ? "PASS" : overall == judge::CheckVerdict::unreachable ? "UNREACHABLE" : "FAIL";
     p.verdict_class = verdict_class(overall);
     std::size_t failed_rules = 0, failed_targets = 0;
     for (const auto& t : report.targets) {
-        const auto c = judge::count_rules(t.rules);
-        failed_rules += c.fail;
-        failed_targets += judge::verdict(t, report.strict) != judge::CheckVerdict::pass ? 1 : 0;
+        failed_rules += t.counts.fail;
+        failed_targets += t.verdict != judge::CheckVerdict::pass ? 1 : 0;
     }
     p.summary = h(fmt::format("policy {} ({}) · {} target(s), {} not passing · {} failed rule(s){}", report.policy.name,
                               report.policy_source, report.targets.size(), failed_targets, failed_rules,
                               report.strict ? " · strict" : ""));
     std::string body;
     for (const auto& t : report.targets) {
-        const auto v = judge::verdict(t, report.strict);
-        body += target_section(t.result, &t.rules, verdict_class(v), std::string(to_string(v)));
+        body += target_section(t.result, &t.rules, verdict_class(t.verdict), std::string(to_string(t.verdict)));
     }
     return page(p, body);
 }

@@ -135,15 +135,22 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
     json ids = json::array();
     json details = json::array();
     for (const auto& p : chain.problems) {
-        ids.push_back(p.id);
-        details.push_back({{"id", p.id}, {"certificate", optional_json(p.certificate)}, {"detail", p.detail}});
+        ids.push_back(x509::to_string(p.kind));
+        details.push_back({{"id", x509::to_string(p.kind)}, {"certificate", optional_json(p.certificate)}, {"detail", p.detail}});
+    }
+    json path = json::array();
+    json path_certificates = json::array();
+    for (const auto& e : chain.path) {
+        path.push_back(e.subject);
+        path_certificates.push_back(optional_json(e.certificate));
     }
     return {
         {"certificates", std::move(certs)},
         {"trusted", chain.trusted},
         {"verify_error", chain.verify_error == 0 ? json(nullptr)
                                                  : json({{"code", chain.verify_error}, {"text", chain.verify_error_text}})},
-        {"path", chain.path},
+        {"path", std::move(path)},
+        {"path_certificates", std::move(path_certificates)},
         {"root_sent", chain.root_sent},
         {"hostname", x509::to_string(chain.hostname)},
         {"problems", std::move(ids)},

@@ -23,7 +23,7 @@ std::string render_junit(const judge::CheckReport& report) {
     std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
     std::chrono::microseconds total{0};
     for (const auto& t : report.targets) {
-        const auto c = judge::count_rules(t.rules);
+        const auto& c = t.counts;
         const bool unreachable = t.result.verdict == probe::TargetVerdict::unreachable;
         tests += t.rules.size() + (unreachable ? 1 : 0);
         failures += c.fail;
@@ -41,7 +41,7 @@ std::string render_junit(const judge::CheckReport& report) {
                           {"time", seconds(total)}});
     for (const auto& t : report.targets) {
         const auto& r = t.result;
-        const auto c = judge::count_rules(t.rules);
+        const auto& c = t.counts;
         const bool unreachable = r.verdict == probe::TargetVerdict::unreachable;
         const auto suite = r.target.display();
         const auto classname = "tlsprobe." + r.target.authority();
@@ -55,7 +55,7 @@ std::string render_junit(const judge::CheckReport& report) {
         x.open("properties");
         x.element("property", {{"name", "policy"}, {"value", report.policy_source}});
         x.element("property", {{"name", "address"}, {"value", r.address}});
-        x.element("property", {{"name", "verdict"}, {"value", std::string(to_string(judge::verdict(t, report.strict)))}});
+        x.element("property", {{"name", "verdict"}, {"value", std::string(to_string(t.verdict))}});
         x.close();
         if (unreachable) {
             x.open("testcase", {{"name", "target.reachable"}, {"classname", classname}, {"time", seconds(r.duration)}});

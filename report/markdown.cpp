@@ -49,19 +49,18 @@ std::string markdown_cell(std::string_view text) {
 
 std::string render_markdown(const judge::CheckReport& report) {
     std::string md;
-    md += fmt::format("## tlsprobe check: {}\n\n", badge(judge::overall_verdict(report)));
+    md += fmt::format("## tlsprobe check: {}\n\n", badge(report.verdict));
     md += fmt::format("Policy **{}**{} · {} target(s){}\n\n", markdown_cell(report.policy.name),
                       report.policy.description.empty() ? "" : " — " + markdown_cell(report.policy.description),
                       report.targets.size(), report.strict ? " · strict (n/a counts as a failure)" : "");
     md += "| target | verdict | pass | fail | n/a |\n|---|---|---:|---:|---:|\n";
     for (const auto& t : report.targets) {
-        const auto c = judge::count_rules(t.rules);
-        md += fmt::format("| {} | {} | {} | {} | {} |\n", markdown_cell(t.result.target.display()),
-                          badge(judge::verdict(t, report.strict)), c.pass, c.fail, c.not_applicable);
+        md += fmt::format("| {} | {} | {} | {} | {} |\n", markdown_cell(t.result.target.display()), badge(t.verdict), t.counts.pass,
+                          t.counts.fail, t.counts.not_applicable);
     }
     for (const auto& t : report.targets) {
         const auto& r = t.result;
-        md += fmt::format("\n### {} — {}\n\n", markdown_cell(r.target.display()), badge(judge::verdict(t, report.strict)));
+        md += fmt::format("\n### {} — {}\n\n", markdown_cell(r.target.display()), badge(t.verdict));
         md += fmt::format("Probed {} at {}{}.\n\n", markdown_cell(r.address.empty() ? "-" : r.address), iso8601(r.started),
                           r.chain && r.chain->leaf_certificate()
                               ? fmt::format(", leaf SHA-1 thumbprint `{}`", r.chain->leaf_certificate()->sha1_hex)

@@ -59,14 +59,14 @@ json scan_record_json(const scan::ScanRecord& record, const JsonOptions& options
     j["input_line"] = record.item.line;
     j["key"] = record.item.key;
     j["scan"] = {{"outcome", to_string(record.outcome)},
-                 {"verdict", to_string(scan::scan_verdict(record))},
+                 {"verdict", to_string(record.verdict)},
                  {"detail", record.detail}};
     return j;
 }
 
 void ScanSummary::add(const scan::ScanRecord& record) {
     ++targets_;
-    const auto verdict = scan::scan_verdict(record);
+    const auto verdict = record.verdict;
     ++verdicts_[static_cast<std::size_t>(verdict)];
     const auto& r = record.result;
     if (record.outcome == scan::ScanOutcome::completed && r.verdict != probe::TargetVerdict::unreachable)
@@ -198,7 +198,7 @@ std::string csv_row(const scan::ScanRecord& record) {
     f.push_back(std::to_string(r.target.port));
     f.push_back(r.address);
     f.push_back(r.target.sni.value_or(""));
-    f.push_back(std::string(to_string(scan::scan_verdict(record))));
+    f.push_back(std::string(to_string(record.verdict)));
     const auto worst = r.worst_severity();
     f.push_back(worst ? std::string(to_string(*worst)) : "");
     std::string best_version;

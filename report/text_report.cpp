@@ -155,7 +155,12 @@ void chain(Writer& w, const probe::TargetResult& r) {
     w.line("{} ({} served, from probe {}): {}", w.bold("Certificate chain"), c.certificates.size(), r.chain_source,
            c.trusted ? w.good("trusted") : w.bad("NOT trusted"));
     for (std::size_t i = 0; i < c.certificates.size(); ++i) certificate(w, c.certificates[i], i, r.started);
-    if (!c.path.empty()) w.line("  path       {}", fmt::join(c.path, "  ->  "));
+    if (!c.path.empty()) {
+        std::vector<std::string> steps;
+        for (const auto& e : c.path)
+            steps.push_back(e.certificate ? fmt::format("#{} {}", *e.certificate + 1, e.subject) : fmt::format("{} (trust store)", e.subject));
+        w.line("  path       {}", fmt::join(steps, "  ->  "));
+    }
     if (c.verify_error) w.line("  verify     {} (OpenSSL error {})", c.verify_error_text, c.verify_error);
     w.line("  hostname   {}: {}", r.target.sni.value_or(r.target.host),
            c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match") : std::string(x509::to_string(c.hostname)));

@@ -170,6 +170,7 @@ asio::awaitable<ScanRecord> run_one(Shared& shared, ScanItem item) {
         record.result.started = started;
         record.result.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
     }
+    record.verdict = scan_verdict(record);
     co_return record;
 }
 

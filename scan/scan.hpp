@@ -39,13 +39,6 @@ enum class ScanOutcome {
 };
 std::string_view to_string(ScanOutcome o);
 
-struct ScanRecord {
-    ScanItem item;
-    ScanOutcome outcome = ScanOutcome::completed;
-    std::string detail;   // for deadline and error
-    probe::TargetResult result;  // for deadline and error: the target and start time only
-};
-
 // One word per target for summaries, CSV and exit codes, worst last.
 enum class ScanVerdict {
     ok,           // TLS works, no finding above low severity
@@ -57,7 +50,20 @@ enum class ScanVerdict {
     error,        // internal error while probing
 };
 std::string_view to_string(ScanVerdict v);
+
+struct ScanRecord {
+    ScanItem item;
+    ScanOutcome outcome = ScanOutcome::completed;
+    std::string detail;   // for deadline and error
+    probe::TargetResult result;  // for deadline and error: the target and start time only
+    // Decided once by scan_verdict() when the engine makes the record; reports read this.
+    ScanVerdict verdict = ScanVerdict::error;
+};
+
+// The verdict of a record from its outcome and the result's verdict: the one place it is
+// decided. run_scan stores it in ScanRecord::verdict when it makes the record.
 ScanVerdict scan_verdict(const ScanRecord& record);
+
 // True for the verdicts that make `tlsprobe scan` exit 1 (fail, no_tls, timeout, error,
 // and unreachable when some other target was reached).
 bool is_failure(ScanVerdict v);

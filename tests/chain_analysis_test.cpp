@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 #include <string>
 
 #include <openssl/x509_vfy.h>
 
+#include "check_fixtures.hpp"
+#include "judge/finding.hpp"
 #include "x509/chain_analysis.hpp"
 
 using namespace tlsprobe::core;
@@ -49,9 +52,23 @@ ChainReport analyze(const std::string& testcase, std::string host = "tlsprobe.te
 
 std::vector<std::string> ids(const ChainReport& r) {
     std::vector<std::string> out;
-    for (const auto& p : r.problems) out.push_back(p.id);
+    for (const auto& p : r.problems) out.push_back(std::string(to_string(p.kind)));
     return out;
 }
+
+std::vector<std::string> subjects(const std::vector<PathElement>& path) {
+    std::vector<std::string> out;
+    for (const auto& e : path) out.push_back(e.subject);
+    return out;
+}
+
+std::vector<std::optional<std::size_t>> served_indices(const std::vector<PathElement>& path) {
+    std::vector<std::optional<std::size_t>> out;
+    for (const auto& e : path) out.push_back(e.certificate);
+    return out;
+}
+
+using Index = std::optional<std::size_t>;
 
 struct Expected {
     const char* testcase;
@@ -118,14 +135,18 @@ TEST_CASE("a served untrusted root is error 19 and still chain.untrusted_root", 
     CHECK(ids(r) == std::vector<std::string>{"chain.untrusted_root", "chain.root_sent"});
     CHECK(r.root_sent);
     REQUIRE(r.path.size() == 3);
-    CHECK(r.path.back() == "CN=tlsprobe Other Root CA, O=tlsprobe Other");
+    CHECK(r.path.back().subject == "CN=tlsprobe Other Root CA, O=tlsprobe Other");
+    CHECK(served_indices(r.path) == std::vector<Index>{0, 1, 2});  // the served root ends it
 }
 
 TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
     const auto good = analyze("good");
-    CHECK(good.path == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
-                                                "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
-                                                "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(subjects(good.path) == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                                          "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                                          "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(served_indices(good.path) == std::vector<Index>{0, 1, std::nullopt});
+    CHECK_FALSE(good.path[1].from_trust_store());
+    CHECK(good.path[2].from_trust_store());
     CHECK_FALSE(good.root_sent);
     CHECK(good.certificates.size() == 2);
     CHECK(good.leaf == 0);
@@ -134,10 +155,12 @@ TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
     const auto with_root = analyze("with-root");
     CHECK(with_root.root_sent);
     CHECK(with_root.path.size() == 3);
+    CHECK(served_indices(with_root.path) == std::vector<Index>{0, 1, 2});
     CHECK(with_root.problems.at(0).certificate == std::optional<std::size_t>(2));
 
     const auto leaf_only = analyze("leaf-only");
     CHECK(leaf_only.path.size() == 1);
+    CHECK(served_indices(leaf_only.path) == std::vector<Index>{0});
 }
 
 TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
@@ -147,6 +170,24 @@ TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
     CHECK(r.leaf_certificate()->subject == "CN=tlsprobe.test, O=tlsprobe");
     CHECK(r.hostname == HostnameMatch::match);
     CHECK(r.path.size() == 3);
+    CHECK(served_indices(r.path) == std::vector<Index>{1, 0, std::nullopt});  // path order, not served order
+}
+
+TEST_CASE("the path is matched by DER: a served certificate sharing the issuer's name stays off it", "[chain]") {
+    auto in = input_for("good.chain.pem");  // leaf, intermediate
+    in.served.insert(in.served.begin() + 1, tlsprobe::testing::same_name_impostor(in.served.at(1)));
+    const auto r = analyze_chain(in, test_root());  // leaf, impostor, intermediate
+    REQUIRE(r.certificates.size() == 3);
+    CHECK(r.certificates[1].subject == r.certificates[2].subject);
+    CHECK(r.certificates[1].subject == r.certificates[0].issuer);  // a name match would pick #2
+    CHECK(r.trusted);
+    CHECK(served_indices(r.path) == std::vector<Index>{0, 2, std::nullopt});
+    CHECK(subjects(r.path) == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                                       "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                                       "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(r.path.back().from_trust_store());
+    CHECK(ids(r) == std::vector<std::string>{"chain.extra_certificates"});
+    CHECK(r.problems[0].certificate == Index(1));  // the impostor is the one off the path
 }
 
 TEST_CASE("the extra certificate is the one named", "[chain]") {
@@ -207,9 +248,9 @@ TEST_CASE("hostnames: SAN DNS, IP literals, wildcard and CN fallback", "[chain][
 TEST_CASE("keyUsage is checked against the key exchange", "[chain]") {
     const std::string kenc = "key-usage-keyencipherment-only";
     CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::rsa).problems.empty());
-    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe).has("cert.key_usage_incompatible"));
-    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13).has("cert.key_usage_incompatible"));
-    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown).has("cert.key_usage_incompatible"));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe).has(ChainProblemKind::key_usage_incompatible));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13).has(ChainProblemKind::key_usage_incompatible));
+    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown).has(ChainProblemKind::key_usage_incompatible));
     CHECK(analyze("good", "tlsprobe.test", KeyExchange::rsa).problems.empty());
     CHECK(analyze("good-ecdsa", "tlsprobe.test", KeyExchange::ecdhe_or_dhe).problems.empty());
 }
@@ -268,6 +309,24 @@ TEST_CASE("a DER CA file (Windows .cer export) is accepted", "[trust]") {
     const auto store = TrustStore::from_locations(path.string(), "");
     std::filesystem::remove(path);
     CHECK(analyze_chain(input_for("good.chain.pem"), store).trusted);
+}
+
+TEST_CASE("every chain problem kind has its registered stable id, and a finding of that id", "[chain]") {
+    const auto kinds = chain_problem_kinds();
+    REQUIRE(kinds.size() == 17);
+    std::set<std::string_view> seen;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        INFO(kinds[i].id);
+        CHECK(static_cast<std::size_t>(kinds[i].kind) == i);
+        CHECK(to_string(kinds[i].kind) == kinds[i].id);
+        CHECK(seen.insert(kinds[i].id).second);
+        CHECK((kinds[i].id.starts_with("chain.") || kinds[i].id.starts_with("cert.")));
+        CHECK(tlsprobe::judge::find_finding_kind(kinds[i].id) != nullptr);  // the finding catalogue has it
+    }
+    CHECK(to_string(ChainProblemKind::missing_intermediate) == "chain.missing_intermediate");
+    CHECK(to_string(ChainProblemKind::ca_without_basic_constraints) == "chain.ca_without_basic_constraints");
+    CHECK(to_string(ChainProblemKind::expired) == "cert.expired");
+    CHECK(to_string(ChainProblemKind::weak_signature) == "cert.weak_signature");
 }
 
 TEST_CASE("enum names are the stable ids", "[chain]") {

@@ -48,6 +48,7 @@ judge::CheckReport sample_report() {
                                  {"Renew the certificate & rebind it"}});
     report.targets.push_back(checked(std::move(expired), report.policy));
     report.targets.push_back(checked(testing::unreachable_result(), report.policy));
+    judge::finish(report);  // where the CLI assembles the report: verdicts and counts are stored
     return report;
 }
 
@@ -178,6 +179,8 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
         const auto counts = judge::count_rules(check.rules);
         CHECK(failures == counts.fail);
         CHECK(skipped == counts.not_applicable);
+        CHECK(check.counts.fail == counts.fail);  // the stored counts are the decided ones
+        CHECK(check.counts.not_applicable == counts.not_applicable);
         total_tests += cases.size(), total_failures += failures, total_skipped += skipped, total_errors += errors;
     }
     CHECK(std::stoul(attr(root, "tests")) == total_tests);
@@ -246,6 +249,27 @@ TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagno
     leaf_only.verdict = judge::decide_verdict(leaf_only);  // renderers show the stored verdict
     CHECK_THAT(report::render_html(leaf_only), Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
     CHECK_THAT(report::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
+}
+
+TEST_CASE("HTML: the chain picture draws the path OpenSSL built, not a path matched by names", "[report][html]") {
+    auto served = testing::served_chain("good");  // leaf, intermediate
+    served.insert(served.begin() + 1, testing::same_name_impostor(served.at(1)));
+    const auto r = testing::constructed_result_for_chain(served);  // leaf, impostor, intermediate
+    REQUIRE(r.chain);
+    const auto html = report::render_html(r);
+    const auto leaf = html.find("leaf · served #1");
+    const auto intermediate = html.find("intermediate · served #3");
+    const auto anchor = html.find("root · from the trust store");
+    const auto extra = html.find("not on the path · served #2");
+    REQUIRE(leaf != std::string::npos);
+    REQUIRE(intermediate != std::string::npos);
+    REQUIRE(anchor != std::string::npos);
+    REQUIRE(extra != std::string::npos);
+    CHECK(leaf < intermediate);
+    CHECK(intermediate < anchor);
+    CHECK(anchor < extra);
+    CHECK(html.find("intermediate · served #2") == std::string::npos);  // the impostor shares the name only
+    CHECK(html.find("not on the path · served #3") == std::string::npos);
 }
 
 TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, verdict shown", "[report][html][chromium]") {

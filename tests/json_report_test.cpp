@@ -142,6 +142,10 @@ TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
     const std::string sha256 = chain.at("certificates")[0].at("sha256");
     CHECK(sha256.size() == 64);
     CHECK(chain.at("certificates")[0].at("san").is_array());
+    // the path as subjects, and where each element was served (null: from the trust store)
+    REQUIRE(chain.at("path").size() == 3);
+    CHECK(chain.at("path")[2] == "CN=tlsprobe Test Root CA, O=tlsprobe");
+    CHECK(chain.at("path_certificates") == nlohmann::json::parse("[0, 1, null]"));
 
     const auto& findings = j.at("findings");
     REQUIRE(findings.is_array());

@@ -256,17 +256,37 @@ TEST_CASE("exit codes: pass only when nothing fails; a failure beats unreachable
     report.policy = policy;
     report.targets = {make(result_for("good"))};
     CHECK(judge::check_exit_code(report) == judge::CheckExit::pass);  // n/a rules (ciphers, SSL 3) do not fail
+    judge::finish(report);
+    CHECK(report.exit == judge::CheckExit::pass);
+    CHECK(report.verdict == judge::CheckVerdict::pass);
+    CHECK(report.targets[0].verdict == judge::CheckVerdict::pass);
+    CHECK(report.targets[0].counts.fail == 0);
+    CHECK(report.targets[0].counts.pass > 0);
     report.strict = true;
     CHECK(judge::check_exit_code(report) == judge::CheckExit::fail);
+    judge::finish(report);
+    CHECK(report.exit == judge::CheckExit::fail);
+    CHECK(report.targets[0].verdict == judge::CheckVerdict::fail);
     report.strict = false;
 
     report.targets.push_back(make(unreachable));
     CHECK(judge::check_exit_code(report) == judge::CheckExit::unreachable);
     for (const auto& r : report.targets.back().rules) CHECK(r.status == RuleStatus::not_applicable);  // never "pass"
     CHECK(judge::verdict(report.targets.back()) == judge::CheckVerdict::unreachable);
+    judge::finish(report);
+    CHECK(report.exit == judge::CheckExit::unreachable);
+    CHECK(report.verdict == judge::CheckVerdict::unreachable);
+    CHECK(report.targets.back().verdict == judge::CheckVerdict::unreachable);
 
     report.targets.push_back(make(result_for("expired")));
     CHECK(judge::check_exit_code(report) == judge::CheckExit::fail);
+    judge::finish(report);
+    CHECK(report.exit == judge::CheckExit::fail);
+    CHECK(report.verdict == judge::CheckVerdict::fail);
+    CHECK(report.targets.back().counts.fail > 0);
 
     CHECK(judge::check_exit_code(judge::CheckReport{}) == judge::CheckExit::unreachable);  // no target is never a pass
+    judge::CheckReport empty;
+    judge::finish(empty);
+    CHECK(empty.exit == judge::CheckExit::unreachable);
 }

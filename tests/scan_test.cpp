@@ -204,12 +204,15 @@ TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not
     const auto& slow = records["host3.example"];
     CHECK(slow.outcome == scan::ScanOutcome::deadline);
     CHECK(scan::scan_verdict(slow) == scan::ScanVerdict::timeout);
+    CHECK(slow.verdict == scan::ScanVerdict::timeout);  // stored when the record was made
     CHECK_THAT(slow.detail, Catch::Contains("200 ms"));
     CHECK(slow.result.target.host == "host3.example");
     const auto& broken = records["host5.example"];
     CHECK(broken.outcome == scan::ScanOutcome::error);
     CHECK_THAT(broken.detail, Catch::Contains("fake bug"));
+    CHECK(broken.verdict == scan::ScanVerdict::error);
     CHECK(scan::scan_verdict(records["host0.example"]) == scan::ScanVerdict::ok);
+    CHECK(records["host0.example"].verdict == scan::ScanVerdict::ok);
 }
 
 TEST_CASE("scan engine: stop takes no new targets and delivers every started one", "[scan][engine]") {

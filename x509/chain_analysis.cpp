@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -12,20 +13,36 @@
 
 namespace tlsprobe::x509 {
 
-// Problem ids. They are the JSON contract and what policies refer to: never rename one.
-//   chain.empty                       the server sent no certificate
-//   chain.unparsable                  an entry is not a DER certificate (skipped)
-//   chain.missing_intermediate        the leaf's issuer is neither served nor a trust anchor
-//   chain.misordered                  not leaf-first with each certificate signed by the next
-//   chain.extra_certificates          served certificates that are not on the path
-//   chain.root_sent                   informational: the server sends a self-signed root
-//   chain.untrusted_root              the chain ends in a root the store does not trust
-//   chain.self_signed                 the leaf itself is self-signed and not trusted
-//   chain.ca_without_basic_constraints an issuing certificate lacks CA:TRUE
-//   cert.expired / cert.not_yet_valid / cert.expires_soon
-//   cert.hostname_mismatch / cert.no_server_auth_eku / cert.key_usage_incompatible
-//   cert.weak_key                     RSA/DSA < 2048 bits, EC < 224 bits
-//   cert.weak_signature               MD5 or SHA-1 signature (not on a self-signed anchor)
+// The registered ids. They are the JSON contract and the finding ids policies and users refer
+// to: never rename one (ChainProblemKind documents each).
+constexpr std::array<ChainProblemKindInfo, 17> kProblemKinds{{
+    {ChainProblemKind::empty, "chain.empty"},
+    {ChainProblemKind::unparsable, "chain.unparsable"},
+    {ChainProblemKind::missing_intermediate, "chain.missing_intermediate"},
+    {ChainProblemKind::misordered, "chain.misordered"},
+    {ChainProblemKind::extra_certificates, "chain.extra_certificates"},
+    {ChainProblemKind::root_sent, "chain.root_sent"},
+    {ChainProblemKind::untrusted_root, "chain.untrusted_root"},
+    {ChainProblemKind::self_signed, "chain.self_signed"},
+    {ChainProblemKind::ca_without_basic_constraints, "chain.ca_without_basic_constraints"},
+    {ChainProblemKind::expired, "cert.expired"},
+    {ChainProblemKind::not_yet_valid, "cert.not_yet_valid"},
+    {ChainProblemKind::expires_soon, "cert.expires_soon"},
+    {ChainProblemKind::hostname_mismatch, "cert.hostname_mismatch"},
+    {ChainProblemKind::no_server_auth_eku, "cert.no_server_auth_eku"},
+    {ChainProblemKind::key_usage_incompatible, "cert.key_usage_incompatible"},
+    {ChainProblemKind::weak_key, "cert.weak_key"},
+    {ChainProblemKind::weak_signature, "cert.weak_signature"},
+}};
+
+// Every kind is registered, once, at the position of its value (so to_string is an index).
+constexpr bool registered_in_order() {
+    for (std::size_t i = 0; i < kProblemKinds.size(); ++i)
+        if (static_cast<std::size_t>(kProblemKinds[i].kind) != i) return false;
+    return static_cast<std::size_t>(ChainProblemKind::weak_signature) + 1 == kProblemKinds.size();
+}
+static_assert(registered_in_order(), "kProblemKinds must list every ChainProblemKind in declaration order");
+
 namespace {
 
 struct Parsed {
@@ -85,15 +102,22 @@ Verification verify(const std::vector<Parsed>& certs, std::size_t leaf, const Tr
     v.ok = X509_verify_cert(ctx.get()) == 1;
     v.error = X509_STORE_CTX_get_error(ctx.get());
     v.depth = X509_STORE_CTX_get_error_depth(ctx.get());
-    if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get())) {
-        for (int i = 0; i < sk_X509_num(chain); ++i) {
-            X509* x = sk_X509_value(chain, i);
-            X509_up_ref(x);
-            v.path.emplace_back(x);
-        }
+    // get1: the stack is ours, each certificate with a reference the X509Ptr takes over.
+    if (STACK_OF(X509)* chain = X509_STORE_CTX_get1_chain(ctx.get())) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) v.path.emplace_back(sk_X509_value(chain, i));
+        sk_X509_free(chain);
     }
     ERR_clear_error();
     return v;
+}
+
+core::Bytes der_of(X509* x) {
+    const int n = i2d_X509(x, nullptr);
+    if (n <= 0) return {};
+    core::Bytes out(static_cast<std::size_t>(n));
+    unsigned char* p = out.data();
+    i2d_X509(x, &p);
+    return out;
 }
 
 // The verify errors that mean "no path to a trust anchor" (not a bad signature or date).
@@ -149,8 +173,8 @@ public:
 
 private:
     void parse_served();
-    void add(std::string id, std::optional<std::size_t> cert, std::string detail) {
-        report_.problems.push_back({std::move(id), cert, std::move(detail)});
+    void add(ChainProblemKind kind, std::optional<std::size_t> cert, std::string detail) {
+        report_.problems.push_back({kind, cert, std::move(detail)});
     }
     std::string who(std::size_t i) const {
         return (i == report_.leaf ? "leaf " : "certificate #" + std::to_string(i + 1) + " ") + "'" +
@@ -158,10 +182,9 @@ private:
     }
     // The served certificate at position `depth` of the path; nullopt for the store's anchor.
     std::optional<std::size_t> served_at(std::size_t depth) const {
-        for (std::size_t i = 0; i < certs_.size(); ++i)
-            if (depth_[i] == depth) return i;
-        return std::nullopt;
+        return depth < report_.path.size() ? report_.path[depth].certificate : std::nullopt;
     }
+    void place_path(const Verification& v);
     void chain_problems(const Verification& v);
     void order_problems(const Verification& v);
     void certificate_problems(std::size_t i);
@@ -180,7 +203,7 @@ void Analysis::parse_served() {
         auto info = parse_certificate(input_.served[i], &error);
         X509Ptr x = info ? x509_from_der(input_.served[i]) : nullptr;
         if (!info || !x) {
-            add("chain.unparsable", std::nullopt,
+            add(ChainProblemKind::unparsable, std::nullopt,
                 "Certificate #" + std::to_string(i + 1) + " as served (" + std::to_string(input_.served[i].size()) +
                     " bytes) cannot be parsed: " + error + ".");
             continue;
@@ -192,7 +215,7 @@ void Analysis::parse_served() {
 
 ChainReport Analysis::run() {
     if (input_.served.empty()) {
-        add("chain.empty", std::nullopt, "The server sent no certificate.");
+        add(ChainProblemKind::empty, std::nullopt, "The server sent no certificate.");
         return report_;
     }
     parse_served();
@@ -206,16 +229,7 @@ ChainReport Analysis::run() {
         report_.verify_error_text = X509_verify_cert_error_string(v.error);
         report_.verify_error_depth = v.depth;
     }
-    for (const auto& x : v.path) report_.path.push_back(distinguished_name(X509_get_subject_name(x.get())));
-    // Where each served certificate sits on the path; a duplicate only counts once.
-    depth_.assign(certs_.size(), std::nullopt);
-    for (std::size_t d = 0; d < v.path.size(); ++d)
-        for (std::size_t i = 0; i < certs_.size(); ++i)
-            if (!depth_[i] && X509_cmp(certs_[i].x.get(), v.path[d].get()) == 0) {
-                depth_[i] = d;
-                break;
-            }
-    depth_[report_.leaf] = 0;
+    place_path(v);
 
     chain_problems(v);
     order_problems(v);
@@ -226,14 +240,40 @@ ChainReport Analysis::run() {
     return report_;
 }
 
+// The path as OpenSSL built it, each element matched to a served certificate by its DER
+// (names can repeat: two served certificates may share a subject, only one on the path), and
+// where each served certificate sits on it. A duplicate only counts once.
+void Analysis::place_path(const Verification& v) {
+    depth_.assign(certs_.size(), std::nullopt);
+    for (std::size_t d = 0; d < v.path.size(); ++d) {
+        X509* x = v.path[d].get();
+        PathElement e;
+        e.subject = distinguished_name(X509_get_subject_name(x));
+        if (d == 0) {
+            e.certificate = report_.leaf;  // the certificate verification started from
+        } else {
+            const core::Bytes der = der_of(x);
+            for (std::size_t i = 0; i < certs_.size(); ++i)
+                if (!depth_[i] && i != report_.leaf && certs_[i].info.der == der) {
+                    e.certificate = i;
+                    break;
+                }
+        }
+        if (e.certificate) depth_[*e.certificate] = d;
+        report_.path.push_back(std::move(e));
+    }
+    if (report_.path.empty()) report_.path.push_back({report_.leaf, certs_[report_.leaf].info.subject});
+    depth_[report_.leaf] = 0;
+}
+
 void Analysis::chain_problems(const Verification& v) {
     const CertificateInfo& leaf = certs_[report_.leaf].info;
     if (v.ok || !is_no_anchor_error(v.error)) return;
     if (leaf.self_signed) {
-        add("chain.self_signed", report_.leaf,
+        add(ChainProblemKind::self_signed, report_.leaf,
             "The leaf '" + leaf.subject + "' is self-signed and not in the trust store (" + store_.description() + ").");
     } else if (v.path.size() <= 1) {
-        add("chain.missing_intermediate", report_.leaf,
+        add(ChainProblemKind::missing_intermediate, report_.leaf,
             "The leaf's issuer '" + leaf.issuer + "' is neither sent by the server nor in the trust store (" +
                 store_.description() + "): the server must send the intermediate certificate.");
     } else {
@@ -245,7 +285,7 @@ void Analysis::chain_problems(const Verification& v) {
             X509_self_signed(top, 0) == 1
                 ? "the root '" + top_subject + "'"
                 : "'" + top_subject + "', issued by '" + distinguished_name(X509_get_issuer_name(top)) + "'";
-        add("chain.untrusted_root", served_at(v.path.size() - 1),
+        add(ChainProblemKind::untrusted_root, served_at(v.path.size() - 1),
             "The chain ends in " + ends_in + ", which is not in the trust store (" + store_.description() +
                 "); for a private CA, trust its root where intended, or use a publicly trusted certificate.");
     }
@@ -263,7 +303,7 @@ void Analysis::order_problems(const Verification& v) {
         last = depth_[i];
     }
     if (!in_order)
-        add("chain.misordered", std::nullopt,
+        add(ChainProblemKind::misordered, std::nullopt,
             "The server sends the certificates out of order (the leaf is #" + std::to_string(report_.leaf + 1) +
                 "); send the leaf first, then each issuer in turn.");
 
@@ -275,13 +315,13 @@ void Analysis::order_problems(const Verification& v) {
             if (!first_extra) first_extra = i;
         }
     if (!extra.empty())
-        add("chain.extra_certificates", extra.size() == 1 ? first_extra : std::nullopt,
+        add(ChainProblemKind::extra_certificates, extra.size() == 1 ? first_extra : std::nullopt,
             "The server sends certificates that are not on the path to the anchor: " + join(extra) + ".");
 
     for (std::size_t i = 0; i < certs_.size(); ++i)
         if (i != report_.leaf && certs_[i].info.self_signed && certs_[i].info.is_ca) {
             report_.root_sent = true;
-            add("chain.root_sent", i,
+            add(ChainProblemKind::root_sent, i,
                 "The server sends the root '" + certs_[i].info.subject +
                     "'; clients use their own copy, so it only adds bytes to every handshake.");
             break;
@@ -290,7 +330,7 @@ void Analysis::order_problems(const Verification& v) {
     for (std::size_t d = 1; d < v.path.size(); ++d) {
         X509* x = v.path[d].get();
         if (X509_get_extension_flags(x) & EXFLAG_CA) continue;
-        add("chain.ca_without_basic_constraints", served_at(d),
+        add(ChainProblemKind::ca_without_basic_constraints, served_at(d),
             "The issuing certificate '" + distinguished_name(X509_get_subject_name(x)) +
                 "' has no basicConstraints CA:TRUE, so clients refuse it as an issuer; reissue it as a CA.");
     }
@@ -304,12 +344,12 @@ void Analysis::leaf_only_problems() {
         std::vector<std::string> names = info.san_dns;
         names.insert(names.end(), info.san_ip.begin(), info.san_ip.end());
         if (names.empty() && info.common_name) names.push_back("CN " + *info.common_name);
-        add("cert.hostname_mismatch", report_.leaf,
+        add(ChainProblemKind::hostname_mismatch, report_.leaf,
             "The certificate is for " + (names.empty() ? std::string("no name at all") : join(names)) +
                 ", not for " + input_.hostname + ".");
     }
     if (!has_server_auth_eku(info))
-        add("cert.no_server_auth_eku", report_.leaf,
+        add(ChainProblemKind::no_server_auth_eku, report_.leaf,
             "The leaf's extended key usage is " + join(*info.eku) +
                 " without serverAuth: reissue it for Server Authentication.");
 
@@ -319,13 +359,13 @@ void Analysis::leaf_only_problems() {
     switch (input_.key_exchange) {
         case KeyExchange::rsa:
             if (!encipher)
-                add("cert.key_usage_incompatible", report_.leaf,
+                add(ChainProblemKind::key_usage_incompatible, report_.leaf,
                     "The leaf's keyUsage (" + ku + ") lacks keyEncipherment, which RSA key exchange needs.");
             break;
         case KeyExchange::ecdhe_or_dhe:
         case KeyExchange::tls13:
             if (!sign)
-                add("cert.key_usage_incompatible", report_.leaf,
+                add(ChainProblemKind::key_usage_incompatible, report_.leaf,
                     "The leaf's keyUsage (" + ku + ") lacks digitalSignature, which " +
                         std::string(input_.key_exchange == KeyExchange::tls13 ? "TLS 1.3" : "ECDHE/DHE key exchange") +
                         " needs.");
@@ -333,7 +373,7 @@ void Analysis::leaf_only_problems() {
         case KeyExchange::unknown:
             // Unknown exchange: only a key no TLS exchange can use is certainly wrong.
             if (!sign && !encipher)
-                add("cert.key_usage_incompatible", report_.leaf,
+                add(ChainProblemKind::key_usage_incompatible, report_.leaf,
                     "The leaf's keyUsage (" + ku + ") allows neither digitalSignature nor keyEncipherment.");
             break;
     }
@@ -343,25 +383,32 @@ void Analysis::certificate_problems(std::size_t i) {
     const CertificateInfo& c = certs_[i].info;
     const auto now = std::chrono::floor<std::chrono::seconds>(input_.now);
     if (now < c.not_before) {
-        add("cert.not_yet_valid", i, "The " + who(i) + " is valid only from " + date_text(c.not_before) + ".");
+        add(ChainProblemKind::not_yet_valid, i, "The " + who(i) + " is valid only from " + date_text(c.not_before) + ".");
     } else if (now > c.not_after) {
-        add("cert.expired", i, "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
+        add(ChainProblemKind::expired, i, "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
     } else if (c.not_after - now < std::chrono::days(input_.expires_soon_days)) {
-        add("cert.expires_soon", i, "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
+        add(ChainProblemKind::expires_soon, i, "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
     }
 
     const bool rsa_or_dsa = c.key_type == "RSA" || c.key_type == "RSA-PSS" || c.key_type == "DSA";
     if ((rsa_or_dsa && c.key_bits < 2048) || (c.key_type == "EC" && c.key_bits < 224))
-        add("cert.weak_key", i,
+        add(ChainProblemKind::weak_key, i,
             "The " + who(i) + " has a " + std::to_string(c.key_bits) + "-bit " + c.key_type +
                 " key; use RSA 2048 or ECDSA P-256 or stronger.");
     if (c.signature_digest == "SHA1" || c.signature_digest == "MD5")
-        add("cert.weak_signature", i,
+        add(ChainProblemKind::weak_signature, i,
             "The " + who(i) + " is signed with " + c.signature_algorithm +
                 ", which clients reject; reissue it with SHA-256.");
 }
 
 }  // namespace
+
+std::span<const ChainProblemKindInfo> chain_problem_kinds() { return kProblemKinds; }
+
+std::string_view to_string(ChainProblemKind k) {
+    const auto i = static_cast<std::size_t>(k);
+    return i < kProblemKinds.size() ? kProblemKinds[i].id : "chain.unknown";
+}
 
 std::string_view to_string(KeyExchange k) {
     switch (k) {
@@ -383,8 +430,8 @@ std::string_view to_string(HostnameMatch h) {
     return "not_checked";
 }
 
-bool ChainReport::has(std::string_view id) const {
-    return std::any_of(problems.begin(), problems.end(), [&](const ChainProblem& p) { return p.id == id; });
+bool ChainReport::has(ChainProblemKind kind) const {
+    return std::any_of(problems.begin(), problems.end(), [&](const ChainProblem& p) { return p.kind == kind; });
 }
 
 ChainReport analyze_chain(const ChainInput& input, const TrustStore& store) { return Analysis(input, store).run(); }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,10 +28,52 @@ enum class HostnameMatch { match, match_cn_fallback, mismatch, not_checked };
 std::string_view to_string(KeyExchange k);
 std::string_view to_string(HostnameMatch h);
 
+// What is wrong with a served chain. Each kind has a registered stable id (to_string), the
+// JSON contract and the finding id: never rename one. Rules match on the kind.
+enum class ChainProblemKind {
+    empty,                           // chain.empty: the server sent no certificate
+    unparsable,                      // chain.unparsable: an entry is not a DER certificate (skipped)
+    missing_intermediate,            // chain.missing_intermediate: the leaf's issuer is neither served nor an anchor
+    misordered,                      // chain.misordered: not leaf-first with each certificate signed by the next
+    extra_certificates,              // chain.extra_certificates: served certificates that are not on the path
+    root_sent,                       // chain.root_sent: informational, the server sends a self-signed root
+    untrusted_root,                  // chain.untrusted_root: the chain ends in a root the store does not trust
+    self_signed,                     // chain.self_signed: the leaf itself is self-signed and not trusted
+    ca_without_basic_constraints,    // chain.ca_without_basic_constraints: an issuing certificate lacks CA:TRUE
+    expired,                         // cert.expired
+    not_yet_valid,                   // cert.not_yet_valid
+    expires_soon,                    // cert.expires_soon
+    hostname_mismatch,               // cert.hostname_mismatch
+    no_server_auth_eku,              // cert.no_server_auth_eku
+    key_usage_incompatible,          // cert.key_usage_incompatible
+    weak_key,                        // cert.weak_key: RSA/DSA < 2048 bits, EC < 224 bits
+    weak_signature,                  // cert.weak_signature: MD5 or SHA-1 (not on a self-signed anchor)
+};
+
+// The registry: every kind with its stable id, in declaration order.
+struct ChainProblemKindInfo {
+    ChainProblemKind kind;
+    std::string_view id;
+};
+std::span<const ChainProblemKindInfo> chain_problem_kinds();
+// The stable id, "chain.missing_intermediate".
+std::string_view to_string(ChainProblemKind k);
+
 struct ChainProblem {
-    std::string id;                          // "chain.missing_intermediate", see chain_analysis.cpp
+    ChainProblemKind kind = ChainProblemKind::empty;
     std::optional<std::size_t> certificate;  // index into ChainReport::certificates (served order)
     std::string detail;                      // one sentence with the facts (names, dates, bits)
+};
+
+// One certificate of the path OpenSSL built. Served ones point into ChainReport::certificates
+// (matched by DER, not by name); the rest came from the trust store, with their subject.
+struct PathElement {
+    std::optional<std::size_t> certificate;  // index into ChainReport::certificates; nullopt = not served
+    std::string subject;                     // the certificate's subject, served or not
+
+    // Not served: OpenSSL took it from the trust store (the anchor).
+    bool from_trust_store() const { return !certificate; }
+    bool operator==(const PathElement&) const = default;
 };
 
 struct ChainInput {
@@ -42,7 +85,7 @@ struct ChainInput {
 };
 
 struct ChainReport {
-    // Served order; unparsable entries are reported as "chain.unparsable" and skipped, so an
+    // Served order; unparsable entries are reported as ChainProblemKind::unparsable and skipped, so an
     // index here can be smaller than the entry's position in ChainInput::served.
     std::vector<CertificateInfo> certificates;
     std::size_t leaf = 0;  // index of the leaf in `certificates` (not 0 when misordered)
@@ -52,12 +95,14 @@ struct ChainReport {
     int verify_error = 0;           // OpenSSL X509_V_ERR_* code, 0 when trusted
     std::string verify_error_text;  // "unable to get local issuer certificate"; empty when trusted
     std::optional<int> verify_error_depth;  // position in `path` the error is about
-    std::vector<std::string> path;  // subjects leaf -> anchor as built by OpenSSL (with the store's anchor)
+    // Leaf -> anchor as built by OpenSSL (X509_STORE_CTX_get1_chain), as far as it got; starts
+    // with the leaf whenever a certificate parsed. Renderers draw this, never names matched.
+    std::vector<PathElement> path;
     bool root_sent = false;         // the server sent a self-signed CA certificate
     HostnameMatch hostname = HostnameMatch::not_checked;
     std::vector<ChainProblem> problems;  // chain problems first, then the leaf's, then other certificates'
 
-    bool has(std::string_view id) const;
+    bool has(ChainProblemKind kind) const;
     const CertificateInfo* leaf_certificate() const {
         return leaf < certificates.size() ? &certificates[leaf] : nullptr;
     }
