@@ -1,6 +1,7 @@
 // `tlsprobe scan`: many targets from a file or standard input, streamed to JSONL/CSV, with a
-// summary at the end. The parsing lives in ScanCommand; the job itself (run_scan_job) takes
-// the per-target work as a parameter so tests run it with a fake probe.
+// summary at the end. The options live in scan_command(), a row of the command table; the
+// job itself (run_scan_job) takes the per-target work as a parameter so tests run it with a
+// fake probe.
 #pragma once
 
 #include <atomic>
