@@ -4,7 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <ostream>
 
 #include "cli/cli.hpp"
@@ -41,80 +44,26 @@ struct CheckArgs {
     bool verbose = false;
 };
 
-class Commands final : public CheckCommands {
-public:
-    explicit Commands(CLI::App& app);
-    bool selected() const override { return *check_ || *show_ || *list_; }
-    int run(std::ostream& out, std::ostream& err) override;
-
-private:
-    int run_check(std::ostream& out, std::ostream& err);
-    std::vector<probe::Target> targets() const;
-
-    CheckArgs a_;
-    std::string show_spec_;
-    CLI::App* check_ = nullptr;
-    CLI::App* show_ = nullptr;
-    CLI::App* list_ = nullptr;
-};
-
-Commands::Commands(CLI::App& app) {
-    check_ = app.add_subcommand("check", "Pre-go-live gate: probe targets and check them against a policy (exit 0 only if every rule passes)");
-    check_->footer(
-        "Examples:\n"
-        "  tlsprobe check www.example.com --connect-to 192.0.2.10 --policy golive.toml --junit report.xml --html report.html\n"
-        "  tlsprobe check --targets hosts.txt --policy builtin:intermediate --markdown summary.md\n"
-        "Exit codes: 0 every rule passes on every target, 1 a rule fails, 2 bad policy or usage,\n"
-        "3 a target could not be reached (and nothing failed).");
-    check_->add_option("target", a_.target, "host, host:port, [IPv6]:port or https://host:port/");
-    check_->add_option("--targets", a_.targets_file, "File with one target per line ('#' comments)");
-    check_->add_option("--policy", a_.policy, "Policy TOML file, or builtin:modern|intermediate|old")->required();
-    check_->add_option("--connect-to", a_.connect_to, "Connect to this address[:port] instead of resolving (every target)");
-    check_->add_option("--sni", a_.sni, "Server name to send (default: the host)");
-    check_->add_option("--ca-file", a_.ca_file, "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
-    check_->add_option("--timeout", a_.timeout, "Per connection phase: 5s, 500ms ...")->capture_default_str();
-    check_->add_option("--junit", a_.junit, "Write a JUnit XML report to FILE");
-    check_->add_option("--markdown", a_.markdown, "Write a Markdown summary to FILE");
-    check_->add_option("--html", a_.html, "Write a self-contained HTML report to FILE");
-    check_->add_option("--format", a_.format, "Terminal output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-    check_->add_flag("--strict", a_.strict, "A rule that could not be evaluated (n/a) counts as a failure");
-    check_->add_flag("-v,--verbose", a_.verbose, "Show expected values and evidence for every rule");
-
-    auto* policy = app.add_subcommand("policy", "Show the built-in policies, as TOML to start from");
-    policy->require_subcommand(1);
-    show_ = policy->add_subcommand("show", "Print a policy as TOML (builtin:NAME, or a file with its `extends` resolved)");
-    show_->add_option("policy", show_spec_, "builtin:modern | builtin:intermediate | builtin:old | FILE")->required();
-    list_ = policy->add_subcommand("list", "List the built-in policies");
-}
-
-int Commands::run(std::ostream& out, std::ostream& err) {
+// A policy that does not load is bad input: the command line's one usage error, exit 2.
+template <class F>
+auto policy_input(F&& f) -> decltype(f()) {
     try {
-        if (*list_) {
-            for (const auto name : judge::builtin_policy_names())
-                out << fmt::format("builtin:{:<14} {}\n", name, judge::builtin_policy(name).description);
-            return kOk;
-        }
-        if (*show_) {
-            out << judge::to_toml(judge::load_policy(show_spec_));
-            return kOk;
-        }
-        return run_check(out, err);
+        return f();
     } catch (const judge::PolicyError& e) {
-        err << "tlsprobe: bad policy: " << e.what() << '\n';
-        return kUsage;
+        throw UsageError(fmt::format("bad policy: {}", e.what()));
     }
 }
 
-std::vector<probe::Target> Commands::targets() const {
+std::vector<probe::Target> targets_of(const CheckArgs& a) {
     std::vector<probe::Target> out;
-    if (!a_.target.empty()) out.push_back(make_target(a_.target, a_.sni, false, a_.connect_to));
-    if (!a_.targets_file.empty()) {
-        for (auto& target : read_targets_file(a_.targets_file)) {
+    if (!a.target.empty()) out.push_back(make_target(a.target, a.sni, false, a.connect_to));
+    if (!a.targets_file.empty()) {
+        for (auto& target : read_targets_file(a.targets_file)) {
             // A column in the file wins; otherwise --sni / --connect-to apply to every line.
             // (an IP line has no SNI by default, a name line its host; both take --sni)
-            if (!a_.sni.empty() && (!target.sni || target.sni == target.host)) target.sni = a_.sni;
-            if (!a_.connect_to.empty() && !target.connect_to) {
-                const auto [host, port] = probe::parse_connect_to(a_.connect_to);
+            if (!a.sni.empty() && (!target.sni || target.sni == target.host)) target.sni = a.sni;
+            if (!a.connect_to.empty() && !target.connect_to) {
+                const auto [host, port] = probe::parse_connect_to(a.connect_to);
                 target.connect_to = host;
                 target.connect_port = port;
             }
@@ -125,21 +74,18 @@ std::vector<probe::Target> Commands::targets() const {
     return out;
 }
 
-int Commands::run_check(std::ostream& out, std::ostream& err) {
+int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     judge::CheckReport report;
-    report.policy = judge::load_policy(a_.policy);  // before probing: a bad policy exits 2 at once
-    report.policy_source = a_.policy;
-    report.strict = a_.strict;
-    if (!a_.ca_file.empty()) report.policy.ca_file = a_.ca_file;
-    const auto list = targets();
+    report.policy = judge::load_policy(a.policy);  // before probing: a bad policy exits 2 at once
+    report.policy_source = a.policy;
+    report.strict = a.strict;
+    if (!a.ca_file.empty()) report.policy.ca_file = a.ca_file;
+    const auto list = targets_of(a);
 
-    probe::ProbeOptions options;
-    try {
-        options.timeout = parse_duration(a_.timeout);
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(fmt::format("--timeout: {}", e.what()));
-    }
-    options.trust = load_trust(report.policy.ca_file, "");
+    CommonProbeArgs common;
+    common.timeout = a.timeout;
+    common.ca_file = report.policy.ca_file;
+    auto options = common_probe_options(common);
     if (report.policy.min_days_left) options.expires_soon_days = *report.policy.min_days_left;
     // Collect the evidence the policy's rules read, and no more: enumeration costs one
     // connection per accepted suite, the HTTP check one connection to port 80.
@@ -155,16 +101,65 @@ int Commands::run_check(std::ostream& out, std::ostream& err) {
     }
     judge::finish(report);
 
-    if (!a_.junit.empty()) write_file(a_.junit, report::render_junit(report));
-    if (!a_.markdown.empty()) write_file(a_.markdown, report::render_markdown(report));
-    if (!a_.html.empty()) write_file(a_.html, report::render_html(report));
-    out << (a_.format == "json" ? report::render_check_json(report) : report::render_check_text(report, a_.verbose));
+    if (!a.junit.empty()) write_file(a.junit, report::render_junit(report));
+    if (!a.markdown.empty()) write_file(a.markdown, report::render_markdown(report));
+    if (!a.html.empty()) write_file(a.html, report::render_html(report));
+    out << (a.format == "json" ? report::render_check_json(report) : report::render_check_text(report, a.verbose));
     return static_cast<int>(report.exit);
+}
+
+CommandRun check_options(CLI::App& check) {
+    auto a = std::make_shared<CheckArgs>();
+    check.footer(
+        "Examples:\n"
+        "  tlsprobe check www.example.com --connect-to 192.0.2.10 --policy golive.toml --junit report.xml --html report.html\n"
+        "  tlsprobe check --targets hosts.txt --policy builtin:intermediate --markdown summary.md\n"
+        "Exit codes: 0 every rule passes on every target, 1 a rule fails, 2 bad policy or usage,\n"
+        "3 a target could not be reached (and nothing failed), 4 internal error.");
+    check.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/");
+    check.add_option("--targets", a->targets_file, "File with one target per line ('#' comments)");
+    check.add_option("--policy", a->policy, "Policy TOML file, or builtin:modern|intermediate|old")->required();
+    check.add_option("--connect-to", a->connect_to, "Connect to this address[:port] instead of resolving (every target)");
+    check.add_option("--sni", a->sni, "Server name to send (default: the host)");
+    check.add_option("--ca-file", a->ca_file, "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
+    check.add_option("--timeout", a->timeout, "Per connection phase: 5s, 500ms ...")->capture_default_str();
+    check.add_option("--junit", a->junit, "Write a JUnit XML report to FILE");
+    check.add_option("--markdown", a->markdown, "Write a Markdown summary to FILE");
+    check.add_option("--html", a->html, "Write a self-contained HTML report to FILE");
+    check.add_option("--format", a->format, "Terminal output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    check.add_flag("--strict", a->strict, "A rule that could not be evaluated (n/a) counts as a failure");
+    check.add_flag("-v,--verbose", a->verbose, "Show expected values and evidence for every rule");
+    return [a](std::ostream& out, std::ostream& err) { return policy_input([&] { return run_check(*a, out, err); }); };
+}
+
+CommandRun policy_options(CLI::App& policy) {
+    auto spec = std::make_shared<std::string>();
+    policy.require_subcommand(1);
+    auto* show = policy.add_subcommand("show", "Print a policy as TOML (builtin:NAME, or a file with its `extends` resolved)");
+    show->add_option("policy", *spec, "builtin:modern | builtin:intermediate | builtin:old | FILE")->required();
+    auto* list = policy.add_subcommand("list", "List the built-in policies");
+    return [spec, show, list](std::ostream& out, std::ostream&) {
+        if (*list) {
+            for (const auto name : judge::builtin_policy_names())
+                out << fmt::format("builtin:{:<14} {}\n", name, judge::builtin_policy(name).description);
+            return int{kOk};
+        }
+        if (*show) {
+            out << policy_input([&] { return judge::to_toml(judge::load_policy(*spec)); });
+            return int{kOk};
+        }
+        return int{kUsage};
+    };
 }
 
 }  // namespace
 
-std::unique_ptr<CheckCommands> add_check_commands(CLI::App& app) { return std::make_unique<Commands>(app); }
+Command check_command() {
+    return {"check", "Pre-go-live gate: probe targets and check them against a policy (exit 0 only if every rule passes)",
+            check_options};
+}
+
+Command policy_command() { return {"policy", "Show the built-in policies, as TOML to start from", policy_options}; }
 
 std::vector<probe::Target> read_targets_file(const std::string& path) {
     std::ifstream in(path);

@@ -1,12 +1,14 @@
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 #include "lab/paths.hpp"
@@ -25,24 +27,29 @@ namespace tlsprobe::cli {
 
 namespace {
 
-struct ProbeArgs {
+struct ProbeArgs : CommonProbeArgs {
     std::string target;
     std::string sni;
     bool no_sni = false;
     std::string connect_to;
-    std::string ca_file, ca_path;
-    std::string timeout = "5s";
     std::string format = "text";
     std::string output;
     bool no_color = false;
     bool verbose = false;
     bool trace = false;
-    std::size_t connections = 8;
     int expires_soon_days = 30;
     std::uint16_t http_port = 80;
     bool no_http = false;
     bool quick = false;
     std::string html;
+};
+
+struct DemoArgs {
+    std::vector<std::string> only;
+    bool list = false;
+    bool no_color = false;
+    bool verbose = false;
+    bool trace = false;
 };
 
 int exit_code_for(const probe::TargetResult& r) {
@@ -60,16 +67,9 @@ probe::Target build_target(const ProbeArgs& a) { return make_target(a.target, a.
 
 int run_probe(const ProbeArgs& a, std::ostream& out) {
     const auto target = build_target(a);
-    probe::ProbeOptions options;
-    try {
-        options.timeout = parse_duration(a.timeout);
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(fmt::format("--timeout: {}", e.what()));
-    }
-    options.connections_per_target = a.connections;
+    auto options = common_probe_options(a);
     options.trace = a.trace;
     options.expires_soon_days = a.expires_soon_days;
-    options.trust = load_trust(a.ca_file, a.ca_path);
     if (!a.no_http) options.http_port = a.http_port;
     options.enumerate_ciphers = !a.quick;
     if (!a.quick)  // every registered check kind (probe/checks.cpp)
@@ -90,30 +90,35 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
 
 // Starts every lab scenario on loopback, probes it, prints the report and stops it, then
 // says whether each top diagnosis is the one the scenario reproduces.
-int run_demo(const std::vector<std::string>& only, bool no_color, bool verbose, bool trace, std::ostream& out) {
-    auto trust = load_trust((lab::testcerts_dir() / "root-ca.pem").string(), "");
-    const bool color = want_color(no_color, "");
+int run_demo(const DemoArgs& a, std::ostream& out) {
+    if (a.list) {
+        for (const auto& s : lab::scenarios()) out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
+        return kOk;
+    }
+    CommonProbeArgs common;
+    common.timeout = "2s";
+    common.ca_file = lab::testcert("root-ca.pem").string();  // the lab's root, compiled into the binary
+    const auto base_options = common_probe_options(common);
+    const bool color = want_color(a.no_color, "");
     // The article's starting point: the site works over plain HTTP. One loopback HTTP
     // responder plays port 80 for every scenario.
     lab::RawServer http(lab::http_reply("HTTP/1.1 200 OK", "Microsoft-IIS/10.0"));
     int scenarios_run = 0;
     std::vector<std::string> mismatches;
     for (const auto& s : lab::scenarios()) {
-        if (!only.empty() && std::find(only.begin(), only.end(), s.id) == only.end()) continue;
+        if (!a.only.empty() && std::find(a.only.begin(), a.only.end(), s.id) == a.only.end()) continue;
         auto server = lab::ScenarioServer::start(s);
         probe::Target t;
         t.host = s.sni.empty() ? "127.0.0.1" : s.sni;
         t.port = server->port();
         t.connect_to = "127.0.0.1";
         if (!s.sni.empty()) t.sni = s.sni;
-        probe::ProbeOptions options;
-        options.timeout = std::chrono::milliseconds(2000);
-        options.trust = trust;
-        options.trace = trace;
+        auto options = base_options;
+        options.trace = a.trace;
         options.http_port = http.port();
         const auto result = probe_and_judge(t, options);
         out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title, s.article_scenario);
-        out << report::render_text(result, {.color = color, .verbose = verbose, .trace = trace});
+        out << report::render_text(result, {.color = color, .verbose = a.verbose, .trace = a.trace});
         const std::string top = result.diagnosis.empty() ? "works" : result.diagnosis.front().id;
         if (top == s.expected_diagnosis)
             out << fmt::format("--- expected diagnosis {}: reached\n\n", s.expected_diagnosis);
@@ -133,7 +138,67 @@ int run_demo(const std::vector<std::string>& only, bool no_color, bool verbose, 
     return kOk;
 }
 
+CommandRun probe_options(CLI::App& cmd) {
+    auto a = std::make_shared<ProbeArgs>();
+    cmd.footer(
+        "Examples:\n"
+        "  tlsprobe probe example.com                          port 443, SNI example.com\n"
+        "  tlsprobe probe https://example.com:8443/            URL form\n"
+        "  tlsprobe probe [2001:db8::1]:443 --sni www.example.com\n"
+        "  tlsprobe probe www.example.com --connect-to 192.0.2.10   test a new server before the DNS cut-over\n"
+        "  tlsprobe probe host:443 --ca-file corp-root.pem --format json --output result.json");
+    cmd.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/")->required();
+    cmd.add_option("--sni", a->sni, "Server name to send (default: the host, none for an IP address)");
+    cmd.add_flag("--no-sni", a->no_sni, "Send no SNI (what a very old client, or a scanner by IP, does)");
+    cmd.add_option("--connect-to", a->connect_to, "Connect to this address[:port] instead of resolving the host");
+    add_trust_options(cmd, *a);
+    add_timeout_option(cmd, *a);
+    cmd.add_option("--format", a->format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    cmd.add_option("-o,--output", a->output, "Write the report to FILE instead of standard output");
+    cmd.add_option("--html", a->html, "Also write a self-contained HTML report to FILE");
+    cmd.add_flag("--no-color", a->no_color, "No ANSI colours (also: NO_COLOR set, or output not a terminal)");
+    cmd.add_flag("-v,--verbose", a->verbose, "Show every connection attempt with its timing and evidence");
+    cmd.add_flag("--trace", a->trace, "Show each attempt's exchange: what was offered, what came back, when");
+    cmd.add_option("--connections", a->connections, "Concurrent connections to the target")->check(CLI::Range(1, 64))->capture_default_str();
+    cmd.add_option("--expires-soon", a->expires_soon_days, "Warn when the certificate expires within DAYS")
+        ->check(CLI::Range(0, 3650))
+        ->capture_default_str();
+    cmd.add_option("--http-port", a->http_port, "Also send HEAD / over plain HTTP to this port (the article's first check)")
+        ->check(CLI::Range(1, 65535))
+        ->capture_default_str();
+    cmd.add_flag("--no-http", a->no_http, "Skip the plain-HTTP check");
+    cmd.add_flag("--quick", a->quick,
+                 "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 connections instead of "
+                 "one per accepted suite)");
+    return [a](std::ostream& out, std::ostream&) { return run_probe(*a, out); };
+}
+
+CommandRun demo_options(CLI::App& cmd) {
+    auto a = std::make_shared<DemoArgs>();
+    cmd.add_option("scenario", a->only, "Only these scenario ids (default: all)");
+    cmd.add_flag("--list", a->list, "List the scenarios and exit");
+    cmd.add_flag("--no-color", a->no_color, "No ANSI colours");
+    cmd.add_flag("-v,--verbose", a->verbose, "Show every connection attempt");
+    cmd.add_flag("--trace", a->trace, "Show each attempt's exchange, as a packet capture would");
+    return [a](std::ostream& out, std::ostream&) { return run_demo(*a, out); };
+}
+
 }  // namespace
+
+std::string exit_codes_help() {
+    return "Exit codes: 0 ok, 1 high-severity findings or no TLS, 2 usage error, 3 target unreachable,\n"
+           "4 internal error (a bug in tlsprobe or an unexpected local failure; please report it).";
+}
+
+std::vector<Command> commands() {
+    return {
+        {"probe", "Probe one server: versions, chain, findings", probe_options},
+        {"demo", "Start local faulty servers (loopback only), probe each and explain it", demo_options},
+        scan_command(),
+        check_command(),
+        policy_command(),
+    };
+}
 
 std::chrono::milliseconds parse_duration(std::string_view text) {
     std::string s(text);
@@ -160,92 +225,35 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
     return std::chrono::milliseconds(static_cast<long long>(value * factor));
 }
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    CLI::App app{"tlsprobe: find out from the outside why a server's HTTPS fails.\n"
-                 "Negotiates each TLS version separately, validates the served chain and reports findings.",
-                 "tlsprobe"};
-    app.set_version_flag("--version", std::string("tlsprobe ") + "0.1.0");
-    app.require_subcommand(1);
-    app.footer("Exit codes: 0 ok, 1 high-severity findings or no TLS, 2 usage error, 3 target unreachable.\n"
-               "Run `tlsprobe demo` to see every fault the tool explains, on local servers.");
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) { return run(args, out, err, commands()); }
 
-    ProbeArgs pa;
-    auto* probe_cmd = app.add_subcommand("probe", "Probe one server: versions, chain, findings");
-    probe_cmd->footer(
-        "Examples:\n"
-        "  tlsprobe probe example.com                          port 443, SNI example.com\n"
-        "  tlsprobe probe https://example.com:8443/            URL form\n"
-        "  tlsprobe probe [2001:db8::1]:443 --sni www.example.com\n"
-        "  tlsprobe probe www.example.com --connect-to 192.0.2.10   test a new server before the DNS cut-over\n"
-        "  tlsprobe probe host:443 --ca-file corp-root.pem --format json --output result.json");
-    probe_cmd->add_option("target", pa.target, "host, host:port, [IPv6]:port or https://host:port/")->required();
-    probe_cmd->add_option("--sni", pa.sni, "Server name to send (default: the host, none for an IP address)");
-    probe_cmd->add_flag("--no-sni", pa.no_sni, "Send no SNI (what a very old client, or a scanner by IP, does)");
-    probe_cmd->add_option("--connect-to", pa.connect_to, "Connect to this address[:port] instead of resolving the host");
-    probe_cmd->add_option("--ca-file", pa.ca_file, "Trust anchors (PEM or DER) instead of the system store, e.g. a private root");
-    probe_cmd->add_option("--ca-path", pa.ca_path, "Directory of hashed trust anchors (c_rehash layout)");
-    probe_cmd->add_option("--timeout", pa.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
-    probe_cmd->add_option("--format", pa.format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-    probe_cmd->add_option("-o,--output", pa.output, "Write the report to FILE instead of standard output");
-    probe_cmd->add_option("--html", pa.html, "Also write a self-contained HTML report to FILE");
-    probe_cmd->add_flag("--no-color", pa.no_color, "No ANSI colours (also: NO_COLOR set, or output not a terminal)");
-    probe_cmd->add_flag("-v,--verbose", pa.verbose, "Show every connection attempt with its timing and evidence");
-    probe_cmd->add_flag("--trace", pa.trace, "Show each attempt's exchange: what was offered, what came back, when");
-    probe_cmd->add_option("--connections", pa.connections, "Concurrent connections to the target")
-        ->check(CLI::Range(1, 64))
-        ->capture_default_str();
-    probe_cmd->add_option("--expires-soon", pa.expires_soon_days, "Warn when the certificate expires within DAYS")
-        ->check(CLI::Range(0, 3650))
-        ->capture_default_str();
-    probe_cmd->add_option("--http-port", pa.http_port, "Also send HEAD / over plain HTTP to this port (the article's first check)")
-        ->check(CLI::Range(1, 65535))
-        ->capture_default_str();
-    probe_cmd->add_flag("--no-http", pa.no_http, "Skip the plain-HTTP check");
-    probe_cmd->add_flag("--quick", pa.quick,
-                        "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 connections instead of "
-                        "one per accepted suite)");
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::vector<Command>& table) {
+    return run_guarded(err, [&] {
+        CLI::App app{"tlsprobe: find out from the outside why a server's HTTPS fails.\n"
+                     "Negotiates each TLS version separately, validates the served chain and reports findings.",
+                     "tlsprobe"};
+        app.set_version_flag("--version", std::string("tlsprobe ") + "0.1.0");
+        app.require_subcommand(1);
+        app.footer(exit_codes_help() + "\nRun `tlsprobe demo` to see every fault the tool explains, on local servers.");
 
-    std::vector<std::string> demo_only;
-    bool demo_list = false, demo_no_color = false, demo_verbose = false, demo_trace = false;
-    auto* demo_cmd = app.add_subcommand("demo", "Start local faulty servers (loopback only), probe each and explain it");
-    demo_cmd->add_option("scenario", demo_only, "Only these scenario ids (default: all)");
-    demo_cmd->add_flag("--list", demo_list, "List the scenarios and exit");
-    demo_cmd->add_flag("--no-color", demo_no_color, "No ANSI colours");
-    demo_cmd->add_flag("-v,--verbose", demo_verbose, "Show every connection attempt");
-    demo_cmd->add_flag("--trace", demo_trace, "Show each attempt's exchange, as a packet capture would");
-    const auto scan_cmd = add_scan_command(app);
-
-    const auto check_commands = add_check_commands(app);
-
-    std::vector<const char*> argv{"tlsprobe"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    try {
-        app.parse(static_cast<int>(argv.size()), argv.data());
-    } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e, out, err);
-        return code == 0 ? kOk : kUsage;
-    }
-
-    try {
-        if (*probe_cmd) return run_probe(pa, out);
-        if (scan_cmd->selected()) return scan_cmd->run(out, err);
-        if (check_commands->selected()) return check_commands->run(out, err);
-        if (*demo_cmd) {
-            if (demo_list) {
-                for (const auto& s : lab::scenarios())
-                    out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
-                return kOk;
-            }
-            return run_demo(demo_only, demo_no_color, demo_verbose, demo_trace, out);
+        std::vector<std::pair<const CLI::App*, CommandRun>> subcommands;
+        for (const auto& command : table) {
+            auto* sub = app.add_subcommand(command.name, command.description);
+            subcommands.emplace_back(sub, command.options(*sub));
         }
-    } catch (const UsageError& e) {
-        err << "tlsprobe: " << e.what() << '\n';
-        return kUsage;
-    } catch (const std::exception& e) {
-        err << "tlsprobe: internal error: " << e.what() << '\n';
-        return kFindings;
-    }
-    return kUsage;
+
+        std::vector<const char*> argv{"tlsprobe"};
+        for (const auto& a : args) argv.push_back(a.c_str());
+        try {
+            app.parse(static_cast<int>(argv.size()), argv.data());
+        } catch (const CLI::ParseError& e) {
+            const int code = app.exit(e, out, err);
+            return code == 0 ? int{kOk} : int{kUsage};
+        }
+        for (const auto& [sub, run_command] : subcommands)
+            if (sub->parsed()) return run_command(out, err);
+        return int{kUsage};
+    });
 }
 
 }  // namespace tlsprobe::cli

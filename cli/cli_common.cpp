@@ -1,5 +1,6 @@
 #include "cli/cli_common.hpp"
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -8,9 +9,50 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "cli/cli.hpp"
 #include "judge/verdict.hpp"
 
 namespace tlsprobe::cli {
+
+int run_guarded(std::ostream& err, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const UsageError& e) {
+        err << "tlsprobe: " << e.what() << '\n';
+        return kUsage;
+    } catch (const std::exception& e) {
+        err << "tlsprobe: internal error: " << e.what() << '\n';
+        return kInternal;
+    } catch (...) {
+        err << "tlsprobe: internal error: an unknown exception\n";
+        return kInternal;
+    }
+}
+
+std::chrono::milliseconds duration_option(std::string_view flag, const std::string& value) {
+    try {
+        return parse_duration(value);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(fmt::format("{}: {}", flag, e.what()));
+    }
+}
+
+void add_timeout_option(CLI::App& command, CommonProbeArgs& args) {
+    command.add_option("--timeout", args.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
+}
+
+void add_trust_options(CLI::App& command, CommonProbeArgs& args) {
+    command.add_option("--ca-file", args.ca_file, "Trust anchors (PEM or DER) instead of the system store, e.g. a private root");
+    command.add_option("--ca-path", args.ca_path, "Directory of hashed trust anchors (c_rehash layout)");
+}
+
+probe::ProbeOptions common_probe_options(const CommonProbeArgs& args) {
+    probe::ProbeOptions options;
+    options.timeout = duration_option("--timeout", args.timeout);
+    options.trust = load_trust(args.ca_file, args.ca_path);
+    options.connections_per_target = args.connections;
+    return options;
+}
 
 probe::TargetResult probe_and_judge(const probe::Target& target, const probe::ProbeOptions& options) {
     auto result = probe::probe_target_blocking(target, options);

@@ -2,20 +2,53 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "probe/probe_target.hpp"
 #include "probe/target.hpp"
 #include "x509/trust_store.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace tlsprobe::cli {
 
-// Bad input a person typed: printed as "tlsprobe: <what>", exit code 2.
+// Bad input a person typed (an option, a file, a policy): printed as "tlsprobe: <what>",
+// exit code 2 (kUsage). The only usage-error type of the command line.
 class UsageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// The one mapping from an exception to an exit code: runs `body` and returns its code; a
+// UsageError prints "tlsprobe: <what>" and gives kUsage, any other exception prints
+// "tlsprobe: internal error: <what>" and gives kInternal. Never throws (but for `err`).
+int run_guarded(std::ostream& err, const std::function<int()>& body);
+
+// A duration option ("5s", "500ms" ...; parse_duration). Throws UsageError "FLAG: reason".
+std::chrono::milliseconds duration_option(std::string_view flag, const std::string& value);
+
+// The options every probing subcommand (probe, check, scan, demo) takes the same way.
+struct CommonProbeArgs {
+    std::string timeout = "5s";    // --timeout, per connection phase (connect, handshake)
+    std::string ca_file, ca_path;  // --ca-file / --ca-path; both empty = the system store
+    std::size_t connections = 8;   // --connections: connections to one target at once
+};
+
+// Registers --timeout, and --ca-file/--ca-path, on a subcommand, bound to `args`.
+void add_timeout_option(CLI::App& command, CommonProbeArgs& args);
+void add_trust_options(CLI::App& command, CommonProbeArgs& args);
+
+// ProbeOptions from the common options: the timeout (UsageError naming --timeout), the trust
+// store (load_trust) and the connections per target; every other field its default.
+probe::ProbeOptions common_probe_options(const CommonProbeArgs& args);
 
 // Writes via FILE.tmp and a rename, so an interrupted run never leaves half a report.
 // Throws UsageError naming the file when it cannot be written.

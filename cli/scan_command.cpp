@@ -31,18 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct ScanUsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-std::chrono::milliseconds duration_option(std::string_view flag, const std::string& value) {
-    try {
-        return parse_duration(value);
-    } catch (const std::invalid_argument& e) {
-        throw ScanUsageError(fmt::format("{}: {}", flag, e.what()));
-    }
-}
-
 // "--rate 50", "50/s", "3000/m" -> targets per second.
 double parse_rate(const std::string& text) {
     std::string number = text;
@@ -59,7 +47,7 @@ double parse_rate(const std::string& text) {
         if (used == number.size() && v > 0 && v <= 1e6) return v / per;
     } catch (const std::exception&) {
     }
-    throw ScanUsageError(fmt::format("--rate '{}': expected new targets per second, e.g. 50, 50/s or 3000/m", text));
+    throw UsageError(fmt::format("--rate '{}': expected new targets per second, e.g. 50, 50/s or 3000/m", text));
 }
 
 // The per-target deadline when none is given: the resolve, then each wave of connections
@@ -74,19 +62,11 @@ std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout, st
     return timeout * static_cast<long>(1 + 2 * waves) + std::chrono::seconds(1);
 }
 
-probe::ProbeOptions make_probe_options(const ScanArgs& a, std::chrono::milliseconds timeout) {
-    probe::ProbeOptions o;
-    o.timeout = timeout;
-    o.connections_per_target = a.connections;
+probe::ProbeOptions make_probe_options(const ScanArgs& a) {
+    // Timeout, connections and one trust store for the whole scan: every target's chain is
+    // checked against it.
+    probe::ProbeOptions o = common_probe_options(a);
     o.expires_soon_days = a.expires_soon_days;
-    try {
-        // One store for the whole scan; every target's chain is checked against it.
-        o.trust = std::make_shared<x509::TrustStore>(a.ca_file.empty() && a.ca_path.empty()
-                                                        ? x509::TrustStore::system_default()
-                                                        : x509::TrustStore::from_locations(a.ca_file, a.ca_path));
-    } catch (const std::exception& e) {
-        throw ScanUsageError(e.what());
-    }
     o.enumerate_ciphers = a.full;  // --full: cipher suites, groups and server preference per version
     if (a.full)  // and the check kinds that send nothing unusual
         for (const auto* kind : probe::check_kinds())
@@ -112,7 +92,7 @@ std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, std::os
     if (a.resume && fs::exists(a.jsonl)) {
         {
             std::ifstream in(a.jsonl, std::ios::binary);
-            if (!in) throw ScanUsageError(fmt::format("--resume: cannot read '{}'", a.jsonl));
+            if (!in) throw UsageError(fmt::format("--resume: cannot read '{}'", a.jsonl));
             resume = report::read_resume(in);
         }
         if (fs::file_size(a.jsonl) > resume.valid_bytes) {
@@ -124,7 +104,7 @@ std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, std::os
         mode = std::ios::binary | std::ios::trunc;
     }
     std::ofstream out(a.jsonl, mode);
-    if (!out) throw ScanUsageError(fmt::format("--jsonl: cannot write '{}': {}", a.jsonl, std::strerror(errno)));
+    if (!out) throw UsageError(fmt::format("--jsonl: cannot write '{}': {}", a.jsonl, std::strerror(errno)));
     return out;
 }
 
@@ -199,12 +179,12 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     try {
         if (!a.shard.empty()) shard = scan::parse_shard(a.shard);
     } catch (const probe::TargetError& e) {
-        throw ScanUsageError(e.what());
+        throw UsageError(e.what());
     }
-    if (a.resume && a.jsonl.empty()) throw ScanUsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
-    if (a.quick && a.full) throw ScanUsageError("--quick and --full contradict each other; use one");
+    if (a.resume && a.jsonl.empty()) throw UsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
+    if (a.quick && a.full) throw UsageError("--quick and --full contradict each other; use one");
 
-    const auto probe_options = make_probe_options(a, timeout);
+    const auto probe_options = make_probe_options(a);
     const scan::TargetWork real_work = [&probe_options](probe::Target t) { return probe_and_judge_async(std::move(t), probe_options); };
     const scan::TargetWork& work = work_override ? *work_override : real_work;
 
@@ -212,7 +192,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     std::istream* in = io.standard_input ? io.standard_input : &std::cin;
     if (a.input != "-") {
         file.open(a.input);
-        if (!file) throw ScanUsageError(fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
+        if (!file) throw UsageError(fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
         in = &file;
     }
     report::ResumeState resume;
@@ -221,7 +201,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     if (!a.csv.empty()) {
         const bool append = a.resume && fs::exists(a.csv) && fs::file_size(a.csv) > 0;
         csv.open(a.csv, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
-        if (!csv) throw ScanUsageError(fmt::format("--csv: cannot write '{}': {}", a.csv, std::strerror(errno)));
+        if (!csv) throw UsageError(fmt::format("--csv: cannot write '{}': {}", a.csv, std::strerror(errno)));
         if (!append) csv << report::csv_header() << std::flush;
     }
 
@@ -253,7 +233,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
         }
         if (csv.is_open()) csv << report::csv_row(record) << std::flush;
         summary.add(record);
-        if (scan::is_failure(scan::scan_verdict(record))) ++failing;
+        if (scan::is_failure(record.verdict)) ++failing;
         ++done;
     };
 
@@ -290,20 +270,50 @@ extern "C" void on_stop_signal(int) {
 
 int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out, std::ostream& err,
                  const ScanJobIo& io) {
-    try {
-        return run_job(args, work, out, err, io);
-    } catch (const ScanUsageError& e) {
-        err << "tlsprobe: " << e.what() << '\n';
-        return kUsage;
-    } catch (const std::exception& e) {
-        err << "tlsprobe: " << e.what() << '\n';
-        return kFindings;
-    }
+    return run_guarded(err, [&] { return run_job(args, work, out, err, io); });
 }
 
-ScanCommand::ScanCommand(CLI::App& app) {
-    auto& a = args_;
-    command_ = app.add_subcommand("scan", "Probe a list of targets concurrently; stream JSONL/CSV; summary at the end");
+// Each target in flight holds up to --connections sockets. Raise the soft open-file limit to
+// the hard one (the soft default is often 1024) and warn when even that is too small.
+static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) (void)getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const auto needed = static_cast<rlim_t>(a.concurrency * a.connections + 64);
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+        err << fmt::format("tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the limit is {}; "
+                           "lower --concurrency or raise `ulimit -n`\n",
+                           a.concurrency, a.connections, needed, limit.rlim_cur);
+}
+
+static int run_scan_command(const ScanArgs& args, std::ostream& out, std::ostream& err) {
+    raise_file_limit(args, err);
+    g_stop.store(false);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once
+    struct sigaction old_int {}, old_term {};
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+    ScanJobIo io;
+    io.stop = &g_stop;
+    io.progress = !args.quiet && isatty(STDERR_FILENO) != 0 && &err == &std::cerr;
+    const int code = run_scan_job(args, nullptr, out, err, io);
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    return code;
+}
+
+namespace {
+
+CommandRun scan_options(CLI::App& command) {
+    auto args = std::make_shared<ScanArgs>();
+    auto& a = *args;
+    auto* command_ = &command;
     command_->description(
         "Probe every target of FILE (or standard input with '-'), many at a time, with the same probe as\n"
         "`tlsprobe probe`. One target per line: host, host:port, [IPv6]:port or https://host:port/path,\n"
@@ -329,7 +339,7 @@ ScanCommand::ScanCommand(CLI::App& app) {
         "Ctrl-C (SIGINT) or SIGTERM: no new targets; those in flight finish or hit --deadline; the summary\n"
         "is written. --shard K/N keeps the targets whose key's FNV-1a 64 hash modulo N is K-1.\n"
         "Exit codes: 0 all scanned, nothing high-severity; 1 some target has a high-severity finding, no TLS,\n"
-        "or timed out; 2 usage error or no valid target; 3 no target reachable.");
+        "or timed out; 2 usage error or no valid target; 3 no target reachable; 4 internal error.");
     command_->add_option("input", a.input, "Target list, one per line; '-' reads standard input")->required();
     command_->add_option("--jsonl", a.jsonl, "Write one JSON object per target per line, as each completes, then a summary line");
     command_->add_option("--csv", a.csv, "Write one CSV row per target");
@@ -339,60 +349,23 @@ ScanCommand::ScanCommand(CLI::App& app) {
     command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")->check(CLI::Range(1, 100000))->capture_default_str();
     command_->add_option("--threads", a.threads, "I/O threads, one io_context each (0 = one per core)")->check(CLI::Range(0, 256))->capture_default_str();
     command_->add_option("--connections", a.connections, "Concurrent connections to one target (the probe command uses 8; a scan keeps 3 so 512 targets in flight stay under ~150 MB)")->check(CLI::Range(1, 64))->capture_default_str();
-    command_->add_option("--timeout", a.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
+    add_timeout_option(command, a);
     command_->add_option("--deadline", a.deadline, "Per target: cancel its probe and record it as timed out after this long "
                                                    "(default: enough for every attempt at --timeout, plus 1s)");
     command_->add_option("--rate", a.rate, "Start at most N new targets per second over all threads: 50, 50/s, 3000/m");
     command_->add_flag("--quick", a.quick, "Protocol versions and the certificate chain (the default)");
     command_->add_flag("--full", a.full, "Also enumerate cipher suites, groups and server preference per version (many more connections per target)");
-    command_->add_option("--ca-file", a.ca_file, "Trust anchors (PEM or DER) instead of the system store");
-    command_->add_option("--ca-path", a.ca_path, "Directory of hashed trust anchors (c_rehash layout)");
+    add_trust_options(command, a);
     command_->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")->check(CLI::Range(0, 3650))->capture_default_str();
     command_->add_flag("-q,--quiet", a.quiet, "No progress line (it is drawn only when stderr is a terminal anyway)");
     command_->add_flag("--no-color", a.no_color, "No ANSI colours in the summary");
+    return [args](std::ostream& out, std::ostream& err) { return run_scan_command(*args, out, err); };
 }
 
-bool ScanCommand::selected() const {
-    return command_->parsed();
-}
+}  // namespace
 
-// Each target in flight holds up to --connections sockets. Raise the soft open-file limit to
-// the hard one (the soft default is often 1024) and warn when even that is too small.
-static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-    if (limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) (void)getrlimit(RLIMIT_NOFILE, &limit);
-    }
-    const auto needed = static_cast<rlim_t>(a.concurrency * a.connections + 64);
-    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
-        err << fmt::format("tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the limit is {}; "
-                           "lower --concurrency or raise `ulimit -n`\n",
-                           a.concurrency, a.connections, needed, limit.rlim_cur);
-}
-
-int ScanCommand::run(std::ostream& out, std::ostream& err) {
-    raise_file_limit(args_, err);
-    g_stop.store(false);
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once
-    struct sigaction old_int {}, old_term {};
-    sigaction(SIGINT, &action, &old_int);
-    sigaction(SIGTERM, &action, &old_term);
-    ScanJobIo io;
-    io.stop = &g_stop;
-    io.progress = !args_.quiet && isatty(STDERR_FILENO) != 0 && &err == &std::cerr;
-    const int code = run_scan_job(args_, nullptr, out, err, io);
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-    return code;
-}
-
-std::unique_ptr<ScanCommand> add_scan_command(CLI::App& app) {
-    return std::make_unique<ScanCommand>(app);
+Command scan_command() {
+    return {"scan", "Probe a list of targets concurrently; stream JSONL/CSV; summary at the end", scan_options};
 }
 
 }  // namespace tlsprobe::cli

@@ -1,6 +1,7 @@
 // `tlsprobe scan`: many targets from a file or standard input, streamed to JSONL/CSV, with a
-// summary at the end. The parsing lives in ScanCommand; the job itself (run_scan_job) takes
-// the per-target work as a parameter so tests run it with a fake probe.
+// summary at the end. The options live in scan_command(), a row of the command table; the
+// job itself (run_scan_job) takes the per-target work as a parameter so tests run it with a
+// fake probe.
 #pragma once
 
 #include <atomic>
@@ -9,15 +10,16 @@
 #include <memory>
 #include <string>
 
+#include "cli/cli.hpp"
+#include "cli/cli_common.hpp"
 #include "scan/scan.hpp"
-
-namespace CLI {
-class App;
-}
 
 namespace tlsprobe::cli {
 
-struct ScanArgs {
+// The common probe options (cli_common.hpp: timeout, ca_file, ca_path, connections) plus
+// the scan's own; a scan keeps 3 connections per target (memory and politeness at scale).
+struct ScanArgs : CommonProbeArgs {
+    ScanArgs() { connections = 3; }
     std::string input;             // a file, or "-" for standard input
     std::string jsonl;             // --jsonl FILE
     std::string csv;               // --csv FILE
@@ -26,13 +28,10 @@ struct ScanArgs {
     std::string shard;             // "K/N"; empty = all
     std::size_t concurrency = 256; // targets in flight
     std::size_t threads = 0;       // io threads; 0 = one per core
-    std::size_t connections = 3;   // connections per target at once (memory and politeness at scale)
-    std::string timeout = "5s";    // per connection phase
     std::string deadline;          // per target; empty = derived from --timeout (see scan_deadline)
     std::string rate;              // "N", "N/s" or "N/m" new targets; empty = unlimited
     bool quick = false;            // protocols + chain (the default)
     bool full = false;             // every attempt plus cipher-suite enumeration
-    std::string ca_file, ca_path;
     int expires_soon_days = 30;
     bool quiet = false;            // no progress line
     bool no_color = false;
@@ -45,25 +44,14 @@ struct ScanJobIo {
     std::istream* standard_input = nullptr;    // what "-" reads; null = std::cin
 };
 
-// Runs a whole scan: returns the exit code (0 ok, 1 failures, 2 usage, 3 nothing reachable).
+// Runs a whole scan: returns the exit code (0 ok, 1 failures, 2 usage, 3 nothing reachable,
+// 4 internal error), through run_guarded like every subcommand.
 // `work` null = the real probe (probe::probe_target with options from `args`).
 int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out, std::ostream& err,
                  const ScanJobIo& io = {});
 
-// The subcommand, registered on the top-level app by cli.cpp:
-//   auto scan = add_scan_command(app);          before app.parse
-//   if (scan->selected()) return scan->run(out, err);   after it
-class ScanCommand {
-public:
-    explicit ScanCommand(CLI::App& app);
-    bool selected() const;
-    // Installs SIGINT/SIGTERM handlers for the duration of the scan, then runs it.
-    int run(std::ostream& out, std::ostream& err);
-
-private:
-    CLI::App* command_ = nullptr;
-    ScanArgs args_;
-};
-std::unique_ptr<ScanCommand> add_scan_command(CLI::App& app);
+// The row of the command table (cli.hpp). Its run installs SIGINT/SIGTERM handlers for the
+// duration of the scan.
+Command scan_command();
 
 }  // namespace tlsprobe::cli

@@ -6,8 +6,10 @@
 
 namespace tlsprobe::lab {
 
-// The testcerts/ directory: $TLSPROBE_TESTCERTS if set, else the source tree's testcerts/
-// baked in at build time (tests and `tlsprobe demo` run from a build of the source tree).
+// The directory of the test PKI: $TLSPROBE_TESTCERTS if set, else a private temporary
+// directory (mkdtemp, mode 0700) that the first call fills with the copy of testcerts/
+// compiled into the binary and that is removed when the process exits. The binary does not
+// read the source tree. Throws std::runtime_error when the directory cannot be written.
 std::filesystem::path testcerts_dir();
 
 // testcerts_dir() / name; throws std::runtime_error naming the file when it is missing.

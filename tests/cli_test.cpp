@@ -1,6 +1,7 @@
 // The command line, driven in-process: parsing, usage errors, exit codes, outputs.
 #include <catch2/catch.hpp>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
 #include "cli/cli.hpp"
+#include "cli/cli_common.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -49,6 +51,7 @@ TEST_CASE("help explains the commands and exits 0", "[cli]") {
     auto r = run({"--help"});
     CHECK(r.code == cli::kOk);
     CHECK_THAT(r.out, Catch::Contains("probe") && Catch::Contains("demo") && Catch::Contains("Exit codes"));
+    CHECK_THAT(r.out, Catch::Contains("Exit codes: 0 ok") && Catch::Contains("4 internal error"));
     auto p = run({"probe", "--help"});
     CHECK(p.code == cli::kOk);
     CHECK_THAT(p.out, Catch::Contains("--connect-to") && Catch::Contains("--ca-file") && Catch::Contains("Examples"));
@@ -129,4 +132,42 @@ TEST_CASE("demo lists its scenarios", "[cli]") {
     CHECK_THAT(r.out, Catch::Contains("healthy") && Catch::Contains("sni-required") && Catch::Contains("S3"));
     auto unknown = run({"demo", "no-such-scenario"});
     CHECK(unknown.code == cli::kUsage);
+}
+
+TEST_CASE("an unexpected exception in a subcommand exits 4 with an internal-error message", "[cli]") {
+    // The real table plus two commands that fail the two ways a subcommand can.
+    auto table = cli::commands();
+    table.push_back({"boom", "throws a std::exception", [](CLI::App&) -> cli::CommandRun {
+                         return [](std::ostream&, std::ostream&) -> int { throw std::runtime_error("disk on fire"); };
+                     }});
+    table.push_back({"typo", "throws a UsageError", [](CLI::App&) -> cli::CommandRun {
+                         return [](std::ostream&, std::ostream&) -> int { throw cli::UsageError("--frob: no such thing"); };
+                     }});
+    std::ostringstream out, err;
+    CHECK(cli::run({"boom"}, out, err, table) == cli::kInternal);
+    CHECK(err.str() == "tlsprobe: internal error: disk on fire\n");
+    CHECK(cli::kInternal == 4);
+
+    std::ostringstream out2, err2;
+    CHECK(cli::run({"typo"}, out2, err2, table) == cli::kUsage);
+    CHECK(err2.str() == "tlsprobe: --frob: no such thing\n");
+
+    // Not even a non-std exception escapes: run never throws.
+    std::ostringstream err3;
+    CHECK(cli::run_guarded(err3, []() -> int { throw 42; }) == cli::kInternal);
+    CHECK_THAT(err3.str(), Catch::StartsWith("tlsprobe: internal error"));
+
+    // The real commands are still there and still parse.
+    std::ostringstream out4, err4;
+    CHECK(cli::run({"demo", "--list"}, out4, err4, table) == cli::kOk);
+    CHECK_THAT(out4.str(), Catch::Contains("healthy"));
+}
+
+TEST_CASE("every subcommand of the table is in --help and has its own --help", "[cli]") {
+    const auto help = run({"--help"});
+    for (const auto& command : cli::commands()) {
+        INFO(command.name);
+        CHECK_THAT(help.out, Catch::Contains(command.name));
+        CHECK(run({command.name, "--help"}).code == cli::kOk);
+    }
 }

@@ -2,8 +2,13 @@
 // probe engine, so an engine bug cannot hide a lab bug). Loopback only, every wait bounded.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <optional>
 #include <set>
 #include <thread>
 #include <string>
@@ -363,4 +368,47 @@ TEST_CASE("each scenario server shows its fault on the wire", "[lab][scenario]")
         if (s.id == "missing-intermediate") CHECK(reply.peer_chain.size() == 1);
         CHECK(server->connections() >= 1);
     }
+}
+
+TEST_CASE("the lab's certificates come from the binary, not the source tree", "[lab]") {
+    namespace fs = std::filesystem;
+    // Whatever the environment says, this test is about the embedded copy.
+    std::optional<std::string> saved;
+    if (const char* env = std::getenv("TLSPROBE_TESTCERTS")) saved = env;
+    ::unsetenv("TLSPROBE_TESTCERTS");
+
+    const fs::path source = fs::canonical(fs::path(TLSPROBE_TESTS_DIR) / ".." / "testcerts");
+    const fs::path dir = fs::canonical(testcerts_dir());
+    CHECK(dir != source);
+    const auto [end, _] = std::mismatch(source.begin(), source.end(), dir.begin(), dir.end());
+    CHECK(end != source.end());  // not under the source tree's testcerts/
+    CHECK(testcerts_dir() == testcerts_dir());  // written once per process
+    CHECK((fs::status(dir).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+
+    auto read = [](const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    // Every certificate, key and fingerprint of the source tree is embedded, byte for byte.
+    std::size_t compared = 0;
+    for (const auto& entry : fs::directory_iterator(source)) {
+        const auto ext = entry.path().extension();
+        if (ext != ".pem" && ext != ".key" && ext != ".sha1" && ext != ".sha256") continue;
+        const auto name = entry.path().filename().string();
+        INFO(name);
+        const auto embedded = testcert(name);
+        CHECK(fs::canonical(embedded).parent_path() == dir);
+        CHECK(read(embedded) == read(entry.path()));
+        ++compared;
+    }
+    CHECK(compared > 50);
+    CHECK_THROWS_WITH(testcert("generate.sh"), Catch::Contains("generate.sh"));
+
+    // A server from the embedded copy serves the source tree's chain.
+    TlsServer server(config_for_case("good"));
+    const auto reply = tls_exchange(server.port(), pinned(TLS1_3_VERSION));
+    REQUIRE(reply.handshake_completed);
+    CHECK(reply.peer_chain == pem_file_der((source / "good.chain.pem").string()));
+
+    if (saved) ::setenv("TLSPROBE_TESTCERTS", saved->c_str(), 1);
 }

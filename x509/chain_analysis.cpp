@@ -311,7 +311,7 @@ void Analysis::order_problems(const Verification& v) {
     std::optional<std::size_t> first_extra;
     for (std::size_t i = 0; i < certs_.size(); ++i)
         if (!depth_[i]) {
-            extra.push_back("#" + std::to_string(i + 1) + " '" + certs_[i].info.subject + "'");
+            extra.push_back(std::string("#").append(std::to_string(i + 1)).append(" '").append(certs_[i].info.subject).append("'"));
             if (!first_extra) first_extra = i;
         }
     if (!extra.empty())
