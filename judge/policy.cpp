@@ -1,5 +1,7 @@
 #include "judge/policy.hpp"
 
+#include "judge/policy_rules.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -209,30 +211,6 @@ const std::vector<KeyRow>& key_table() {
     return rows;
 }
 
-// `disable = ["cert.validity"]` switches a rule off after `extends` and the keys.
-const std::vector<std::pair<std::string_view, std::function<void(Policy&)>>>& disable_table() {
-    static const std::vector<std::pair<std::string_view, std::function<void(Policy&)>>> rows{
-        {"protocol.min_version", [](Policy& p) { p.min_version.reset(); }},
-        {"protocol.max_version", [](Policy& p) { p.max_version.reset(); }},
-        {"protocol.forbidden_versions", [](Policy& p) { p.forbidden_versions.clear(); }},
-        {"cipher.forbidden", [](Policy& p) { p.forbidden_ciphers.clear(); }},
-        {"cipher.forward_secrecy", [](Policy& p) { p.forward_secrecy = false; }},
-        {"chain.complete", [](Policy& p) { p.chain_complete = false; }},
-        {"chain.trusted", [](Policy& p) { p.chain_trusted = false; }},
-        {"chain.ordered", [](Policy& p) { p.chain_ordered = false; }},
-        {"cert.server_auth_eku", [](Policy& p) { p.server_auth_eku = false; }},
-        {"cert.hostname", [](Policy& p) { p.hostname = false; }},
-        {"cert.names", [](Policy& p) { p.names.clear(); }},
-        {"cert.validity", [](Policy& p) { p.min_days_left.reset(); }},
-        {"cert.min_key_bits", [](Policy& p) { p.min_rsa_bits.reset(), p.min_ec_bits.reset(); }},
-        {"cert.no_sha1", [](Policy& p) { p.no_sha1 = false; }},
-        {"sni.no_sni", [](Policy& p) { p.no_sni = NoSniBehaviour::any; }},
-        {"http.reachable", [](Policy& p) { p.http_reachable = false; }},
-        {"diagnosis.empty", [](Policy& p) { p.diagnosis_empty = false; }},
-    };
-    return rows;
-}
-
 std::vector<std::string_view> keys_of(std::string_view section) {
     std::vector<std::string_view> out;
     for (const auto& r : key_table())
@@ -340,15 +318,16 @@ Policy parse_policy(std::string_view toml_text, const std::string& source, const
 
     if (const auto* dis = doc.get("disable")) {
         const Field f{ctx, "", "disable", *dis};
-        const auto& rows = disable_table();
+        // `disable = ["cert.validity"]` switches rules off after `extends` and the keys.
         for (const auto& id : f.strings()) {
-            const auto row = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.first == id; });
-            if (row == rows.end()) {
+            const auto* kind = find_rule_kind(id);
+            if (!kind || !kind->disable) {
                 std::vector<std::string_view> ids;
-                for (const auto& r : rows) ids.push_back(r.first);
+                for (const auto& k : rule_kinds())
+                    if (k.disable) ids.push_back(k.id);
                 f.fail(fmt::format("'{}' is not a rule id (known: {})", id, fmt::join(ids, ", ")));
             }
-            row->second(p);
+            kind->disable(p);
         }
     }
     if (p.min_version && p.max_version && *p.max_version < *p.min_version) {

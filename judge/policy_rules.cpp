@@ -20,9 +20,7 @@ using core::Version;
 RuleResult make(std::string_view id) {
     RuleResult r;
     r.id = std::string(id);
-    const auto& kinds = rule_kinds();
-    const auto k = std::find_if(kinds.begin(), kinds.end(), [&](const RuleKind& rk) { return rk.id == id; });
-    if (k != kinds.end()) r.title = std::string(k->title);
+    if (const auto* k = find_rule_kind(id)) r.title = std::string(k->title);
     return r;
 }
 
@@ -402,6 +400,36 @@ RuleResult rule_http(const TargetResult& t) {
     return r;
 }
 
+RuleResult rule_handshake(const TargetResult& t) {
+    auto r = make("tls.handshake");
+    r.expected = "at least one TLS handshake completes";
+    const bool ok = t.facts.works;
+    r.status = ok ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = ok ? "negotiated" : "no handshake completed";
+    for (const auto& vr : t.versions) r.evidence.push_back(version_line(vr));
+    return r;
+}
+
+RuleResult rule_min_version(const Policy& p, const TargetResult& t) {
+    auto r = make("protocol.min_version");
+    r.expected = fmt::format("{} or newer only", core::display_name(*p.min_version));
+    return versions_refused(std::move(r), t, versions_where([&](Version v) { return v < *p.min_version; }));
+}
+
+RuleResult rule_max_version(const Policy& p, const TargetResult& t) {
+    auto r = make("protocol.max_version");
+    r.expected = fmt::format("{} or older only", core::display_name(*p.max_version));
+    return versions_refused(std::move(r), t, versions_where([&](Version v) { return v > *p.max_version; }));
+}
+
+RuleResult rule_forbidden_versions(const Policy& p, const TargetResult& t) {
+    auto r = make("protocol.forbidden_versions");
+    std::vector<std::string_view> names;
+    for (auto v : p.forbidden_versions) names.push_back(core::display_name(v));
+    r.expected = fmt::format("refused: {}", fmt::join(names, ", "));
+    return versions_refused(std::move(r), t, p.forbidden_versions);
+}
+
 RuleResult rule_diagnosis(const TargetResult& t) {
     auto r = make("diagnosis.empty");
     r.expected = "no server-side fault diagnosed";
@@ -433,71 +461,64 @@ std::string_view to_string(CheckVerdict v) {
 }
 
 const std::vector<RuleKind>& rule_kinds() {
+    // Captureless lambdas: each row is plain data plus three function pointers.
     static const std::vector<RuleKind> kinds{
-        {"tls.handshake", "A TLS handshake completes"},
-        {"protocol.min_version", "No protocol version older than the minimum"},
-        {"protocol.max_version", "No protocol version newer than the maximum"},
-        {"protocol.forbidden_versions", "Forbidden protocol versions are refused"},
-        {"cipher.forbidden", "No forbidden cipher suite is accepted"},
-        {"cipher.forward_secrecy", "Every cipher suite has forward secrecy"},
-        {"chain.complete", "The chain is complete"},
-        {"chain.trusted", "The chain is trusted"},
-        {"chain.ordered", "The chain is in order"},
-        {"cert.server_auth_eku", "The leaf may be used by a server (EKU)"},
-        {"cert.hostname", "The leaf covers the host name"},
-        {"cert.names", "The leaf covers the required names"},
-        {"cert.validity", "The leaf is valid long enough"},
-        {"cert.min_key_bits", "The leaf key is large enough"},
-        {"cert.no_sha1", "No SHA-1 signatures"},
-        {"sni.no_sni", "Clients without SNI get the intended answer"},
-        {"http.reachable", "The site answers over plain HTTP"},
-        {"diagnosis.empty", "No server-side fault diagnosed"},
+        {"tls.handshake", "A TLS handshake completes", [](const Policy&) { return true; }, nullptr,
+         [](const Policy&, const TargetResult& t) { return rule_handshake(t); }},
+        {"protocol.min_version", "No protocol version older than the minimum", [](const Policy& p) { return p.min_version.has_value(); },
+         [](Policy& p) { p.min_version.reset(); }, rule_min_version},
+        {"protocol.max_version", "No protocol version newer than the maximum", [](const Policy& p) { return p.max_version.has_value(); },
+         [](Policy& p) { p.max_version.reset(); }, rule_max_version},
+        {"protocol.forbidden_versions", "Forbidden protocol versions are refused",
+         [](const Policy& p) { return !p.forbidden_versions.empty(); }, [](Policy& p) { p.forbidden_versions.clear(); },
+         rule_forbidden_versions},
+        {"cipher.forbidden", "No forbidden cipher suite is accepted", [](const Policy& p) { return !p.forbidden_ciphers.empty(); },
+         [](Policy& p) { p.forbidden_ciphers.clear(); }, rule_forbidden_ciphers},
+        {"cipher.forward_secrecy", "Every cipher suite has forward secrecy", [](const Policy& p) { return p.forward_secrecy; },
+         [](Policy& p) { p.forward_secrecy = false; }, [](const Policy&, const TargetResult& t) { return rule_forward_secrecy(t); }},
+        {"chain.complete", "The chain is complete", [](const Policy& p) { return p.chain_complete; },
+         [](Policy& p) { p.chain_complete = false; }, [](const Policy&, const TargetResult& t) { return rule_chain_complete(t); }},
+        {"chain.trusted", "The chain is trusted", [](const Policy& p) { return p.chain_trusted; }, [](Policy& p) { p.chain_trusted = false; },
+         rule_chain_trusted},
+        {"chain.ordered", "The chain is in order", [](const Policy& p) { return p.chain_ordered; }, [](Policy& p) { p.chain_ordered = false; },
+         [](const Policy&, const TargetResult& t) { return rule_chain_ordered(t); }},
+        {"cert.server_auth_eku", "The leaf may be used by a server (EKU)", [](const Policy& p) { return p.server_auth_eku; },
+         [](Policy& p) { p.server_auth_eku = false; }, [](const Policy&, const TargetResult& t) { return rule_server_auth(t); }},
+        {"cert.hostname", "The leaf covers the host name", [](const Policy& p) { return p.hostname; }, [](Policy& p) { p.hostname = false; },
+         [](const Policy&, const TargetResult& t) { return rule_hostname(t); }},
+        {"cert.names", "The leaf covers the required names", [](const Policy& p) { return !p.names.empty(); },
+         [](Policy& p) { p.names.clear(); }, rule_names},
+        {"cert.validity", "The leaf is valid long enough", [](const Policy& p) { return p.min_days_left.has_value(); },
+         [](Policy& p) { p.min_days_left.reset(); }, rule_validity},
+        {"cert.min_key_bits", "The leaf key is large enough",
+         [](const Policy& p) { return p.min_rsa_bits.has_value() || p.min_ec_bits.has_value(); },
+         [](Policy& p) {
+             p.min_rsa_bits.reset();
+             p.min_ec_bits.reset();
+         },
+         rule_key_bits},
+        {"cert.no_sha1", "No SHA-1 signatures", [](const Policy& p) { return p.no_sha1; }, [](Policy& p) { p.no_sha1 = false; },
+         [](const Policy&, const TargetResult& t) { return rule_no_sha1(t); }},
+        {"sni.no_sni", "Clients without SNI get the intended answer", [](const Policy& p) { return p.no_sni != NoSniBehaviour::any; },
+         [](Policy& p) { p.no_sni = NoSniBehaviour::any; }, rule_no_sni},
+        {"http.reachable", "The site answers over plain HTTP", [](const Policy& p) { return p.http_reachable; },
+         [](Policy& p) { p.http_reachable = false; }, [](const Policy&, const TargetResult& t) { return rule_http(t); }},
+        {"diagnosis.empty", "No server-side fault diagnosed", [](const Policy& p) { return p.diagnosis_empty; },
+         [](Policy& p) { p.diagnosis_empty = false; }, [](const Policy&, const TargetResult& t) { return rule_diagnosis(t); }},
     };
     return kinds;
 }
 
+const RuleKind* find_rule_kind(std::string_view id) {
+    const auto& kinds = rule_kinds();
+    const auto k = std::find_if(kinds.begin(), kinds.end(), [&](const RuleKind& rk) { return rk.id == id; });
+    return k == kinds.end() ? nullptr : &*k;
+}
+
 std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
     std::vector<RuleResult> out;
-    {
-        auto r = make("tls.handshake");
-        r.expected = "at least one TLS handshake completes";
-        const bool ok = t.facts.works;
-        r.status = ok ? RuleStatus::pass : RuleStatus::fail;
-        r.actual = ok ? "negotiated" : "no handshake completed";
-        for (const auto& vr : t.versions) r.evidence.push_back(version_line(vr));
-        out.push_back(std::move(r));
-    }
-    if (p.min_version) {
-        auto r = make("protocol.min_version");
-        r.expected = fmt::format("{} or newer only", core::display_name(*p.min_version));
-        out.push_back(versions_refused(std::move(r), t, versions_where([&](Version v) { return v < *p.min_version; })));
-    }
-    if (p.max_version) {
-        auto r = make("protocol.max_version");
-        r.expected = fmt::format("{} or older only", core::display_name(*p.max_version));
-        out.push_back(versions_refused(std::move(r), t, versions_where([&](Version v) { return v > *p.max_version; })));
-    }
-    if (!p.forbidden_versions.empty()) {
-        auto r = make("protocol.forbidden_versions");
-        std::vector<std::string_view> names;
-        for (auto v : p.forbidden_versions) names.push_back(core::display_name(v));
-        r.expected = fmt::format("refused: {}", fmt::join(names, ", "));
-        out.push_back(versions_refused(std::move(r), t, p.forbidden_versions));
-    }
-    if (!p.forbidden_ciphers.empty()) out.push_back(rule_forbidden_ciphers(p, t));
-    if (p.forward_secrecy) out.push_back(rule_forward_secrecy(t));
-    if (p.chain_complete) out.push_back(rule_chain_complete(t));
-    if (p.chain_trusted) out.push_back(rule_chain_trusted(p, t));
-    if (p.chain_ordered) out.push_back(rule_chain_ordered(t));
-    if (p.server_auth_eku) out.push_back(rule_server_auth(t));
-    if (p.hostname) out.push_back(rule_hostname(t));
-    if (!p.names.empty()) out.push_back(rule_names(p, t));
-    if (p.min_days_left) out.push_back(rule_validity(p, t));
-    if (p.min_rsa_bits || p.min_ec_bits) out.push_back(rule_key_bits(p, t));
-    if (p.no_sha1) out.push_back(rule_no_sha1(t));
-    if (p.no_sni != NoSniBehaviour::any) out.push_back(rule_no_sni(p, t));
-    if (p.http_reachable) out.push_back(rule_http(t));
-    if (p.diagnosis_empty) out.push_back(rule_diagnosis(t));
+    for (const auto& kind : rule_kinds())
+        if (kind.enabled(p)) out.push_back(kind.evaluate(p, t));
 
     if (!t.facts.reached) {
         // Nothing was observed: no rule may claim a verdict, and the gate exits 3.

@@ -26,12 +26,19 @@ struct RuleResult {
     std::vector<std::string> evidence;  // facts from this run; for n/a, the reason
 };
 
-// Rule id -> title, in evaluation order; "tls.handshake" is always evaluated.
+// One row per rule: everything that identifies it, in evaluation order. A new rule is one row
+// here (and its TOML key in policy.cpp's key table). "tls.handshake" is always evaluated and
+// cannot be disabled.
 struct RuleKind {
     std::string_view id;
     std::string_view title;
+    bool (*enabled)(const Policy&);                                      // the policy turns it on
+    void (*disable)(Policy&);                                            // `disable = [id]`; nullptr: cannot be
+    RuleResult (*evaluate)(const Policy&, const probe::TargetResult&);  // the rule itself (pure)
 };
 const std::vector<RuleKind>& rule_kinds();
+// The row for `id`; nullptr for an unknown id.
+const RuleKind* find_rule_kind(std::string_view id);
 
 // The enabled rules of `policy` over `result`, in rule_kinds() order. For an unreachable
 // target every rule is not_applicable ("the target could not be reached").

@@ -204,6 +204,17 @@ std::string findings(const probe::TargetResult& r) {
     return out + "</tbody></table></div>";
 }
 
+// Each check kind's lines under its title (probe/check.hpp): the same hook the text report uses.
+std::string checks(const probe::TargetResult& r) {
+    std::string out;
+    for (const auto& c : r.checks) {
+        const auto* kind = probe::find_check_kind(c->kind());
+        out += fmt::format("<h3>{}</h3>", h(kind ? kind->title() : c->kind()));
+        out += list(c->text());
+    }
+    return out;
+}
+
 std::string diagnosis(const probe::TargetResult& r) {
     if (r.diagnosis.empty()) return "";
     std::string out = "<h3>Diagnosis and fixes</h3>";
@@ -235,7 +246,7 @@ std::string target_section(const probe::TargetResult& r, const std::vector<judge
                        h(r.target.sni.value_or("(none)")), h(iso8601(r.started)), to_ms(r.duration));
     if (r.verdict == probe::TargetVerdict::unreachable) out += "<p class=\"badge warn\">The target could not be reached: nothing below could be checked.</p>";
     if (rules) out += rules_table(*rules);
-    out += matrix(r) + chain_picture(r) + findings(r) + diagnosis(r);
+    out += matrix(r) + chain_picture(r) + checks(r) + findings(r) + diagnosis(r);
     return out + "</section>";
 }
 

@@ -3,14 +3,21 @@
 #   0. check the layering (.ci/check_layers.py, ARCHITECTURE.md), after testing the check itself;
 #   1. build warning-free (-Werror) and run the whole Catch2 suite through ctest;
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. build the libFuzzer target with clang and fuzz the server-flight decoder for a
-#      bounded time (TLSPROBE_FUZZ_SECONDS, default 30; 0 skips it).
+#   3. build the libFuzzer targets with clang and fuzz every parser of untrusted bytes (server
+#      flight, certificate, scan input line, policy) for a bounded time
+#      (TLSPROBE_FUZZ_SECONDS in all, default 60, split evenly; 0 skips it).
+# ccache is used when it is installed (a build cache keyed on content: results are the same).
 # Every test talks to loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzz_seconds=${TLSPROBE_FUZZ_SECONDS:-30}
+fuzz_seconds=${TLSPROBE_FUZZ_SECONDS:-60}
 TLSPROBE_WITH_FUZZ=$([[ $fuzz_seconds -gt 0 ]] && echo 1 || echo 0) bash scripts/deps.sh
 jobs=$(nproc)
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 
 echo "== layering"
 # Two commands rather than `a && b`: set -e ignores a failure on the left of &&.
@@ -18,20 +25,20 @@ python3 .ci/check_layers.py --self-test
 python3 .ci/check_layers.py
 
 echo "== build and test"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTLSPROBE_WERROR=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTLSPROBE_WERROR=ON "${launcher[@]}" >/dev/null
 ninja -C build
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 echo "== build and test under ASan + UBSan"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTLSPROBE_SANITIZE=ON -DTLSPROBE_WERROR=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTLSPROBE_SANITIZE=ON -DTLSPROBE_WERROR=ON "${launcher[@]}" >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
 if [[ $fuzz_seconds -gt 0 ]]; then
-  echo "== fuzz the server-flight decoder for ${fuzz_seconds}s"
+  echo "== fuzz every parser of untrusted bytes for ${fuzz_seconds}s in all"
   CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTLSPROBE_FUZZ=ON -DBUILD_TESTING=OFF \
-    -DTLSPROBE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
-  ninja -C build-fuzz run_server_flight_fuzz
+    -DTLSPROBE_FUZZ_SECONDS="$fuzz_seconds" "${launcher[@]}" >/dev/null
+  ninja -C build-fuzz run_fuzz
 fi
 echo "== all checks passed"

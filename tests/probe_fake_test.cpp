@@ -9,6 +9,9 @@
 #include "probe/checks/alpn.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
+#include "report/html.hpp"
+#include "report/json_report.hpp"
+#include "report/text_report.hpp"
 #include "support.hpp"
 
 using namespace tlsprobe;
@@ -172,6 +175,12 @@ TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON", 
     CHECK(j["selected"] == nlohmann::json::array({"h2", "http/1.1"}));
     CHECK(j["unknown_protocol"]["answer"] == "refused");
     CHECK(judge::find_finding_kind("alpn.no_http2") != nullptr);  // the check's ids join the catalogue
+
+    // Every renderer shows it through the result's own hooks.
+    const auto json = nlohmann::json::parse(report::render_json(r));
+    CHECK(json["checks"]["alpn"]["selected"] == nlohmann::json::array({"h2", "http/1.1"}));
+    CHECK_THAT(report::render_text(r, {}), Catch::Contains("Application protocols (ALPN)") && Catch::Contains("h2: selected"));
+    CHECK_THAT(report::render_html(r), Catch::Contains("<h3>Application protocols (ALPN)</h3>") && Catch::Contains("<li>h2: selected</li>"));
 }
 
 TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding; not run where TLS fails", "[probe][fake][checks]") {
