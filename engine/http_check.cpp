@@ -10,6 +10,8 @@
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace tlsprobe::engine {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -71,11 +73,14 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
     const auto& response = parser.get();
     check.status = core::Status::negotiated;
     check.http_status = static_cast<int>(response.result_int());
+    // The reason phrase and the header values are the server's bytes: made safe here, once.
     check.status_line = fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
-                                    response.result_int(), std::string(response.reason()));
-    if (auto it = response.find(http::field::server); it != response.end()) check.server_header = std::string(it->value());
-    if (auto it = response.find(http::field::location); it != response.end()) check.location = std::string(it->value());
-    check.detail = fmt::format("HEAD http://{}:{}/ answered {}{}", host_header, check.port, check.status_line,
+                                    response.result_int(), core::to_safe_utf8(response.reason()));
+    if (auto it = response.find(http::field::server); it != response.end())
+        check.server_header = core::to_safe_utf8(it->value());
+    if (auto it = response.find(http::field::location); it != response.end())
+        check.location = core::to_safe_utf8(it->value());
+    check.detail = fmt::format("HEAD http://{}:{}/ answered {}{}", core::to_safe_utf8(host_header), check.port, check.status_line,
                                check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "core/alert.hpp"
+#include "core/text.hpp"
 #include "engine/connection.hpp"
 #include "engine/openssl_context.hpp"
 #include "core/openssl_error.hpp"
@@ -161,7 +162,7 @@ void record_negotiated(Attempt& a, SSL* ssl) {
     const unsigned char* alpn = nullptr;
     unsigned alpn_len = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-    if (alpn) o.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
+    if (alpn) o.alpn = core::to_safe_utf8({reinterpret_cast<const char*>(alpn), alpn_len});  // the server's bytes
     if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
         for (int i = 0; i < sk_X509_num(chain); ++i) {
             X509* cert = sk_X509_value(chain, i);

@@ -15,7 +15,7 @@ namespace {
 // Severity reflects what a browser user would suffer: high = browsers refuse the site
 // (or the site is unreachable over TLS), medium = works today but weak or about to break,
 // low/info = worth tidying.
-constexpr std::array<FindingKind, 29> kKinds{{
+constexpr std::array<FindingKind, 30> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -36,6 +36,7 @@ constexpr std::array<FindingKind, 29> kKinds{{
     {"chain.untrusted_root", Severity::high, "The chain ends in a root that is not trusted"},
     {"chain.self_signed", Severity::high, "The certificate is self-signed"},
     {"chain.ca_without_basic_constraints", Severity::high, "An issuing certificate is not marked as a CA"},
+    {"chain.verify_failed", Severity::high, "The chain fails verification"},
     {"chain.differs_between_versions", Severity::medium, "Different protocol versions get different certificates"},
     {"cert.expired", Severity::high, "The certificate has expired"},
     {"cert.not_yet_valid", Severity::high, "The certificate is not valid yet"},

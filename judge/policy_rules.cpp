@@ -228,7 +228,8 @@ RuleResult rule_chain_trusted(const Policy& p, const TargetResult& t) {
         r.evidence.push_back(fmt::format("path: {}", fmt::join(subjects, " -> ")));
     }
     if (!trusted && c->verify_error) r.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", c->verify_error, c->verify_error_text));
-    add_problems(r, *c, {ChainProblemKind::untrusted_root, ChainProblemKind::self_signed, ChainProblemKind::missing_intermediate});
+    add_problems(r, *c, {ChainProblemKind::untrusted_root, ChainProblemKind::self_signed, ChainProblemKind::missing_intermediate,
+                         ChainProblemKind::verify_failed});
     return r;
 }
 

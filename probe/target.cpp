@@ -7,6 +7,8 @@
 #include <charconv>
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace tlsprobe::probe {
 namespace {
 
@@ -96,15 +98,21 @@ std::optional<std::string> invalid_host_name_reason(std::string_view host) {
                 if (i == host.size() && i > 0) return std::nullopt;  // one trailing dot: FQDN form
                 return std::string("it has an empty label (two dots in a row, or a leading dot)");
             }
-            if (len > 63) return fmt::format("the label '{}' is longer than 63 characters", host.substr(label_start, len));
+            if (len > 63)
+                return fmt::format("the label '{}' is longer than 63 characters", core::to_safe_utf8(host.substr(label_start, len)));
             if (host[label_start] == '-' || host[i - 1] == '-')
-                return fmt::format("the label '{}' starts or ends with '-'", host.substr(label_start, len));
+                return fmt::format("the label '{}' starts or ends with '-'", core::to_safe_utf8(host.substr(label_start, len)));
             label_start = i + 1;
             continue;
         }
         const auto c = static_cast<unsigned char>(host[i]);
-        if (!std::isalnum(c) && c != '-' && c != '_')
-            return fmt::format("character '{}' at position {} is not allowed", host[i], i + 1);
+        if (!std::isalnum(c) && c != '-' && c != '_') {
+            // Name the whole code point, never one byte of it ("'ü' (U+00FC)"); non-ASCII
+            // names need their A-label ("xn--...") form.
+            const bool ascii = c < 0x80;
+            return fmt::format("character {} at position {} is not allowed{}", core::describe_character_at(host, i), i + 1,
+                               ascii ? "" : " (use the IDNA A-label, \"xn--...\")");
+        }
     }
     return std::nullopt;
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.hpp"
+
 namespace tlsprobe::probe {
 
 struct Target {
@@ -23,9 +25,11 @@ struct Target {
 };
 
 // Thrown for input a person typed wrong; what() names the value and says what is expected.
+// The message quotes that input, so it is made safe UTF-8 (core::to_safe_utf8) here.
 class TargetError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit TargetError(const std::string& what) : std::runtime_error(core::to_safe_utf8(what)) {}
+    explicit TargetError(const char* what) : TargetError(std::string(what)) {}
 };
 
 // Parses "host", "host:port", "[v6]:port", a bare IPv6 literal, or a URL

@@ -65,6 +65,9 @@ nlohmann::json check_to_json(const judge::CheckReport& report) {
             {"targets", std::move(targets)}};
 }
 
-std::string render_check_json(const judge::CheckReport& report) { return check_to_json(report).dump(2) + "\n"; }
+std::string render_check_json(const judge::CheckReport& report) {
+    // `replace`: invalid UTF-8 in any string must not make the renderer throw.
+    return check_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 }  // namespace tlsprobe::report

@@ -215,7 +215,9 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
 }
 
 std::string render_json(const probe::TargetResult& result, const JsonOptions& options) {
-    return to_json(result, options).dump(2) + "\n";
+    // Every network string was made safe UTF-8 at the boundary; `replace` is the second line
+    // of defence, so no content can make the renderer throw (type_error 316).
+    return to_json(result, options).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace tlsprobe::report

@@ -7,6 +7,7 @@
 
 #include "judge/finding.hpp"
 #include "report/format_util.hpp"
+#include "core/text.hpp"
 #include "core/version.hpp"
 
 namespace tlsprobe::report {
@@ -44,7 +45,7 @@ std::string reason_of(const scan::ScanRecord& r) {
 }
 
 std::string shorten(std::string_view s, std::size_t n) {
-    return s.size() <= n ? std::string(s) : fmt::format("{}...", s.substr(0, n - 3));
+    return s.size() <= n ? std::string(s) : fmt::format("{}...", core::utf8_prefix(s, n - 3));
 }
 
 std::string support_cell(const std::optional<bool>& s) {
@@ -95,6 +96,10 @@ void ScanSummary::add_input_error(std::size_t line, const scan::InputError& erro
 
 std::size_t ScanSummary::reached() const {
     return targets_ - count(ScanVerdict::unreachable) - count(ScanVerdict::error);
+}
+
+std::string scan_record_line(const scan::ScanRecord& record, const JsonOptions& options) {
+    return scan_record_json(record, options).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 json ScanSummary::to_json() const {

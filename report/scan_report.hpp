@@ -27,6 +27,9 @@ namespace tlsprobe::report {
 //   "scan": {"outcome": "completed|deadline|error", "verdict": "ok|warn|fail|no_tls|unreachable|timeout|error",
 //            "detail": "..."}
 nlohmann::json scan_record_json(const scan::ScanRecord& record, const JsonOptions& options = {});
+// scan_record_json(record).dump() with invalid UTF-8 replaced (U+FFFD) instead of thrown
+// about: what a JSONL writer should call.
+std::string scan_record_line(const scan::ScanRecord& record, const JsonOptions& options = {});
 
 // Counts over a scan, fed one record at a time; keeps only counters and the worst few targets.
 class ScanSummary {

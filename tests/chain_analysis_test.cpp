@@ -313,7 +313,7 @@ TEST_CASE("a DER CA file (Windows .cer export) is accepted", "[trust]") {
 
 TEST_CASE("every chain problem kind has its registered stable id, and a finding of that id", "[chain]") {
     const auto kinds = chain_problem_kinds();
-    REQUIRE(kinds.size() == 17);
+    REQUIRE(kinds.size() == 18);
     std::set<std::string_view> seen;
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         INFO(kinds[i].id);
@@ -327,6 +327,7 @@ TEST_CASE("every chain problem kind has its registered stable id, and a finding 
     CHECK(to_string(ChainProblemKind::ca_without_basic_constraints) == "chain.ca_without_basic_constraints");
     CHECK(to_string(ChainProblemKind::expired) == "cert.expired");
     CHECK(to_string(ChainProblemKind::weak_signature) == "cert.weak_signature");
+    CHECK(to_string(ChainProblemKind::verify_failed) == "chain.verify_failed");
 }
 
 TEST_CASE("enum names are the stable ids", "[chain]") {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/text.hpp"
 #include "probe/target.hpp"
 
 using namespace tlsprobe::probe;
@@ -165,4 +166,30 @@ TEST_CASE("is_ip_literal and invalid_host_name_reason", "[target]") {
     CHECK_FALSE(invalid_host_name_reason("example.com.").has_value());
     CHECK(invalid_host_name_reason("exa$mple.com").has_value());
     CHECK(invalid_host_name_reason(".example.com").has_value());
+}
+
+TEST_CASE("parse_target: a non-ASCII host name is named by its code point, never by one byte", "[target][text]") {
+    std::string message;
+    try {
+        (void)parse_target("b\xC3\xBC" "cher.example");
+    } catch (const TargetError& e) {
+        message = e.what();
+    }
+    INFO(message);
+    REQUIRE_FALSE(message.empty());
+    CHECK(tlsprobe::core::is_valid_utf8(message));
+    CHECK_THAT(message, Contains("'\xC3\xBC' (U+00FC)"));
+    CHECK_THAT(message, Contains("position 2"));
+    CHECK_THAT(message, Contains("xn--"));
+
+    // Invalid UTF-8 and terminal escapes in what was typed come back escaped.
+    message.clear();
+    try {
+        (void)parse_target("bad\xFF\x1B[2J.example");
+    } catch (const TargetError& e) {
+        message = e.what();
+    }
+    CHECK(tlsprobe::core::is_safe_utf8(message));
+    CHECK_THAT(message, Contains("byte 0xFF"));
+    CHECK_THAT(message, Contains("\\xFF\\x1B[2J"));
 }

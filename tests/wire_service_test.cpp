@@ -52,9 +52,14 @@ TEST_CASE("TLS-looking bytes are not a service", "[wire][service]") {
     CHECK(could_be_tls(Bytes{0x17, 0x03}));
 }
 
-TEST_CASE("banners are printable and bounded", "[wire][service]") {
-    Bytes b{'x', 0x01, 0xff, 'y'};
-    CHECK(recognise_service(b)->banner == "x..y");
+TEST_CASE("banners are safe UTF-8 and bounded", "[wire][service]") {
+    Bytes b{'x', 0x01, 0xff, 0x1b, '[', '2', 'J', 'y'};
+    CHECK(recognise_service(b)->banner == "x\\x01\\xFF\\x1B[2Jy");
+    CHECK(guess("SSH-2.0-b\xC3\xBC" "cher\r\n")->banner == "SSH-2.0-b\xC3\xBC" "cher");
     const std::string long_line(500, 'z');
     CHECK(guess(long_line)->banner.size() == 200);
+    // 199 ASCII bytes then a 2-byte character: the cut does not split it.
+    const std::string split = std::string(199, 'z') + "\xC3\xBC";
+    CHECK(guess(split)->banner == std::string(199, 'z'));
+    CHECK(guess("HTTP/1.1 200 OK\r\nServer: evil\x1B[2J\r\n\r\n")->server_header == "evil\\x1B[2J");
 }

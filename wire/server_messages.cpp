@@ -4,6 +4,7 @@
 #include <bit>
 #include <stdexcept>
 
+#include "core/text.hpp"
 #include "wire/cipher_suites.hpp"
 #include "wire/constants.hpp"
 #include "wire/reader.hpp"
@@ -41,7 +42,8 @@ void decode_extensions(ServerHello& hello) {
             case ext::alpn: {
                 auto list = r.vec16();
                 auto name = list.vec8();
-                hello.alpn = std::string(name.rest().begin(), name.rest().end());
+                // The server's bytes: made safe UTF-8 here, where they become a string.
+                hello.alpn = core::to_safe_utf8(std::string(name.rest().begin(), name.rest().end()));
                 break;
             }
             case ext::renegotiation_info: hello.renegotiation_info = true; break;

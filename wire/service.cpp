@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/text.hpp"
 #include "wire/ssl2.hpp"
 
 namespace tlsprobe::wire {
@@ -30,14 +31,9 @@ bool contains_nocase(std::string_view s, std::string_view needle) {
     return false;
 }
 
-std::string printable(std::string_view s) {
-    std::string out;
-    for (char c : s.substr(0, kBannerMax)) {
-        const auto u = static_cast<unsigned char>(c);
-        out.push_back(u >= 0x20 && u < 0x7f ? c : '.');
-    }
-    return out;
-}
+// At most kBannerMax bytes of the server's text, cut on a code-point boundary, as safe
+// UTF-8: UTF-8 kept, controls and invalid bytes escaped ("\x1B", "\xFF").
+std::string printable(std::string_view s) { return core::to_safe_utf8(core::utf8_prefix(s, kBannerMax)); }
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

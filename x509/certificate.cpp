@@ -16,6 +16,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "core/text.hpp"
+
 namespace tlsprobe::x509 {
 
 using core::ByteView;
@@ -107,9 +109,21 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
     return "invalid IP (" + std::to_string(len) + " bytes)";
 }
 
+// Whatever the certificate holds, as safe UTF-8: the wide and Latin-1 types (BMPString,
+// UniversalString, T61String) are converted by OpenSSL first; the others are meant to be
+// ASCII or UTF-8 already, so their bytes go through as they are, anything else escaped.
 std::string string_text(const ASN1_STRING* s) {
-    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                       static_cast<std::size_t>(ASN1_STRING_length(s)));
+    const int type = ASN1_STRING_type(s);
+    const bool convert = type == V_ASN1_BMPSTRING || type == V_ASN1_UNIVERSALSTRING || type == V_ASN1_T61STRING;
+    unsigned char* utf8 = nullptr;
+    if (const int len = convert ? ASN1_STRING_to_UTF8(&utf8, s) : -1; len >= 0) {
+        std::string out = core::to_safe_utf8({reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len)});
+        OPENSSL_free(utf8);
+        return out;
+    }
+    ERR_clear_error();
+    return core::to_safe_utf8({reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                               static_cast<std::size_t>(ASN1_STRING_length(s))});
 }
 
 void read_san(X509* x, CertificateInfo& info) {
@@ -127,13 +141,7 @@ std::optional<std::string> last_common_name(const X509_NAME* name) {
     int index = -1;
     for (int i = -1; (i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >= 0;) index = i;
     if (index < 0) return std::nullopt;
-    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-    unsigned char* utf8 = nullptr;
-    const int len = ASN1_STRING_to_UTF8(&utf8, data);
-    if (len < 0) return std::nullopt;
-    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
-    OPENSSL_free(utf8);
-    return out;
+    return string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index)));
 }
 
 std::string object_name(const ASN1_OBJECT* obj) {
@@ -150,7 +158,7 @@ void read_eku(X509* x, CertificateInfo& info) {
         static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(x, NID_ext_key_usage, nullptr, nullptr)));
     if (!eku) return;
     for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i)
-        info.eku->push_back(object_name(sk_ASN1_OBJECT_value(eku.get(), i)));
+        info.eku->push_back(core::to_safe_utf8(object_name(sk_ASN1_OBJECT_value(eku.get(), i))));
 }
 
 void read_key(X509* x, CertificateInfo& info) {
@@ -196,13 +204,14 @@ void read_signature(X509* x, CertificateInfo& info) {
 }  // namespace
 
 // RFC 2253 order (most specific first) as users know it from browsers, but with ", " between
-// the parts and UTF-8 kept as is: the RFC's \XX escapes are unreadable in a report.
+// the parts and UTF-8 kept as is: the RFC's \XX escapes are unreadable in a report. The
+// result is safe UTF-8 (core::to_safe_utf8): a name is bytes the peer chose.
 std::string distinguished_name(const X509_NAME* name) {
     BioPtr bio(BIO_new(BIO_s_mem()));
     const unsigned long flags = (XN_FLAG_RFC2253 & ~XN_FLAG_SEP_MASK & ~ASN1_STRFLGS_ESC_MSB) |
                                 XN_FLAG_SEP_CPLUS_SPC | ASN1_STRFLGS_UTF8_CONVERT;
     X509_NAME_print_ex(bio.get(), name, 0, flags);
-    return bio_text(bio.get());
+    return core::to_safe_utf8(bio_text(bio.get()));
 }
 
 X509Ptr x509_from_der(ByteView der) {

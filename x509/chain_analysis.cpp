@@ -15,7 +15,7 @@ namespace tlsprobe::x509 {
 
 // The registered ids. They are the JSON contract and the finding ids policies and users refer
 // to: never rename one (ChainProblemKind documents each).
-constexpr std::array<ChainProblemKindInfo, 17> kProblemKinds{{
+constexpr std::array<ChainProblemKindInfo, 18> kProblemKinds{{
     {ChainProblemKind::empty, "chain.empty"},
     {ChainProblemKind::unparsable, "chain.unparsable"},
     {ChainProblemKind::missing_intermediate, "chain.missing_intermediate"},
@@ -33,13 +33,14 @@ constexpr std::array<ChainProblemKindInfo, 17> kProblemKinds{{
     {ChainProblemKind::key_usage_incompatible, "cert.key_usage_incompatible"},
     {ChainProblemKind::weak_key, "cert.weak_key"},
     {ChainProblemKind::weak_signature, "cert.weak_signature"},
+    {ChainProblemKind::verify_failed, "chain.verify_failed"},
 }};
 
 // Every kind is registered, once, at the position of its value (so to_string is an index).
 constexpr bool registered_in_order() {
     for (std::size_t i = 0; i < kProblemKinds.size(); ++i)
         if (static_cast<std::size_t>(kProblemKinds[i].kind) != i) return false;
-    return static_cast<std::size_t>(ChainProblemKind::weak_signature) + 1 == kProblemKinds.size();
+    return static_cast<std::size_t>(ChainProblemKind::verify_failed) + 1 == kProblemKinds.size();
 }
 static_assert(registered_in_order(), "kProblemKinds must list every ChainProblemKind in declaration order");
 
@@ -127,6 +128,23 @@ bool is_no_anchor_error(int error) {
            error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
 }
 
+// The problem kinds that explain a verify error (any one present will do); empty when no
+// kind does, and the failure needs chain.verify_failed of its own.
+std::vector<ChainProblemKind> kinds_explaining(int error) {
+    using K = ChainProblemKind;
+    if (is_no_anchor_error(error)) return {K::self_signed, K::missing_intermediate, K::untrusted_root};
+    switch (error) {
+        case X509_V_ERR_CERT_HAS_EXPIRED: return {K::expired};
+        case X509_V_ERR_CERT_NOT_YET_VALID: return {K::not_yet_valid};
+        case X509_V_ERR_INVALID_PURPOSE: return {K::no_server_auth_eku, K::key_usage_incompatible};
+        case X509_V_ERR_INVALID_CA: return {K::ca_without_basic_constraints};
+        case X509_V_ERR_EE_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_KEY_TOO_SMALL: return {K::weak_key};
+        case X509_V_ERR_CA_MD_TOO_WEAK: return {K::weak_signature};
+        default: return {};
+    }
+}
+
 std::string date_text(std::chrono::sys_seconds t) {
     const auto day = std::chrono::floor<std::chrono::days>(t);
     const std::chrono::year_month_day ymd(day);
@@ -189,6 +207,7 @@ private:
     void order_problems(const Verification& v);
     void certificate_problems(std::size_t i);
     void leaf_only_problems();
+    void unexplained_failure(const Verification& v);
 
     const ChainInput& input_;
     const TrustStore& store_;
@@ -237,7 +256,21 @@ ChainReport Analysis::run() {
     certificate_problems(report_.leaf);
     for (std::size_t i = 0; i < certs_.size(); ++i)
         if (i != report_.leaf && depth_[i] && !certs_[i].info.self_signed) certificate_problems(i);
+    unexplained_failure(v);
     return report_;
+}
+
+// A verify failure is never "trusted" by omission: when no problem found above explains
+// OpenSSL's error (chain too long, a bad signature, a path length exceeded, ...), the
+// failure itself is the problem.
+void Analysis::unexplained_failure(const Verification& v) {
+    if (v.ok) return;
+    for (const auto kind : kinds_explaining(v.error))
+        if (report_.has(kind)) return;
+    const auto depth = static_cast<std::size_t>(std::max(v.depth, 0));
+    add(ChainProblemKind::verify_failed, served_at(depth),
+        "OpenSSL does not verify the chain: error " + std::to_string(v.error) + " (" + X509_verify_cert_error_string(v.error) +
+            ") at depth " + std::to_string(depth) + " of the path.");
 }
 
 // The path as OpenSSL built it, each element matched to a served certificate by its DER
@@ -264,6 +297,24 @@ void Analysis::place_path(const Verification& v) {
     }
     if (report_.path.empty()) report_.path.push_back({report_.leaf, certs_[report_.leaf].info.subject});
     depth_[report_.leaf] = 0;
+    if (v.ok) return;
+    // Verification stopped early (certificate chain too long stops building at the depth
+    // limit): served certificates that continue the path from where it stopped are on it,
+    // not extra, so `path` goes on with them (OpenSSL's part stays a prefix).
+    X509* top = v.path.empty() ? certs_[report_.leaf].x.get() : v.path.back().get();
+    std::size_t next = std::max<std::size_t>(v.path.size(), 1);
+    for (bool found = true; found && X509_check_issued(top, top) != X509_V_OK;) {
+        found = false;
+        for (std::size_t i = 0; i < certs_.size(); ++i)
+            if (!depth_[i] && issued(certs_[i].x.get(), top)) {
+                depth_[i] = next++;
+                report_.path.push_back({i, certs_[i].info.subject});
+                top = certs_[i].x.get();
+                found = true;
+                break;
+            }
+    }
+    ERR_clear_error();
 }
 
 void Analysis::chain_problems(const Verification& v) {

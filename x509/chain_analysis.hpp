@@ -48,6 +48,8 @@ enum class ChainProblemKind {
     key_usage_incompatible,          // cert.key_usage_incompatible
     weak_key,                        // cert.weak_key: RSA/DSA < 2048 bits, EC < 224 bits
     weak_signature,                  // cert.weak_signature: MD5 or SHA-1 (not on a self-signed anchor)
+    verify_failed,                   // chain.verify_failed: X509_verify_cert failed for a reason no kind above
+                                     // explains (chain too long, bad signature, path length...): never trusted
 };
 
 // The registry: every kind with its stable id, in declaration order.
@@ -97,6 +99,9 @@ struct ChainReport {
     std::optional<int> verify_error_depth;  // position in `path` the error is about
     // Leaf -> anchor as built by OpenSSL (X509_STORE_CTX_get1_chain), as far as it got; starts
     // with the leaf whenever a certificate parsed. Renderers draw this, never names matched.
+    // When verification stopped early (trusted == false, e.g. certificate chain too long) the
+    // path goes on with the served certificates that continue it (each issued the one before),
+    // so they are not "extra"; OpenSSL's part stays a prefix, so verify_error_depth still holds.
     std::vector<PathElement> path;
     bool root_sent = false;         // the server sent a self-signed CA certificate
     HostnameMatch hostname = HostnameMatch::not_checked;
