@@ -217,6 +217,11 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
         file.open(a.input);
         if (!file) throw UsageError(fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
         in = &file;
+    } else if (!io.standard_input) {
+        // std::cin, synchronised with stdio, hands out one byte per call; a filebuf on the same
+        // descriptor reads in blocks and says what a pipe has ready, so the reader gets chunks.
+        file.open("/dev/stdin", std::ios::binary);
+        if (file) in = &file;
     }
     report::ResumeState resume;
     report::ScanSummary summary;
