@@ -67,6 +67,9 @@ probe::Target build_target(const ProbeArgs& a) { return make_target(a.target, a.
 
 int run_probe(const ProbeArgs& a, std::ostream& out) {
     const auto target = build_target(a);
+    // Before the probe: a report that cannot be written is a usage error now, not after it.
+    if (!a.output.empty()) check_output_path("--output", a.output);
+    if (!a.html.empty()) check_output_path("--html", a.html);
     auto options = common_probe_options(a);
     options.trace = a.trace;
     options.expires_soon_days = a.expires_soon_days;

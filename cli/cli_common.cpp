@@ -69,16 +69,39 @@ boost::asio::awaitable<probe::TargetResult> probe_and_judge_async(probe::Target 
 
 void write_file(const std::string& path, const std::string& content) {
     const std::filesystem::path target(path);
+    std::error_code ec;
+    if (std::filesystem::is_directory(target, ec)) throw UsageError(fmt::format("cannot write '{}': it is a directory", path));
     const auto tmp = target.string() + ".tmp";
+    // Every failure below removes FILE.tmp: no half-written leftovers beside the report.
+    auto fail = [&tmp](std::string message) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw UsageError(std::move(message));
+    };
     {
         std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw UsageError(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
+        if (!f) fail(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
         f << content;
-        if (!f.flush()) throw UsageError(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
+        if (!f.flush()) fail(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
     }
-    std::error_code ec;
     std::filesystem::rename(tmp, target, ec);
-    if (ec) throw UsageError(fmt::format("cannot rename '{}' to '{}': {}", tmp, path, ec.message()));
+    if (ec) fail(fmt::format("cannot rename '{}' to '{}': {}", tmp, path, ec.message()));
+}
+
+void check_output_path(std::string_view option, const std::string& path) {
+    namespace fs = std::filesystem;
+    if (path.empty()) throw UsageError(fmt::format("{}: the file name is empty", option));
+    const fs::path p(path);
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) throw UsageError(fmt::format("{} '{}' is a directory; expected a file name", option, path));
+    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(parent, ec))
+        throw UsageError(fmt::format("{} '{}': the directory '{}' does not exist", option, path, parent.string()));
+    if (::access(parent.c_str(), W_OK | X_OK) != 0)
+        throw UsageError(fmt::format("{} '{}': cannot write in the directory '{}': {}", option, path, parent.string(),
+                                     std::strerror(errno)));
+    if (fs::exists(p, ec) && ::access(p.c_str(), W_OK) != 0)
+        throw UsageError(fmt::format("{} '{}': cannot write the file: {}", option, path, std::strerror(errno)));
 }
 
 std::shared_ptr<const x509::TrustStore> load_trust(const std::string& ca_file, const std::string& ca_path) {

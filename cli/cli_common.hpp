@@ -51,8 +51,14 @@ void add_trust_options(CLI::App& command, CommonProbeArgs& args);
 probe::ProbeOptions common_probe_options(const CommonProbeArgs& args);
 
 // Writes via FILE.tmp and a rename, so an interrupted run never leaves half a report.
-// Throws UsageError naming the file when it cannot be written.
+// Throws UsageError naming the file when it cannot be written; FILE.tmp is removed on
+// every failure.
 void write_file(const std::string& path, const std::string& content);
+
+// Checks, before any work starts, that `path` (the value of `option`, e.g. "--jsonl") can be
+// written: not a directory, in a directory that exists and is writable, and writable itself
+// when it exists. Throws UsageError naming the option and the path.
+void check_output_path(std::string_view option, const std::string& path);
 
 // The trust store from --ca-file/--ca-path, else the system store. Throws UsageError.
 std::shared_ptr<const x509::TrustStore> load_trust(const std::string& ca_file, const std::string& ca_path);

@@ -1,6 +1,8 @@
 #include "cli/scan_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -31,8 +33,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "--rate 50", "50/s", "3000/m" -> targets per second.
+// "--rate 50", "50/s", "3000/m", "20/h" -> targets per second, from 1/h to 100000/s.
 double parse_rate(const std::string& text) {
+    constexpr double kMin = 1.0 / 3600, kMax = 100000;
     std::string number = text;
     double per = 1.0;
     if (text.ends_with("/s")) {
@@ -40,14 +43,24 @@ double parse_rate(const std::string& text) {
     } else if (text.ends_with("/m")) {
         number.resize(text.size() - 2);
         per = 60.0;
+    } else if (text.ends_with("/h")) {
+        number.resize(text.size() - 2);
+        per = 3600.0;
     }
+    double v = 0;
+    bool parsed = false;
     try {
         std::size_t used = 0;
-        const double v = std::stod(number, &used);
-        if (used == number.size() && v > 0 && v <= 1e6) return v / per;
+        v = std::stod(number, &used) / per;
+        parsed = used == number.size() && !number.empty() && std::isdigit(static_cast<unsigned char>(number.front()));
     } catch (const std::exception&) {
     }
-    throw UsageError(fmt::format("--rate '{}': expected new targets per second, e.g. 50, 50/s or 3000/m", text));
+    if (!parsed)
+        throw UsageError(fmt::format("--rate '{}': expected new targets per second, e.g. 50, 50/s, 3000/m or 20/h", text));
+    // Written as a negation so NaN and infinities fail too; 1e-9 of slack for 1/h written as 1/h.
+    if (!(std::isfinite(v) && v >= kMin * (1 - 1e-9) && v <= kMax))
+        throw UsageError(fmt::format("--rate '{}': must be between 1/h and 100000/s", text));
+    return v;
 }
 
 // The per-target deadline when none is given: the resolve, then each wave of connections
@@ -87,13 +100,14 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
 
 // Opens --jsonl: for --resume, reads what it holds and cuts a torn last line (a kill in the
 // middle of a write) so the next record starts on a line of its own.
-std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, std::ostream& err) {
+// The records it holds go into `summary`, so the final summary covers the whole file.
+std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, report::ScanSummary& summary, std::ostream& err) {
     auto mode = std::ios::binary | std::ios::app;
     if (a.resume && fs::exists(a.jsonl)) {
         {
             std::ifstream in(a.jsonl, std::ios::binary);
             if (!in) throw UsageError(fmt::format("--resume: cannot read '{}'", a.jsonl));
-            resume = report::read_resume(in);
+            resume = report::read_resume(in, &summary);
         }
         if (fs::file_size(a.jsonl) > resume.valid_bytes) {
             err << fmt::format("tlsprobe: {}: dropping {} byte(s) after the last complete record\n", a.jsonl,
@@ -188,16 +202,31 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     const scan::TargetWork real_work = [&probe_options](probe::Target t) { return probe_and_judge_async(std::move(t), probe_options); };
     const scan::TargetWork& work = work_override ? *work_override : real_work;
 
+    // Every output is checked before anything is read or written: a typo in a path is a
+    // usage error now, not after an hour of scanning.
+    if (!a.jsonl.empty()) check_output_path("--jsonl", a.jsonl);
+    if (!a.csv.empty()) check_output_path("--csv", a.csv);
+    if (!a.html.empty()) check_output_path("--html", a.html);
+
     std::ifstream file;
     std::istream* in = io.standard_input ? io.standard_input : &std::cin;
+    const std::string input_name = a.input == "-" ? "standard input" : fmt::format("'{}'", a.input);
     if (a.input != "-") {
+        if (std::error_code ec; fs::is_directory(a.input, ec))
+            throw UsageError(fmt::format("the target list '{}' is a directory; expected a file with one target per line", a.input));
         file.open(a.input);
         if (!file) throw UsageError(fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
         in = &file;
+    } else if (!io.standard_input) {
+        // std::cin, synchronised with stdio, hands out one byte per call; a filebuf on the same
+        // descriptor reads in blocks and says what a pipe has ready, so the reader gets chunks.
+        file.open("/dev/stdin", std::ios::binary);
+        if (file) in = &file;
     }
     report::ResumeState resume;
+    report::ScanSummary summary;
     std::ofstream jsonl, csv;
-    if (!a.jsonl.empty()) jsonl = open_jsonl(a, resume, err);
+    if (!a.jsonl.empty()) jsonl = open_jsonl(a, resume, summary, err);
     if (!a.csv.empty()) {
         const bool append = a.resume && fs::exists(a.csv) && fs::file_size(a.csv) > 0;
         csv.open(a.csv, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
@@ -206,9 +235,8 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     }
 
     std::mutex err_mutex;
-    report::ScanSummary summary;
     std::unordered_set<std::string> seen;  // keys only: a few dozen bytes per distinct target
-    scan::ScanInputReader reader(*in);
+    scan::ScanInputReader reader(*in, io.stop);  // an endless input ends on SIGINT/SIGTERM
     const scan::ScanSource source = [&]() -> std::optional<scan::ScanItem> {
         while (auto item = reader.next()) {
             if (const auto* bad = std::get_if<scan::InputError>(&item->parsed)) {
@@ -247,14 +275,23 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
         totals = scan::run_scan(source, work, sink, engine);
     }
     summary.elapsed = std::chrono::steady_clock::now() - t0;
-    summary.stopped = totals.stopped;
+    summary.stopped = totals.stopped || reader.stopped();
+    summary.not_started = totals.dropped;
     // Count what an interrupt left unscanned: cheap for a regular file; a pipe may never end.
-    if (std::error_code ec; totals.stopped && a.input != "-" && std::filesystem::is_regular_file(a.input, ec))
+    reader.set_stop(nullptr);
+    if (std::error_code ec; summary.stopped && a.input != "-" && std::filesystem::is_regular_file(a.input, ec))
         while (source()) ++summary.not_started;
+    // No valid target line at all (empty, comments only, every line bad): nothing was meant.
+    if (seen.empty() && !summary.stopped) {
+        if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
+        throw UsageError(fmt::format("no target in {}{}", input_name,
+                                     summary.input_errors() ? fmt::format(": {} bad line(s), see above", summary.input_errors())
+                                                            : " (empty or comments only)"));
+    }
     if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
     out << report::render_scan_summary(summary, {.color = want_color(a.no_color)});
     if (!a.html.empty()) write_file(a.html, report::render_html(summary));
-    if (totals.stopped) err << "tlsprobe: scan stopped; every completed target is in the output. "
+    if (summary.stopped) err << "tlsprobe: scan stopped; every completed target is in the output. "
                                "Run again with --resume to finish.\n";
     return exit_code(summary);
 }
@@ -326,7 +363,7 @@ CommandRun scan_options(CLI::App& command) {
         "  cat hosts.txt | tlsprobe scan - --concurrency 500 --timeout 3s\n"
         "  tlsprobe scan hosts.txt --jsonl results.jsonl --resume    skip what results.jsonl already holds\n"
         "  tlsprobe scan hosts.txt --shard 3/16 --jsonl part-3.jsonl one of 16 machines\n"
-        "  tlsprobe scan hosts.txt --rate 20/s --concurrency 50      go gently on a fragile network\n"
+        "  tlsprobe scan hosts.txt --rate 20/s --concurrency 50      go gently on a fragile network (1/h to 100000/s)\n"
         "\n"
         "Input lines:\n"
         "  example.com                      port 443, SNI example.com\n"
@@ -352,7 +389,7 @@ CommandRun scan_options(CLI::App& command) {
     add_timeout_option(command, a);
     command_->add_option("--deadline", a.deadline, "Per target: cancel its probe and record it as timed out after this long "
                                                    "(default: enough for every attempt at --timeout, plus 1s)");
-    command_->add_option("--rate", a.rate, "Start at most N new targets per second over all threads: 50, 50/s, 3000/m");
+    command_->add_option("--rate", a.rate, "Start at most N new targets per second over all threads: 50, 50/s, 3000/m, 20/h (from 1/h to 100000/s)");
     command_->add_flag("--quick", a.quick, "Protocol versions and the certificate chain (the default)");
     command_->add_flag("--full", a.full, "Also enumerate cipher suites, groups and server preference per version (many more connections per target)");
     add_trust_options(command, a);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "judge/finding.hpp"
+#include "probe/finding.hpp"
 #include "report/format_util.hpp"
 #include "core/text.hpp"
 #include "core/version.hpp"
@@ -81,8 +82,58 @@ void ScanSummary::add(const scan::ScanRecord& record) {
 
     if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
     const auto worst = r.worst_severity();
-    Worst w{record.item.line, record.item.key, verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0),
-            reason_of(record)};
+    add_worst({record.item.line, record.item.key, verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0),
+               reason_of(record)});
+}
+
+void ScanSummary::add_earlier(const json& j) {
+    const json& scan = j.at("scan");
+    const auto verdict_text = scan.at("verdict").get<std::string>();
+    const auto* known = std::find_if(kVerdicts.begin(), kVerdicts.end(), [&](ScanVerdict v) { return to_string(v) == verdict_text; });
+    const ScanVerdict verdict = known != kVerdicts.end() ? *known : ScanVerdict::error;
+    const bool completed = scan.value("outcome", std::string()) == to_string(scan::ScanOutcome::completed);
+    // Read everything first, so a malformed record changes no counter.
+    std::array<std::optional<bool>, 6> supported{};
+    const bool count_versions = completed && j.value("target_verdict", std::string()) != "unreachable";
+    if (count_versions)
+        for (auto v : core::all_versions) {
+            const auto& s = j.at("versions").at(std::string(core::to_string(v))).at("supported");
+            if (!s.is_null()) supported[static_cast<std::size_t>(v)] = s.get<bool>();
+        }
+    std::vector<std::string> finding_ids, diagnosis_ids;
+    std::optional<probe::Severity> worst;
+    std::string reason = completed ? std::string() : scan.value("detail", std::string());
+    for (const auto& f : j.value("findings", json::array())) {
+        finding_ids.push_back(f.at("id").get<std::string>());
+        if (const auto sev = probe::parse_severity(f.value("severity", std::string())); sev && (!worst || *sev > *worst)) worst = sev;
+    }
+    for (const auto& d : j.value("diagnosis", json::array())) diagnosis_ids.push_back(d.at("id").get<std::string>());
+    if (completed && reason.empty()) {
+        const auto diagnosis = j.value("diagnosis", json::array());
+        const auto findings = j.value("findings", json::array());
+        if (!diagnosis.empty())
+            reason = fmt::format("{}: {}", diagnosis.front().at("id").get<std::string>(), diagnosis.front().value("summary", std::string()));
+        else if (!findings.empty())
+            reason = fmt::format("{}: {}", findings.front().at("id").get<std::string>(), findings.front().value("detail", std::string()));
+    }
+    const auto line = j.value("input_line", std::size_t{0});
+    auto key = j.at("key").get<std::string>();
+
+    ++targets_;
+    ++earlier;
+    ++verdicts_[static_cast<std::size_t>(verdict)];
+    if (count_versions)
+        for (std::size_t i = 0; i < versions_.size(); ++i) {
+            auto& c = versions_[i];
+            ++(supported[i] ? (*supported[i] ? c.yes : c.no) : c.unknown);
+        }
+    for (const auto& id : finding_ids) ++findings_[id];
+    for (const auto& id : diagnosis_ids) ++diagnoses_[id];
+    if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
+    add_worst({line, std::move(key), verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0), std::move(reason)});
+}
+
+void ScanSummary::add_worst(Worst w) {
     auto before = [](const Worst& a, const Worst& b) { return a.rank != b.rank ? a.rank > b.rank : a.line < b.line; };
     if (worst_.size() == keep_worst_ && !before(w, worst_.back())) return;
     worst_.insert(std::upper_bound(worst_.begin(), worst_.end(), w, before), std::move(w));
@@ -113,7 +164,7 @@ json ScanSummary::to_json() const {
             {"versions", versions},       {"findings", findings_},     {"diagnosis", diagnoses_},
             {"input_errors", input_errors_}, {"duplicates", duplicates}, {"resumed", resumed},
             {"other_shards", other_shards}, {"stopped", stopped},       {"not_started", not_started},
-            {"elapsed_s", elapsed.count()}};
+            {"earlier", earlier},           {"elapsed_s", elapsed.count()}};
 }
 
 std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& options) {
@@ -129,8 +180,10 @@ std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& opt
         out += '\n';
     };
     const double secs = s.elapsed.count();
-    line(fmt::format("Scanned {} target{} in {:.1f} s ({:.1f} hosts/s){}", s.targets(), s.targets() == 1 ? "" : "s", secs,
-                     secs > 0 ? static_cast<double>(s.targets()) / secs : 0.0,
+    const std::size_t this_run = s.targets() - s.earlier;
+    line(fmt::format("Scanned {} target{}{} in {:.1f} s ({:.1f} hosts/s){}", s.targets(), s.targets() == 1 ? "" : "s",
+                     s.earlier ? fmt::format(" ({} in this run, {} from earlier runs in the JSONL file)", this_run, s.earlier) : "",
+                     secs, secs > 0 ? static_cast<double>(this_run) / secs : 0.0,
                      s.stopped ? fmt::format("; STOPPED early, {} target(s) not started", s.not_started) : ""));
     std::vector<std::string> skipped;
     if (s.input_errors()) skipped.push_back(fmt::format("{} bad input line(s)", s.input_errors()));
@@ -253,7 +306,7 @@ std::string progress_line(std::size_t done, std::optional<std::size_t> total, st
     return line;
 }
 
-ResumeState read_resume(std::istream& in) {
+ResumeState read_resume(std::istream& in, ScanSummary* summary) {
     ResumeState state;
     std::string line;
     std::uint64_t offset = 0;
@@ -266,8 +319,16 @@ ResumeState read_resume(std::istream& in) {
             continue;
         }
         state.valid_bytes = offset;
-        if (j.value("record", "") == "target" && j.contains("key") && j["key"].is_string())
-            state.keys.insert(j["key"].get<std::string>());
+        if (j.value("record", "") == "target" && j.contains("key") && j["key"].is_string()) {
+            const bool first = state.keys.insert(j["key"].get<std::string>()).second;
+            if (summary && first) {
+                try {
+                    summary->add_earlier(j);
+                } catch (const json::exception&) {
+                    ++state.ignored_lines;
+                }
+            }
+        }
     }
     return state;
 }

@@ -37,7 +37,11 @@ public:
     explicit ScanSummary(std::size_t keep_worst = 20) : keep_worst_(keep_worst) {}
 
     void add(const scan::ScanRecord& record);
+    // A record an earlier run wrote (a JSONL "target" line, read back for --resume): counted
+    // like add() and in `earlier`. Throws nlohmann::json::exception when it is malformed.
+    void add_earlier(const nlohmann::json& record);
     void add_input_error(std::size_t line, const scan::InputError& error);
+    std::size_t earlier = 0;        // of targets(): records read back from the JSONL file (--resume)
     std::size_t duplicates = 0;     // lines naming a target already seen
     std::size_t resumed = 0;        // targets skipped because the JSONL file already holds them
     std::size_t other_shards = 0;   // targets left to the other shards
@@ -68,10 +72,11 @@ public:
 
     // {"record": "summary", "targets": N, "verdicts": {...}, "versions": {...}, "findings": {...},
     //  "diagnosis": {...}, "input_errors": N, "duplicates": N, "resumed": N, "other_shards": N,
-    //  "stopped": bool, "not_started": N, "elapsed_s": x}
+    //  "stopped": bool, "not_started": N, "earlier": N, "elapsed_s": x}
     nlohmann::json to_json() const;
 
 private:
+    void add_worst(Worst w);
     std::size_t keep_worst_;
     std::size_t targets_ = 0;
     std::size_t input_errors_ = 0;
@@ -100,12 +105,14 @@ std::string csv_row(const scan::ScanRecord& record);
 std::string progress_line(std::size_t done, std::optional<std::size_t> total, std::size_t failing,
                           std::chrono::duration<double> elapsed);
 
-// What an existing JSONL file holds, for --resume.
+// What an existing JSONL file holds, for --resume. With `summary`, each target record (the
+// first per key) is also added to it (ScanSummary::add_earlier), so the final summary and the
+// exit code cover the whole file; a malformed record counts as an ignored line.
 struct ResumeState {
     std::unordered_set<std::string> keys;  // targets with a complete record
     std::uint64_t valid_bytes = 0;  // the file up to the end of its last complete line; the rest is a torn write
     std::size_t ignored_lines = 0;  // lines that are not JSON, or not newline-terminated
 };
-ResumeState read_resume(std::istream& in);
+ResumeState read_resume(std::istream& in, ScanSummary* summary = nullptr);
 
 }  // namespace tlsprobe::report

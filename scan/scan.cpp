@@ -71,6 +71,9 @@ std::chrono::steady_clock::time_point RateLimiter::reserve(std::chrono::steady_c
 
 namespace {
 
+// How often a worker waiting for the rate limiter looks at `stop`.
+constexpr std::chrono::milliseconds kStopCheck{100};
+
 // What the workers of every thread share. `mutex` guards the source, the sink and `totals`.
 struct Shared {
     const ScanSource& source;
@@ -103,6 +106,8 @@ struct Shared {
             auto item = source();
             if (!item) {
                 source_done = true;
+                // A source that honours `stop` itself (an endless input) ends early.
+                if (stop_requested()) totals.stopped = true;
                 return std::nullopt;
             }
             ++totals.started;
@@ -111,6 +116,15 @@ struct Shared {
             fail(std::current_exception());
             return std::nullopt;
         }
+    }
+
+    // A target taken from the source that will not run: the scan stopped while it waited
+    // for the rate limiter.
+    void drop() {
+        std::lock_guard lock(mutex);
+        --totals.started;
+        ++totals.dropped;
+        totals.stopped = true;
     }
 
     void deliver(ScanRecord&& record) {
@@ -180,11 +194,17 @@ asio::awaitable<void> worker(Shared& shared) {
         auto item = shared.take();
         if (!item) break;
         if (shared.limiter) {
-            const auto now = std::chrono::steady_clock::now();
-            const auto at = shared.limiter->reserve(now);
-            if (at > now) {
-                asio::steady_timer wait(executor, at);
+            const auto at = shared.limiter->reserve(std::chrono::steady_clock::now());
+            // Wait for the slot in slices of kStopCheck, so SIGINT/SIGTERM (`stop`) ends a long
+            // wait (--rate 6/m) within one slice. Bounded: each slice moves towards `at`.
+            asio::steady_timer wait(executor);
+            while (!shared.stop_requested() && std::chrono::steady_clock::now() < at) {
+                wait.expires_at(std::min(at, std::chrono::steady_clock::now() + kStopCheck));
                 co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+            if (shared.stop_requested()) {
+                shared.drop();
+                break;
             }
         }
         ScanRecord record = co_await run_one(shared, std::move(*item));

@@ -81,13 +81,16 @@ struct ScanEngineOptions {
     std::chrono::milliseconds deadline{20000};  // per target, from its start to its record
     double rate = 0;                 // new targets per second over all threads; 0 = unlimited
     // Set (from a signal handler, another thread, or the sink) to stop taking new targets;
-    // those in flight finish or hit their deadline. May be null.
+    // those in flight finish or hit their deadline, those waiting for the rate limiter are
+    // dropped within 100 ms. May be null.
     const std::atomic<bool>* stop = nullptr;
 };
 
 struct ScanTotals {
     std::size_t started = 0;
     std::size_t completed = 0;   // records handed to the sink
+    std::size_t dropped = 0;     // taken from the source but never started: stopped while
+                                 // waiting for the rate limiter (not in `started`)
     bool stopped = false;        // `stop` was set before the source ran dry
 };
 

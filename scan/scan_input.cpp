@@ -4,6 +4,7 @@
 #include <boost/algorithm/string/trim.hpp>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <fmt/format.h>
 #include <vector>
 
@@ -51,7 +52,36 @@ std::string bracketed(const std::string& host) {
 
 std::string shorten(std::string_view s) {
     constexpr std::size_t kShown = 200;
-    return s.size() <= kShown ? std::string(s) : fmt::format("{}...", s.substr(0, kShown));
+    return s.size() <= kShown ? escape_input(s) : fmt::format("{}...", escape_input(s.substr(0, kShown)));
+}
+
+bool is_control(unsigned char c) {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+// The length of the valid UTF-8 sequence at the start of `s` (a non-ASCII lead byte), or 0.
+std::size_t utf8_sequence(std::string_view s) {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (s.size() < n) return 0;
+    if (b(1) < lo || b(1) > hi) return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+    return n;
 }
 
 // The SNI column: empty keeps the default, "-" sends none, else a DNS name.
@@ -70,9 +100,38 @@ void apply_sni_column(Target& t, std::string_view sni) {
 
 }  // namespace
 
+std::string escape_input(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\\') {
+            out += "\\\\";
+            ++i;
+        } else if (c < 0x80 && !is_control(c)) {
+            out += static_cast<char>(c);
+            ++i;
+        } else if (const auto n = c >= 0x80 ? utf8_sequence(text.substr(i)) : 0; n > 0) {
+            out.append(text.substr(i, n));
+            i += n;
+        } else {
+            out += fmt::format("\\x{:02x}", c);
+            ++i;
+        }
+    }
+    return out;
+}
+
 std::optional<ParsedLine> parse_scan_line(std::string_view raw) {
     if (raw.size() > kMaxInputLine)
-        return InputError{shorten(raw), fmt::format("the line is {} characters long (at most {})", raw.size(), kMaxInputLine)};
+        return InputError{shorten(raw), fmt::format("the line is longer than {} characters", kMaxInputLine)};
+    if (raw.ends_with('\r')) raw.remove_suffix(1);
+    for (std::size_t i = 0; i < raw.size(); ++i)
+        if (const auto c = static_cast<unsigned char>(raw[i]); is_control(c))
+            return InputError{shorten(trim(raw)),
+                              fmt::format("control character \\x{:02x} at column {}: a line holds printable text, "
+                                          "spaces and tabs only",
+                                          c, i + 1)};
     const auto line = trim(strip_comment(raw));
     if (line.empty()) return std::nullopt;
     const auto columns = split_columns(line);
@@ -90,7 +149,7 @@ std::optional<ParsedLine> parse_scan_line(std::string_view raw) {
         std::string key = scan_key(t);
         return ScanTarget{std::move(t), std::move(key)};
     } catch (const TargetError& e) {
-        return InputError{shorten(line), e.what()};
+        return InputError{shorten(line), escape_input(e.what())};
     }
 }
 
@@ -133,16 +192,83 @@ bool in_shard(std::string_view key, const Shard& shard) {
     return fnv1a64(key) % shard.count == shard.index - 1;
 }
 
+bool ScanInputReader::refill() {
+    auto* buf = in_.rdbuf();
+    pos_ = end_ = 0;
+    if (!buf) return false;
+    // Take what the stream has ready; when nothing is, wait for one byte (sgetc), so a pipe
+    // is read as it comes and a chunk never waits for a full kChunk bytes.
+    std::streamsize ready = buf->in_avail();
+    if (ready <= 0) {
+        if (std::char_traits<char>::eq_int_type(buf->sgetc(), std::char_traits<char>::eof())) {
+            in_.setstate(std::ios::eofbit);
+            return false;
+        }
+        ready = std::max<std::streamsize>(1, buf->in_avail());
+    }
+    const auto n = buf->sgetn(buffer_->data(), std::min<std::streamsize>(ready, static_cast<std::streamsize>(kChunk)));
+    if (n <= 0) return false;
+    end_ = static_cast<std::size_t>(n);
+    return true;
+}
+
+// One line into `line` (without its '\n'): `line` when it ends at a '\n' or at the end of
+// the input, `too_long` as soon as it passes kMaxInputLine (the rest is skipped by the next
+// call), `end` when the input is over, `stopped` when `stop` is set.
+ScanInputReader::Got ScanInputReader::read_line(std::string& line) {
+    line.clear();
+    bool any = false;  // a byte of this line was read (a last line without '\n' counts)
+    // Bounded by the input: each pass consumes a chunk or ends; an endless input is ended by `stop`.
+    for (;;) {
+        if (pos_ == end_) {
+            if (stop_requested()) return Got::stopped;
+            if (!refill()) {
+                if (skipping_) {  // an over-long last line: already reported
+                    skipping_ = false;
+                    return Got::end;
+                }
+                return any ? Got::line : Got::end;
+            }
+        }
+        const char* start = buffer_->data() + pos_;
+        const std::size_t available = end_ - pos_;
+        const auto* newline = static_cast<const char*>(std::memchr(start, '\n', available));
+        const std::size_t n = newline ? static_cast<std::size_t>(newline - start) : available;
+        pos_ += n + (newline ? 1 : 0);
+        if (skipping_) {
+            if (newline) skipping_ = false;  // the over-long line is over: the next one starts
+            continue;
+        }
+        any = true;
+        line.append(start, std::min(n, kMaxInputLine + 1 - line.size()));
+        if (line.size() > kMaxInputLine) {
+            skipping_ = !newline;
+            return Got::too_long;
+        }
+        if (newline) return Got::line;
+    }
+}
+
 std::optional<ScanInputReader::Item> ScanInputReader::next() {
+    stopped_ = false;
     std::string line;
-    while (std::getline(in_, line)) {
+    // Bounded by the input (each read_line consumes at least a line or ends) and by `stop`.
+    for (;;) {
+        const Got got = read_line(line);
+        if (got == Got::stopped) {
+            stopped_ = true;
+            return std::nullopt;
+        }
+        if (got == Got::end) return std::nullopt;
         ++line_;
+        if (got == Got::too_long)
+            return Item{line_, InputError{shorten(line),
+                                          fmt::format("the line is longer than {} characters; skipped", kMaxInputLine)}};
         std::string_view view = line;
         if (line_ == 1 && view.starts_with("\xEF\xBB\xBF")) view.remove_prefix(3);  // UTF-8 BOM (Notepad)
         auto parsed = parse_scan_line(view);
         if (parsed) return Item{line_, std::move(*parsed)};
     }
-    return std::nullopt;
 }
 
 }  // namespace tlsprobe::scan

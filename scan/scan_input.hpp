@@ -8,9 +8,12 @@
 //   comment         := "#" to the end of the line, at the start or after white space
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,16 +31,23 @@ struct ScanTarget {
 
 // One line that could not be read; the scan reports it and goes on.
 struct InputError {
-    std::string text;    // the line as written (trimmed, at most 200 characters)
-    std::string reason;  // what is wrong and what is expected
+    std::string text;    // the line as written (trimmed, at most 200 characters, escaped: see escape_input)
+    std::string reason;  // what is wrong and what is expected (never a raw control byte)
 };
+
+// `text` safe to print: control characters (below 0x20 and 0x7f), backslash and bytes that
+// are not valid UTF-8 as \xNN (backslash as \\); valid UTF-8 and printable ASCII as they are.
+std::string escape_input(std::string_view text);
 
 using ParsedLine = std::variant<ScanTarget, InputError>;
 
-// Lines longer than this are reported as errors instead of parsed.
+// Lines longer than this are reported as errors instead of parsed; the reader never holds
+// more than this (plus one chunk) of a line.
 inline constexpr std::size_t kMaxInputLine = 4096;
 
-// Parses one input line. nullopt for a blank or comment-only line.
+// Parses one input line (without its '\n'; a trailing '\r' is dropped). nullopt for a blank or
+// comment-only line. A line with a control character other than tab (the only white space
+// besides the blank) is an InputError naming the byte, escaped.
 std::optional<ParsedLine> parse_scan_line(std::string_view line);
 
 // The normalised key of a target: "host:port" (lower case, default port filled in, URL
@@ -61,10 +71,17 @@ Shard parse_shard(std::string_view text);
 // True when `key` belongs to `shard`: fnv1a64(key) % count == index - 1.
 bool in_shard(std::string_view key, const Shard& shard);
 
-// Reads an input stream line by line without holding more than one line.
+// Reads an input stream line by line, in chunks of at most kChunk bytes, holding at most
+// kMaxInputLine + 1 characters of a line: a longer line is reported as soon as it passes the
+// limit and the rest of it is skipped unread. Between chunks it checks `stop` (when set, next()
+// returns nullopt), so an endless input (`scan /dev/zero`) ends promptly on SIGINT/SIGTERM.
+// It never blocks for more than what the stream has ready (in_avail), so a pipe streams.
 class ScanInputReader {
 public:
-    explicit ScanInputReader(std::istream& in) : in_(in) {}
+    static constexpr std::size_t kChunk = 64 * 1024;
+
+    explicit ScanInputReader(std::istream& in, const std::atomic<bool>* stop = nullptr) : in_(in), stop_(stop) {}
+    void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
     struct Item {
         std::size_t line = 0;  // 1-based line number in the input
@@ -73,9 +90,22 @@ public:
     // The next non-blank, non-comment line, or nullopt at the end of the input.
     std::optional<Item> next();
 
+    // True when the last next() returned nullopt because `stop` was set, not at the end.
+    bool stopped() const { return stopped_; }
+
 private:
+    enum class Got { line, too_long, end, stopped };
+    Got read_line(std::string& line);
+    bool refill();  // false at the end of the input
+    bool stop_requested() const { return stop_ && stop_->load(); }
+
     std::istream& in_;
+    const std::atomic<bool>* stop_;
     std::size_t line_ = 0;
+    bool skipping_ = false;  // inside an over-long line, already reported
+    bool stopped_ = false;
+    std::unique_ptr<std::array<char, kChunk>> buffer_ = std::make_unique<std::array<char, kChunk>>();
+    std::size_t pos_ = 0, end_ = 0;
 };
 
 }  // namespace tlsprobe::scan

@@ -2,8 +2,14 @@
 // streaming reader, and reading a JSONL file back for --resume. Pure: no sockets.
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <set>
 #include <sstream>
+#include <streambuf>
+#include <thread>
 
 #include "scan/scan_input.hpp"
 #include "report/scan_report.hpp"
@@ -28,6 +34,31 @@ std::string bad(std::string_view line) {
     REQUIRE(e);
     return e->reason;
 }
+
+// An input that never ends: zeros forever, in 4 KiB buffers. Keeps a count of the bytes
+// served and fulfils `past` once more than `threshold` bytes were read.
+class ZeroForever : public std::streambuf {
+public:
+    explicit ZeroForever(std::size_t threshold) : threshold_(threshold) {}
+    std::promise<void> past;
+    std::atomic<std::size_t> served{0};
+
+protected:
+    int_type underflow() override {
+        buffer_.fill('\0');
+        setg(buffer_.data(), buffer_.data(), buffer_.data() + buffer_.size());
+        if ((served += buffer_.size()) > threshold_ && !signalled_) {
+            signalled_ = true;
+            past.set_value();
+        }
+        return traits_type::to_int_type(buffer_[0]);
+    }
+
+private:
+    std::array<char, 4096> buffer_{};
+    std::size_t threshold_;
+    bool signalled_ = false;
+};
 
 }  // namespace
 
@@ -112,7 +143,7 @@ TEST_CASE("scan input: every bad form says why", "[scan][input]") {
     CHECK_THAT(bad("example.com,,192.0.2.1"), Catch::Contains("RFC 6066"));
     CHECK_THAT(bad("example.com,,bad_name!"), Catch::Contains("not a valid host name"));
     CHECK_THAT(bad("a.example,b,c,d"), Catch::Contains("at most 3"));
-    CHECK_THAT(bad(std::string(scan::kMaxInputLine + 1, 'a')), Catch::Contains("characters long"));
+    CHECK_THAT(bad(std::string(scan::kMaxInputLine + 1, 'a')), Catch::Contains("longer than 4096 characters"));
     auto parsed = scan::parse_scan_line("exa mple.com");
     CHECK(std::get<InputError>(*parsed).text == "exa mple.com");
 }
@@ -186,4 +217,97 @@ TEST_CASE("resume: complete records count, a torn last line does not", "[scan][r
         "not json\n"
         "{\"record\":\"target\",\"key\":\"b.example:443\",\"input_line\":2}\n";
     CHECK(state.valid_bytes == kept.size());
+}
+
+TEST_CASE("scan input: control characters are bad lines, shown escaped", "[scan][input]") {
+    using namespace std::string_literals;
+    for (const auto& line : {"127.0.0.1\0junk:46199"s, "a.example,127.0.0.1\0evil"s, "127.0.0.1\0\xff\xfe:46197"s,
+                             "a.example\x1b[31m"s, "a.example\x7f"s, "a.example\rb.example"s}) {
+        INFO(scan::escape_input(line));
+        auto parsed = scan::parse_scan_line(line);
+        REQUIRE(parsed);
+        const auto* e = std::get_if<InputError>(&*parsed);
+        REQUIRE(e);
+        CHECK_THAT(e->reason, Catch::Contains("control character \\x"));
+        for (const std::string* text : {&e->reason, &e->text})
+            for (const char c : *text) {
+                const auto u = static_cast<unsigned char>(c);
+                CHECK((u >= 0x20 && u < 0x7f));  // escaped, never raw
+            }
+    }
+    CHECK_THAT(bad("127.0.0.1\0junk:46199"s), Catch::Contains("\\x00 at column 10"));
+    CHECK(std::get<InputError>(*scan::parse_scan_line("127.0.0.1\0\xff\xfe:46197"s)).text == "127.0.0.1\\x00\\xff\\xfe:46197");
+    // Tab is white space and a CR before the newline is the line ending: both fine.
+    CHECK(good("a.example\t# comment").key == "a.example:443");
+    CHECK(good("a.example\r").key == "a.example:443");
+    // Valid UTF-8 is kept, invalid bytes escaped.
+    CHECK(scan::escape_input("caf\xc3\xa9 \xc3 \\") == "caf\xc3\xa9 \\xc3 \\\\");
+
+    // The reader reports each with its line number and goes on.
+    std::istringstream in("127.0.0.1\0junk:46199\na.example,127.0.0.1\0evil\n127.0.0.1\0\xff\xfe:46197\nb.example\n"s);
+    scan::ScanInputReader reader(in);
+    for (std::size_t n = 1; n <= 3; ++n) {
+        auto item = reader.next();
+        REQUIRE(item);
+        CHECK(item->line == n);
+        CHECK(std::holds_alternative<InputError>(item->parsed));
+    }
+    auto last = reader.next();
+    REQUIRE(last);
+    CHECK(last->line == 4);
+    CHECK(std::get<ScanTarget>(last->parsed).key == "b.example:443");
+}
+
+TEST_CASE("scan input: an over-long line is reported and skipped without being held", "[scan][input]") {
+    // 10 MB without a newline, then a good line: the good line is still read.
+    std::istringstream in(std::string(10 * 1024 * 1024, 'a') + "\nb.example\n" + std::string(5000, 'c'));
+    scan::ScanInputReader reader(in);
+    auto first = reader.next();
+    REQUIRE(first);
+    CHECK(first->line == 1);
+    const auto& e = std::get<InputError>(first->parsed);
+    CHECK_THAT(e.reason, Catch::Contains("longer than 4096 characters"));
+    CHECK(e.text.size() < 300);
+    auto second = reader.next();
+    REQUIRE(second);
+    CHECK(second->line == 2);
+    CHECK(std::get<ScanTarget>(second->parsed).key == "b.example:443");
+    auto third = reader.next();  // an over-long last line without a newline
+    REQUIRE(third);
+    CHECK(third->line == 3);
+    CHECK(std::holds_alternative<InputError>(third->parsed));
+    CHECK_FALSE(reader.next());
+    CHECK_FALSE(reader.stopped());
+
+    // Exactly the limit is fine.
+    std::istringstream exact("a.example" + std::string(scan::kMaxInputLine - 9, ' ') + "\n");
+    scan::ScanInputReader exact_reader(exact);
+    auto ok = exact_reader.next();
+    REQUIRE(ok);
+    CHECK(std::holds_alternative<ScanTarget>(ok->parsed));
+}
+
+TEST_CASE("scan input: an endless input ends promptly when stop is set", "[scan][input]") {
+    ZeroForever zeros(8 * 1024 * 1024);
+    std::istream in(&zeros);
+    std::atomic<bool> stop{false};
+    scan::ScanInputReader reader(in, &stop);
+    auto first = reader.next();  // reported as soon as it passes the limit
+    REQUIRE(first);
+    CHECK(first->line == 1);
+    CHECK_THAT(std::get<InputError>(first->parsed).reason, Catch::Contains("longer than 4096"));
+    CHECK(zeros.served < 1024 * 1024);
+
+    auto past = zeros.past.get_future();
+    std::thread stopper([&] {
+        past.wait();  // an event: the reader has read more than 8 MB of the endless line
+        stop = true;
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_FALSE(reader.next());
+    const auto took = std::chrono::steady_clock::now() - t0;
+    stopper.join();
+    CHECK(reader.stopped());
+    CHECK(took < std::chrono::seconds(5));
+    CHECK(zeros.served > 8u * 1024 * 1024);
 }

@@ -17,6 +17,8 @@
 #include <openssl/ssl.h>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "judge/verdict.hpp"
 #include "probe/probe_target.hpp"
@@ -24,6 +26,7 @@
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
 #include "cli/cli.hpp"
+#include "cli/cli_common.hpp"
 #include "scan/scan.hpp"
 #include "cli/scan_command.hpp"
 #include "scan/scan_input.hpp"
@@ -480,4 +483,200 @@ TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoint
     const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK_THAT(html, Catch::Contains("<h1 id=\"verdict\">20 OF 32 NEED WORK</h1>"));
     CHECK_THAT(html, Catch::Contains("server.no_usable_certificate") && Catch::Contains("port.not_tls"));
+}
+
+TEST_CASE("scan engine: stop ends a long wait for the rate limiter", "[scan][engine][rate]") {
+    // The limiter alone, with the time passed in: one start per hour.
+    scan::RateLimiter hourly(1.0 / 3600);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(hourly.reserve(t0) == t0);
+    CHECK(hourly.reserve(t0) == t0 + 1h);
+
+    // The engine: the first target starts at once, the others wait an hour each; the sink's
+    // first record sets stop, and every waiting target is dropped within a slice.
+    Fake fake;
+    std::atomic<bool> stop{false};
+    scan::ScanEngineOptions o;
+    o.concurrency = 4;
+    o.threads = 1;
+    o.rate = 1.0 / 3600;
+    o.stop = &stop;
+    std::size_t records = 0;
+    const auto started = std::chrono::steady_clock::now();
+    const auto totals = scan::run_scan(numbered(5), work_of(fake), [&](scan::ScanRecord&&) {
+        ++records;
+        stop = true;
+    }, o);
+    CHECK(std::chrono::steady_clock::now() - started < 10s);  // not an hour
+    CHECK(records == 1);
+    CHECK(fake.calls == 1);
+    CHECK(totals.started == 1);
+    CHECK(totals.completed == 1);
+    CHECK(totals.dropped == 3);  // the 3 other workers' targets; the first worker takes no more
+    CHECK(totals.stopped);
+}
+
+TEST_CASE("scan job: --rate is bounded, with a usage error naming the value", "[scan][job][rate]") {
+    TempDir dir;
+    Fake fake;
+    auto a = args_of(dir.file("hosts.txt", "a.example\n"));
+    for (const std::string rate : {"1e-12", "0", "-5", "200000/s", "nan", "inf", "1/d", "0.5/h", "/s", ""}) {
+        a.rate = rate;
+        if (rate.empty()) continue;  // empty = unlimited
+        const auto r = job(a, &fake);
+        INFO(rate << ": " << r.err);
+        CHECK(r.code == cli::kUsage);
+        CHECK_THAT(r.err, Catch::Contains("--rate '" + rate + "'"));
+    }
+    a.rate = "1e-12";
+    CHECK_THAT(job(a, &fake).err, Catch::Contains("between 1/h and 100000/s"));
+    CHECK(fake.calls == 0);
+    for (const std::string rate : {"1/h", "6/m", "100000/s", "100000", "2.5"}) {
+        a.rate = rate;
+        INFO(rate);
+        CHECK(job(a, &fake).code == cli::kOk);  // one target: it starts at once
+    }
+}
+
+TEST_CASE("scan job: control characters and over-long lines are reported and the scan goes on", "[scan][job][input]") {
+    using namespace std::string_literals;
+    TempDir dir;
+    Fake fake;
+    auto a = args_of(dir.file("hosts.txt", "127.0.0.1\0junk:46199\n"s
+                                           "a.example,127.0.0.1\0evil\n"s
+                                           "127.0.0.1\0\xff\xfe:46197\n"s +
+                                               std::string(10 * 1024 * 1024, 'x') + "\n"
+                                               "good.example\n"));
+    const auto r = job(a, &fake);
+    CHECK(r.code == cli::kOk);
+    CHECK_THAT(r.err, Catch::Contains("line 1: control character \\x00") && Catch::Contains("line 2: control character \\x00") &&
+                          Catch::Contains("line 3: control character \\x00") &&
+                          Catch::Contains("line 4: the line is longer than 4096 characters"));
+    CHECK(r.err.find('\0') == std::string::npos);
+    CHECK(r.err.find('\xff') == std::string::npos);
+    CHECK(r.err.size() < 10000);
+    CHECK(fake.hosts == std::multiset<std::string>{"good.example"});
+    CHECK_THAT(r.out, Catch::Contains("4 bad input line(s)"));
+    CHECK(r.out.find('\0') == std::string::npos);
+}
+
+TEST_CASE("scan job: no target at all is a usage error naming the input", "[scan][job][input]") {
+    TempDir dir;
+    Fake fake;
+    for (const std::string content : {"", "# only a comment\n\n   \n", "bad host\n"}) {
+        INFO("input: " << content);
+        const auto r = job(args_of(dir.file("hosts.txt", content)), &fake);
+        CHECK(r.code == cli::kUsage);
+        CHECK_THAT(r.err, Catch::Contains("no target in '" + (dir.path / "hosts.txt").string() + "'"));
+        CHECK_THAT(r.out, !Catch::Contains("Scanned 0"));
+    }
+    const auto r = job(args_of(dir.path.string()), &fake);
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains(dir.path.string()) && Catch::Contains("is a directory"));
+
+    std::istringstream empty_stdin("# nothing\n");
+    std::ostringstream out, err;
+    cli::ScanJobIo io;
+    io.standard_input = &empty_stdin;
+    const auto work = work_of(fake);
+    CHECK(cli::run_scan_job(args_of("-"), &work, out, err, io) == cli::kUsage);
+    CHECK_THAT(err.str(), Catch::Contains("no target in standard input"));
+    CHECK(fake.calls == 0);
+}
+
+TEST_CASE("scan job: after --resume the summary and exit code cover every record of the file", "[scan][job][resume]") {
+    TempDir dir;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", "a.example\nbad.example\nslow.example\n");
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.deadline = "300ms";
+    json first_summary;
+    {
+        Fake first;
+        first.throw_host = "bad.example";  // an internal error
+        first.slow_host = "slow.example";  // killed by its deadline
+        const auto r = job(a, &first);
+        REQUIRE(r.code == cli::kFindings);
+        first_summary = read_jsonl(a.jsonl).back();
+    }
+    Fake second;
+    a.resume = true;
+    const auto r = job(a, &second);
+    CHECK(second.calls == 0);  // nothing new
+    CHECK(r.code == cli::kFindings);
+    CHECK_THAT(r.out, Catch::Contains("Scanned 3 targets (0 in this run, 3 from earlier runs"));
+    CHECK_THAT(r.out, Catch::Contains("timeout") && Catch::Contains("error") && Catch::Contains("slow.example"));
+    const auto lines = read_jsonl(a.jsonl);
+    const auto& summary = lines.back();
+    REQUIRE(summary["record"] == "summary");
+    CHECK(summary["targets"] == 3);
+    CHECK(summary["earlier"] == 3);
+    CHECK(summary["resumed"] == 3);
+    CHECK(summary["verdicts"]["ok"] == 1);
+    CHECK(summary["verdicts"]["error"] == 1);
+    CHECK(summary["verdicts"]["timeout"] == 1);
+    CHECK(summary["versions"] == first_summary["versions"]);
+    CHECK(summary["findings"] == first_summary["findings"]);
+
+    // One more target in the input: the third run probes it and still counts the rest.
+    Fake third;
+    std::ofstream(a.input, std::ios::app) << "d.example\n";
+    const auto r3 = job(a, &third);
+    CHECK(third.calls == 1);
+    CHECK(r3.code == cli::kFindings);
+    CHECK_THAT(r3.out, Catch::Contains("Scanned 4 targets (1 in this run, 3 from earlier runs"));
+}
+
+TEST_CASE("scan job: every output path is checked before the scan starts", "[scan][job][output]") {
+    TempDir dir;
+    Fake fake;
+    const auto input = dir.file("hosts.txt", "a.example\n");
+    const auto missing = (dir.path / "missing").string();
+    auto a = args_of(input);
+    a.jsonl = dir.path.string();
+    a.resume = true;
+    auto r = job(a, &fake);
+    CHECK(r.code == cli::kUsage);
+    CHECK_THAT(r.err, Catch::Contains("--jsonl '" + dir.path.string() + "' is a directory"));
+    for (auto field : {&cli::ScanArgs::jsonl, &cli::ScanArgs::csv, &cli::ScanArgs::html}) {
+        a = args_of(input);
+        a.*field = missing + "/out.file";
+        r = job(a, &fake);
+        CHECK(r.code == cli::kUsage);
+        CHECK_THAT(r.err, Catch::Contains(missing + "/out.file") && Catch::Contains("does not exist"));
+    }
+    if (::geteuid() != 0) {  // root writes anywhere
+        const auto locked = dir.path / "locked";
+        fs::create_directory(locked);
+        ::chmod(locked.c_str(), 0500);
+        a = args_of(input);
+        a.csv = (locked / "out.csv").string();
+        r = job(a, &fake);
+        CHECK(r.code == cli::kUsage);
+        CHECK_THAT(r.err, Catch::Contains("out.csv"));
+        ::chmod(locked.c_str(), 0700);
+    }
+    CHECK(fake.calls == 0);  // nothing was scanned
+}
+
+TEST_CASE("probe -o: a directory or a missing directory exits 2 before probing and leaves no .tmp", "[cli][output]") {
+    TempDir dir;
+    const auto target = dir.path / "report";
+    fs::create_directory(target);
+    std::ostringstream out, err;
+    // Port 9 on loopback: never probed, the output is checked first.
+    CHECK(cli::run({"probe", "127.0.0.1:9", "-o", target.string()}, out, err) == cli::kUsage);
+    CHECK_THAT(err.str(), Catch::Contains(target.string()) && Catch::Contains("is a directory"));
+    CHECK_FALSE(fs::exists(target.string() + ".tmp"));
+    CHECK(cli::run({"probe", "127.0.0.1:9", "--html", (dir.path / "no" / "r.html").string()}, out, err) == cli::kUsage);
+    CHECK_THAT(err.str(), Catch::Contains("r.html"));
+
+    // write_file itself: no FILE.tmp left behind on a failure.
+    CHECK_THROWS_AS(cli::write_file(target.string(), "x"), cli::UsageError);
+    CHECK_FALSE(fs::exists(target.string() + ".tmp"));
+    CHECK_THROWS_AS(cli::write_file((dir.path / "no" / "r.txt").string(), "x"), cli::UsageError);
+    const auto ok = (dir.path / "ok.txt").string();
+    cli::write_file(ok, "hello");
+    CHECK(fs::file_size(ok) == 5);
+    CHECK_FALSE(fs::exists(ok + ".tmp"));
 }
