@@ -256,7 +256,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     std::atomic<std::size_t> done{0}, failing{0};
     const scan::ScanSink sink = [&](scan::ScanRecord&& record) {
         if (jsonl.is_open()) {
-            jsonl << report::scan_record_json(record).dump() << '\n' << std::flush;
+            jsonl << report::scan_record_line(record) << '\n' << std::flush;
             if (!jsonl) throw std::runtime_error(fmt::format("writing '{}' failed: {}", a.jsonl, std::strerror(errno)));
         }
         if (csv.is_open()) csv << report::csv_row(record) << std::flush;
@@ -333,7 +333,8 @@ static int run_scan_command(const ScanArgs& args, std::ostream& out, std::ostrea
     action.sa_handler = on_stop_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once
-    struct sigaction old_int {}, old_term {};
+    struct sigaction old_int {};
+    struct sigaction old_term {};
     sigaction(SIGINT, &action, &old_int);
     sigaction(SIGTERM, &action, &old_term);
     ScanJobIo io;
