@@ -17,9 +17,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <string_view>
-
 #include <openssl/ssl.h>
+#include <string_view>
 
 #include "lab/tls_server.hpp"
 #include "probe/cipher_enumeration.hpp"
@@ -28,7 +27,8 @@ using namespace tlsprobe;
 namespace asio = boost::asio;
 
 namespace {
-asio::awaitable<probe::ServerChoice> delayed(probe::HelloFn inner, std::chrono::milliseconds rtt, probe::HelloRequest request) {
+asio::awaitable<probe::ServerChoice> delayed(probe::HelloFn inner, std::chrono::milliseconds rtt,
+                                             probe::HelloRequest request) {
     asio::steady_timer timer(co_await asio::this_coro::executor, rtt);
     co_await timer.async_wait(asio::use_awaitable);
     probe::ServerChoice choice = co_await inner(std::move(request));
@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
         else if (a == "--rtt") rtt_ms = next();
         else if (a == "--client-preference") server_preference = false;
         else {
-            fmt::print(stderr, "usage: bench_enumerate [--concurrency N] [--block N] [--client-preference] [--runs N] [--rtt MS]\n");
+            fmt::print(stderr,
+                       "usage: bench_enumerate [--concurrency N] [--block N] [--client-preference] "
+                       "[--runs N] [--rtt MS]\n");
             return 2;
         }
     }
@@ -69,24 +71,34 @@ int main(int argc, char** argv) {
     probe::HelloFn hello = probe::raw_hello_fn(peer, probe);
     if (rtt_ms > 0) {
         const std::chrono::milliseconds rtt(rtt_ms);
-        hello = [inner = hello, rtt](probe::HelloRequest r) { return delayed(inner, rtt, std::move(r)); };
+        hello = [inner = hello, rtt](probe::HelloRequest r) {
+            return delayed(inner, rtt, std::move(r));
+        };
     }
 
-    fmt::print("local OpenSSL {} server, TLS 1.0-1.3, server preference {}, concurrency {}, <= {} suites per hello, "
-               "simulated RTT {} ms\n",
-               OpenSSL_version(OPENSSL_VERSION_STRING), server_preference ? "on" : "off", concurrency, block, rtt_ms);
+    fmt::print(
+        "local OpenSSL {} server, TLS 1.0-1.3, server preference {}, concurrency {}, <= {} suites "
+        "per hello, "
+        "simulated RTT {} ms\n",
+        OpenSSL_version(OPENSSL_VERSION_STRING), server_preference ? "on" : "off", concurrency,
+        block, rtt_ms);
     for (std::size_t run = 0; run < runs; ++run) {
         asio::io_context io;
         const auto t0 = std::chrono::steady_clock::now();
-        auto future = asio::co_spawn(io, probe::enumerate_ciphers(hello, options), asio::use_future);
+        auto future =
+            asio::co_spawn(io, probe::enumerate_ciphers(hello, options), asio::use_future);
         io.run();
         const auto e = future.get();
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        fmt::print("run {}: {:.1f} ms wall, {} connections, {} errors\n", run + 1, ms, e.connections, e.errors.size());
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        fmt::print("run {}: {:.1f} ms wall, {} connections, {} errors\n", run + 1, ms,
+                   e.connections, e.errors.size());
         if (run + 1 < runs) continue;
         for (const auto& vc : e.versions) {
-            fmt::print("  {:8} {:3} suites, preference {:7}, {:2} groups, {:3} connections\n", core::display_name(vc.version),
-                       vc.suites.size(), vc.server_preference ? (*vc.server_preference ? "server" : "client") : "-",
+            fmt::print("  {:8} {:3} suites, preference {:7}, {:2} groups, {:3} connections\n",
+                       core::display_name(vc.version), vc.suites.size(),
+                       vc.server_preference ? (*vc.server_preference ? "server" : "client") : "-",
                        vc.groups.size(), vc.connections);
         }
         for (const auto& err : e.errors) fmt::print("  error: {}\n", err);

@@ -20,19 +20,6 @@
 // plain.txt lists each live endpoint once as 127.0.0.1:PORT, for sslscan / testssl.sh / nmap.
 // DIR/ready is written last; the farm then runs until its standard input closes or SIGTERM.
 #include <arpa/inet.h>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <memory>
-#include <netinet/in.h>
-#include <openssl/ssl.h>
-#include <string>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <vector>
-
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -43,7 +30,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
+#include <vector>
 
 #include "lab/tls_server.hpp"
 
@@ -60,26 +59,31 @@ asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, std::chrono::mill
         if (ec) break;
         asio::steady_timer timer(from.get_executor(), delay);
         co_await timer.async_wait(kAwait);
-        auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n), kAwait);
+        auto [wec, written] =
+            co_await asio::async_write(to, asio::buffer(buffer.data(), n), kAwait);
         if (wec) break;
     }
     boost::system::error_code ignored;
     to.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> relay(tcp::socket client, unsigned short upstream_port, std::chrono::milliseconds delay) {
+asio::awaitable<void> relay(tcp::socket client, unsigned short upstream_port,
+                            std::chrono::milliseconds delay) {
     using namespace asio::experimental::awaitable_operators;
     tcp::socket upstream(client.get_executor());
-    auto [ec] = co_await upstream.async_connect({asio::ip::address_v4::loopback(), upstream_port}, kAwait);
+    auto [ec] =
+        co_await upstream.async_connect({asio::ip::address_v4::loopback(), upstream_port}, kAwait);
     if (ec) co_return;
     co_await (pump(client, upstream, delay) && pump(upstream, client, delay));
 }
 
-asio::awaitable<void> proxy(tcp::acceptor acceptor, unsigned short upstream_port, std::chrono::milliseconds delay) {
+asio::awaitable<void> proxy(tcp::acceptor acceptor, unsigned short upstream_port,
+                            std::chrono::milliseconds delay) {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(kAwait);
         if (ec) co_return;
-        asio::co_spawn(acceptor.get_executor(), relay(std::move(socket), upstream_port, delay), asio::detached);
+        asio::co_spawn(acceptor.get_executor(), relay(std::move(socket), upstream_port, delay),
+                       asio::detached);
     }
 }
 
@@ -89,7 +93,8 @@ int silent_listener(unsigned short& port) {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4096) != 0 ||
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd, 4096) != 0 ||
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
         std::perror("silent listener");
         std::exit(1);
@@ -113,7 +118,8 @@ int main(int argc, char** argv) {
         else if (flag == "--dir") dir = value;
         else if (flag == "--rtt") rtt_ms = std::stoul(value);
         else {
-            std::cerr << "usage: scan_farm --live N [--targets T --refused PCT --silent PCT] [--rtt MS] --dir DIR\n";
+            std::cerr << "usage: scan_farm --live N [--targets T --refused PCT --silent PCT] "
+                         "[--rtt MS] --dir DIR\n";
             return 2;
         }
     }
@@ -122,7 +128,8 @@ int main(int argc, char** argv) {
 
     std::vector<std::unique_ptr<tlsprobe::lab::TlsServer>> servers;
     for (std::size_t i = 0; i < live; ++i)
-        servers.push_back(std::make_unique<tlsprobe::lab::TlsServer>(tlsprobe::lab::config_for_case("good", TLS1_2_VERSION)));
+        servers.push_back(std::make_unique<tlsprobe::lab::TlsServer>(
+            tlsprobe::lab::config_for_case("good", TLS1_2_VERSION)));
     // The ports the targets name: the servers', or their delay proxies'.
     std::vector<unsigned short> ports;
     for (const auto& server : servers) ports.push_back(server->port());
@@ -133,7 +140,10 @@ int main(int argc, char** argv) {
             acceptor.listen(4096);
             const auto upstream = port;
             port = acceptor.local_endpoint().port();
-            asio::co_spawn(proxy_io, proxy(std::move(acceptor), upstream, std::chrono::milliseconds(rtt_ms / 2)), asio::detached);
+            asio::co_spawn(
+                proxy_io,
+                proxy(std::move(acceptor), upstream, std::chrono::milliseconds(rtt_ms / 2)),
+                asio::detached);
         }
     auto work = asio::make_work_guard(proxy_io);
     std::thread proxy_thread([&] { proxy_io.run(); });
@@ -142,7 +152,8 @@ int main(int argc, char** argv) {
     std::vector<int> silent_fds;
     for (auto& p : silent_ports) silent_fds.push_back(silent_listener(p));
 
-    const std::size_t n_refused = targets * refused_pct / 100, n_silent = targets * silent_pct / 100;
+    const std::size_t n_refused = targets * refused_pct / 100,
+                      n_silent = targets * silent_pct / 100;
     const std::size_t n_live = targets - n_refused - n_silent;
     {
         std::ofstream list(dir + "/targets.txt"), plain(dir + "/plain.txt");
@@ -154,12 +165,14 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < n_refused; ++i)
             list << "127.1." << (i / 250) % 250 + 1 << '.' << i % 250 + 1 << ":9\n";
         for (std::size_t i = 0; i < n_silent; ++i)
-            list << "silent" << i << ".tlsprobe.test:" << silent_ports[i % silent_ports.size()] << ",127.0.0.1\n";
+            list << "silent" << i << ".tlsprobe.test:" << silent_ports[i % silent_ports.size()]
+                 << ",127.0.0.1\n";
         for (const auto port : ports) plain << "127.0.0.1:" << port << '\n';
     }
-    std::ofstream(dir + "/ready") << "live=" << n_live << " refused=" << n_refused << " silent=" << n_silent << '\n';
-    std::cerr << "scan_farm: " << servers.size() << " TLS endpoints; targets: " << n_live << " live, " << n_refused
-              << " refused, " << n_silent << " silent\n";
+    std::ofstream(dir + "/ready") << "live=" << n_live << " refused=" << n_refused
+                                  << " silent=" << n_silent << '\n';
+    std::cerr << "scan_farm: " << servers.size() << " TLS endpoints; targets: " << n_live
+              << " live, " << n_refused << " refused, " << n_silent << " silent\n";
     // Until the parent closes our standard input (or kills us).
     char c;
     while (::read(STDIN_FILENO, &c, 1) > 0) {

@@ -1,11 +1,9 @@
 #include "cli/check_command.hpp"
 
-#include "scan/scan_input.hpp"
-
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
+#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <ostream>
@@ -19,6 +17,7 @@
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "report/markdown.hpp"
+#include "scan/scan_input.hpp"
 
 namespace tlsprobe::cli {
 
@@ -70,7 +69,8 @@ std::vector<probe::Target> targets_of(const CheckArgs& a) {
             out.push_back(std::move(target));
         }
     }
-    if (out.empty()) throw UsageError("check needs a target, or --targets FILE with at least one target");
+    if (out.empty())
+        throw UsageError("check needs a target, or --targets FILE with at least one target");
     return out;
 }
 
@@ -89,7 +89,8 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (report.policy.min_days_left) options.expires_soon_days = *report.policy.min_days_left;
     // Collect the evidence the policy's rules read, and no more: enumeration costs one
     // connection per accepted suite, the HTTP check one connection to port 80.
-    options.enumerate_ciphers = !report.policy.forbidden_ciphers.empty() || report.policy.forward_secrecy;
+    options.enumerate_ciphers =
+        !report.policy.forbidden_ciphers.empty() || report.policy.forward_secrecy;
     if (report.policy.http_reachable) options.http_port = 80;
 
     for (const auto& t : list) {
@@ -104,7 +105,8 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (!a.junit.empty()) write_file(a.junit, report::render_junit(report));
     if (!a.markdown.empty()) write_file(a.markdown, report::render_markdown(report));
     if (!a.html.empty()) write_file(a.html, report::render_html(report));
-    out << (a.format == "json" ? report::render_check_json(report) : report::render_check_text(report, a.verbose));
+    out << (a.format == "json" ? report::render_check_json(report)
+                               : report::render_check_text(report, a.verbose));
     return static_cast<int>(report.exit);
 }
 
@@ -112,36 +114,49 @@ CommandRun check_options(CLI::App& check) {
     auto a = std::make_shared<CheckArgs>();
     check.footer(
         "Examples:\n"
-        "  tlsprobe check www.example.com --connect-to 192.0.2.10 --policy golive.toml --junit report.xml --html report.html\n"
+        "  tlsprobe check www.example.com --connect-to 192.0.2.10 --policy golive.toml --junit "
+        "report.xml --html report.html\n"
         "  tlsprobe check --targets hosts.txt --policy builtin:intermediate --markdown summary.md\n"
         "Exit codes: 0 every rule passes on every target, 1 a rule fails, 2 bad policy or usage,\n"
         "3 a target could not be reached (and nothing failed), 4 internal error.");
     check.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/");
     check.add_option("--targets", a->targets_file, "File with one target per line ('#' comments)");
-    check.add_option("--policy", a->policy, "Policy TOML file, or builtin:modern|intermediate|old")->required();
-    check.add_option("--connect-to", a->connect_to, "Connect to this address[:port] instead of resolving (every target)");
+    check.add_option("--policy", a->policy, "Policy TOML file, or builtin:modern|intermediate|old")
+        ->required();
+    check.add_option("--connect-to", a->connect_to,
+                     "Connect to this address[:port] instead of resolving (every target)");
     check.add_option("--sni", a->sni, "Server name to send (default: the host)");
-    check.add_option("--ca-file", a->ca_file, "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
-    check.add_option("--timeout", a->timeout, "Per connection phase: 5s, 500ms ...")->capture_default_str();
+    check.add_option("--ca-file", a->ca_file,
+                     "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
+    check.add_option("--timeout", a->timeout, "Per connection phase: 5s, 500ms ...")
+        ->capture_default_str();
     check.add_option("--junit", a->junit, "Write a JUnit XML report to FILE");
     check.add_option("--markdown", a->markdown, "Write a Markdown summary to FILE");
     check.add_option("--html", a->html, "Write a self-contained HTML report to FILE");
-    check.add_option("--format", a->format, "Terminal output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-    check.add_flag("--strict", a->strict, "A rule that could not be evaluated (n/a) counts as a failure");
+    check.add_option("--format", a->format, "Terminal output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    check.add_flag("--strict", a->strict,
+                   "A rule that could not be evaluated (n/a) counts as a failure");
     check.add_flag("-v,--verbose", a->verbose, "Show expected values and evidence for every rule");
-    return [a](std::ostream& out, std::ostream& err) { return policy_input([&] { return run_check(*a, out, err); }); };
+    return [a](std::ostream& out, std::ostream& err) {
+        return policy_input([&] { return run_check(*a, out, err); });
+    };
 }
 
 CommandRun policy_options(CLI::App& policy) {
     auto spec = std::make_shared<std::string>();
     policy.require_subcommand(1);
-    auto* show = policy.add_subcommand("show", "Print a policy as TOML (builtin:NAME, or a file with its `extends` resolved)");
-    show->add_option("policy", *spec, "builtin:modern | builtin:intermediate | builtin:old | FILE")->required();
+    auto* show = policy.add_subcommand(
+        "show", "Print a policy as TOML (builtin:NAME, or a file with its `extends` resolved)");
+    show->add_option("policy", *spec, "builtin:modern | builtin:intermediate | builtin:old | FILE")
+        ->required();
     auto* list = policy.add_subcommand("list", "List the built-in policies");
     return [spec, show, list](std::ostream& out, std::ostream&) {
         if (*list) {
             for (const auto name : judge::builtin_policy_names())
-                out << fmt::format("builtin:{:<14} {}\n", name, judge::builtin_policy(name).description);
+                out << fmt::format("builtin:{:<14} {}\n", name,
+                                   judge::builtin_policy(name).description);
             return int{kOk};
         }
         if (*show) {
@@ -155,21 +170,28 @@ CommandRun policy_options(CLI::App& policy) {
 }  // namespace
 
 Command check_command() {
-    return {"check", "Pre-go-live gate: probe targets and check them against a policy (exit 0 only if every rule passes)",
+    return {"check",
+            "Pre-go-live gate: probe targets and check them against a policy (exit 0 only if every "
+            "rule passes)",
             check_options};
 }
 
-Command policy_command() { return {"policy", "Show the built-in policies, as TOML to start from", policy_options}; }
+Command policy_command() {
+    return {"policy", "Show the built-in policies, as TOML to start from", policy_options};
+}
 
 std::vector<probe::Target> read_targets_file(const std::string& path) {
     std::ifstream in(path);
-    if (!in) throw UsageError(fmt::format("--targets: cannot read '{}': {}", path, std::strerror(errno)));
+    if (!in)
+        throw UsageError(
+            fmt::format("--targets: cannot read '{}': {}", path, std::strerror(errno)));
     // The same line format as `tlsprobe scan`; a gate refuses a bad line instead of skipping it.
     scan::ScanInputReader reader(in);
     std::vector<probe::Target> out;
     while (auto item = reader.next()) {
         if (const auto* bad = std::get_if<scan::InputError>(&item->parsed))
-            throw UsageError(fmt::format("{}:{}: '{}': {}", path, item->line, bad->text, bad->reason));
+            throw UsageError(
+                fmt::format("{}:{}: '{}': {}", path, item->line, bad->text, bad->reason));
         out.push_back(std::get<scan::ScanTarget>(item->parsed).target);
     }
     return out;

@@ -11,13 +11,13 @@
 #include <memory>
 #include <unistd.h>
 
+#include "cli/check_command.hpp"
+#include "cli/cli_common.hpp"
+#include "cli/scan_command.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
-#include "cli/check_command.hpp"
-#include "cli/cli_common.hpp"
 #include "probe/probe_target.hpp"
-#include "cli/scan_command.hpp"
 #include "report/html.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
@@ -63,7 +63,9 @@ int exit_code_for(const probe::TargetResult& r) {
     return kInternal;
 }
 
-probe::Target build_target(const ProbeArgs& a) { return make_target(a.target, a.sni, a.no_sni, a.connect_to); }
+probe::Target build_target(const ProbeArgs& a) {
+    return make_target(a.target, a.sni, a.no_sni, a.connect_to);
+}
 
 int run_probe(const ProbeArgs& a, std::ostream& out) {
     const auto target = build_target(a);
@@ -83,7 +85,9 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     if (a.format == "json") {
         report = report::render_json(result, {.include_trace = a.trace});
     } else {
-        report = report::render_text(result, {.color = want_color(a.no_color, a.output), .verbose = a.verbose, .trace = a.trace});
+        report = report::render_text(
+            result,
+            {.color = want_color(a.no_color, a.output), .verbose = a.verbose, .trace = a.trace});
     }
     if (a.output.empty()) out << report;
     else write_file(a.output, report);
@@ -95,12 +99,14 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
 // says whether each top diagnosis is the one the scenario reproduces.
 int run_demo(const DemoArgs& a, std::ostream& out) {
     if (a.list) {
-        for (const auto& s : lab::scenarios()) out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
+        for (const auto& s : lab::scenarios())
+            out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
         return kOk;
     }
     CommonProbeArgs common;
     common.timeout = "2s";
-    common.ca_file = lab::testcert("root-ca.pem").string();  // the lab's root, compiled into the binary
+    common.ca_file =
+        lab::testcert("root-ca.pem").string();  // the lab's root, compiled into the binary
     const auto base_options = common_probe_options(common);
     const bool color = want_color(a.no_color, "");
     // The article's starting point: the site works over plain HTTP. One loopback HTTP
@@ -109,7 +115,8 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
     int scenarios_run = 0;
     std::vector<std::string> mismatches;
     for (const auto& s : lab::scenarios()) {
-        if (!a.only.empty() && std::find(a.only.begin(), a.only.end(), s.id) == a.only.end()) continue;
+        if (!a.only.empty() && std::find(a.only.begin(), a.only.end(), s.id) == a.only.end())
+            continue;
         auto server = lab::ScenarioServer::start(s);
         probe::Target t;
         t.host = s.sni.empty() ? "127.0.0.1" : s.sni;
@@ -120,20 +127,26 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
         options.trace = a.trace;
         options.http_port = http.port();
         const auto result = probe_and_judge(t, options);
-        out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title, s.article_scenario);
-        out << report::render_text(result, {.color = color, .verbose = a.verbose, .trace = a.trace});
+        out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title,
+                           s.article_scenario);
+        out << report::render_text(result,
+                                   {.color = color, .verbose = a.verbose, .trace = a.trace});
         const std::string top = result.diagnosis.empty() ? "works" : result.diagnosis.front().id;
         if (top == s.expected_diagnosis)
             out << fmt::format("--- expected diagnosis {}: reached\n\n", s.expected_diagnosis);
         else {
-            out << fmt::format("--- expected diagnosis {}, but the top diagnosis is {}\n\n", s.expected_diagnosis, top);
+            out << fmt::format("--- expected diagnosis {}, but the top diagnosis is {}\n\n",
+                               s.expected_diagnosis, top);
             mismatches.push_back(s.id);
         }
         ++scenarios_run;
     }
-    if (scenarios_run == 0) throw UsageError("no scenario matches; `tlsprobe demo --list` shows the ids");
-    out << fmt::format("{} scenarios probed on loopback; {} reached the expected diagnosis; the servers are stopped.\n", scenarios_run,
-                       scenarios_run - static_cast<int>(mismatches.size()));
+    if (scenarios_run == 0)
+        throw UsageError("no scenario matches; `tlsprobe demo --list` shows the ids");
+    out << fmt::format(
+        "{} scenarios probed on loopback; {} reached the expected diagnosis; the servers are "
+        "stopped.\n",
+        scenarios_run, scenarios_run - static_cast<int>(mismatches.size()));
     if (!mismatches.empty()) {
         out << fmt::format("unexpected diagnosis in: {}\n", fmt::join(mismatches, ", "));
         return kFindings;
@@ -148,30 +161,45 @@ CommandRun probe_options(CLI::App& cmd) {
         "  tlsprobe probe example.com                          port 443, SNI example.com\n"
         "  tlsprobe probe https://example.com:8443/            URL form\n"
         "  tlsprobe probe [2001:db8::1]:443 --sni www.example.com\n"
-        "  tlsprobe probe www.example.com --connect-to 192.0.2.10   test a new server before the DNS cut-over\n"
+        "  tlsprobe probe www.example.com --connect-to 192.0.2.10   test a new server before the "
+        "DNS cut-over\n"
         "  tlsprobe probe host:443 --ca-file corp-root.pem --format json --output result.json");
-    cmd.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/")->required();
-    cmd.add_option("--sni", a->sni, "Server name to send (default: the host, none for an IP address)");
-    cmd.add_flag("--no-sni", a->no_sni, "Send no SNI (what a very old client, or a scanner by IP, does)");
-    cmd.add_option("--connect-to", a->connect_to, "Connect to this address[:port] instead of resolving the host");
+    cmd.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/")
+        ->required();
+    cmd.add_option("--sni", a->sni,
+                   "Server name to send (default: the host, none for an IP address)");
+    cmd.add_flag("--no-sni", a->no_sni,
+                 "Send no SNI (what a very old client, or a scanner by IP, does)");
+    cmd.add_option("--connect-to", a->connect_to,
+                   "Connect to this address[:port] instead of resolving the host");
     add_trust_options(cmd, *a);
     add_timeout_option(cmd, *a);
-    cmd.add_option("--format", a->format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    cmd.add_option("--format", a->format, "Report format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
     cmd.add_option("-o,--output", a->output, "Write the report to FILE instead of standard output");
     cmd.add_option("--html", a->html, "Also write a self-contained HTML report to FILE");
-    cmd.add_flag("--no-color", a->no_color, "No ANSI colours (also: NO_COLOR set, or output not a terminal)");
-    cmd.add_flag("-v,--verbose", a->verbose, "Show every connection attempt with its timing and evidence");
-    cmd.add_flag("--trace", a->trace, "Show each attempt's exchange: what was offered, what came back, when");
-    cmd.add_option("--connections", a->connections, "Concurrent connections to the target")->check(CLI::Range(1, 64))->capture_default_str();
-    cmd.add_option("--expires-soon", a->expires_soon_days, "Warn when the certificate expires within DAYS")
+    cmd.add_flag("--no-color", a->no_color,
+                 "No ANSI colours (also: NO_COLOR set, or output not a terminal)");
+    cmd.add_flag("-v,--verbose", a->verbose,
+                 "Show every connection attempt with its timing and evidence");
+    cmd.add_flag("--trace", a->trace,
+                 "Show each attempt's exchange: what was offered, what came back, when");
+    cmd.add_option("--connections", a->connections, "Concurrent connections to the target")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    cmd.add_option("--expires-soon", a->expires_soon_days,
+                   "Warn when the certificate expires within DAYS")
         ->check(CLI::Range(0, 3650))
         ->capture_default_str();
-    cmd.add_option("--http-port", a->http_port, "Also send HEAD / over plain HTTP to this port (the article's first check)")
+    cmd.add_option("--http-port", a->http_port,
+                   "Also send HEAD / over plain HTTP to this port (the article's first check)")
         ->check(CLI::Range(1, 65535))
         ->capture_default_str();
     cmd.add_flag("--no-http", a->no_http, "Skip the plain-HTTP check");
     cmd.add_flag("--quick", a->quick,
-                 "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 connections instead of "
+                 "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 "
+                 "connections instead of "
                  "one per accepted suite)");
     return [a](std::ostream& out, std::ostream&) { return run_probe(*a, out); };
 }
@@ -189,14 +217,16 @@ CommandRun demo_options(CLI::App& cmd) {
 }  // namespace
 
 std::string exit_codes_help() {
-    return "Exit codes: 0 ok, 1 high-severity findings or no TLS, 2 usage error, 3 target unreachable,\n"
+    return "Exit codes: 0 ok, 1 high-severity findings or no TLS, 2 usage error, 3 target "
+           "unreachable,\n"
            "4 internal error (a bug in tlsprobe or an unexpected local failure; please report it).";
 }
 
 std::vector<Command> commands() {
     return {
         {"probe", "Probe one server: versions, chain, findings", probe_options},
-        {"demo", "Start local faulty servers (loopback only), probe each and explain it", demo_options},
+        {"demo", "Start local faulty servers (loopback only), probe each and explain it",
+         demo_options},
         scan_command(),
         check_command(),
         policy_command(),
@@ -221,23 +251,31 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
         value = std::stod(s, &used);
         if (used != s.size()) throw std::invalid_argument("trailing characters");
     } catch (const std::exception&) {
-        throw std::invalid_argument(fmt::format("'{}' is not a duration (examples: 5s, 500ms, 1m)", text));
+        throw std::invalid_argument(
+            fmt::format("'{}' is not a duration (examples: 5s, 500ms, 1m)", text));
     }
     if (!(value > 0) || value * factor > 3600000.0)
-        throw std::invalid_argument(fmt::format("'{}' is out of range (more than 0, at most 1 hour)", text));
+        throw std::invalid_argument(
+            fmt::format("'{}' is out of range (more than 0, at most 1 hour)", text));
     return std::chrono::milliseconds(static_cast<long long>(value * factor));
 }
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) { return run(args, out, err, commands()); }
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    return run(args, out, err, commands());
+}
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::vector<Command>& table) {
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        const std::vector<Command>& table) {
     return run_guarded(err, [&] {
-        CLI::App app{"tlsprobe: find out from the outside why a server's HTTPS fails.\n"
-                     "Negotiates each TLS version separately, validates the served chain and reports findings.",
-                     "tlsprobe"};
+        CLI::App app{
+            "tlsprobe: find out from the outside why a server's HTTPS fails.\n"
+            "Negotiates each TLS version separately, validates the served chain and reports "
+            "findings.",
+            "tlsprobe"};
         app.set_version_flag("--version", std::string("tlsprobe ") + "0.1.0");
         app.require_subcommand(1);
-        app.footer(exit_codes_help() + "\nRun `tlsprobe demo` to see every fault the tool explains, on local servers.");
+        app.footer(exit_codes_help() +
+                   "\nRun `tlsprobe demo` to see every fault the tool explains, on local servers.");
 
         std::vector<std::pair<const CLI::App*, CommandRun>> subcommands;
         for (const auto& command : table) {

@@ -52,6 +52,7 @@ std::vector<Command> commands();
 // Never throws: a UsageError exits kUsage, any other exception kInternal (cli_common.hpp).
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // The same over another command table (tests add a command that fails).
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::vector<Command>& table);
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        const std::vector<Command>& table);
 
 }  // namespace tlsprobe::cli

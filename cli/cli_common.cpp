@@ -38,12 +38,18 @@ std::chrono::milliseconds duration_option(std::string_view flag, const std::stri
 }
 
 void add_timeout_option(CLI::App& command, CommonProbeArgs& args) {
-    command.add_option("--timeout", args.timeout, "Per connection phase (connect, handshake): 5s, 500ms ...")->capture_default_str();
+    command
+        .add_option("--timeout", args.timeout,
+                    "Per connection phase (connect, handshake): 5s, 500ms ...")
+        ->capture_default_str();
 }
 
 void add_trust_options(CLI::App& command, CommonProbeArgs& args) {
-    command.add_option("--ca-file", args.ca_file, "Trust anchors (PEM or DER) instead of the system store, e.g. a private root");
-    command.add_option("--ca-path", args.ca_path, "Directory of hashed trust anchors (c_rehash layout)");
+    command.add_option(
+        "--ca-file", args.ca_file,
+        "Trust anchors (PEM or DER) instead of the system store, e.g. a private root");
+    command.add_option("--ca-path", args.ca_path,
+                       "Directory of hashed trust anchors (c_rehash layout)");
 }
 
 probe::ProbeOptions common_probe_options(const CommonProbeArgs& args) {
@@ -54,23 +60,26 @@ probe::ProbeOptions common_probe_options(const CommonProbeArgs& args) {
     return options;
 }
 
-probe::TargetResult probe_and_judge(const probe::Target& target, const probe::ProbeOptions& options) {
+probe::TargetResult probe_and_judge(const probe::Target& target,
+                                    const probe::ProbeOptions& options) {
     auto result = probe::probe_target_blocking(target, options);
     judge::assess(result);
     return result;
 }
 
-boost::asio::awaitable<probe::TargetResult> probe_and_judge_async(probe::Target target, probe::ProbeOptions options) {
-    probe::TargetResult result = co_await probe::probe_target(std::move(target), std::move(options));
+boost::asio::awaitable<probe::TargetResult> probe_and_judge_async(probe::Target target,
+                                                                  probe::ProbeOptions options) {
+    probe::TargetResult result =
+        co_await probe::probe_target(std::move(target), std::move(options));
     judge::assess(result);
     co_return result;
 }
 
-
 void write_file(const std::string& path, const std::string& content) {
     const std::filesystem::path target(path);
     std::error_code ec;
-    if (std::filesystem::is_directory(target, ec)) throw UsageError(fmt::format("cannot write '{}': it is a directory", path));
+    if (std::filesystem::is_directory(target, ec))
+        throw UsageError(fmt::format("cannot write '{}': it is a directory", path));
     const auto tmp = target.string() + ".tmp";
     // Every failure below removes FILE.tmp: no half-written leftovers beside the report.
     auto fail = [&tmp](std::string message) {
@@ -93,30 +102,38 @@ void check_output_path(std::string_view option, const std::string& path) {
     if (path.empty()) throw UsageError(fmt::format("{}: the file name is empty", option));
     const fs::path p(path);
     std::error_code ec;
-    if (fs::is_directory(p, ec)) throw UsageError(fmt::format("{} '{}' is a directory; expected a file name", option, path));
+    if (fs::is_directory(p, ec))
+        throw UsageError(fmt::format("{} '{}' is a directory; expected a file name", option, path));
     const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
     if (!fs::is_directory(parent, ec))
-        throw UsageError(fmt::format("{} '{}': the directory '{}' does not exist", option, path, parent.string()));
+        throw UsageError(fmt::format("{} '{}': the directory '{}' does not exist", option, path,
+                                     parent.string()));
     if (::access(parent.c_str(), W_OK | X_OK) != 0)
-        throw UsageError(fmt::format("{} '{}': cannot write in the directory '{}': {}", option, path, parent.string(),
-                                     std::strerror(errno)));
+        throw UsageError(fmt::format("{} '{}': cannot write in the directory '{}': {}", option,
+                                     path, parent.string(), std::strerror(errno)));
     if (fs::exists(p, ec) && ::access(p.c_str(), W_OK) != 0)
-        throw UsageError(fmt::format("{} '{}': cannot write the file: {}", option, path, std::strerror(errno)));
+        throw UsageError(
+            fmt::format("{} '{}': cannot write the file: {}", option, path, std::strerror(errno)));
 }
 
-std::shared_ptr<const x509::TrustStore> load_trust(const std::string& ca_file, const std::string& ca_path) {
+std::shared_ptr<const x509::TrustStore> load_trust(const std::string& ca_file,
+                                                   const std::string& ca_path) {
     try {
-        if (ca_file.empty() && ca_path.empty()) return std::make_shared<x509::TrustStore>(x509::TrustStore::system_default());
-        return std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(ca_file, ca_path));
+        if (ca_file.empty() && ca_path.empty())
+            return std::make_shared<x509::TrustStore>(x509::TrustStore::system_default());
+        return std::make_shared<x509::TrustStore>(
+            x509::TrustStore::from_locations(ca_file, ca_path));
     } catch (const std::exception& e) {
         throw UsageError(e.what());
     }
 }
 
-probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni, const std::string& connect_to) {
+probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni,
+                          const std::string& connect_to) {
     try {
         auto t = probe::parse_target(text);
-        if (!sni.empty() && no_sni) throw UsageError("--sni and --no-sni contradict each other; use one");
+        if (!sni.empty() && no_sni)
+            throw UsageError("--sni and --no-sni contradict each other; use one");
         if (!sni.empty()) t.sni = sni;
         if (no_sni) t.sni.reset();
         if (!connect_to.empty()) {

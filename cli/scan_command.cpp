@@ -10,8 +10,8 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
-#include <thread>
 #include <sys/resource.h>
+#include <thread>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -22,9 +22,9 @@
 #include "judge/verdict.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
-#include "scan/scan_input.hpp"
 #include "report/html.hpp"
 #include "report/scan_report.hpp"
+#include "scan/scan_input.hpp"
 #include "x509/trust_store.hpp"
 
 namespace tlsprobe::cli {
@@ -52,11 +52,13 @@ double parse_rate(const std::string& text) {
     try {
         std::size_t used = 0;
         v = std::stod(number, &used) / per;
-        parsed = used == number.size() && !number.empty() && std::isdigit(static_cast<unsigned char>(number.front()));
+        parsed = used == number.size() && !number.empty() &&
+                 std::isdigit(static_cast<unsigned char>(number.front()));
     } catch (const std::exception&) {
     }
     if (!parsed)
-        throw UsageError(fmt::format("--rate '{}': expected new targets per second, e.g. 50, 50/s, 3000/m or 20/h", text));
+        throw UsageError(fmt::format(
+            "--rate '{}': expected new targets per second, e.g. 50, 50/s, 3000/m or 20/h", text));
     // Written as a negation so NaN and infinities fail too; 1e-9 of slack for 1/h written as 1/h.
     if (!(std::isfinite(v) && v >= kMin * (1 - 1e-9) && v <= kMax))
         throw UsageError(fmt::format("--rate '{}': must be between 1/h and 100000/s", text));
@@ -65,12 +67,14 @@ double parse_rate(const std::string& text) {
 
 // The per-target deadline when none is given: the resolve, then each wave of connections
 // (connect + handshake, each bounded by --timeout), plus a second of slack.
-std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout, std::size_t connections, bool full) {
+std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout,
+                                           std::size_t connections, bool full) {
     probe::Target sample;
     sample.host = "example.com";
     // --full adds the enumeration: one connection per accepted suite plus one per block; 250
     // covers a server accepting every suite of every version (bench_enumerate: 231).
-    const std::size_t attempts = probe::plan_probes(sample, probe::PlanOptions{}).size() + (full ? 250 : 0);
+    const std::size_t attempts =
+        probe::plan_probes(sample, probe::PlanOptions{}).size() + (full ? 250 : 0);
     const std::size_t waves = (attempts + connections - 1) / std::max<std::size_t>(1, connections);
     return timeout * static_cast<long>(1 + 2 * waves) + std::chrono::seconds(1);
 }
@@ -80,7 +84,8 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
     // checked against it.
     probe::ProbeOptions o = common_probe_options(a);
     o.expires_soon_days = a.expires_soon_days;
-    o.enumerate_ciphers = a.full;  // --full: cipher suites, groups and server preference per version
+    o.enumerate_ciphers =
+        a.full;  // --full: cipher suites, groups and server preference per version
     if (a.full)  // and the check kinds that send nothing unusual
         for (const auto* kind : probe::check_kinds())
             if (!kind->intrusive()) o.checks.emplace_back(kind->id());
@@ -101,7 +106,8 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
 // Opens --jsonl: for --resume, reads what it holds and cuts a torn last line (a kill in the
 // middle of a write) so the next record starts on a line of its own.
 // The records it holds go into `summary`, so the final summary covers the whole file.
-std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, report::ScanSummary& summary, std::ostream& err) {
+std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume,
+                         report::ScanSummary& summary, std::ostream& err) {
     auto mode = std::ios::binary | std::ios::app;
     if (a.resume && fs::exists(a.jsonl)) {
         {
@@ -110,15 +116,17 @@ std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume, report:
             resume = report::read_resume(in, &summary);
         }
         if (fs::file_size(a.jsonl) > resume.valid_bytes) {
-            err << fmt::format("tlsprobe: {}: dropping {} byte(s) after the last complete record\n", a.jsonl,
-                               fs::file_size(a.jsonl) - resume.valid_bytes);
+            err << fmt::format("tlsprobe: {}: dropping {} byte(s) after the last complete record\n",
+                               a.jsonl, fs::file_size(a.jsonl) - resume.valid_bytes);
             fs::resize_file(a.jsonl, resume.valid_bytes);
         }
     } else {
         mode = std::ios::binary | std::ios::trunc;
     }
     std::ofstream out(a.jsonl, mode);
-    if (!out) throw UsageError(fmt::format("--jsonl: cannot write '{}': {}", a.jsonl, std::strerror(errno)));
+    if (!out)
+        throw UsageError(
+            fmt::format("--jsonl: cannot write '{}': {}", a.jsonl, std::strerror(errno)));
     return out;
 }
 
@@ -135,21 +143,26 @@ std::optional<std::size_t> count_targets(const std::string& path, const scan::Sh
     std::size_t n = 0;
     while (auto item = reader.next())
         if (const auto* t = std::get_if<scan::ScanTarget>(&item->parsed))
-            if (seen.insert(t->key).second && scan::in_shard(t->key, shard) && !done.contains(t->key)) ++n;
+            if (seen.insert(t->key).second && scan::in_shard(t->key, shard) &&
+                !done.contains(t->key))
+                ++n;
     return n;
 }
 
 // Redraws the progress line on stderr every 200 ms until stopped.
 class Progress {
 public:
-    Progress(std::ostream& err, std::mutex& err_mutex, std::optional<std::size_t> total, const std::atomic<std::size_t>& done,
-             const std::atomic<std::size_t>& failing)
+    Progress(std::ostream& err, std::mutex& err_mutex, std::optional<std::size_t> total,
+             const std::atomic<std::size_t>& done, const std::atomic<std::size_t>& failing)
         : thread_([&, total] {
               const auto t0 = std::chrono::steady_clock::now();
               std::unique_lock lock(mutex_);
-              while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return finished_; })) {
+              while (!cv_.wait_for(lock, std::chrono::milliseconds(200),
+                                   [this] { return finished_; })) {
                   std::lock_guard out_lock(err_mutex);
-                  err << '\r' << report::progress_line(done, total, failing, std::chrono::steady_clock::now() - t0)
+                  err << '\r'
+                      << report::progress_line(done, total, failing,
+                                               std::chrono::steady_clock::now() - t0)
                       << "\033[K" << std::flush;
               }
               std::lock_guard out_lock(err_mutex);
@@ -174,19 +187,21 @@ private:
 int exit_code(const report::ScanSummary& s) {
     if (s.targets() == 0) return s.input_errors() && !s.resumed && !s.other_shards ? kUsage : kOk;
     if (s.reached() == 0) return kUnreachable;
-    for (auto v : {scan::ScanVerdict::fail, scan::ScanVerdict::no_tls, scan::ScanVerdict::unreachable, scan::ScanVerdict::timeout,
-                   scan::ScanVerdict::error})
+    for (auto v :
+         {scan::ScanVerdict::fail, scan::ScanVerdict::no_tls, scan::ScanVerdict::unreachable,
+          scan::ScanVerdict::timeout, scan::ScanVerdict::error})
         if (s.count(v)) return kFindings;
     return kOk;
 }
 
-int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostream& out, std::ostream& err,
-            const ScanJobIo& io) {
+int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostream& out,
+            std::ostream& err, const ScanJobIo& io) {
     const auto timeout = duration_option("--timeout", a.timeout);
     scan::ScanEngineOptions engine;
     engine.concurrency = a.concurrency;
     engine.threads = a.threads;
-    engine.deadline = a.deadline.empty() ? default_deadline(timeout, a.connections, a.full) : duration_option("--deadline", a.deadline);
+    engine.deadline = a.deadline.empty() ? default_deadline(timeout, a.connections, a.full)
+                                         : duration_option("--deadline", a.deadline);
     engine.rate = a.rate.empty() ? 0.0 : parse_rate(a.rate);
     engine.stop = io.stop;
     scan::Shard shard;
@@ -195,11 +210,14 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     } catch (const probe::TargetError& e) {
         throw UsageError(e.what());
     }
-    if (a.resume && a.jsonl.empty()) throw UsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
+    if (a.resume && a.jsonl.empty())
+        throw UsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
     if (a.quick && a.full) throw UsageError("--quick and --full contradict each other; use one");
 
     const auto probe_options = make_probe_options(a);
-    const scan::TargetWork real_work = [&probe_options](probe::Target t) { return probe_and_judge_async(std::move(t), probe_options); };
+    const scan::TargetWork real_work = [&probe_options](probe::Target t) {
+        return probe_and_judge_async(std::move(t), probe_options);
+    };
     const scan::TargetWork& work = work_override ? *work_override : real_work;
 
     // Every output is checked before anything is read or written: a typo in a path is a
@@ -213,9 +231,13 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     const std::string input_name = a.input == "-" ? "standard input" : fmt::format("'{}'", a.input);
     if (a.input != "-") {
         if (std::error_code ec; fs::is_directory(a.input, ec))
-            throw UsageError(fmt::format("the target list '{}' is a directory; expected a file with one target per line", a.input));
+            throw UsageError(fmt::format(
+                "the target list '{}' is a directory; expected a file with one target per line",
+                a.input));
         file.open(a.input);
-        if (!file) throw UsageError(fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
+        if (!file)
+            throw UsageError(
+                fmt::format("cannot read the target list '{}': {}", a.input, std::strerror(errno)));
         in = &file;
     } else if (!io.standard_input) {
         // std::cin, synchronised with stdio, hands out one byte per call; a filebuf on the same
@@ -230,19 +252,22 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     if (!a.csv.empty()) {
         const bool append = a.resume && fs::exists(a.csv) && fs::file_size(a.csv) > 0;
         csv.open(a.csv, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
-        if (!csv) throw UsageError(fmt::format("--csv: cannot write '{}': {}", a.csv, std::strerror(errno)));
+        if (!csv)
+            throw UsageError(
+                fmt::format("--csv: cannot write '{}': {}", a.csv, std::strerror(errno)));
         if (!append) csv << report::csv_header() << std::flush;
     }
 
     std::mutex err_mutex;
-    std::unordered_set<std::string> seen;  // keys only: a few dozen bytes per distinct target
+    std::unordered_set<std::string> seen;        // keys only: a few dozen bytes per distinct target
     scan::ScanInputReader reader(*in, io.stop);  // an endless input ends on SIGINT/SIGTERM
     const scan::ScanSource source = [&]() -> std::optional<scan::ScanItem> {
         while (auto item = reader.next()) {
             if (const auto* bad = std::get_if<scan::InputError>(&item->parsed)) {
                 summary.add_input_error(item->line, *bad);
                 std::lock_guard lock(err_mutex);
-                err << fmt::format("{}tlsprobe: line {}: {}\n", io.progress ? "\r\033[K" : "", item->line, bad->reason);
+                err << fmt::format("{}tlsprobe: line {}: {}\n", io.progress ? "\r\033[K" : "",
+                                   item->line, bad->reason);
                 continue;
             }
             auto& t = std::get<scan::ScanTarget>(item->parsed);
@@ -257,7 +282,9 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     const scan::ScanSink sink = [&](scan::ScanRecord&& record) {
         if (jsonl.is_open()) {
             jsonl << report::scan_record_line(record) << '\n' << std::flush;
-            if (!jsonl) throw std::runtime_error(fmt::format("writing '{}' failed: {}", a.jsonl, std::strerror(errno)));
+            if (!jsonl)
+                throw std::runtime_error(
+                    fmt::format("writing '{}' failed: {}", a.jsonl, std::strerror(errno)));
         }
         if (csv.is_open()) csv << report::csv_row(record) << std::flush;
         summary.add(record);
@@ -270,8 +297,10 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     {
         std::optional<Progress> progress;
         if (io.progress)
-            progress.emplace(err, err_mutex, a.input == "-" ? std::nullopt : count_targets(a.input, shard, resume.keys), done,
-                             failing);
+            progress.emplace(
+                err, err_mutex,
+                a.input == "-" ? std::nullopt : count_targets(a.input, shard, resume.keys), done,
+                failing);
         totals = scan::run_scan(source, work, sink, engine);
     }
     summary.elapsed = std::chrono::steady_clock::now() - t0;
@@ -279,34 +308,36 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     summary.not_started = totals.dropped;
     // Count what an interrupt left unscanned: cheap for a regular file; a pipe may never end.
     reader.set_stop(nullptr);
-    if (std::error_code ec; summary.stopped && a.input != "-" && std::filesystem::is_regular_file(a.input, ec))
+    if (std::error_code ec;
+        summary.stopped && a.input != "-" && std::filesystem::is_regular_file(a.input, ec))
         while (source()) ++summary.not_started;
     // No valid target line at all (empty, comments only, every line bad): nothing was meant.
     if (seen.empty() && !summary.stopped) {
         if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
-        throw UsageError(fmt::format("no target in {}{}", input_name,
-                                     summary.input_errors() ? fmt::format(": {} bad line(s), see above", summary.input_errors())
-                                                            : " (empty or comments only)"));
+        throw UsageError(
+            fmt::format("no target in {}{}", input_name,
+                        summary.input_errors()
+                            ? fmt::format(": {} bad line(s), see above", summary.input_errors())
+                            : " (empty or comments only)"));
     }
     if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
     out << report::render_scan_summary(summary, {.color = want_color(a.no_color)});
     if (!a.html.empty()) write_file(a.html, report::render_html(summary));
-    if (summary.stopped) err << "tlsprobe: scan stopped; every completed target is in the output. "
-                               "Run again with --resume to finish.\n";
+    if (summary.stopped)
+        err << "tlsprobe: scan stopped; every completed target is in the output. "
+               "Run again with --resume to finish.\n";
     return exit_code(summary);
 }
 
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
-extern "C" void on_stop_signal(int) {
-    g_stop.store(true);
-}
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
 
 }  // namespace
 
-int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out, std::ostream& err,
-                 const ScanJobIo& io) {
+int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out,
+                 std::ostream& err, const ScanJobIo& io) {
     return run_guarded(err, [&] { return run_job(args, work, out, err, io); });
 }
 
@@ -321,9 +352,11 @@ static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
     }
     const auto needed = static_cast<rlim_t>(a.concurrency * a.connections + 64);
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
-        err << fmt::format("tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the limit is {}; "
-                           "lower --concurrency or raise `ulimit -n`\n",
-                           a.concurrency, a.connections, needed, limit.rlim_cur);
+        err << fmt::format(
+            "tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the "
+            "limit is {}; "
+            "lower --concurrency or raise `ulimit -n`\n",
+            a.concurrency, a.connections, needed, limit.rlim_cur);
 }
 
 static int run_scan_command(const ScanArgs& args, std::ostream& out, std::ostream& err) {
@@ -353,57 +386,95 @@ CommandRun scan_options(CLI::App& command) {
     auto& a = *args;
     auto* command_ = &command;
     command_->description(
-        "Probe every target of FILE (or standard input with '-'), many at a time, with the same probe as\n"
-        "`tlsprobe probe`. One target per line: host, host:port, [IPv6]:port or https://host:port/path,\n"
-        "then optionally ,CONNECT-TO-ADDRESS[:PORT] and ,SNI ('-' = send none). '#' starts a comment.\n"
+        "Probe every target of FILE (or standard input with '-'), many at a time, with the same "
+        "probe as\n"
+        "`tlsprobe probe`. One target per line: host, host:port, [IPv6]:port or "
+        "https://host:port/path,\n"
+        "then optionally ,CONNECT-TO-ADDRESS[:PORT] and ,SNI ('-' = send none). '#' starts a "
+        "comment.\n"
         "Bad lines are reported with their line number and skipped; duplicates are probed once.");
     command_->footer(
         "Examples:\n"
         "  tlsprobe scan hosts.txt                                   summary table at the end\n"
         "  tlsprobe scan hosts.txt --jsonl results.jsonl --csv summary.csv\n"
         "  cat hosts.txt | tlsprobe scan - --concurrency 500 --timeout 3s\n"
-        "  tlsprobe scan hosts.txt --jsonl results.jsonl --resume    skip what results.jsonl already holds\n"
+        "  tlsprobe scan hosts.txt --jsonl results.jsonl --resume    skip what results.jsonl "
+        "already holds\n"
         "  tlsprobe scan hosts.txt --shard 3/16 --jsonl part-3.jsonl one of 16 machines\n"
-        "  tlsprobe scan hosts.txt --rate 20/s --concurrency 50      go gently on a fragile network (1/h to 100000/s)\n"
+        "  tlsprobe scan hosts.txt --rate 20/s --concurrency 50      go gently on a fragile "
+        "network (1/h to 100000/s)\n"
         "\n"
         "Input lines:\n"
         "  example.com                      port 443, SNI example.com\n"
         "  mail.example.com:465\n"
         "  https://intranet.example.com:8443/login\n"
         "  [2001:db8::10]:443\n"
-        "  www.example.com,192.0.2.10       connect to 192.0.2.10, SNI and name checks for www.example.com\n"
+        "  www.example.com,192.0.2.10       connect to 192.0.2.10, SNI and name checks for "
+        "www.example.com\n"
         "  192.0.2.20,,www.example.com      SNI www.example.com to an address\n"
         "\n"
-        "Ctrl-C (SIGINT) or SIGTERM: no new targets; those in flight finish or hit --deadline; the summary\n"
+        "Ctrl-C (SIGINT) or SIGTERM: no new targets; those in flight finish or hit --deadline; the "
+        "summary\n"
         "is written. --shard K/N keeps the targets whose key's FNV-1a 64 hash modulo N is K-1.\n"
-        "Exit codes: 0 all scanned, nothing high-severity; 1 some target has a high-severity finding, no TLS,\n"
+        "Exit codes: 0 all scanned, nothing high-severity; 1 some target has a high-severity "
+        "finding, no TLS,\n"
         "or timed out; 2 usage error or no valid target; 3 no target reachable; 4 internal error.");
-    command_->add_option("input", a.input, "Target list, one per line; '-' reads standard input")->required();
-    command_->add_option("--jsonl", a.jsonl, "Write one JSON object per target per line, as each completes, then a summary line");
+    command_->add_option("input", a.input, "Target list, one per line; '-' reads standard input")
+        ->required();
+    command_->add_option(
+        "--jsonl", a.jsonl,
+        "Write one JSON object per target per line, as each completes, then a summary line");
     command_->add_option("--csv", a.csv, "Write one CSV row per target");
-    command_->add_option("--html", a.html, "Write the summary (verdicts, versions, diagnoses, worst targets) as one self-contained HTML page");
-    command_->add_flag("--resume", a.resume, "Skip the targets the --jsonl file already holds; append the rest");
-    command_->add_option("--shard", a.shard, "Scan only shard K of N (1-based), e.g. 3/16; the N shards partition the input");
-    command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")->check(CLI::Range(1, 100000))->capture_default_str();
-    command_->add_option("--threads", a.threads, "I/O threads, one io_context each (0 = one per core)")->check(CLI::Range(0, 256))->capture_default_str();
-    command_->add_option("--connections", a.connections, "Concurrent connections to one target (the probe command uses 8; a scan keeps 3 so 512 targets in flight stay under ~150 MB)")->check(CLI::Range(1, 64))->capture_default_str();
+    command_->add_option("--html", a.html,
+                         "Write the summary (verdicts, versions, diagnoses, worst targets) as one "
+                         "self-contained HTML page");
+    command_->add_flag("--resume", a.resume,
+                       "Skip the targets the --jsonl file already holds; append the rest");
+    command_->add_option(
+        "--shard", a.shard,
+        "Scan only shard K of N (1-based), e.g. 3/16; the N shards partition the input");
+    command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    command_
+        ->add_option("--threads", a.threads, "I/O threads, one io_context each (0 = one per core)")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+    command_
+        ->add_option("--connections", a.connections,
+                     "Concurrent connections to one target (the probe command uses 8; a scan keeps "
+                     "3 so 512 targets in flight stay under ~150 MB)")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
     add_timeout_option(command, a);
-    command_->add_option("--deadline", a.deadline, "Per target: cancel its probe and record it as timed out after this long "
-                                                   "(default: enough for every attempt at --timeout, plus 1s)");
-    command_->add_option("--rate", a.rate, "Start at most N new targets per second over all threads: 50, 50/s, 3000/m, 20/h (from 1/h to 100000/s)");
-    command_->add_flag("--quick", a.quick, "Protocol versions and the certificate chain (the default)");
-    command_->add_flag("--full", a.full, "Also enumerate cipher suites, groups and server preference per version (many more connections per target)");
+    command_->add_option("--deadline", a.deadline,
+                         "Per target: cancel its probe and record it as timed out after this long "
+                         "(default: enough for every attempt at --timeout, plus 1s)");
+    command_->add_option("--rate", a.rate,
+                         "Start at most N new targets per second over all threads: 50, 50/s, "
+                         "3000/m, 20/h (from 1/h to 100000/s)");
+    command_->add_flag("--quick", a.quick,
+                       "Protocol versions and the certificate chain (the default)");
+    command_->add_flag("--full", a.full,
+                       "Also enumerate cipher suites, groups and server preference per version "
+                       "(many more connections per target)");
     add_trust_options(command, a);
-    command_->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")->check(CLI::Range(0, 3650))->capture_default_str();
-    command_->add_flag("-q,--quiet", a.quiet, "No progress line (it is drawn only when stderr is a terminal anyway)");
+    command_
+        ->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")
+        ->check(CLI::Range(0, 3650))
+        ->capture_default_str();
+    command_->add_flag("-q,--quiet", a.quiet,
+                       "No progress line (it is drawn only when stderr is a terminal anyway)");
     command_->add_flag("--no-color", a.no_color, "No ANSI colours in the summary");
-    return [args](std::ostream& out, std::ostream& err) { return run_scan_command(*args, out, err); };
+    return
+        [args](std::ostream& out, std::ostream& err) { return run_scan_command(*args, out, err); };
 }
 
 }  // namespace
 
 Command scan_command() {
-    return {"scan", "Probe a list of targets concurrently; stream JSONL/CSV; summary at the end", scan_options};
+    return {"scan", "Probe a list of targets concurrently; stream JSONL/CSV; summary at the end",
+            scan_options};
 }
 
 }  // namespace tlsprobe::cli

@@ -20,35 +20,35 @@ namespace tlsprobe::cli {
 // the scan's own; a scan keeps 3 connections per target (memory and politeness at scale).
 struct ScanArgs : CommonProbeArgs {
     ScanArgs() { connections = 3; }
-    std::string input;             // a file, or "-" for standard input
-    std::string jsonl;             // --jsonl FILE
-    std::string csv;               // --csv FILE
-    std::string html;              // --html FILE: the summary as one self-contained page
-    bool resume = false;           // skip targets --jsonl already holds
-    std::string shard;             // "K/N"; empty = all
-    std::size_t concurrency = 256; // targets in flight
-    std::size_t threads = 0;       // io threads; 0 = one per core
-    std::string deadline;          // per target; empty = derived from --timeout (see scan_deadline)
-    std::string rate;              // "N", "N/s" or "N/m" new targets; empty = unlimited
-    bool quick = false;            // protocols + chain (the default)
-    bool full = false;             // every attempt plus cipher-suite enumeration
+    std::string input;              // a file, or "-" for standard input
+    std::string jsonl;              // --jsonl FILE
+    std::string csv;                // --csv FILE
+    std::string html;               // --html FILE: the summary as one self-contained page
+    bool resume = false;            // skip targets --jsonl already holds
+    std::string shard;              // "K/N"; empty = all
+    std::size_t concurrency = 256;  // targets in flight
+    std::size_t threads = 0;        // io threads; 0 = one per core
+    std::string deadline;  // per target; empty = derived from --timeout (see scan_deadline)
+    std::string rate;      // "N", "N/s" or "N/m" new targets; empty = unlimited
+    bool quick = false;    // protocols + chain (the default)
+    bool full = false;     // every attempt plus cipher-suite enumeration
     int expires_soon_days = 30;
-    bool quiet = false;            // no progress line
+    bool quiet = false;  // no progress line
     bool no_color = false;
 };
 
 // How the job talks to its surroundings.
 struct ScanJobIo {
-    bool progress = false;                     // draw the progress line on stderr (a terminal)
-    const std::atomic<bool>* stop = nullptr;   // SIGINT/SIGTERM
-    std::istream* standard_input = nullptr;    // what "-" reads; null = std::cin
+    bool progress = false;                    // draw the progress line on stderr (a terminal)
+    const std::atomic<bool>* stop = nullptr;  // SIGINT/SIGTERM
+    std::istream* standard_input = nullptr;   // what "-" reads; null = std::cin
 };
 
 // Runs a whole scan: returns the exit code (0 ok, 1 failures, 2 usage, 3 nothing reachable,
 // 4 internal error), through run_guarded like every subcommand.
 // `work` null = the real probe (probe::probe_target with options from `args`).
-int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out, std::ostream& err,
-                 const ScanJobIo& io = {});
+int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out,
+                 std::ostream& err, const ScanJobIo& io = {});
 
 // The row of the command table (cli.hpp). Its run installs SIGINT/SIGTERM handlers for the
 // duration of the scan.

@@ -16,7 +16,8 @@ struct AlertInfo {
 // usually signals, which is the only direction tlsprobe receives.
 constexpr std::array<AlertInfo, 30> kAlerts{{
     {0, "close_notify", "the server closed the connection cleanly"},
-    {10, "unexpected_message", "the server did not expect this message (often a ClientHello it cannot parse)"},
+    {10, "unexpected_message",
+     "the server did not expect this message (often a ClientHello it cannot parse)"},
     {20, "bad_record_mac", "record integrity check failed"},
     {21, "decryption_failed", "decryption failed (SSL 3.0 / TLS 1.0)"},
     {22, "record_overflow", "a record was too long"},
@@ -36,7 +37,8 @@ constexpr std::array<AlertInfo, 30> kAlerts{{
     {60, "export_restriction", "export restriction (SSL 3.0 / TLS 1.0)"},
     {70, "protocol_version", "the server does not accept this protocol version"},
     {71, "insufficient_security", "the server requires stronger cipher suites than offered"},
-    {80, "internal_error", "the server hit an internal error (often: no certificate for this name)"},
+    {80, "internal_error",
+     "the server hit an internal error (often: no certificate for this name)"},
     {86, "inappropriate_fallback", "the server refused a fallback (TLS_FALLBACK_SCSV)"},
     {90, "user_canceled", "the handshake was cancelled"},
     {100, "no_renegotiation", "renegotiation refused"},
@@ -48,7 +50,8 @@ constexpr std::array<AlertInfo, 30> kAlerts{{
 }};
 
 const AlertInfo* find(std::uint8_t code) {
-    auto it = std::find_if(kAlerts.begin(), kAlerts.end(), [&](const AlertInfo& a) { return a.code == code; });
+    auto it = std::find_if(kAlerts.begin(), kAlerts.end(),
+                           [&](const AlertInfo& a) { return a.code == code; });
     return it == kAlerts.end() ? nullptr : &*it;
 }
 

@@ -25,10 +25,12 @@ std::string outcome_phrase(const Observation& o) {
         case Status::closed: {
             const auto what = o.status == Status::reset ? "RST" : "FIN";
             const auto when = o.elapsed.count() > 0 ? fmt::format(" {:.1f} ms", ms) : std::string();
-            return o.phase == Phase::hello ? fmt::format("{}{} after ClientHello", what, when)
-                                           : fmt::format("{} during handshake{} after ClientHello", what, when);
+            return o.phase == Phase::hello
+                       ? fmt::format("{}{} after ClientHello", what, when)
+                       : fmt::format("{} during handshake{} after ClientHello", what, when);
         }
-        case Status::timeout: return o.phase == Phase::connect ? "TCP connect timed out" : "no answer (timeout)";
+        case Status::timeout:
+            return o.phase == Phase::connect ? "TCP connect timed out" : "no answer (timeout)";
         case Status::refused: return "connection refused";
         default: return o.detail;
     }

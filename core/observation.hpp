@@ -28,17 +28,17 @@ std::string_view to_string(TraceEvent::Direction d);
 struct Observation {
     Status status = Status::internal_error;
     Phase phase = Phase::connect;
-    std::string address;      // the peer actually connected to, "192.0.2.1:443" / "[::1]:443"
-    Micros connect_time{0};   // TCP connect duration
-    Micros elapsed{0};        // from the ClientHello to how the attempt ended
+    std::string address;     // the peer actually connected to, "192.0.2.1:443" / "[::1]:443"
+    Micros connect_time{0};  // TCP connect duration
+    Micros elapsed{0};       // from the ClientHello to how the attempt ended
 
     // Set when the server chose parameters (status negotiated; the raw engine may also
     // fill them from a ServerHello even when it does not complete the handshake).
     std::optional<Version> version;
-    std::uint16_t cipher_id = 0;  // IANA code point
-    std::string cipher;           // IANA name, "TLS_AES_128_GCM_SHA256"
-    std::string group;            // key exchange group, "x25519" / "secp256r1" / "ffdhe2048"
-    std::string alpn;             // negotiated ALPN protocol, empty if none
+    std::uint16_t cipher_id = 0;      // IANA code point
+    std::string cipher;               // IANA name, "TLS_AES_128_GCM_SHA256"
+    std::string group;                // key exchange group, "x25519" / "secp256r1" / "ffdhe2048"
+    std::string alpn;                 // negotiated ALPN protocol, empty if none
     bool downgrade_sentinel = false;  // RFC 8446 §4.1.3 DOWNGRD in ServerHello.random
     bool client_certificate_requested = false;  // the server sent a CertificateRequest
 

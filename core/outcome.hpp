@@ -30,9 +30,10 @@ enum class Status {
 };
 
 inline constexpr std::array<Status, 13> all_statuses{
-    Status::negotiated, Status::rejected_alert, Status::reset,          Status::closed,
-    Status::not_tls,    Status::protocol_error, Status::timeout,        Status::refused,
-    Status::dns_failed, Status::unreachable,    Status::local_unsupported, Status::local_limit,
+    Status::negotiated,    Status::rejected_alert,    Status::reset,
+    Status::closed,        Status::not_tls,           Status::protocol_error,
+    Status::timeout,       Status::refused,           Status::dns_failed,
+    Status::unreachable,   Status::local_unsupported, Status::local_limit,
     Status::internal_error};
 
 std::string_view to_string(Status s);

@@ -1,7 +1,6 @@
 #include "core/text.hpp"
 
 #include <algorithm>
-
 #include <fmt/format.h>
 
 namespace tlsprobe::core {
@@ -50,11 +49,11 @@ Decoded decode(std::string_view s, std::size_t pos) {
 
 // Code points that change how a terminal or a line of text is displayed.
 bool needs_escape(char32_t cp) {
-    if (cp < 0x20 || cp == 0x7F) return true;                 // C0 (ESC, NUL, tab, newline), DEL
-    if (cp >= 0x80 && cp <= 0x9F) return true;                // C1 (CSI 0x9B, ...)
-    if (cp == 0x2028 || cp == 0x2029) return true;            // line / paragraph separator
-    if (cp >= 0x202A && cp <= 0x202E) return true;            // bidi embeddings and overrides
-    if (cp >= 0x2066 && cp <= 0x2069) return true;            // bidi isolates
+    if (cp < 0x20 || cp == 0x7F) return true;       // C0 (ESC, NUL, tab, newline), DEL
+    if (cp >= 0x80 && cp <= 0x9F) return true;      // C1 (CSI 0x9B, ...)
+    if (cp == 0x2028 || cp == 0x2029) return true;  // line / paragraph separator
+    if (cp >= 0x202A && cp <= 0x202E) return true;  // bidi embeddings and overrides
+    if (cp >= 0x2066 && cp <= 0x2069) return true;  // bidi isolates
     return false;
 }
 
@@ -75,7 +74,8 @@ std::string to_safe_utf8(std::string_view bytes) {
             continue;
         }
         if (needs_escape(d.code_point)) {
-            if (d.code_point < 0x80) out += fmt::format("\\x{:02X}", static_cast<unsigned>(d.code_point));
+            if (d.code_point < 0x80)
+                out += fmt::format("\\x{:02X}", static_cast<unsigned>(d.code_point));
             else out += fmt::format("\\u{{{:04X}}}", static_cast<unsigned>(d.code_point));
         } else {
             out.append(bytes.substr(i, d.length));

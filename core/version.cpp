@@ -47,13 +47,22 @@ std::optional<Version> parse_version(std::string_view text) {
     if (norm.starts_with("tlsv")) norm.erase(3, 1);
     if (norm.starts_with("sslv")) norm.erase(3, 1);
     static constexpr std::array<std::pair<std::string_view, Version>, 12> kNames{{
-        {"ssl2", Version::ssl2},    {"ssl20", Version::ssl2},   {"ssl3", Version::ssl3},
-        {"ssl30", Version::ssl3},   {"tls10", Version::tls1_0}, {"tls1", Version::tls1_0},
-        {"tls11", Version::tls1_1}, {"tls12", Version::tls1_2}, {"tls13", Version::tls1_3},
-        {"10", Version::tls1_0},    {"11", Version::tls1_1},    {"12", Version::tls1_2},
+        {"ssl2", Version::ssl2},
+        {"ssl20", Version::ssl2},
+        {"ssl3", Version::ssl3},
+        {"ssl30", Version::ssl3},
+        {"tls10", Version::tls1_0},
+        {"tls1", Version::tls1_0},
+        {"tls11", Version::tls1_1},
+        {"tls12", Version::tls1_2},
+        {"tls13", Version::tls1_3},
+        {"10", Version::tls1_0},
+        {"11", Version::tls1_1},
+        {"12", Version::tls1_2},
     }};
     if (norm == "13") return Version::tls1_3;
-    auto it = std::find_if(kNames.begin(), kNames.end(), [&](const auto& p) { return p.first == norm; });
+    auto it =
+        std::find_if(kNames.begin(), kNames.end(), [&](const auto& p) { return p.first == norm; });
     if (it == kNames.end()) return std::nullopt;
     return it->second;
 }

@@ -11,8 +11,9 @@ namespace tlsprobe::core {
 // Ordered oldest to newest; comparisons (<, >=) follow that order.
 enum class Version : std::uint8_t { ssl2, ssl3, tls1_0, tls1_1, tls1_2, tls1_3 };
 
-inline constexpr std::array<Version, 6> all_versions{Version::ssl2,   Version::ssl3,   Version::tls1_0,
-                                                     Version::tls1_1, Version::tls1_2, Version::tls1_3};
+inline constexpr std::array<Version, 6> all_versions{Version::ssl2,   Version::ssl3,
+                                                     Version::tls1_0, Version::tls1_1,
+                                                     Version::tls1_2, Version::tls1_3};
 
 // Stable id used as JSON key and on the command line: "ssl2" ... "tls1_3".
 std::string_view to_string(Version v);

@@ -53,13 +53,14 @@ asio::awaitable<bool> connect_with_timeout(beast::tcp_stream& stream, asio::ip::
         log.obs.phase = Phase::connect;
         log.obs.connect_time = log.now();
         if (ec == beast::error::timeout)
-            log.fail(Status::timeout, fmt::format("TCP connect did not complete within {} ms", timeout.count()));
+            log.fail(Status::timeout,
+                     fmt::format("TCP connect did not complete within {} ms", timeout.count()));
         else if (ec == asio::error::connection_refused)
-            log.fail(Status::refused, "connection refused: nothing listens on that port, or a firewall rejects it");
+            log.fail(Status::refused,
+                     "connection refused: nothing listens on that port, or a firewall rejects it");
         else if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable)
             log.fail(Status::unreachable, "no route to the host: " + ec.message());
-        else
-            log.fail(Status::unreachable, "TCP connect failed: " + ec.message());
+        else log.fail(Status::unreachable, "TCP connect failed: " + ec.message());
         log.obs.elapsed = Micros{0};
         co_return false;
     }
@@ -72,29 +73,39 @@ asio::awaitable<bool> connect_with_timeout(beast::tcp_stream& stream, asio::ip::
     const auto remote = stream.socket().remote_endpoint(remote_ec);
     if (!local_ec && !remote_ec && local == remote) {
         log.obs.phase = Phase::connect;
-        log.fail(Status::refused, "connection refused: nothing listens on that port (the connect reached its own socket)");
+        log.fail(Status::refused,
+                 "connection refused: nothing listens on that port (the connect reached its own "
+                 "socket)");
         log.obs.elapsed = Micros{0};
         co_return false;
     }
-    log.event(TraceEvent::Direction::local, fmt::format("TCP connected in {:.1f} ms", log.obs.connect_time.count() / 1000.0));
+    log.event(TraceEvent::Direction::local,
+              fmt::format("TCP connected in {:.1f} ms", log.obs.connect_time.count() / 1000.0));
     boost::system::error_code ignored;
     stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     co_return true;
 }
 
-void record_io_failure(AttemptLog& log, const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
+void record_io_failure(AttemptLog& log, const boost::system::error_code& ec,
+                       std::chrono::milliseconds timeout) {
     const bool answered = log.bytes_received > 0;
     log.obs.phase = answered ? Phase::handshake : Phase::hello;
-    const auto after = answered ? fmt::format("after {} bytes from the server", log.bytes_received) : std::string("after the ClientHello");
+    const auto after = answered ? fmt::format("after {} bytes from the server", log.bytes_received)
+                                : std::string("after the ClientHello");
     const double ms = log.ms_since_hello();
     if (ec == beast::error::timeout) {
         if (!answered) {
-            log.event(TraceEvent::Direction::local, fmt::format("no reply within {} ms", timeout.count()));
-            log.fail(Status::timeout, fmt::format("no reply within {} ms after the ClientHello", timeout.count()));
+            log.event(TraceEvent::Direction::local,
+                      fmt::format("no reply within {} ms", timeout.count()));
+            log.fail(Status::timeout,
+                     fmt::format("no reply within {} ms after the ClientHello", timeout.count()));
         } else {
-            const double quiet = std::chrono::duration<double, std::milli>(Clock::now() - log.last_byte_at).count();
-            log.event(TraceEvent::Direction::local, fmt::format("handshake incomplete after {} ms", timeout.count()));
-            log.fail(Status::timeout, fmt::format("the handshake did not complete within {} ms: {} bytes arrived, the last {:.0f} ms "
+            const double quiet =
+                std::chrono::duration<double, std::milli>(Clock::now() - log.last_byte_at).count();
+            log.event(TraceEvent::Direction::local,
+                      fmt::format("handshake incomplete after {} ms", timeout.count()));
+            log.fail(Status::timeout, fmt::format("the handshake did not complete within {} ms: {} "
+                                                  "bytes arrived, the last {:.0f} ms "
                                                   "before the deadline",
                                                   timeout.count(), log.bytes_received, quiet));
         }

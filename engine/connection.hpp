@@ -30,7 +30,8 @@ inline constexpr std::size_t kMaxHandshakeBytes = 2 * 1024 * 1024;
 struct AttemptLog {
     core::Observation obs;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    std::chrono::steady_clock::time_point hello_sent_at = start;  // set by the engine after the ClientHello
+    std::chrono::steady_clock::time_point hello_sent_at =
+        start;  // set by the engine after the ClientHello
     bool trace = false;
     std::size_t bytes_received = 0;
     std::chrono::steady_clock::time_point last_byte_at = start;  // when the last bytes arrived
@@ -49,12 +50,15 @@ struct AttemptLog {
 // Connects `stream` to `peer` within `timeout`. On failure records refused / unreachable /
 // timeout in `log` (phase connect) and returns false; on success records connect_time, sets
 // TCP_NODELAY and returns true. Traces "TCP connect to ..." and "TCP connected in ... ms".
-boost::asio::awaitable<bool> connect_with_timeout(boost::beast::tcp_stream& stream, boost::asio::ip::tcp::endpoint peer,
-                                                  std::chrono::milliseconds timeout, AttemptLog& log);
+boost::asio::awaitable<bool> connect_with_timeout(boost::beast::tcp_stream& stream,
+                                                  boost::asio::ip::tcp::endpoint peer,
+                                                  std::chrono::milliseconds timeout,
+                                                  AttemptLog& log);
 
 // Maps a socket error after the ClientHello (timeout, FIN, RST, other) to the vocabulary,
 // with the phase (hello when nothing was received yet, else handshake). The detail says what
 // really arrived: how many bytes and how long before the end the last of them came.
-void record_io_failure(AttemptLog& log, const boost::system::error_code& ec, std::chrono::milliseconds timeout);
+void record_io_failure(AttemptLog& log, const boost::system::error_code& ec,
+                       std::chrono::milliseconds timeout);
 
 }  // namespace tlsprobe::engine

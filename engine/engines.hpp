@@ -32,12 +32,14 @@ public:
     virtual boost::asio::awaitable<Resolution> resolve(std::string host, std::uint16_t port,
                                                        std::chrono::milliseconds timeout) = 0;
     // One full handshake with the local OpenSSL (openssl_client.hpp).
-    virtual boost::asio::awaitable<core::Observation> handshake(Endpoint peer, HandshakeSpec spec) = 0;
+    virtual boost::asio::awaitable<core::Observation> handshake(Endpoint peer,
+                                                                HandshakeSpec spec) = 0;
     // One raw-hello connection pinned to `version` (raw_client.hpp).
     virtual boost::asio::awaitable<RawResult> raw_version(Endpoint peer, core::Version version,
                                                           RawProbeOptions options) = 0;
     // One raw hello of the caller's making (cipher enumeration).
-    virtual boost::asio::awaitable<RawResult> raw(Endpoint peer, RawHello hello, RawClientOptions options) = 0;
+    virtual boost::asio::awaitable<RawResult> raw(Endpoint peer, RawHello hello,
+                                                  RawClientOptions options) = 0;
     // HEAD / over plain HTTP (http_check.hpp).
     virtual boost::asio::awaitable<HttpCheck> http(Endpoint peer, std::string host_header,
                                                    std::chrono::milliseconds timeout) = 0;

@@ -27,14 +27,16 @@ Resolution HostResolver::system_lookup(const std::string& host) {
     Resolution r;
     if (ec || results.empty()) {
         r.status = core::Status::dns_failed;
-        r.detail = fmt::format("'{}' does not resolve: {}", host, ec ? ec.message() : "no addresses");
+        r.detail =
+            fmt::format("'{}' does not resolve: {}", host, ec ? ec.message() : "no addresses");
         return r;
     }
     for (const auto& e : results) r.endpoints.push_back(e.endpoint());
     return r;
 }
 
-HostResolver::HostResolver(std::size_t threads, Lookup lookup) : lookup_(std::move(lookup)), pool_(threads) {}
+HostResolver::HostResolver(std::size_t threads, Lookup lookup)
+    : lookup_(std::move(lookup)), pool_(threads) {}
 
 HostResolver::~HostResolver() { pool_.join(); }
 
@@ -58,7 +60,8 @@ std::shared_ptr<HostResolver::Entry> HostResolver::entry_for(const std::string& 
     return slot;
 }
 
-asio::awaitable<Resolution> HostResolver::resolve(std::string host, std::uint16_t port, std::chrono::milliseconds timeout) {
+asio::awaitable<Resolution> HostResolver::resolve(std::string host, std::uint16_t port,
+                                                  std::chrono::milliseconds timeout) {
     const auto entry = entry_for(host);
     auto with_port = [&](Resolution r) {
         for (auto& e : r.endpoints) e.port(port);

@@ -22,7 +22,7 @@ namespace tlsprobe::engine {
 
 struct Resolution {
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // empty on failure
-    core::Status status = core::Status::negotiated;            // dns_failed / timeout on failure
+    core::Status status = core::Status::negotiated;         // dns_failed / timeout on failure
     std::string detail;
 };
 
@@ -42,7 +42,8 @@ public:
     // The endpoints of `host` with `port`, from the cache or a lookup started now. Completes on
     // the caller's executor (which must be single-threaded) within `timeout`; a lookup that
     // outlives it still fills the cache for later targets.
-    boost::asio::awaitable<Resolution> resolve(std::string host, std::uint16_t port, std::chrono::milliseconds timeout);
+    boost::asio::awaitable<Resolution> resolve(std::string host, std::uint16_t port,
+                                               std::chrono::milliseconds timeout);
 
     std::size_t lookups() const { return lookups_.load(); }  // blocking lookups started
 

@@ -23,17 +23,21 @@ core::Status status_of(const boost::system::error_code& ec) {
     if (ec == beast::error::timeout) return core::Status::timeout;
     if (ec == asio::error::connection_refused) return core::Status::refused;
     if (ec == asio::error::connection_reset) return core::Status::reset;
-    if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) return core::Status::unreachable;
-    if (ec == asio::error::eof || ec == http::error::end_of_stream || ec == http::error::partial_message)
+    if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable)
+        return core::Status::unreachable;
+    if (ec == asio::error::eof || ec == http::error::end_of_stream ||
+        ec == http::error::partial_message)
         return core::Status::closed;
     // Any other parse error of the status line or headers: the port speaks something else.
-    if (ec.category() == http::make_error_code(http::error::bad_version).category()) return core::Status::not_tls;
+    if (ec.category() == http::make_error_code(http::error::bad_version).category())
+        return core::Status::not_tls;
     return core::Status::protocol_error;
 }
 
 }  // namespace
 
-asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string host_header, std::chrono::milliseconds timeout) {
+asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string host_header,
+                                      std::chrono::milliseconds timeout) {
     HttpCheck check;
     check.port = peer.port();
     beast::tcp_stream stream(co_await asio::this_coro::executor);
@@ -44,7 +48,8 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
     if (connect_ec) {
         check.status = status_of(connect_ec);
         check.detail = check.status == core::Status::timeout
-                           ? fmt::format("TCP connect to port {} timed out after {} ms", check.port, timeout.count())
+                           ? fmt::format("TCP connect to port {} timed out after {} ms", check.port,
+                                         timeout.count())
                            : fmt::format("port {}: {}", check.port, connect_ec.message());
         co_return check;
     }
@@ -67,21 +72,25 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
     }
     if (read_ec) {
         check.status = status_of(read_ec);
-        check.detail = fmt::format("port {} did not answer HEAD / with HTTP: {}", check.port, read_ec.message());
+        check.detail = fmt::format("port {} did not answer HEAD / with HTTP: {}", check.port,
+                                   read_ec.message());
         co_return check;
     }
     const auto& response = parser.get();
     check.status = core::Status::negotiated;
     check.http_status = static_cast<int>(response.result_int());
     // The reason phrase and the header values are the server's bytes: made safe here, once.
-    check.status_line = fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
-                                    response.result_int(), core::to_safe_utf8(response.reason()));
+    check.status_line =
+        fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
+                    response.result_int(), core::to_safe_utf8(response.reason()));
     if (auto it = response.find(http::field::server); it != response.end())
         check.server_header = core::to_safe_utf8(it->value());
     if (auto it = response.find(http::field::location); it != response.end())
         check.location = core::to_safe_utf8(it->value());
-    check.detail = fmt::format("HEAD http://{}:{}/ answered {}{}", core::to_safe_utf8(host_header), check.port, check.status_line,
-                               check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
+    check.detail = fmt::format(
+        "HEAD http://{}:{}/ answered {}{}", core::to_safe_utf8(host_header), check.port,
+        check.status_line,
+        check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     co_return check;

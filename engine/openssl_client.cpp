@@ -8,30 +8,29 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <fmt/format.h>
 #include <memory>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "core/alert.hpp"
+#include "core/openssl_error.hpp"
 #include "core/text.hpp"
 #include "engine/connection.hpp"
 #include "engine/openssl_context.hpp"
-#include "core/openssl_error.hpp"
 
 namespace tlsprobe::engine {
 
-using core::Bytes;
-using core::Observation;
-using core::Phase;
-using core::Status;
-using core::TraceEvent;
-using core::Version;
 using core::alert_meaning;
 using core::alert_name;
+using core::Bytes;
 using core::display_name;
 using core::hex_dump;
+using core::Observation;
+using core::Phase;
 using core::printable_excerpt;
+using core::Status;
 using core::take_openssl_error;
+using core::TraceEvent;
+using core::Version;
 using core::version_from_wire;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -76,26 +75,30 @@ std::size_t offered_suite_count(const unsigned char* p, std::size_t len) {
 
 // OpenSSL calls this for every protocol message it sends or receives (SSL_set_msg_callback).
 // It is how the engine learns which alert the server sent, and what to show in --trace.
-void on_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len, SSL* ssl, void* arg) {
+void on_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
+                SSL* ssl, void* arg) {
     auto& a = *static_cast<Attempt*>(arg);
     const auto* p = static_cast<const unsigned char*>(buf);
     const auto dir = write_p ? TraceEvent::Direction::sent : TraceEvent::Direction::received;
     if (content_type == SSL3_RT_ALERT && len >= 2) {
         if (!write_p && p[0] == 2) a.obs.alert = p[1];  // fatal alert from the server
-        a.event(dir, fmt::format("Alert {} {} ({})", p[0] == 2 ? "fatal" : "warning", alert_name(p[1]), p[1]));
+        a.event(dir, fmt::format("Alert {} {} ({})", p[0] == 2 ? "fatal" : "warning",
+                                 alert_name(p[1]), p[1]));
     } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4) {
         if (!write_p && p[0] == 13) a.obs.client_certificate_requested = true;
         if (write_p && p[0] == 1) a.hello_sent = true;
         if (!a.trace) return;
         std::string s{handshake_type_name(p[0])};
-        if (write_p && p[0] == 1) s += fmt::format(", {} cipher suites offered", offered_suite_count(p, len));
+        if (write_p && p[0] == 1)
+            s += fmt::format(", {} cipher suites offered", offered_suite_count(p, len));
         if (!write_p && p[0] == 2 && len >= 4 + 2 + 32 + 1) {
             std::size_t off = 4 + 2 + 32;  // header, legacy_version, random (RFC 8446 §4.1.3)
-            off += 1 + p[off];               // legacy_session_id_echo
+            off += 1 + p[off];             // legacy_session_id_echo
             if (len >= off + 2) {
                 const SSL_CIPHER* c = SSL_CIPHER_find(ssl, p + off);
                 const char* name = c ? SSL_CIPHER_standard_name(c) : nullptr;
-                s += name ? fmt::format(", cipher {}", name) : fmt::format(", cipher 0x{:02x}{:02x}", p[off], p[off + 1]);
+                s += name ? fmt::format(", cipher {}", name)
+                          : fmt::format(", cipher 0x{:02x}{:02x}", p[off], p[off + 1]);
             }
         }
         s += fmt::format(" ({} bytes)", len);
@@ -113,7 +116,9 @@ bool looks_like_tls_record(const Bytes& b) {
 }
 
 // An SSL 2.0 SERVER-HELLO: 2-byte header with the high bit set, message type 4.
-bool looks_like_ssl2_server_hello(const Bytes& b) { return b.size() >= 3 && (b[0] & 0x80) && b[2] == 4; }
+bool looks_like_ssl2_server_hello(const Bytes& b) {
+    return b.size() >= 3 && (b[0] & 0x80) && b[2] == 4;
+}
 
 // The handshake failed inside OpenSSL: decide what the server did.
 // `local_limit`: OpenSSL stopped because a message went past one of its own limits
@@ -122,18 +127,25 @@ bool looks_like_ssl2_server_hello(const Bytes& b) { return b.size() >= 3 && (b[0
 void classify_handshake_failure(Attempt& a, const std::string& openssl_error, bool local_limit) {
     a.obs.phase = a.bytes_received ? Phase::handshake : Phase::hello;
     if (local_limit) {
-        a.fail(Status::local_limit, fmt::format("the server's message is larger than this client accepts ({}, {} bytes received); "
-                                                "a local limit, not a server fault",
-                                                openssl_error, a.bytes_received));
+        a.fail(
+            Status::local_limit,
+            fmt::format(
+                "the server's message is larger than this client accepts ({}, {} bytes received); "
+                "a local limit, not a server fault",
+                openssl_error, a.bytes_received));
     } else if (a.obs.alert) {
         a.fail(Status::rejected_alert,
-             fmt::format("the server sent alert {} ({}): {}", alert_name(*a.obs.alert), *a.obs.alert, alert_meaning(*a.obs.alert)));
+               fmt::format("the server sent alert {} ({}): {}", alert_name(*a.obs.alert),
+                           *a.obs.alert, alert_meaning(*a.obs.alert)));
     } else if (looks_like_ssl2_server_hello(a.obs.first_bytes)) {
         a.fail(Status::protocol_error, "the server answered with an SSL 2.0 SERVER-HELLO");
     } else if (!looks_like_tls_record(a.obs.first_bytes)) {
-        a.fail(Status::not_tls, "the server answered with non-TLS bytes: \"" + printable_excerpt(a.obs.first_bytes, 60) + "\"");
+        a.fail(Status::not_tls, "the server answered with non-TLS bytes: \"" +
+                                    printable_excerpt(a.obs.first_bytes, 60) + "\"");
     } else {
-        a.fail(Status::protocol_error, "the handshake failed: " + (openssl_error.empty() ? "unknown OpenSSL error" : openssl_error));
+        a.fail(Status::protocol_error,
+               "the handshake failed: " +
+                   (openssl_error.empty() ? "unknown OpenSSL error" : openssl_error));
     }
 }
 
@@ -145,7 +157,8 @@ void record_negotiated(Attempt& a, SSL* ssl) {
     o.version = version_from_wire(static_cast<std::uint16_t>(SSL_version(ssl)));
     if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) {
         o.cipher_id = static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(c));
-        o.cipher = SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : SSL_CIPHER_get_name(c);
+        o.cipher =
+            SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : SSL_CIPHER_get_name(c);
     }
     EVP_PKEY* tmp = nullptr;
     if (SSL_get_peer_tmp_key(ssl, &tmp) && tmp) {
@@ -162,7 +175,9 @@ void record_negotiated(Attempt& a, SSL* ssl) {
     const unsigned char* alpn = nullptr;
     unsigned alpn_len = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-    if (alpn) o.alpn = core::to_safe_utf8({reinterpret_cast<const char*>(alpn), alpn_len});  // the server's bytes
+    if (alpn)
+        o.alpn = core::to_safe_utf8(
+            {reinterpret_cast<const char*>(alpn), alpn_len});  // the server's bytes
     if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
         for (int i = 0; i < sk_X509_num(chain); ++i) {
             X509* cert = sk_X509_value(chain, i);
@@ -174,7 +189,8 @@ void record_negotiated(Attempt& a, SSL* ssl) {
             o.chain.push_back(std::move(der));
         }
     }
-    o.detail = fmt::format("{} with {}", o.version ? display_name(*o.version) : "unknown version", o.cipher);
+    o.detail = fmt::format("{} with {}", o.version ? display_name(*o.version) : "unknown version",
+                           o.cipher);
 }
 
 std::string alpn_wire(const std::vector<std::string>& protos) {
@@ -188,8 +204,10 @@ std::string alpn_wire(const std::vector<std::string>& protos) {
 }
 
 std::string describe_offer(const HandshakeSpec& spec) {
-    return fmt::format("{}, SNI {}", spec.pin ? fmt::format("{} only", display_name(*spec.pin)) : std::string("all versions"),
-                       spec.sni ? *spec.sni : std::string("none"));
+    return fmt::format(
+        "{}, SNI {}",
+        spec.pin ? fmt::format("{} only", display_name(*spec.pin)) : std::string("all versions"),
+        spec.sni ? *spec.sni : std::string("none"));
 }
 
 }  // namespace
@@ -225,14 +243,16 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     if (!ssl || !rbio || !wbio) {
         BIO_free(rbio);
         BIO_free(wbio);
-        a.fail(Status::internal_error, "OpenSSL could not allocate a connection: " + take_openssl_error());
+        a.fail(Status::internal_error,
+               "OpenSSL could not allocate a connection: " + take_openssl_error());
         co_return a.obs;
     }
     SSL_set_bio(ssl.get(), rbio, wbio);  // ssl owns both from here
     SSL_set_connect_state(ssl.get());
     if (spec.sni) SSL_set_tlsext_host_name(ssl.get(), spec.sni->c_str());
     if (const auto alpn = alpn_wire(spec.alpn); !alpn.empty())
-        SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(alpn.data()), static_cast<unsigned>(alpn.size()));
+        SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(alpn.data()),
+                            static_cast<unsigned>(alpn.size()));
     SSL_set_msg_callback(ssl.get(), on_message);
     SSL_set_msg_callback_arg(ssl.get(), &a);
     a.event(TraceEvent::Direction::local, "offer: " + describe_offer(spec));
@@ -246,15 +266,18 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     for (int round = 0;; ++round) {
         const int r = SSL_do_handshake(ssl.get());
         const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl.get(), r);
-        const bool limit_hit = err == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) == SSL_R_EXCESSIVE_MESSAGE_SIZE;
-        const std::string openssl_error = err == SSL_ERROR_SSL ? take_openssl_error() : std::string{};
+        const bool limit_hit = err == SSL_ERROR_SSL &&
+                               ERR_GET_REASON(ERR_peek_error()) == SSL_R_EXCESSIVE_MESSAGE_SIZE;
+        const std::string openssl_error =
+            err == SSL_ERROR_SSL ? take_openssl_error() : std::string{};
 
         // Flush whatever OpenSSL produced (ClientHello, Finished, or its own alert).
         while (BIO_ctrl_pending(wbio) > 0) {
             const int n = BIO_read(wbio, buf.data(), static_cast<int>(buf.size()));
             if (n <= 0) break;
-            auto [ec, written_bytes] = co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
-                                                            asio::as_tuple(asio::use_awaitable));
+            auto [ec, written_bytes] = co_await asio::async_write(
+                stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
+                asio::as_tuple(asio::use_awaitable));
             if (ec) {
                 record_io_failure(a, ec, spec.timeout);
                 co_return a.obs;
@@ -271,7 +294,8 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
             // with "no protocols available" (after writing an alert): no ClientHello = local.
             if (!a.hello_sent) {
                 a.obs.phase = Phase::hello;
-                a.fail(Status::local_unsupported, "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
+                a.fail(Status::local_unsupported,
+                       "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
             } else {
                 classify_handshake_failure(a, openssl_error, limit_hit);
             }
@@ -288,22 +312,27 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         }
         if (a.bytes_received >= kMaxHandshakeBytes) {
             a.obs.phase = Phase::handshake;
-            a.fail(Status::local_limit, fmt::format("the server sent {} bytes without completing the handshake, past tlsprobe's "
-                                                    "limit of {} bytes",
-                                                    a.bytes_received, kMaxHandshakeBytes));
+            a.fail(Status::local_limit,
+                   fmt::format(
+                       "the server sent {} bytes without completing the handshake, past tlsprobe's "
+                       "limit of {} bytes",
+                       a.bytes_received, kMaxHandshakeBytes));
             co_return a.obs;
         }
-        auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] =
+            co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (ec) {
             record_io_failure(a, ec, spec.timeout);
             co_return a.obs;
         }
         if (a.obs.first_bytes.size() < kFirstBytesKept) {
             const auto keep = std::min(n, kFirstBytesKept - a.obs.first_bytes.size());
-            a.obs.first_bytes.insert(a.obs.first_bytes.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(keep));
+            a.obs.first_bytes.insert(a.obs.first_bytes.end(), buf.begin(),
+                                     buf.begin() + static_cast<std::ptrdiff_t>(keep));
         }
         if (a.bytes_received == 0)
-            a.event(TraceEvent::Direction::received, fmt::format("first bytes: {}", hex_dump(a.obs.first_bytes, 16)));
+            a.event(TraceEvent::Direction::received,
+                    fmt::format("first bytes: {}", hex_dump(a.obs.first_bytes, 16)));
         a.received(n);
         BIO_write(rbio, buf.data(), static_cast<int>(n));
     }
@@ -311,8 +340,10 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     // Polite close: send close_notify, do not wait for the server's (RFC 8446 §6.1 allows it).
     SSL_shutdown(ssl.get());
     if (const int n = BIO_read(wbio, buf.data(), static_cast<int>(buf.size())); n > 0) {
-        stream.expires_after(std::min<std::chrono::milliseconds>(spec.timeout, std::chrono::milliseconds(1000)));
-        co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)), asio::as_tuple(asio::use_awaitable));
+        stream.expires_after(
+            std::min<std::chrono::milliseconds>(spec.timeout, std::chrono::milliseconds(1000)));
+        co_await asio::async_write(stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
+                                   asio::as_tuple(asio::use_awaitable));
     }
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     ERR_clear_error();

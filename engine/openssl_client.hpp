@@ -18,18 +18,19 @@
 namespace tlsprobe::engine {
 
 struct HandshakeSpec {
-    std::optional<core::Version> pin;       // min = max = pin; nullopt = every version the library has
-    std::optional<std::string> sni;   // server_name to send; nullopt = none
+    std::optional<core::Version> pin;  // min = max = pin; nullopt = every version the library has
+    std::optional<std::string> sni;    // server_name to send; nullopt = none
     std::vector<std::string> alpn{"h2", "http/1.1"};
-    std::string cipher_list;          // TLS <= 1.2, OpenSSL syntax; empty = every suite the library has
-    std::string ciphersuites;         // TLS 1.3, OpenSSL syntax; empty = all five RFC 8446 suites
+    std::string cipher_list;   // TLS <= 1.2, OpenSSL syntax; empty = every suite the library has
+    std::string ciphersuites;  // TLS 1.3, OpenSSL syntax; empty = all five RFC 8446 suites
     std::chrono::milliseconds timeout{5000};  // for the TCP connect, then again for the handshake
-    bool trace = false;               // fill Observation::trace
+    bool trace = false;                       // fill Observation::trace
 };
 
 // Connects to `peer`, performs the handshake and closes with close_notify.
 // Runs on the calling coroutine's executor.
-boost::asio::awaitable<core::Observation> openssl_handshake(boost::asio::ip::tcp::endpoint peer, HandshakeSpec spec);
+boost::asio::awaitable<core::Observation> openssl_handshake(boost::asio::ip::tcp::endpoint peer,
+                                                            HandshakeSpec spec);
 
 // Whether this machine's OpenSSL can offer `v` at all (Debian's has no SSLv2/SSLv3).
 bool openssl_supports(core::Version v);

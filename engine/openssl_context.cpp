@@ -1,19 +1,17 @@
 #include "engine/openssl_context.hpp"
 
-#include "engine/connection.hpp"
-
-#include "core/openssl_error.hpp"
-
 #include <map>
 #include <mutex>
-
 #include <openssl/err.h>
+
+#include "core/openssl_error.hpp"
+#include "engine/connection.hpp"
 
 namespace tlsprobe::engine {
 
-using core::Version;
 using core::display_name;
 using core::take_openssl_error;
+using core::Version;
 namespace {
 
 // Every suite the library has, including the ones its default security level hides:
@@ -53,7 +51,8 @@ SslCtxPtr build(const ClientContextKey& key, std::string& error) {
     // RFC 5746 secure renegotiation by default; old IIS and appliances are exactly those.
     // SSL_OP_TLSEXT_PADDING: RFC 7685 padding so no hello is 256-511 bytes long (F5 BIG-IP
     // and some other stacks hang or reset on those).
-    SSL_CTX_set_options(ctx.get(), SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_TLSEXT_PADDING | SSL_OP_NO_TICKET);
+    SSL_CTX_set_options(ctx.get(),
+                        SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_TLSEXT_PADDING | SSL_OP_NO_TICKET);
     // The chain is recorded and validated by chain analysis afterwards, never here.
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
     // OpenSSL refuses certificate messages over 100 KiB by default; real chains reach that

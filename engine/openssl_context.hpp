@@ -5,10 +5,9 @@
 #pragma once
 
 #include <memory>
+#include <openssl/ssl.h>
 #include <optional>
 #include <string>
-
-#include <openssl/ssl.h>
 
 #include "core/version.hpp"
 
@@ -29,6 +28,5 @@ struct ClientContextKey {
 // Returns the shared context for `key`, or the OpenSSL error text in `error` and nullptr
 // when the local library refuses the configuration (e.g. SSLv3 in a no-ssl3 build).
 SslCtxPtr client_context(const ClientContextKey& key, std::string& error);
-
 
 }  // namespace tlsprobe::engine

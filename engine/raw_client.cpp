@@ -17,18 +17,18 @@
 
 namespace tlsprobe::engine {
 
-using core::ByteView;
+using core::alert_meaning;
+using core::alert_name;
 using core::Bytes;
+using core::ByteView;
+using core::display_name;
+using core::hex_dump;
 using core::Observation;
 using core::Phase;
+using core::printable_excerpt;
 using core::Status;
 using core::TraceEvent;
 using core::Version;
-using core::alert_meaning;
-using core::alert_name;
-using core::display_name;
-using core::hex_dump;
-using core::printable_excerpt;
 using core::version_from_wire;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -61,15 +61,20 @@ std::string version_text(std::uint16_t wire) {
 }
 
 std::string alert_text(const wire::AlertRecord& a) {
-    if (a.ssl2_error) return fmt::format("SSL 2.0 ERROR {}({})", wire::ssl2_error_name(*a.ssl2_error), *a.ssl2_error);
-    return fmt::format("Alert {} {}({})", a.level == 2 ? "fatal" : "warning", alert_name(a.description), a.description);
+    if (a.ssl2_error)
+        return fmt::format("SSL 2.0 ERROR {}({})", wire::ssl2_error_name(*a.ssl2_error),
+                           *a.ssl2_error);
+    return fmt::format("Alert {} {}({})", a.level == 2 ? "fatal" : "warning",
+                       alert_name(a.description), a.description);
 }
 
 std::string kx_text(const wire::KeyExchangeInfo& kx) {
     switch (kx.kind) {
-        case wire::KeyExchangeInfo::Kind::ecdhe: return std::string(wire::group_name(kx.named_group));
+        case wire::KeyExchangeInfo::Kind::ecdhe:
+            return std::string(wire::group_name(kx.named_group));
         case wire::KeyExchangeInfo::Kind::dhe: return fmt::format("DH {}", kx.dh_prime_bits);
-        case wire::KeyExchangeInfo::Kind::rsa_export: return fmt::format("RSA {} (export)", kx.rsa_modulus_bits);
+        case wire::KeyExchangeInfo::Kind::rsa_export:
+            return fmt::format("RSA {} (export)", kx.rsa_modulus_bits);
         default: return "";
     }
 }
@@ -78,17 +83,20 @@ std::string kx_text(const wire::KeyExchangeInfo& kx) {
 void trace_flight(AttemptLog& log, const wire::ServerFlight& f) {
     const auto in = TraceEvent::Direction::received;
     if (f.ssl2_hello) {
-        log.event(in, fmt::format("SSLv2 SERVER-HELLO, {} cipher kinds, {} certificate(s)", f.ssl2_hello->cipher_specs.size(),
-                                  f.certificates.size()));
+        log.event(in, fmt::format("SSLv2 SERVER-HELLO, {} cipher kinds, {} certificate(s)",
+                                  f.ssl2_hello->cipher_specs.size(), f.certificates.size()));
     }
     for (auto type : f.handshake_types) {
         const auto t = static_cast<wire::HandshakeType>(type);
         if (t == wire::HandshakeType::server_hello && f.hello) {
             const auto& h = *f.hello;
-            std::string s = fmt::format("{} {} {}", h.hello_retry_request ? "HelloRetryRequest" : "ServerHello",
-                                        version_text(h.negotiated_wire_version()), wire::cipher_suite_name(h.cipher_suite));
-            if (h.key_share_group) s += fmt::format(", group {}", wire::group_name(*h.key_share_group));
-            if (h.downgrade != wire::DowngradeSentinel::none) s += fmt::format(", downgrade sentinel ({})", to_string(h.downgrade));
+            std::string s = fmt::format(
+                "{} {} {}", h.hello_retry_request ? "HelloRetryRequest" : "ServerHello",
+                version_text(h.negotiated_wire_version()), wire::cipher_suite_name(h.cipher_suite));
+            if (h.key_share_group)
+                s += fmt::format(", group {}", wire::group_name(*h.key_share_group));
+            if (h.downgrade != wire::DowngradeSentinel::none)
+                s += fmt::format(", downgrade sentinel ({})", to_string(h.downgrade));
             log.event(in, std::move(s));
         } else if (t == wire::HandshakeType::certificate) {
             log.event(in, fmt::format("Certificate, {} certificate(s)", f.certificates.size()));
@@ -98,14 +106,18 @@ void trace_flight(AttemptLog& log, const wire::ServerFlight& f) {
             log.event(in, fmt::format("{}", wire::to_string(t)));
         }
     }
-    if (f.alert && (f.kind == wire::ServerFlight::Kind::alert || f.alert->level == 1)) log.event(in, alert_text(*f.alert));
+    if (f.alert && (f.kind == wire::ServerFlight::Kind::alert || f.alert->level == 1))
+        log.event(in, alert_text(*f.alert));
     if (f.kind == wire::ServerFlight::Kind::not_tls)
-        log.event(in, f.service ? fmt::format("not TLS: {} \"{}\"", f.service->protocol, f.service->banner) : std::string("not TLS"));
+        log.event(in, f.service ? fmt::format("not TLS: {} \"{}\"", f.service->protocol,
+                                              f.service->banner)
+                                : std::string("not TLS"));
     if (f.kind == wire::ServerFlight::Kind::malformed) log.event(in, "malformed: " + f.error);
 }
 
 bool offered(const RawHello& hello, std::uint32_t code) {
-    return std::find(hello.cipher_suites.begin(), hello.cipher_suites.end(), code) != hello.cipher_suites.end();
+    return std::find(hello.cipher_suites.begin(), hello.cipher_suites.end(), code) !=
+           hello.cipher_suites.end();
 }
 
 void fill_from_hello(Observation& o, const wire::ServerHello& h, const wire::ServerFlight& f) {
@@ -127,23 +139,25 @@ void judge_server_hello(Observation& o, const wire::ServerFlight& f, const RawHe
     const auto chosen = version_text(h.negotiated_wire_version());
     const auto offer = hello.min_version == hello.max_version
                            ? std::string(display_name(hello.max_version))
-                           : fmt::format("{}-{}", display_name(hello.min_version), display_name(hello.max_version));
+                           : fmt::format("{}-{}", display_name(hello.min_version),
+                                         display_name(hello.max_version));
     if (!o.version || *o.version > hello.max_version) {
         o.status = Status::protocol_error;
         o.detail = fmt::format("the server chose {}, which was not offered ({})", chosen, offer);
     } else if (*o.version < hello.min_version) {
         o.status = Status::protocol_error;
-        o.detail = fmt::format("the server answered a {} hello with {}: {} is not supported", offer, chosen,
-                               display_name(hello.min_version));
+        o.detail = fmt::format("the server answered a {} hello with {}: {} is not supported", offer,
+                               chosen, display_name(hello.min_version));
     } else if (!offered(hello, h.cipher_suite)) {
         o.status = Status::protocol_error;
         o.detail = fmt::format("the server chose cipher suite {}, which was not offered", o.cipher);
     } else {
         o.status = Status::negotiated;
         o.phase = Phase::done;
-        o.detail = f.kind == wire::ServerFlight::Kind::hello_retry_request
-                       ? fmt::format("{} with {} (HelloRetryRequest for {})", chosen, o.cipher, o.group)
-                       : fmt::format("{} with {}", chosen, o.cipher);
+        o.detail =
+            f.kind == wire::ServerFlight::Kind::hello_retry_request
+                ? fmt::format("{} with {} (HelloRetryRequest for {})", chosen, o.cipher, o.group)
+                : fmt::format("{} with {}", chosen, o.cipher);
     }
 }
 
@@ -175,7 +189,8 @@ void apply_flight(Observation& o, const wire::ServerFlight& f, const RawHello& h
                 o.phase = Phase::done;
                 o.version = Version::ssl2;
                 o.cipher = wire::cipher_suite_name(*first);
-                o.detail = fmt::format("SSL 2.0, {} cipher kind(s) in common, first {}", h.cipher_specs.size(), o.cipher);
+                o.detail = fmt::format("SSL 2.0, {} cipher kind(s) in common, first {}",
+                                       h.cipher_specs.size(), o.cipher);
             }
             break;
         }
@@ -184,11 +199,13 @@ void apply_flight(Observation& o, const wire::ServerFlight& f, const RawHello& h
             if (f.hello) fill_from_hello(o, *f.hello, f);
             o.status = Status::rejected_alert;
             if (a.ssl2_error) {
-                o.detail = fmt::format("the server sent SSL 2.0 ERROR {} ({})", wire::ssl2_error_name(*a.ssl2_error), *a.ssl2_error);
+                o.detail = fmt::format("the server sent SSL 2.0 ERROR {} ({})",
+                                       wire::ssl2_error_name(*a.ssl2_error), *a.ssl2_error);
             } else {
                 o.alert = a.description;
-                o.detail = fmt::format("the server sent alert {} ({}): {}", alert_name(a.description), a.description,
-                                       alert_meaning(a.description));
+                o.detail =
+                    fmt::format("the server sent alert {} ({}): {}", alert_name(a.description),
+                                a.description, alert_meaning(a.description));
             }
             break;
         }
@@ -196,7 +213,8 @@ void apply_flight(Observation& o, const wire::ServerFlight& f, const RawHello& h
             o.status = Status::not_tls;
             const auto excerpt = printable_excerpt(o.first_bytes, 60);
             o.detail = f.service && f.service->protocol != "unknown"
-                           ? fmt::format("the server answered with {} instead of TLS: \"{}\"", f.service->protocol, excerpt)
+                           ? fmt::format("the server answered with {} instead of TLS: \"{}\"",
+                                         f.service->protocol, excerpt)
                            : fmt::format("the server answered with non-TLS bytes: \"{}\"", excerpt);
             break;
         }
@@ -217,7 +235,8 @@ RawHello make_raw_hello(const wire::ClientHelloSpec& spec) {
     h.min_version = spec.max_version;
     for (auto v : spec.supported_versions) h.min_version = std::min(h.min_version, v);
     if (!spec.supported_versions.empty())
-        h.max_version = *std::max_element(spec.supported_versions.begin(), spec.supported_versions.end());
+        h.max_version =
+            *std::max_element(spec.supported_versions.begin(), spec.supported_versions.end());
     h.cipher_suites.assign(spec.cipher_suites.begin(), spec.cipher_suites.end());
     const auto parsed = wire::parse_client_hello(h.bytes);
     h.summary = parsed.hello ? wire::describe_client_hello(*parsed.hello, h.bytes.size())
@@ -238,7 +257,8 @@ RawHello make_raw_hello(const wire::Ssl2ClientHelloSpec& spec) {
     return h;
 }
 
-asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello hello, RawClientOptions options) {
+asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello hello,
+                                         RawClientOptions options) {
     RawResult result;
     AttemptLog log;
     log.trace = options.trace;
@@ -251,7 +271,8 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
 
     stream.expires_after(options.timeout);
     log.obs.phase = Phase::hello;
-    const auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(hello.bytes), asio::as_tuple(asio::use_awaitable));
+    const auto [write_ec, written] = co_await asio::async_write(
+        stream, asio::buffer(hello.bytes), asio::as_tuple(asio::use_awaitable));
     (void)written;
     log.hello_sent_at = Clock::now();
     log.event(TraceEvent::Direction::sent, hello.summary);
@@ -270,7 +291,8 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     std::size_t decoded_up_to = 0;  // complete_records_end() at the last decode
     bool over_limit = false;
     for (;;) {
-        auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] =
+            co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (ec) {
             read_ec = ec;
             break;
@@ -278,12 +300,15 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
         received.insert(received.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
         if (log.bytes_received == 0) {
             const auto head = ByteView(received).first(std::min(received.size(), kFirstBytesKept));
-            log.event(TraceEvent::Direction::received, fmt::format("first bytes after {:.0f} ms: {}", log.ms_since_hello(), hex_dump(head, 16)));
+            log.event(TraceEvent::Direction::received,
+                      fmt::format("first bytes after {:.0f} ms: {}", log.ms_since_hello(),
+                                  hex_dump(head, 16)));
         }
         log.received(n);
         const std::size_t complete = complete_records_end(received);
         // Not TLS at all (an HTTP reply, a banner) has no record to complete: decode at once.
-        const bool tls_framed = received.size() >= 5 && received[0] >= 20 && received[0] <= 24 && received[1] == 3;
+        const bool tls_framed =
+            received.size() >= 5 && received[0] >= 20 && received[0] <= 24 && received[1] == 3;
         if (complete > decoded_up_to || !tls_framed || (received[0] & 0x80)) {
             decoded_up_to = complete;
             result.flight = wire::decode_server_flight(received);
@@ -298,23 +323,32 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
             break;
         }
     }
-    if (decoded_up_to != complete_records_end(received) || result.flight.kind == wire::ServerFlight::Kind::truncated)
+    if (decoded_up_to != complete_records_end(received) ||
+        result.flight.kind == wire::ServerFlight::Kind::truncated)
         result.flight = wire::decode_server_flight(received);
-    log.obs.first_bytes.assign(received.begin(), received.begin() + static_cast<std::ptrdiff_t>(std::min(received.size(), kFirstBytesKept)));
+    log.obs.first_bytes.assign(
+        received.begin(),
+        received.begin() + static_cast<std::ptrdiff_t>(std::min(received.size(), kFirstBytesKept)));
     trace_flight(log, result.flight);
     apply_flight(log.obs, result.flight, hello);
     if (result.flight.kind == wire::ServerFlight::Kind::truncated) {
         if (read_ec) {
             record_io_failure(log, read_ec, options.timeout);
             if (!received.empty() && log.obs.status != Status::timeout)
-                log.obs.detail += fmt::format(" ({} bytes of an incomplete flight: {})", received.size(), result.flight.error);
+                log.obs.detail += fmt::format(" ({} bytes of an incomplete flight: {})",
+                                              received.size(), result.flight.error);
         } else if (over_limit) {
             log.obs.phase = Phase::handshake;
-            log.fail(Status::local_limit, fmt::format("the server sent {} bytes without completing its first flight, past tlsprobe's "
-                                                      "limit of {} bytes",
-                                                      received.size(), kMaxFlightBytes));
+            log.fail(
+                Status::local_limit,
+                fmt::format(
+                    "the server sent {} bytes without completing its first flight, past tlsprobe's "
+                    "limit of {} bytes",
+                    received.size(), kMaxFlightBytes));
         } else {
-            log.fail(Status::protocol_error, fmt::format("the server sent {} bytes without completing its first flight", received.size()));
+            log.fail(Status::protocol_error,
+                     fmt::format("the server sent {} bytes without completing its first flight",
+                                 received.size()));
         }
     } else {
         log.obs.elapsed = log.now() - log.obs.connect_time;
@@ -333,7 +367,8 @@ RawHello version_probe_hello(Version v, const RawProbeOptions& options) {
     return make_raw_hello(wire::preset_client_hello(v, hello_options));
 }
 
-asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Version v, RawProbeOptions options) {
+asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Version v,
+                                             RawProbeOptions options) {
     RawHello hello;
     try {
         hello = version_probe_hello(v, options);
@@ -343,7 +378,8 @@ asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Versi
         failed.observation.detail = std::string("could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult r = co_await raw_handshake(peer, std::move(hello), RawClientOptions{options.timeout, options.trace});
+    RawResult r = co_await raw_handshake(peer, std::move(hello),
+                                         RawClientOptions{options.timeout, options.trace});
     co_return r;
 }
 

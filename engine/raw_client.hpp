@@ -31,11 +31,11 @@ namespace tlsprobe::engine {
 
 // A ClientHello ready to send, with what the engine needs to judge the answer.
 struct RawHello {
-    core::Bytes bytes;               // record bytes, as sent
+    core::Bytes bytes;                                  // record bytes, as sent
     core::Version min_version = core::Version::tls1_2;  // lowest version the hello accepts
     core::Version max_version = core::Version::tls1_2;  // highest version offered
     std::vector<std::uint32_t> cipher_suites;  // offered (SSL 2.0: 3-byte kinds), SCSVs excluded
-    std::string summary;       // "ClientHello TLS 1.2, 47 suites, SNI=x, 517 bytes"
+    std::string summary;                       // "ClientHello TLS 1.2, 47 suites, SNI=x, 517 bytes"
 };
 
 // A TLS/SSL 3.0 hello from a spec: min_version = max_version (pinned) unless the spec lists
@@ -45,8 +45,9 @@ RawHello make_raw_hello(const wire::ClientHelloSpec& spec);
 RawHello make_raw_hello(const wire::Ssl2ClientHelloSpec& spec);
 
 struct RawClientOptions {
-    std::chrono::milliseconds timeout{5000};  // for the TCP connect, then again for the first flight
-    bool trace = false;                       // fill Observation::trace
+    std::chrono::milliseconds timeout{
+        5000};           // for the TCP connect, then again for the first flight
+    bool trace = false;  // fill Observation::trace
 };
 
 struct RawResult {
@@ -59,7 +60,8 @@ struct RawResult {
 
 // Connects to `peer`, sends `hello`, reads the first flight and closes (no close_notify: no
 // session exists). Runs on the calling coroutine's executor.
-boost::asio::awaitable<RawResult> raw_handshake(boost::asio::ip::tcp::endpoint peer, RawHello hello, RawClientOptions options);
+boost::asio::awaitable<RawResult> raw_handshake(boost::asio::ip::tcp::endpoint peer, RawHello hello,
+                                                RawClientOptions options);
 
 // Pure part of raw_handshake: the Observation fields that follow from a decoded flight
 // (status, phase, version, suite, group, alert, chain, detail). A truncated flight leaves
@@ -69,7 +71,7 @@ void apply_flight(core::Observation& obs, const wire::ServerFlight& flight, cons
 // ---- Version probes --------------------------------------------------------------------
 
 struct RawProbeOptions {
-    std::optional<std::string> sni;           // server_name; nullopt = none (never sent in SSL 2.0)
+    std::optional<std::string> sni;  // server_name; nullopt = none (never sent in SSL 2.0)
     std::chrono::milliseconds timeout{5000};
     bool trace = false;
 };
@@ -82,6 +84,7 @@ RawHello version_probe_hello(core::Version v, const RawProbeOptions& options);
 // One connection asking for exactly version `v`. `negotiated` = the server accepted `v`;
 // a lower version in the answer = `v` not supported (status protocol_error, version = what
 // the server chose).
-boost::asio::awaitable<RawResult> raw_version_probe(boost::asio::ip::tcp::endpoint peer, core::Version v, RawProbeOptions options);
+boost::asio::awaitable<RawResult> raw_version_probe(boost::asio::ip::tcp::endpoint peer,
+                                                    core::Version v, RawProbeOptions options);
 
 }  // namespace tlsprobe::engine

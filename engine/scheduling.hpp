@@ -34,7 +34,8 @@ boost::asio::awaitable<void> for_each_bounded(std::size_t count, std::size_t lim
     using Op = decltype(asio::co_spawn(executor, worker(), asio::deferred));
     std::vector<Op> workers;
     const std::size_t n = std::clamp<std::size_t>(limit, 1, count);
-    for (std::size_t w = 0; w < n; ++w) workers.push_back(asio::co_spawn(executor, worker(), asio::deferred));
+    for (std::size_t w = 0; w < n; ++w)
+        workers.push_back(asio::co_spawn(executor, worker(), asio::deferred));
     auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(workers))
                                .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
     for (const auto& e : errors)

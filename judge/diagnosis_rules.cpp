@@ -30,8 +30,9 @@ constexpr std::string_view kIisAppId = "{{4dc3e181-e14b-4a21-b022-59fc669b0914}}
 // The facts the rules read, computed once from the result.
 struct Facts {
     const TargetResult& r;
-    std::vector<const ProbeRecord*> attempts;  // every attempt that was made (not local_unsupported)
-    const ProbeRecord* main = nullptr;         // offer_all: every version, the right SNI
+    std::vector<const ProbeRecord*>
+        attempts;                       // every attempt that was made (not local_unsupported)
+    const ProbeRecord* main = nullptr;  // offer_all: every version, the right SNI
     const ProbeRecord* no_sni = nullptr;
     const ProbeRecord* other_sni = nullptr;
     const ProbeRecord* narrow = nullptr;
@@ -49,43 +50,63 @@ struct Facts {
     }
     template <typename Pred>
     bool all(Pred pred) const {
-        return !attempts.empty() && std::all_of(attempts.begin(), attempts.end(), [&](const ProbeRecord* p) { return pred(p->observation); });
+        return !attempts.empty() &&
+               std::all_of(attempts.begin(), attempts.end(),
+                           [&](const ProbeRecord* p) { return pred(p->observation); });
     }
     template <typename Pred>
     const ProbeRecord* first(Pred pred) const {
-        const auto it = std::find_if(attempts.begin(), attempts.end(), [&](const ProbeRecord* p) { return pred(p->observation); });
+        const auto it = std::find_if(attempts.begin(), attempts.end(),
+                                     [&](const ProbeRecord* p) { return pred(p->observation); });
         return it == attempts.end() ? nullptr : *it;
     }
-    const x509::CertificateInfo* leaf() const { return r.chain ? r.chain->leaf_certificate() : nullptr; }
+    const x509::CertificateInfo* leaf() const {
+        return r.chain ? r.chain->leaf_certificate() : nullptr;
+    }
     bool chain_has(ChainProblemKind kind) const { return r.chain && r.chain->has(kind); }
     std::string name() const { return r.target.sni.value_or(r.target.host); }
 };
 
 bool ok(const core::Observation& o) { return o.status == Status::negotiated; }
 bool silent_drop(const core::Observation& o) {
-    return (o.status == Status::reset || o.status == Status::closed) && o.phase == core::Phase::hello;
+    return (o.status == Status::reset || o.status == Status::closed) &&
+           o.phase == core::Phase::hello;
 }
-bool alert_is(const core::Observation& o, std::uint8_t code) { return o.status == Status::rejected_alert && o.alert == code; }
+bool alert_is(const core::Observation& o, std::uint8_t code) {
+    return o.status == Status::rejected_alert && o.alert == code;
+}
 
-// "TLS 1.2 pinned", "every version", "no SNI", "SNI unrelated.tlsprobe.invalid", "SSL 3.0 (raw hello)".
+// "TLS 1.2 pinned", "every version", "no SNI", "SNI unrelated.tlsprobe.invalid", "SSL 3.0 (raw
+// hello)".
 std::string label(const ProbeRecord& p) {
     const auto& s = p.spec;
     if (s.role == ProbeRole::sni_variant) return s.sni ? fmt::format("SNI {}", *s.sni) : "no SNI";
     if (s.role == ProbeRole::cipher_variant) return "narrow cipher list";
     if (!s.version) return "every version";
-    return fmt::format("{}{}", core::display_name(*s.version), s.engine == Engine::raw ? " (raw hello)" : " pinned");
+    return fmt::format("{}{}", core::display_name(*s.version),
+                       s.engine == Engine::raw ? " (raw hello)" : " pinned");
 }
 
 // How an attempt ended, without the timing, so equal outcomes group together.
 std::string outcome_class(const core::Observation& o) {
     switch (o.status) {
         case Status::negotiated:
-            return fmt::format("negotiated {}", o.version ? core::display_name(*o.version) : std::string_view("TLS"));
+            return fmt::format("negotiated {}", o.version ? core::display_name(*o.version)
+                                                          : std::string_view("TLS"));
         case Status::rejected_alert:
-            return o.alert ? fmt::format("alert {} ({})", core::alert_name(*o.alert), *o.alert) : "an alert";
-        case Status::reset: return o.phase == core::Phase::hello ? "TCP RST right after the ClientHello, no ServerHello, no alert" : "TCP RST mid-handshake";
-        case Status::closed: return o.phase == core::Phase::hello ? "FIN right after the ClientHello, no ServerHello, no alert" : "FIN mid-handshake";
-        case Status::timeout: return o.phase == core::Phase::connect ? "TCP connect timed out" : "no answer until the timeout";
+            return o.alert ? fmt::format("alert {} ({})", core::alert_name(*o.alert), *o.alert)
+                           : "an alert";
+        case Status::reset:
+            return o.phase == core::Phase::hello
+                       ? "TCP RST right after the ClientHello, no ServerHello, no alert"
+                       : "TCP RST mid-handshake";
+        case Status::closed:
+            return o.phase == core::Phase::hello
+                       ? "FIN right after the ClientHello, no ServerHello, no alert"
+                       : "FIN mid-handshake";
+        case Status::timeout:
+            return o.phase == core::Phase::connect ? "TCP connect timed out"
+                                                   : "no answer until the timeout";
         case Status::refused: return "connection refused";
         case Status::not_tls: return "a reply that is not TLS";
         default: return std::string(core::to_string(o.status));
@@ -101,7 +122,8 @@ std::vector<std::string> grouped(const std::vector<const ProbeRecord*>& attempts
     std::vector<std::pair<std::string, Group>> groups;  // first-seen order
     for (const auto* p : attempts) {
         const auto key = outcome_class(p->observation);
-        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](const auto& g) { return g.first == key; });
         if (it == groups.end()) it = groups.insert(groups.end(), {key, Group{}});
         it->second.labels.push_back(label(*p));
         it->second.min = std::min(it->second.min, p->observation.elapsed);
@@ -111,7 +133,8 @@ std::vector<std::string> grouped(const std::vector<const ProbeRecord*>& attempts
     for (const auto& [key, g] : groups) {
         std::string timing;
         if (g.max.count() > 0 && key.find("RST") != std::string::npos)
-            timing = fmt::format(" after {:.1f}-{:.1f} ms", g.min.count() / 1000.0, g.max.count() / 1000.0);
+            timing = fmt::format(" after {:.1f}-{:.1f} ms", g.min.count() / 1000.0,
+                                 g.max.count() / 1000.0);
         out.push_back(fmt::format("{}: {}{}", fmt::join(g.labels, ", "), key, timing));
     }
     return out;
@@ -121,10 +144,11 @@ void add_http_evidence(const Facts& f, std::vector<std::string>& evidence) {
     if (!f.r.http) return;
     const auto& h = *f.r.http;
     if (h.status == Status::negotiated)
-        evidence.push_back(fmt::format("plain HTTP works: HEAD http://{}:{}/ answered {}{}", f.r.target.host, h.port, h.status_line,
-                                       h.server_header.empty() ? "" : fmt::format(" (Server: {})", h.server_header)));
-    else
-        evidence.push_back(fmt::format("plain HTTP on port {} fails too: {}", h.port, h.detail));
+        evidence.push_back(fmt::format(
+            "plain HTTP works: HEAD http://{}:{}/ answered {}{}", f.r.target.host, h.port,
+            h.status_line,
+            h.server_header.empty() ? "" : fmt::format(" (Server: {})", h.server_header)));
+    else evidence.push_back(fmt::format("plain HTTP on port {} fails too: {}", h.port, h.detail));
 }
 
 struct Match {
@@ -145,69 +169,102 @@ struct Rule {
 
 std::optional<Match> dns_failed(const Facts& f) {
     if (!f.all([](const auto& o) { return o.status == Status::dns_failed; })) return std::nullopt;
-    return Match{Confidence::high, fmt::format("'{}' does not resolve, so no client can reach the server.", f.r.target.connect_to.value_or(f.r.target.host)),
+    return Match{Confidence::high,
+                 fmt::format("'{}' does not resolve, so no client can reach the server.",
+                             f.r.target.connect_to.value_or(f.r.target.host)),
                  {f.attempts.front()->observation.detail}};
 }
 
 std::optional<Match> port_closed(const Facts& f) {
     if (!f.all([](const auto& o) { return o.status == Status::refused; })) return std::nullopt;
     Match m{Confidence::high,
-            fmt::format("Nothing accepts connections on {}: the site is stopped, nothing is bound to that port, or HTTP.sys does not listen on that IP.",
+            fmt::format("Nothing accepts connections on {}: the site is stopped, nothing is bound "
+                        "to that port, or HTTP.sys does not listen on that IP.",
                         f.r.address),
-            {fmt::format("all {} connection attempts to {} were refused (RST in answer to the SYN)", f.attempts.size(), f.r.address)}};
+            {fmt::format("all {} connection attempts to {} were refused (RST in answer to the SYN)",
+                         f.attempts.size(), f.r.address)}};
     add_http_evidence(f, m.evidence);
     return m;
 }
 
 std::optional<Match> port_filtered(const Facts& f) {
-    if (!f.all([](const auto& o) { return o.status == Status::timeout && o.phase == core::Phase::connect; })) return std::nullopt;
+    if (!f.all([](const auto& o) {
+            return o.status == Status::timeout && o.phase == core::Phase::connect;
+        }))
+        return std::nullopt;
     Match m{Confidence::medium,
-            fmt::format("Connections to {} time out before TCP connects: a firewall drops them, or the host is down.", f.r.address),
-            {fmt::format("all {} TCP connects to {} timed out (no SYN-ACK, no RST)", f.attempts.size(), f.r.address)}};
+            fmt::format("Connections to {} time out before TCP connects: a firewall drops them, or "
+                        "the host is down.",
+                        f.r.address),
+            {fmt::format("all {} TCP connects to {} timed out (no SYN-ACK, no RST)",
+                         f.attempts.size(), f.r.address)}};
     add_http_evidence(f, m.evidence);
     return m;
 }
 
 std::optional<Match> port_not_tls(const Facts& f) {
     const auto* p = f.first([](const auto& o) { return o.status == Status::not_tls; });
-    if (!p || f.main_ok) return std::nullopt;  // odd bytes to one hello while TLS works: not another service
+    if (!p || f.main_ok)
+        return std::nullopt;  // odd bytes to one hello while TLS works: not another service
     const auto service = wire::recognise_service(p->observation.first_bytes);
     Match m{Confidence::high, "", {}};
-    const std::string banner = service ? service->banner : std::string(core::printable_excerpt(p->observation.first_bytes, 60));
+    const std::string banner =
+        service ? service->banner
+                : std::string(core::printable_excerpt(p->observation.first_bytes, 60));
     if (service && service->protocol == "http") {
         const bool httpsys = service->server_header.starts_with("Microsoft-HTTPAPI");
-        m.summary = httpsys ? fmt::format("Port {} is an HTTP.sys plain-HTTP (http://) registration, not an HTTPS binding: the server answers a ClientHello with an HTTP error.",
-                                          f.r.target.port)
-                            : fmt::format("A plain-HTTP server owns port {}: it answers the ClientHello with an HTTP error page.", f.r.target.port);
-        m.evidence.push_back(fmt::format("the reply to the ClientHello was '{}'{}", banner,
-                                         service->server_header.empty() ? "" : fmt::format(" with Server: {}", service->server_header)));
+        m.summary = httpsys
+                        ? fmt::format(
+                              "Port {} is an HTTP.sys plain-HTTP (http://) registration, not an "
+                              "HTTPS binding: the server answers a ClientHello with an HTTP error.",
+                              f.r.target.port)
+                        : fmt::format(
+                              "A plain-HTTP server owns port {}: it answers the ClientHello with "
+                              "an HTTP error page.",
+                              f.r.target.port);
+        m.evidence.push_back(
+            fmt::format("the reply to the ClientHello was '{}'{}", banner,
+                        service->server_header.empty()
+                            ? ""
+                            : fmt::format(" with Server: {}", service->server_header)));
     } else if (service && service->protocol != "unknown") {
-        m.summary = fmt::format("Another service ({}) owns port {}: it sent its own greeting instead of a ServerHello.", service->protocol,
-                                f.r.target.port);
+        m.summary = fmt::format(
+            "Another service ({}) owns port {}: it sent its own greeting instead of a ServerHello.",
+            service->protocol, f.r.target.port);
         m.evidence.push_back(fmt::format("the port greeted with '{}'", banner));
     } else {
         m.confidence = Confidence::medium;
-        m.summary = fmt::format("Port {} answers, but not with TLS: another program owns it.", f.r.target.port);
-        m.evidence.push_back(fmt::format("first bytes received: {}", core::hex_dump(p->observation.first_bytes, 16)));
+        m.summary = fmt::format("Port {} answers, but not with TLS: another program owns it.",
+                                f.r.target.port);
+        m.evidence.push_back(fmt::format("first bytes received: {}",
+                                         core::hex_dump(p->observation.first_bytes, 16)));
     }
-    const auto count = std::count_if(f.attempts.begin(), f.attempts.end(), [](const ProbeRecord* q) { return q->observation.status == Status::not_tls; });
-    m.evidence.push_back(fmt::format("{} of {} attempts got a non-TLS reply", count, f.attempts.size()));
+    const auto count = std::count_if(
+        f.attempts.begin(), f.attempts.end(),
+        [](const ProbeRecord* q) { return q->observation.status == Status::not_tls; });
+    m.evidence.push_back(
+        fmt::format("{} of {} attempts got a non-TLS reply", count, f.attempts.size()));
     return m;
 }
 
 // RST/FIN after every ClientHello: every version, with and without SNI, broad and narrow.
 bool every_hello_dropped(const Facts& f) {
-    return !f.main_ok && f.all([](const auto& o) { return silent_drop(o) || o.status == Status::timeout; }) &&
+    return !f.main_ok &&
+           f.all([](const auto& o) { return silent_drop(o) || o.status == Status::timeout; }) &&
            f.first(silent_drop) != nullptr;
 }
 
 std::optional<Match> no_usable_certificate(const Facts& f) {
     if (!every_hello_dropped(f)) return std::nullopt;
     Match m{Confidence::medium,
-            "The server drops every TLS handshake without a word, whatever the version, name or cipher list: it has no usable certificate "
-            "for this IP:port (a certificate without its private key, a key it cannot read, or a binding with no certificate hash).",
+            "The server drops every TLS handshake without a word, whatever the version, name or "
+            "cipher list: it has no usable certificate "
+            "for this IP:port (a certificate without its private key, a key it cannot read, or a "
+            "binding with no certificate hash).",
             grouped(f.attempts)};
-    m.evidence.push_back("the TCP connection itself works, so the port is open; the server gives up on the ClientHello itself");
+    m.evidence.push_back(
+        "the TCP connection itself works, so the port is open; the server gives up on the "
+        "ClientHello itself");
     add_http_evidence(f, m.evidence);
     return m;
 }
@@ -216,12 +273,17 @@ std::optional<Match> sni_required(const Facts& f) {
     if (!f.main_ok || !f.no_sni || !f.main) return std::nullopt;
     const auto& o = f.no_sni->observation;
     if (ok(o) || o.status == Status::local_unsupported) return std::nullopt;
-    if (!(silent_drop(o) || o.status == Status::rejected_alert || o.status == Status::timeout)) return std::nullopt;
+    if (!(silent_drop(o) || o.status == Status::rejected_alert || o.status == Status::timeout))
+        return std::nullopt;
     Match m{o.status == Status::timeout ? Confidence::medium : Confidence::high,
-            fmt::format("The HTTPS binding requires SNI: clients that send the name {} get in, clients that send no name are dropped.", f.name()),
+            fmt::format("The HTTPS binding requires SNI: clients that send the name {} get in, "
+                        "clients that send no name are dropped.",
+                        f.name()),
             {fmt::format("with SNI {}: {}", f.name(), outcome_class(f.main->observation)),
              fmt::format("without SNI: {}", core::outcome_phrase(o))}};
-    if (f.other_sni) m.evidence.push_back(fmt::format("with an unrelated name ({}): {}", *f.other_sni->spec.sni, core::outcome_phrase(f.other_sni->observation)));
+    if (f.other_sni)
+        m.evidence.push_back(fmt::format("with an unrelated name ({}): {}", *f.other_sni->spec.sni,
+                                         core::outcome_phrase(f.other_sni->observation)));
     return m;
 }
 
@@ -230,27 +292,36 @@ std::optional<Match> name_rejected(const Facts& f) {
     const auto& o = f.main->observation;
     if (!(alert_is(o, 112) || alert_is(o, 80))) return std::nullopt;
     Match m{Confidence::medium,
-            fmt::format("The front end has no certificate for {}: it refuses the name with {}.", f.name(), core::outcome_phrase(o)),
+            fmt::format("The front end has no certificate for {}: it refuses the name with {}.",
+                        f.name(), core::outcome_phrase(o)),
             grouped(f.attempts)};
-    if (f.no_sni && ok(f.no_sni->observation)) m.evidence.push_back("without SNI the handshake works: a default certificate is configured, but not one for this name");
+    if (f.no_sni && ok(f.no_sni->observation))
+        m.evidence.push_back(
+            "without SNI the handshake works: a default certificate is configured, but not one for "
+            "this name");
     return m;
 }
 
-bool negotiated_version(const Facts& f, core::Version v) { return f.r.version(v).supported == true; }
+bool negotiated_version(const Facts& f, core::Version v) {
+    return f.r.version(v).supported == true;
+}
 
 std::optional<Match> legacy_only(const Facts& f) {
     using V = core::Version;
-    const bool legacy = negotiated_version(f, V::ssl2) || negotiated_version(f, V::ssl3) || negotiated_version(f, V::tls1_0) ||
-                        negotiated_version(f, V::tls1_1);
-    if (!legacy || negotiated_version(f, V::tls1_2) || negotiated_version(f, V::tls1_3)) return std::nullopt;
+    const bool legacy = negotiated_version(f, V::ssl2) || negotiated_version(f, V::ssl3) ||
+                        negotiated_version(f, V::tls1_0) || negotiated_version(f, V::tls1_1);
+    if (!legacy || negotiated_version(f, V::tls1_2) || negotiated_version(f, V::tls1_3))
+        return std::nullopt;
     Match m{Confidence::high,
-            "Only legacy protocol versions are enabled (TLS 1.1 or older); every current browser requires TLS 1.2 or 1.3, so they find no shared version.",
+            "Only legacy protocol versions are enabled (TLS 1.1 or older); every current browser "
+            "requires TLS 1.2 or 1.3, so they find no shared version.",
             {}};
     for (auto v : core::all_versions) {
         const auto& vr = f.r.version(v);
         if (vr.source == "none") continue;
-        m.evidence.push_back(fmt::format("{}: {}", core::display_name(v),
-                                         vr.supported == true ? fmt::format("negotiated ({})", vr.cipher) : vr.detail));
+        m.evidence.push_back(fmt::format(
+            "{}: {}", core::display_name(v),
+            vr.supported == true ? fmt::format("negotiated ({})", vr.cipher) : vr.detail));
     }
     return m;
 }
@@ -259,14 +330,18 @@ std::optional<Match> no_shared_version(const Facts& f) {
     if (f.main_ok) return std::nullopt;
     // Alert protocol_version on every attempt: the server knows TLS, but none of our versions.
     if (f.all([](const auto& o) { return alert_is(o, 70); }))
-        return Match{Confidence::high, "The server answers with protocol_version to every version offered: it has no protocol version in common with current clients.",
+        return Match{Confidence::high,
+                     "The server answers with protocol_version to every version offered: it has no "
+                     "protocol version in common with current clients.",
                      grouped(f.attempts)};
     // Silent drops on everything are read as S1/S2/S4 first; a Schannel without any enabled
     // server protocol looks the same on the wire, so it is listed, ranked below.
     if (every_hello_dropped(f))
         return Match{Confidence::low,
-                     "Less likely: every server protocol is disabled in SCHANNEL\\Protocols; Schannel then resets exactly like this.",
-                     {"the same resets as above: from the outside a server without protocols and one without a usable certificate look alike"}};
+                     "Less likely: every server protocol is disabled in SCHANNEL\\Protocols; "
+                     "Schannel then resets exactly like this.",
+                     {"the same resets as above: from the outside a server without protocols and "
+                      "one without a usable certificate look alike"}};
     return std::nullopt;
 }
 
@@ -274,19 +349,26 @@ std::optional<Match> no_shared_cipher(const Facts& f) {
     if (f.main_ok) return std::nullopt;
     if (!f.first([](const auto& o) { return alert_is(o, 40); })) return std::nullopt;
     // OpenSSL-style servers answer 70 to the versions they disabled and 40 to the rest.
-    if (!f.all([](const auto& o) { return alert_is(o, 40) || alert_is(o, 70) || o.status == Status::reset || o.status == Status::closed; }))
+    if (!f.all([](const auto& o) {
+            return alert_is(o, 40) || alert_is(o, 70) || o.status == Status::reset ||
+                   o.status == Status::closed;
+        }))
         return std::nullopt;
     return Match{Confidence::medium,
-                 "The server refuses the handshake with handshake_failure: no cipher suite in common (or, for some servers, no certificate that fits the name).",
+                 "The server refuses the handshake with handshake_failure: no cipher suite in "
+                 "common (or, for some servers, no certificate that fits the name).",
                  grouped(f.attempts)};
 }
 
 std::optional<Match> hello_intolerance(const Facts& f) {
-    if (!f.narrow || !ok(f.narrow->observation) || !f.main || ok(f.main->observation)) return std::nullopt;
-    return Match{Confidence::medium,
-                 "A short ClientHello with two modern suites works, the full one fails: the server or a middlebox cannot cope with large hellos or long cipher lists.",
-                 {fmt::format("narrow cipher list: {}", outcome_class(f.narrow->observation)),
-                  fmt::format("every version, every suite: {}", core::outcome_phrase(f.main->observation))}};
+    if (!f.narrow || !ok(f.narrow->observation) || !f.main || ok(f.main->observation))
+        return std::nullopt;
+    return Match{
+        Confidence::medium,
+        "A short ClientHello with two modern suites works, the full one fails: the server or a "
+        "middlebox cannot cope with large hellos or long cipher lists.",
+        {fmt::format("narrow cipher list: {}", outcome_class(f.narrow->observation)),
+         fmt::format("every version, every suite: {}", core::outcome_phrase(f.main->observation))}};
 }
 
 // A version accepted by the server (ServerHello to the raw hello) whose OpenSSL handshake then
@@ -295,19 +377,27 @@ std::optional<Match> handshake_broken(const Facts& f) {
     std::vector<std::string> evidence;
     for (const auto& v : f.r.versions)
         if (v.disagreement == probe::Disagreement::handshake_broken)
-            evidence.push_back(fmt::format("{}: {}", core::display_name(v.version), v.disagreement_detail));
+            evidence.push_back(
+                fmt::format("{}: {}", core::display_name(v.version), v.disagreement_detail));
     if (evidence.empty()) return std::nullopt;
     return Match{f.main_ok ? Confidence::medium : Confidence::high,
-                 "The server accepts the protocol version, then breaks the handshake: its private key cannot sign what the version needs "
-                 "(e.g. a legacy CAPI key that cannot do RSA-PSS for TLS 1.3), the key does not match the certificate, or it cannot be read.",
+                 "The server accepts the protocol version, then breaks the handshake: its private "
+                 "key cannot sign what the version needs "
+                 "(e.g. a legacy CAPI key that cannot do RSA-PSS for TLS 1.3), the key does not "
+                 "match the certificate, or it cannot be read.",
                  std::move(evidence)};
 }
 
 std::optional<Match> handshake_timeout(const Facts& f) {
     if (f.main_ok) return std::nullopt;
-    if (!f.all([](const auto& o) { return o.status == Status::timeout && o.phase != core::Phase::connect; })) return std::nullopt;
+    if (!f.all([](const auto& o) {
+            return o.status == Status::timeout && o.phase != core::Phase::connect;
+        }))
+        return std::nullopt;
     Match m{Confidence::medium,
-            "The server accepts TCP connections but never answers the ClientHello: a TLS stack or middlebox that silently drops the hello, or a service on the port that waits for the client to speak its own protocol.",
+            "The server accepts TCP connections but never answers the ClientHello: a TLS stack or "
+            "middlebox that silently drops the hello, or a service on the port that waits for the "
+            "client to speak its own protocol.",
             grouped(f.attempts)};
     add_http_evidence(f, m.evidence);
     return m;
@@ -323,15 +413,19 @@ std::string covered_names(const x509::CertificateInfo& c) {
 std::optional<Match> wrong_certificate(const Facts& f) {
     const auto* leaf = f.leaf();
     if (!leaf || !f.chain_has(ChainProblemKind::hostname_mismatch)) return std::nullopt;
-    Match m{Confidence::high,
-            fmt::format("The server presents a certificate for other names ({}), not for {}: the binding points at the wrong certificate, or a default certificate answers.",
-                        covered_names(*leaf), f.name()),
-            {fmt::format("asked for {}, the certificate covers {}", f.name(), covered_names(*leaf)),
-             fmt::format("served certificate: {}, SHA-1 thumbprint {}", leaf->subject, leaf->sha1_hex)}};
+    Match m{
+        Confidence::high,
+        fmt::format("The server presents a certificate for other names ({}), not for {}: the "
+                    "binding points at the wrong certificate, or a default certificate answers.",
+                    covered_names(*leaf), f.name()),
+        {fmt::format("asked for {}, the certificate covers {}", f.name(), covered_names(*leaf)),
+         fmt::format("served certificate: {}, SHA-1 thumbprint {}", leaf->subject,
+                     leaf->sha1_hex)}};
     for (const auto* variant : {f.no_sni, f.other_sni}) {
         if (!variant || !ok(variant->observation) || variant->observation.chain.empty()) continue;
         const bool same = variant->observation.chain.front() == leaf->der;
-        m.evidence.push_back(fmt::format("{}: {} certificate", label(*variant), same ? "the same" : "a different"));
+        m.evidence.push_back(
+            fmt::format("{}: {} certificate", label(*variant), same ? "the same" : "a different"));
     }
     return m;
 }
@@ -339,32 +433,43 @@ std::optional<Match> wrong_certificate(const Facts& f) {
 std::optional<Match> expired(const Facts& f) {
     const auto* leaf = f.leaf();
     if (!leaf) return std::nullopt;
-    const bool past = f.chain_has(ChainProblemKind::expired), future = f.chain_has(ChainProblemKind::not_yet_valid);
+    const bool past = f.chain_has(ChainProblemKind::expired),
+               future = f.chain_has(ChainProblemKind::not_yet_valid);
     if (!past && !future) return std::nullopt;
     Match m{Confidence::high,
             past ? "A certificate in the served chain has expired; every client rejects it."
-                 : "A certificate in the served chain is not valid yet (or the server's clock is wrong).",
+                 : "A certificate in the served chain is not valid yet (or the server's clock is "
+                   "wrong).",
             {}};
     for (const auto& p : f.r.chain->problems)
-        if (p.kind == ChainProblemKind::expired || p.kind == ChainProblemKind::not_yet_valid) m.evidence.push_back(p.detail);
+        if (p.kind == ChainProblemKind::expired || p.kind == ChainProblemKind::not_yet_valid)
+            m.evidence.push_back(p.detail);
     m.evidence.push_back(fmt::format("leaf SHA-1 thumbprint {}", leaf->sha1_hex));
     return m;
 }
 
 std::optional<Match> untrusted_root(const Facts& f) {
-    if (!f.chain_has(ChainProblemKind::untrusted_root) && !f.chain_has(ChainProblemKind::self_signed)) return std::nullopt;
+    if (!f.chain_has(ChainProblemKind::untrusted_root) &&
+        !f.chain_has(ChainProblemKind::self_signed))
+        return std::nullopt;
     Match m{Confidence::high,
-            "The chain ends in a root the client does not trust (a private CA or a self-signed certificate).", {}};
+            "The chain ends in a root the client does not trust (a private CA or a self-signed "
+            "certificate).",
+            {}};
     for (const auto& p : f.r.chain->problems)
-        if (p.kind == ChainProblemKind::untrusted_root || p.kind == ChainProblemKind::self_signed) m.evidence.push_back(p.detail);
-    if (f.r.chain->verify_error) m.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", f.r.chain->verify_error, f.r.chain->verify_error_text));
+        if (p.kind == ChainProblemKind::untrusted_root || p.kind == ChainProblemKind::self_signed)
+            m.evidence.push_back(p.detail);
+    if (f.r.chain->verify_error)
+        m.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", f.r.chain->verify_error,
+                                         f.r.chain->verify_error_text));
     return m;
 }
 
 std::optional<Match> incomplete(const Facts& f) {
     if (!f.chain_has(ChainProblemKind::missing_intermediate)) return std::nullopt;
     Match m{Confidence::high,
-            "The server sends its certificate without the intermediate CA certificate; clients that do not already have it cannot build a path to a trusted root.",
+            "The server sends its certificate without the intermediate CA certificate; clients "
+            "that do not already have it cannot build a path to a trusted root.",
             {}};
     for (const auto& p : f.r.chain->problems)
         if (p.kind == ChainProblemKind::missing_intermediate) m.evidence.push_back(p.detail);
@@ -375,23 +480,29 @@ std::optional<Match> incomplete(const Facts& f) {
 std::optional<Match> no_server_auth_eku(const Facts& f) {
     const auto* leaf = f.leaf();
     if (!leaf || !f.chain_has(ChainProblemKind::no_server_auth_eku)) return std::nullopt;
-    return Match{Confidence::high,
-                 "The certificate is not issued for server authentication (its Enhanced Key Usage lacks Server Authentication); clients refuse it for HTTPS.",
-                 {fmt::format("leaf EKU: {}", leaf->eku ? fmt::format("{}", fmt::join(*leaf->eku, ", ")) : "(none)"),
-                  fmt::format("leaf SHA-1 thumbprint {}", leaf->sha1_hex)}};
+    return Match{
+        Confidence::high,
+        "The certificate is not issued for server authentication (its Enhanced Key Usage lacks "
+        "Server Authentication); clients refuse it for HTTPS.",
+        {fmt::format("leaf EKU: {}",
+                     leaf->eku ? fmt::format("{}", fmt::join(*leaf->eku, ", ")) : "(none)"),
+         fmt::format("leaf SHA-1 thumbprint {}", leaf->sha1_hex)}};
 }
 
 std::optional<Match> tls13_stripped(const Facts& f) {
     // Only a hello that offered TLS 1.3 can be downgraded: a TLS 1.3 server answering a hello
     // pinned to 1.2 must set the sentinel (RFC 8446 §4.1.3), which proves nothing.
     const auto it = std::find_if(f.attempts.begin(), f.attempts.end(), [](const ProbeRecord* q) {
-        return q->observation.downgrade_sentinel && (!q->spec.version || q->spec.version == core::Version::tls1_3);
+        return q->observation.downgrade_sentinel &&
+               (!q->spec.version || q->spec.version == core::Version::tls1_3);
     });
     if (it == f.attempts.end()) return std::nullopt;
     const auto* p = *it;
     return Match{Confidence::medium,
-                 "The ServerHello carries the TLS 1.3 downgrade sentinel: the server supports TLS 1.3, but something on the path removed it from our offer.",
-                 {fmt::format("{}: ServerHello.random ends in DOWNGRD ({})", label(*p), outcome_class(p->observation))}};
+                 "The ServerHello carries the TLS 1.3 downgrade sentinel: the server supports TLS "
+                 "1.3, but something on the path removed it from our offer.",
+                 {fmt::format("{}: ServerHello.random ends in DOWNGRD ({})", label(*p),
+                              outcome_class(p->observation))}};
 }
 
 // ---- the catalogue ------------------------------------------------------------------------
@@ -400,126 +511,232 @@ std::optional<Match> tls13_stripped(const Facts& f) {
 
 const std::vector<Rule>& rules() {
     static const std::vector<Rule> table{
-        {"dns.failed", "", "The name does not resolve",
+        {"dns.failed",
+         "",
+         "The name does not resolve",
          {"Chrome: ERR_NAME_NOT_RESOLVED", "curl: Could not resolve host"},
          {"nslookup {host}"},
-         {"create or fix the DNS record for {host}, or probe the server directly with --connect-to <ip>"},
+         {"create or fix the DNS record for {host}, or probe the server directly with --connect-to "
+          "<ip>"},
          dns_failed},
-        {"port.closed", "S3 S4", "Nothing listens on the port",
-         {"Chrome: ERR_CONNECTION_REFUSED", "Windows: 'No connection could be made because the target machine actively refused it' (10061)"},
+        {"port.closed",
+         "S3 S4",
+         "Nothing listens on the port",
+         {"Chrome: ERR_CONNECTION_REFUSED",
+          "Windows: 'No connection could be made because the target machine actively refused it' "
+          "(10061)"},
          {"netstat -ano | findstr :{port}   (is anything listening on {port}?)",
-          "netsh http show iplisten   (if the list is not empty, HTTP.sys listens only on the IPs in it)",
+          "netsh http show iplisten   (if the list is not empty, HTTP.sys listens only on the IPs "
+          "in it)",
           "IIS Manager: is the site started, and does it have an https binding on port {port}?"},
          {"start the site (or the service that should own port {port})",
-          "if the IP is missing from the HTTP.sys listen list: netsh http add iplisten ipaddress=<ip>, or netsh http delete iplisten ipaddress=<other ip> to listen on all, then net stop http /y and start the web services again"},
+          "if the IP is missing from the HTTP.sys listen list: netsh http add iplisten "
+          "ipaddress=<ip>, or netsh http delete iplisten ipaddress=<other ip> to listen on all, "
+          "then net stop http /y and start the web services again"},
          port_closed},
-        {"port.filtered", "", "Connections time out before TCP connects",
+        {"port.filtered",
+         "",
+         "Connections time out before TCP connects",
          {"Chrome: ERR_CONNECTION_TIMED_OUT"},
-         {"Windows Defender Firewall / network firewall / cloud security group rules for TCP {port}", "is the host up? (ping or its console)"},
+         {"Windows Defender Firewall / network firewall / cloud security group rules for TCP "
+          "{port}",
+          "is the host up? (ping or its console)"},
          {"allow inbound TCP {port} to the server in every firewall on the path"},
          port_filtered},
-        {"port.not_tls", "S3", "Another service owns the TLS port",
-         {"Chrome: ERR_SSL_PROTOCOL_ERROR", "OpenSSL: 'wrong version number' / 'packet length too long'", "Windows: SEC_E_ILLEGAL_MESSAGE (0x80090326)"},
+        {"port.not_tls",
+         "S3",
+         "Another service owns the TLS port",
+         {"Chrome: ERR_SSL_PROTOCOL_ERROR",
+          "OpenSSL: 'wrong version number' / 'packet length too long'",
+          "Windows: SEC_E_ILLEGAL_MESSAGE (0x80090326)"},
          {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
           "IIS Manager > site > Bindings: is there an http (not https) binding on port {port}?",
           "netsh http show urlacl   (an http://+:{port}/ reservation on the TLS port)"},
-         {"move the other service or the http binding off port {port}, then add the https binding on {port} with the site's certificate"},
+         {"move the other service or the http binding off port {port}, then add the https binding "
+          "on {port} with the site's certificate"},
          port_not_tls},
-        {"server.no_usable_certificate", "S1 S2 S4", "The server has no usable certificate for this IP:port",
-         {"Chrome: ERR_CONNECTION_RESET or ERR_SSL_PROTOCOL_ERROR ('This site can't provide a secure connection')",
-          "Edge/IE: 'Can't connect securely to this page'", "OpenSSL: 'unexpected eof while reading' / errno 104 (connection reset)"},
-         {"System event log, source Schannel: event 36870 ('A fatal error occurred when attempting to access the TLS server credential private key', 0x8009030D or 0x80090016) or 36869",
-          "netsh http show sslcert ipport=0.0.0.0:{port}   (Certificate Hash must not be empty, Application ID must not be all zeros)",
-          "certutil -verifystore my <thumbprint>   ('Encryption test passed' means the private key is there and readable)"},
-         {"if the certificate has lost its private key: certutil -repairstore my <thumbprint>, or re-import the .pfx with its key",
-          "if the key is unreadable: give the account HTTP.sys/IIS runs as read access to the key file under C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
-          "if the binding is broken: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} certhash=<thumbprint> appid=" +
+        {"server.no_usable_certificate",
+         "S1 S2 S4",
+         "The server has no usable certificate for this IP:port",
+         {"Chrome: ERR_CONNECTION_RESET or ERR_SSL_PROTOCOL_ERROR ('This site can't provide a "
+          "secure connection')",
+          "Edge/IE: 'Can't connect securely to this page'",
+          "OpenSSL: 'unexpected eof while reading' / errno 104 (connection reset)"},
+         {"System event log, source Schannel: event 36870 ('A fatal error occurred when attempting "
+          "to access the TLS server credential private key', 0x8009030D or 0x80090016) or 36869",
+          "netsh http show sslcert ipport=0.0.0.0:{port}   (Certificate Hash must not be empty, "
+          "Application ID must not be all zeros)",
+          "certutil -verifystore my <thumbprint>   ('Encryption test passed' means the private key "
+          "is there and readable)"},
+         {"if the certificate has lost its private key: certutil -repairstore my <thumbprint>, or "
+          "re-import the .pfx with its key",
+          "if the key is unreadable: give the account HTTP.sys/IIS runs as read access to the key "
+          "file under C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
+          "if the binding is broken: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh "
+          "http add sslcert ipport=0.0.0.0:{port} certhash=<thumbprint> appid=" +
               std::string(kIisAppId) + " (or remove and re-add the https binding in IIS Manager)"},
          no_usable_certificate},
-        {"protocol.legacy_only", "S5", "Only TLS 1.1 or older is enabled",
-         {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "Edge: 'This site uses outdated or unsafe TLS security settings'",
+        {"protocol.legacy_only",
+         "S5",
+         "Only TLS 1.1 or older is enabled",
+         {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+          "Edge: 'This site uses outdated or unsafe TLS security settings'",
           "OpenSSL: 'unsupported protocol'"},
-         {"reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s   (TLS 1.2\\Server: Enabled=0 or DisabledByDefault=1)",
+         {"reg query "
+          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s "
+          "  (TLS 1.2\\Server: Enabled=0 or DisabledByDefault=1)",
           "System event log, Schannel 36874 / 36888"},
-         {"reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1 /f",
-          "reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f",
-          "reboot for Schannel to read the change (on Windows Server 2022+ enable TLS 1.3 the same way)"},
+         {"reg add "
+          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS "
+          "1.2\\Server\" /v Enabled /t REG_DWORD /d 1 /f",
+          "reg add "
+          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS "
+          "1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f",
+          "reboot for Schannel to read the change (on Windows Server 2022+ enable TLS 1.3 the same "
+          "way)"},
          legacy_only},
-        {"binding.sni_required", "S4", "Only clients that send SNI get a certificate",
-         {"clients without SNI (old Android/Java/IE on XP, scripts and monitors connecting by IP): ERR_CONNECTION_RESET / 'connection reset by peer'",
+        {"binding.sni_required",
+         "S4",
+         "Only clients that send SNI get a certificate",
+         {"clients without SNI (old Android/Java/IE on XP, scripts and monitors connecting by IP): "
+          "ERR_CONNECTION_RESET / 'connection reset by peer'",
           "browsers that send the name: no error"},
-         {"netsh http show sslcert   (only 'Hostname:port : {host}:{port}' entries, no 'IP:port : 0.0.0.0:{port}' entry)",
+         {"netsh http show sslcert   (only 'Hostname:port : {host}:{port}' entries, no 'IP:port : "
+          "0.0.0.0:{port}' entry)",
           "IIS Manager > site > Bindings > https: 'Require Server Name Indication' is checked"},
-         {"add a fallback binding: netsh http add sslcert ipport=0.0.0.0:{port} certhash={sha1} appid=" + std::string(kIisAppId),
+         {"add a fallback binding: netsh http add sslcert ipport=0.0.0.0:{port} certhash={sha1} "
+          "appid=" +
+              std::string(kIisAppId),
           "or clear 'Require Server Name Indication' on one https binding for port {port}"},
          sni_required},
-        {"binding.name_rejected", "S4", "The front end has no certificate for the name",
-         {"Chrome: ERR_SSL_UNRECOGNIZED_NAME_ALERT or ERR_SSL_PROTOCOL_ERROR", "OpenSSL: 'tlsv1 unrecognized name' / 'internal error' alert"},
+        {"binding.name_rejected",
+         "S4",
+         "The front end has no certificate for the name",
+         {"Chrome: ERR_SSL_UNRECOGNIZED_NAME_ALERT or ERR_SSL_PROTOCOL_ERROR",
+          "OpenSSL: 'tlsv1 unrecognized name' / 'internal error' alert"},
          {"the front end's (load balancer, CDN, reverse proxy) configuration for {host}"},
-         {"configure a certificate for {host} on the front end (server_name / listener certificate / SNI certificate list)"},
+         {"configure a certificate for {host} on the front end (server_name / listener certificate "
+          "/ SNI certificate list)"},
          name_rejected},
-        {"protocol.no_shared_version", "S5", "No protocol version in common",
+        {"protocol.no_shared_version",
+         "S5",
+         "No protocol version in common",
          {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "OpenSSL: 'tlsv1 alert protocol version'"},
-         {"reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s",
-          "System event log, Schannel 36874 ('An TLS connection request was received from a remote client application, but none of the cipher suites/protocols supported by the client application are supported by the server')"},
-         {"enable TLS 1.2 (and 1.3 where available) for the server role: Enabled=1, DisabledByDefault=0 under SCHANNEL\\Protocols\\TLS 1.2\\Server, then reboot"},
+         {"reg query "
+          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s",
+          "System event log, Schannel 36874 ('An TLS connection request was received from a remote "
+          "client application, but none of the cipher suites/protocols supported by the client "
+          "application are supported by the server')"},
+         {"enable TLS 1.2 (and 1.3 where available) for the server role: Enabled=1, "
+          "DisabledByDefault=0 under SCHANNEL\\Protocols\\TLS 1.2\\Server, then reboot"},
          no_shared_version},
-        {"protocol.no_shared_cipher", "S5", "No cipher suite in common",
+        {"protocol.no_shared_cipher",
+         "S5",
+         "No cipher suite in common",
          {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "OpenSSL: 'sslv3 alert handshake failure'"},
-         {"System event log, Schannel 36874 / 36888", "PowerShell: Get-TlsCipherSuite | Format-Table Name   (or the SSL Cipher Suite Order group policy)"},
-         {"enable a suite modern clients offer, e.g. Enable-TlsCipherSuite -Name TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (and TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), then reboot",
+         {"System event log, Schannel 36874 / 36888",
+          "PowerShell: Get-TlsCipherSuite | Format-Table Name   (or the SSL Cipher Suite Order "
+          "group policy)"},
+         {"enable a suite modern clients offer, e.g. Enable-TlsCipherSuite -Name "
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (and TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), then "
+          "reboot",
           "check that the certificate's key type (RSA/ECDSA) matches the enabled suites"},
          no_shared_cipher},
-        {"server.hello_intolerance", "S5", "Large ClientHellos are dropped",
-         {"some clients connect and others fail depending on how many suites and extensions they offer"},
+        {"server.hello_intolerance",
+         "S5",
+         "Large ClientHellos are dropped",
+         {"some clients connect and others fail depending on how many suites and extensions they "
+          "offer"},
          {"a packet capture on the server or the middlebox in front of it"},
-         {"update the TLS stack or the middlebox firmware; remove inspection devices that parse ClientHellos"},
+         {"update the TLS stack or the middlebox firmware; remove inspection devices that parse "
+          "ClientHellos"},
          hello_intolerance},
-        {"server.handshake_broken", "S2", "The server accepts the version, then breaks the handshake",
-         {"Chrome: ERR_SSL_PROTOCOL_ERROR or ERR_CONNECTION_RESET (for the affected versions only)", "OpenSSL: 'unexpected eof while reading' after the ServerHello"},
+        {"server.handshake_broken",
+         "S2",
+         "The server accepts the version, then breaks the handshake",
+         {"Chrome: ERR_SSL_PROTOCOL_ERROR or ERR_CONNECTION_RESET (for the affected versions only)",
+          "OpenSSL: 'unexpected eof while reading' after the ServerHello"},
          {"System event log, Schannel 36870 / 36888 at the time of the probe",
-          "certutil -verifystore my {sha1}   (the key provider: a legacy CSP key cannot sign RSA-PSS, which TLS 1.3 requires)"},
-         {"re-import the certificate with its key into a CNG key storage provider (certutil -importpfx -csp \"Microsoft Software Key Storage Provider\" site.pfx), then rebind it",
+          "certutil -verifystore my {sha1}   (the key provider: a legacy CSP key cannot sign "
+          "RSA-PSS, which TLS 1.3 requires)"},
+         {"re-import the certificate with its key into a CNG key storage provider (certutil "
+          "-importpfx -csp \"Microsoft Software Key Storage Provider\" site.pfx), then rebind it",
           "or disable the affected version until the key is replaced"},
          handshake_broken},
-        {"server.handshake_timeout", "S5", "The server never answers the ClientHello",
+        {"server.handshake_timeout",
+         "S5",
+         "The server never answers the ClientHello",
          {"Chrome: ERR_TIMED_OUT after a long wait", "OpenSSL: the handshake hangs"},
-         {"netstat -anob | findstr :{port}   (which process owns port {port}?)", "a packet capture on the server: does the ClientHello arrive?"},
-         {"if another service owns the port, move it; if a middlebox drops hellos, update or bypass it"},
+         {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
+          "a packet capture on the server: does the ClientHello arrive?"},
+         {"if another service owns the port, move it; if a middlebox drops hellos, update or "
+          "bypass it"},
          handshake_timeout},
-        {"cert.wrong_certificate", "S4", "The certificate is for another name",
-         {"Chrome: ERR_CERT_COMMON_NAME_INVALID", "Windows: CERT_E_CN_NO_MATCH (0x800B010F)", "OpenSSL: verify error 62 (hostname mismatch)"},
-         {"netsh http show sslcert hostnameport={host}:{port} and netsh http show sslcert ipport=0.0.0.0:{port}: compare Certificate Hash with the served thumbprint {sha1}",
+        {"cert.wrong_certificate",
+         "S4",
+         "The certificate is for another name",
+         {"Chrome: ERR_CERT_COMMON_NAME_INVALID", "Windows: CERT_E_CN_NO_MATCH (0x800B010F)",
+          "OpenSSL: verify error 62 (hostname mismatch)"},
+         {"netsh http show sslcert hostnameport={host}:{port} and netsh http show sslcert "
+          "ipport=0.0.0.0:{port}: compare Certificate Hash with the served thumbprint {sha1}",
           "IIS Manager > site > Bindings > https: which certificate is selected?"},
-         {"bind the certificate issued for {host}: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} certhash=<thumbprint of the {host} certificate> appid=" +
-              std::string(kIisAppId) + " (for an SNI binding use hostnameport={host}:{port} certstorename=MY)",
+         {"bind the certificate issued for {host}: netsh http delete sslcert "
+          "ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} "
+          "certhash=<thumbprint of the {host} certificate> appid=" +
+              std::string(kIisAppId) +
+              " (for an SNI binding use hostnameport={host}:{port} certstorename=MY)",
           "or issue a certificate whose Subject Alternative Names include {host}"},
          wrong_certificate},
-        {"cert.expired", "", "The certificate has expired or is not valid yet",
-         {"Chrome: ERR_CERT_DATE_INVALID", "Windows: CERT_E_EXPIRED (0x800B0101)", "OpenSSL: verify error 10 (expired) / 9 (not yet valid)"},
-         {"certutil -store my {sha1}   (NotAfter / NotBefore)", "the server's clock, if the dates look right"},
-         {"renew the certificate, import it with its private key, and bind the new thumbprint: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} certhash=<new thumbprint> appid=" +
+        {"cert.expired",
+         "",
+         "The certificate has expired or is not valid yet",
+         {"Chrome: ERR_CERT_DATE_INVALID", "Windows: CERT_E_EXPIRED (0x800B0101)",
+          "OpenSSL: verify error 10 (expired) / 9 (not yet valid)"},
+         {"certutil -store my {sha1}   (NotAfter / NotBefore)",
+          "the server's clock, if the dates look right"},
+         {"renew the certificate, import it with its private key, and bind the new thumbprint: "
+          "netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert "
+          "ipport=0.0.0.0:{port} certhash=<new thumbprint> appid=" +
           std::string(kIisAppId)},
          expired},
-        {"chain.untrusted_root", "S2", "The chain ends in an untrusted root",
-         {"Chrome: ERR_CERT_AUTHORITY_INVALID", "Windows: CERT_E_UNTRUSTEDROOT (0x800B0109)", "OpenSSL: verify error 19 (self-signed certificate in chain) / 18"},
-         {"certutil -verify <exported .cer>   (on a client machine: 'A certificate chain processed, but terminated in a root certificate which is not trusted')"},
-         {"use a certificate from a publicly trusted CA, or, for a private CA, deploy its root to every client's Trusted Root Certification Authorities (group policy)"},
+        {"chain.untrusted_root",
+         "S2",
+         "The chain ends in an untrusted root",
+         {"Chrome: ERR_CERT_AUTHORITY_INVALID", "Windows: CERT_E_UNTRUSTEDROOT (0x800B0109)",
+          "OpenSSL: verify error 19 (self-signed certificate in chain) / 18"},
+         {"certutil -verify <exported .cer>   (on a client machine: 'A certificate chain "
+          "processed, but terminated in a root certificate which is not trusted')"},
+         {"use a certificate from a publicly trusted CA, or, for a private CA, deploy its root to "
+          "every client's Trusted Root Certification Authorities (group policy)"},
          untrusted_root},
-        {"chain.incomplete", "S2", "The intermediate certificate is not sent",
-         {"Chrome: ERR_CERT_AUTHORITY_INVALID (on clients that have not cached the intermediate)", "Windows: CERT_E_CHAINING (0x800B010A)",
+        {"chain.incomplete",
+         "S2",
+         "The intermediate certificate is not sent",
+         {"Chrome: ERR_CERT_AUTHORITY_INVALID (on clients that have not cached the intermediate)",
+          "Windows: CERT_E_CHAINING (0x800B010A)",
           "OpenSSL: verify error 20 (unable to get local issuer certificate) / 21"},
-         {"certutil -verify on the server, or the certificate's Certification Path tab: the intermediate '{issuer}' is missing",
+         {"certutil -verify on the server, or the certificate's Certification Path tab: the "
+          "intermediate '{issuer}' is missing",
           "certlm.msc > Intermediate Certification Authorities: is '{issuer}' there?"},
-         {"import the intermediate CA certificate '{issuer}' into the computer's Intermediate Certification Authorities store (certutil -addstore CA intermediate.cer); HTTP.sys then sends it",
-          "for a non-Windows server: append the intermediate to the certificate file (leaf first, then the intermediate)"},
+         {"import the intermediate CA certificate '{issuer}' into the computer's Intermediate "
+          "Certification Authorities store (certutil -addstore CA intermediate.cer); HTTP.sys then "
+          "sends it",
+          "for a non-Windows server: append the intermediate to the certificate file (leaf first, "
+          "then the intermediate)"},
          incomplete},
-        {"cert.no_server_auth_eku", "S2", "The certificate lacks the Server Authentication EKU",
-         {"Chrome: ERR_CERT_INVALID", "Windows: CERT_E_WRONG_USAGE (0x800B0110)", "OpenSSL: verify error 26 (unsupported certificate purpose)"},
-         {"certutil -v -store my {sha1}   (Enhanced Key Usage lists Client Authentication only)", "certificate > Details > Enhanced Key Usage"},
-         {"reissue the certificate from a Web Server template (Enhanced Key Usage: Server Authentication, 1.3.6.1.5.5.7.3.1) and bind the new thumbprint to port {port}"},
+        {"cert.no_server_auth_eku",
+         "S2",
+         "The certificate lacks the Server Authentication EKU",
+         {"Chrome: ERR_CERT_INVALID", "Windows: CERT_E_WRONG_USAGE (0x800B0110)",
+          "OpenSSL: verify error 26 (unsupported certificate purpose)"},
+         {"certutil -v -store my {sha1}   (Enhanced Key Usage lists Client Authentication only)",
+          "certificate > Details > Enhanced Key Usage"},
+         {"reissue the certificate from a Web Server template (Enhanced Key Usage: Server "
+          "Authentication, 1.3.6.1.5.5.7.3.1) and bind the new thumbprint to port {port}"},
          no_server_auth_eku},
-        {"path.tls13_stripped", "", "Something on the path removed TLS 1.3",
+        {"path.tls13_stripped",
+         "",
+         "Something on the path removed TLS 1.3",
          {"clients behind the same path negotiate TLS 1.2 although the server supports 1.3"},
          {"the proxies, firewalls and TLS inspection devices between this client and the server"},
          {"remove or reconfigure the device that rewrites ClientHellos"},
@@ -531,10 +748,11 @@ const std::vector<Rule>& rules() {
 std::string fill(std::string_view tpl, const Facts& f) {
     const auto* leaf = f.leaf();
     try {
-        return fmt::format(fmt::runtime(tpl), fmt::arg("host", f.name()), fmt::arg("port", f.r.target.port),
-                           fmt::arg("address", f.r.address.empty() ? f.r.target.display() : f.r.address),
-                           fmt::arg("sha1", leaf ? leaf->sha1_hex : std::string("<thumbprint>")),
-                           fmt::arg("issuer", leaf ? leaf->issuer : std::string("<issuer>")));
+        return fmt::format(
+            fmt::runtime(tpl), fmt::arg("host", f.name()), fmt::arg("port", f.r.target.port),
+            fmt::arg("address", f.r.address.empty() ? f.r.target.display() : f.r.address),
+            fmt::arg("sha1", leaf ? leaf->sha1_hex : std::string("<thumbprint>")),
+            fmt::arg("issuer", leaf ? leaf->issuer : std::string("<issuer>")));
     } catch (const fmt::format_error&) {
         return std::string(tpl);  // a template bug must not hide the diagnosis
     }
@@ -580,7 +798,9 @@ std::vector<Diagnosis> diagnose(const TargetResult& result) {
         for (auto t : rule.fix) d.fix.push_back(fill(t, facts));
         out.push_back(std::move(d));
     }
-    std::stable_sort(out.begin(), out.end(), [](const Diagnosis& a, const Diagnosis& b) { return a.confidence > b.confidence; });
+    std::stable_sort(out.begin(), out.end(), [](const Diagnosis& a, const Diagnosis& b) {
+        return a.confidence > b.confidence;
+    });
     return out;
 }
 

@@ -20,29 +20,41 @@ std::string first_failure_detail(const TargetResult& r) {
 void protocol_findings(const TargetResult& r, std::vector<Finding>& out) {
     auto supported = [&](core::Version v) { return r.version(v).supported == true; };
     if (supported(core::Version::ssl2))
-        out.push_back(make_finding("tls.ssl2_enabled", "SSL 2.0 is broken (DROWN, RFC 6176) and must be disabled"));
+        out.push_back(make_finding("tls.ssl2_enabled",
+                                   "SSL 2.0 is broken (DROWN, RFC 6176) and must be disabled"));
     if (supported(core::Version::ssl3))
-        out.push_back(make_finding("tls.ssl3_enabled", "SSL 3.0 is broken (POODLE, RFC 7568) and must be disabled"));
+        out.push_back(make_finding("tls.ssl3_enabled",
+                                   "SSL 3.0 is broken (POODLE, RFC 7568) and must be disabled"));
     std::vector<std::string> legacy;
     for (auto v : {core::Version::tls1_0, core::Version::tls1_1})
         if (supported(v)) legacy.emplace_back(core::display_name(v));
     if (!legacy.empty())
-        out.push_back(make_finding("tls.legacy_version_enabled",
-                                   fmt::format("{} accepted; browsers dropped these in 2020 (RFC 8996)", fmt::join(legacy, " and "))));
+        out.push_back(
+            make_finding("tls.legacy_version_enabled",
+                         fmt::format("{} accepted; browsers dropped these in 2020 (RFC 8996)",
+                                     fmt::join(legacy, " and "))));
     const bool modern = supported(core::Version::tls1_2) || supported(core::Version::tls1_3);
     if (r.facts.works && !modern)
-        out.push_back(make_finding("tls.no_modern_version",
-                                   "only legacy versions negotiate; current browsers will show a protocol error"));
+        out.push_back(make_finding(
+            "tls.no_modern_version",
+            "only legacy versions negotiate; current browsers will show a protocol error"));
     if (supported(core::Version::tls1_2) && r.version(core::Version::tls1_3).supported == false)
-        out.push_back(make_finding("tls.tls13_not_supported", "TLS 1.2 works but TLS 1.3 is refused"));
+        out.push_back(
+            make_finding("tls.tls13_not_supported", "TLS 1.2 works but TLS 1.3 is refused"));
     std::vector<std::string> disagreements;
     for (const auto& v : r.versions)
         if (v.disagreement != probe::Disagreement::none)
-            disagreements.push_back(fmt::format("{}: {}", core::display_name(v.version), v.disagreement_detail));
-    if (!disagreements.empty()) out.push_back(make_finding("tls.engines_disagree", fmt::format("{}", fmt::join(disagreements, "; "))));
-    if (std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) { return p.observation.client_certificate_requested; }))
-        out.push_back(make_finding("tls.client_certificate_requested",
-                                   "the server sends a CertificateRequest; clients without a certificate may be refused"));
+            disagreements.push_back(
+                fmt::format("{}: {}", core::display_name(v.version), v.disagreement_detail));
+    if (!disagreements.empty())
+        out.push_back(make_finding("tls.engines_disagree",
+                                   fmt::format("{}", fmt::join(disagreements, "; "))));
+    if (std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) {
+            return p.observation.client_certificate_requested;
+        }))
+        out.push_back(make_finding(
+            "tls.client_certificate_requested",
+            "the server sends a CertificateRequest; clients without a certificate may be refused"));
 }
 
 // From the enumerated cipher lists (empty when enumeration did not run).
@@ -52,7 +64,8 @@ void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
         if (v.supported != true) continue;
         for (const auto& c : v.ciphers) {
             const auto entry = fmt::format("{} ({})", c.name, core::display_name(v.version));
-            if (c.strength == wire::Strength::insecure || c.strength == wire::Strength::weak) weak.push_back(entry);
+            if (c.strength == wire::Strength::insecure || c.strength == wire::Strength::weak)
+                weak.push_back(entry);
             // TLS 1.3 suites always come with (EC)DHE; SSL 2.0 has no forward secrecy at all
             // and is reported by tls.ssl2_enabled already.
             if (!c.forward_secrecy && v.version != core::Version::ssl2) no_fs.push_back(entry);
@@ -61,10 +74,15 @@ void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
     auto listed = [](const std::vector<std::string>& items) {
         constexpr std::size_t kShown = 6;
         if (items.size() <= kShown) return fmt::format("{}", fmt::join(items, ", "));
-        return fmt::format("{} and {} more", fmt::join(items.begin(), items.begin() + kShown, ", "), items.size() - kShown);
+        return fmt::format("{} and {} more", fmt::join(items.begin(), items.begin() + kShown, ", "),
+                           items.size() - kShown);
     };
-    if (!weak.empty()) out.push_back(make_finding("tls.weak_cipher_offered", fmt::format("{} accepted: {}", weak.size(), listed(weak))));
-    if (!no_fs.empty()) out.push_back(make_finding("tls.no_forward_secrecy", fmt::format("{} accepted: {}", no_fs.size(), listed(no_fs))));
+    if (!weak.empty())
+        out.push_back(make_finding("tls.weak_cipher_offered",
+                                   fmt::format("{} accepted: {}", weak.size(), listed(weak))));
+    if (!no_fs.empty())
+        out.push_back(make_finding("tls.no_forward_secrecy",
+                                   fmt::format("{} accepted: {}", no_fs.size(), listed(no_fs))));
 }
 
 }  // namespace
@@ -79,12 +97,15 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
     protocol_findings(r, out);
     cipher_findings(r, out);
     if (r.chain) {
-        for (const auto& problem : r.chain->problems) out.push_back(make_finding(x509::to_string(problem.kind), problem.detail));
+        for (const auto& problem : r.chain->problems)
+            out.push_back(make_finding(x509::to_string(problem.kind), problem.detail));
     }
     if (!r.chain_differs.empty())
         out.push_back(make_finding("chain.differs_between_versions",
-                                   fmt::format("probes {} got a different chain than {}", fmt::join(r.chain_differs, ", "), r.chain_source)));
-    std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
+                                   fmt::format("probes {} got a different chain than {}",
+                                               fmt::join(r.chain_differs, ", "), r.chain_source)));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
     return out;
 }
 

@@ -1,7 +1,5 @@
 #include "judge/policy.hpp"
 
-#include "judge/policy_rules.hpp"
-
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -10,6 +8,8 @@
 #include <functional>
 #include <sstream>
 #include <toml++/toml.h>
+
+#include "judge/policy_rules.hpp"
 
 namespace tlsprobe::judge {
 
@@ -20,8 +20,10 @@ using core::Version;
 
 // ---------------------------------------------------------------------------------------
 // Built-in profiles, modelled on Mozilla's Server Side TLS guidelines, version 5.7
-// (https://ssl-config.mozilla.org/guidelines/5.7.json, https://wiki.mozilla.org/Security/Server_Side_TLS):
-//   modern:       tls_versions ["TLSv1.3"]; TLS 1.3 AEAD suites only; ECDSA P-256/P-384 certificates,
+// (https://ssl-config.mozilla.org/guidelines/5.7.json,
+// https://wiki.mozilla.org/Security/Server_Side_TLS):
+//   modern:       tls_versions ["TLSv1.3"]; TLS 1.3 AEAD suites only; ECDSA P-256/P-384
+//   certificates,
 //                 ecdsa-with-SHA256/384/512 signatures.
 //   intermediate: tls_versions ["TLSv1.2", "TLSv1.3"]; only (EC)DHE + AEAD suites (all forward
 //                 secret); rsa_key_size 2048, ecdh_param_size 256; sha256WithRSAEncryption or
@@ -85,9 +87,10 @@ Policy old_profile() {
 struct Context {
     std::string source;
     std::string base_dir;
-    [[noreturn]] void fail(const toml::source_region& where, std::string_view section, std::string_view key,
-                           std::string_view problem) const {
-        const std::string place = section.empty() ? std::string(key) : fmt::format("[{}] {}", section, key);
+    [[noreturn]] void fail(const toml::source_region& where, std::string_view section,
+                           std::string_view key, std::string_view problem) const {
+        const std::string place =
+            section.empty() ? std::string(key) : fmt::format("[{}] {}", section, key);
         throw PolicyError(fmt::format("{}:{}: {}: {}", source, where.begin.line, place, problem));
     }
 };
@@ -109,7 +112,9 @@ struct Field {
     std::string_view section, key;
     const toml::node& node;
 
-    [[noreturn]] void fail(std::string_view problem) const { ctx.fail(node.source(), section, key, problem); }
+    [[noreturn]] void fail(std::string_view problem) const {
+        ctx.fail(node.source(), section, key, problem);
+    }
     [[noreturn]] void wrong_type(std::string_view expected) const {
         fail(fmt::format("expected {}, got {}", expected, type_name(node)));
     }
@@ -132,16 +137,24 @@ struct Field {
         std::vector<std::string> out;
         for (const auto& item : *node.as_array()) {
             if (!item.is_string())
-                ctx.fail(item.source(), section, key, fmt::format("expected an array of strings, found {}", type_name(item)));
+                ctx.fail(item.source(), section, key,
+                         fmt::format("expected an array of strings, found {}", type_name(item)));
             out.push_back(item.as_string()->get());
         }
         return out;
     }
     Version version_of(const toml::node& n) const {
-        if (!n.is_string()) ctx.fail(n.source(), section, key, fmt::format("expected a version such as \"tls1_2\", got {}", type_name(n)));
+        if (!n.is_string())
+            ctx.fail(n.source(), section, key,
+                     fmt::format("expected a version such as \"tls1_2\", got {}", type_name(n)));
         const auto text = n.as_string()->get();
         const auto v = core::parse_version(text);
-        if (!v) ctx.fail(n.source(), section, key, fmt::format("'{}' is not a protocol version (ssl2, ssl3, tls1_0, tls1_1, tls1_2, tls1_3)", text));
+        if (!v)
+            ctx.fail(
+                n.source(), section, key,
+                fmt::format(
+                    "'{}' is not a protocol version (ssl2, ssl3, tls1_0, tls1_1, tls1_2, tls1_3)",
+                    text));
         return *v;
     }
     // A version, or "any" for no bound.
@@ -170,43 +183,54 @@ const std::vector<KeyRow>& key_table() {
         {"", "description", [](Policy& p, const Field& f) { p.description = f.string(); }},
         {"protocols", "min", [](Policy& p, const Field& f) { p.min_version = f.bound(); }},
         {"protocols", "max", [](Policy& p, const Field& f) { p.max_version = f.bound(); }},
-        {"protocols", "forbidden", [](Policy& p, const Field& f) { p.forbidden_versions = f.versions(); }},
+        {"protocols", "forbidden",
+         [](Policy& p, const Field& f) { p.forbidden_versions = f.versions(); }},
         {"ciphers", "forbidden",
          [](Policy& p, const Field& f) {
              auto names = f.strings();
              const auto& known = cipher_class_names();
              for (const auto& n : names)
                  if (std::find(known.begin(), known.end(), n) == known.end())
-                     f.fail(fmt::format("'{}' is not a cipher class (one of: {})", n, fmt::join(known, ", ")));
+                     f.fail(fmt::format("'{}' is not a cipher class (one of: {})", n,
+                                        fmt::join(known, ", ")));
              p.forbidden_ciphers = std::move(names);
          }},
-        {"ciphers", "forward_secrecy", [](Policy& p, const Field& f) { p.forward_secrecy = f.boolean(); }},
+        {"ciphers", "forward_secrecy",
+         [](Policy& p, const Field& f) { p.forward_secrecy = f.boolean(); }},
         {"chain", "complete", [](Policy& p, const Field& f) { p.chain_complete = f.boolean(); }},
         {"chain", "trusted", [](Policy& p, const Field& f) { p.chain_trusted = f.boolean(); }},
         {"chain", "ordered", [](Policy& p, const Field& f) { p.chain_ordered = f.boolean(); }},
         {"chain", "ca_file",
          [](Policy& p, const Field& f) {
              auto path = f.string();
-             if (!path.empty() && !f.ctx.base_dir.empty() && std::filesystem::path(path).is_relative())
+             if (!path.empty() && !f.ctx.base_dir.empty() &&
+                 std::filesystem::path(path).is_relative())
                  path = (std::filesystem::path(f.ctx.base_dir) / path).lexically_normal().string();
              p.ca_file = std::move(path);
          }},
-        {"certificate", "server_auth_eku", [](Policy& p, const Field& f) { p.server_auth_eku = f.boolean(); }},
+        {"certificate", "server_auth_eku",
+         [](Policy& p, const Field& f) { p.server_auth_eku = f.boolean(); }},
         {"certificate", "hostname", [](Policy& p, const Field& f) { p.hostname = f.boolean(); }},
         {"certificate", "names", [](Policy& p, const Field& f) { p.names = f.strings(); }},
-        {"certificate", "min_days_left", [](Policy& p, const Field& f) { p.min_days_left = f.integer(0, 3650); }},
-        {"certificate", "min_rsa_bits", [](Policy& p, const Field& f) { p.min_rsa_bits = f.integer(512, 16384); }},
-        {"certificate", "min_ec_bits", [](Policy& p, const Field& f) { p.min_ec_bits = f.integer(160, 571); }},
+        {"certificate", "min_days_left",
+         [](Policy& p, const Field& f) { p.min_days_left = f.integer(0, 3650); }},
+        {"certificate", "min_rsa_bits",
+         [](Policy& p, const Field& f) { p.min_rsa_bits = f.integer(512, 16384); }},
+        {"certificate", "min_ec_bits",
+         [](Policy& p, const Field& f) { p.min_ec_bits = f.integer(160, 571); }},
         {"certificate", "no_sha1", [](Policy& p, const Field& f) { p.no_sha1 = f.boolean(); }},
         {"sni", "no_sni",
          [](Policy& p, const Field& f) {
              const auto text = f.string();
              const auto b = parse_no_sni_behaviour(text);
-             if (!b) f.fail(fmt::format("'{}' is not one of \"same_certificate\", \"refused\", \"any\"", text));
+             if (!b)
+                 f.fail(fmt::format("'{}' is not one of \"same_certificate\", \"refused\", \"any\"",
+                                    text));
              p.no_sni = *b;
          }},
         {"http", "reachable", [](Policy& p, const Field& f) { p.http_reachable = f.boolean(); }},
-        {"diagnosis", "must_be_empty", [](Policy& p, const Field& f) { p.diagnosis_empty = f.boolean(); }},
+        {"diagnosis", "must_be_empty",
+         [](Policy& p, const Field& f) { p.diagnosis_empty = f.boolean(); }},
     };
     return rows;
 }
@@ -219,30 +243,39 @@ std::vector<std::string_view> keys_of(std::string_view section) {
 }
 
 bool is_section(std::string_view name) {
-    return name != "" && std::any_of(key_table().begin(), key_table().end(), [&](const KeyRow& r) { return r.section == name; });
+    return name != "" && std::any_of(key_table().begin(), key_table().end(),
+                                     [&](const KeyRow& r) { return r.section == name; });
 }
 
-void apply_table(Policy& p, const toml::table& table, std::string_view section, const Context& ctx) {
+void apply_table(Policy& p, const toml::table& table, std::string_view section,
+                 const Context& ctx) {
     for (const auto& [key, node] : table) {
         const std::string_view k = key.str();
-        if (section.empty() && (k == "extends" || k == "disable")) continue;  // handled by parse_policy
+        if (section.empty() && (k == "extends" || k == "disable"))
+            continue;  // handled by parse_policy
         if (section.empty() && is_section(k)) {
-            if (!node.is_table()) ctx.fail(node.source(), "", k, fmt::format("expected a table [{}], got {}", k, type_name(node)));
+            if (!node.is_table())
+                ctx.fail(node.source(), "", k,
+                         fmt::format("expected a table [{}], got {}", k, type_name(node)));
             apply_table(p, *node.as_table(), k, ctx);
             continue;
         }
         const auto& rows = key_table();
-        const auto row = std::find_if(rows.begin(), rows.end(), [&](const KeyRow& r) { return r.section == section && r.key == k; });
+        const auto row = std::find_if(rows.begin(), rows.end(), [&](const KeyRow& r) {
+            return r.section == section && r.key == k;
+        });
         if (row == rows.end()) {
             const auto known = keys_of(section);
             std::vector<std::string_view> sections;
             if (section.empty()) {
                 sections.insert(sections.end(), {"extends", "disable"});
                 for (const auto& r : key_table())
-                    if (!r.section.empty() && std::find(sections.begin(), sections.end(), r.section) == sections.end())
+                    if (!r.section.empty() &&
+                        std::find(sections.begin(), sections.end(), r.section) == sections.end())
                         sections.push_back(r.section);
             }
-            const auto where = section.empty() ? std::string("at the top level") : fmt::format("in [{}]", section);
+            const auto where =
+                section.empty() ? std::string("at the top level") : fmt::format("in [{}]", section);
             ctx.fail(key.source(), section, k,
                      fmt::format("unknown key {} (known: {}{}{})", where, fmt::join(known, ", "),
                                  sections.empty() ? "" : ", ", fmt::join(sections, ", ")));
@@ -275,7 +308,8 @@ std::optional<NoSniBehaviour> parse_no_sni_behaviour(std::string_view text) {
 }
 
 const std::vector<std::string_view>& cipher_class_names() {
-    static const std::vector<std::string_view> names{"insecure", "weak", "NULL", "EXPORT", "RC4", "DES", "3DES", "anon"};
+    static const std::vector<std::string_view> names{"insecure", "weak", "NULL", "EXPORT",
+                                                     "RC4",      "DES",  "3DES", "anon"};
     return names;
 }
 
@@ -293,20 +327,26 @@ Policy builtin_policy(std::string_view name) {
                                   fmt::join(builtin_policy_names(), ", builtin:")));
 }
 
-Policy parse_policy(std::string_view toml_text, const std::string& source, const std::string& base_dir) {
+Policy parse_policy(std::string_view toml_text, const std::string& source,
+                    const std::string& base_dir) {
     const Context ctx{source, base_dir};
     toml::table doc;
     try {
         doc = toml::parse(toml_text, source);
     } catch (const toml::parse_error& e) {
-        throw PolicyError(fmt::format("{}:{}: TOML syntax error: {}", source, e.source().begin.line, e.description()));
+        throw PolicyError(fmt::format("{}:{}: TOML syntax error: {}", source, e.source().begin.line,
+                                      e.description()));
     }
 
     Policy p;
     if (const auto* ext = doc.get("extends")) {
         const Field f{ctx, "", "extends", *ext};
         const auto base = f.string();
-        if (!base.starts_with("builtin:")) f.fail(fmt::format("'{}': only built-in policies can be extended (builtin:modern, builtin:intermediate, builtin:old)", base));
+        if (!base.starts_with("builtin:"))
+            f.fail(
+                fmt::format("'{}': only built-in policies can be extended (builtin:modern, "
+                            "builtin:intermediate, builtin:old)",
+                            base));
         try {
             p = builtin_policy(base);
         } catch (const PolicyError& e) {
@@ -333,7 +373,8 @@ Policy parse_policy(std::string_view toml_text, const std::string& source, const
     if (p.min_version && p.max_version && *p.max_version < *p.min_version) {
         const auto* where = doc.at_path("protocols.max").node();
         ctx.fail(where ? where->source() : doc.source(), "protocols", "max",
-                 fmt::format("max {} is older than min {}", core::to_string(*p.max_version), core::to_string(*p.min_version)));
+                 fmt::format("max {} is older than min {}", core::to_string(*p.max_version),
+                             core::to_string(*p.min_version)));
     }
     return p;
 }
@@ -341,7 +382,9 @@ Policy parse_policy(std::string_view toml_text, const std::string& source, const
 Policy load_policy(const std::string& spec) {
     if (spec.starts_with("builtin:")) return builtin_policy(spec);
     std::ifstream in(spec, std::ios::binary);
-    if (!in) throw PolicyError(fmt::format("{}: cannot read the policy file: {}", spec, std::strerror(errno)));
+    if (!in)
+        throw PolicyError(
+            fmt::format("{}: cannot read the policy file: {}", spec, std::strerror(errno)));
     std::ostringstream text;
     text << in.rdbuf();
     return parse_policy(text.str(), spec, std::filesystem::path(spec).parent_path().string());
@@ -358,7 +401,9 @@ std::string to_toml(const Policy& p) {
         for (const auto& s : ss) q.push_back(toml_quote(s));
         return fmt::format("[{}]", fmt::join(q, ", "));
     };
-    auto bound = [](std::optional<Version> v) { return toml_quote(v ? core::to_string(*v) : "any"); };
+    auto bound = [](std::optional<Version> v) {
+        return toml_quote(v ? core::to_string(*v) : "any");
+    };
     auto opt_int = [](std::string_view key, std::optional<int> v, int example) {
         return v ? fmt::format("{} = {}", key, *v) : fmt::format("# {} = {}   (off)", key, example);
     };
@@ -366,18 +411,26 @@ std::string to_toml(const Policy& p) {
 
     std::string out;
     auto line = [&out](std::string_view text, std::string_view comment = {}) {
-        out += comment.empty() ? fmt::format("{}\n", text) : fmt::format("{:<42} # {}\n", text, comment);
+        out += comment.empty() ? fmt::format("{}\n", text)
+                               : fmt::format("{:<42} # {}\n", text, comment);
     };
-    line("# tlsprobe policy (tlsprobe check --policy FILE). Every key is listed; see README, 'Pre-go-live gate'.");
-    line("# Start from a built-in one instead with: extends = \"builtin:intermediate\", then override single keys,");
+    line(
+        "# tlsprobe policy (tlsprobe check --policy FILE). Every key is listed; see README, "
+        "'Pre-go-live gate'.");
+    line(
+        "# Start from a built-in one instead with: extends = \"builtin:intermediate\", then "
+        "override single keys,");
     line("# and switch rules off with: disable = [\"cert.validity\", ...]");
     line(fmt::format("name = {}", toml_quote(p.name)));
     line(fmt::format("description = {}", toml_quote(p.description)));
     line("");
     line("[protocols]");
-    line(fmt::format("min = {}", bound(p.min_version)), "protocol.min_version: nothing older accepted (\"any\": off)");
-    line(fmt::format("max = {}", bound(p.max_version)), "protocol.max_version: nothing newer accepted (\"any\": off)");
-    line(fmt::format("forbidden = {}", versions(p.forbidden_versions)), "protocol.forbidden_versions");
+    line(fmt::format("min = {}", bound(p.min_version)),
+         "protocol.min_version: nothing older accepted (\"any\": off)");
+    line(fmt::format("max = {}", bound(p.max_version)),
+         "protocol.max_version: nothing newer accepted (\"any\": off)");
+    line(fmt::format("forbidden = {}", versions(p.forbidden_versions)),
+         "protocol.forbidden_versions");
     line("");
     line("[ciphers]");
     line(fmt::format("forbidden = {}", strings(p.forbidden_ciphers)),
@@ -385,10 +438,13 @@ std::string to_toml(const Policy& p) {
     line(fmt::format("forward_secrecy = {}", b(p.forward_secrecy)), "cipher.forward_secrecy");
     line("");
     line("[chain]");
-    line(fmt::format("complete = {}", b(p.chain_complete)), "chain.complete: no missing intermediate");
+    line(fmt::format("complete = {}", b(p.chain_complete)),
+         "chain.complete: no missing intermediate");
     line(fmt::format("trusted = {}", b(p.chain_trusted)), "chain.trusted: ends in a trusted root");
-    line(fmt::format("ordered = {}", b(p.chain_ordered)), "chain.ordered: leaf first, each signed by the next");
-    line(fmt::format("ca_file = {}", toml_quote(p.ca_file)), "trust anchors for a private CA (\"\": system store)");
+    line(fmt::format("ordered = {}", b(p.chain_ordered)),
+         "chain.ordered: leaf first, each signed by the next");
+    line(fmt::format("ca_file = {}", toml_quote(p.ca_file)),
+         "trust anchors for a private CA (\"\": system store)");
     line("");
     line("[certificate]");
     line(fmt::format("server_auth_eku = {}", b(p.server_auth_eku)), "cert.server_auth_eku");
@@ -400,13 +456,15 @@ std::string to_toml(const Policy& p) {
     line(fmt::format("no_sha1 = {}", b(p.no_sha1)), "cert.no_sha1: no SHA-1/MD5 signature");
     line("");
     line("[sni]");
-    line(fmt::format("no_sni = {}", toml_quote(to_string(p.no_sni))), "sni.no_sni: same_certificate | refused | any");
+    line(fmt::format("no_sni = {}", toml_quote(to_string(p.no_sni))),
+         "sni.no_sni: same_certificate | refused | any");
     line("");
     line("[http]");
     line(fmt::format("reachable = {}", b(p.http_reachable)), "http.reachable: plain HTTP answers");
     line("");
     line("[diagnosis]");
-    line(fmt::format("must_be_empty = {}", b(p.diagnosis_empty)), "diagnosis.empty: no server-side cause found");
+    line(fmt::format("must_be_empty = {}", b(p.diagnosis_empty)),
+         "diagnosis.empty: no server-side cause found");
     return out;
 }
 

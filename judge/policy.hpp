@@ -30,19 +30,20 @@ struct Policy {
     std::string description;  // one line for reports
 
     // [protocols]
-    std::optional<core::Version> min_version;     // protocol.min_version: nothing older accepted
-    std::optional<core::Version> max_version;     // protocol.max_version: nothing newer accepted
+    std::optional<core::Version> min_version;       // protocol.min_version: nothing older accepted
+    std::optional<core::Version> max_version;       // protocol.max_version: nothing newer accepted
     std::vector<core::Version> forbidden_versions;  // protocol.forbidden_versions
     // [ciphers]
     // cipher.forbidden: classes ("insecure", "weak": wire::Strength) or named families
     // ("NULL", "EXPORT", "RC4", "DES", "3DES", "anon"); see cipher_class_names().
     std::vector<std::string> forbidden_ciphers;
-    bool forward_secrecy = false;  // cipher.forward_secrecy: every accepted suite is (EC)DHE / TLS 1.3
+    bool forward_secrecy =
+        false;  // cipher.forward_secrecy: every accepted suite is (EC)DHE / TLS 1.3
     // [chain]
     bool chain_complete = false;  // chain.complete: no missing intermediate
     bool chain_trusted = false;   // chain.trusted: ends in a trusted anchor
     bool chain_ordered = false;   // chain.ordered: leaf first, each signed by the next
-    std::string ca_file;          // trust anchors for chain.trusted (a private CA); empty = system store
+    std::string ca_file;  // trust anchors for chain.trusted (a private CA); empty = system store
     // [certificate]
     bool server_auth_eku = false;      // cert.server_auth_eku
     bool hostname = false;             // cert.hostname: the leaf covers the probed host name
@@ -50,7 +51,7 @@ struct Policy {
     std::optional<int> min_days_left;  // cert.validity: valid now and for at least N more days
     std::optional<int> min_rsa_bits;   // cert.min_key_bits (RSA, RSA-PSS, DSA leaf keys)
     std::optional<int> min_ec_bits;    // cert.min_key_bits (EC leaf keys: the curve's size)
-    bool no_sha1 = false;              // cert.no_sha1: no SHA-1 (or MD5) signature on the served chain
+    bool no_sha1 = false;  // cert.no_sha1: no SHA-1 (or MD5) signature on the served chain
     // [sni]
     NoSniBehaviour no_sni = NoSniBehaviour::any;  // sni.no_sni
     // [http]
@@ -77,7 +78,8 @@ Policy builtin_policy(std::string_view name);
 
 // Parses a policy document. `source` names it in messages (a path, or "<string>"); a
 // relative `ca_file` is resolved against `base_dir` (empty = as written). Throws PolicyError.
-Policy parse_policy(std::string_view toml_text, const std::string& source, const std::string& base_dir = "");
+Policy parse_policy(std::string_view toml_text, const std::string& source,
+                    const std::string& base_dir = "");
 
 // "builtin:NAME" or a TOML file path. Throws PolicyError (unreadable file included).
 Policy load_policy(const std::string& spec);

@@ -34,7 +34,9 @@ RuleResult not_applicable(RuleResult r, std::string reason) {
 // "TLS 1.0: accepted (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA)", "SSL 3.0: not tested (...)".
 std::string version_line(const VersionResult& v) {
     const auto name = core::display_name(v.version);
-    if (v.supported == true) return fmt::format("{}: accepted{}", name, v.cipher.empty() ? "" : fmt::format(" ({})", v.cipher));
+    if (v.supported == true)
+        return fmt::format("{}: accepted{}", name,
+                           v.cipher.empty() ? "" : fmt::format(" ({})", v.cipher));
     std::string how(core::to_string(v.status));
     if (v.alert) how = fmt::format("alert {} ({})", core::alert_name(*v.alert), *v.alert);
     if (v.supported == false) return fmt::format("{}: refused, {}", name, how);
@@ -44,7 +46,8 @@ std::string version_line(const VersionResult& v) {
 }
 
 // Versions in `which` must all be refused: fail on any accepted, n/a when any is unknown.
-RuleResult versions_refused(RuleResult r, const TargetResult& t, const std::vector<Version>& which) {
+RuleResult versions_refused(RuleResult r, const TargetResult& t,
+                            const std::vector<Version>& which) {
     std::vector<std::string> accepted, unknown;
     for (auto v : which) {
         const auto& vr = t.version(v);
@@ -94,7 +97,8 @@ struct SeenSuite {
     Version version;
     std::string name;
     const wire::CipherSuite* suite;  // nullptr when the registry does not know it
-    std::optional<wire::Strength> strength;  // nullopt when neither the registry nor the enumeration knows it
+    std::optional<wire::Strength>
+        strength;  // nullopt when neither the registry nor the enumeration knows it
     bool forward_secrecy;
 };
 struct CipherEvidence {
@@ -109,22 +113,27 @@ CipherEvidence cipher_evidence(const TargetResult& t) {
         const auto name = core::display_name(vr.version);
         if (!vr.supported) {
             if (vr.status == core::Status::local_unsupported)
-                e.missing.push_back(fmt::format("{}: not tested (this machine's TLS library cannot offer it)", name));
+                e.missing.push_back(fmt::format(
+                    "{}: not tested (this machine's TLS library cannot offer it)", name));
             else
-                e.missing.push_back(fmt::format("{}: support unknown ({})", name, core::to_string(vr.status)));
+                e.missing.push_back(
+                    fmt::format("{}: support unknown ({})", name, core::to_string(vr.status)));
             continue;
         }
         if (vr.ciphers_enumerated) {
             for (const auto& c : vr.ciphers) {
                 const auto* cs = wire::find_cipher_suite(c.code);
-                e.suites.push_back({vr.version, c.name, cs, c.strength, cs ? cs->forward_secrecy : c.forward_secrecy});
+                e.suites.push_back({vr.version, c.name, cs, c.strength,
+                                    cs ? cs->forward_secrecy : c.forward_secrecy});
             }
             continue;
         }
-        e.missing.push_back(fmt::format("{}: cipher enumeration was not run (only the negotiated suite is known)", name));
+        e.missing.push_back(fmt::format(
+            "{}: cipher enumeration was not run (only the negotiated suite is known)", name));
         if (!vr.cipher.empty()) {
             const auto* cs = lookup_suite(vr.cipher);
-            e.suites.push_back({vr.version, vr.cipher, cs, cs ? std::optional(cs->strength) : std::nullopt,
+            e.suites.push_back({vr.version, vr.cipher, cs,
+                                cs ? std::optional(cs->strength) : std::nullopt,
                                 cs ? cs->forward_secrecy : vr.version == Version::tls1_3});
         }
     }
@@ -132,15 +141,16 @@ CipherEvidence cipher_evidence(const TargetResult& t) {
 }
 
 // Common tail of the two cipher rules: fail on offenders, n/a when the list is incomplete.
-RuleResult conclude_ciphers(RuleResult r, const CipherEvidence& e, const std::vector<std::string>& offenders,
-                            std::string_view what) {
+RuleResult conclude_ciphers(RuleResult r, const CipherEvidence& e,
+                            const std::vector<std::string>& offenders, std::string_view what) {
     if (!offenders.empty()) {
         r.status = RuleStatus::fail;
         r.actual = fmt::format("{} accepted {}", offenders.size(), what);
         r.evidence.insert(r.evidence.end(), offenders.begin(), offenders.end());
     } else if (!e.missing.empty()) {
         r.status = RuleStatus::not_applicable;
-        r.actual = fmt::format("no {} among the {} suites seen; cipher enumeration was not run", what, e.suites.size());
+        r.actual = fmt::format("no {} among the {} suites seen; cipher enumeration was not run",
+                               what, e.suites.size());
         r.evidence.insert(r.evidence.end(), e.missing.begin(), e.missing.end());
     } else {
         r.status = RuleStatus::pass;
@@ -157,11 +167,13 @@ RuleResult rule_forbidden_ciphers(const Policy& p, const TargetResult& t) {
     for (const auto& s : e.suites) {
         std::vector<std::string> classes;
         for (const auto& cls : p.forbidden_ciphers) {
-            const bool hit = s.suite ? in_class(*s.suite, cls) : (s.strength && cls == wire::to_string(*s.strength));
+            const bool hit = s.suite ? in_class(*s.suite, cls)
+                                     : (s.strength && cls == wire::to_string(*s.strength));
             if (hit) classes.push_back(cls);
         }
         if (!classes.empty())
-            offenders.push_back(fmt::format("{}: {} ({})", core::display_name(s.version), s.name, fmt::join(classes, ", ")));
+            offenders.push_back(fmt::format("{}: {} ({})", core::display_name(s.version), s.name,
+                                            fmt::join(classes, ", ")));
     }
     return conclude_ciphers(std::move(r), e, offenders, "forbidden suite(s)");
 }
@@ -172,7 +184,9 @@ RuleResult rule_forward_secrecy(const TargetResult& t) {
     const auto e = cipher_evidence(t);
     std::vector<std::string> offenders;
     for (const auto& s : e.suites)
-        if (!s.forward_secrecy) offenders.push_back(fmt::format("{}: {} (no forward secrecy)", core::display_name(s.version), s.name));
+        if (!s.forward_secrecy)
+            offenders.push_back(
+                fmt::format("{}: {} (no forward secrecy)", core::display_name(s.version), s.name));
     return conclude_ciphers(std::move(r), e, offenders, "suite(s) without forward secrecy");
 }
 
@@ -185,7 +199,8 @@ const x509::ChainReport* chain_or_reason(const TargetResult& t, RuleResult& r) {
 
 using x509::ChainProblemKind;
 
-void add_problems(RuleResult& r, const x509::ChainReport& c, std::initializer_list<ChainProblemKind> kinds) {
+void add_problems(RuleResult& r, const x509::ChainReport& c,
+                  std::initializer_list<ChainProblemKind> kinds) {
     for (const auto& p : c.problems)
         if (std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end())
             r.evidence.push_back(fmt::format("{}: {}", x509::to_string(p.kind), p.detail));
@@ -196,9 +211,12 @@ RuleResult rule_chain_complete(const TargetResult& t) {
     r.expected = "every intermediate up to a root is served";
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
-    const bool incomplete = c->has(ChainProblemKind::missing_intermediate) || c->has(ChainProblemKind::empty);
+    const bool incomplete =
+        c->has(ChainProblemKind::missing_intermediate) || c->has(ChainProblemKind::empty);
     r.status = incomplete ? RuleStatus::fail : RuleStatus::pass;
-    r.actual = incomplete ? "intermediate missing" : fmt::format("{} certificate(s) served, path complete", c->certificates.size());
+    r.actual = incomplete
+                   ? "intermediate missing"
+                   : fmt::format("{} certificate(s) served, path complete", c->certificates.size());
     add_problems(r, *c, {ChainProblemKind::missing_intermediate, ChainProblemKind::empty});
     return r;
 }
@@ -213,23 +231,34 @@ bool error_after_trust(int verify_error) {
 
 RuleResult rule_chain_trusted(const Policy& p, const TargetResult& t) {
     auto r = make("chain.trusted");
-    r.expected = p.ca_file.empty() ? "ends in a root of the trust store" : fmt::format("ends in a root from {}", p.ca_file);
+    r.expected = p.ca_file.empty() ? "ends in a root of the trust store"
+                                   : fmt::format("ends in a root from {}", p.ca_file);
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
     if (c->has(ChainProblemKind::missing_intermediate) && p.chain_complete)
-        return not_applicable(std::move(r), "the chain is incomplete (see chain.complete): trust cannot be judged without the missing intermediate");
-    const bool no_anchor = c->has(ChainProblemKind::untrusted_root) || c->has(ChainProblemKind::self_signed) || c->has(ChainProblemKind::missing_intermediate);
+        return not_applicable(std::move(r),
+                              "the chain is incomplete (see chain.complete): trust cannot be "
+                              "judged without the missing intermediate");
+    const bool no_anchor = c->has(ChainProblemKind::untrusted_root) ||
+                           c->has(ChainProblemKind::self_signed) ||
+                           c->has(ChainProblemKind::missing_intermediate);
     const bool trusted = !no_anchor && (c->trusted || error_after_trust(c->verify_error));
     r.status = trusted ? RuleStatus::pass : RuleStatus::fail;
-    r.actual = trusted ? "trusted" : fmt::format("not trusted: {}", c->verify_error_text.empty() ? "no trusted anchor" : c->verify_error_text);
+    r.actual = trusted ? "trusted"
+                       : fmt::format("not trusted: {}", c->verify_error_text.empty()
+                                                            ? "no trusted anchor"
+                                                            : c->verify_error_text);
     if (!c->path.empty()) {
         std::vector<std::string_view> subjects;
         for (const auto& e : c->path) subjects.push_back(e.subject);
         r.evidence.push_back(fmt::format("path: {}", fmt::join(subjects, " -> ")));
     }
-    if (!trusted && c->verify_error) r.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", c->verify_error, c->verify_error_text));
-    add_problems(r, *c, {ChainProblemKind::untrusted_root, ChainProblemKind::self_signed, ChainProblemKind::missing_intermediate,
-                         ChainProblemKind::verify_failed});
+    if (!trusted && c->verify_error)
+        r.evidence.push_back(
+            fmt::format("OpenSSL verify error {}: {}", c->verify_error, c->verify_error_text));
+    add_problems(r, *c,
+                 {ChainProblemKind::untrusted_root, ChainProblemKind::self_signed,
+                  ChainProblemKind::missing_intermediate, ChainProblemKind::verify_failed});
     return r;
 }
 
@@ -264,16 +293,25 @@ RuleResult rule_hostname(const TargetResult& t) {
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
     const auto& leaf = *c->leaf_certificate();
-    r.evidence.push_back(fmt::format("SAN DNS: {}; SAN IP: {}", leaf.san_dns.empty() ? "-" : fmt::format("{}", fmt::join(leaf.san_dns, ", ")),
-                                     leaf.san_ip.empty() ? "-" : fmt::format("{}", fmt::join(leaf.san_ip, ", "))));
+    r.evidence.push_back(
+        fmt::format("SAN DNS: {}; SAN IP: {}",
+                    leaf.san_dns.empty() ? "-" : fmt::format("{}", fmt::join(leaf.san_dns, ", ")),
+                    leaf.san_ip.empty() ? "-" : fmt::format("{}", fmt::join(leaf.san_ip, ", "))));
     switch (c->hostname) {
-        case x509::HostnameMatch::match: r.status = RuleStatus::pass; r.actual = "covered"; break;
+        case x509::HostnameMatch::match:
+            r.status = RuleStatus::pass;
+            r.actual = "covered";
+            break;
         case x509::HostnameMatch::match_cn_fallback:
             r.status = RuleStatus::fail;
             r.actual = "only the subject CN matches; browsers require a SAN entry (Chrome 58+)";
             break;
-        case x509::HostnameMatch::mismatch: r.status = RuleStatus::fail; r.actual = "not covered"; break;
-        case x509::HostnameMatch::not_checked: return not_applicable(std::move(r), "the host name was not checked");
+        case x509::HostnameMatch::mismatch:
+            r.status = RuleStatus::fail;
+            r.actual = "not covered";
+            break;
+        case x509::HostnameMatch::not_checked:
+            return not_applicable(std::move(r), "the host name was not checked");
     }
     return r;
 }
@@ -290,7 +328,8 @@ RuleResult rule_names(const Policy& p, const TargetResult& t) {
         if (m != x509::HostnameMatch::match) missing.push_back(name);
     }
     r.status = missing.empty() ? RuleStatus::pass : RuleStatus::fail;
-    r.actual = missing.empty() ? "all covered" : fmt::format("not covered: {}", fmt::join(missing, ", "));
+    r.actual =
+        missing.empty() ? "all covered" : fmt::format("not covered: {}", fmt::join(missing, ", "));
     return r;
 }
 
@@ -300,12 +339,14 @@ RuleResult rule_validity(const Policy& p, const TargetResult& t) {
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
     const auto& leaf = *c->leaf_certificate();
-    const auto days_left = std::chrono::floor<std::chrono::days>(leaf.not_after - t.started).count();
+    const auto days_left =
+        std::chrono::floor<std::chrono::days>(leaf.not_after - t.started).count();
     const bool dated = c->has(ChainProblemKind::expired) || c->has(ChainProblemKind::not_yet_valid);
     auto date = [](std::chrono::sys_seconds tp) {
         return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(tp)));
     };
-    r.evidence.push_back(fmt::format("leaf valid {} .. {}", date(leaf.not_before), date(leaf.not_after)));
+    r.evidence.push_back(
+        fmt::format("leaf valid {} .. {}", date(leaf.not_before), date(leaf.not_after)));
     add_problems(r, *c, {ChainProblemKind::expired, ChainProblemKind::not_yet_valid});
     if (dated) {
         r.status = RuleStatus::fail;
@@ -329,13 +370,18 @@ RuleResult rule_key_bits(const Policy& p, const TargetResult& t) {
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
     const auto& leaf = *c->leaf_certificate();
-    r.actual = leaf.curve.empty() ? fmt::format("{} {}", leaf.key_type, leaf.key_bits)
-                                  : fmt::format("{} {} ({})", leaf.key_type, leaf.key_bits, leaf.curve);
+    r.actual = leaf.curve.empty()
+                   ? fmt::format("{} {}", leaf.key_type, leaf.key_bits)
+                   : fmt::format("{} {} ({})", leaf.key_type, leaf.key_bits, leaf.curve);
     std::optional<int> minimum;
-    if (leaf.key_type == "RSA" || leaf.key_type == "RSA-PSS" || leaf.key_type == "DSA") minimum = p.min_rsa_bits;
+    if (leaf.key_type == "RSA" || leaf.key_type == "RSA-PSS" || leaf.key_type == "DSA")
+        minimum = p.min_rsa_bits;
     else if (leaf.key_type == "EC") minimum = p.min_ec_bits;
-    else if (leaf.key_type == "Ed25519" || leaf.key_type == "Ed448") minimum = 0;  // fixed-size, 128/224-bit security
-    if (!minimum) return not_applicable(std::move(r), fmt::format("no minimum set for {} keys", leaf.key_type));
+    else if (leaf.key_type == "Ed25519" || leaf.key_type == "Ed448")
+        minimum = 0;  // fixed-size, 128/224-bit security
+    if (!minimum)
+        return not_applicable(std::move(r),
+                              fmt::format("no minimum set for {} keys", leaf.key_type));
     r.status = leaf.key_bits >= *minimum ? RuleStatus::pass : RuleStatus::fail;
     return r;
 }
@@ -352,7 +398,8 @@ RuleResult rule_no_sha1(const TargetResult& t) {
             weak.push_back(fmt::format("{}: {}", cert.subject, cert.signature_algorithm));
     }
     r.status = weak.empty() ? RuleStatus::pass : RuleStatus::fail;
-    r.actual = weak.empty() ? "none" : fmt::format("{} certificate(s) signed with SHA-1/MD5", weak.size());
+    r.actual =
+        weak.empty() ? "none" : fmt::format("{} certificate(s) signed with SHA-1/MD5", weak.size());
     r.evidence = weak;
     return r;
 }
@@ -360,15 +407,18 @@ RuleResult rule_no_sha1(const TargetResult& t) {
 RuleResult rule_no_sni(const Policy& p, const TargetResult& t) {
     auto r = make("sni.no_sni");
     const bool want_same = p.no_sni == NoSniBehaviour::same_certificate;
-    r.expected = want_same ? "a client without SNI gets the same certificate" : "a client without SNI is refused";
+    r.expected = want_same ? "a client without SNI gets the same certificate"
+                           : "a client without SNI is refused";
     const auto* probe = t.probe(probe::AttemptKind::no_sni);
     if (!probe) return not_applicable(std::move(r), "the no-SNI probe was not run");
     const auto& o = probe->observation;
     const bool negotiated = o.status == core::Status::negotiated;
-    r.evidence.push_back(fmt::format("no-SNI handshake: {}{}", core::to_string(o.status), o.detail.empty() ? "" : ": " + o.detail));
+    r.evidence.push_back(fmt::format("no-SNI handshake: {}{}", core::to_string(o.status),
+                                     o.detail.empty() ? "" : ": " + o.detail));
     if (!want_same) {
         r.status = negotiated ? RuleStatus::fail : RuleStatus::pass;
-        r.actual = negotiated ? "the handshake completed" : fmt::format("refused ({})", core::to_string(o.status));
+        r.actual = negotiated ? "the handshake completed"
+                              : fmt::format("refused ({})", core::to_string(o.status));
         return r;
     }
     if (!negotiated) {
@@ -377,14 +427,17 @@ RuleResult rule_no_sni(const Policy& p, const TargetResult& t) {
         return r;
     }
     const auto* leaf = t.chain ? t.chain->leaf_certificate() : nullptr;
-    if (!leaf || o.chain.empty()) return not_applicable(std::move(r), "no certificate to compare with");
+    if (!leaf || o.chain.empty())
+        return not_applicable(std::move(r), "no certificate to compare with");
     const bool same = o.chain.front() == leaf->der;
     r.status = same ? RuleStatus::pass : RuleStatus::fail;
     r.actual = same ? "same certificate" : "another certificate";
     if (!same) {
         if (const auto other = x509::parse_certificate(o.chain.front()))
-            r.evidence.push_back(fmt::format("no-SNI client got '{}' (SHA-1 {})", other->subject, other->sha1_hex));
-        r.evidence.push_back(fmt::format("named client got '{}' (SHA-1 {})", leaf->subject, leaf->sha1_hex));
+            r.evidence.push_back(
+                fmt::format("no-SNI client got '{}' (SHA-1 {})", other->subject, other->sha1_hex));
+        r.evidence.push_back(
+            fmt::format("named client got '{}' (SHA-1 {})", leaf->subject, leaf->sha1_hex));
     }
     return r;
 }
@@ -396,7 +449,8 @@ RuleResult rule_http(const TargetResult& t) {
     const auto& h = *t.http;
     const bool ok = h.status == core::Status::negotiated && h.http_status > 0;
     r.status = ok ? RuleStatus::pass : RuleStatus::fail;
-    r.actual = ok ? fmt::format("port {}: {}", h.port, h.status_line) : fmt::format("port {}: {}", h.port, core::to_string(h.status));
+    r.actual = ok ? fmt::format("port {}: {}", h.port, h.status_line)
+                  : fmt::format("port {}: {}", h.port, core::to_string(h.status));
     if (!h.detail.empty()) r.evidence.push_back(h.detail);
     return r;
 }
@@ -414,13 +468,15 @@ RuleResult rule_handshake(const TargetResult& t) {
 RuleResult rule_min_version(const Policy& p, const TargetResult& t) {
     auto r = make("protocol.min_version");
     r.expected = fmt::format("{} or newer only", core::display_name(*p.min_version));
-    return versions_refused(std::move(r), t, versions_where([&](Version v) { return v < *p.min_version; }));
+    return versions_refused(std::move(r), t,
+                            versions_where([&](Version v) { return v < *p.min_version; }));
 }
 
 RuleResult rule_max_version(const Policy& p, const TargetResult& t) {
     auto r = make("protocol.max_version");
     r.expected = fmt::format("{} or older only", core::display_name(*p.max_version));
-    return versions_refused(std::move(r), t, versions_where([&](Version v) { return v > *p.max_version; }));
+    return versions_refused(std::move(r), t,
+                            versions_where([&](Version v) { return v > *p.max_version; }));
 }
 
 RuleResult rule_forbidden_versions(const Policy& p, const TargetResult& t) {
@@ -436,7 +492,9 @@ RuleResult rule_diagnosis(const TargetResult& t) {
     r.expected = "no server-side fault diagnosed";
     if (!t.diagnosed) return not_applicable(std::move(r), "the diagnosis was not run");
     r.status = t.diagnosis.empty() ? RuleStatus::pass : RuleStatus::fail;
-    r.actual = t.diagnosis.empty() ? "none" : fmt::format("{} cause(s), first: {}", t.diagnosis.size(), t.diagnosis.front().id);
+    r.actual = t.diagnosis.empty() ? "none"
+                                   : fmt::format("{} cause(s), first: {}", t.diagnosis.size(),
+                                                 t.diagnosis.front().id);
     for (const auto& d : t.diagnosis) r.evidence.push_back(fmt::format("{}: {}", d.id, d.summary));
     return r;
 }
@@ -466,30 +524,43 @@ const std::vector<RuleKind>& rule_kinds() {
     static const std::vector<RuleKind> kinds{
         {"tls.handshake", "A TLS handshake completes", [](const Policy&) { return true; }, nullptr,
          [](const Policy&, const TargetResult& t) { return rule_handshake(t); }},
-        {"protocol.min_version", "No protocol version older than the minimum", [](const Policy& p) { return p.min_version.has_value(); },
+        {"protocol.min_version", "No protocol version older than the minimum",
+         [](const Policy& p) { return p.min_version.has_value(); },
          [](Policy& p) { p.min_version.reset(); }, rule_min_version},
-        {"protocol.max_version", "No protocol version newer than the maximum", [](const Policy& p) { return p.max_version.has_value(); },
+        {"protocol.max_version", "No protocol version newer than the maximum",
+         [](const Policy& p) { return p.max_version.has_value(); },
          [](Policy& p) { p.max_version.reset(); }, rule_max_version},
         {"protocol.forbidden_versions", "Forbidden protocol versions are refused",
-         [](const Policy& p) { return !p.forbidden_versions.empty(); }, [](Policy& p) { p.forbidden_versions.clear(); },
-         rule_forbidden_versions},
-        {"cipher.forbidden", "No forbidden cipher suite is accepted", [](const Policy& p) { return !p.forbidden_ciphers.empty(); },
+         [](const Policy& p) { return !p.forbidden_versions.empty(); },
+         [](Policy& p) { p.forbidden_versions.clear(); }, rule_forbidden_versions},
+        {"cipher.forbidden", "No forbidden cipher suite is accepted",
+         [](const Policy& p) { return !p.forbidden_ciphers.empty(); },
          [](Policy& p) { p.forbidden_ciphers.clear(); }, rule_forbidden_ciphers},
-        {"cipher.forward_secrecy", "Every cipher suite has forward secrecy", [](const Policy& p) { return p.forward_secrecy; },
-         [](Policy& p) { p.forward_secrecy = false; }, [](const Policy&, const TargetResult& t) { return rule_forward_secrecy(t); }},
-        {"chain.complete", "The chain is complete", [](const Policy& p) { return p.chain_complete; },
-         [](Policy& p) { p.chain_complete = false; }, [](const Policy&, const TargetResult& t) { return rule_chain_complete(t); }},
-        {"chain.trusted", "The chain is trusted", [](const Policy& p) { return p.chain_trusted; }, [](Policy& p) { p.chain_trusted = false; },
-         rule_chain_trusted},
-        {"chain.ordered", "The chain is in order", [](const Policy& p) { return p.chain_ordered; }, [](Policy& p) { p.chain_ordered = false; },
+        {"cipher.forward_secrecy", "Every cipher suite has forward secrecy",
+         [](const Policy& p) { return p.forward_secrecy; },
+         [](Policy& p) { p.forward_secrecy = false; },
+         [](const Policy&, const TargetResult& t) { return rule_forward_secrecy(t); }},
+        {"chain.complete", "The chain is complete",
+         [](const Policy& p) { return p.chain_complete; },
+         [](Policy& p) { p.chain_complete = false; },
+         [](const Policy&, const TargetResult& t) { return rule_chain_complete(t); }},
+        {"chain.trusted", "The chain is trusted", [](const Policy& p) { return p.chain_trusted; },
+         [](Policy& p) { p.chain_trusted = false; }, rule_chain_trusted},
+        {"chain.ordered", "The chain is in order", [](const Policy& p) { return p.chain_ordered; },
+         [](Policy& p) { p.chain_ordered = false; },
          [](const Policy&, const TargetResult& t) { return rule_chain_ordered(t); }},
-        {"cert.server_auth_eku", "The leaf may be used by a server (EKU)", [](const Policy& p) { return p.server_auth_eku; },
-         [](Policy& p) { p.server_auth_eku = false; }, [](const Policy&, const TargetResult& t) { return rule_server_auth(t); }},
-        {"cert.hostname", "The leaf covers the host name", [](const Policy& p) { return p.hostname; }, [](Policy& p) { p.hostname = false; },
+        {"cert.server_auth_eku", "The leaf may be used by a server (EKU)",
+         [](const Policy& p) { return p.server_auth_eku; },
+         [](Policy& p) { p.server_auth_eku = false; },
+         [](const Policy&, const TargetResult& t) { return rule_server_auth(t); }},
+        {"cert.hostname", "The leaf covers the host name",
+         [](const Policy& p) { return p.hostname; }, [](Policy& p) { p.hostname = false; },
          [](const Policy&, const TargetResult& t) { return rule_hostname(t); }},
-        {"cert.names", "The leaf covers the required names", [](const Policy& p) { return !p.names.empty(); },
-         [](Policy& p) { p.names.clear(); }, rule_names},
-        {"cert.validity", "The leaf is valid long enough", [](const Policy& p) { return p.min_days_left.has_value(); },
+        {"cert.names", "The leaf covers the required names",
+         [](const Policy& p) { return !p.names.empty(); }, [](Policy& p) { p.names.clear(); },
+         rule_names},
+        {"cert.validity", "The leaf is valid long enough",
+         [](const Policy& p) { return p.min_days_left.has_value(); },
          [](Policy& p) { p.min_days_left.reset(); }, rule_validity},
         {"cert.min_key_bits", "The leaf key is large enough",
          [](const Policy& p) { return p.min_rsa_bits.has_value() || p.min_ec_bits.has_value(); },
@@ -498,21 +569,28 @@ const std::vector<RuleKind>& rule_kinds() {
              p.min_ec_bits.reset();
          },
          rule_key_bits},
-        {"cert.no_sha1", "No SHA-1 signatures", [](const Policy& p) { return p.no_sha1; }, [](Policy& p) { p.no_sha1 = false; },
+        {"cert.no_sha1", "No SHA-1 signatures", [](const Policy& p) { return p.no_sha1; },
+         [](Policy& p) { p.no_sha1 = false; },
          [](const Policy&, const TargetResult& t) { return rule_no_sha1(t); }},
-        {"sni.no_sni", "Clients without SNI get the intended answer", [](const Policy& p) { return p.no_sni != NoSniBehaviour::any; },
+        {"sni.no_sni", "Clients without SNI get the intended answer",
+         [](const Policy& p) { return p.no_sni != NoSniBehaviour::any; },
          [](Policy& p) { p.no_sni = NoSniBehaviour::any; }, rule_no_sni},
-        {"http.reachable", "The site answers over plain HTTP", [](const Policy& p) { return p.http_reachable; },
-         [](Policy& p) { p.http_reachable = false; }, [](const Policy&, const TargetResult& t) { return rule_http(t); }},
-        {"diagnosis.empty", "No server-side fault diagnosed", [](const Policy& p) { return p.diagnosis_empty; },
-         [](Policy& p) { p.diagnosis_empty = false; }, [](const Policy&, const TargetResult& t) { return rule_diagnosis(t); }},
+        {"http.reachable", "The site answers over plain HTTP",
+         [](const Policy& p) { return p.http_reachable; },
+         [](Policy& p) { p.http_reachable = false; },
+         [](const Policy&, const TargetResult& t) { return rule_http(t); }},
+        {"diagnosis.empty", "No server-side fault diagnosed",
+         [](const Policy& p) { return p.diagnosis_empty; },
+         [](Policy& p) { p.diagnosis_empty = false; },
+         [](const Policy&, const TargetResult& t) { return rule_diagnosis(t); }},
     };
     return kinds;
 }
 
 const RuleKind* find_rule_kind(std::string_view id) {
     const auto& kinds = rule_kinds();
-    const auto k = std::find_if(kinds.begin(), kinds.end(), [&](const RuleKind& rk) { return rk.id == id; });
+    const auto k =
+        std::find_if(kinds.begin(), kinds.end(), [&](const RuleKind& rk) { return rk.id == id; });
     return k == kinds.end() ? nullptr : &*k;
 }
 
@@ -526,7 +604,9 @@ std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
         for (auto& r : out) {
             r.status = RuleStatus::not_applicable;
             r.actual = "target not reached";
-            r.evidence = {"the target could not be reached (DNS failure, refused or connect timeout on every attempt)"};
+            r.evidence = {
+                "the target could not be reached (DNS failure, refused or connect timeout on every "
+                "attempt)"};
         }
     }
     return out;
@@ -535,7 +615,8 @@ std::vector<RuleResult> evaluate(const Policy& p, const TargetResult& t) {
 CheckVerdict verdict(const TargetCheck& check, bool strict) {
     if (check.result.verdict == probe::TargetVerdict::unreachable) return CheckVerdict::unreachable;
     for (const auto& r : check.rules)
-        if (r.status == RuleStatus::fail || (strict && r.status == RuleStatus::not_applicable)) return CheckVerdict::fail;
+        if (r.status == RuleStatus::fail || (strict && r.status == RuleStatus::not_applicable))
+            return CheckVerdict::fail;
     return CheckVerdict::pass;
 }
 

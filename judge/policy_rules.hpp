@@ -18,11 +18,11 @@ enum class RuleStatus { pass, fail, not_applicable };
 std::string_view to_string(RuleStatus s);
 
 struct RuleResult {
-    std::string id;        // stable: "chain.complete", "cert.validity", ... (README lists them)
-    std::string title;     // "The chain is complete"
+    std::string id;     // stable: "chain.complete", "cert.validity", ... (README lists them)
+    std::string title;  // "The chain is complete"
     RuleStatus status = RuleStatus::not_applicable;
-    std::string expected;  // "TLS 1.2 or newer"
-    std::string actual;    // "TLS 1.0 accepted"
+    std::string expected;               // "TLS 1.2 or newer"
+    std::string actual;                 // "TLS 1.0 accepted"
     std::vector<std::string> evidence;  // facts from this run; for n/a, the reason
 };
 
@@ -32,8 +32,8 @@ struct RuleResult {
 struct RuleKind {
     std::string_view id;
     std::string_view title;
-    bool (*enabled)(const Policy&);                                      // the policy turns it on
-    void (*disable)(Policy&);                                            // `disable = [id]`; nullptr: cannot be
+    bool (*enabled)(const Policy&);  // the policy turns it on
+    void (*disable)(Policy&);        // `disable = [id]`; nullptr: cannot be
     RuleResult (*evaluate)(const Policy&, const probe::TargetResult&);  // the rule itself (pure)
 };
 const std::vector<RuleKind>& rule_kinds();

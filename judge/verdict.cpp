@@ -1,12 +1,11 @@
 #include "judge/verdict.hpp"
 
-#include "judge/diagnosis_rules.hpp"
-#include "judge/findings_rules.hpp"
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "judge/diagnosis_rules.hpp"
+#include "judge/findings_rules.hpp"
 
 namespace tlsprobe::judge {
 
@@ -20,50 +19,65 @@ std::string verdict_paragraph(const TargetResult& r) {
     std::string http;
     if (r.http) {
         if (r.http->status == core::Status::negotiated)
-            http = fmt::format(" Plain HTTP on port {} works ({}).", r.http->port, r.http->status_line);
+            http = fmt::format(" Plain HTTP on port {} works ({}).", r.http->port,
+                               r.http->status_line);
         else if (!works)
-            http = fmt::format(" Plain HTTP on port {} fails as well ({}).", r.http->port, core::to_string(r.http->status));
+            http = fmt::format(" Plain HTTP on port {} fails as well ({}).", r.http->port,
+                               core::to_string(r.http->status));
         else
-            http = fmt::format(" Plain HTTP on port {} does not answer ({}).", r.http->port, core::to_string(r.http->status));
+            http = fmt::format(" Plain HTTP on port {} does not answer ({}).", r.http->port,
+                               core::to_string(r.http->status));
     }
     const auto* best = r.probe(probe::AttemptKind::offer_all);
     if (r.diagnosis.empty()) {
-        if (!works) return fmt::format("HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}", where, http);
+        if (!works)
+            return fmt::format(
+                "HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}",
+                where, http);
         std::string how;
-        if (best && best->observation.status == core::Status::negotiated && best->observation.version)
-            how = fmt::format(" with {} ({})", core::display_name(*best->observation.version), best->observation.cipher);
+        if (best && best->observation.status == core::Status::negotiated &&
+            best->observation.version)
+            how = fmt::format(" with {} ({})", core::display_name(*best->observation.version),
+                              best->observation.cipher);
         const auto worst = r.worst_severity();
         const bool serious = worst && *worst >= Severity::high;
         std::string cert;
         if (r.chain && r.chain->trusted && !serious && r.chain->leaf_certificate())
-            cert = fmt::format(" The certificate for {} is trusted and valid until {:%Y-%m-%d}.", r.target.sni.value_or(r.target.host),
+            cert = fmt::format(" The certificate for {} is trusted and valid until {:%Y-%m-%d}.",
+                               r.target.sni.value_or(r.target.host),
                                r.chain->leaf_certificate()->not_after);
         const std::string review = serious ? " Findings below need attention."
-                                   : worst && *worst >= Severity::medium ? " Some findings below are worth a look."
-                                                                         : "";
-        return fmt::format("HTTPS on {} {}{}.{}{}{}", where, serious ? "negotiates" : "works", how, cert, review, http);
+                                   : worst && *worst >= Severity::medium
+                                       ? " Some findings below are worth a look."
+                                       : "";
+        return fmt::format("HTTPS on {} {}{}.{}{}{}", where, serious ? "negotiates" : "works", how,
+                           cert, review, http);
     }
     const auto& top = r.diagnosis.front();
     const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
     const std::string state = !r.facts.reached ? "cannot be reached"
-                              : !works        ? "fails"
-                              : certificate   ? "negotiates, but browsers will reject the certificate"
-                              : top.id == "protocol.legacy_only" ? "negotiates only protocol versions current browsers refuse"
-                                                                 : "negotiates for this client, but not for every client";
-    std::string scenario = top.scenarios.empty() ? "" : fmt::format("; the article's scenario {}", fmt::join(top.scenarios, "/"));
+                              : !works         ? "fails"
+                              : certificate ? "negotiates, but browsers will reject the certificate"
+                              : top.id == "protocol.legacy_only"
+                                  ? "negotiates only protocol versions current browsers refuse"
+                                  : "negotiates for this client, but not for every client";
+    std::string scenario = top.scenarios.empty() ? ""
+                                                 : fmt::format("; the article's scenario {}",
+                                                               fmt::join(top.scenarios, "/"));
     std::string others;
     if (r.diagnosis.size() > 1) {
         std::vector<std::string> ids;
         for (std::size_t i = 1; i < r.diagnosis.size(); ++i) ids.push_back(r.diagnosis[i].id);
         others = fmt::format(" Also considered: {}.", fmt::join(ids, ", "));
     }
-    return fmt::format("HTTPS on {} {}. Most likely cause ({} confidence{}): {}{}{}", where, state, to_string(top.confidence), scenario,
-                       top.summary, others, http);
+    return fmt::format("HTTPS on {} {}. Most likely cause ({} confidence{}): {}{}{}", where, state,
+                       to_string(top.confidence), scenario, top.summary, others, http);
 }
 
 TargetVerdict decide_verdict(const TargetResult& r) {
     if (!r.facts.reached) return TargetVerdict::unreachable;
-    if (!r.facts.works) return r.facts.works_for_variant_only ? TargetVerdict::fail : TargetVerdict::no_tls;
+    if (!r.facts.works)
+        return r.facts.works_for_variant_only ? TargetVerdict::fail : TargetVerdict::no_tls;
     const auto worst = r.worst_severity();
     if (worst && *worst >= probe::Severity::high) return TargetVerdict::fail;
     if (worst && *worst >= probe::Severity::medium) return TargetVerdict::warn;
@@ -74,7 +88,9 @@ void assess(TargetResult& r) {
     r.findings = derive_findings(r);
     for (const auto& check : r.checks)
         for (auto& f : check->findings()) r.findings.push_back(std::move(f));
-    std::stable_sort(r.findings.begin(), r.findings.end(), [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; });
+    std::stable_sort(
+        r.findings.begin(), r.findings.end(),
+        [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; });
     r.diagnosis = diagnose(r);
     r.diagnosed = true;
     r.verdict = decide_verdict(r);

@@ -9,8 +9,8 @@
 
 namespace tlsprobe::lab {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 using core::Version;
 namespace {
 
@@ -46,7 +46,10 @@ void extension(wire::Writer& w, std::uint16_t type, Body&& body) {
 Bytes fake_point(std::uint16_t group) {
     if (group == wire::group::x25519) return Bytes(32, 0x42);
     if (group == wire::group::x448) return Bytes(56, 0x42);
-    Bytes p(group == wire::group::secp384r1 ? 97 : group == wire::group::secp521r1 ? 133 : 65, 0x42);
+    Bytes p(group == wire::group::secp384r1   ? 97
+            : group == wire::group::secp521r1 ? 133
+                                              : 65,
+            0x42);
     p[0] = 4;  // uncompressed (RFC 8422 §5.4.1)
     return p;
 }
@@ -60,13 +63,16 @@ struct Choice {
 
 std::optional<std::uint16_t> shared_group(const CipherPolicy& p, const wire::ParsedClientHello& h) {
     for (auto g : p.groups)
-        if (std::find(h.supported_groups.begin(), h.supported_groups.end(), g) != h.supported_groups.end()) return g;
+        if (std::find(h.supported_groups.begin(), h.supported_groups.end(), g) !=
+            h.supported_groups.end())
+            return g;
     return std::nullopt;
 }
 
 // The version the server speaks for this hello (RFC 8446 §4.2.1, RFC 5246 Appendix E.1).
 std::optional<Version> pick_version(const CipherPolicy& p, const wire::ParsedClientHello& h) {
-    const bool offers13 = std::find(h.supported_versions.begin(), h.supported_versions.end(), 0x0304) != h.supported_versions.end();
+    const bool offers13 = std::find(h.supported_versions.begin(), h.supported_versions.end(),
+                                    0x0304) != h.supported_versions.end();
     if (offers13 && p.max_version >= Version::tls1_3) return Version::tls1_3;
     auto v = core::version_from_wire(std::min<std::uint16_t>(h.legacy_version, 0x0303));
     if (!v) return std::nullopt;
@@ -80,23 +86,32 @@ std::optional<Choice> choose(const CipherPolicy& p, const wire::ParsedClientHell
     const auto usable = [&](std::uint16_t code) {
         const auto* s = wire::find_cipher_suite(code);
         if (!s || !s->usable_in(v)) return false;
-        if (std::find(p.suites.begin(), p.suites.end(), code) == p.suites.end() || !h.offers_suite(code)) return false;
+        if (std::find(p.suites.begin(), p.suites.end(), code) == p.suites.end() ||
+            !h.offers_suite(code))
+            return false;
         return (v < Version::tls1_3 && s->kx != wire::KeyExchange::ecdhe) || group.has_value();
     };
     std::optional<std::uint16_t> suite;
     if (p.server_preference) {
         for (auto c : p.suites)
-            if (usable(c)) { suite = c; break; }
+            if (usable(c)) {
+                suite = c;
+                break;
+            }
     } else {
         for (auto c : h.cipher_suites)
-            if (c <= 0xFFFF && usable(static_cast<std::uint16_t>(c))) { suite = static_cast<std::uint16_t>(c); break; }
+            if (c <= 0xFFFF && usable(static_cast<std::uint16_t>(c))) {
+                suite = static_cast<std::uint16_t>(c);
+                break;
+            }
     }
     if (!suite) return std::nullopt;
     Choice c{v, *suite, std::nullopt, false};
     const auto* s = wire::find_cipher_suite(*suite);
     if (v == Version::tls1_3 || s->kx == wire::KeyExchange::ecdhe) c.group = group;
     if (v == Version::tls1_3)
-        c.hello_retry = std::find(h.key_share_groups.begin(), h.key_share_groups.end(), *group) == h.key_share_groups.end();
+        c.hello_retry = std::find(h.key_share_groups.begin(), h.key_share_groups.end(), *group) ==
+                        h.key_share_groups.end();
     return c;
 }
 
@@ -107,7 +122,8 @@ Bytes server_hello_body(const Choice& c, const wire::ParsedClientHello& h) {
     if (c.hello_retry) {
         w.bytes(wire::hello_retry_request_random);
     } else {
-        w.bytes(Bytes(32, 0x11));  // no DOWNGRD sentinel: this server never claims TLS 1.3 below max
+        w.bytes(
+            Bytes(32, 0x11));  // no DOWNGRD sentinel: this server never claims TLS 1.3 below max
     }
     // TLS 1.3 echoes legacy_session_id (RFC 8446 §4.1.3); older versions start no session.
     w.prefixed(1, [&](wire::Writer& s) {
@@ -118,12 +134,14 @@ Bytes server_hello_body(const Choice& c, const wire::ParsedClientHello& h) {
     if (c.version == Version::ssl3) return w.take();  // SSL 3.0: no extensions block
     w.prefixed(2, [&](wire::Writer& e) {
         if (!tls13 && h.renegotiation_info)
-            extension(e, wire::ext::renegotiation_info, [](wire::Writer& x) { x.u8(0); });  // RFC 5746 §3.6
+            extension(e, wire::ext::renegotiation_info,
+                      [](wire::Writer& x) { x.u8(0); });  // RFC 5746 §3.6
         if (tls13) {
             extension(e, wire::ext::supported_versions, [](wire::Writer& x) { x.u16(0x0304); });
             extension(e, wire::ext::key_share, [&](wire::Writer& x) {
                 x.u16(*c.group);
-                if (!c.hello_retry) x.prefixed(2, [&](wire::Writer& k) { k.bytes(fake_point(*c.group)); });
+                if (!c.hello_retry)
+                    x.prefixed(2, [&](wire::Writer& k) { k.bytes(fake_point(*c.group)); });
             });
         }
     });
@@ -143,7 +161,8 @@ Bytes server_key_exchange_body(const CipherPolicy& p, const Choice& c, const wir
         w.prefixed(2, [&](wire::Writer& x) { x.u8(2); });
         w.prefixed(2, [&](wire::Writer& x) { x.bytes(Bytes(n, 0x42)); });
     }
-    if (c.version == Version::tls1_2) w.u16(0x0401);  // rsa_pkcs1_sha256: the signature is not checked
+    if (c.version == Version::tls1_2)
+        w.u16(0x0401);  // rsa_pkcs1_sha256: the signature is not checked
     w.prefixed(2, [](wire::Writer& sig) { sig.zeros(256); });
     return w.take();
 }
@@ -166,12 +185,14 @@ Bytes cipher_policy_reply(const CipherPolicy& p, ByteView bytes) {
     if (!c) return alert_record(kHandshakeFailure);
 
     wire::Writer flight;
-    handshake(flight, wire::HandshakeType::server_hello, [&](wire::Writer& w) { w.bytes(server_hello_body(*c, h)); });
+    handshake(flight, wire::HandshakeType::server_hello,
+              [&](wire::Writer& w) { w.bytes(server_hello_body(*c, h)); });
     const auto& suite = *wire::find_cipher_suite(c->suite);
     if (*v < Version::tls1_3) {
         handshake(flight, wire::HandshakeType::certificate, [&](wire::Writer& w) {
             w.prefixed(3, [&](wire::Writer& list) {
-                if (!p.certificate.empty()) list.prefixed(3, [&](wire::Writer& cert) { cert.bytes(p.certificate); });
+                if (!p.certificate.empty())
+                    list.prefixed(3, [&](wire::Writer& cert) { cert.bytes(p.certificate); });
             });
         });
         if (suite.kx == wire::KeyExchange::ecdhe || suite.kx == wire::KeyExchange::dhe)
@@ -185,7 +206,9 @@ Bytes cipher_policy_reply(const CipherPolicy& p, ByteView bytes) {
 
 RawScript cipher_policy_server(CipherPolicy policy) {
     RawScript s;
-    s.respond = [policy = std::move(policy)](ByteView hello) { return cipher_policy_reply(policy, hello); };
+    s.respond = [policy = std::move(policy)](ByteView hello) {
+        return cipher_policy_reply(policy, hello);
+    };
     return s;
 }
 

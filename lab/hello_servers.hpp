@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "lab/raw_server.hpp"
 #include "core/version.hpp"
+#include "lab/raw_server.hpp"
 
 namespace tlsprobe::lab {
 
@@ -27,8 +27,8 @@ struct CipherPolicy {
     core::Version min_version = core::Version::ssl3;
     core::Version max_version = core::Version::tls1_2;
     std::vector<std::uint16_t> groups{29 /* x25519 */, 23 /* secp256r1 */};  // server's order
-    int dh_bits = 2048;  // DHE prime size announced in ServerKeyExchange
-    core::Bytes certificate;   // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list
+    int dh_bits = 2048;       // DHE prime size announced in ServerKeyExchange
+    core::Bytes certificate;  // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list
 };
 RawScript cipher_policy_server(CipherPolicy policy);
 

@@ -8,21 +8,20 @@
 #include <memory>
 #include <mutex>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-
 #include "core/openssl_error.hpp"
 
 namespace tlsprobe::lab {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -58,7 +57,8 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }
 
 // Non-blocking connect bounded by the deadline. Returns the end state on failure.
-std::optional<PeerEnd> connect_to(Fd& s, Loopback where, unsigned short port, Clock::time_point deadline) {
+std::optional<PeerEnd> connect_to(Fd& s, Loopback where, unsigned short port,
+                                  Clock::time_point deadline) {
     sockaddr_storage addr{};
     socklen_t len = 0;
     if (where == Loopback::ipv6) {
@@ -94,9 +94,11 @@ void ignore_sigpipe() {
     std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
 }
 
-void on_message(int write_p, int, int content_type, const void* buf, std::size_t len, SSL*, void* arg) {
+void on_message(int write_p, int, int content_type, const void* buf, std::size_t len, SSL*,
+                void* arg) {
     const auto* p = static_cast<const unsigned char*>(buf);
-    if (!write_p && content_type == SSL3_RT_ALERT && len >= 2 && p[0] == 2) static_cast<TlsReply*>(arg)->alert = p[1];
+    if (!write_p && content_type == SSL3_RT_ALERT && len >= 2 && p[0] == 2)
+        static_cast<TlsReply*>(arg)->alert = p[1];
 }
 
 // Drives one SSL call (connect, write, read) over the non-blocking socket until it completes,
@@ -123,7 +125,8 @@ int drive(SSL* ssl, int fd, Clock::time_point deadline, TlsReply& reply, Call ca
         } else if (err == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
             reply.end = PeerEnd::reset;
         }
-        reply.error = err == SSL_ERROR_SYSCALL && errno ? std::strerror(errno) : core::take_openssl_error();
+        reply.error =
+            err == SSL_ERROR_SYSCALL && errno ? std::strerror(errno) : core::take_openssl_error();
         return r;
     }
     reply.end = PeerEnd::timeout;
@@ -143,7 +146,8 @@ std::string_view to_string(PeerEnd e) {
     return "none";
 }
 
-RawReply raw_exchange(unsigned short port, ByteView send, std::chrono::milliseconds wait, Loopback where) {
+RawReply raw_exchange(unsigned short port, ByteView send, std::chrono::milliseconds wait,
+                      Loopback where) {
     RawReply reply;
     const auto deadline = Clock::now() + wait;
     Fd s;
@@ -165,7 +169,8 @@ RawReply raw_exchange(unsigned short port, ByteView send, std::chrono::milliseco
         }
         const auto n = ::recv(s.fd, chunk, sizeof chunk, 0);
         if (n > 0) {
-            const auto keep = std::min(static_cast<std::size_t>(n), kMaxKept - std::min(kMaxKept, reply.received.size()));
+            const auto keep = std::min(static_cast<std::size_t>(n),
+                                       kMaxKept - std::min(kMaxKept, reply.received.size()));
             reply.received.insert(reply.received.end(), chunk, chunk + keep);
         } else if (n == 0) {
             reply.end = PeerEnd::fin;
@@ -193,7 +198,8 @@ TlsReply tls_exchange(unsigned short port, const TlsClientOptions& o) {
     std::unique_ptr<SSL_CTX, SslFree> ctx(SSL_CTX_new(TLS_client_method()));
     // Level 0 and every suite: the lab's legacy servers must be reachable from here.
     SSL_CTX_set_security_level(ctx.get(), 0);
-    SSL_CTX_set_cipher_list(ctx.get(), o.cipher_list.empty() ? "ALL:@SECLEVEL=0" : o.cipher_list.c_str());
+    SSL_CTX_set_cipher_list(ctx.get(),
+                            o.cipher_list.empty() ? "ALL:@SECLEVEL=0" : o.cipher_list.c_str());
     SSL_CTX_set_min_proto_version(ctx.get(), o.min_version.value_or(0));
     SSL_CTX_set_max_proto_version(ctx.get(), o.max_version.value_or(0));
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
@@ -203,7 +209,8 @@ TlsReply tls_exchange(unsigned short port, const TlsClientOptions& o) {
     SSL_set_msg_callback_arg(ssl.get(), &reply);
     if (!o.sni.empty()) SSL_set_tlsext_host_name(ssl.get(), o.sni.c_str());
 
-    if (drive(ssl.get(), s.fd, deadline, reply, [&] { return SSL_connect(ssl.get()); }) <= 0) return reply;
+    if (drive(ssl.get(), s.fd, deadline, reply, [&] { return SSL_connect(ssl.get()); }) <= 0)
+        return reply;
     reply.handshake_completed = true;
     reply.error.clear();
     reply.version = SSL_get_version(ssl.get());
@@ -218,13 +225,17 @@ TlsReply tls_exchange(unsigned short port, const TlsClientOptions& o) {
         }
     }
     if (o.send_http_request) {
-        const std::string request = "GET / HTTP/1.1\r\nHost: " + (o.sni.empty() ? std::string("localhost") : o.sni) +
-                                    "\r\nConnection: close\r\n\r\n";
+        const std::string request =
+            "GET / HTTP/1.1\r\nHost: " + (o.sni.empty() ? std::string("localhost") : o.sni) +
+            "\r\nConnection: close\r\n\r\n";
         TlsReply io;  // the exchange after the handshake does not overwrite how it went
-        if (drive(ssl.get(), s.fd, deadline, io, [&] { return SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())); }) > 0) {
+        if (drive(ssl.get(), s.fd, deadline, io, [&] {
+                return SSL_write(ssl.get(), request.data(), static_cast<int>(request.size()));
+            }) > 0) {
             char buf[4096];
             for (int i = 0; i < kMaxSteps && reply.http_response.size() < kMaxKept; ++i) {
-                const int n = drive(ssl.get(), s.fd, deadline, io, [&] { return SSL_read(ssl.get(), buf, sizeof buf); });
+                const int n = drive(ssl.get(), s.fd, deadline, io,
+                                    [&] { return SSL_read(ssl.get(), buf, sizeof buf); });
                 if (n <= 0) break;
                 reply.http_response.append(buf, static_cast<std::size_t>(n));
             }
@@ -254,7 +265,8 @@ std::vector<Bytes> pem_file_der(const std::string& path) {
     if (!bio) throw std::runtime_error("cannot read " + path);
     std::vector<Bytes> out;
     for (int i = 0; i < 64; ++i) {
-        std::unique_ptr<X509, SslFree> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        std::unique_ptr<X509, SslFree> cert(
+            PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
         if (!cert) break;
         unsigned char* der = nullptr;
         const int len = i2d_X509(cert.get(), &der);

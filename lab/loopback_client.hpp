@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lab/loopback.hpp"
 #include "core/bytes.hpp"
+#include "lab/loopback.hpp"
 
 namespace tlsprobe::lab {
 
@@ -36,7 +36,8 @@ struct RawReply {
 
 // Connects to `where`:`port`, sends `send` (may be empty), then reads until FIN, RST or
 // `wait` has passed since the connect.
-RawReply raw_exchange(unsigned short port, core::ByteView send, std::chrono::milliseconds wait = std::chrono::seconds(2),
+RawReply raw_exchange(unsigned short port, core::ByteView send,
+                      std::chrono::milliseconds wait = std::chrono::seconds(2),
                       Loopback where = Loopback::ipv4);
 
 struct TlsClientOptions {
@@ -51,13 +52,13 @@ struct TlsClientOptions {
 struct TlsReply {
     bool connected = false;
     bool handshake_completed = false;
-    std::string version;                // "TLSv1.2"
-    std::string cipher;                 // IANA name
-    std::vector<core::Bytes> peer_chain;      // DER, in the order the server sent them (leaf first)
-    std::optional<std::uint8_t> alert;  // fatal alert received from the server
-    PeerEnd end = PeerEnd::none;        // how a failed handshake ended
-    std::string error;                  // OpenSSL reason or errno text when it failed
-    std::string http_response;          // with send_http_request
+    std::string version;                  // "TLSv1.2"
+    std::string cipher;                   // IANA name
+    std::vector<core::Bytes> peer_chain;  // DER, in the order the server sent them (leaf first)
+    std::optional<std::uint8_t> alert;    // fatal alert received from the server
+    PeerEnd end = PeerEnd::none;          // how a failed handshake ended
+    std::string error;                    // OpenSSL reason or errno text when it failed
+    std::string http_response;            // with send_http_request
 };
 
 TlsReply tls_exchange(unsigned short port, const TlsClientOptions& options = {});

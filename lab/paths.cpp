@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::runtime_error write_error(const fs::path& path) {
-    return std::runtime_error("cannot write the lab's test certificates to " + path.string() + ": " + std::strerror(errno));
+    return std::runtime_error("cannot write the lab's test certificates to " + path.string() +
+                              ": " + std::strerror(errno));
 }
 
 // The embedded test PKI written out to a private directory for code that takes file names
@@ -32,7 +33,9 @@ public:
             for (const auto& file : detail::embedded_testcerts()) {
                 const auto path = dir_ / std::string(file.name);
                 std::ofstream out(path, std::ios::binary | std::ios::trunc);
-                if (!out.write(file.content.data(), static_cast<std::streamsize>(file.content.size())) || !out.flush())
+                if (!out.write(file.content.data(),
+                               static_cast<std::streamsize>(file.content.size())) ||
+                    !out.flush())
                     throw write_error(path);
             }
         } catch (...) {
@@ -69,8 +72,9 @@ std::filesystem::path testcerts_dir() {
 std::filesystem::path testcert(std::string_view name) {
     auto p = testcerts_dir() / std::string(name);
     if (!std::filesystem::exists(p))
-        throw std::runtime_error("test certificate not found: " + p.string() +
-                                 " (not among the files embedded from testcerts/; check TLSPROBE_TESTCERTS if set)");
+        throw std::runtime_error(
+            "test certificate not found: " + p.string() +
+            " (not among the files embedded from testcerts/; check TLSPROBE_TESTCERTS if set)");
     return p;
 }
 

@@ -1,21 +1,20 @@
 #include "lab/raw_server.hpp"
 
 #include <array>
-#include <chrono>
-#include <mutex>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <mutex>
 
 #include "lab/server_thread.hpp"
 
 namespace tlsprobe::lab {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 namespace {
 
 namespace asio = boost::asio;
@@ -41,7 +40,8 @@ bool is_first_flight_complete(const Bytes& b) {
 // What HTTP.sys sends for bytes that are not an HTTP verb (observed on Windows Server
 // 2016-2022). The Date is fixed so the bytes are reproducible; nothing parses it.
 constexpr std::string_view kHttpSysBody =
-    "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
+    "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML "
+    "4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
     "<HTML><HEAD><TITLE>Bad Request</TITLE>\r\n"
     "<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n"
     "<BODY><h2>Bad Request - Invalid Verb</h2>\r\n"
@@ -76,30 +76,34 @@ struct RawServer::Impl {
     detail::ServerThread thread;  // last: stopped before the script and the record go
 
     Impl(RawScript s, Loopback where)
-        : script(std::move(s)), thread(where, [this](tcp::socket& socket) { return serve(socket); }) {}
+        : script(std::move(s)),
+          thread(where, [this](tcp::socket& socket) { return serve(socket); }) {}
 
     asio::awaitable<void> serve(tcp::socket& socket);
     // Reads until EOF, an error or the deadline, or with `first_flight_only` until the first
     // flight is complete; records what came and appends it to `into`.
-    asio::awaitable<void> read_until(tcp::socket& socket, std::size_t index, Bytes& into, Clock::time_point deadline,
-                                     bool first_flight_only);
+    asio::awaitable<void> read_until(tcp::socket& socket, std::size_t index, Bytes& into,
+                                     Clock::time_point deadline, bool first_flight_only);
     void record(std::size_t index, ByteView data) {
         std::lock_guard lock(mutex);
         auto& r = received[index];
         const std::size_t room = kMaxRecorded - std::min(kMaxRecorded, r.size());
-        r.insert(r.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(std::min(room, data.size())));
+        r.insert(r.end(), data.begin(),
+                 data.begin() + static_cast<std::ptrdiff_t>(std::min(room, data.size())));
     }
 };
 
-asio::awaitable<void> RawServer::Impl::read_until(tcp::socket& socket, std::size_t index, Bytes& into,
-                                                  Clock::time_point deadline, bool first_flight_only) {
+asio::awaitable<void> RawServer::Impl::read_until(tcp::socket& socket, std::size_t index,
+                                                  Bytes& into, Clock::time_point deadline,
+                                                  bool first_flight_only) {
     std::array<std::uint8_t, 4096> chunk{};
     for (int i = 0; i < kMaxReads && !(first_flight_only && is_first_flight_complete(into)); ++i) {
         boost::system::error_code ec;
         const auto n = co_await detail::read_some_until(socket, asio::buffer(chunk), deadline, ec);
         if (!n || ec) co_return;  // deadline, EOF, reset or the server stopping
         record(index, ByteView(chunk.data(), *n));
-        if (into.size() < kMaxRecorded) into.insert(into.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*n));
+        if (into.size() < kMaxRecorded)
+            into.insert(into.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*n));
     }
 }
 
@@ -115,7 +119,9 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
         co_await read_until(socket, index, hello, Clock::now() + kHelloWindow, true);
 
     const Bytes reply = script.respond ? script.respond(hello) : script.send;
-    if (!reply.empty()) co_await asio::async_write(socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+    if (!reply.empty())
+        co_await asio::async_write(socket, asio::buffer(reply),
+                                   asio::as_tuple(asio::use_awaitable));
 
     boost::system::error_code ignored;
     Bytes rest;
@@ -130,13 +136,15 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
             break;
         case RawScript::Then::hold:
             // Reads (and records) whatever arrives; the server stopping closes the socket.
-            co_await read_until(socket, index, rest, Clock::now() + detail::kConnectionLifetime, false);
+            co_await read_until(socket, index, rest, Clock::now() + detail::kConnectionLifetime,
+                                false);
             break;
     }
     socket.close(ignored);
 }
 
-RawServer::RawServer(RawScript script, Loopback where) : impl_(std::make_unique<Impl>(std::move(script), where)) {}
+RawServer::RawServer(RawScript script, Loopback where)
+    : impl_(std::make_unique<Impl>(std::move(script), where)) {}
 RawServer::~RawServer() = default;
 
 unsigned short RawServer::port() const { return impl_->thread.port(); }
@@ -157,13 +165,22 @@ RawScript script(RawScript::Trigger trigger, Bytes send, RawScript::Then then) {
 }
 }  // namespace
 
-RawScript reset_after_hello() { return script(RawScript::Trigger::after_client_hello, {}, RawScript::Then::reset); }
+RawScript reset_after_hello() {
+    return script(RawScript::Trigger::after_client_hello, {}, RawScript::Then::reset);
+}
 
-RawScript close_after_hello() { return script(RawScript::Trigger::after_client_hello, {}, RawScript::Then::close); }
+RawScript close_after_hello() {
+    return script(RawScript::Trigger::after_client_hello, {}, RawScript::Then::close);
+}
 
 RawScript alert_after_hello(std::uint8_t description, std::uint16_t record_version) {
-    const Bytes alert{21, static_cast<std::uint8_t>(record_version >> 8), static_cast<std::uint8_t>(record_version & 0xff),
-                      0, 2, 2 /* fatal */, description};
+    const Bytes alert{21,
+                      static_cast<std::uint8_t>(record_version >> 8),
+                      static_cast<std::uint8_t>(record_version & 0xff),
+                      0,
+                      2,
+                      2 /* fatal */,
+                      description};
     return script(RawScript::Trigger::after_client_hello, alert, RawScript::Then::close);
 }
 
@@ -184,8 +201,9 @@ RawScript silent() { return script(RawScript::Trigger::on_accept, {}, RawScript:
 
 unsigned short closed_port(Loopback where) {
     asio::io_context ioc;
-    const auto address = where == Loopback::ipv6 ? asio::ip::address(asio::ip::address_v6::loopback())
-                                                 : asio::ip::address(asio::ip::address_v4::loopback());
+    const auto address = where == Loopback::ipv6
+                             ? asio::ip::address(asio::ip::address_v6::loopback())
+                             : asio::ip::address(asio::ip::address_v4::loopback());
     const tcp::endpoint endpoint(address, 0);
     tcp::acceptor probe(ioc);
     probe.open(endpoint.protocol());

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lab/loopback.hpp"
 #include "core/bytes.hpp"
+#include "lab/loopback.hpp"
 
 namespace tlsprobe::lab {
 

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <stdexcept>
-
 #include <openssl/ssl.h>
+#include <stdexcept>
 
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
@@ -48,43 +47,54 @@ struct Entry {
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> table = [] {
         std::vector<Entry> t;
-        t.push_back({{"healthy", "Healthy site: good chain, TLS 1.2 and 1.3", "-", "works", kName}, tls_case("good")});
-        t.push_back({{"tls10-only", "Only TLS 1.0 enabled (SCHANNEL\\Protocols)", "S5", "protocol.legacy_only", kName},
+        t.push_back({{"healthy", "Healthy site: good chain, TLS 1.2 and 1.3", "-", "works", kName},
+                     tls_case("good")});
+        t.push_back({{"tls10-only", "Only TLS 1.0 enabled (SCHANNEL\\Protocols)", "S5",
+                      "protocol.legacy_only", kName},
                      tls_case("good", [](TlsServerConfig& c) {
                          c.min_version = TLS1_VERSION;
                          c.max_version = TLS1_VERSION;
                      })});
-        t.push_back({{"reset-after-hello", "TCP reset after every ClientHello (certificate without usable key)",
+        t.push_back({{"reset-after-hello",
+                      "TCP reset after every ClientHello (certificate without usable key)",
                       "S1/S2/S4", "server.no_usable_certificate", kName},
                      raw_case(reset_after_hello)});
-        t.push_back({{"sni-required", "SNI-only binding: reset without SNI, works with the right name", "S4",
-                      "binding.sni_required", kName},
-                     tls_case("good", [](TlsServerConfig& c) {
-                         c.sni_policy = SniPolicy::require_sni_reset;
-                         c.known_names = {"tlsprobe.test", "www.tlsprobe.test"};
-                     })});
-        t.push_back({{"http-on-tls-port", "Plain HTTP (HTTP.sys http registration) on the TLS port", "S3", "port.not_tls",
-                      kName},
+        t.push_back(
+            {{"sni-required", "SNI-only binding: reset without SNI, works with the right name",
+              "S4", "binding.sni_required", kName},
+             tls_case("good", [](TlsServerConfig& c) {
+                 c.sni_policy = SniPolicy::require_sni_reset;
+                 c.known_names = {"tlsprobe.test", "www.tlsprobe.test"};
+             })});
+        t.push_back({{"http-on-tls-port", "Plain HTTP (HTTP.sys http registration) on the TLS port",
+                      "S3", "port.not_tls", kName},
                      raw_case([] { return http_reply(); })});
-        t.push_back({{"ssh-on-tls-port", "An SSH daemon owns the TLS port", "S3", "port.not_tls", kName},
-                     raw_case([] { return banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"); })});
-        t.push_back({{"name-rejected", "Front end without a certificate for the name (alert unrecognized_name)", "S4",
-                      "binding.name_rejected", kName},
+        t.push_back(
+            {{"ssh-on-tls-port", "An SSH daemon owns the TLS port", "S3", "port.not_tls", kName},
+             raw_case([] { return banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"); })});
+        t.push_back({{"name-rejected",
+                      "Front end without a certificate for the name (alert unrecognized_name)",
+                      "S4", "binding.name_rejected", kName},
                      raw_case([] { return alert_after_hello(112); })});
-        t.push_back({{"no-shared-cipher", "No cipher suite in common (alert handshake_failure)", "S5", "protocol.no_shared_cipher",
-                      kName},
+        t.push_back({{"no-shared-cipher", "No cipher suite in common (alert handshake_failure)",
+                      "S5", "protocol.no_shared_cipher", kName},
                      raw_case([] { return alert_after_hello(40); })});
-        t.push_back({{"silent", "Accepts TCP, never answers the ClientHello", "-", "server.handshake_timeout", kName},
+        t.push_back({{"silent", "Accepts TCP, never answers the ClientHello", "-",
+                      "server.handshake_timeout", kName},
                      raw_case(silent)});
-        t.push_back({{"missing-intermediate", "Only the leaf certificate served", "S2", "chain.incomplete", kName},
+        t.push_back({{"missing-intermediate", "Only the leaf certificate served", "S2",
+                      "chain.incomplete", kName},
                      tls_case("leaf-only")});
-        t.push_back({{"untrusted-root", "Chain ends in an unknown private root", "S2", "chain.untrusted_root", kName},
+        t.push_back({{"untrusted-root", "Chain ends in an unknown private root", "S2",
+                      "chain.untrusted_root", kName},
                      tls_case("untrusted-root")});
-        t.push_back({{"client-auth-eku", "Leaf issued for Client Authentication only", "S2", "cert.no_server_auth_eku",
-                      kName},
+        t.push_back({{"client-auth-eku", "Leaf issued for Client Authentication only", "S2",
+                      "cert.no_server_auth_eku", kName},
                      tls_case("client-auth-eku")});
-        t.push_back({{"expired", "Leaf certificate expired", "-", "cert.expired", kName}, tls_case("expired")});
-        t.push_back({{"wrong-host", "Certificate for another name (other.example)", "S4", "cert.wrong_certificate", kName},
+        t.push_back({{"expired", "Leaf certificate expired", "-", "cert.expired", kName},
+                     tls_case("expired")});
+        t.push_back({{"wrong-host", "Certificate for another name (other.example)", "S4",
+                      "cert.wrong_certificate", kName},
                      tls_case("wrong-host")});
         return t;
     }();
@@ -110,9 +120,11 @@ const Scenario* find_scenario(std::string_view id) {
 
 std::unique_ptr<ScenarioServer> ScenarioServer::start(const Scenario& scenario) {
     const auto& all = entries();
-    const auto it = std::ranges::find_if(all, [&](const Entry& e) { return e.scenario.id == scenario.id; });
+    const auto it =
+        std::ranges::find_if(all, [&](const Entry& e) { return e.scenario.id == scenario.id; });
     if (it == all.end()) throw std::invalid_argument("unknown lab scenario: " + scenario.id);
-    if (it->server.tls) return std::unique_ptr<ScenarioServer>(new ScenarioServer(it->server.tls(), nullptr));
+    if (it->server.tls)
+        return std::unique_ptr<ScenarioServer>(new ScenarioServer(it->server.tls(), nullptr));
     return std::unique_ptr<ScenarioServer>(new ScenarioServer(nullptr, it->server.raw()));
 }
 
@@ -123,6 +135,8 @@ ScenarioServer::~ScenarioServer() = default;
 
 unsigned short ScenarioServer::port() const { return tls_ ? tls_->port() : raw_->port(); }
 
-std::size_t ScenarioServer::connections() const { return tls_ ? tls_->connections() : raw_->connections(); }
+std::size_t ScenarioServer::connections() const {
+    return tls_ ? tls_->connections() : raw_->connections();
+}
 
 }  // namespace tlsprobe::lab

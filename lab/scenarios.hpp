@@ -11,11 +11,12 @@
 namespace tlsprobe::lab {
 
 struct Scenario {
-    std::string id;                  // stable: "healthy", "sni-required", ...
-    std::string title;               // one line for the demo's heading
-    std::string article_scenario;    // "S1/S2/S4", "S3", "S5", "-" (not in the article)
-    std::string expected_diagnosis;  // top diagnosis id the probe should report ("works" when healthy)
-    std::string sni;                 // the name the probe should send ("tlsprobe.test")
+    std::string id;                // stable: "healthy", "sni-required", ...
+    std::string title;             // one line for the demo's heading
+    std::string article_scenario;  // "S1/S2/S4", "S3", "S5", "-" (not in the article)
+    std::string
+        expected_diagnosis;  // top diagnosis id the probe should report ("works" when healthy)
+    std::string sni;         // the name the probe should send ("tlsprobe.test")
 };
 
 // Every scenario, in demo order. Ids are unique.

@@ -46,7 +46,8 @@ asio::awaitable<void> watchdog(tcp::socket& socket) {
 
 }  // namespace
 
-ServerThread::ServerThread(Loopback where, Handler handler) : handler_(std::move(handler)), acceptor_(ioc_) {
+ServerThread::ServerThread(Loopback where, Handler handler)
+    : handler_(std::move(handler)), acceptor_(ioc_) {
     const auto endpoint = loopback_endpoint(where);
     acceptor_.open(endpoint.protocol());
     if (where == Loopback::ipv6) acceptor_.set_option(asio::ip::v6_only(true));
@@ -111,9 +112,9 @@ asio::awaitable<void> ServerThread::serve(tcp::socket socket) {
     socket.close(ignored);
 }
 
-asio::awaitable<std::optional<std::size_t>> read_some_until(tcp::socket& socket, asio::mutable_buffer buffer,
-                                                            std::chrono::steady_clock::time_point deadline,
-                                                            boost::system::error_code& ec) {
+asio::awaitable<std::optional<std::size_t>> read_some_until(
+    tcp::socket& socket, asio::mutable_buffer buffer,
+    std::chrono::steady_clock::time_point deadline, boost::system::error_code& ec) {
     asio::steady_timer timer(socket.get_executor(), deadline);
     auto result = co_await (socket.async_read_some(buffer, asio::as_tuple(asio::use_awaitable)) ||
                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));

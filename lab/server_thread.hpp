@@ -11,6 +11,9 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -18,10 +21,6 @@
 #include <optional>
 #include <set>
 #include <thread>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "lab/loopback.hpp"
 
@@ -77,8 +76,8 @@ private:
 
 // One read with a deadline: the byte count (0 with `ec` set on EOF or error), or nullopt
 // when the deadline passed first (the read is cancelled before this returns).
-asio::awaitable<std::optional<std::size_t>> read_some_until(tcp::socket& socket, asio::mutable_buffer buffer,
-                                                            std::chrono::steady_clock::time_point deadline,
-                                                            boost::system::error_code& ec);
+asio::awaitable<std::optional<std::size_t>> read_some_until(
+    tcp::socket& socket, asio::mutable_buffer buffer,
+    std::chrono::steady_clock::time_point deadline, boost::system::error_code& ec);
 
 }  // namespace tlsprobe::lab::detail

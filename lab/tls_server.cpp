@@ -2,11 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <chrono>
-#include <mutex>
-#include <stdexcept>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -16,12 +11,15 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
+#include <cctype>
+#include <chrono>
+#include <mutex>
 #include <openssl/ssl.h>
+#include <stdexcept>
 
+#include "core/openssl_error.hpp"
 #include "lab/paths.hpp"
 #include "lab/server_thread.hpp"
-#include "core/openssl_error.hpp"
 
 namespace tlsprobe::lab {
 namespace {
@@ -68,24 +66,29 @@ SslCtxOwner load_context(const std::string& chain, const std::string& key) {
     // builds a chain when none was configured). NO_AUTO_CHAIN stops that building, so a
     // leaf-only file really serves only the leaf.
     SSL_CTX_set_mode(ctx.get(), SSL_MODE_NO_AUTO_CHAIN);
-    if (SSL_CTX_use_certificate_chain_file(ctx.get(), chain.c_str()) != 1) refuse("cannot load chain " + chain);
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), chain.c_str()) != 1)
+        refuse("cannot load chain " + chain);
     // The key must be the first certificate's: TLS puts the sender's own certificate first
     // (RFC 8446 §4.4.2, RFC 5246 §7.4.2), so a file starting with a CA cannot be served as is.
     if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1)
         refuse("cannot use key " + key + " with the first certificate of " + chain);
-    if (SSL_CTX_check_private_key(ctx.get()) != 1) refuse(key + " does not match the leaf of " + chain);
+    if (SSL_CTX_check_private_key(ctx.get()) != 1)
+        refuse(key + " does not match the leaf of " + chain);
     return ctx;
 }
 
 void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
-    if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1) refuse("min_version");
-    if (c.max_version && SSL_CTX_set_max_proto_version(ctx, *c.max_version) != 1) refuse("max_version");
+    if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1)
+        refuse("min_version");
+    if (c.max_version && SSL_CTX_set_max_proto_version(ctx, *c.max_version) != 1)
+        refuse("max_version");
     // "@SECLEVEL=0" keeps the level set above; a list without it leaves the level alone.
     const std::string ciphers = c.cipher_list.empty() ? "DEFAULT:@SECLEVEL=0" : c.cipher_list;
     if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) refuse("cipher_list '" + ciphers + "'");
     if (!c.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, c.ciphersuites.c_str()) != 1)
         refuse("ciphersuites '" + c.ciphersuites + "'");
-    if (!c.groups.empty() && SSL_CTX_set1_groups_list(ctx, c.groups.c_str()) != 1) refuse("groups '" + c.groups + "'");
+    if (!c.groups.empty() && SSL_CTX_set1_groups_list(ctx, c.groups.c_str()) != 1)
+        refuse("groups '" + c.groups + "'");
     if (c.server_cipher_preference) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 }
 
@@ -107,8 +110,10 @@ std::optional<std::string> client_hello_sni(SSL* ssl) {
 }
 
 bool same_name(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) ==
-                                                                  std::tolower(static_cast<unsigned char>(y)); });
+    return std::ranges::equal(a, b, [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
 }
 
 // ex_data slot for the per-connection state. Not SSL_set_app_data: Asio's engine keeps its
@@ -172,7 +177,8 @@ struct TlsServer::Impl {
           thread(config.address, [this](tcp::socket& s) { return serve(s); }) {}
 
     static SSL_CTX* main_context(const TlsServerConfig& c, Impl* self);
-    static std::vector<std::pair<std::string, SslCtxOwner>> load_sni_contexts(const TlsServerConfig& c);
+    static std::vector<std::pair<std::string, SslCtxOwner>> load_sni_contexts(
+        const TlsServerConfig& c);
     static int on_client_hello(SSL* ssl, int* alert, void* arg);
     int decide(SSL* ssl, Connection& conn, int* alert);
     asio::awaitable<void> serve(tcp::socket& socket);
@@ -193,9 +199,11 @@ SSL_CTX* TlsServer::Impl::main_context(const TlsServerConfig& c, Impl* self) {
     return ctx.release();  // asio::ssl::context takes ownership
 }
 
-std::vector<std::pair<std::string, SslCtxOwner>> TlsServer::Impl::load_sni_contexts(const TlsServerConfig& c) {
+std::vector<std::pair<std::string, SslCtxOwner>> TlsServer::Impl::load_sni_contexts(
+    const TlsServerConfig& c) {
     std::vector<std::pair<std::string, SslCtxOwner>> out;
-    for (const auto& [name, files] : c.sni_certs) out.emplace_back(name, load_context(files.first, files.second));
+    for (const auto& [name, files] : c.sni_certs)
+        out.emplace_back(name, load_context(files.first, files.second));
     return out;
 }
 
@@ -211,7 +219,9 @@ int TlsServer::Impl::decide(SSL* ssl, Connection& conn, int* alert) {
     const auto sni = client_hello_sni(ssl);
     update(conn.record, [&](TlsConnectionRecord& r) { r.sni = sni; });
     const bool known = sni && (config.known_names.empty() ||
-                               std::ranges::any_of(config.known_names, [&](const auto& n) { return same_name(n, *sni); }));
+                               std::ranges::any_of(config.known_names, [&](const auto& n) {
+                                   return same_name(n, *sni);
+                               }));
     switch (config.sni_policy) {
         case SniPolicy::ignore: break;
         case SniPolicy::require_sni_reset:
@@ -254,7 +264,8 @@ asio::awaitable<void> TlsServer::Impl::serve(tcp::socket& socket) {
     SSL_set_ex_data(stream.native_handle(), connection_slot(), &conn);
 
     auto done = co_await before(kHandshakeTimeout,
-                                stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable)));
+                                stream.async_handshake(asio::ssl::stream_base::server,
+                                                       asio::as_tuple(asio::use_awaitable)));
     if (conn.reset) {
         update(index, [](TlsConnectionRecord& r) { r.reset_by_policy = true; });
         reset(socket);
@@ -274,10 +285,13 @@ asio::awaitable<void> TlsServer::Impl::serve(tcp::socket& socket) {
     // Without HTTP, wait for the client to hang up; either way end with close_notify.
     std::array<char, 4096> sink{};
     for (int i = 0; !config.http_after_handshake && i < kMaxReads; ++i) {
-        auto r = co_await before(kRequestTimeout, stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
+        auto r = co_await before(
+            kRequestTimeout,
+            stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)));
         if (!r || std::get<0>(*r)) break;
     }
-    co_await before(kCloseNotifyTimeout, stream.async_shutdown(asio::as_tuple(asio::use_awaitable)));
+    co_await before(kCloseNotifyTimeout,
+                    stream.async_shutdown(asio::as_tuple(asio::use_awaitable)));
     close_gracefully(socket);
 }
 
@@ -288,12 +302,14 @@ asio::awaitable<void> TlsServer::Impl::answer_http(asio::ssl::stream<tcp::socket
     const auto deadline = Clock::now() + kRequestTimeout;
     for (int i = 0; i < kMaxReads && request.find("\r\n\r\n") == std::string::npos; ++i) {
         if (request.size() > kMaxRequestBytes || Clock::now() >= deadline) co_return;
-        auto r = co_await before(deadline - Clock::now(),
-                                 stream.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable)));
+        auto r = co_await before(
+            deadline - Clock::now(),
+            stream.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable)));
         if (!r || std::get<0>(*r)) co_return;
         request.append(chunk.data(), std::get<1>(*r));
     }
-    co_await before(kRequestTimeout, asio::async_write(stream, asio::buffer(kHttpOk), asio::as_tuple(asio::use_awaitable)));
+    co_await before(kRequestTimeout, asio::async_write(stream, asio::buffer(kHttpOk),
+                                                       asio::as_tuple(asio::use_awaitable)));
 }
 
 TlsServer::TlsServer(TlsServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -308,7 +324,8 @@ std::vector<TlsConnectionRecord> TlsServer::records() const {
     return impl_->records;
 }
 
-TlsServerConfig config_for_case(std::string_view name, std::optional<int> min_version, std::optional<int> max_version) {
+TlsServerConfig config_for_case(std::string_view name, std::optional<int> min_version,
+                                std::optional<int> max_version) {
     TlsServerConfig c;
     c.chain_pem_file = testcert(std::string(name) + ".chain.pem").string();
     c.key_pem_file = testcert(std::string(name) + ".key").string();

@@ -23,18 +23,21 @@ enum class SniPolicy {
     require_sni_reset,       // IIS with only hostname:port (SNI) bindings: HTTP.sys finds no
                              // binding and drops the connection with a TCP RST, no alert
     unknown_name_alert_112,  // nginx `ssl_reject_handshake on`: fatal unrecognized_name
-    unknown_name_alert_80,   // Go / cloud front ends with no certificate for the name: internal_error
+    unknown_name_alert_80,   // Go / cloud front ends with no certificate for the name:
+                             // internal_error
 };
 std::string_view to_string(SniPolicy p);
 
 struct TlsServerConfig {
-    using SniPolicy = lab::SniPolicy;  // so TlsServerConfig::SniPolicy::... reads as in the design notes
+    using SniPolicy =
+        lab::SniPolicy;          // so TlsServerConfig::SniPolicy::... reads as in the design notes
     std::string chain_pem_file;  // leaf first, then whatever the file holds, served in that order
     std::string key_pem_file;
-    std::optional<int> min_version, max_version;  // TLS1_VERSION .. TLS1_3_VERSION; unset = library range
-    std::string cipher_list;                      // TLS <= 1.2 (SSL_CTX_set_cipher_list); empty = default
-    std::string ciphersuites;                     // TLS 1.3 (SSL_CTX_set_ciphersuites); empty = default
-    std::string groups;                           // SSL_CTX_set1_groups_list; empty = default
+    std::optional<int> min_version,
+        max_version;           // TLS1_VERSION .. TLS1_3_VERSION; unset = library range
+    std::string cipher_list;   // TLS <= 1.2 (SSL_CTX_set_cipher_list); empty = default
+    std::string ciphersuites;  // TLS 1.3 (SSL_CTX_set_ciphersuites); empty = default
+    std::string groups;        // SSL_CTX_set1_groups_list; empty = default
     bool server_cipher_preference = false;
     SniPolicy sni_policy = SniPolicy::ignore;
     std::vector<std::string> known_names;  // compared case-insensitively
@@ -76,7 +79,8 @@ private:
 
 // A config serving testcerts/<name>.chain.pem with <name>.key (e.g. "good", "leaf-only"),
 // limited to [min_version, max_version] when given (TLS1_VERSION .. TLS1_3_VERSION).
-TlsServerConfig config_for_case(std::string_view name, std::optional<int> min_version = std::nullopt,
+TlsServerConfig config_for_case(std::string_view name,
+                                std::optional<int> min_version = std::nullopt,
                                 std::optional<int> max_version = std::nullopt);
 
 }  // namespace tlsprobe::lab

@@ -19,10 +19,11 @@ constexpr std::array<AttemptKindInfo, 6> kKinds{{
      "as offer_all with an unrelated name: default certificates, name rejection"},
     // A short, modern offer: succeeds where the broad one fails on hello-size or cipher-list
     // intolerant stacks.
-    {AttemptKind::narrow_ciphers, "narrow_ciphers", ProbeRole::cipher_variant, Engine::openssl, false, true,
-     "two AEAD suites per version: hello-size and cipher-list intolerance"},
+    {AttemptKind::narrow_ciphers, "narrow_ciphers", ProbeRole::cipher_variant, Engine::openssl,
+     false, true, "two AEAD suites per version: hello-size and cipher-list intolerance"},
     {AttemptKind::raw_pinned, "raw_", ProbeRole::version, Engine::raw, true, false,
-     "tlsprobe's own ClientHello pinned to each of SSL 2.0 .. TLS 1.3: legacy versions and a second opinion"},
+     "tlsprobe's own ClientHello pinned to each of SSL 2.0 .. TLS 1.3: legacy versions and a "
+     "second opinion"},
 }};
 
 }  // namespace
@@ -54,7 +55,8 @@ std::string_view to_string(AttemptKind k) {
 std::span<const AttemptKindInfo> attempt_kinds() { return kKinds; }
 
 const AttemptKindInfo& attempt_kind(AttemptKind k) {
-    return *std::find_if(kKinds.begin(), kKinds.end(), [&](const AttemptKindInfo& i) { return i.kind == k; });
+    return *std::find_if(kKinds.begin(), kKinds.end(),
+                         [&](const AttemptKindInfo& i) { return i.kind == k; });
 }
 
 std::optional<AttemptKind> attempt_kind_of(std::string_view id) {
@@ -76,7 +78,8 @@ Stage stage_of(AttemptKind k, std::optional<core::Version> v) {
         case AttemptKind::pinned:
         case AttemptKind::offer_all:
         case AttemptKind::no_sni: return Stage::essential;
-        case AttemptKind::raw_pinned: return v && *v <= core::Version::ssl3 ? Stage::essential : Stage::follow_up;
+        case AttemptKind::raw_pinned:
+            return v && *v <= core::Version::ssl3 ? Stage::essential : Stage::follow_up;
         case AttemptKind::other_sni:
         case AttemptKind::narrow_ciphers: return Stage::follow_up;
     }

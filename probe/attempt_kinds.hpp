@@ -40,11 +40,12 @@ enum class Stage { essential, follow_up };
 
 struct AttemptKindInfo {
     AttemptKind kind;
-    std::string_view id;  // the attempt id, or its prefix for per-version kinds ("raw_" -> "raw_tls1_2")
+    std::string_view
+        id;  // the attempt id, or its prefix for per-version kinds ("raw_" -> "raw_tls1_2")
     ProbeRole role;
     Engine engine;
-    bool per_version;   // one attempt per version, else one attempt
-    bool is_variant;    // planned only when variants are on
+    bool per_version;          // one attempt per version, else one attempt
+    bool is_variant;           // planned only when variants are on
     std::string_view purpose;  // one line for --help and the docs
 };
 

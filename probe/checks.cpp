@@ -19,7 +19,8 @@ const std::array<const CheckKind*, 1> kKinds{{
 std::span<const CheckKind* const> check_kinds() { return kKinds; }
 
 const CheckKind* find_check_kind(std::string_view id) {
-    const auto it = std::find_if(kKinds.begin(), kKinds.end(), [&](const CheckKind* k) { return k->id() == id; });
+    const auto it = std::find_if(kKinds.begin(), kKinds.end(),
+                                 [&](const CheckKind* k) { return k->id() == id; });
     return it == kKinds.end() ? nullptr : *it;
 }
 

@@ -10,16 +10,16 @@
 
 namespace tlsprobe::probe {
 
+using core::display_name;
 using core::Status;
 using core::Version;
-using core::display_name;
+using engine::for_each_bounded;
+using engine::make_raw_hello;
+using engine::raw_handshake;
 using engine::RawClientOptions;
 using engine::RawHello;
 using engine::RawProbeOptions;
 using engine::RawResult;
-using engine::for_each_bounded;
-using engine::make_raw_hello;
-using engine::raw_handshake;
 namespace asio = boost::asio;
 
 namespace {
@@ -27,14 +27,17 @@ namespace {
 using Items = std::vector<std::uint32_t>;
 using Task = std::function<asio::awaitable<void>()>;
 
-bool contains(const Items& items, std::uint32_t x) { return std::find(items.begin(), items.end(), x) != items.end(); }
+bool contains(const Items& items, std::uint32_t x) {
+    return std::find(items.begin(), items.end(), x) != items.end();
+}
 
 std::size_t index_of(Version v) { return static_cast<std::size_t>(v); }
 
 // `items` in `blocks` interleaved blocks (item i goes to block i % blocks), so that the
 // accepted suites, which cluster at the strong end of the candidate list, spread evenly.
 std::vector<Items> split_interleaved(const Items& items, std::size_t max_per_block) {
-    const std::size_t n = std::max<std::size_t>(1, (items.size() + max_per_block - 1) / std::max<std::size_t>(1, max_per_block));
+    const std::size_t n = std::max<std::size_t>(
+        1, (items.size() + max_per_block - 1) / std::max<std::size_t>(1, max_per_block));
     std::vector<Items> out(n);
     for (std::size_t i = 0; i < items.size(); ++i) out[i % n].push_back(items[i]);
     return out;
@@ -78,31 +81,35 @@ struct Run {
 };
 
 std::string item_text(std::uint32_t item, bool is_group) {
-    return is_group ? fmt::format("group {}", wire::group_name(static_cast<std::uint16_t>(item))) : wire::cipher_suite_name(item);
+    return is_group ? fmt::format("group {}", wire::group_name(static_cast<std::uint16_t>(item)))
+                    : wire::cipher_suite_name(item);
 }
 
 // "Offer everything, remove what the server picks, repeat" over `items` (suites or groups).
 // Stops when the server refuses (the normal end), fails (recorded as an error), or picks
 // something outside the offer (a broken server, recorded).
-asio::awaitable<void> run_chain(Run& run, HelloRequest base, Items items, bool is_group, std::vector<Pick>& picks) {
+asio::awaitable<void> run_chain(Run& run, HelloRequest base, Items items, bool is_group,
+                                std::vector<Pick>& picks) {
     const std::size_t bound = items.size() + 1;
     for (std::size_t step = 0; step < bound && !items.empty(); ++step) {
         HelloRequest request = base;
-        if (is_group)
-            request.groups.assign(items.begin(), items.end());
-        else
-            request.cipher_suites = items;
+        if (is_group) request.groups.assign(items.begin(), items.end());
+        else request.cipher_suites = items;
         ServerChoice choice = co_await run.send(std::move(request));
         if (choice.outcome == ServerChoice::Outcome::refused) co_return;
         if (choice.outcome == ServerChoice::Outcome::failed) {
-            run.error(base.version, fmt::format("{} with {} {} offered: {}", is_group ? "groups" : "suites", items.size(),
-                                                is_group ? "groups" : "suites", choice.detail));
+            run.error(base.version,
+                      fmt::format("{} with {} {} offered: {}", is_group ? "groups" : "suites",
+                                  items.size(), is_group ? "groups" : "suites", choice.detail));
             co_return;
         }
-        const std::optional<std::uint32_t> item = is_group ? std::optional<std::uint32_t>(choice.group) : choice.cipher_suite;
+        const std::optional<std::uint32_t> item =
+            is_group ? std::optional<std::uint32_t>(choice.group) : choice.cipher_suite;
         if (!item || !contains(items, *item)) {
-            run.error(base.version, item ? fmt::format("the server chose {}, which was not offered", item_text(*item, is_group))
-                                         : std::string("the server's answer did not show the group it chose"));
+            run.error(base.version,
+                      item ? fmt::format("the server chose {}, which was not offered",
+                                         item_text(*item, is_group))
+                           : std::string("the server's answer did not show the group it chose"));
             co_return;
         }
         items.erase(std::find(items.begin(), items.end(), *item));
@@ -154,7 +161,8 @@ void collect_suites(Run& run, Version v) {
         return;
     }
     for (auto code : enumeration_candidates(v))
-        if (const auto it = found.find(code); it != found.end()) out.push_back(accepted(code, *it->second));
+        if (const auto it = found.find(code); it != found.end())
+            out.push_back(accepted(code, *it->second));
 }
 
 asio::awaitable<void> run_preference_probe(Run& run, Version v, bool reversed) {
@@ -164,7 +172,8 @@ asio::awaitable<void> run_preference_probe(Run& run, Version v, bool reversed) {
     if (reversed) std::reverse(request.cipher_suites.begin(), request.cipher_suites.end());
     ServerChoice choice = co_await run.send(std::move(request));
     if (choice.outcome != ServerChoice::Outcome::chose)
-        run.error(v, fmt::format("server preference test ({} order): {}", reversed ? "reversed" : "forward", choice.detail));
+        run.error(v, fmt::format("server preference test ({} order): {}",
+                                 reversed ? "reversed" : "forward", choice.detail));
     (reversed ? run.reverse : run.forward)[index_of(v)] = std::move(choice);
 }
 
@@ -172,14 +181,19 @@ void judge_preference(Run& run, Version v) {
     auto& vc = run.at(v);
     const auto& f = run.forward[index_of(v)];
     const auto& r = run.reverse[index_of(v)];
-    if (!f || !r || f->outcome != ServerChoice::Outcome::chose || r->outcome != ServerChoice::Outcome::chose) return;
+    if (!f || !r || f->outcome != ServerChoice::Outcome::chose ||
+        r->outcome != ServerChoice::Outcome::chose)
+        return;
     if (f->cipher_suite == r->cipher_suite) {
         vc.server_preference = true;
-    } else if (f->cipher_suite == vc.suites.front().code && r->cipher_suite == vc.suites.back().code) {
+    } else if (f->cipher_suite == vc.suites.front().code &&
+               r->cipher_suite == vc.suites.back().code) {
         vc.server_preference = false;
     } else {
-        run.error(v, fmt::format("server preference unclear: offered forward it chose {}, reversed {}",
-                                 wire::cipher_suite_name(f->cipher_suite), wire::cipher_suite_name(r->cipher_suite)));
+        run.error(v,
+                  fmt::format("server preference unclear: offered forward it chose {}, reversed {}",
+                              wire::cipher_suite_name(f->cipher_suite),
+                              wire::cipher_suite_name(r->cipher_suite)));
     }
 }
 
@@ -212,16 +226,21 @@ asio::awaitable<void> run_merge(Run& run, Version v) {
             for (const auto& c : chains) request.cipher_suites.push_back(c.front());
             const Items heads = request.cipher_suites;
             ServerChoice choice = co_await run.send(std::move(request));
-            if (choice.outcome != ServerChoice::Outcome::chose || !contains(heads, choice.cipher_suite)) {
+            if (choice.outcome != ServerChoice::Outcome::chose ||
+                !contains(heads, choice.cipher_suite)) {
                 run.error(v, "ordering the server's preference: " +
-                                 (choice.detail.empty() ? std::string("the server chose a suite that was not offered") : choice.detail));
+                                 (choice.detail.empty()
+                                      ? std::string("the server chose a suite that was not offered")
+                                      : choice.detail));
                 co_return;  // keep the client order: the server order is unknown
             }
             top = choice.cipher_suite;
         }
-        auto it = std::find_if(chains.begin(), chains.end(), [&](const auto& c) { return c.front() == top; });
+        auto it = std::find_if(chains.begin(), chains.end(),
+                               [&](const auto& c) { return c.front() == top; });
         if (it == chains.end()) {
-            run.error(v, fmt::format("ordering the server's preference: {} heads no block", wire::cipher_suite_name(top)));
+            run.error(v, fmt::format("ordering the server's preference: {} heads no block",
+                                     wire::cipher_suite_name(top)));
             co_return;
         }
         order.push_back(top);
@@ -231,7 +250,8 @@ asio::awaitable<void> run_merge(Run& run, Version v) {
     if (order.size() != suites.size()) co_return;
     std::vector<AcceptedSuite> sorted;
     for (auto code : order)
-        sorted.push_back(*std::find_if(suites.begin(), suites.end(), [&](const auto& s) { return s.code == code; }));
+        sorted.push_back(*std::find_if(suites.begin(), suites.end(),
+                                       [&](const auto& s) { return s.code == code; }));
     suites = std::move(sorted);
 }
 
@@ -240,7 +260,8 @@ Items group_probe_suites(const VersionCiphers& vc) {
     Items out;
     for (const auto& s : vc.suites) {
         const auto* cs = wire::find_cipher_suite(s.code);
-        if (vc.version == Version::tls1_3 || (cs && cs->kx == wire::KeyExchange::ecdhe)) out.push_back(s.code);
+        if (vc.version == Version::tls1_3 || (cs && cs->kx == wire::KeyExchange::ecdhe))
+            out.push_back(s.code);
     }
     return out;
 }
@@ -275,7 +296,9 @@ std::vector<std::uint32_t> enumeration_candidates(Version v) {
 std::vector<std::uint16_t> enumeration_groups(Version v) {
     auto groups = wire::default_supported_groups();
     if (v < Version::tls1_3)
-        std::erase_if(groups, [](std::uint16_t g) { return g >= wire::group::ffdhe2048 && g <= wire::group::ffdhe8192; });
+        std::erase_if(groups, [](std::uint16_t g) {
+            return g >= wire::group::ffdhe2048 && g <= wire::group::ffdhe8192;
+        });
     return groups;
 }
 
@@ -301,9 +324,10 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
         for (std::size_t b = 0; b < blocks.size(); ++b) {
             HelloRequest base;
             base.version = v;
-            tasks.push_back([&run, base, items = std::move(blocks[b]), &picks = run.chains[index_of(v)][b]] {
-                return run_chain(run, base, items, false, picks);
-            });
+            tasks.push_back(
+                [&run, base, items = std::move(blocks[b]), &picks = run.chains[index_of(v)][b]] {
+                    return run_chain(run, base, items, false, picks);
+                });
         }
     }
     co_await run_all(limit, tasks);
@@ -321,13 +345,15 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
         const auto suites = group_probe_suites(vc);
         if (opt.groups && v >= Version::tls1_0 && !suites.empty()) {
             const auto groups = enumeration_groups(v);
-            auto blocks = split_interleaved(Items(groups.begin(), groups.end()), opt.max_groups_per_hello);
+            auto blocks =
+                split_interleaved(Items(groups.begin(), groups.end()), opt.max_groups_per_hello);
             group_chains[index_of(v)].resize(blocks.size());
             for (std::size_t b = 0; b < blocks.size(); ++b) {
                 HelloRequest base;
                 base.version = v;
                 base.cipher_suites = suites;
-                tasks.push_back([&run, base, items = std::move(blocks[b]), &picks = group_chains[index_of(v)][b]] {
+                tasks.push_back([&run, base, items = std::move(blocks[b]),
+                                 &picks = group_chains[index_of(v)][b]] {
                     return run_chain(run, base, items, true, picks);
                 });
             }
@@ -335,18 +361,21 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
     }
     co_await run_all(limit, tasks);
     for (auto v : opt.versions) {
-        if (opt.preference && v != Version::ssl2 && run.at(v).suites.size() >= 2) judge_preference(run, v);
+        if (opt.preference && v != Version::ssl2 && run.at(v).suites.size() >= 2)
+            judge_preference(run, v);
         for (const auto& chain : group_chains[index_of(v)])
             for (const auto& p : chain) {
                 run.at(v).groups.push_back(static_cast<std::uint16_t>(p.item));
-                run.at(v).group_names.emplace_back(wire::group_name(static_cast<std::uint16_t>(p.item)));
+                run.at(v).group_names.emplace_back(
+                    wire::group_name(static_cast<std::uint16_t>(p.item)));
             }
     }
 
     // Phase 3: the server's order.
     tasks.clear();
     for (auto v : opt.versions)
-        if (run.at(v).server_preference == true) tasks.push_back([&run, v] { return run_merge(run, v); });
+        if (run.at(v).server_preference == true)
+            tasks.push_back([&run, v] { return run_merge(run, v); });
     co_await run_all(limit, tasks);
     co_return std::move(run.result);
 }
@@ -366,7 +395,8 @@ RawHello enumeration_hello(const HelloRequest& request, const std::optional<std:
     if (!request.groups.empty()) {
         spec.supported_groups = request.groups;
         std::erase_if(spec.key_shares, [&](const wire::KeyShareEntry& k) {
-            return std::find(request.groups.begin(), request.groups.end(), k.group) == request.groups.end();
+            return std::find(request.groups.begin(), request.groups.end(), k.group) ==
+                   request.groups.end();
         });
     }
     return make_raw_hello(spec);
@@ -383,15 +413,18 @@ ServerChoice to_server_choice(const RawResult& result, const HelloRequest& reque
             if (f.ssl2_hello) {
                 c.ssl2_ciphers = f.ssl2_hello->cipher_specs;
                 for (auto k : c.ssl2_ciphers)
-                    if (std::find(request.cipher_suites.begin(), request.cipher_suites.end(), k) != request.cipher_suites.end()) {
+                    if (std::find(request.cipher_suites.begin(), request.cipher_suites.end(), k) !=
+                        request.cipher_suites.end()) {
                         c.cipher_suite = k;
                         break;
                     }
             } else if (f.hello) {
                 c.cipher_suite = f.hello->cipher_suite;
                 c.group = f.hello->key_share_group;
-                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::ecdhe) c.group = f.kx->named_group;
-                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::dhe) c.dh_bits = f.kx->dh_prime_bits;
+                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::ecdhe)
+                    c.group = f.kx->named_group;
+                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::dhe)
+                    c.dh_bits = f.kx->dh_prime_bits;
             }
             break;
         case Status::rejected_alert:
@@ -399,7 +432,8 @@ ServerChoice to_server_choice(const RawResult& result, const HelloRequest& reque
         case Status::closed: c.outcome = ServerChoice::Outcome::refused; break;
         case Status::protocol_error:
             // A lower version than asked for: the version is not supported, nothing to enumerate.
-            c.outcome = o.version && *o.version < request.version ? ServerChoice::Outcome::refused : ServerChoice::Outcome::failed;
+            c.outcome = o.version && *o.version < request.version ? ServerChoice::Outcome::refused
+                                                                  : ServerChoice::Outcome::failed;
             break;
         default: c.outcome = ServerChoice::Outcome::failed; break;
     }
@@ -407,27 +441,36 @@ ServerChoice to_server_choice(const RawResult& result, const HelloRequest& reque
 }
 
 namespace {
-asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::endpoint peer, RawProbeOptions options, HelloRequest request) {
+asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::endpoint peer,
+                                       RawProbeOptions options, HelloRequest request) {
     RawHello hello;
     try {
         hello = enumeration_hello(request, options.sni);
-    } catch (const std::exception& e) {  // the DRBG failed, or an encoder bug: reported as a failure
+    } catch (
+        const std::exception& e) {  // the DRBG failed, or an encoder bug: reported as a failure
         ServerChoice failed;
         failed.detail = std::string("internal error: could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult result = co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false});
+    RawResult result =
+        co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false});
     co_return to_server_choice(result, request);
 }
 }  // namespace
 
-HelloFn raw_hello_fn(engine::Engines& engines, asio::ip::tcp::endpoint peer, RawProbeOptions options) {
-    return [&engines, peer, options](HelloRequest request) { return send_raw(engines, peer, options, std::move(request)); };
+HelloFn raw_hello_fn(engine::Engines& engines, asio::ip::tcp::endpoint peer,
+                     RawProbeOptions options) {
+    return [&engines, peer, options](HelloRequest request) {
+        return send_raw(engines, peer, options, std::move(request));
+    };
 }
 
-asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines, asio::ip::tcp::endpoint peer, RawProbeOptions probe,
+asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines,
+                                                     asio::ip::tcp::endpoint peer,
+                                                     RawProbeOptions probe,
                                                      EnumerationOptions options) {
-    CipherEnumeration e = co_await enumerate_ciphers(raw_hello_fn(engines, peer, std::move(probe)), std::move(options));
+    CipherEnumeration e = co_await enumerate_ciphers(raw_hello_fn(engines, peer, std::move(probe)),
+                                                     std::move(options));
     co_return e;
 }
 

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/engines.hpp"
 #include "core/version.hpp"
+#include "engine/engines.hpp"
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::probe {
@@ -64,8 +64,8 @@ struct EnumerationOptions {
     std::size_t concurrency = 8;             // connections open at once (>= 1)
     std::size_t max_suites_per_hello = 128;  // intolerant servers choke on long suite lists
     std::size_t max_groups_per_hello = 8;
-    bool groups = true;       // enumerate supported groups (ECDHE, TLS 1.3)
-    bool preference = true;   // determine server preference and its order
+    bool groups = true;                  // enumerate supported groups (ECDHE, TLS 1.3)
+    bool preference = true;              // determine server preference and its order
     std::size_t max_connections = 4000;  // hard budget; further hellos fail with an error
 };
 
@@ -87,8 +87,8 @@ struct VersionCiphers {
     std::optional<bool> server_preference;  // nullopt: fewer than 2 suites, or inconsistent answers
     std::vector<std::uint16_t> groups;      // groups the server accepts, in the order found
     std::vector<std::string> group_names;
-    std::size_t connections = 0;            // connections used for this version
-    std::vector<std::string> errors;        // failed connections: the list may be incomplete
+    std::size_t connections = 0;      // connections used for this version
+    std::vector<std::string> errors;  // failed connections: the list may be incomplete
     bool complete() const { return errors.empty(); }
 };
 
@@ -96,11 +96,14 @@ struct CipherEnumeration {
     std::array<VersionCiphers, 6> versions{};  // indexed by Version; enumerated tells which ran
     std::size_t connections = 0;
     std::vector<std::string> errors;  // every version's errors, prefixed with the version
-    const VersionCiphers& version(core::Version v) const { return versions[static_cast<std::size_t>(v)]; }
+    const VersionCiphers& version(core::Version v) const {
+        return versions[static_cast<std::size_t>(v)];
+    }
 };
 
 // The algorithm. Runs on the caller's executor, which must be single-threaded.
-boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationOptions options);
+boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello,
+                                                            EnumerationOptions options);
 
 // The suites tried for `v`, in tlsprobe's preference order (strongest first).
 std::vector<std::uint32_t> enumeration_candidates(core::Version v);
@@ -113,14 +116,18 @@ std::vector<std::uint16_t> enumeration_groups(core::Version v);
 // The ClientHello for a request (pure): the version preset with the requested suites and
 // groups (TLS 1.3: key shares limited to the requested groups; none left = the server must
 // answer with a HelloRetryRequest).
-engine::RawHello enumeration_hello(const HelloRequest& request, const std::optional<std::string>& sni);
+engine::RawHello enumeration_hello(const HelloRequest& request,
+                                   const std::optional<std::string>& sni);
 // Maps one raw exchange to what the enumeration needs (pure).
 ServerChoice to_server_choice(const engine::RawResult& result, const HelloRequest& request);
 // A HelloFn that sends each request as a raw hello to `peer`.
-HelloFn raw_hello_fn(engine::Engines& engines, boost::asio::ip::tcp::endpoint peer, engine::RawProbeOptions options);
+HelloFn raw_hello_fn(engine::Engines& engines, boost::asio::ip::tcp::endpoint peer,
+                     engine::RawProbeOptions options);
 
 // enumerate_ciphers(raw_hello_fn(peer, probe), options).
-boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines, boost::asio::ip::tcp::endpoint peer, engine::RawProbeOptions probe,
+boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines,
+                                                            boost::asio::ip::tcp::endpoint peer,
+                                                            engine::RawProbeOptions probe,
                                                             EnumerationOptions options);
 
 }  // namespace tlsprobe::probe

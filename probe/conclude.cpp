@@ -11,7 +11,8 @@ namespace {
 // What the negotiated suite needs from the leaf's keyUsage, from the cipher-suite registry.
 x509::KeyExchange key_exchange_of(const core::Observation& o) {
     if (o.version == core::Version::tls1_3) return x509::KeyExchange::tls13;
-    const auto* suite = o.cipher_id ? wire::find_cipher_suite(o.cipher_id) : wire::find_cipher_suite_by_iana_name(o.cipher);
+    const auto* suite = o.cipher_id ? wire::find_cipher_suite(o.cipher_id)
+                                    : wire::find_cipher_suite_by_iana_name(o.cipher);
     if (!suite) return x509::KeyExchange::unknown;
     switch (suite->kx) {
         case wire::KeyExchange::rsa: return x509::KeyExchange::rsa;
@@ -21,10 +22,11 @@ x509::KeyExchange key_exchange_of(const core::Observation& o) {
     }
 }
 
-
 bool never_reached(const core::Observation& o) {
-    return o.status == core::Status::dns_failed || o.status == core::Status::refused || o.status == core::Status::unreachable ||
-           (o.status == core::Status::timeout && o.phase == core::Phase::connect) || o.status == core::Status::local_unsupported;
+    return o.status == core::Status::dns_failed || o.status == core::Status::refused ||
+           o.status == core::Status::unreachable ||
+           (o.status == core::Status::timeout && o.phase == core::Phase::connect) ||
+           o.status == core::Status::local_unsupported;
 }
 
 }  // namespace
@@ -32,16 +34,21 @@ bool never_reached(const core::Observation& o) {
 Facts decide_facts(const TargetResult& r) {
     Facts f;
     const auto& p = r.probes;
-    const bool all_unreached = std::all_of(p.begin(), p.end(), [](const ProbeRecord& x) { return never_reached(x.observation); }) &&
-                               std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
-                                   return x.observation.status != core::Status::local_unsupported;
-                               });
+    const bool all_unreached =
+        std::all_of(p.begin(), p.end(),
+                    [](const ProbeRecord& x) { return never_reached(x.observation); }) &&
+        std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
+            return x.observation.status != core::Status::local_unsupported;
+        });
     f.reached = !all_unreached;
     f.works = std::any_of(p.begin(), p.end(), completes_handshake);
-    f.works_for_variant_only = !f.works && std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
-        return x.spec.engine == Engine::openssl && x.observation.status == core::Status::negotiated;
-    });
-    f.modern_version = r.version(core::Version::tls1_2).supported == true || r.version(core::Version::tls1_3).supported == true;
+    f.works_for_variant_only =
+        !f.works && std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
+            return x.spec.engine == Engine::openssl &&
+                   x.observation.status == core::Status::negotiated;
+        });
+    f.modern_version = r.version(core::Version::tls1_2).supported == true ||
+                       r.version(core::Version::tls1_3).supported == true;
     return f;
 }
 
@@ -68,7 +75,8 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         input.now = options.now.value_or(std::chrono::system_clock::now());
         input.key_exchange = key_exchange_of(source->observation);
         input.expires_soon_days = options.expires_soon_days;
-        // No store, no anchors: probe_target() fills in the system store when the caller chose none.
+        // No store, no anchors: probe_target() fills in the system store when the caller chose
+        // none.
         static const x509::TrustStore no_anchors = x509::TrustStore::empty();
         result.chain = x509::analyze_chain(input, options.trust ? *options.trust : no_anchors);
         for (const auto& p : result.probes)

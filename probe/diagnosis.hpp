@@ -1,5 +1,6 @@
 // Diagnosis: from what the wire showed to the likely server-side cause. The value types live
-// here; the rules (pure, table-driven) are in diagnosis_rules.hpp, the report paragraph in verdict.hpp.
+// here; the rules (pure, table-driven) are in diagnosis_rules.hpp, the report paragraph in
+// verdict.hpp.
 #pragma once
 
 #include <optional>
@@ -20,11 +21,11 @@ struct Diagnosis {
     std::string id;                      // stable: "binding.sni_required"
     std::vector<std::string> scenarios;  // the article's scenarios: "S1", "S4"; empty when none
     Confidence confidence = Confidence::low;
-    std::string summary;                  // one sentence in plain words
-    std::vector<std::string> evidence;    // facts from this run that triggered it
-    std::vector<std::string> client_sees; // what a browser / Windows / OpenSSL client reports
-    std::vector<std::string> confirm;     // how to confirm on the server
-    std::vector<std::string> fix;         // what to change, with this target's values filled in
+    std::string summary;                   // one sentence in plain words
+    std::vector<std::string> evidence;     // facts from this run that triggered it
+    std::vector<std::string> client_sees;  // what a browser / Windows / OpenSSL client reports
+    std::vector<std::string> confirm;      // how to confirm on the server
+    std::vector<std::string> fix;          // what to change, with this target's values filled in
 };
 
 }  // namespace tlsprobe::probe

@@ -14,7 +14,8 @@ std::string_view to_string(Severity s) {
 }
 
 std::optional<Severity> parse_severity(std::string_view text) {
-    for (auto s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical})
+    for (auto s :
+         {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical})
         if (to_string(s) == text) return s;
     return std::nullopt;
 }

@@ -13,10 +13,10 @@ std::string_view to_string(Severity s);
 std::optional<Severity> parse_severity(std::string_view text);
 
 struct Finding {
-    std::string id;        // "chain.missing_intermediate"
+    std::string id;  // "chain.missing_intermediate"
     Severity severity = Severity::info;
-    std::string title;     // short, from the registry
-    std::string detail;    // the facts of this target
+    std::string title;   // short, from the registry
+    std::string detail;  // the facts of this target
 };
 
 // One row of the finding catalogue (judge::finding_kinds()): every id tlsprobe can report,

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-
 namespace tlsprobe::probe {
 
 std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& options) {
@@ -14,12 +13,14 @@ std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& opti
         if (kind.kind == AttemptKind::no_sni && !target.sni) continue;  // nothing to leave out
         auto add = [&](std::optional<core::Version> v) {
             if (options.part != PlanOptions::Part::all) {
-                const auto want = options.part == PlanOptions::Part::essential ? Stage::essential : Stage::follow_up;
+                const auto want = options.part == PlanOptions::Part::essential ? Stage::essential
+                                                                               : Stage::follow_up;
                 if (stage_of(kind.kind, v) != want) return;
             }
             ProbeSpec spec;
             spec.kind = kind.kind;
-            spec.id = v ? std::string(kind.id) + std::string(core::to_string(*v)) : std::string(kind.id);
+            spec.id =
+                v ? std::string(kind.id) + std::string(core::to_string(*v)) : std::string(kind.id);
             spec.version = v;
             spec.role = kind.role;
             spec.engine = kind.engine;
@@ -37,7 +38,8 @@ std::vector<ProbeSpec> plan_probes(const Target& target, const PlanOptions& opti
             continue;
         }
         for (auto v : core::all_versions)
-            if (kind.engine == Engine::raw || options.openssl_can[static_cast<std::size_t>(v)]) add(v);
+            if (kind.engine == Engine::raw || options.openssl_can[static_cast<std::size_t>(v)])
+                add(v);
     }
     return plan;
 }
@@ -62,7 +64,6 @@ std::optional<bool> supported_from(const core::Observation& o) {
 }  // namespace
 
 namespace {
-
 
 // The verdict one attempt gives its pinned version.
 VersionResult verdict_of(const ProbeRecord& p) {
@@ -98,15 +99,20 @@ VersionResult merge(const VersionResult& openssl, const VersionResult& raw) {
     // The raw hello got a ServerHello for the version, the OpenSSL handshake failed after the
     // server had started answering: the version is accepted but the handshake breaks (a key
     // that cannot sign, a certificate that does not match its key). That is not support.
-    const bool broke_after_answer = !*openssl.supported && openssl.phase == core::Phase::handshake &&
+    const bool broke_after_answer = !*openssl.supported &&
+                                    openssl.phase == core::Phase::handshake &&
                                     openssl.status != core::Status::rejected_alert;
     VersionResult out = *openssl.supported || broke_after_answer ? openssl : raw;
     out.source = "both";
-    out.disagreement = broke_after_answer ? Disagreement::handshake_broken : Disagreement::answers_differ;
+    out.disagreement =
+        broke_after_answer ? Disagreement::handshake_broken : Disagreement::answers_differ;
     out.disagreement_detail = broke_after_answer
-                           ? fmt::format("the server accepts {} (its ServerHello answers the raw ClientHello), but the OpenSSL handshake then fails: {}",
-                                         core::display_name(openssl.version), engine_phrase(openssl))
-                           : fmt::format("OpenSSL handshake: {}; raw ClientHello: {}", engine_phrase(openssl), engine_phrase(raw));
+                                  ? fmt::format(
+                                        "the server accepts {} (its ServerHello answers the raw "
+                                        "ClientHello), but the OpenSSL handshake then fails: {}",
+                                        core::display_name(openssl.version), engine_phrase(openssl))
+                                  : fmt::format("OpenSSL handshake: {}; raw ClientHello: {}",
+                                                engine_phrase(openssl), engine_phrase(raw));
     return out;
 }
 
@@ -127,7 +133,8 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
     }
     for (const auto& p : probes) {
         if (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all)
-            accepts_some_version = accepts_some_version || p.observation.status == core::Status::negotiated;
+            accepts_some_version =
+                accepts_some_version || p.observation.status == core::Status::negotiated;
         if (!p.spec.version || p.spec.role != ProbeRole::version) continue;
         if (p.observation.status == core::Status::local_unsupported) continue;
         const auto i = static_cast<std::size_t>(*p.spec.version);
@@ -145,11 +152,16 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
             if (r.status == core::Status::timeout && r.source != "none") r.supported = false;
     // "offer_all" negotiated a version whose pinned probe failed: trust the success and
     // say so, it usually means the server mishandles version-pinned hellos.
-    if (const auto all = std::find_if(probes.begin(), probes.end(), [](const ProbeRecord& p) { return p.spec.role == ProbeRole::offer_all; });
-        all != probes.end() && all->observation.status == core::Status::negotiated && all->observation.version) {
+    if (const auto all =
+            std::find_if(probes.begin(), probes.end(),
+                         [](const ProbeRecord& p) { return p.spec.role == ProbeRole::offer_all; });
+        all != probes.end() && all->observation.status == core::Status::negotiated &&
+        all->observation.version) {
         auto& r = out[static_cast<std::size_t>(*all->observation.version)];
         if (r.supported != true) {
-            r.detail = fmt::format("negotiated when every version was offered, but the pinned probe got: {}", r.detail);
+            r.detail = fmt::format(
+                "negotiated when every version was offered, but the pinned probe got: {}",
+                r.detail);
             r.supported = true;
             r.status = core::Status::negotiated;
             r.cipher = all->observation.cipher;
@@ -161,7 +173,8 @@ std::array<VersionResult, 6> summarize_versions(const std::vector<ProbeRecord>& 
 const ProbeRecord* chain_probe(const std::vector<ProbeRecord>& probes) {
     const ProbeRecord* best = nullptr;
     for (const auto& p : probes) {
-        if (p.observation.status != core::Status::negotiated || p.observation.chain.empty()) continue;
+        if (p.observation.status != core::Status::negotiated || p.observation.chain.empty())
+            continue;
         if (p.spec.role == ProbeRole::offer_all) return &p;
         if (p.spec.role != ProbeRole::version) continue;
         if (!best || p.observation.version > best->observation.version) best = &p;

@@ -10,17 +10,17 @@
 #include <fmt/format.h>
 
 #include "engine/engines.hpp"
-#include "probe/plan.hpp"
 #include "engine/scheduling.hpp"
 #include "probe/check.hpp"
 #include "probe/cipher_enumeration.hpp"
+#include "probe/plan.hpp"
 
 namespace tlsprobe::probe {
 
+using engine::endpoint_text;
 using engine::Engines;
 using engine::HttpCheck;
 using engine::Resolution;
-using engine::endpoint_text;
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -29,52 +29,59 @@ namespace {
 
 PlanOptions local_capabilities() {
     PlanOptions p;
-    for (auto v : core::all_versions) p.openssl_can[static_cast<std::size_t>(v)] = engine::openssl_supports(v);
+    for (auto v : core::all_versions)
+        p.openssl_can[static_cast<std::size_t>(v)] = engine::openssl_supports(v);
     return p;
 }
 
 // Runs `plan`'s attempts against `peer` (and the plain-HTTP check when asked), at most
 // connections_per_target at a time, appending their records to result.probes in plan order.
-asio::awaitable<void> run_attempts(Engines& engines, TargetResult& result, const std::vector<ProbeSpec>& plan, const tcp::endpoint& peer,
-                                   const ProbeOptions& options, std::optional<std::uint16_t> http_port) {
+asio::awaitable<void> run_attempts(Engines& engines, TargetResult& result,
+                                   const std::vector<ProbeSpec>& plan, const tcp::endpoint& peer,
+                                   const ProbeOptions& options,
+                                   std::optional<std::uint16_t> http_port) {
     const std::size_t base = result.probes.size();
     result.probes.resize(base + plan.size());
     const std::size_t tasks = plan.size() + (http_port ? 1 : 0);
-    co_await engine::for_each_bounded(tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
-        if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
-            HttpCheck check = co_await engines.http(tcp::endpoint(peer.address(), *http_port), result.target.host, options.timeout);
-            result.http = std::move(check);
-            co_return;
-        }
-        auto& record = result.probes[base + i];
-        if (plan[i].engine == Engine::raw) {
-            engine::RawProbeOptions raw;
-            raw.sni = plan[i].sni;
-            raw.timeout = options.timeout;
-            raw.trace = options.trace;
-            engine::RawResult answer = co_await engines.raw_version(peer, *plan[i].version, raw);
+    co_await engine::for_each_bounded(
+        tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
+            if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
+                HttpCheck check = co_await engines.http(tcp::endpoint(peer.address(), *http_port),
+                                                        result.target.host, options.timeout);
+                result.http = std::move(check);
+                co_return;
+            }
+            auto& record = result.probes[base + i];
+            if (plan[i].engine == Engine::raw) {
+                engine::RawProbeOptions raw;
+                raw.sni = plan[i].sni;
+                raw.timeout = options.timeout;
+                raw.trace = options.trace;
+                engine::RawResult answer =
+                    co_await engines.raw_version(peer, *plan[i].version, raw);
+                record.spec = plan[i];
+                record.observation = std::move(answer.observation);
+                co_return;
+            }
+            engine::HandshakeSpec spec;
+            spec.pin = plan[i].version;
+            spec.sni = plan[i].sni;
+            spec.cipher_list = plan[i].cipher_list;
+            spec.ciphersuites = plan[i].ciphersuites;
+            spec.timeout = options.timeout;
+            spec.trace = options.trace;
+            // Not `record = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a braced
+            // initialiser holding a co_await twice. Plain statements only.
+            core::Observation observation = co_await engines.handshake(peer, spec);
             record.spec = plan[i];
-            record.observation = std::move(answer.observation);
-            co_return;
-        }
-        engine::HandshakeSpec spec;
-        spec.pin = plan[i].version;
-        spec.sni = plan[i].sni;
-        spec.cipher_list = plan[i].cipher_list;
-        spec.ciphersuites = plan[i].ciphersuites;
-        spec.timeout = options.timeout;
-        spec.trace = options.trace;
-        // Not `record = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a braced
-        // initialiser holding a co_await twice. Plain statements only.
-        core::Observation observation = co_await engines.handshake(peer, spec);
-        record.spec = plan[i];
-        record.observation = std::move(observation);
-    });
+            record.observation = std::move(observation);
+        });
 }
 
 // Cipher-suite enumeration for the versions the probes found supported, within the same
 // per-target connection cap; the lists land in result.versions (conclude() keeps them).
-asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tcp::endpoint& peer, const ProbeOptions& options) {
+asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tcp::endpoint& peer,
+                                const ProbeOptions& options) {
     const auto versions = summarize_versions(result.probes);
     probe::EnumerationOptions eo;
     eo.versions.clear();
@@ -95,16 +102,20 @@ asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tc
         r.enumeration_errors = vc.errors;
         r.ciphers.clear();
         for (const auto& s : vc.suites)
-            r.ciphers.push_back({s.code, s.name, s.strength, s.forward_secrecy, s.group, s.dh_bits});
+            r.ciphers.push_back(
+                {s.code, s.name, s.strength, s.forward_secrecy, s.group, s.dh_bits});
     }
 }
 
 // The requested check kinds that apply, one after the other (each honours the per-target
 // connection cap itself), in registry order. A check that throws is a bug: it becomes that
 // check's missing result and an internal-error note, never the end of the probe.
-asio::awaitable<void> run_checks(Engines& engines, TargetResult& result, const tcp::endpoint& peer, const ProbeOptions& options) {
+asio::awaitable<void> run_checks(Engines& engines, TargetResult& result, const tcp::endpoint& peer,
+                                 const ProbeOptions& options) {
     for (const CheckKind* kind : check_kinds()) {
-        if (std::find(options.checks.begin(), options.checks.end(), kind->id()) == options.checks.end()) continue;
+        if (std::find(options.checks.begin(), options.checks.end(), kind->id()) ==
+            options.checks.end())
+            continue;
         if (!kind->applies(result)) continue;
         CheckResultPtr outcome = co_await kind->run(CheckContext{engines, peer, result, options});
         if (outcome) result.checks.push_back(std::move(outcome));
@@ -136,7 +147,8 @@ asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options) 
         // A failed lookup is the result of every planned attempt.
         for (const auto& spec : plan) {
             core::Observation o;
-            o.status = resolution.status == core::Status::timeout ? core::Status::dns_failed : resolution.status;
+            o.status = resolution.status == core::Status::timeout ? core::Status::dns_failed
+                                                                  : resolution.status;
             o.phase = core::Phase::dns;
             o.detail = resolution.detail;
             result.probes.push_back({spec, std::move(o)});
@@ -165,7 +177,8 @@ asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options) 
         }
     }
     conclude(result, options);
-    result.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    result.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
     co_return result;
 }
 

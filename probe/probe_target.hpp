@@ -15,9 +15,9 @@
 namespace tlsprobe::probe {
 
 struct ProbeOptions {
-    std::chrono::milliseconds timeout{5000};       // per connection phase (connect, handshake)
-    std::size_t connections_per_target = 8;        // concurrent connections to one target
-    bool trace = false;                            // keep each attempt's exchange for --trace
+    std::chrono::milliseconds timeout{5000};        // per connection phase (connect, handshake)
+    std::size_t connections_per_target = 8;         // concurrent connections to one target
+    bool trace = false;                             // keep each attempt's exchange for --trace
     std::shared_ptr<const x509::TrustStore> trust;  // null = the system store
     int expires_soon_days = 30;
     // The clock chain analysis uses (dates, days left); nullopt = now. Tests fix it.
@@ -25,12 +25,13 @@ struct ProbeOptions {
     // Plain-HTTP check (HEAD / on this port of the same address); nullopt = skip it. The CLI
     // sets 80 unless --no-http; the library default makes no connection the caller did not ask for.
     std::optional<std::uint16_t> http_port;
-    bool variants = true;            // the diagnosis variants: no_sni, other_sni, narrow_ciphers
-    bool raw = true;                 // raw-hello version probes for all six versions
+    bool variants = true;  // the diagnosis variants: no_sni, other_sni, narrow_ciphers
+    bool raw = true;       // raw-hello version probes for all six versions
     // Check kinds to run after the attempts (ids from check_kinds(): "alpn", ...); each runs
     // only where it applies. Empty: none.
     std::vector<std::string> checks;
-    bool enumerate_ciphers = false;  // cipher-suite, group and preference enumeration (many connections)
+    bool enumerate_ciphers =
+        false;  // cipher-suite, group and preference enumeration (many connections)
     // Adaptive (scans): first the essential attempts (versions, offer_all, no_sni, raw SSL
     // 2.0/3.0); the follow-up attempts (other_sni, narrow_ciphers, raw TLS 1.0-1.3) only when
     // the first stage shows a problem (a diagnosis), so a healthy target costs one wave.

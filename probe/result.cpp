@@ -5,18 +5,20 @@
 namespace tlsprobe::probe {
 
 const ProbeRecord* TargetResult::probe(std::string_view id) const {
-    auto it = std::find_if(probes.begin(), probes.end(), [&](const ProbeRecord& p) { return p.spec.id == id; });
+    auto it = std::find_if(probes.begin(), probes.end(),
+                           [&](const ProbeRecord& p) { return p.spec.id == id; });
     return it == probes.end() ? nullptr : &*it;
 }
 
 const ProbeRecord* TargetResult::probe(AttemptKind kind) const {
-    auto it = std::find_if(probes.begin(), probes.end(), [&](const ProbeRecord& p) { return p.spec.kind == kind; });
+    auto it = std::find_if(probes.begin(), probes.end(),
+                           [&](const ProbeRecord& p) { return p.spec.kind == kind; });
     return it == probes.end() ? nullptr : &*it;
 }
 
 bool completes_handshake(const ProbeRecord& p) {
-    return (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) && p.spec.engine == Engine::openssl &&
-           p.observation.status == core::Status::negotiated;
+    return (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
+           p.spec.engine == Engine::openssl && p.observation.status == core::Status::negotiated;
 }
 
 std::string_view to_string(Disagreement d) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/observation.hpp"
 #include "engine/http_check.hpp"
 #include "probe/attempt_kinds.hpp"
 #include "probe/check.hpp"
@@ -17,30 +18,29 @@
 #include "probe/target.hpp"
 #include "wire/cipher_suites.hpp"
 #include "x509/chain_analysis.hpp"
-#include "core/observation.hpp"
 
 namespace tlsprobe::probe {
 
 // One connection attempt the plan asks for.
 struct ProbeSpec {
     AttemptKind kind = AttemptKind::pinned;  // its row in attempt_kinds()
-    std::string id;                          // stable: "tls1_2", "offer_all", "no_sni", "raw_ssl3", ...
-    std::optional<core::Version> version;     // pinned version; nullopt = offer everything
+    std::string id;  // stable: "tls1_2", "offer_all", "no_sni", "raw_ssl3", ...
+    std::optional<core::Version> version;  // pinned version; nullopt = offer everything
     std::optional<std::string> sni;
     Engine engine = Engine::openssl;
     ProbeRole role = ProbeRole::version;
-    std::string cipher_list;                 // OpenSSL syntax, TLS <= 1.2; empty = every suite
-    std::string ciphersuites;                // OpenSSL syntax, TLS 1.3; empty = every suite
+    std::string cipher_list;   // OpenSSL syntax, TLS <= 1.2; empty = every suite
+    std::string ciphersuites;  // OpenSSL syntax, TLS 1.3; empty = every suite
 };
 
 // One cipher suite the server accepted (cipher enumeration, raw engine).
 struct CipherEntry {
-    std::uint32_t code = 0;     // IANA code point (SSL 2.0: the 3-byte cipher kind)
-    std::string name;           // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    std::uint32_t code = 0;  // IANA code point (SSL 2.0: the 3-byte cipher kind)
+    std::string name;        // IANA name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
     wire::Strength strength = wire::Strength::strong;  // from the cipher-suite registry
     bool forward_secrecy = false;
-    std::string group;          // key-exchange group the server chose with it, when seen
-    std::optional<int> dh_bits; // finite-field DH parameter size, when seen
+    std::string group;           // key-exchange group the server chose with it, when seen
+    std::optional<int> dh_bits;  // finite-field DH parameter size, when seen
 };
 
 struct ProbeRecord {
@@ -59,12 +59,12 @@ std::string_view to_string(Disagreement d);
 // What the report says about one protocol version.
 struct VersionResult {
     core::Version version = core::Version::tls1_2;
-    std::optional<bool> supported;     // nullopt = could not tell (unreachable, local library)
+    std::optional<bool> supported;  // nullopt = could not tell (unreachable, local library)
     core::Status status = core::Status::local_unsupported;
     core::Phase phase = core::Phase::connect;
-    std::string source;                // "openssl", "raw", "both", "none"
+    std::string source;  // "openssl", "raw", "both", "none"
     std::optional<std::uint8_t> alert;
-    std::string cipher;                // the suite chosen when negotiated
+    std::string cipher;  // the suite chosen when negotiated
     std::string detail;
     // The two engines (OpenSSL and raw hellos) answered differently for this version: how
     // (rules match on the kind), and a sentence with the facts for people.
@@ -75,9 +75,12 @@ struct VersionResult {
     // preference order when server_preference is true, else in the order found.
     std::vector<CipherEntry> ciphers;
     bool ciphers_enumerated = false;
-    std::optional<bool> server_preference;  // nullopt: not determined (fewer than 2 suites, not run)
-    std::vector<std::string> groups;        // key-exchange groups the server accepts, preference order unknown
-    std::vector<std::string> enumeration_errors;  // failed enumeration connections: the list may be incomplete
+    std::optional<bool>
+        server_preference;  // nullopt: not determined (fewer than 2 suites, not run)
+    std::vector<std::string>
+        groups;  // key-exchange groups the server accepts, preference order unknown
+    std::vector<std::string>
+        enumeration_errors;  // failed enumeration connections: the list may be incomplete
 };
 
 // The facts every judgement reads, decided once by conclude() (and nowhere else).
@@ -112,33 +115,35 @@ bool completes_handshake(const ProbeRecord& p);
 
 struct TargetResult {
     Target target;
-    std::vector<std::string> resolved;   // every address the name resolved to
-    std::string address;                 // the one probed
+    std::vector<std::string> resolved;  // every address the name resolved to
+    std::string address;                // the one probed
     std::chrono::system_clock::time_point started;
     std::chrono::microseconds duration{0};
 
-    std::vector<ProbeRecord> probes;     // in plan order
+    std::vector<ProbeRecord> probes;          // in plan order
     std::array<VersionResult, 6> versions{};  // indexed by core::Version
 
     std::optional<x509::ChainReport> chain;  // the chain of the best handshake, analysed
-    std::string chain_source;               // id of the probe whose chain was analysed
-    std::vector<std::string> chain_differs; // probe ids that were served another chain
+    std::string chain_source;                // id of the probe whose chain was analysed
+    std::vector<std::string> chain_differs;  // probe ids that were served another chain
 
-    std::optional<engine::HttpCheck> http;       // plain-HTTP check, when made
+    std::optional<engine::HttpCheck> http;  // plain-HTTP check, when made
     std::vector<CheckResultPtr> checks;  // the check kinds that ran (check.hpp), in registry order
 
-    Facts facts;                         // conclude()
+    Facts facts;  // conclude()
 
     // judge::assess():
     TargetVerdict verdict = TargetVerdict::no_tls;
-    std::string summary;                 // the verdict paragraph every report opens with
-    std::vector<Finding> findings;       // most severe first
-    std::vector<Diagnosis> diagnosis;    // most likely first; empty when the site works
+    std::string summary;               // the verdict paragraph every report opens with
+    std::vector<Finding> findings;     // most severe first
+    std::vector<Diagnosis> diagnosis;  // most likely first; empty when the site works
     // True once the diagnosis rules ran: only then does an empty `diagnosis` mean "works"
     // (policy rule diagnosis.empty is not_applicable otherwise).
     bool diagnosed = false;
 
-    const VersionResult& version(core::Version v) const { return versions[static_cast<std::size_t>(v)]; }
+    const VersionResult& version(core::Version v) const {
+        return versions[static_cast<std::size_t>(v)];
+    }
     const ProbeRecord* probe(std::string_view id) const;
     // The first attempt of `kind` (the only one, for kinds made once); nullptr when not made.
     const ProbeRecord* probe(AttemptKind kind) const;

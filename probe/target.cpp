@@ -32,11 +32,18 @@ struct SchemePort {
 // TLS-from-the-first-byte services only: STARTTLS protocols need a plaintext preamble
 // tlsprobe does not speak, so "smtp://" or "http://" is rejected with a hint.
 constexpr std::array<SchemePort, 7> kSchemes{{
-    {"https", 443}, {"tls", 443}, {"ldaps", 636}, {"smtps", 465}, {"imaps", 993}, {"pop3s", 995}, {"ftps", 990},
+    {"https", 443},
+    {"tls", 443},
+    {"ldaps", 636},
+    {"smtps", 465},
+    {"imaps", 993},
+    {"pop3s", 995},
+    {"ftps", 990},
 }};
 
 // Splits "host", "host:port", "[v6]", "[v6]:port" or a bare v6 literal.
-std::pair<std::string, std::optional<std::string>> split_authority(std::string_view a, std::string_view original) {
+std::pair<std::string, std::optional<std::string>> split_authority(std::string_view a,
+                                                                   std::string_view original) {
     if (a.starts_with('[')) {
         const auto close = a.find(']');
         if (close == std::string_view::npos)
@@ -45,7 +52,8 @@ std::pair<std::string, std::optional<std::string>> split_authority(std::string_v
         auto rest = a.substr(close + 1);
         if (rest.empty()) return {host, std::nullopt};
         if (rest.front() != ':')
-            throw TargetError(fmt::format("'{}': expected ':port' after ']', found '{}'", original, rest));
+            throw TargetError(
+                fmt::format("'{}': expected ':port' after ']', found '{}'", original, rest));
         return {host, std::string(rest.substr(1))};
     }
     const auto colons = std::count(a.begin(), a.end(), ':');
@@ -61,12 +69,14 @@ void validate_host(const std::string& host, std::string_view original) {
     if (host.empty()) throw TargetError(fmt::format("'{}': the host name is empty", original));
     if (host.find(':') != std::string::npos) {
         if (!is_ip_literal(host))
-            throw TargetError(fmt::format("'{}': '{}' is not a valid IPv6 address", original, host));
+            throw TargetError(
+                fmt::format("'{}': '{}' is not a valid IPv6 address", original, host));
         return;
     }
     if (is_ip_literal(host)) return;
     if (auto reason = invalid_host_name_reason(host))
-        throw TargetError(fmt::format("'{}': '{}' is not a valid host name: {}", original, host, *reason));
+        throw TargetError(
+            fmt::format("'{}': '{}' is not a valid host name: {}", original, host, *reason));
 }
 
 }  // namespace
@@ -89,7 +99,8 @@ bool is_ip_literal(std::string_view host) {
 }
 
 std::optional<std::string> invalid_host_name_reason(std::string_view host) {
-    if (host.size() > 253) return fmt::format("it is {} characters long (at most 253)", host.size());
+    if (host.size() > 253)
+        return fmt::format("it is {} characters long (at most 253)", host.size());
     std::size_t label_start = 0;
     for (std::size_t i = 0; i <= host.size(); ++i) {
         if (i == host.size() || host[i] == '.') {
@@ -99,9 +110,11 @@ std::optional<std::string> invalid_host_name_reason(std::string_view host) {
                 return std::string("it has an empty label (two dots in a row, or a leading dot)");
             }
             if (len > 63)
-                return fmt::format("the label '{}' is longer than 63 characters", core::to_safe_utf8(host.substr(label_start, len)));
+                return fmt::format("the label '{}' is longer than 63 characters",
+                                   core::to_safe_utf8(host.substr(label_start, len)));
             if (host[label_start] == '-' || host[i - 1] == '-')
-                return fmt::format("the label '{}' starts or ends with '-'", core::to_safe_utf8(host.substr(label_start, len)));
+                return fmt::format("the label '{}' starts or ends with '-'",
+                                   core::to_safe_utf8(host.substr(label_start, len)));
             label_start = i + 1;
             continue;
         }
@@ -110,7 +123,8 @@ std::optional<std::string> invalid_host_name_reason(std::string_view host) {
             // Name the whole code point, never one byte of it ("'ü' (U+00FC)"); non-ASCII
             // names need their A-label ("xn--...") form.
             const bool ascii = c < 0x80;
-            return fmt::format("character {} at position {} is not allowed{}", core::describe_character_at(host, i), i + 1,
+            return fmt::format("character {} at position {} is not allowed{}",
+                               core::describe_character_at(host, i), i + 1,
                                ascii ? "" : " (use the IDNA A-label, \"xn--...\")");
         }
     }
@@ -119,25 +133,33 @@ std::optional<std::string> invalid_host_name_reason(std::string_view host) {
 
 Target parse_target(std::string_view text, std::uint16_t default_port) {
     const auto original = trim(text);
-    if (original.empty()) throw TargetError("the target is empty (expected host, host:port or https://host/)");
+    if (original.empty())
+        throw TargetError("the target is empty (expected host, host:port or https://host/)");
     std::string_view rest = original;
     std::uint16_t port = default_port;
 
     if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
         const auto scheme = lower(rest.substr(0, sep));
-        auto it = std::find_if(kSchemes.begin(), kSchemes.end(), [&](const SchemePort& s) { return s.scheme == scheme; });
+        auto it = std::find_if(kSchemes.begin(), kSchemes.end(),
+                               [&](const SchemePort& s) { return s.scheme == scheme; });
         if (it == kSchemes.end()) {
             if (scheme == "http")
-                throw TargetError(fmt::format("'{}': http:// is plain HTTP; use https:// or host:port to probe TLS", original));
-            throw TargetError(fmt::format("'{}': unsupported scheme '{}' (expected https, ldaps, smtps, imaps, pop3s or ftps)",
-                                          original, scheme));
+                throw TargetError(fmt::format(
+                    "'{}': http:// is plain HTTP; use https:// or host:port to probe TLS",
+                    original));
+            throw TargetError(
+                fmt::format("'{}': unsupported scheme '{}' (expected https, ldaps, smtps, imaps, "
+                            "pop3s or ftps)",
+                            original, scheme));
         }
         port = it->port;
         rest = rest.substr(sep + 3);
         rest = rest.substr(0, rest.find_first_of("/?#"));
-        if (const auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);  // user:pass@
+        if (const auto at = rest.rfind('@'); at != std::string_view::npos)
+            rest = rest.substr(at + 1);  // user:pass@
     } else if (rest.find_first_of("/?#") != std::string_view::npos) {
-        throw TargetError(fmt::format("'{}': a path needs the URL form, e.g. https://{}", original, rest));
+        throw TargetError(
+            fmt::format("'{}': a path needs the URL form, e.g. https://{}", original, rest));
     }
 
     auto [host, port_text] = split_authority(rest, original);
@@ -181,7 +203,9 @@ std::string Target::authority() const {
 
 std::string Target::display() const {
     if (connect_to) {
-        const auto host_part = connect_to->find(':') != std::string::npos ? fmt::format("[{}]", *connect_to) : *connect_to;
+        const auto host_part = connect_to->find(':') != std::string::npos
+                                   ? fmt::format("[{}]", *connect_to)
+                                   : *connect_to;
         return connect_port ? fmt::format("{} via {}:{}", authority(), host_part, connect_port)
                             : fmt::format("{} via {}", authority(), host_part);
     }

@@ -12,7 +12,7 @@
 namespace tlsprobe::probe {
 
 struct Target {
-    std::string host;                       // DNS name or IP literal (no brackets)
+    std::string host;  // DNS name or IP literal (no brackets)
     std::uint16_t port = 443;
     std::optional<std::string> connect_to;  // connect here instead of resolving host (--connect-to)
     std::uint16_t connect_port = 0;         // port for connect_to; 0 = the same as port

@@ -21,12 +21,16 @@ std::string_view status_label(judge::RuleStatus s) {
 std::string render_check_text(const judge::CheckReport& report, bool verbose) {
     std::string out;
     for (const auto& t : report.targets) {
-        out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(), fmt::format("{}", to_string(t.verdict)),
-                           t.counts.pass, t.counts.fail, t.counts.not_applicable);
+        out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(),
+                           fmt::format("{}", to_string(t.verdict)), t.counts.pass, t.counts.fail,
+                           t.counts.not_applicable);
         if (t.result.verdict == probe::TargetVerdict::unreachable) {
-            out += fmt::format("  the target could not be reached; no rule could be checked ({} rules)\n", t.rules.size());
+            out += fmt::format(
+                "  the target could not be reached; no rule could be checked ({} rules)\n",
+                t.rules.size());
             for (const auto& p : t.result.probes)
-                out += fmt::format("       - {}: {} {}\n", p.spec.id, core::to_string(p.observation.status), p.observation.detail);
+                out += fmt::format("       - {}: {} {}\n", p.spec.id,
+                                   core::to_string(p.observation.status), p.observation.detail);
             out += '\n';
             continue;
         }
@@ -41,8 +45,9 @@ std::string render_check_text(const judge::CheckReport& report, bool verbose) {
         }
         out += '\n';
     }
-    out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", to_string(report.verdict), report.policy.name, report.policy_source,
-                       report.targets.size(), report.strict ? ", strict" : "");
+    out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", to_string(report.verdict),
+                       report.policy.name, report.policy_source, report.targets.size(),
+                       report.strict ? ", strict" : "");
     return out;
 }
 
@@ -51,14 +56,21 @@ nlohmann::json check_to_json(const judge::CheckReport& report) {
     for (const auto& t : report.targets) {
         nlohmann::json rules = nlohmann::json::array();
         for (const auto& r : t.rules)
-            rules.push_back({{"id", r.id}, {"title", r.title}, {"status", to_string(r.status)},
-                             {"expected", r.expected}, {"actual", r.actual}, {"evidence", r.evidence}});
+            rules.push_back({{"id", r.id},
+                             {"title", r.title},
+                             {"status", to_string(r.status)},
+                             {"expected", r.expected},
+                             {"actual", r.actual},
+                             {"evidence", r.evidence}});
         targets.push_back({{"target", t.result.target.display()},
                            {"verdict", to_string(t.verdict)},
                            {"rules", std::move(rules)},
                            {"result", to_json(t.result)}});
     }
-    return {{"policy", {{"name", report.policy.name}, {"source", report.policy_source}, {"description", report.policy.description}}},
+    return {{"policy",
+             {{"name", report.policy.name},
+              {"source", report.policy_source},
+              {"description", report.policy.description}}},
             {"strict", report.strict},
             {"verdict", to_string(report.verdict)},
             {"exit_code", static_cast<int>(report.exit)},
@@ -67,7 +79,8 @@ nlohmann::json check_to_json(const judge::CheckReport& report) {
 
 std::string render_check_json(const judge::CheckReport& report) {
     // `replace`: invalid UTF-8 in any string must not make the renderer throw.
-    return check_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return check_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
 }
 
 }  // namespace tlsprobe::report

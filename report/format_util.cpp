@@ -8,16 +8,17 @@
 
 namespace tlsprobe::report {
 
-
 std::string iso8601(std::chrono::system_clock::time_point t) {
-    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
 std::string date_only(std::chrono::system_clock::time_point t) {
     return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
-long days_between(std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point t) {
+long days_between(std::chrono::system_clock::time_point now,
+                  std::chrono::system_clock::time_point t) {
     return static_cast<long>(std::chrono::floor<std::chrono::days>(t - now).count());
 }
 
@@ -44,7 +45,8 @@ std::string outcome_phrase(const probe::VersionResult& v) {
     return core::outcome_phrase(o);
 }
 
-std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest) {
+std::string wrap(std::string_view text, std::size_t width, std::string_view first,
+                 std::string_view rest) {
     if (rest.empty()) rest = first;
     std::string out, line;
     auto flush = [&] {

@@ -1,11 +1,10 @@
 #include "report/html.hpp"
 
-#include "judge/verdict.hpp"
-
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "judge/verdict.hpp"
 #include "report/format_util.hpp"
 #include "report/xml_writer.hpp"
 
@@ -80,7 +79,9 @@ std::string list(const std::vector<std::string>& items) {
 }
 
 std::string verdict_class(judge::CheckVerdict v) {
-    return v == judge::CheckVerdict::pass ? "pass" : v == judge::CheckVerdict::fail ? "fail" : "warn";
+    return v == judge::CheckVerdict::pass   ? "pass"
+           : v == judge::CheckVerdict::fail ? "fail"
+                                            : "warn";
 }
 
 std::string status_class(judge::RuleStatus s) {
@@ -88,16 +89,25 @@ std::string status_class(judge::RuleStatus s) {
 }
 
 std::string rules_table(const std::vector<judge::RuleResult>& rules) {
-    std::string out = "<h3>Policy rules</h3><div class=\"scroll\"><table class=\"rules\"><thead><tr><th>rule</th><th>status</th>"
-                      "<th>expected</th><th>actual and evidence</th></tr></thead><tbody>";
+    std::string out =
+        "<h3>Policy rules</h3><div class=\"scroll\"><table "
+        "class=\"rules\"><thead><tr><th>rule</th><th>status</th>"
+        "<th>expected</th><th>actual and evidence</th></tr></thead><tbody>";
     for (const auto& r : rules) {
-        const auto word = r.status == judge::RuleStatus::not_applicable ? std::string("n/a") : std::string(to_string(r.status));
+        const auto word = r.status == judge::RuleStatus::not_applicable
+                              ? std::string("n/a")
+                              : std::string(to_string(r.status));
         // Failures show their evidence; for the rest it is one tap away (<details>, no script).
-        const auto evidence = r.evidence.empty() || r.status == judge::RuleStatus::fail
-                                  ? list(r.evidence)
-                                  : fmt::format("<details><summary>evidence ({})</summary>{}</details>", r.evidence.size(), list(r.evidence));
-        out += fmt::format("<tr><td><code>{}</code><br>{}</td><td><span class=\"badge {}\">{}</span></td><td>{}</td><td>{}{}</td></tr>",
-                           h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual), evidence);
+        const auto evidence =
+            r.evidence.empty() || r.status == judge::RuleStatus::fail
+                ? list(r.evidence)
+                : fmt::format("<details><summary>evidence ({})</summary>{}</details>",
+                              r.evidence.size(), list(r.evidence));
+        out += fmt::format(
+            "<tr><td><code>{}</code><br>{}</td><td><span class=\"badge "
+            "{}\">{}</span></td><td>{}</td><td>{}{}</td></tr>",
+            h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual),
+            evidence);
     }
     return out + "</tbody></table></div>";
 }
@@ -114,25 +124,30 @@ std::string matrix(const probe::TargetResult& r) {
             word = "refused";
         }
         const auto detail = v.supported == true ? v.cipher : outcome_phrase(v);
-        out += fmt::format("<div class=\"cell {}\"><b>{}</b><span>{}</span><span>{}</span></div>", cls,
-                           h(core::display_name(v.version)), h(word), h(detail));
+        out += fmt::format("<div class=\"cell {}\"><b>{}</b><span>{}</span><span>{}</span></div>",
+                           cls, h(core::display_name(v.version)), h(word), h(detail));
     }
     return out + "</div>";
 }
 
-std::string cert_box(const x509::CertificateInfo& c, std::string_view role, std::string_view extra_class,
-                     const std::vector<std::string>& problems, std::chrono::system_clock::time_point now) {
-    std::string facts = fmt::format("issued by {}<br>valid {} to {} ({} days left) · {} · {}<br>SHA-1 <code>{}</code>",
-                                    h(c.issuer), h(date_only(c.not_before)), h(date_only(c.not_after)),
-                                    days_between(now, c.not_after), h(key_description(c)), h(c.signature_algorithm), h(c.sha1_hex));
+std::string cert_box(const x509::CertificateInfo& c, std::string_view role,
+                     std::string_view extra_class, const std::vector<std::string>& problems,
+                     std::chrono::system_clock::time_point now) {
+    std::string facts = fmt::format(
+        "issued by {}<br>valid {} to {} ({} days left) · {} · {}<br>SHA-1 <code>{}</code>",
+        h(c.issuer), h(date_only(c.not_before)), h(date_only(c.not_after)),
+        days_between(now, c.not_after), h(key_description(c)), h(c.signature_algorithm),
+        h(c.sha1_hex));
     if (!c.san_dns.empty() || !c.san_ip.empty()) {
         std::vector<std::string> san = c.san_dns;
         san.insert(san.end(), c.san_ip.begin(), c.san_ip.end());
         facts += fmt::format("<br>SAN {}", h(fmt::format("{}", fmt::join(san, ", "))));
     }
     const auto cls = problems.empty() ? std::string(extra_class) : std::string("problem");
-    return fmt::format("<div class=\"cert {}\"><div class=\"role\">{}</div><div class=\"subject\">{}</div><div class=\"facts\">{}</div>{}</div>",
-                       cls, h(role), h(c.subject), facts, list(problems));
+    return fmt::format(
+        "<div class=\"cert {}\"><div class=\"role\">{}</div><div class=\"subject\">{}</div><div "
+        "class=\"facts\">{}</div>{}</div>",
+        cls, h(role), h(c.subject), facts, list(problems));
 }
 
 // The chain from leaf to root as boxes, in the order OpenSSL built the path (served
@@ -140,7 +155,8 @@ std::string cert_box(const x509::CertificateInfo& c, std::string_view role, std:
 // missing issuer, then what the server sent that is not on the path.
 std::string chain_picture(const probe::TargetResult& r) {
     std::string out = "<h3>Certificate chain</h3>";
-    if (!r.chain || r.chain->certificates.empty()) return out + "<p class=\"meta\">No certificate was received.</p>";
+    if (!r.chain || r.chain->certificates.empty())
+        return out + "<p class=\"meta\">No certificate was received.</p>";
     const auto& c = *r.chain;
     const auto now = r.started;
     auto problems_of = [&](std::optional<std::size_t> index) {
@@ -151,56 +167,83 @@ std::string chain_picture(const probe::TargetResult& r) {
         return out_problems;
     };
     auto on_path = [&](std::size_t index) {
-        return std::any_of(c.path.begin(), c.path.end(), [&](const x509::PathElement& e) { return e.certificate == index; });
+        return std::any_of(c.path.begin(), c.path.end(),
+                           [&](const x509::PathElement& e) { return e.certificate == index; });
     };
-    out += fmt::format("<p class=\"meta\">Served order: {} certificate(s){}. Arrows read \"is signed by\".</p><div class=\"chain\">",
-                       c.certificates.size(), c.leaf == 0 ? "" : ", leaf not first");
+    out += fmt::format(
+        "<p class=\"meta\">Served order: {} certificate(s){}. Arrows read \"is signed "
+        "by\".</p><div class=\"chain\">",
+        c.certificates.size(), c.leaf == 0 ? "" : ", leaf not first");
     for (std::size_t i = 0; i < c.path.size(); ++i) {
         const auto& e = c.path[i];
         if (i > 0) out += "<div class=\"arrow\">&#8595; signed by</div>";
         if (e.from_trust_store()) {
-            out += fmt::format("<div class=\"cert {}\"><div class=\"role\">{} · from the trust store</div><div class=\"subject\">{}</div>{}</div>",
-                               c.has(x509::ChainProblemKind::untrusted_root) ? "problem" : "anchor",
-                               i + 1 == c.path.size() ? "root" : "intermediate", h(e.subject),
-                               c.has(x509::ChainProblemKind::untrusted_root) ? "<ul><li>not trusted</li></ul>" : "");
+            out += fmt::format(
+                "<div class=\"cert {}\"><div class=\"role\">{} · from the trust store</div><div "
+                "class=\"subject\">{}</div>{}</div>",
+                c.has(x509::ChainProblemKind::untrusted_root) ? "problem" : "anchor",
+                i + 1 == c.path.size() ? "root" : "intermediate", h(e.subject),
+                c.has(x509::ChainProblemKind::untrusted_root) ? "<ul><li>not trusted</li></ul>"
+                                                              : "");
             continue;
         }
         const auto idx = *e.certificate;
         const auto& cert = c.certificates[idx];
         const auto role = i == 0 ? fmt::format("leaf · served #{}", idx + 1)
-                                 : fmt::format("{} · served #{}", cert.self_signed ? "root" : "intermediate", idx + 1);
-        out += cert_box(cert, role, cert.self_signed && c.trusted ? "anchor" : "", problems_of(idx), now);
+                                 : fmt::format("{} · served #{}",
+                                               cert.self_signed ? "root" : "intermediate", idx + 1);
+        out += cert_box(cert, role, cert.self_signed && c.trusted ? "anchor" : "", problems_of(idx),
+                        now);
     }
     // The path stops at a served certificate that is not a root: its issuer was not found.
-    if (!c.path.empty() && c.path.back().certificate && !c.certificates[*c.path.back().certificate].self_signed) {
+    if (!c.path.empty() && c.path.back().certificate &&
+        !c.certificates[*c.path.back().certificate].self_signed) {
         const auto& top = c.certificates[*c.path.back().certificate];
         out += "<div class=\"arrow\">&#8595; signed by</div>";
         if (c.has(x509::ChainProblemKind::missing_intermediate))
-            out += fmt::format("<div class=\"cert missing\"><div class=\"role\">missing intermediate</div><div class=\"subject\">{}</div>"
-                               "<ul><li>not served by the server and not in the trust store: the server must send it</li></ul></div>",
-                               h(top.issuer));
+            out += fmt::format(
+                "<div class=\"cert missing\"><div class=\"role\">missing intermediate</div><div "
+                "class=\"subject\">{}</div>"
+                "<ul><li>not served by the server and not in the trust store: the server must send "
+                "it</li></ul></div>",
+                h(top.issuer));
         else
-            out += fmt::format("<div class=\"cert problem\"><div class=\"role\">issuer</div><div class=\"subject\">{}</div>"
-                               "<ul><li>{}</li></ul></div>", h(top.issuer), h(c.verify_error_text.empty() ? "not found" : c.verify_error_text));
+            out += fmt::format(
+                "<div class=\"cert problem\"><div class=\"role\">issuer</div><div "
+                "class=\"subject\">{}</div>"
+                "<ul><li>{}</li></ul></div>",
+                h(top.issuer), h(c.verify_error_text.empty() ? "not found" : c.verify_error_text));
     }
     for (std::size_t i = 0; i < c.certificates.size(); ++i)
         if (!on_path(i))
-            out += cert_box(c.certificates[i], fmt::format("not on the path · served #{}", i + 1), "extra", problems_of(i), now);
+            out += cert_box(c.certificates[i], fmt::format("not on the path · served #{}", i + 1),
+                            "extra", problems_of(i), now);
     out += "</div>";
     const auto general = problems_of(std::nullopt);
-    if (!general.empty()) out += "<div class=\"cert problem\" style=\"margin-top:.5rem\"><div class=\"role\">chain problems</div>" + list(general) + "</div>";
-    out += fmt::format("<p class=\"meta\">Trust: {}{}. Host name: {}.</p>", c.trusted ? "trusted" : "not trusted",
-                       c.trusted ? "" : h(fmt::format(" ({})", c.verify_error_text)), h(x509::to_string(c.hostname)));
+    if (!general.empty())
+        out +=
+            "<div class=\"cert problem\" style=\"margin-top:.5rem\"><div class=\"role\">chain "
+            "problems</div>" +
+            list(general) + "</div>";
+    out += fmt::format("<p class=\"meta\">Trust: {}{}. Host name: {}.</p>",
+                       c.trusted ? "trusted" : "not trusted",
+                       c.trusted ? "" : h(fmt::format(" ({})", c.verify_error_text)),
+                       h(x509::to_string(c.hostname)));
     return out;
 }
 
 std::string findings(const probe::TargetResult& r) {
     std::string out = "<h3>Findings</h3>";
     if (r.findings.empty()) return out + "<p class=\"meta\">None.</p>";
-    out += "<div class=\"scroll\"><table><thead><tr><th>severity</th><th>finding</th><th>detail</th></tr></thead><tbody>";
+    out +=
+        "<div "
+        "class=\"scroll\"><table><thead><tr><th>severity</th><th>finding</th><th>detail</th></tr></"
+        "thead><tbody>";
     for (const auto& f : r.findings)
-        out += fmt::format("<tr><td class=\"sev-{0}\"><b>{0}</b></td><td><code>{1}</code><br>{2}</td><td>{3}</td></tr>",
-                           h(to_string(f.severity)), h(f.id), h(f.title), h(f.detail));
+        out += fmt::format(
+            "<tr><td "
+            "class=\"sev-{0}\"><b>{0}</b></td><td><code>{1}</code><br>{2}</td><td>{3}</td></tr>",
+            h(to_string(f.severity)), h(f.id), h(f.title), h(f.detail));
     return out + "</tbody></table></div>";
 }
 
@@ -219,10 +262,14 @@ std::string diagnosis(const probe::TargetResult& r) {
     if (r.diagnosis.empty()) return "";
     std::string out = "<h3>Diagnosis and fixes</h3>";
     for (const auto& d : r.diagnosis) {
-        out += fmt::format("<div class=\"diag\"><b>{}</b> <span class=\"badge na\">{} confidence</span>{}<p>{}</p>", h(d.id),
-                           h(to_string(d.confidence)),
-                           d.scenarios.empty() ? "" : fmt::format(" <span class=\"meta\">scenario {}</span>", h(fmt::format("{}", fmt::join(d.scenarios, ", ")))),
-                           h(d.summary));
+        out += fmt::format(
+            "<div class=\"diag\"><b>{}</b> <span class=\"badge na\">{} "
+            "confidence</span>{}<p>{}</p>",
+            h(d.id), h(to_string(d.confidence)),
+            d.scenarios.empty() ? ""
+                                : fmt::format(" <span class=\"meta\">scenario {}</span>",
+                                              h(fmt::format("{}", fmt::join(d.scenarios, ", ")))),
+            h(d.summary));
         if (!d.evidence.empty()) out += "<b>Evidence</b>" + list(d.evidence);
         if (!d.client_sees.empty()) out += "<b>What clients show</b>" + list(d.client_sees);
         if (!d.confirm.empty()) {
@@ -238,13 +285,19 @@ std::string diagnosis(const probe::TargetResult& r) {
     return out;
 }
 
-std::string target_section(const probe::TargetResult& r, const std::vector<judge::RuleResult>* rules, std::string_view badge_class,
-                           std::string_view badge_word) {
-    std::string out = fmt::format("<section class=\"target\"><h2>{} <span class=\"badge {}\">{}</span></h2>", h(r.target.display()),
-                                  badge_class, h(badge_word));
-    out += fmt::format("<p class=\"meta\">address {} · SNI {} · probed {} · {:.0f} ms</p>", h(r.address.empty() ? "-" : r.address),
-                       h(r.target.sni.value_or("(none)")), h(iso8601(r.started)), to_ms(r.duration));
-    if (r.verdict == probe::TargetVerdict::unreachable) out += "<p class=\"badge warn\">The target could not be reached: nothing below could be checked.</p>";
+std::string target_section(const probe::TargetResult& r,
+                           const std::vector<judge::RuleResult>* rules,
+                           std::string_view badge_class, std::string_view badge_word) {
+    std::string out =
+        fmt::format("<section class=\"target\"><h2>{} <span class=\"badge {}\">{}</span></h2>",
+                    h(r.target.display()), badge_class, h(badge_word));
+    out += fmt::format("<p class=\"meta\">address {} · SNI {} · probed {} · {:.0f} ms</p>",
+                       h(r.address.empty() ? "-" : r.address), h(r.target.sni.value_or("(none)")),
+                       h(iso8601(r.started)), to_ms(r.duration));
+    if (r.verdict == probe::TargetVerdict::unreachable)
+        out +=
+            "<p class=\"badge warn\">The target could not be reached: nothing below could be "
+            "checked.</p>";
     if (rules) out += rules_table(*rules);
     out += matrix(r) + chain_picture(r) + checks(r) + findings(r) + diagnosis(r);
     return out + "</section>";
@@ -257,7 +310,8 @@ std::string page(const Page& p, const std::string& body) {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">"
         "<title>{}</title><style>{}</style></head><body><main>"
         "<header class=\"verdict {}\"><h1 id=\"verdict\">{}</h1><p>{}</p></header>{}"
-        "<p class=\"meta\">Generated by tlsprobe. Self-contained: no scripts, no external resources.</p>"
+        "<p class=\"meta\">Generated by tlsprobe. Self-contained: no scripts, no external "
+        "resources.</p>"
         "</main></body></html>\n",
         kCsp, h(p.title), kStyle, p.verdict_class, h(p.verdict_word), p.summary, body);
 }
@@ -268,11 +322,23 @@ std::string render_html(const probe::TargetResult& r) {
     Page p;
     p.title = "tlsprobe: " + r.target.display();
     switch (r.verdict) {
-        case probe::TargetVerdict::unreachable: p.verdict_word = "UNREACHABLE"; p.verdict_class = "warn"; break;
-        case probe::TargetVerdict::no_tls: p.verdict_word = "NO TLS"; p.verdict_class = "fail"; break;
-        case probe::TargetVerdict::fail: p.verdict_word = "PROBLEMS FOUND"; p.verdict_class = "fail"; break;
+        case probe::TargetVerdict::unreachable:
+            p.verdict_word = "UNREACHABLE";
+            p.verdict_class = "warn";
+            break;
+        case probe::TargetVerdict::no_tls:
+            p.verdict_word = "NO TLS";
+            p.verdict_class = "fail";
+            break;
+        case probe::TargetVerdict::fail:
+            p.verdict_word = "PROBLEMS FOUND";
+            p.verdict_class = "fail";
+            break;
         case probe::TargetVerdict::ok:
-        case probe::TargetVerdict::warn: p.verdict_word = "OK"; p.verdict_class = "pass"; break;
+        case probe::TargetVerdict::warn:
+            p.verdict_word = "OK";
+            p.verdict_class = "pass";
+            break;
     }
     p.summary = h(r.summary);  // the same paragraph that opens the text report
     return page(p, target_section(r, nullptr, p.verdict_class, p.verdict_word));
@@ -282,19 +348,22 @@ std::string render_html(const judge::CheckReport& report) {
     Page p;
     p.title = "tlsprobe check: " + report.policy.name;
     const auto overall = report.verdict;
-    p.verdict_word = overall == judge::CheckVerdict::pass ? "PASS" : overall == judge::CheckVerdict::unreachable ? "UNREACHABLE" : "FAIL";
+    p.verdict_word = overall == judge::CheckVerdict::pass          ? "PASS"
+                     : overall == judge::CheckVerdict::unreachable ? "UNREACHABLE"
+                                                                   : "FAIL";
     p.verdict_class = verdict_class(overall);
     std::size_t failed_rules = 0, failed_targets = 0;
     for (const auto& t : report.targets) {
         failed_rules += t.counts.fail;
         failed_targets += t.verdict != judge::CheckVerdict::pass ? 1 : 0;
     }
-    p.summary = h(fmt::format("policy {} ({}) · {} target(s), {} not passing · {} failed rule(s){}", report.policy.name,
-                              report.policy_source, report.targets.size(), failed_targets, failed_rules,
-                              report.strict ? " · strict" : ""));
+    p.summary = h(fmt::format("policy {} ({}) · {} target(s), {} not passing · {} failed rule(s){}",
+                              report.policy.name, report.policy_source, report.targets.size(),
+                              failed_targets, failed_rules, report.strict ? " · strict" : ""));
     std::string body;
     for (const auto& t : report.targets) {
-        body += target_section(t.result, &t.rules, verdict_class(t.verdict), std::string(to_string(t.verdict)));
+        body += target_section(t.result, &t.rules, verdict_class(t.verdict),
+                               std::string(to_string(t.verdict)));
     }
     return page(p, body);
 }
@@ -302,36 +371,50 @@ std::string render_html(const judge::CheckReport& report) {
 std::string render_html(const ScanSummary& summary) {
     Page p;
     p.title = "tlsprobe scan";
-    const auto failing = summary.targets() - summary.count(scan::ScanVerdict::ok) - summary.count(scan::ScanVerdict::warn);
-    p.verdict_word = summary.targets() == 0 ? "NO TARGETS" : failing == 0 ? "ALL OK" : fmt::format("{} OF {} NEED WORK", failing, summary.targets());
+    const auto failing = summary.targets() - summary.count(scan::ScanVerdict::ok) -
+                         summary.count(scan::ScanVerdict::warn);
+    p.verdict_word = summary.targets() == 0 ? "NO TARGETS"
+                     : failing == 0         ? "ALL OK"
+                                    : fmt::format("{} OF {} NEED WORK", failing, summary.targets());
     p.verdict_class = failing == 0 && summary.targets() > 0 ? "pass" : "fail";
-    p.summary = h(fmt::format("{} target(s) scanned in {:.1f} s{}{}", summary.targets(), summary.elapsed.count(),
-                              summary.input_errors() ? fmt::format(" · {} bad input line(s)", summary.input_errors()) : "",
-                              summary.stopped ? fmt::format(" · stopped early, {} not started", summary.not_started) : ""));
-    auto counts = [](std::string_view heading, const std::vector<std::pair<std::string, std::size_t>>& rows) {
-        std::string out = fmt::format("<h3>{}</h3><div class=\"scroll\"><table><tbody>", h(heading));
-        for (const auto& [name, n] : rows) out += fmt::format("<tr><td>{}</td><td>{}</td></tr>", h(name), n);
+    p.summary = h(fmt::format(
+        "{} target(s) scanned in {:.1f} s{}{}", summary.targets(), summary.elapsed.count(),
+        summary.input_errors() ? fmt::format(" · {} bad input line(s)", summary.input_errors())
+                               : "",
+        summary.stopped ? fmt::format(" · stopped early, {} not started", summary.not_started)
+                        : ""));
+    auto counts = [](std::string_view heading,
+                     const std::vector<std::pair<std::string, std::size_t>>& rows) {
+        std::string out =
+            fmt::format("<h3>{}</h3><div class=\"scroll\"><table><tbody>", h(heading));
+        for (const auto& [name, n] : rows)
+            out += fmt::format("<tr><td>{}</td><td>{}</td></tr>", h(name), n);
         return out + "</tbody></table></div>";
     };
     std::vector<std::pair<std::string, std::size_t>> verdicts;
-    for (auto v : {scan::ScanVerdict::ok, scan::ScanVerdict::warn, scan::ScanVerdict::fail, scan::ScanVerdict::no_tls,
-                   scan::ScanVerdict::unreachable, scan::ScanVerdict::timeout, scan::ScanVerdict::error})
+    for (auto v : {scan::ScanVerdict::ok, scan::ScanVerdict::warn, scan::ScanVerdict::fail,
+                   scan::ScanVerdict::no_tls, scan::ScanVerdict::unreachable,
+                   scan::ScanVerdict::timeout, scan::ScanVerdict::error})
         if (summary.count(v)) verdicts.emplace_back(std::string(to_string(v)), summary.count(v));
     std::string body = "<section class=\"target\">" + counts("Verdicts", verdicts);
     std::string grid = "<h3>Protocol support (targets)</h3><div class=\"matrix\">";
     for (auto v : core::all_versions) {
         const auto& c = summary.versions()[static_cast<std::size_t>(v)];
         const bool bad = core::is_legacy(v) ? c.yes > 0 : false;
-        grid += fmt::format("<div class=\"cell {}\"><b>{}</b><span>yes {} · no {} · unknown {}</span></div>", bad ? "fail" : "na",
-                            h(core::display_name(v)), c.yes, c.no, c.unknown);
+        grid += fmt::format(
+            "<div class=\"cell {}\"><b>{}</b><span>yes {} · no {} · unknown {}</span></div>",
+            bad ? "fail" : "na", h(core::display_name(v)), c.yes, c.no, c.unknown);
     }
     body += grid + "</div>";
     body += counts("Diagnosis (targets)", {summary.diagnoses().begin(), summary.diagnoses().end()});
     body += counts("Findings (targets)", {summary.findings().begin(), summary.findings().end()});
-    std::string worst = "<h3>Worst targets</h3><div class=\"scroll\"><table><thead><tr><th>line</th><th>target</th><th>verdict</th><th>why</th></tr></thead><tbody>";
+    std::string worst =
+        "<h3>Worst targets</h3><div "
+        "class=\"scroll\"><table><thead><tr><th>line</th><th>target</th><th>verdict</th><th>why</"
+        "th></tr></thead><tbody>";
     for (const auto& w : summary.worst())
-        worst += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", w.line, h(w.key), h(to_string(w.verdict)),
-                             h(w.reason));
+        worst += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", w.line,
+                             h(w.key), h(to_string(w.verdict)), h(w.reason));
     body += worst + "</tbody></table></div></section>";
     return page(p, body);
 }

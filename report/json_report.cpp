@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "judge/verdict.hpp"
-
-#include "report/format_util.hpp"
 #include "core/alert.hpp"
+#include "judge/verdict.hpp"
+#include "report/format_util.hpp"
 
 namespace tlsprobe::report {
 
@@ -38,9 +37,14 @@ json ciphers_json(const probe::VersionResult& v) {
 }
 
 json diagnosis_json(const probe::Diagnosis& d) {
-    return {{"id", d.id},         {"scenario", d.scenarios}, {"confidence", to_string(d.confidence)},
-            {"summary", d.summary}, {"evidence", d.evidence}, {"client_sees", d.client_sees},
-            {"confirm", d.confirm}, {"fix", d.fix}};
+    return {{"id", d.id},
+            {"scenario", d.scenarios},
+            {"confidence", to_string(d.confidence)},
+            {"summary", d.summary},
+            {"evidence", d.evidence},
+            {"client_sees", d.client_sees},
+            {"confirm", d.confirm},
+            {"fix", d.fix}};
 }
 
 json http_json(const std::optional<engine::HttpCheck>& h) {
@@ -63,8 +67,11 @@ json version_json(const probe::VersionResult& v) {
         {"alert", v.alert ? json(core::alert_name(*v.alert)) : json(nullptr)},
         {"cipher", v.cipher.empty() ? json(nullptr) : json(v.cipher)},
         {"detail", v.detail},
-        {"disagreement", v.disagreement == probe::Disagreement::none ? json(nullptr) : json(v.disagreement_detail)},
-        {"disagreement_kind", v.disagreement == probe::Disagreement::none ? json(nullptr) : json(to_string(v.disagreement))},
+        {"disagreement",
+         v.disagreement == probe::Disagreement::none ? json(nullptr) : json(v.disagreement_detail)},
+        {"disagreement_kind", v.disagreement == probe::Disagreement::none
+                                  ? json(nullptr)
+                                  : json(to_string(v.disagreement))},
         {"ciphers", ciphers_json(v)},
         {"server_preference", optional_json(v.server_preference)},
         {"groups", v.groups},
@@ -82,7 +89,8 @@ json certificate_json(const x509::CertificateInfo& c, std::chrono::system_clock:
         {"not_before", iso8601(c.not_before)},
         {"not_after", iso8601(c.not_after)},
         {"days_left", days_between(now, c.not_after)},
-        {"san", [&] {
+        {"san",
+         [&] {
              json san = json::array();
              for (const auto& d : c.san_dns) san.push_back(d);
              for (const auto& ip : c.san_ip) san.push_back(ip);
@@ -115,15 +123,19 @@ json to_json(const core::Observation& o, bool include_trace) {
         {"alpn", o.alpn.empty() ? json(nullptr) : json(o.alpn)},
         {"alert", alert_json(o.alert)},
         {"client_certificate_requested", o.client_certificate_requested},
-        {"first_bytes_hex", o.first_bytes.empty() ? json(nullptr) : json(core::to_hex(o.first_bytes))},
-        {"first_bytes_text", o.first_bytes.empty() ? json(nullptr) : json(core::printable_excerpt(o.first_bytes, 256))},
+        {"first_bytes_hex",
+         o.first_bytes.empty() ? json(nullptr) : json(core::to_hex(o.first_bytes))},
+        {"first_bytes_text",
+         o.first_bytes.empty() ? json(nullptr) : json(core::printable_excerpt(o.first_bytes, 256))},
         {"certificates", o.chain.size()},
         {"detail", o.detail},
     };
     if (include_trace) {
         json trace = json::array();
         for (const auto& e : o.trace)
-            trace.push_back({{"at_ms", to_ms(e.at)}, {"direction", core::to_string(e.direction)}, {"event", e.summary}});
+            trace.push_back({{"at_ms", to_ms(e.at)},
+                             {"direction", core::to_string(e.direction)},
+                             {"event", e.summary}});
         j["trace"] = std::move(trace);
     }
     return j;
@@ -136,7 +148,9 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
     json details = json::array();
     for (const auto& p : chain.problems) {
         ids.push_back(x509::to_string(p.kind));
-        details.push_back({{"id", x509::to_string(p.kind)}, {"certificate", optional_json(p.certificate)}, {"detail", p.detail}});
+        details.push_back({{"id", x509::to_string(p.kind)},
+                           {"certificate", optional_json(p.certificate)},
+                           {"detail", p.detail}});
     }
     json path = json::array();
     json path_certificates = json::array();
@@ -148,7 +162,8 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
         {"certificates", std::move(certs)},
         {"trusted", chain.trusted},
         {"verify_error", chain.verify_error == 0 ? json(nullptr)
-                                                 : json({{"code", chain.verify_error}, {"text", chain.verify_error_text}})},
+                                                 : json({{"code", chain.verify_error},
+                                                         {"text", chain.verify_error_text}})},
         {"path", std::move(path)},
         {"path_certificates", std::move(path_certificates)},
         {"root_sent", chain.root_sent},
@@ -161,7 +176,8 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
 json to_json(const probe::TargetResult& r, const JsonOptions& options) {
     const auto& t = r.target;
     json versions = json::object();
-    for (auto v : core::all_versions) versions[std::string(core::to_string(v))] = version_json(r.version(v));
+    for (auto v : core::all_versions)
+        versions[std::string(core::to_string(v))] = version_json(r.version(v));
 
     json probes = json::array();
     for (const auto& p : r.probes) {
@@ -169,7 +185,8 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         j["id"] = p.spec.id;
         j["engine"] = to_string(p.spec.engine);
         j["role"] = to_string(p.spec.role);
-        j["offered_version"] = p.spec.version ? json(core::to_string(*p.spec.version)) : json("all");
+        j["offered_version"] =
+            p.spec.version ? json(core::to_string(*p.spec.version)) : json("all");
         j["sni"] = optional_json(p.spec.sni);
         probes.push_back(std::move(j));
     }
@@ -189,7 +206,10 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
 
     json findings = json::array();
     for (const auto& f : r.findings)
-        findings.push_back({{"id", f.id}, {"severity", to_string(f.severity)}, {"title", f.title}, {"detail", f.detail}});
+        findings.push_back({{"id", f.id},
+                            {"severity", to_string(f.severity)},
+                            {"title", f.title},
+                            {"detail", f.detail}});
 
     return {
         {"schema_version", kSchemaVersion},

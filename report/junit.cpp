@@ -9,7 +9,9 @@
 namespace tlsprobe::report {
 namespace {
 
-std::string seconds(std::chrono::microseconds us) { return fmt::format("{:.3f}", to_ms(us) / 1000.0); }
+std::string seconds(std::chrono::microseconds us) {
+    return fmt::format("{:.3f}", to_ms(us) / 1000.0);
+}
 
 std::string failure_text(const judge::RuleResult& r) {
     std::string text = fmt::format("expected: {}\nactual: {}\n", r.expected, r.actual);
@@ -58,10 +60,17 @@ std::string render_junit(const judge::CheckReport& report) {
         x.element("property", {{"name", "verdict"}, {"value", std::string(to_string(t.verdict))}});
         x.close();
         if (unreachable) {
-            x.open("testcase", {{"name", "target.reachable"}, {"classname", classname}, {"time", seconds(r.duration)}});
+            x.open("testcase", {{"name", "target.reachable"},
+                                {"classname", classname},
+                                {"time", seconds(r.duration)}});
             std::string detail;
-            for (const auto& p : r.probes) detail += fmt::format("{}: {} {}\n", p.spec.id, core::to_string(p.observation.status), p.observation.detail);
-            x.element("error", {{"message", "the target could not be reached"}, {"type", "target.unreachable"}}, detail);
+            for (const auto& p : r.probes)
+                detail += fmt::format("{}: {} {}\n", p.spec.id,
+                                      core::to_string(p.observation.status), p.observation.detail);
+            x.element(
+                "error",
+                {{"message", "the target could not be reached"}, {"type", "target.unreachable"}},
+                detail);
             x.close();
         }
         for (const auto& rule : t.rules) {
@@ -72,10 +81,16 @@ std::string render_junit(const judge::CheckReport& report) {
             }
             x.open("testcase", {{"name", name}, {"classname", classname}, {"time", "0"}});
             if (rule.status == judge::RuleStatus::fail) {
-                x.element("failure", {{"message", fmt::format("expected {}; got {}", rule.expected, rule.actual)}, {"type", rule.id}},
-                          failure_text(rule));
+                x.element(
+                    "failure",
+                    {{"message", fmt::format("expected {}; got {}", rule.expected, rule.actual)},
+                     {"type", rule.id}},
+                    failure_text(rule));
             } else {
-                x.element("skipped", {{"message", rule.evidence.empty() ? rule.actual : fmt::format("{}", fmt::join(rule.evidence, "; "))}});
+                x.element("skipped",
+                          {{"message", rule.evidence.empty()
+                                           ? rule.actual
+                                           : fmt::format("{}", fmt::join(rule.evidence, "; "))}});
             }
             x.close();
         }

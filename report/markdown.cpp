@@ -37,7 +37,12 @@ std::string markdown_cell(std::string_view text) {
             case '<': out += "&lt;"; break;
             case '>': out += "&gt;"; break;
             case '&': out += "&amp;"; break;
-            case '[': case ']': case '*': case '_': case '`': case '\\':
+            case '[':
+            case ']':
+            case '*':
+            case '_':
+            case '`':
+            case '\\':
                 out += '\\';
                 out += c;
                 break;
@@ -50,26 +55,30 @@ std::string markdown_cell(std::string_view text) {
 std::string render_markdown(const judge::CheckReport& report) {
     std::string md;
     md += fmt::format("## tlsprobe check: {}\n\n", badge(report.verdict));
-    md += fmt::format("Policy **{}**{} · {} target(s){}\n\n", markdown_cell(report.policy.name),
-                      report.policy.description.empty() ? "" : " — " + markdown_cell(report.policy.description),
-                      report.targets.size(), report.strict ? " · strict (n/a counts as a failure)" : "");
+    md += fmt::format(
+        "Policy **{}**{} · {} target(s){}\n\n", markdown_cell(report.policy.name),
+        report.policy.description.empty() ? "" : " — " + markdown_cell(report.policy.description),
+        report.targets.size(), report.strict ? " · strict (n/a counts as a failure)" : "");
     md += "| target | verdict | pass | fail | n/a |\n|---|---|---:|---:|---:|\n";
     for (const auto& t : report.targets) {
-        md += fmt::format("| {} | {} | {} | {} | {} |\n", markdown_cell(t.result.target.display()), badge(t.verdict), t.counts.pass,
-                          t.counts.fail, t.counts.not_applicable);
+        md += fmt::format("| {} | {} | {} | {} | {} |\n", markdown_cell(t.result.target.display()),
+                          badge(t.verdict), t.counts.pass, t.counts.fail, t.counts.not_applicable);
     }
     for (const auto& t : report.targets) {
         const auto& r = t.result;
         md += fmt::format("\n### {} — {}\n\n", markdown_cell(r.target.display()), badge(t.verdict));
-        md += fmt::format("Probed {} at {}{}.\n\n", markdown_cell(r.address.empty() ? "-" : r.address), iso8601(r.started),
-                          r.chain && r.chain->leaf_certificate()
-                              ? fmt::format(", leaf SHA-1 thumbprint `{}`", r.chain->leaf_certificate()->sha1_hex)
-                              : "");
-        if (r.verdict == probe::TargetVerdict::unreachable) md += "**The target could not be reached**: no rule could be checked.\n\n";
+        md += fmt::format(
+            "Probed {} at {}{}.\n\n", markdown_cell(r.address.empty() ? "-" : r.address),
+            iso8601(r.started),
+            r.chain && r.chain->leaf_certificate()
+                ? fmt::format(", leaf SHA-1 thumbprint `{}`", r.chain->leaf_certificate()->sha1_hex)
+                : "");
+        if (r.verdict == probe::TargetVerdict::unreachable)
+            md += "**The target could not be reached**: no rule could be checked.\n\n";
         md += "| rule | status | expected | actual |\n|---|---|---|---|\n";
         for (const auto& rule : t.rules)
-            md += fmt::format("| `{}` | {} | {} | {} |\n", rule.id, status_word(rule.status), markdown_cell(rule.expected),
-                              markdown_cell(rule.actual));
+            md += fmt::format("| `{}` | {} | {} | {} |\n", rule.id, status_word(rule.status),
+                              markdown_cell(rule.expected), markdown_cell(rule.actual));
         bool heading = false;
         for (const auto& rule : t.rules) {
             if (rule.status != judge::RuleStatus::fail || rule.evidence.empty()) continue;
@@ -81,7 +90,8 @@ std::string render_markdown(const judge::CheckReport& report) {
         if (!r.diagnosis.empty()) {
             md += "\n**Diagnosis**\n\n";
             for (const auto& d : r.diagnosis) {
-                md += fmt::format("- **{}** ({} confidence): {}\n", markdown_cell(d.id), to_string(d.confidence), markdown_cell(d.summary));
+                md += fmt::format("- **{}** ({} confidence): {}\n", markdown_cell(d.id),
+                                  to_string(d.confidence), markdown_cell(d.summary));
                 for (const auto& f : d.fix) md += fmt::format("  - fix: {}\n", markdown_cell(f));
             }
         }

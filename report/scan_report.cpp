@@ -5,22 +5,22 @@
 #include <fmt/color.h>
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+#include "core/version.hpp"
 #include "judge/finding.hpp"
 #include "probe/finding.hpp"
 #include "report/format_util.hpp"
-#include "core/text.hpp"
-#include "core/version.hpp"
 
 namespace tlsprobe::report {
 
-using scan::ScanVerdict;
 using nlohmann::json;
 using scan::ScanVerdict;
 
 namespace {
 
-constexpr std::array<ScanVerdict, 7> kVerdicts{ScanVerdict::ok,          ScanVerdict::warn,    ScanVerdict::fail, ScanVerdict::no_tls,
-                                           ScanVerdict::unreachable, ScanVerdict::timeout, ScanVerdict::error};
+constexpr std::array<ScanVerdict, 7> kVerdicts{
+    ScanVerdict::ok,          ScanVerdict::warn,    ScanVerdict::fail, ScanVerdict::no_tls,
+    ScanVerdict::unreachable, ScanVerdict::timeout, ScanVerdict::error};
 
 // Worst first in the summary: a site that is reached but broken matters more than one that
 // is gone; within a verdict, the more severe finding first.
@@ -40,8 +40,10 @@ int verdict_rank(ScanVerdict v) {
 std::string reason_of(const scan::ScanRecord& r) {
     if (r.outcome != scan::ScanOutcome::completed) return r.detail;
     const auto& t = r.result;
-    if (!t.diagnosis.empty()) return fmt::format("{}: {}", t.diagnosis.front().id, t.diagnosis.front().summary);
-    if (!t.findings.empty()) return fmt::format("{}: {}", t.findings.front().id, t.findings.front().detail);
+    if (!t.diagnosis.empty())
+        return fmt::format("{}: {}", t.diagnosis.front().id, t.diagnosis.front().summary);
+    if (!t.findings.empty())
+        return fmt::format("{}: {}", t.findings.front().id, t.findings.front().detail);
     return {};
 }
 
@@ -49,9 +51,7 @@ std::string shorten(std::string_view s, std::size_t n) {
     return s.size() <= n ? std::string(s) : fmt::format("{}...", core::utf8_prefix(s, n - 3));
 }
 
-std::string support_cell(const std::optional<bool>& s) {
-    return s ? (*s ? "yes" : "no") : "";
-}
+std::string support_cell(const std::optional<bool>& s) { return s ? (*s ? "yes" : "no") : ""; }
 
 }  // namespace
 
@@ -71,7 +71,8 @@ void ScanSummary::add(const scan::ScanRecord& record) {
     const auto verdict = record.verdict;
     ++verdicts_[static_cast<std::size_t>(verdict)];
     const auto& r = record.result;
-    if (record.outcome == scan::ScanOutcome::completed && r.verdict != probe::TargetVerdict::unreachable)
+    if (record.outcome == scan::ScanOutcome::completed &&
+        r.verdict != probe::TargetVerdict::unreachable)
         for (std::size_t i = 0; i < versions_.size(); ++i) {
             const auto& s = r.versions[i].supported;
             auto& c = versions_[i];
@@ -82,19 +83,22 @@ void ScanSummary::add(const scan::ScanRecord& record) {
 
     if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
     const auto worst = r.worst_severity();
-    add_worst({record.item.line, record.item.key, verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0),
-               reason_of(record)});
+    add_worst({record.item.line, record.item.key, verdict,
+               verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0), reason_of(record)});
 }
 
 void ScanSummary::add_earlier(const json& j) {
     const json& scan = j.at("scan");
     const auto verdict_text = scan.at("verdict").get<std::string>();
-    const auto* known = std::find_if(kVerdicts.begin(), kVerdicts.end(), [&](ScanVerdict v) { return to_string(v) == verdict_text; });
+    const auto* known = std::find_if(kVerdicts.begin(), kVerdicts.end(),
+                                     [&](ScanVerdict v) { return to_string(v) == verdict_text; });
     const ScanVerdict verdict = known != kVerdicts.end() ? *known : ScanVerdict::error;
-    const bool completed = scan.value("outcome", std::string()) == to_string(scan::ScanOutcome::completed);
+    const bool completed =
+        scan.value("outcome", std::string()) == to_string(scan::ScanOutcome::completed);
     // Read everything first, so a malformed record changes no counter.
     std::array<std::optional<bool>, 6> supported{};
-    const bool count_versions = completed && j.value("target_verdict", std::string()) != "unreachable";
+    const bool count_versions =
+        completed && j.value("target_verdict", std::string()) != "unreachable";
     if (count_versions)
         for (auto v : core::all_versions) {
             const auto& s = j.at("versions").at(std::string(core::to_string(v))).at("supported");
@@ -105,16 +109,21 @@ void ScanSummary::add_earlier(const json& j) {
     std::string reason = completed ? std::string() : scan.value("detail", std::string());
     for (const auto& f : j.value("findings", json::array())) {
         finding_ids.push_back(f.at("id").get<std::string>());
-        if (const auto sev = probe::parse_severity(f.value("severity", std::string())); sev && (!worst || *sev > *worst)) worst = sev;
+        if (const auto sev = probe::parse_severity(f.value("severity", std::string()));
+            sev && (!worst || *sev > *worst))
+            worst = sev;
     }
-    for (const auto& d : j.value("diagnosis", json::array())) diagnosis_ids.push_back(d.at("id").get<std::string>());
+    for (const auto& d : j.value("diagnosis", json::array()))
+        diagnosis_ids.push_back(d.at("id").get<std::string>());
     if (completed && reason.empty()) {
         const auto diagnosis = j.value("diagnosis", json::array());
         const auto findings = j.value("findings", json::array());
         if (!diagnosis.empty())
-            reason = fmt::format("{}: {}", diagnosis.front().at("id").get<std::string>(), diagnosis.front().value("summary", std::string()));
+            reason = fmt::format("{}: {}", diagnosis.front().at("id").get<std::string>(),
+                                 diagnosis.front().value("summary", std::string()));
         else if (!findings.empty())
-            reason = fmt::format("{}: {}", findings.front().at("id").get<std::string>(), findings.front().value("detail", std::string()));
+            reason = fmt::format("{}: {}", findings.front().at("id").get<std::string>(),
+                                 findings.front().value("detail", std::string()));
     }
     const auto line = j.value("input_line", std::size_t{0});
     auto key = j.at("key").get<std::string>();
@@ -130,11 +139,14 @@ void ScanSummary::add_earlier(const json& j) {
     for (const auto& id : finding_ids) ++findings_[id];
     for (const auto& id : diagnosis_ids) ++diagnoses_[id];
     if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
-    add_worst({line, std::move(key), verdict, verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0), std::move(reason)});
+    add_worst({line, std::move(key), verdict,
+               verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0), std::move(reason)});
 }
 
 void ScanSummary::add_worst(Worst w) {
-    auto before = [](const Worst& a, const Worst& b) { return a.rank != b.rank ? a.rank > b.rank : a.line < b.line; };
+    auto before = [](const Worst& a, const Worst& b) {
+        return a.rank != b.rank ? a.rank > b.rank : a.line < b.line;
+    };
     if (worst_.size() == keep_worst_ && !before(w, worst_.back())) return;
     worst_.insert(std::upper_bound(worst_.begin(), worst_.end(), w, before), std::move(w));
     if (worst_.size() > keep_worst_) worst_.pop_back();
@@ -158,20 +170,32 @@ json ScanSummary::to_json() const {
     for (auto v : kVerdicts) verdicts[std::string(to_string(v))] = count(v);
     for (auto v : core::all_versions) {
         const auto& c = versions_[static_cast<std::size_t>(v)];
-        versions[std::string(core::to_string(v))] = {{"yes", c.yes}, {"no", c.no}, {"unknown", c.unknown}};
+        versions[std::string(core::to_string(v))] = {
+            {"yes", c.yes}, {"no", c.no}, {"unknown", c.unknown}};
     }
-    return {{"record", "summary"},        {"targets", targets_},       {"verdicts", verdicts},
-            {"versions", versions},       {"findings", findings_},     {"diagnosis", diagnoses_},
-            {"input_errors", input_errors_}, {"duplicates", duplicates}, {"resumed", resumed},
-            {"other_shards", other_shards}, {"stopped", stopped},       {"not_started", not_started},
-            {"earlier", earlier},           {"elapsed_s", elapsed.count()}};
+    return {{"record", "summary"},
+            {"targets", targets_},
+            {"verdicts", verdicts},
+            {"versions", versions},
+            {"findings", findings_},
+            {"diagnosis", diagnoses_},
+            {"input_errors", input_errors_},
+            {"duplicates", duplicates},
+            {"resumed", resumed},
+            {"other_shards", other_shards},
+            {"stopped", stopped},
+            {"not_started", not_started},
+            {"earlier", earlier},
+            {"elapsed_s", elapsed.count()}};
 }
 
 std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& options) {
     auto paint = [&](ScanVerdict v, std::string_view text) {
         if (!options.color) return std::string(text);
-        if (v == ScanVerdict::ok) return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", text);
-        if (v == ScanVerdict::warn) return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", text);
+        if (v == ScanVerdict::ok)
+            return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", text);
+        if (v == ScanVerdict::warn)
+            return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", text);
         return fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", text);
     };
     std::string out;
@@ -181,52 +205,66 @@ std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& opt
     };
     const double secs = s.elapsed.count();
     const std::size_t this_run = s.targets() - s.earlier;
-    line(fmt::format("Scanned {} target{}{} in {:.1f} s ({:.1f} hosts/s){}", s.targets(), s.targets() == 1 ? "" : "s",
-                     s.earlier ? fmt::format(" ({} in this run, {} from earlier runs in the JSONL file)", this_run, s.earlier) : "",
-                     secs, secs > 0 ? static_cast<double>(this_run) / secs : 0.0,
-                     s.stopped ? fmt::format("; STOPPED early, {} target(s) not started", s.not_started) : ""));
+    line(fmt::format(
+        "Scanned {} target{}{} in {:.1f} s ({:.1f} hosts/s){}", s.targets(),
+        s.targets() == 1 ? "" : "s",
+        s.earlier ? fmt::format(" ({} in this run, {} from earlier runs in the JSONL file)",
+                                this_run, s.earlier)
+                  : "",
+        secs, secs > 0 ? static_cast<double>(this_run) / secs : 0.0,
+        s.stopped ? fmt::format("; STOPPED early, {} target(s) not started", s.not_started) : ""));
     std::vector<std::string> skipped;
     if (s.input_errors()) skipped.push_back(fmt::format("{} bad input line(s)", s.input_errors()));
     if (s.duplicates) skipped.push_back(fmt::format("{} duplicate(s)", s.duplicates));
-    if (s.resumed) skipped.push_back(fmt::format("{} already in the JSONL file (--resume)", s.resumed));
+    if (s.resumed)
+        skipped.push_back(fmt::format("{} already in the JSONL file (--resume)", s.resumed));
     if (s.other_shards) skipped.push_back(fmt::format("{} in other shards", s.other_shards));
     if (!skipped.empty()) line(fmt::format("Skipped: {}", fmt::join(skipped, ", ")));
 
     line("\nVerdict         targets");
     for (auto v : kVerdicts)
-        if (s.count(v)) line(fmt::format("  {}{} {:>7}", paint(v, to_string(v)), std::string(13 - to_string(v).size(), ' '), s.count(v)));
+        if (s.count(v))
+            line(fmt::format("  {}{} {:>7}", paint(v, to_string(v)),
+                             std::string(13 - to_string(v).size(), ' '), s.count(v)));
 
     line("\nVersion      yes     no   unknown   (targets reached)");
     for (auto it = core::all_versions.rbegin(); it != core::all_versions.rend(); ++it) {
         const auto& c = s.versions()[static_cast<std::size_t>(*it)];
-        line(fmt::format("  {:<8} {:>5} {:>6} {:>9}", core::display_name(*it), c.yes, c.no, c.unknown));
+        line(fmt::format("  {:<8} {:>5} {:>6} {:>9}", core::display_name(*it), c.yes, c.no,
+                         c.unknown));
     }
 
     auto by_count = [](const std::map<std::string, std::size_t>& m) {
         std::vector<std::pair<std::string, std::size_t>> v(m.begin(), m.end());
-        std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+        std::stable_sort(v.begin(), v.end(),
+                         [](const auto& a, const auto& b) { return a.second > b.second; });
         return v;
     };
     if (!s.findings().empty()) {
         line("\nFinding                                  severity   targets");
         for (const auto& [id, n] : by_count(s.findings())) {
             const auto* kind = judge::find_finding_kind(id);
-            line(fmt::format("  {:<40} {:<9} {:>7}", id, kind ? to_string(kind->severity) : "?", n));
+            line(
+                fmt::format("  {:<40} {:<9} {:>7}", id, kind ? to_string(kind->severity) : "?", n));
         }
     }
     if (!s.diagnoses().empty()) {
         line("\nDiagnosis                                           targets");
-        for (const auto& [id, n] : by_count(s.diagnoses())) line(fmt::format("  {:<50} {:>7}", id, n));
+        for (const auto& [id, n] : by_count(s.diagnoses()))
+            line(fmt::format("  {:<50} {:>7}", id, n));
     }
     if (!s.worst().empty()) {
         line("\nWorst targets");
         for (const auto& w : s.worst())
-            line(fmt::format("  {} {:<32} line {:<6} {}", paint(w.verdict, fmt::format("{:<11}", to_string(w.verdict))),
-                             w.key, w.line, shorten(w.reason, 100)));
+            line(fmt::format("  {} {:<32} line {:<6} {}",
+                             paint(w.verdict, fmt::format("{:<11}", to_string(w.verdict))), w.key,
+                             w.line, shorten(w.reason, 100)));
     }
     if (!s.first_input_errors().empty()) {
-        line(fmt::format("\nInput errors ({}; first {} shown)", s.input_errors(), s.first_input_errors().size()));
-        for (const auto& [n, e] : s.first_input_errors()) line(fmt::format("  line {}: {}: {}", n, e.text, e.reason));
+        line(fmt::format("\nInput errors ({}; first {} shown)", s.input_errors(),
+                         s.first_input_errors().size()));
+        for (const auto& [n, e] : s.first_input_errors())
+            line(fmt::format("  line {}: {}: {}", n, e.text, e.reason));
     }
     return out;
 }
@@ -243,8 +281,10 @@ std::string csv_field(std::string_view text) {
 }
 
 std::string csv_header() {
-    return "line,key,host,port,address,sni,verdict,worst_severity,ssl2,ssl3,tls1_0,tls1_1,tls1_2,tls1_3,"
-           "best_version,cipher,subject,not_after,days_left,sha1,trusted,hostname,findings,diagnosis,duration_ms,detail\n";
+    return "line,key,host,port,address,sni,verdict,worst_severity,ssl2,ssl3,tls1_0,tls1_1,tls1_2,"
+           "tls1_3,"
+           "best_version,cipher,subject,not_after,days_left,sha1,trusted,hostname,findings,"
+           "diagnosis,duration_ms,detail\n";
 }
 
 std::string csv_row(const scan::ScanRecord& record) {
@@ -297,11 +337,13 @@ std::string progress_line(std::size_t done, std::optional<std::size_t> total, st
                           std::chrono::duration<double> elapsed) {
     const double secs = elapsed.count();
     const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
-    std::string line = total ? fmt::format("{}/{} targets", done, *total) : fmt::format("{} targets", done);
+    std::string line =
+        total ? fmt::format("{}/{} targets", done, *total) : fmt::format("{} targets", done);
     line += fmt::format("  {:.1f} hosts/s  {} failing", rate, failing);
     if (total && rate > 0 && *total >= done) {
         const auto eta = static_cast<long>(std::ceil(static_cast<double>(*total - done) / rate));
-        line += eta >= 60 ? fmt::format("  ETA {}m{:02}s", eta / 60, eta % 60) : fmt::format("  ETA {}s", eta);
+        line += eta >= 60 ? fmt::format("  ETA {}m{:02}s", eta / 60, eta % 60)
+                          : fmt::format("  ETA {}s", eta);
     }
     return line;
 }

@@ -16,15 +16,16 @@
 #include <unordered_set>
 #include <vector>
 
+#include "report/json_report.hpp"
 #include "scan/scan.hpp"
 #include "scan/scan_input.hpp"
-#include "report/json_report.hpp"
 
 namespace tlsprobe::report {
 
 // One JSONL line (without the newline): the probe's JSON (json_report.hpp) plus
 //   "record": "target", "input_line": N, "key": "host:port...",
-//   "scan": {"outcome": "completed|deadline|error", "verdict": "ok|warn|fail|no_tls|unreachable|timeout|error",
+//   "scan": {"outcome": "completed|deadline|error", "verdict":
+//   "ok|warn|fail|no_tls|unreachable|timeout|error",
 //            "detail": "..."}
 nlohmann::json scan_record_json(const scan::ScanRecord& record, const JsonOptions& options = {});
 // scan_record_json(record).dump() with invalid UTF-8 replaced (U+FFFD) instead of thrown
@@ -41,20 +42,20 @@ public:
     // like add() and in `earlier`. Throws nlohmann::json::exception when it is malformed.
     void add_earlier(const nlohmann::json& record);
     void add_input_error(std::size_t line, const scan::InputError& error);
-    std::size_t earlier = 0;        // of targets(): records read back from the JSONL file (--resume)
-    std::size_t duplicates = 0;     // lines naming a target already seen
-    std::size_t resumed = 0;        // targets skipped because the JSONL file already holds them
-    std::size_t other_shards = 0;   // targets left to the other shards
-    std::size_t not_started = 0;    // targets never taken because the scan was stopped
-    bool stopped = false;           // SIGINT/SIGTERM (or a write error) stopped the scan
+    std::size_t earlier = 0;       // of targets(): records read back from the JSONL file (--resume)
+    std::size_t duplicates = 0;    // lines naming a target already seen
+    std::size_t resumed = 0;       // targets skipped because the JSONL file already holds them
+    std::size_t other_shards = 0;  // targets left to the other shards
+    std::size_t not_started = 0;   // targets never taken because the scan was stopped
+    bool stopped = false;          // SIGINT/SIGTERM (or a write error) stopped the scan
     std::chrono::duration<double> elapsed{0};
 
     struct Worst {
         std::size_t line = 0;
         std::string key;
         scan::ScanVerdict verdict = scan::ScanVerdict::ok;
-        int rank = 0;          // higher is worse
-        std::string reason;    // the top diagnosis or finding, or the scan detail
+        int rank = 0;        // higher is worse
+        std::string reason;  // the top diagnosis or finding, or the scan detail
     };
     struct VersionCounts {
         std::size_t yes = 0, no = 0, unknown = 0;
@@ -68,7 +69,9 @@ public:
     const std::map<std::string, std::size_t>& findings() const { return findings_; }
     const std::map<std::string, std::size_t>& diagnoses() const { return diagnoses_; }
     const std::vector<Worst>& worst() const { return worst_; }  // worst first
-    const std::vector<std::pair<std::size_t, scan::InputError>>& first_input_errors() const { return errors_; }
+    const std::vector<std::pair<std::size_t, scan::InputError>>& first_input_errors() const {
+        return errors_;
+    }
 
     // {"record": "summary", "targets": N, "verdicts": {...}, "versions": {...}, "findings": {...},
     //  "diagnosis": {...}, "input_errors": N, "duplicates": N, "resumed": N, "other_shards": N,
@@ -110,7 +113,8 @@ std::string progress_line(std::size_t done, std::optional<std::size_t> total, st
 // exit code cover the whole file; a malformed record counts as an ignored line.
 struct ResumeState {
     std::unordered_set<std::string> keys;  // targets with a complete record
-    std::uint64_t valid_bytes = 0;  // the file up to the end of its last complete line; the rest is a torn write
+    std::uint64_t valid_bytes =
+        0;  // the file up to the end of its last complete line; the rest is a torn write
     std::size_t ignored_lines = 0;  // lines that are not JSON, or not newline-terminated
 };
 ResumeState read_resume(std::istream& in, ScanSummary* summary = nullptr);

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/alert.hpp"
 #include "judge/verdict.hpp"
 #include "report/format_util.hpp"
-#include "core/alert.hpp"
 
 namespace tlsprobe::report {
 
@@ -23,9 +23,15 @@ public:
     std::string paint(std::string_view text, fmt::text_style style) const {
         return color_ ? fmt::format(style, "{}", text) : std::string(text);
     }
-    std::string good(std::string_view t) const { return paint(t, fmt::fg(fmt::terminal_color::green)); }
-    std::string bad(std::string_view t) const { return paint(t, fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold); }
-    std::string warn(std::string_view t) const { return paint(t, fmt::fg(fmt::terminal_color::yellow)); }
+    std::string good(std::string_view t) const {
+        return paint(t, fmt::fg(fmt::terminal_color::green));
+    }
+    std::string bad(std::string_view t) const {
+        return paint(t, fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold);
+    }
+    std::string warn(std::string_view t) const {
+        return paint(t, fmt::fg(fmt::terminal_color::yellow));
+    }
     std::string bold(std::string_view t) const { return paint(t, fmt::emphasis::bold); }
     std::string take() { return std::move(out_); }
 
@@ -47,8 +53,9 @@ std::string severity_label(const Writer& w, probe::Severity s) {
 void header(Writer& w, const probe::TargetResult& r) {
     const auto& t = r.target;
     w.line("{} {}", w.bold("tlsprobe"), w.bold(t.display()));
-    w.line("  address  {}{}", r.address.empty() ? "(not resolved)" : r.address,
-           r.resolved.size() > 1 ? fmt::format("  (resolved: {})", fmt::join(r.resolved, ", ")) : "");
+    w.line(
+        "  address  {}{}", r.address.empty() ? "(not resolved)" : r.address,
+        r.resolved.size() > 1 ? fmt::format("  (resolved: {})", fmt::join(r.resolved, ", ")) : "");
     w.line("  SNI      {}", t.sni ? *t.sni : "(none)");
     w.line("  probed   {} in {:.0f} ms", iso8601(r.started), to_ms(r.duration));
     if (r.http) w.line("  HTTP     {}", r.http->detail);
@@ -63,10 +70,12 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
     for (auto v : core::all_versions) {
         const auto& vr = r.version(v);
         if (!vr.ciphers_enumerated || vr.ciphers.empty()) continue;
-        const std::string order = vr.server_preference == true    ? "server's order"
-                                  : vr.server_preference == false ? "client's order (no server preference)"
-                                                                  : "order not determined";
-        w.line("{} {} ({} accepted, {})", w.bold("Cipher suites"), core::display_name(v), vr.ciphers.size(), order);
+        const std::string order = vr.server_preference == true ? "server's order"
+                                  : vr.server_preference == false
+                                      ? "client's order (no server preference)"
+                                      : "order not determined";
+        w.line("{} {} ({} accepted, {})", w.bold("Cipher suites"), core::display_name(v),
+               vr.ciphers.size(), order);
         for (const auto& c : vr.ciphers) {
             const auto strength = fmt::format("{:<10}", wire::to_string(c.strength));
             const auto painted = c.strength == wire::Strength::insecure ? w.bad(strength)
@@ -89,8 +98,11 @@ void diagnosis(Writer& w, const probe::TargetResult& r) {
     std::size_t n = 0;
     for (const auto& d : r.diagnosis) {
         const auto conf = fmt::format("{} confidence", to_string(d.confidence));
-        w.line("  {}. {}  [{}{}]", ++n, w.bold(d.id), d.confidence == probe::Confidence::high ? w.bad(conf) : w.warn(conf),
-               d.scenarios.empty() ? "" : fmt::format(", article scenario {}", fmt::join(d.scenarios, "/")));
+        w.line("  {}. {}  [{}{}]", ++n, w.bold(d.id),
+               d.confidence == probe::Confidence::high ? w.bad(conf) : w.warn(conf),
+               d.scenarios.empty()
+                   ? ""
+                   : fmt::format(", article scenario {}", fmt::join(d.scenarios, "/")));
         w.line("{}", wrap(d.summary, 88, "     "));
         auto list = [&](std::string_view heading, const std::vector<std::string>& items) {
             if (items.empty()) return;
@@ -117,15 +129,17 @@ void protocols(Writer& w, const probe::TargetResult& r) {
     if (const auto* all = r.probe(probe::AttemptKind::offer_all)) {
         const auto& o = all->observation;
         if (o.status == core::Status::negotiated)
-            w.line("  {:<8} {} {}{}{}", "best", fmt::format("{:<10}", o.version ? core::display_name(*o.version) : "?"), o.cipher,
-                   o.group.empty() ? "" : fmt::format(", {}", o.group), o.alpn.empty() ? "" : fmt::format(", ALPN {}", o.alpn));
-        else
-            w.line("  {:<8} {:<10} {}", "best", "failed", outcome_phrase(o));
+            w.line("  {:<8} {} {}{}{}", "best",
+                   fmt::format("{:<10}", o.version ? core::display_name(*o.version) : "?"),
+                   o.cipher, o.group.empty() ? "" : fmt::format(", {}", o.group),
+                   o.alpn.empty() ? "" : fmt::format(", ALPN {}", o.alpn));
+        else w.line("  {:<8} {:<10} {}", "best", "failed", outcome_phrase(o));
     }
     w.line("");
 }
 
-void certificate(Writer& w, const x509::CertificateInfo& c, std::size_t index, std::chrono::system_clock::time_point now) {
+void certificate(Writer& w, const x509::CertificateInfo& c, std::size_t index,
+                 std::chrono::system_clock::time_point now) {
     const auto days = days_between(now, c.not_after);
     std::string validity = fmt::format("{} to {}", date_only(c.not_before), date_only(c.not_after));
     // append(), not += " " + ...: GCC 12 -O3 reports a false -Wrestrict on the temporary.
@@ -139,7 +153,9 @@ void certificate(Writer& w, const x509::CertificateInfo& c, std::size_t index, s
     names.insert(names.end(), c.san_ip.begin(), c.san_ip.end());
     if (!names.empty()) w.line("     names      {}", fmt::join(names, ", "));
     w.line("     key        {}, signed {}", key_description(c), c.signature_algorithm);
-    if (!c.is_ca) w.line("     EKU        {}", c.eku ? fmt::format("{}", fmt::join(*c.eku, ", ")) : "(none: any purpose)");
+    if (!c.is_ca)
+        w.line("     EKU        {}",
+               c.eku ? fmt::format("{}", fmt::join(*c.eku, ", ")) : "(none: any purpose)");
     if (c.is_ca) w.line("     CA         yes{}", c.self_signed ? ", self-signed root" : "");
     w.line("     SHA-1      {}  (thumbprint for certutil / netsh certhash=)", c.sha1_hex);
     w.line("     SHA-256    {}", c.sha256_hex);
@@ -153,19 +169,25 @@ void chain(Writer& w, const probe::TargetResult& r) {
         return;
     }
     const auto& c = *r.chain;
-    w.line("{} ({} served, from probe {}): {}", w.bold("Certificate chain"), c.certificates.size(), r.chain_source,
-           c.trusted ? w.good("trusted") : w.bad("NOT trusted"));
-    for (std::size_t i = 0; i < c.certificates.size(); ++i) certificate(w, c.certificates[i], i, r.started);
+    w.line("{} ({} served, from probe {}): {}", w.bold("Certificate chain"), c.certificates.size(),
+           r.chain_source, c.trusted ? w.good("trusted") : w.bad("NOT trusted"));
+    for (std::size_t i = 0; i < c.certificates.size(); ++i)
+        certificate(w, c.certificates[i], i, r.started);
     if (!c.path.empty()) {
         std::vector<std::string> steps;
         for (const auto& e : c.path)
-            steps.push_back(e.certificate ? fmt::format("#{} {}", *e.certificate + 1, e.subject) : fmt::format("{} (trust store)", e.subject));
+            steps.push_back(e.certificate ? fmt::format("#{} {}", *e.certificate + 1, e.subject)
+                                          : fmt::format("{} (trust store)", e.subject));
         w.line("  path       {}", fmt::join(steps, "  ->  "));
     }
-    if (c.verify_error) w.line("  verify     {} (OpenSSL error {})", c.verify_error_text, c.verify_error);
+    if (c.verify_error)
+        w.line("  verify     {} (OpenSSL error {})", c.verify_error_text, c.verify_error);
     w.line("  hostname   {}: {}", r.target.sni.value_or(r.target.host),
-           c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match") : std::string(x509::to_string(c.hostname)));
-    if (!r.chain_differs.empty()) w.line("  note       probes {} were served another chain", fmt::join(r.chain_differs, ", "));
+           c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match")
+                                                       : std::string(x509::to_string(c.hostname)));
+    if (!r.chain_differs.empty())
+        w.line("  note       probes {} were served another chain",
+               fmt::join(r.chain_differs, ", "));
     w.line("");
 }
 
@@ -196,15 +218,16 @@ void probes(Writer& w, const probe::TargetResult& r, bool trace) {
     w.line("{}", w.bold("Probes"));
     for (const auto& p : r.probes) {
         const auto& o = p.observation;
-        w.line("  {:<10} {:<16} phase {:<9} connect {:>7.1f} ms  total {:>7.1f} ms  {}", p.spec.id, core::to_string(o.status),
-               core::to_string(o.phase), to_ms(o.connect_time), to_ms(o.elapsed), o.detail);
+        w.line("  {:<10} {:<16} phase {:<9} connect {:>7.1f} ms  total {:>7.1f} ms  {}", p.spec.id,
+               core::to_string(o.status), core::to_string(o.phase), to_ms(o.connect_time),
+               to_ms(o.elapsed), o.detail);
         if (!o.first_bytes.empty() && o.status != core::Status::negotiated)
             w.line("             first bytes: {}", core::hex_dump(o.first_bytes, 24));
         if (trace)
             for (const auto& e : o.trace) {
                 const char* arrow = e.direction == core::TraceEvent::Direction::sent       ? "->"
                                     : e.direction == core::TraceEvent::Direction::received ? "<-"
-                                                                                          : "  ";
+                                                                                           : "  ";
                 w.line("             {:>8.1f} ms {} {}", to_ms(e.at), arrow, e.summary);
             }
     }

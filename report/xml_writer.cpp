@@ -23,8 +23,10 @@ std::size_t valid_char_length(std::string_view s, std::size_t i) {
         if ((cc & 0xC0) != 0x80) return 0;
         cp = (cp << 6) | (cc & 0x3F);
     }
-    const bool overlong = (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) return 0;
+    const bool overlong =
+        (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+        return 0;
     return n;
 }
 
@@ -100,7 +102,8 @@ void XmlWriter::close() {
 }
 
 std::string XmlWriter::str() const {
-    if (!open_.empty()) throw std::logic_error("XmlWriter::str with <" + open_.back() + "> still open");
+    if (!open_.empty())
+        throw std::logic_error("XmlWriter::str with <" + open_.back() + "> still open");
     return out_;
 }
 

@@ -54,15 +54,14 @@ ScanVerdict scan_verdict(const ScanRecord& record) {
     return ScanVerdict::error;
 }
 
-bool is_failure(ScanVerdict v) {
-    return v != ScanVerdict::ok && v != ScanVerdict::warn;
-}
+bool is_failure(ScanVerdict v) { return v != ScanVerdict::ok && v != ScanVerdict::warn; }
 
 RateLimiter::RateLimiter(double per_second)
     : interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           std::chrono::duration<double>(per_second > 0 ? 1.0 / per_second : 0.0))) {}
 
-std::chrono::steady_clock::time_point RateLimiter::reserve(std::chrono::steady_clock::time_point now) {
+std::chrono::steady_clock::time_point RateLimiter::reserve(
+    std::chrono::steady_clock::time_point now) {
     std::lock_guard lock(mutex_);
     const auto at = std::max(now, next_);
     next_ = at + interval_;
@@ -167,11 +166,13 @@ asio::awaitable<ScanRecord> run_one(Shared& shared, ScanItem item) {
     const auto started = std::chrono::system_clock::now();
     const auto t0 = std::chrono::steady_clock::now();
     asio::steady_timer deadline(executor, shared.options.deadline);
-    auto winner = co_await (attempt(shared.work, record.item.target) || deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto winner = co_await (attempt(shared.work, record.item.target) ||
+                            deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (winner.index() == 1) {
         record.outcome = ScanOutcome::deadline;
-        record.detail = fmt::format("no result within the {} ms per-target deadline; the probe was cancelled",
-                                    shared.options.deadline.count());
+        record.detail =
+            fmt::format("no result within the {} ms per-target deadline; the probe was cancelled",
+                        shared.options.deadline.count());
     } else if (auto& a = std::get<0>(winner); a.result) {
         record.result = std::move(*a.result);
     } else {
@@ -182,7 +183,8 @@ asio::awaitable<ScanRecord> run_one(Shared& shared, ScanItem item) {
         record.result = TargetResult{};
         record.result.target = record.item.target;
         record.result.started = started;
-        record.result.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+        record.result.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t0);
     }
     record.verdict = scan_verdict(record);
     co_return record;
@@ -219,7 +221,8 @@ ScanTotals run_scan(const ScanSource& source, const TargetWork& work, const Scan
     Shared shared{source, sink, work, options, nullptr, {}, {}, false, false, nullptr};
     if (options.rate > 0) shared.limiter = std::make_unique<RateLimiter>(options.rate);
     const std::size_t concurrency = std::max<std::size_t>(1, options.concurrency);
-    std::size_t threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::size_t threads =
+        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = std::min(threads, concurrency);
 
     std::vector<std::unique_ptr<asio::io_context>> contexts;

@@ -54,7 +54,7 @@ std::string_view to_string(ScanVerdict v);
 struct ScanRecord {
     ScanItem item;
     ScanOutcome outcome = ScanOutcome::completed;
-    std::string detail;   // for deadline and error
+    std::string detail;          // for deadline and error
     probe::TargetResult result;  // for deadline and error: the target and start time only
     // Decided once by scan_verdict() when the engine makes the record; reports read this.
     ScanVerdict verdict = ScanVerdict::error;
@@ -76,10 +76,10 @@ using ScanSource = std::function<std::optional<ScanItem>()>;
 using ScanSink = std::function<void(ScanRecord&&)>;
 
 struct ScanEngineOptions {
-    std::size_t threads = 0;         // io_contexts, one thread each; 0 = one per core
-    std::size_t concurrency = 256;   // targets in flight over all threads
+    std::size_t threads = 0;                    // io_contexts, one thread each; 0 = one per core
+    std::size_t concurrency = 256;              // targets in flight over all threads
     std::chrono::milliseconds deadline{20000};  // per target, from its start to its record
-    double rate = 0;                 // new targets per second over all threads; 0 = unlimited
+    double rate = 0;  // new targets per second over all threads; 0 = unlimited
     // Set (from a signal handler, another thread, or the sink) to stop taking new targets;
     // those in flight finish or hit their deadline, those waiting for the rate limiter are
     // dropped within 100 ms. May be null.
@@ -88,10 +88,10 @@ struct ScanEngineOptions {
 
 struct ScanTotals {
     std::size_t started = 0;
-    std::size_t completed = 0;   // records handed to the sink
-    std::size_t dropped = 0;     // taken from the source but never started: stopped while
-                                 // waiting for the rate limiter (not in `started`)
-    bool stopped = false;        // `stop` was set before the source ran dry
+    std::size_t completed = 0;  // records handed to the sink
+    std::size_t dropped = 0;    // taken from the source but never started: stopped while
+                                // waiting for the rate limiter (not in `started`)
+    bool stopped = false;       // `stop` was set before the source ran dry
 };
 
 // Runs the scan to the end of the source (or until `stop`) and returns when every started

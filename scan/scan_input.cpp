@@ -10,12 +10,12 @@
 
 namespace tlsprobe::scan {
 
-using probe::Target;
-using probe::TargetError;
 using probe::invalid_host_name_reason;
 using probe::is_ip_literal;
 using probe::parse_connect_to;
 using probe::parse_target;
+using probe::Target;
+using probe::TargetError;
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -23,15 +23,14 @@ std::string_view trim(std::string_view s) {
     return {range.begin(), range.end()};
 }
 
-std::string lower(std::string_view s) {
-    return boost::algorithm::to_lower_copy(std::string(s));
-}
+std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 // Drops a comment: "#" at the start of the line or after white space. A "#" inside a
 // token (a URL fragment, "https://h/#x") is not a comment.
 std::string_view strip_comment(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i)
-        if (s[i] == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(s[i - 1])))) return s.substr(0, i);
+        if (s[i] == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(s[i - 1]))))
+            return s.substr(0, i);
     return s;
 }
 
@@ -40,7 +39,8 @@ std::vector<std::string_view> split_columns(std::string_view s) {
     std::size_t start = 0;
     for (;;) {
         const auto comma = s.find(',', start);
-        columns.push_back(trim(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+        columns.push_back(trim(s.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
         if (comma == std::string_view::npos) return columns;
         start = comma + 1;
     }
@@ -52,12 +52,11 @@ std::string bracketed(const std::string& host) {
 
 std::string shorten(std::string_view s) {
     constexpr std::size_t kShown = 200;
-    return s.size() <= kShown ? escape_input(s) : fmt::format("{}...", escape_input(s.substr(0, kShown)));
+    return s.size() <= kShown ? escape_input(s)
+                              : fmt::format("{}...", escape_input(s.substr(0, kShown)));
 }
 
-bool is_control(unsigned char c) {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
-}
+bool is_control(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
 
 // The length of the valid UTF-8 sequence at the start of `s` (a non-ASCII lead byte), or 0.
 std::size_t utf8_sequence(std::string_view s) {
@@ -92,7 +91,9 @@ void apply_sni_column(Target& t, std::string_view sni) {
         return;
     }
     if (is_ip_literal(sni))
-        throw TargetError(fmt::format("SNI '{}' is an IP address; RFC 6066 §3 allows only host names (use '-' for no SNI)", sni));
+        throw TargetError(fmt::format(
+            "SNI '{}' is an IP address; RFC 6066 §3 allows only host names (use '-' for no SNI)",
+            sni));
     if (auto reason = invalid_host_name_reason(sni))
         throw TargetError(fmt::format("SNI '{}' is not a valid host name: {}", sni, *reason));
     t.sni = lower(sni);
@@ -124,21 +125,28 @@ std::string escape_input(std::string_view text) {
 
 std::optional<ParsedLine> parse_scan_line(std::string_view raw) {
     if (raw.size() > kMaxInputLine)
-        return InputError{shorten(raw), fmt::format("the line is longer than {} characters", kMaxInputLine)};
+        return InputError{shorten(raw),
+                          fmt::format("the line is longer than {} characters", kMaxInputLine)};
     if (raw.ends_with('\r')) raw.remove_suffix(1);
     for (std::size_t i = 0; i < raw.size(); ++i)
         if (const auto c = static_cast<unsigned char>(raw[i]); is_control(c))
-            return InputError{shorten(trim(raw)),
-                              fmt::format("control character \\x{:02x} at column {}: a line holds printable text, "
-                                          "spaces and tabs only",
-                                          c, i + 1)};
+            return InputError{
+                shorten(trim(raw)),
+                fmt::format(
+                    "control character \\x{:02x} at column {}: a line holds printable text, "
+                    "spaces and tabs only",
+                    c, i + 1)};
     const auto line = trim(strip_comment(raw));
     if (line.empty()) return std::nullopt;
     const auto columns = split_columns(line);
     try {
         if (columns.size() > 3)
-            throw TargetError(fmt::format("{} comma-separated columns; expected at most 3: target,connect-to,sni", columns.size()));
-        if (columns[0].empty()) throw TargetError("the target column is empty (expected host, host:port or https://host/)");
+            throw TargetError(
+                fmt::format("{} comma-separated columns; expected at most 3: target,connect-to,sni",
+                            columns.size()));
+        if (columns[0].empty())
+            throw TargetError(
+                "the target column is empty (expected host, host:port or https://host/)");
         Target t = parse_target(columns[0]);
         if (columns.size() > 1 && !columns[1].empty()) {
             auto [address, port] = parse_connect_to(columns[1]);
@@ -159,7 +167,8 @@ std::string scan_key(const Target& t) {
         key += ",via=" + bracketed(lower(*t.connect_to));
         if (t.connect_port) key += fmt::format(":{}", t.connect_port);
     }
-    const std::optional<std::string> default_sni = is_ip_literal(t.host) ? std::nullopt : std::optional(lower(t.host));
+    const std::optional<std::string> default_sni =
+        is_ip_literal(t.host) ? std::nullopt : std::optional(lower(t.host));
     const std::optional<std::string> sni = t.sni ? std::optional(lower(*t.sni)) : std::nullopt;
     if (sni != default_sni) key += ",sni=" + sni.value_or("-");
     return key;
@@ -181,10 +190,13 @@ Shard parse_shard(std::string_view text) {
         auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         return !s.empty() && ec == std::errc{} && ptr == s.data() + s.size();
     };
-    if (slash == std::string_view::npos || !parse(text.substr(0, slash), k) || !parse(text.substr(slash + 1), n))
-        throw TargetError(fmt::format("--shard '{}': expected K/N, e.g. 3/16 (shard 3 of 16)", text));
+    if (slash == std::string_view::npos || !parse(text.substr(0, slash), k) ||
+        !parse(text.substr(slash + 1), n))
+        throw TargetError(
+            fmt::format("--shard '{}': expected K/N, e.g. 3/16 (shard 3 of 16)", text));
     if (n == 0 || k == 0 || k > n)
-        throw TargetError(fmt::format("--shard '{}': K must be from 1 to N (shards are numbered 1..N)", text));
+        throw TargetError(
+            fmt::format("--shard '{}': K must be from 1 to N (shards are numbered 1..N)", text));
     return {k, n};
 }
 
@@ -206,7 +218,8 @@ bool ScanInputReader::refill() {
         }
         ready = std::max<std::streamsize>(1, buf->in_avail());
     }
-    const auto n = buf->sgetn(buffer_->data(), std::min<std::streamsize>(ready, static_cast<std::streamsize>(kChunk)));
+    const auto n = buf->sgetn(
+        buffer_->data(), std::min<std::streamsize>(ready, static_cast<std::streamsize>(kChunk)));
     if (n <= 0) return false;
     end_ = static_cast<std::size_t>(n);
     return true;
@@ -218,7 +231,8 @@ bool ScanInputReader::refill() {
 ScanInputReader::Got ScanInputReader::read_line(std::string& line) {
     line.clear();
     bool any = false;  // a byte of this line was read (a last line without '\n' counts)
-    // Bounded by the input: each pass consumes a chunk or ends; an endless input is ended by `stop`.
+    // Bounded by the input: each pass consumes a chunk or ends; an endless input is ended by
+    // `stop`.
     for (;;) {
         if (pos_ == end_) {
             if (stop_requested()) return Got::stopped;
@@ -262,10 +276,13 @@ std::optional<ScanInputReader::Item> ScanInputReader::next() {
         if (got == Got::end) return std::nullopt;
         ++line_;
         if (got == Got::too_long)
-            return Item{line_, InputError{shorten(line),
-                                          fmt::format("the line is longer than {} characters; skipped", kMaxInputLine)}};
+            return Item{line_,
+                        InputError{shorten(line),
+                                   fmt::format("the line is longer than {} characters; skipped",
+                                               kMaxInputLine)}};
         std::string_view view = line;
-        if (line_ == 1 && view.starts_with("\xEF\xBB\xBF")) view.remove_prefix(3);  // UTF-8 BOM (Notepad)
+        if (line_ == 1 && view.starts_with("\xEF\xBB\xBF"))
+            view.remove_prefix(3);  // UTF-8 BOM (Notepad)
         auto parsed = parse_scan_line(view);
         if (parsed) return Item{line_, std::move(*parsed)};
     }

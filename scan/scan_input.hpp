@@ -2,10 +2,11 @@
 // out, no sockets). Also the normalised key used to drop duplicates, to resume and to shard.
 //
 //   line            := blank | comment | target [ "," connect-to [ "," sni ] ] [ comment ]
-//   target          := host | host:port | [v6]:port | v6 | https://host:port/path   (probe::parse_target)
-//   connect-to      := empty | address | address:port | [v6]:port                   (probe::parse_connect_to)
-//   sni             := empty (the default: the host, none for an IP) | "-" (send no SNI) | DNS name
-//   comment         := "#" to the end of the line, at the start or after white space
+//   target          := host | host:port | [v6]:port | v6 | https://host:port/path
+//   (probe::parse_target) connect-to      := empty | address | address:port | [v6]:port
+//   (probe::parse_connect_to) sni             := empty (the default: the host, none for an IP) |
+//   "-" (send no SNI) | DNS name comment         := "#" to the end of the line, at the start or
+//   after white space
 #pragma once
 
 #include <array>
@@ -31,7 +32,8 @@ struct ScanTarget {
 
 // One line that could not be read; the scan reports it and goes on.
 struct InputError {
-    std::string text;    // the line as written (trimmed, at most 200 characters, escaped: see escape_input)
+    std::string
+        text;  // the line as written (trimmed, at most 200 characters, escaped: see escape_input)
     std::string reason;  // what is wrong and what is expected (never a raw control byte)
 };
 
@@ -80,7 +82,8 @@ class ScanInputReader {
 public:
     static constexpr std::size_t kChunk = 64 * 1024;
 
-    explicit ScanInputReader(std::istream& in, const std::atomic<bool>* stop = nullptr) : in_(in), stop_(stop) {}
+    explicit ScanInputReader(std::istream& in, const std::atomic<bool>* stop = nullptr)
+        : in_(in), stop_(stop) {}
     void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
     struct Item {
@@ -104,7 +107,8 @@ private:
     std::size_t line_ = 0;
     bool skipping_ = false;  // inside an over-long line, already reported
     bool stopped_ = false;
-    std::unique_ptr<std::array<char, kChunk>> buffer_ = std::make_unique<std::array<char, kChunk>>();
+    std::unique_ptr<std::array<char, kChunk>> buffer_ =
+        std::make_unique<std::array<char, kChunk>>();
     std::size_t pos_ = 0, end_ = 0;
 };
 

@@ -1,12 +1,10 @@
 // X.509 parsing and PEM loading over the generated test PKI (testcerts/, see its README).
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <iterator>
+#include <openssl/x509v3.h>
 #include <stdexcept>
 #include <string>
-
-#include <openssl/x509v3.h>
 
 #include "x509/certificate.hpp"
 
@@ -20,7 +18,9 @@ const std::string kCerts = TLSPROBE_TESTS_DIR "/../testcerts/";
 
 std::string slurp(const std::string& name) {
     std::ifstream in(kCerts + name, std::ios::binary);
-    if (!in) throw std::runtime_error("missing test file " + kCerts + name + " (run testcerts/generate.sh)");
+    if (!in)
+        throw std::runtime_error("missing test file " + kCerts + name +
+                                 " (run testcerts/generate.sh)");
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
@@ -53,7 +53,8 @@ TEST_CASE("the good leaf's names, usages and key are parsed", "[certificate]") {
     CHECK(c.common_name == std::optional<std::string>("tlsprobe.test"));
     REQUIRE(c.eku.has_value());
     CHECK(*c.eku == std::vector<std::string>{"serverAuth"});
-    CHECK(c.key_usage == std::optional<std::uint32_t>(X509v3_KU_DIGITAL_SIGNATURE | X509v3_KU_KEY_ENCIPHERMENT));
+    CHECK(c.key_usage ==
+          std::optional<std::uint32_t>(X509v3_KU_DIGITAL_SIGNATURE | X509v3_KU_KEY_ENCIPHERMENT));
     CHECK(c.key_usage_names == std::vector<std::string>{"digitalSignature", "keyEncipherment"});
     CHECK(c.has_basic_constraints);
     CHECK_FALSE(c.is_ca);
@@ -193,6 +194,7 @@ TEST_CASE("PEM bundles split into DER in file order", "[certificate]") {
 TEST_CASE("PEM without certificates or with a damaged block throws", "[certificate]") {
     CHECK_THROWS_WITH(pem_to_der_chain(slurp("good.key")), Catch::Contains("no PEM certificate"));
     CHECK_THROWS_WITH(pem_to_der_chain(""), Catch::Contains("no PEM certificate"));
-    const std::string damaged = "-----BEGIN CERTIFICATE-----\n!!!! not base64 !!!!\n-----END CERTIFICATE-----\n";
+    const std::string damaged =
+        "-----BEGIN CERTIFICATE-----\n!!!! not base64 !!!!\n-----END CERTIFICATE-----\n";
     CHECK_THROWS_WITH(pem_to_der_chain(damaged), Catch::Contains("damaged PEM block #1"));
 }

@@ -1,15 +1,13 @@
 // Chain analysis over every served case of the test PKI (testcerts/README.md), against a
 // trust store holding only "tlsprobe Test Root CA", at a fixed time.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <openssl/x509_vfy.h>
 #include <set>
 #include <stdexcept>
 #include <string>
-
-#include <openssl/x509_vfy.h>
 
 #include "check_fixtures.hpp"
 #include "judge/finding.hpp"
@@ -95,7 +93,8 @@ TEST_CASE("every served case yields exactly its problems", "[chain]") {
         {"not-yet-valid", false, {"cert.not_yet_valid"}},
         // The hostname is not part of the trust verdict.
         {"wrong-host", true, {"cert.hostname_mismatch"}},
-        // OpenSSL's verifier has no security level of its own (auth_level -1): trusted, but flagged.
+        // OpenSSL's verifier has no security level of its own (auth_level -1): trusted, but
+        // flagged.
         {"rsa1024", true, {"cert.weak_key"}},
         {"sha1", true, {"cert.weak_signature"}},
         {"key-usage-keyencipherment-only", true, {"cert.key_usage_incompatible"}},
@@ -141,9 +140,10 @@ TEST_CASE("a served untrusted root is error 19 and still chain.untrusted_root", 
 
 TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
     const auto good = analyze("good");
-    CHECK(subjects(good.path) == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
-                                                          "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
-                                                          "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(subjects(good.path) ==
+          std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                   "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                   "CN=tlsprobe Test Root CA, O=tlsprobe"});
     CHECK(served_indices(good.path) == std::vector<Index>{0, 1, std::nullopt});
     CHECK_FALSE(good.path[1].from_trust_store());
     CHECK(good.path[2].from_trust_store());
@@ -170,10 +170,12 @@ TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
     CHECK(r.leaf_certificate()->subject == "CN=tlsprobe.test, O=tlsprobe");
     CHECK(r.hostname == HostnameMatch::match);
     CHECK(r.path.size() == 3);
-    CHECK(served_indices(r.path) == std::vector<Index>{1, 0, std::nullopt});  // path order, not served order
+    CHECK(served_indices(r.path) ==
+          std::vector<Index>{1, 0, std::nullopt});  // path order, not served order
 }
 
-TEST_CASE("the path is matched by DER: a served certificate sharing the issuer's name stays off it", "[chain]") {
+TEST_CASE("the path is matched by DER: a served certificate sharing the issuer's name stays off it",
+          "[chain]") {
     auto in = input_for("good.chain.pem");  // leaf, intermediate
     in.served.insert(in.served.begin() + 1, tlsprobe::testing::same_name_impostor(in.served.at(1)));
     const auto r = analyze_chain(in, test_root());  // leaf, impostor, intermediate
@@ -182,9 +184,10 @@ TEST_CASE("the path is matched by DER: a served certificate sharing the issuer's
     CHECK(r.certificates[1].subject == r.certificates[0].issuer);  // a name match would pick #2
     CHECK(r.trusted);
     CHECK(served_indices(r.path) == std::vector<Index>{0, 2, std::nullopt});
-    CHECK(subjects(r.path) == std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
-                                                       "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
-                                                       "CN=tlsprobe Test Root CA, O=tlsprobe"});
+    CHECK(subjects(r.path) ==
+          std::vector<std::string>{"CN=tlsprobe.test, O=tlsprobe",
+                                   "CN=tlsprobe Test Intermediate CA, O=tlsprobe",
+                                   "CN=tlsprobe Test Root CA, O=tlsprobe"});
     CHECK(r.path.back().from_trust_store());
     CHECK(ids(r) == std::vector<std::string>{"chain.extra_certificates"});
     CHECK(r.problems[0].certificate == Index(1));  // the impostor is the one off the path
@@ -212,7 +215,8 @@ TEST_CASE("date problems carry the date and can come with chain problems", "[cha
     auto soon = input_for("good.chain.pem");
     soon.now = sys_days{2123y / December / 15};
     const auto s = analyze_chain(soon, test_root());
-    CHECK(ids(s) == std::vector<std::string>{"cert.expires_soon", "cert.expires_soon"});  // leaf and intermediate
+    CHECK(ids(s) == std::vector<std::string>{"cert.expires_soon",
+                                             "cert.expires_soon"});  // leaf and intermediate
     CHECK(s.trusted);
     soon.expires_soon_days = 7;
     CHECK(analyze_chain(soon, test_root()).problems.empty());
@@ -232,8 +236,10 @@ TEST_CASE("hostnames: SAN DNS, IP literals, wildcard and CN fallback", "[chain][
     CHECK(analyze("good", "").problems.empty());
 
     CHECK(analyze("wildcard", "www.tlsprobe.test").hostname == HostnameMatch::match);
-    CHECK(analyze("wildcard", "tlsprobe.test").hostname == HostnameMatch::mismatch);  // * needs a label
-    CHECK(analyze("wildcard", "a.b.tlsprobe.test").hostname == HostnameMatch::mismatch);  // one label only
+    CHECK(analyze("wildcard", "tlsprobe.test").hostname ==
+          HostnameMatch::mismatch);  // * needs a label
+    CHECK(analyze("wildcard", "a.b.tlsprobe.test").hostname ==
+          HostnameMatch::mismatch);  // one label only
 
     const auto cn = analyze("cn-only");
     CHECK(cn.hostname == HostnameMatch::match_cn_fallback);
@@ -248,9 +254,12 @@ TEST_CASE("hostnames: SAN DNS, IP literals, wildcard and CN fallback", "[chain][
 TEST_CASE("keyUsage is checked against the key exchange", "[chain]") {
     const std::string kenc = "key-usage-keyencipherment-only";
     CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::rsa).problems.empty());
-    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe).has(ChainProblemKind::key_usage_incompatible));
-    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13).has(ChainProblemKind::key_usage_incompatible));
-    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown).has(ChainProblemKind::key_usage_incompatible));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::ecdhe_or_dhe)
+              .has(ChainProblemKind::key_usage_incompatible));
+    CHECK(analyze(kenc, "tlsprobe.test", KeyExchange::tls13)
+              .has(ChainProblemKind::key_usage_incompatible));
+    CHECK_FALSE(analyze(kenc, "tlsprobe.test", KeyExchange::unknown)
+                    .has(ChainProblemKind::key_usage_incompatible));
     CHECK(analyze("good", "tlsprobe.test", KeyExchange::rsa).problems.empty());
     CHECK(analyze("good-ecdsa", "tlsprobe.test", KeyExchange::ecdhe_or_dhe).problems.empty());
 }
@@ -292,7 +301,8 @@ TEST_CASE("TrustStore loading errors name the file", "[trust]") {
                       Catch::Contains("no-such-root.pem") && Catch::Contains("no such file"));
     CHECK_THROWS_WITH(TrustStore::from_locations(kCerts + "good.key", ""),
                       Catch::Contains("good.key") && Catch::Contains("no PEM certificate"));
-    CHECK_THROWS_WITH(TrustStore::from_locations("", kCerts + "no-such-dir"), Catch::Contains("no-such-dir"));
+    CHECK_THROWS_WITH(TrustStore::from_locations("", kCerts + "no-such-dir"),
+                      Catch::Contains("no-such-dir"));
     CHECK_THROWS_AS(TrustStore::from_locations("", ""), std::runtime_error);
     CHECK(test_root().description() == "CA file " + kCerts + "root-ca.pem");
     CHECK(test_root().anchor_count() == 1);
@@ -304,14 +314,16 @@ TEST_CASE("a DER CA file (Windows .cer export) is accepted", "[trust]") {
     const auto path = std::filesystem::temp_directory_path() / "tlsprobe-chain-test-root.cer";
     {
         std::ofstream out(path, std::ios::binary);
-        out.write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
+        out.write(reinterpret_cast<const char*>(der.data()),
+                  static_cast<std::streamsize>(der.size()));
     }
     const auto store = TrustStore::from_locations(path.string(), "");
     std::filesystem::remove(path);
     CHECK(analyze_chain(input_for("good.chain.pem"), store).trusted);
 }
 
-TEST_CASE("every chain problem kind has its registered stable id, and a finding of that id", "[chain]") {
+TEST_CASE("every chain problem kind has its registered stable id, and a finding of that id",
+          "[chain]") {
     const auto kinds = chain_problem_kinds();
     REQUIRE(kinds.size() == 18);
     std::set<std::string_view> seen;
@@ -321,10 +333,12 @@ TEST_CASE("every chain problem kind has its registered stable id, and a finding 
         CHECK(to_string(kinds[i].kind) == kinds[i].id);
         CHECK(seen.insert(kinds[i].id).second);
         CHECK((kinds[i].id.starts_with("chain.") || kinds[i].id.starts_with("cert.")));
-        CHECK(tlsprobe::judge::find_finding_kind(kinds[i].id) != nullptr);  // the finding catalogue has it
+        CHECK(tlsprobe::judge::find_finding_kind(kinds[i].id) !=
+              nullptr);  // the finding catalogue has it
     }
     CHECK(to_string(ChainProblemKind::missing_intermediate) == "chain.missing_intermediate");
-    CHECK(to_string(ChainProblemKind::ca_without_basic_constraints) == "chain.ca_without_basic_constraints");
+    CHECK(to_string(ChainProblemKind::ca_without_basic_constraints) ==
+          "chain.ca_without_basic_constraints");
     CHECK(to_string(ChainProblemKind::expired) == "cert.expired");
     CHECK(to_string(ChainProblemKind::weak_signature) == "cert.weak_signature");
     CHECK(to_string(ChainProblemKind::verify_failed) == "chain.verify_failed");

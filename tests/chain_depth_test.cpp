@@ -1,23 +1,19 @@
 // Issue 11 item 6: a chain OpenSSL refuses as too long (error 22) is never "works, trusted";
 // the certificates it did not get to are not "not on the path". Built at test time.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <string>
-
-#include <unistd.h>
-
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <string>
+#include <unistd.h>
 
+#include "support.hpp"
 #include "x509/chain_analysis.hpp"
 
 using namespace tlsprobe;
@@ -32,20 +28,24 @@ struct ExtDeleter {
 };
 
 void add_ext(X509* x, int nid, const char* value) {
-    std::unique_ptr<X509_EXTENSION, ExtDeleter> ext(X509V3_EXT_conf_nid(nullptr, nullptr, nid, value));
+    std::unique_ptr<X509_EXTENSION, ExtDeleter> ext(
+        X509V3_EXT_conf_nid(nullptr, nullptr, nid, value));
     REQUIRE(ext);
     REQUIRE(X509_add_ext(x, ext.get(), -1) == 1);
 }
 
 // One shared P-256 key signs everything: only the names link the chain, which is enough.
-x509::X509Ptr make_cert(const std::string& subject, const std::string& issuer, bool ca, EVP_PKEY* key, long serial) {
+x509::X509Ptr make_cert(const std::string& subject, const std::string& issuer, bool ca,
+                        EVP_PKEY* key, long serial) {
     x509::X509Ptr x(X509_new());
     X509_set_version(x.get(), X509_VERSION_3);
     ASN1_INTEGER_set(X509_get_serialNumber(x.get()), serial);
     X509_gmtime_adj(X509_getm_notBefore(x.get()), -86400L);
     X509_gmtime_adj(X509_getm_notAfter(x.get()), 86400L * 365);
     auto set_cn = [](X509_NAME* name, const std::string& cn) {
-        REQUIRE(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0));
+        REQUIRE(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                           reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                           -1, 0));
     };
     set_cn(X509_get_subject_name(x.get()), subject);
     set_cn(X509_get_issuer_name(x.get()), issuer);
@@ -86,18 +86,22 @@ const DeepChain& deep_chain() {
         std::string issuer = "Deep Root";
         for (int i = kIntermediates; i >= 1; --i) {
             const std::string subject = "Deep Intermediate " + std::to_string(i);
-            intermediates.insert(intermediates.begin(), der_of(make_cert(subject, issuer, true, key.get(), 1 + i).get()));
+            intermediates.insert(intermediates.begin(),
+                                 der_of(make_cert(subject, issuer, true, key.get(), 1 + i).get()));
             issuer = subject;
         }
-        c.served.push_back(der_of(make_cert("tlsprobe.test", issuer, false, key.get(), 1000).get()));
+        c.served.push_back(
+            der_of(make_cert("tlsprobe.test", issuer, false, key.get(), 1000).get()));
         c.served.insert(c.served.end(), intermediates.begin(), intermediates.end());
 
-        const auto pem = std::filesystem::temp_directory_path() / ("tlsprobe-deep-root-" + std::to_string(::getpid()) + ".pem");
+        const auto pem = std::filesystem::temp_directory_path() /
+                         ("tlsprobe-deep-root-" + std::to_string(::getpid()) + ".pem");
         FILE* f = std::fopen(pem.c_str(), "w");
         REQUIRE(f);
         PEM_write_X509(f, root.get());
         std::fclose(f);
-        c.store = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(pem.string(), ""));
+        c.store =
+            std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(pem.string(), ""));
         std::filesystem::remove(pem);
         return c;
     }();
@@ -106,7 +110,8 @@ const DeepChain& deep_chain() {
 
 }  // namespace
 
-TEST_CASE("a 200-certificate chain that is too long is a verify failure, not extra certificates", "[x509][chain]") {
+TEST_CASE("a 200-certificate chain that is too long is a verify failure, not extra certificates",
+          "[x509][chain]") {
     const auto& chain = deep_chain();
     REQUIRE(chain.served.size() == 200);
     x509::ChainInput in;
@@ -123,7 +128,8 @@ TEST_CASE("a 200-certificate chain that is too long is a verify failure, not ext
         INFO(p.detail);
         CHECK(p.kind != x509::ChainProblemKind::extra_certificates);
         CHECK(p.kind != x509::ChainProblemKind::misordered);
-        if (p.kind == x509::ChainProblemKind::verify_failed) CHECK(p.detail.find("error 22") != std::string::npos);
+        if (p.kind == x509::ChainProblemKind::verify_failed)
+            CHECK(p.detail.find("error 22") != std::string::npos);
     }
 }
 
@@ -135,7 +141,8 @@ TEST_CASE("judge: a chain that fails verification is never 'works, trusted'", "[
     r.address = "127.0.0.1:4433";
     r.resolved = {"127.0.0.1:4433"};
     r.started = std::chrono::system_clock::now();
-    auto rec = test::make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
+    auto rec =
+        test::make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
     rec.spec.sni = "tlsprobe.test";
     rec.observation.address = "127.0.0.1:4433";
     rec.observation.version = core::Version::tls1_3;
@@ -151,7 +158,9 @@ TEST_CASE("judge: a chain that fails verification is never 'works, trusted'", "[
     INFO(r.summary);
     CHECK(r.summary.find("trusted and valid") == std::string::npos);
     CHECK(r.summary.find(" works") == std::string::npos);
-    const bool has_finding = std::any_of(r.findings.begin(), r.findings.end(), [](const probe::Finding& f) { return f.id == "chain.verify_failed"; });
+    const bool has_finding =
+        std::any_of(r.findings.begin(), r.findings.end(),
+                    [](const probe::Finding& f) { return f.id == "chain.verify_failed"; });
     CHECK(has_finding);
 }
 
@@ -163,5 +172,6 @@ TEST_CASE("the path of a too-long chain goes on with the served certificates", "
     in.now = std::chrono::system_clock::now();
     const auto report = x509::analyze_chain(in, *chain.store);
     REQUIRE(report.path.size() == 200);
-    for (std::size_t d = 0; d < report.path.size(); ++d) CHECK(report.path[d].certificate == std::optional<std::size_t>(d));
+    for (std::size_t d = 0; d < report.path.size(); ++d)
+        CHECK(report.path[d].certificate == std::optional<std::size_t>(d));
 }

@@ -3,11 +3,10 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <stdexcept>
-#include <utility>
-
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
+#include <stdexcept>
+#include <utility>
 
 #include "judge/verdict.hpp"
 #include "lab/paths.hpp"
@@ -21,13 +20,17 @@ using core::Version;
 
 std::vector<core::Bytes> served_chain(const std::string& testcase) {
     std::ifstream in(lab::testcert(testcase + ".chain.pem"), std::ios::binary);
-    return x509::pem_to_der_chain(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+    return x509::pem_to_der_chain(
+        std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
 }
 
-probe::TargetResult constructed_result(const std::string& testcase) { return constructed_result_for_chain(served_chain(testcase)); }
+probe::TargetResult constructed_result(const std::string& testcase) {
+    return constructed_result_for_chain(served_chain(testcase));
+}
 
 probe::TargetResult constructed_result_for_chain(std::vector<core::Bytes> served) {
-    static const auto store = x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), "");
+    static const auto store =
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), "");
     probe::TargetResult r;
     r.target = probe::parse_target("tlsprobe.test:443");
     r.address = "127.0.0.1:443";
@@ -45,7 +48,8 @@ probe::TargetResult constructed_result_for_chain(std::vector<core::Bytes> served
         } else {
             vr.supported = true;
             vr.status = Status::negotiated;
-            vr.cipher = v == Version::tls1_3 ? "TLS_AES_256_GCM_SHA384" : "ECDHE-RSA-AES256-GCM-SHA384";
+            vr.cipher =
+                v == Version::tls1_3 ? "TLS_AES_256_GCM_SHA384" : "ECDHE-RSA-AES256-GCM-SHA384";
         }
     }
     probe::ProbeRecord rec;
@@ -76,7 +80,9 @@ core::Bytes same_name_impostor(const core::Bytes& like) {
     x509::X509Ptr x(X509_new());
     std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> issuer(X509_NAME_new(), &X509_NAME_free);
     if (!key || !x || !issuer) throw std::runtime_error("same_name_impostor: out of memory");
-    X509_NAME_add_entry_by_txt(issuer.get(), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tlsprobe Impostor Issuer"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(issuer.get(), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("tlsprobe Impostor Issuer"),
+                               -1, -1, 0);
     const auto now = std::chrono::system_clock::to_time_t(kCheckNow);
     X509_set_version(x.get(), 2);
     ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 4242);
@@ -96,7 +102,8 @@ core::Bytes same_name_impostor(const core::Bytes& like) {
         X509_add_ext(x.get(), ext, -1);
         X509_EXTENSION_free(ext);
     }
-    if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) throw std::runtime_error("same_name_impostor: signing failed");
+    if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0)
+        throw std::runtime_error("same_name_impostor: signing failed");
     const int n = i2d_X509(x.get(), nullptr);
     core::Bytes der(static_cast<std::size_t>(n));
     unsigned char* out = der.data();

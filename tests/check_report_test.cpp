@@ -3,7 +3,6 @@
 // escaped, self-contained, and loaded in headless Chromium (screenshot, no console messages,
 // the verdict shown).
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -42,9 +41,15 @@ judge::CheckReport sample_report() {
     report.targets.push_back(checked(testing::constructed_result("good"), report.policy));
     auto expired = testing::constructed_result("expired");
     expired.target = probe::parse_target("expired.tlsprobe.test:8443");
-    expired.findings.push_back({"cert.expired", probe::Severity::high, "Certificate expired", "Expired <2020-01-01> & \"gone\""});
-    expired.diagnosis.push_back({"cert.expired", {"S2"}, probe::Confidence::high, "The certificate expired <script>alert(1)</script>.",
-                                 {"not after 2020-01-01"}, {"ERR_CERT_DATE_INVALID"}, {"certutil -verifystore my <sha1>"},
+    expired.findings.push_back({"cert.expired", probe::Severity::high, "Certificate expired",
+                                "Expired <2020-01-01> & \"gone\""});
+    expired.diagnosis.push_back({"cert.expired",
+                                 {"S2"},
+                                 probe::Confidence::high,
+                                 "The certificate expired <script>alert(1)</script>.",
+                                 {"not after 2020-01-01"},
+                                 {"ERR_CERT_DATE_INVALID"},
+                                 {"certutil -verifystore my <sha1>"},
                                  {"Renew the certificate & rebind it"}});
     report.targets.push_back(checked(std::move(expired), report.policy));
     report.targets.push_back(checked(testing::unreachable_result(), report.policy));
@@ -68,7 +73,8 @@ std::string attr(xmlNode* n, const char* name) {
 std::vector<xmlNode*> children(xmlNode* n, std::string_view name) {
     std::vector<xmlNode*> out;
     for (xmlNode* c = n->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && name == reinterpret_cast<const char*>(c->name)) out.push_back(c);
+        if (c->type == XML_ELEMENT_NODE && name == reinterpret_cast<const char*>(c->name))
+            out.push_back(c);
     return out;
 }
 
@@ -85,7 +91,8 @@ std::string schema_errors(xmlDoc* doc) {
     xmlSchemaPtr schema = xmlSchemaParse(pctx);
     REQUIRE(schema != nullptr);
     xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
-    xmlSchemaSetValidErrors(vctx, reinterpret_cast<xmlSchemaValidityErrorFunc>(sink), reinterpret_cast<xmlSchemaValidityWarningFunc>(sink), nullptr);
+    xmlSchemaSetValidErrors(vctx, reinterpret_cast<xmlSchemaValidityErrorFunc>(sink),
+                            reinterpret_cast<xmlSchemaValidityWarningFunc>(sink), nullptr);
     const int rc = xmlSchemaValidateDoc(vctx, doc);
     xmlSchemaFreeValidCtxt(vctx);
     xmlSchemaFree(schema);
@@ -100,7 +107,8 @@ std::string slurp(const fs::path& p) {
 }
 
 fs::path scratch_dir(const std::string& name) {
-    const auto dir = fs::temp_directory_path() / ("tlsprobe-" + name + "-" + std::to_string(::getpid()));
+    const auto dir =
+        fs::temp_directory_path() / ("tlsprobe-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
@@ -114,10 +122,11 @@ struct ChromiumRun {
 // Runs Debian's chromium headless on a file with extra arguments; stdout and stderr captured.
 ChromiumRun chromium(const fs::path& dir, const fs::path& page, const std::string& action) {
     const auto out = dir / "chromium.out", err = dir / "chromium.err";
-    const auto cmd = "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-                     "--no-first-run --user-data-dir='" + (dir / "profile").string() +
-                     "' --enable-logging=stderr --v=0 --window-size=412,915 " + action + " 'file://" + page.string() + "' >'" +
-                     out.string() + "' 2>'" + err.string() + "'";
+    const auto cmd =
+        "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+        "--no-first-run --user-data-dir='" +
+        (dir / "profile").string() + "' --enable-logging=stderr --v=0 --window-size=412,915 " +
+        action + " 'file://" + page.string() + "' >'" + out.string() + "' 2>'" + err.string() + "'";
     const int rc = std::system(cmd.c_str());
     return {rc, slurp(out), slurp(err)};
 }
@@ -141,19 +150,26 @@ bool have_chromium() { return std::system("command -v chromium >/dev/null 2>&1")
 }  // namespace
 
 TEST_CASE("escape_xml escapes markup and replaces characters XML cannot carry", "[report][junit]") {
-    CHECK(report::escape_xml("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    CHECK(report::escape_xml(std::string("NUL\0ESC\x1b", 8)) == "NUL\xEF\xBF\xBD" "ESC\xEF\xBF\xBD");
-    CHECK(report::escape_xml("tab\tok, caf\xC3\xA9, \xE2\x9C\x85") == "tab\tok, caf\xC3\xA9, \xE2\x9C\x85");
-    CHECK(report::escape_xml("\xC3(") == "\xEF\xBF\xBD(");       // truncated sequence
+    CHECK(report::escape_xml("<a href=\"x\">'&'</a>") ==
+          "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    CHECK(report::escape_xml(std::string("NUL\0ESC\x1b", 8)) ==
+          "NUL\xEF\xBF\xBD"
+          "ESC\xEF\xBF\xBD");
+    CHECK(report::escape_xml("tab\tok, caf\xC3\xA9, \xE2\x9C\x85") ==
+          "tab\tok, caf\xC3\xA9, \xE2\x9C\x85");
+    CHECK(report::escape_xml("\xC3(") == "\xEF\xBF\xBD(");                // truncated sequence
     CHECK(report::escape_xml("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
 }
 
-TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testcase per rule", "[report][junit]") {
+TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testcase per rule",
+          "[report][junit]") {
     auto report = sample_report();
     // server-provided text with markup and control bytes must not break the document
-    report.targets[1].rules.back().evidence.push_back(std::string("banner <b>\x01\x02</b> ]]> &", 19));
+    report.targets[1].rules.back().evidence.push_back(
+        std::string("banner <b>\x01\x02</b> ]]> &", 19));
     const auto xml = report::render_junit(report);
-    XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "junit.xml", nullptr, XML_PARSE_NONET));
+    XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "junit.xml", nullptr,
+                             XML_PARSE_NONET));
     REQUIRE(doc);
     CHECK(schema_errors(doc.get()) == "");
 
@@ -181,7 +197,8 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
         CHECK(skipped == counts.not_applicable);
         CHECK(check.counts.fail == counts.fail);  // the stored counts are the decided ones
         CHECK(check.counts.not_applicable == counts.not_applicable);
-        total_tests += cases.size(), total_failures += failures, total_skipped += skipped, total_errors += errors;
+        total_tests += cases.size(), total_failures += failures, total_skipped += skipped,
+            total_errors += errors;
     }
     CHECK(std::stoul(attr(root, "tests")) == total_tests);
     CHECK(std::stoul(attr(root, "failures")) == total_failures);
@@ -210,7 +227,8 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
     for (std::size_t i = 1; i < down.size(); ++i) CHECK(children(down[i], "skipped").size() == 1);
 }
 
-TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells escaped", "[report][markdown]") {
+TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells escaped",
+          "[report][markdown]") {
     auto report = sample_report();
     report.targets[0].rules[0].actual = "a | b [x](http://evil)";
     const auto md = report::render_markdown(report);
@@ -218,13 +236,15 @@ TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells e
     CHECK_THAT(md, Catch::Contains("| target | verdict | pass | fail | n/a |"));
     CHECK_THAT(md, Catch::Contains("| expired.tlsprobe.test:8443 | ❌ FAIL |"));
     CHECK_THAT(md, Catch::Contains("| down.example:443 | ⚠️ UNREACHABLE |"));
-    CHECK_THAT(md, Catch::Contains("**Evidence for the failures**") && Catch::Contains("- `cert.validity`"));
+    CHECK_THAT(md, Catch::Contains("**Evidence for the failures**") &&
+                       Catch::Contains("- `cert.validity`"));
     CHECK_THAT(md, Catch::Contains("a \\| b \\[x\\](http://evil)"));
     CHECK_THAT(md, Catch::Contains("&lt;script&gt;"));  // diagnosis text cannot inject HTML
     CHECK(md.find("<script>") == std::string::npos);
 }
 
-TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagnosis", "[report][html]") {
+TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagnosis",
+          "[report][html]") {
     const auto report = sample_report();
     const auto html = report::render_html(report);
     CHECK_THAT(html, Catch::StartsWith("<!DOCTYPE html>"));
@@ -237,21 +257,28 @@ TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagno
     CHECK_THAT(html, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     CHECK_THAT(html, Catch::Contains("Expired &lt;2020-01-01&gt; &amp; &quot;gone&quot;"));
     CHECK_THAT(html, Catch::Contains("class=\"matrix\"") && Catch::Contains("TLS 1.3"));
-    CHECK_THAT(html, Catch::Contains("class=\"chain\"") && Catch::Contains("tlsprobe Test Intermediate CA"));
+    CHECK_THAT(html, Catch::Contains("class=\"chain\"") &&
+                         Catch::Contains("tlsprobe Test Intermediate CA"));
     CHECK_THAT(html, Catch::Contains("Renew the certificate &amp; rebind it"));
     CHECK_THAT(html, Catch::Contains("cert.validity"));
 
     auto leaf_only = testing::constructed_result("leaf-only");
     const auto plain = report::render_html(leaf_only);
     CHECK_THAT(plain, Catch::Contains("missing intermediate"));
-    CHECK_THAT(plain, Catch::Contains("<h1 id=\"verdict\">OK</h1>"));  // no findings were computed on this value
-    leaf_only.findings.push_back(judge::make_finding("chain.missing_intermediate", "the issuer is not served"));
+    CHECK_THAT(
+        plain,
+        Catch::Contains("<h1 id=\"verdict\">OK</h1>"));  // no findings were computed on this value
+    leaf_only.findings.push_back(
+        judge::make_finding("chain.missing_intermediate", "the issuer is not served"));
     leaf_only.verdict = judge::decide_verdict(leaf_only);  // renderers show the stored verdict
-    CHECK_THAT(report::render_html(leaf_only), Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
-    CHECK_THAT(report::render_html(testing::unreachable_result()), Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
+    CHECK_THAT(report::render_html(leaf_only),
+               Catch::Contains("<h1 id=\"verdict\">PROBLEMS FOUND</h1>"));
+    CHECK_THAT(report::render_html(testing::unreachable_result()),
+               Catch::Contains("<h1 id=\"verdict\">UNREACHABLE</h1>"));
 }
 
-TEST_CASE("HTML: the chain picture draws the path OpenSSL built, not a path matched by names", "[report][html]") {
+TEST_CASE("HTML: the chain picture draws the path OpenSSL built, not a path matched by names",
+          "[report][html]") {
     auto served = testing::served_chain("good");  // leaf, intermediate
     served.insert(served.begin() + 1, testing::same_name_impostor(served.at(1)));
     const auto r = testing::constructed_result_for_chain(served);  // leaf, impostor, intermediate
@@ -268,13 +295,17 @@ TEST_CASE("HTML: the chain picture draws the path OpenSSL built, not a path matc
     CHECK(leaf < intermediate);
     CHECK(intermediate < anchor);
     CHECK(anchor < extra);
-    CHECK(html.find("intermediate · served #2") == std::string::npos);  // the impostor shares the name only
+    CHECK(html.find("intermediate · served #2") ==
+          std::string::npos);  // the impostor shares the name only
     CHECK(html.find("not on the path · served #3") == std::string::npos);
 }
 
-TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, verdict shown", "[report][html][chromium]") {
+TEST_CASE("HTML report in headless Chromium: screenshot, no console messages, verdict shown",
+          "[report][html][chromium]") {
     if (!have_chromium())
-        FAIL("chromium is not installed: `apt-get install -y chromium` (scripts/deps.sh installs it; CI runs this test)");
+        FAIL(
+            "chromium is not installed: `apt-get install -y chromium` (scripts/deps.sh installs "
+            "it; CI runs this test)");
     const auto dir = scratch_dir("html");
     const auto page = dir / "report.html";
     std::ofstream(page) << report::render_html(sample_report());

@@ -1,8 +1,6 @@
 // Cipher-suite and group enumeration: the algorithm against a pure fake server (table tests),
 // then over raw hellos against the scripted policy server and real OpenSSL servers, where the
 // enumerated list and the preference order must match the configuration exactly.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,9 +9,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <set>
-
+#include <catch2/catch.hpp>
 #include <openssl/ssl.h>
+#include <set>
 
 #include "async_run.hpp"
 #include "lab/hello_servers.hpp"
@@ -24,9 +22,9 @@
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
+using core::Version;
 using probe::HelloRequest;
 using probe::ServerChoice;
-using core::Version;
 namespace asio = boost::asio;
 
 namespace {
@@ -66,13 +64,15 @@ struct FakeServer {
         if (!versions.contains(r.version)) return c;
         std::optional<std::uint16_t> group;
         for (auto g : groups)
-            if (r.groups.empty() || std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end()) {
+            if (r.groups.empty() ||
+                std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end()) {
                 group = g;
                 break;
             }
         const auto ok = [&](std::uint32_t code) {
             return std::find(suites.begin(), suites.end(), code) != suites.end() &&
-                   std::find(r.cipher_suites.begin(), r.cipher_suites.end(), code) != r.cipher_suites.end() &&
+                   std::find(r.cipher_suites.begin(), r.cipher_suites.end(), code) !=
+                       r.cipher_suites.end() &&
                    (!needs_group(code, r.version) || group);
         };
         if (r.version == Version::ssl2) {
@@ -132,7 +132,8 @@ std::vector<std::uint32_t> in_client_order(Version v, const std::vector<std::uin
 
 }  // namespace
 
-TEST_CASE("enumeration (fake): accepted suites and preference, server or client order", "[enumeration]") {
+TEST_CASE("enumeration (fake): accepted suites and preference, server or client order",
+          "[enumeration]") {
     struct Row {
         std::vector<std::uint32_t> suites;
         bool server_preference;
@@ -150,7 +151,8 @@ TEST_CASE("enumeration (fake): accepted suites and preference, server or client 
         server.dh_bits = 1024;
         const auto e = run(probe::enumerate_ciphers(fake(server), only({Version::tls1_2})));
         const auto& vc = e.version(Version::tls1_2);
-        INFO("server preference " << row.server_preference << ", " << row.suites.size() << " suites");
+        INFO("server preference " << row.server_preference << ", " << row.suites.size()
+                                  << " suites");
         CHECK(vc.enumerated);
         CHECK(vc.complete());
         CHECK(e.errors.empty());
@@ -174,7 +176,8 @@ TEST_CASE("enumeration (fake): accepted suites and preference, server or client 
     }
 }
 
-TEST_CASE("enumeration (fake): one connection per accepted suite plus one per block, blocks <= 128", "[enumeration]") {
+TEST_CASE("enumeration (fake): one connection per accepted suite plus one per block, blocks <= 128",
+          "[enumeration]") {
     FakeServer server;
     const auto candidates = probe::enumeration_candidates(Version::tls1_2);
     REQUIRE(candidates.size() > 128);
@@ -200,10 +203,12 @@ TEST_CASE("enumeration (fake): one connection per accepted suite plus one per bl
     for (const auto& r : again.requests) CHECK(r.cipher_suites.size() <= 128);
 }
 
-TEST_CASE("enumeration (fake): every version, TLS 1.3 suites, SSL 2.0 in one connection", "[enumeration]") {
+TEST_CASE("enumeration (fake): every version, TLS 1.3 suites, SSL 2.0 in one connection",
+          "[enumeration]") {
     FakeServer server;
     server.versions = {Version::ssl2, Version::tls1_2, Version::tls1_3};
-    server.suites = {0x1302, 0x1301, 0xC030, 0xC02F, 0x010080 /* SSL_CK_RC4_128_WITH_MD5 */, 0x0700C0};
+    server.suites = {0x1302,  0x1301, 0xC030, 0xC02F, 0x010080 /* SSL_CK_RC4_128_WITH_MD5 */,
+                     0x0700C0};
     const auto e = run(probe::enumerate_ciphers(fake(server), {}));
     CHECK(codes(e.version(Version::tls1_3)) == std::vector<std::uint32_t>{0x1302, 0x1301});
     CHECK(codes(e.version(Version::tls1_2)) == std::vector<std::uint32_t>{0xC030, 0xC02F});
@@ -228,13 +233,16 @@ TEST_CASE("enumeration (fake): groups for ECDHE and TLS 1.3", "[enumeration]") {
     server.groups = {g::secp384r1, g::x25519, g::ffdhe2048};
     const auto e = run(probe::enumerate_ciphers(fake(server), {}));
     const auto& v13 = e.version(Version::tls1_3).groups;
-    CHECK(std::set<std::uint16_t>(v13.begin(), v13.end()) == std::set<std::uint16_t>{g::secp384r1, g::x25519, g::ffdhe2048});
+    CHECK(std::set<std::uint16_t>(v13.begin(), v13.end()) ==
+          std::set<std::uint16_t>{g::secp384r1, g::x25519, g::ffdhe2048});
     const auto& v12 = e.version(Version::tls1_2);
-    CHECK(std::set<std::uint16_t>(v12.groups.begin(), v12.groups.end()) == std::set<std::uint16_t>{g::secp384r1, g::x25519});
+    CHECK(std::set<std::uint16_t>(v12.groups.begin(), v12.groups.end()) ==
+          std::set<std::uint16_t>{g::secp384r1, g::x25519});
     CHECK(v12.group_names.size() == 2);
     // Group hellos offer only ECDHE suites below TLS 1.3.
     for (const auto& r : server.requests)
-        if (r.version == Version::tls1_2 && !r.groups.empty()) CHECK(r.cipher_suites == std::vector<std::uint32_t>{0xC02F});
+        if (r.version == Version::tls1_2 && !r.groups.empty())
+            CHECK(r.cipher_suites == std::vector<std::uint32_t>{0xC02F});
 }
 
 TEST_CASE("enumeration (fake): a failed connection is reported, not swallowed", "[enumeration]") {
@@ -264,11 +272,13 @@ TEST_CASE("enumeration (fake): connections stay within the concurrency cap", "[e
         INFO("cap " << cap);
         CHECK(server.max_in_flight <= cap);
         if (cap > 1) CHECK(server.max_in_flight > 1);
-        CHECK(codes(e.version(Version::tls1_0)) == std::vector<std::uint32_t>{0xC013, 0x002F, 0x0035});
+        CHECK(codes(e.version(Version::tls1_0)) ==
+              std::vector<std::uint32_t>{0xC013, 0x002F, 0x0035});
     }
 }
 
-TEST_CASE("enumeration (raw): the scripted policy server, server and client preference", "[enumeration][raw]") {
+TEST_CASE("enumeration (raw): the scripted policy server, server and client preference",
+          "[enumeration][raw]") {
     for (bool server_preference : {true, false}) {
         lab::CipherPolicy policy;
         policy.suites = {0x0035, 0x009F, 0xC02F, 0x000A};
@@ -278,26 +288,30 @@ TEST_CASE("enumeration (raw): the scripted policy server, server and client pref
         lab::RawServer server(lab::cipher_policy_server(policy));
         engine::RawProbeOptions probe;
         probe.timeout = 2s;
-        const auto e = run(probe::enumerate_ciphers(*engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe,
-                                                  only({Version::ssl3, Version::tls1_2, Version::tls1_3})));
+        const auto e = run(probe::enumerate_ciphers(
+            *engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe,
+            only({Version::ssl3, Version::tls1_2, Version::tls1_3})));
         INFO("server preference " << server_preference);
         CHECK(e.errors.empty());
         const auto& vc = e.version(Version::tls1_2);
         CHECK(vc.server_preference == std::optional<bool>(server_preference));
         const std::vector<std::uint32_t> expected(policy.suites.begin(), policy.suites.end());
-        CHECK(codes(vc) == (server_preference ? expected : in_client_order(Version::tls1_2, expected)));
+        CHECK(codes(vc) ==
+              (server_preference ? expected : in_client_order(Version::tls1_2, expected)));
         for (const auto& s : vc.suites) {
             if (s.code == 0x009F) CHECK(s.dh_bits == std::optional<int>(1536));
             if (s.code == 0xC02F) CHECK(s.group == "x25519");
         }
-        CHECK(std::set<std::uint16_t>(vc.groups.begin(), vc.groups.end()) == std::set<std::uint16_t>{29, 23});
+        CHECK(std::set<std::uint16_t>(vc.groups.begin(), vc.groups.end()) ==
+              std::set<std::uint16_t>{29, 23});
         CHECK(e.version(Version::ssl3).suites.empty());  // below min_version: protocol_version
         CHECK(e.version(Version::tls1_3).suites.empty());
         CHECK(e.connections == server.connections());
     }
 }
 
-TEST_CASE("enumeration (raw): TLS 1.3 through HelloRetryRequest on the policy server", "[enumeration][raw]") {
+TEST_CASE("enumeration (raw): TLS 1.3 through HelloRetryRequest on the policy server",
+          "[enumeration][raw]") {
     lab::CipherPolicy policy;
     policy.suites = {0x1303, 0x1301};
     policy.max_version = Version::tls1_3;
@@ -305,13 +319,16 @@ TEST_CASE("enumeration (raw): TLS 1.3 through HelloRetryRequest on the policy se
     lab::RawServer server(lab::cipher_policy_server(policy));
     engine::RawProbeOptions probe;
     probe.timeout = 2s;
-    const auto e = run(probe::enumerate_ciphers(*engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe, only({Version::tls1_3})));
+    const auto e = run(probe::enumerate_ciphers(
+        *engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe,
+        only({Version::tls1_3})));
     CHECK(e.errors.empty());
     CHECK(codes(e.version(Version::tls1_3)) == std::vector<std::uint32_t>{0x1303, 0x1301});
     CHECK(e.version(Version::tls1_3).groups == std::vector<std::uint16_t>{wire::group::secp384r1});
 }
 
-TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[enumeration][raw][openssl]") {
+TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order",
+          "[enumeration][raw][openssl]") {
     struct Row {
         std::string cipher_list;
         bool server_preference;
@@ -321,7 +338,9 @@ TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[e
         {"ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA", true, {0xC02F, 0x0035}},
         {"AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256", true, {0x0035, 0xC02F}},
         {"AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256", false, {0xC02F, 0x0035}},
-        {"AES256-SHA:DHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:AES128-GCM-SHA256", true, {0x0035, 0x0033, 0xC014, 0x009C}},
+        {"AES256-SHA:DHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:AES128-GCM-SHA256",
+         true,
+         {0x0035, 0x0033, 0xC014, 0x009C}},
     };
     for (const auto& row : rows) {
         auto config = lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION);
@@ -333,7 +352,9 @@ TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[e
         engine::RawProbeOptions probe;
         probe.sni = "tlsprobe.test";
         probe.timeout = 3s;
-        const auto e = run(probe::enumerate_ciphers(*engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe, {}));
+        const auto e = run(probe::enumerate_ciphers(
+            *engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()}, probe,
+            {}));
         INFO(row.cipher_list << ", server preference " << row.server_preference);
         for (const auto& err : e.errors) UNSCOPED_INFO(err);
         CHECK(e.errors.empty());
@@ -341,11 +362,13 @@ TEST_CASE("enumeration (raw): real OpenSSL servers, exact suites and order", "[e
         CHECK(codes(v12) == row.expected);
         CHECK(v12.server_preference == std::optional<bool>(row.server_preference));
         const auto& v13 = e.version(Version::tls1_3);
-        CHECK(codes(v13) == (row.server_preference ? std::vector<std::uint32_t>{0x1303, 0x1301}
-                                                   : in_client_order(Version::tls1_3, {0x1303, 0x1301})));
+        CHECK(codes(v13) == (row.server_preference
+                                 ? std::vector<std::uint32_t>{0x1303, 0x1301}
+                                 : in_client_order(Version::tls1_3, {0x1303, 0x1301})));
         CHECK(v13.server_preference == std::optional<bool>(row.server_preference));
         CHECK_FALSE(v13.groups.empty());
-        for (auto v : {Version::ssl2, Version::ssl3, Version::tls1_0, Version::tls1_1}) CHECK(e.version(v).suites.empty());
+        for (auto v : {Version::ssl2, Version::ssl3, Version::tls1_0, Version::tls1_1})
+            CHECK(e.version(v).suites.empty());
         for (const auto& s : v12.suites)
             if (s.code == 0x0033) CHECK(s.dh_bits.has_value());
         CHECK(e.connections == server.connections());

@@ -1,17 +1,16 @@
 // The command line, driven in-process: parsing, usage errors, exit codes, outputs.
-#include <catch2/catch.hpp>
-
 #include <CLI/CLI.hpp>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/cli.hpp"
+#include "cli/cli_common.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "cli/cli.hpp"
-#include "cli/cli_common.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -50,11 +49,13 @@ TEST_CASE("durations accept seconds, milliseconds and minutes", "[cli]") {
 TEST_CASE("help explains the commands and exits 0", "[cli]") {
     auto r = run({"--help"});
     CHECK(r.code == cli::kOk);
-    CHECK_THAT(r.out, Catch::Contains("probe") && Catch::Contains("demo") && Catch::Contains("Exit codes"));
+    CHECK_THAT(r.out, Catch::Contains("probe") && Catch::Contains("demo") &&
+                          Catch::Contains("Exit codes"));
     CHECK_THAT(r.out, Catch::Contains("Exit codes: 0 ok") && Catch::Contains("4 internal error"));
     auto p = run({"probe", "--help"});
     CHECK(p.code == cli::kOk);
-    CHECK_THAT(p.out, Catch::Contains("--connect-to") && Catch::Contains("--ca-file") && Catch::Contains("Examples"));
+    CHECK_THAT(p.out, Catch::Contains("--connect-to") && Catch::Contains("--ca-file") &&
+                          Catch::Contains("Examples"));
 }
 
 TEST_CASE("usage errors exit 2 and name the bad value", "[cli]") {
@@ -81,7 +82,8 @@ TEST_CASE("usage errors exit 2 and name the bad value", "[cli]") {
 
 TEST_CASE("a refused port exits 3 and the JSON says refused", "[cli][loopback]") {
     const auto port = lab::closed_port();
-    auto r = run({"probe", "127.0.0.1:" + std::to_string(port), "--timeout", "1s", "--format", "json"});
+    auto r =
+        run({"probe", "127.0.0.1:" + std::to_string(port), "--timeout", "1s", "--format", "json"});
     CHECK(r.code == cli::kUnreachable);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["schema_version"] == 1);
@@ -92,13 +94,17 @@ TEST_CASE("a refused port exits 3 and the JSON says refused", "[cli][loopback]")
 TEST_CASE("a healthy loopback server exits 0; text and file output", "[cli][loopback]") {
     lab::TlsServer server(good_server());
     const auto target = "tlsprobe.test:" + std::to_string(server.port());
-    auto r = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--timeout", "2s", "--no-color"});
+    auto r = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--timeout",
+                  "2s", "--no-color"});
     CHECK(r.code == cli::kOk);
-    CHECK_THAT(r.out, Catch::Contains("Protocols") && Catch::Contains("trusted") && Catch::Contains("tlsprobe.test"));
+    CHECK_THAT(r.out, Catch::Contains("Protocols") && Catch::Contains("trusted") &&
+                          Catch::Contains("tlsprobe.test"));
     CHECK(r.out.find("\x1b[") == std::string::npos);
 
-    const auto file = std::filesystem::temp_directory_path() / ("tlsprobe-cli-test-" + std::to_string(server.port()) + ".json");
-    auto f = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--format", "json", "-o", file.string()});
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("tlsprobe-cli-test-" + std::to_string(server.port()) + ".json");
+    auto f = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--format",
+                  "json", "-o", file.string()});
     CHECK(f.code == cli::kOk);
     CHECK(f.out.empty());
     std::ifstream in(file);
@@ -110,8 +116,8 @@ TEST_CASE("a healthy loopback server exits 0; text and file output", "[cli][loop
 
 TEST_CASE("the system trust store does not trust the test root: exit 1", "[cli][loopback]") {
     lab::TlsServer server(good_server());
-    auto r = run({"probe", "tlsprobe.test:" + std::to_string(server.port()), "--connect-to", "127.0.0.1", "--timeout", "2s",
-                  "--format", "json"});
+    auto r = run({"probe", "tlsprobe.test:" + std::to_string(server.port()), "--connect-to",
+                  "127.0.0.1", "--timeout", "2s", "--format", "json"});
     CHECK(r.code == cli::kFindings);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["chain"]["trusted"] == false);
@@ -119,7 +125,8 @@ TEST_CASE("the system trust store does not trust the test root: exit 1", "[cli][
 
 TEST_CASE("a server that resets every hello exits 1 with tls.unavailable", "[cli][loopback]") {
     lab::RawServer server(lab::reset_after_hello());
-    auto r = run({"probe", "127.0.0.1:" + std::to_string(server.port()), "--timeout", "1s", "--format", "json"});
+    auto r = run({"probe", "127.0.0.1:" + std::to_string(server.port()), "--timeout", "1s",
+                  "--format", "json"});
     CHECK(r.code == cli::kFindings);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["versions"]["tls1_2"]["status"] == "reset");
@@ -129,19 +136,25 @@ TEST_CASE("a server that resets every hello exits 1 with tls.unavailable", "[cli
 TEST_CASE("demo lists its scenarios", "[cli]") {
     auto r = run({"demo", "--list"});
     CHECK(r.code == cli::kOk);
-    CHECK_THAT(r.out, Catch::Contains("healthy") && Catch::Contains("sni-required") && Catch::Contains("S3"));
+    CHECK_THAT(r.out, Catch::Contains("healthy") && Catch::Contains("sni-required") &&
+                          Catch::Contains("S3"));
     auto unknown = run({"demo", "no-such-scenario"});
     CHECK(unknown.code == cli::kUsage);
 }
 
-TEST_CASE("an unexpected exception in a subcommand exits 4 with an internal-error message", "[cli]") {
+TEST_CASE("an unexpected exception in a subcommand exits 4 with an internal-error message",
+          "[cli]") {
     // The real table plus two commands that fail the two ways a subcommand can.
     auto table = cli::commands();
     table.push_back({"boom", "throws a std::exception", [](CLI::App&) -> cli::CommandRun {
-                         return [](std::ostream&, std::ostream&) -> int { throw std::runtime_error("disk on fire"); };
+                         return [](std::ostream&, std::ostream&) -> int {
+                             throw std::runtime_error("disk on fire");
+                         };
                      }});
     table.push_back({"typo", "throws a UsageError", [](CLI::App&) -> cli::CommandRun {
-                         return [](std::ostream&, std::ostream&) -> int { throw cli::UsageError("--frob: no such thing"); };
+                         return [](std::ostream&, std::ostream&) -> int {
+                             throw cli::UsageError("--frob: no such thing");
+                         };
                      }});
     std::ostringstream out, err;
     CHECK(cli::run({"boom"}, out, err, table) == cli::kInternal);

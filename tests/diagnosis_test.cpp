@@ -1,29 +1,28 @@
 // The diagnosis rules as table tests: recorded attempts in, ranked diagnosis ids out. No
 // sockets: conclude() runs the pure tail of a probe (versions, chain analysis, findings,
 // diagnosis) over hand-made observations and the test certificates.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "judge/diagnosis_rules.hpp"
 #include "judge/verdict.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
+#include "support.hpp"
 
 using namespace tlsprobe;
-using probe::Confidence;
 using core::Phase;
 using core::Status;
 using core::Version;
+using probe::Confidence;
 
 namespace {
 
 const std::vector<std::pair<std::string, std::optional<Version>>> kPlan{
-    {"tls1_0", Version::tls1_0}, {"tls1_1", Version::tls1_1}, {"tls1_2", Version::tls1_2}, {"tls1_3", Version::tls1_3},
-    {"offer_all", std::nullopt},  {"no_sni", std::nullopt},    {"other_sni", std::nullopt},   {"narrow_ciphers", std::nullopt}};
+    {"tls1_0", Version::tls1_0}, {"tls1_1", Version::tls1_1},     {"tls1_2", Version::tls1_2},
+    {"tls1_3", Version::tls1_3}, {"offer_all", std::nullopt},     {"no_sni", std::nullopt},
+    {"other_sni", std::nullopt}, {"narrow_ciphers", std::nullopt}};
 
 // A result for shop.example:443 where every planned attempt ended the same way; tests then
 // change single attempts.
@@ -33,7 +32,10 @@ probe::TargetResult every_attempt(Status status, Phase phase) {
     r.address = "192.0.2.10:443";
     for (const auto& [id, pin] : kPlan) {
         auto rec = test::make_record(id, pin, status, phase);
-        rec.spec.sni = id == "no_sni" ? std::nullopt : id == "other_sni" ? std::optional<std::string>(std::string(probe::kUnrelatedSni)) : r.target.sni;
+        rec.spec.sni = id == "no_sni" ? std::nullopt
+                       : id == "other_sni"
+                           ? std::optional<std::string>(std::string(probe::kUnrelatedSni))
+                           : r.target.sni;
         rec.observation.elapsed = std::chrono::microseconds(800);
         rec.observation.detail = std::string(core::to_string(status));
         r.probes.push_back(std::move(rec));
@@ -42,17 +44,20 @@ probe::TargetResult every_attempt(Status status, Phase phase) {
 }
 
 probe::ProbeRecord& attempt(probe::TargetResult& r, std::string_view id) {
-    auto it = std::find_if(r.probes.begin(), r.probes.end(), [&](const probe::ProbeRecord& p) { return p.spec.id == id; });
+    auto it = std::find_if(r.probes.begin(), r.probes.end(),
+                           [&](const probe::ProbeRecord& p) { return p.spec.id == id; });
     REQUIRE(it != r.probes.end());
     return *it;
 }
 
-void negotiate(probe::TargetResult& r, std::string_view id, Version v, const std::string& chain_case = "good") {
+void negotiate(probe::TargetResult& r, std::string_view id, Version v,
+               const std::string& chain_case = "good") {
     auto& p = attempt(r, id);
     p.observation.status = Status::negotiated;
     p.observation.phase = Phase::done;
     p.observation.version = v;
-    p.observation.cipher = v == Version::tls1_3 ? "TLS_AES_128_GCM_SHA256" : "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    p.observation.cipher =
+        v == Version::tls1_3 ? "TLS_AES_128_GCM_SHA256" : "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
     p.observation.chain = test::chain_of(chain_case);
 }
 
@@ -60,7 +65,8 @@ void negotiate(probe::TargetResult& r, std::string_view id, Version v, const std
 probe::TargetResult working(const std::string& chain_case) {
     auto r = every_attempt(Status::rejected_alert, Phase::handshake);
     for (auto& p : r.probes) p.observation.alert = 70;
-    for (const auto* id : {"tls1_2", "offer_all", "no_sni", "other_sni", "narrow_ciphers"}) negotiate(r, id, Version::tls1_2, chain_case);
+    for (const auto* id : {"tls1_2", "offer_all", "no_sni", "other_sni", "narrow_ciphers"})
+        negotiate(r, id, Version::tls1_2, chain_case);
     negotiate(r, "tls1_3", Version::tls1_3, chain_case);
     negotiate(r, "offer_all", Version::tls1_3, chain_case);
     r.target = probe::parse_target("tlsprobe.test");
@@ -69,7 +75,8 @@ probe::TargetResult working(const std::string& chain_case) {
 
 probe::TargetResult concluded(probe::TargetResult r) {
     probe::ProbeOptions options;
-    options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    options.trust = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     test::conclude_and_judge(r, options);
     return r;
 }
@@ -86,7 +93,8 @@ const probe::Diagnosis& top(const probe::TargetResult& r) {
 }
 
 bool any_contains(const std::vector<std::string>& lines, std::string_view needle) {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(needle) != std::string::npos; });
 }
 
 std::string good_sha1() {
@@ -104,10 +112,12 @@ TEST_CASE("diagnosis: the catalogue has every id the issue names, once", "[diagn
         CHECK(seen.insert(k.id).second);
         CHECK_FALSE(k.title.empty());
     }
-    for (const auto* id : {"server.no_usable_certificate", "binding.sni_required", "port.not_tls", "port.closed", "port.filtered",
-                           "protocol.legacy_only", "protocol.no_shared_version", "protocol.no_shared_cipher", "chain.incomplete",
-                           "chain.untrusted_root", "cert.no_server_auth_eku", "cert.wrong_certificate", "cert.expired",
-                           "path.tls13_stripped", "server.handshake_timeout"})
+    for (const auto* id :
+         {"server.no_usable_certificate", "binding.sni_required", "port.not_tls", "port.closed",
+          "port.filtered", "protocol.legacy_only", "protocol.no_shared_version",
+          "protocol.no_shared_cipher", "chain.incomplete", "chain.untrusted_root",
+          "cert.no_server_auth_eku", "cert.wrong_certificate", "cert.expired",
+          "path.tls13_stripped", "server.handshake_timeout"})
         CHECK(seen.count(id) == 1);
 }
 
@@ -119,9 +129,11 @@ TEST_CASE("diagnosis: a healthy server gets none, and the verdict says it works"
     CHECK_THAT(v, Catch::Contains("trusted and valid until 2124-01-01"));
 }
 
-TEST_CASE("diagnosis: RST after every hello is S1/S2/S4, ranked above a disabled-protocols S5", "[diagnosis]") {
+TEST_CASE("diagnosis: RST after every hello is S1/S2/S4, ranked above a disabled-protocols S5",
+          "[diagnosis]") {
     const auto r = concluded(every_attempt(Status::reset, Phase::hello));
-    CHECK(ids(r) == std::vector<std::string>{"server.no_usable_certificate", "protocol.no_shared_version"});
+    CHECK(ids(r) ==
+          std::vector<std::string>{"server.no_usable_certificate", "protocol.no_shared_version"});
     const auto& d = top(r);
     CHECK(d.confidence == Confidence::medium);  // the wire cannot tell S1, S2 and S4 apart
     CHECK(d.scenarios == std::vector<std::string>{"S1", "S2", "S4"});
@@ -132,7 +144,10 @@ TEST_CASE("diagnosis: RST after every hello is S1/S2/S4, ranked above a disabled
     CHECK(any_contains(d.confirm, "netsh http show sslcert ipport=0.0.0.0:443"));
     CHECK(any_contains(d.fix, "certutil -repairstore my <thumbprint>"));
     CHECK(any_contains(d.fix, "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"));
-    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("fails. Most likely cause (medium confidence; the article's scenario S1/S2/S4)"));
+    CHECK_THAT(
+        judge::verdict_paragraph(r),
+        Catch::Contains(
+            "fails. Most likely cause (medium confidence; the article's scenario S1/S2/S4)"));
 }
 
 TEST_CASE("diagnosis: FIN after every hello is read the same way as RST", "[diagnosis]") {
@@ -149,8 +164,11 @@ TEST_CASE("diagnosis: plain HTTP working is evidence, HTTP failing too is said",
     h.server_header = "Microsoft-IIS/10.0";
     r.http = h;
     r = concluded(std::move(r));
-    CHECK(any_contains(top(r).evidence, "plain HTTP works: HEAD http://shop.example:80/ answered HTTP/1.1 200 OK (Server: Microsoft-IIS/10.0)"));
-    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("Plain HTTP on port 80 works (HTTP/1.1 200 OK)"));
+    CHECK(any_contains(top(r).evidence,
+                       "plain HTTP works: HEAD http://shop.example:80/ answered HTTP/1.1 200 OK "
+                       "(Server: Microsoft-IIS/10.0)"));
+    CHECK_THAT(judge::verdict_paragraph(r),
+               Catch::Contains("Plain HTTP on port 80 works (HTTP/1.1 200 OK)"));
 }
 
 TEST_CASE("diagnosis: SNI-only binding when only the no-SNI hello is dropped", "[diagnosis]") {
@@ -171,7 +189,9 @@ TEST_CASE("diagnosis: SNI-only binding when only the no-SNI hello is dropped", "
 TEST_CASE("diagnosis: another service on the port, named from its reply", "[diagnosis]") {
     SECTION("HTTP.sys http registration") {
         auto r = every_attempt(Status::not_tls, Phase::handshake);
-        const std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n";
+        const std::string reply =
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nServer: "
+            "Microsoft-HTTPAPI/2.0\r\n\r\n";
         for (auto& p : r.probes) p.observation.first_bytes.assign(reply.begin(), reply.end());
         r = concluded(std::move(r));
         CHECK(ids(r) == std::vector<std::string>{"port.not_tls"});
@@ -221,12 +241,14 @@ TEST_CASE("diagnosis: reachability failures", "[diagnosis]") {
 TEST_CASE("diagnosis: protocol and cipher mismatches", "[diagnosis]") {
     SECTION("only TLS 1.0 negotiates") {
         auto r = every_attempt(Status::reset, Phase::hello);
-        for (const auto* id : {"tls1_0", "offer_all", "no_sni", "other_sni"}) negotiate(r, id, Version::tls1_0);
+        for (const auto* id : {"tls1_0", "offer_all", "no_sni", "other_sni"})
+            negotiate(r, id, Version::tls1_0);
         r.target = probe::parse_target("tlsprobe.test");  // the name the good certificate covers
         r = concluded(std::move(r));
         CHECK(ids(r) == std::vector<std::string>{"protocol.legacy_only"});
         CHECK(top(r).confidence == Confidence::high);
-        CHECK(any_contains(top(r).fix, "SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1"));
+        CHECK(any_contains(top(r).fix,
+                           "SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1"));
         CHECK(any_contains(top(r).evidence, "TLS 1.0: negotiated"));
     }
     SECTION("alert protocol_version to everything") {
@@ -258,9 +280,12 @@ TEST_CASE("diagnosis: protocol and cipher mismatches", "[diagnosis]") {
 
 TEST_CASE("diagnosis: certificate and chain faults on a working handshake", "[diagnosis]") {
     const std::vector<std::pair<std::string, std::string>> cases{
-        {"leaf-only", "chain.incomplete"},           {"untrusted-root", "chain.untrusted_root"},
-        {"client-auth-eku", "cert.no_server_auth_eku"}, {"expired", "cert.expired"},
-        {"wrong-host", "cert.wrong_certificate"},    {"self-signed", "chain.untrusted_root"},
+        {"leaf-only", "chain.incomplete"},
+        {"untrusted-root", "chain.untrusted_root"},
+        {"client-auth-eku", "cert.no_server_auth_eku"},
+        {"expired", "cert.expired"},
+        {"wrong-host", "cert.wrong_certificate"},
+        {"self-signed", "chain.untrusted_root"},
     };
     for (const auto& [chain_case, expected] : cases) {
         INFO(chain_case);
@@ -270,7 +295,8 @@ TEST_CASE("diagnosis: certificate and chain faults on a working handshake", "[di
         CHECK_FALSE(top(r).client_sees.empty());
         CHECK_FALSE(top(r).confirm.empty());
         CHECK_FALSE(top(r).fix.empty());
-        CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("browsers will reject the certificate"));
+        CHECK_THAT(judge::verdict_paragraph(r),
+                   Catch::Contains("browsers will reject the certificate"));
     }
     const auto wrong = concluded(working("wrong-host"));
     CHECK(any_contains(wrong.diagnosis.front().evidence, "the certificate covers other.example"));
@@ -295,11 +321,13 @@ TEST_CASE("diagnosis: several faults at once are all listed, facts before guesse
     const auto got = ids(r);
     CHECK(std::find(got.begin(), got.end(), "binding.sni_required") != got.end());
     CHECK(std::find(got.begin(), got.end(), "cert.expired") != got.end());
-    for (std::size_t i = 1; i < r.diagnosis.size(); ++i) CHECK(r.diagnosis[i - 1].confidence >= r.diagnosis[i].confidence);
+    for (std::size_t i = 1; i < r.diagnosis.size(); ++i)
+        CHECK(r.diagnosis[i - 1].confidence >= r.diagnosis[i].confidence);
     CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("Also considered:"));
 }
 
-TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then breaks is not support", "[diagnosis]") {
+TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then breaks is not support",
+          "[diagnosis]") {
     // The server answers the raw TLS 1.3 hello with a ServerHello, and OpenSSL's handshake then
     // ends in a FIN (a key that cannot sign RSA-PSS, say); nothing else negotiates.
     auto r = every_attempt(Status::rejected_alert, Phase::handshake);
@@ -310,7 +338,8 @@ TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then bre
     auto& all = attempt(r, "offer_all");
     all.observation.status = Status::closed;
     all.observation.alert.reset();
-    auto raw = test::make_record("raw_tls1_3", Version::tls1_3, Status::negotiated, Phase::handshake);
+    auto raw =
+        test::make_record("raw_tls1_3", Version::tls1_3, Status::negotiated, Phase::handshake);
     raw.observation.version = Version::tls1_3;
     raw.observation.cipher = "TLS_AES_128_GCM_SHA256";
     r.probes.push_back(raw);
@@ -320,13 +349,15 @@ TEST_CASE("diagnosis: a version accepted by ServerHello whose handshake then bre
     CHECK(v.supported == std::optional<bool>(false));
     CHECK(v.source == "both");
     CHECK(v.disagreement == probe::Disagreement::handshake_broken);
-    CHECK_THAT(v.disagreement_detail, Catch::Contains("accepts TLS 1.3") && Catch::Contains("then fails"));
+    CHECK_THAT(v.disagreement_detail,
+               Catch::Contains("accepts TLS 1.3") && Catch::Contains("then fails"));
     CHECK(top(r).id == "server.handshake_broken");
     CHECK(top(r).confidence == Confidence::high);
     CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains(" fails."));
 }
 
-TEST_CASE("diagnosis: no shared cipher on an OpenSSL-style server mixing alerts 70 and 40", "[diagnosis]") {
+TEST_CASE("diagnosis: no shared cipher on an OpenSSL-style server mixing alerts 70 and 40",
+          "[diagnosis]") {
     // Disabled versions get protocol_version (70), the enabled ones handshake_failure (40).
     auto r = every_attempt(Status::rejected_alert, Phase::handshake);
     for (auto& p : r.probes) p.observation.alert = 40;
@@ -336,17 +367,20 @@ TEST_CASE("diagnosis: no shared cipher on an OpenSSL-style server mixing alerts 
     CHECK(top(r).id == "protocol.no_shared_cipher");
 }
 
-TEST_CASE("diagnosis: one odd reply while TLS works is not another service on the port", "[diagnosis]") {
+TEST_CASE("diagnosis: one odd reply while TLS works is not another service on the port",
+          "[diagnosis]") {
     auto r = working("good");
     auto odd = test::make_record("raw_ssl2", Version::ssl2, Status::not_tls, Phase::handshake);
-    odd.observation.first_bytes = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', '4', '0', '0', '\r', '\n'};
+    odd.observation.first_bytes = {'H', 'T', 'T', 'P', '/', '1',  '.',
+                                   '1', ' ', '4', '0', '0', '\r', '\n'};
     odd.spec.engine = probe::Engine::raw;
     r.probes.push_back(odd);
     r = concluded(std::move(r));
     CHECK(r.diagnosis.empty());
 }
 
-TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a serious finding stands", "[diagnosis]") {
+TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a serious finding stands",
+          "[diagnosis]") {
     // keyUsage keyEncipherment only, with an ECDHE handshake: a high finding no diagnosis
     // rule covers, so the verdict itself must not call the certificate good.
     auto r = concluded(working("key-usage-keyencipherment-only"));
@@ -354,7 +388,8 @@ TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a seriou
     REQUIRE(r.diagnosis.empty());
     REQUIRE(r.worst_severity() == std::optional<probe::Severity>(probe::Severity::high));
     CHECK(judge::verdict_paragraph(r).find("is trusted") == std::string::npos);
-    CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("negotiates") && Catch::Contains("need attention"));
+    CHECK_THAT(judge::verdict_paragraph(r),
+               Catch::Contains("negotiates") && Catch::Contains("need attention"));
     // Plain HTTP closed on an HTTPS-only site is not "fails as well".
     auto ok = working("good");
     engine::HttpCheck h;

@@ -1,30 +1,28 @@
 // The OpenSSL handshake engine against the lab's loopback servers: every outcome in the
 // status vocabulary that a real server can produce, with its evidence. Loopback only,
 // every wait bounded by the spec's timeout.
-#include <catch2/catch.hpp>
-
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_future.hpp>
-#include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <openssl/ssl.h>
 #include <sstream>
 #include <string>
 
-#include <openssl/ssl.h>
-
+#include "engine/openssl_client.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
 #include "x509/certificate.hpp"
-#include "engine/openssl_client.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
-using core::Status;
 using core::Phase;
+using core::Status;
 using core::Version;
 namespace asio = boost::asio;
 
@@ -37,7 +35,8 @@ asio::ip::tcp::endpoint loopback(unsigned short port) {
 // One handshake on a private io_context; the spec's timeout bounds it.
 core::Observation handshake(unsigned short port, engine::HandshakeSpec spec) {
     asio::io_context io;
-    auto future = asio::co_spawn(io, engine::openssl_handshake(loopback(port), std::move(spec)), asio::use_future);
+    auto future = asio::co_spawn(io, engine::openssl_handshake(loopback(port), std::move(spec)),
+                                 asio::use_future);
     io.run();
     return future.get();
 }
@@ -49,7 +48,6 @@ engine::HandshakeSpec pinned(std::optional<Version> v, std::chrono::milliseconds
     s.timeout = timeout;
     return s;
 }
-
 
 std::string read_file(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -63,7 +61,8 @@ std::string text(const core::Bytes& b) { return std::string(b.begin(), b.end());
 
 }  // namespace
 
-TEST_CASE("engine: TLS 1.2 server, pinned TLS 1.2 negotiates with the served chain", "[engine][tls]") {
+TEST_CASE("engine: TLS 1.2 server, pinned TLS 1.2 negotiates with the served chain",
+          "[engine][tls]") {
     lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_2_VERSION));
     const auto o = handshake(server.port(), pinned(Version::tls1_2));
     INFO(o.detail);
@@ -97,18 +96,21 @@ TEST_CASE("engine: TLS 1.2 server refuses a TLS 1.3 pin with protocol_version", 
     CHECK(o.first_bytes[0] == 0x15);  // an alert record
 }
 
-TEST_CASE("engine: offering everything against a TLS 1.3 server negotiates TLS 1.3", "[engine][tls]") {
+TEST_CASE("engine: offering everything against a TLS 1.3 server negotiates TLS 1.3",
+          "[engine][tls]") {
     lab::TlsServer server(lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION));
     const auto o = handshake(server.port(), pinned(std::nullopt));
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
     CHECK(o.version == std::optional<Version>(Version::tls1_3));
     CHECK((o.cipher.starts_with("TLS_AES_") || o.cipher.starts_with("TLS_CHACHA20_")));
-    CHECK((o.alpn.empty() || o.alpn == "h2" || o.alpn == "http/1.1"));  // never one we did not offer
+    CHECK(
+        (o.alpn.empty() || o.alpn == "h2" || o.alpn == "http/1.1"));  // never one we did not offer
     CHECK(o.chain.size() == 2);
 }
 
-TEST_CASE("engine: a TLS 1.0 pin negotiates with a TLS 1.0-only server (security level 0)", "[engine][tls]") {
+TEST_CASE("engine: a TLS 1.0 pin negotiates with a TLS 1.0-only server (security level 0)",
+          "[engine][tls]") {
     lab::TlsServer server(lab::config_for_case("good", TLS1_VERSION, TLS1_VERSION));
     const auto o = handshake(server.port(), pinned(Version::tls1_0));
     INFO(o.detail);
@@ -232,6 +234,7 @@ TEST_CASE("engine: trace records the exchange in order", "[engine][tls]") {
     CHECK(has("ClientHello", core::TraceEvent::Direction::sent));
     CHECK(has("ServerHello", core::TraceEvent::Direction::received));
     CHECK(has("Certificate", core::TraceEvent::Direction::received));
-    CHECK(std::is_sorted(o.trace.begin(), o.trace.end(),
-                         [](const core::TraceEvent& a, const core::TraceEvent& b) { return a.at < b.at; }));
+    CHECK(std::is_sorted(
+        o.trace.begin(), o.trace.end(),
+        [](const core::TraceEvent& a, const core::TraceEvent& b) { return a.at < b.at; }));
 }

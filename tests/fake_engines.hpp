@@ -19,14 +19,14 @@ namespace tlsprobe::testing {
 class FakeEngines final : public engine::Engines {
 public:
     // What the fake answers; each defaults to "the connection was refused".
-    std::function<engine::Resolution(const std::string& host, std::uint16_t port)> on_resolve = [](const std::string&, std::uint16_t port) {
-        engine::Resolution r;
-        r.endpoints.emplace_back(boost::asio::ip::make_address("192.0.2.10"), port);
-        return r;
-    };
-    std::function<core::Observation(const engine::HandshakeSpec&)> on_handshake = [](const engine::HandshakeSpec&) {
-        return refused();
-    };
+    std::function<engine::Resolution(const std::string& host, std::uint16_t port)> on_resolve =
+        [](const std::string&, std::uint16_t port) {
+            engine::Resolution r;
+            r.endpoints.emplace_back(boost::asio::ip::make_address("192.0.2.10"), port);
+            return r;
+        };
+    std::function<core::Observation(const engine::HandshakeSpec&)> on_handshake =
+        [](const engine::HandshakeSpec&) { return refused(); };
     std::function<core::Observation(core::Version, const engine::RawProbeOptions&)> on_raw_version =
         [](core::Version, const engine::RawProbeOptions&) { return refused(); };
     std::function<engine::HttpCheck(std::uint16_t port)> on_http = [](std::uint16_t port) {
@@ -49,33 +49,40 @@ public:
         return o;
     }
 
-    boost::asio::awaitable<engine::Resolution> resolve(std::string host, std::uint16_t port, std::chrono::milliseconds) override {
+    boost::asio::awaitable<engine::Resolution> resolve(std::string host, std::uint16_t port,
+                                                       std::chrono::milliseconds) override {
         requests.push_back(fmt::format("resolve {}:{}", host, port));
         co_return on_resolve(host, port);
     }
-    boost::asio::awaitable<core::Observation> handshake(engine::Endpoint, engine::HandshakeSpec spec) override {
+    boost::asio::awaitable<core::Observation> handshake(engine::Endpoint,
+                                                        engine::HandshakeSpec spec) override {
         requests.push_back(fmt::format("handshake sni={} pin={} alpn={}", spec.sni.value_or("-"),
-                                       spec.pin ? core::to_string(*spec.pin) : "any", fmt::join(spec.alpn, ",")));
+                                       spec.pin ? core::to_string(*spec.pin) : "any",
+                                       fmt::join(spec.alpn, ",")));
         co_await open();
         auto o = on_handshake(spec);
         --in_flight;
         co_return o;
     }
-    boost::asio::awaitable<engine::RawResult> raw_version(engine::Endpoint, core::Version v, engine::RawProbeOptions options) override {
-        requests.push_back(fmt::format("raw {} sni={}", core::to_string(v), options.sni.value_or("-")));
+    boost::asio::awaitable<engine::RawResult> raw_version(
+        engine::Endpoint, core::Version v, engine::RawProbeOptions options) override {
+        requests.push_back(
+            fmt::format("raw {} sni={}", core::to_string(v), options.sni.value_or("-")));
         co_await open();
         engine::RawResult r;
         r.observation = on_raw_version(v, options);
         --in_flight;
         co_return r;
     }
-    boost::asio::awaitable<engine::RawResult> raw(engine::Endpoint, engine::RawHello hello, engine::RawClientOptions) override {
+    boost::asio::awaitable<engine::RawResult> raw(engine::Endpoint, engine::RawHello hello,
+                                                  engine::RawClientOptions) override {
         requests.push_back("raw hello " + hello.summary);
         engine::RawResult r;
         r.observation = refused();
         co_return r;
     }
-    boost::asio::awaitable<engine::HttpCheck> http(engine::Endpoint peer, std::string, std::chrono::milliseconds) override {
+    boost::asio::awaitable<engine::HttpCheck> http(engine::Endpoint peer, std::string,
+                                                   std::chrono::milliseconds) override {
         requests.push_back(fmt::format("http {}", peer.port()));
         co_return on_http(peer.port());
     }
@@ -91,7 +98,8 @@ private:
     // overlap the way real ones do and max_in_flight measures the cap.
     boost::asio::awaitable<void> open() {
         max_in_flight = std::max(max_in_flight, ++in_flight);
-        co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
+        co_await boost::asio::post(co_await boost::asio::this_coro::executor,
+                                   boost::asio::use_awaitable);
     }
 };
 

@@ -1,11 +1,10 @@
 // The scan's shared resolver: lookups in parallel, one per host, bounded by the timeout. A
 // fake lookup stands in for getaddrinfo (no DNS traffic) and records how many ran at once.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <thread>
 
@@ -51,10 +50,14 @@ TEST_CASE("host resolver: lookups of different names run in parallel", "[scan][d
     asio::io_context io;  // one thread, as a scan thread has
     std::vector<engine::Resolution> results(12);
     for (std::size_t i = 0; i < results.size(); ++i)
-        asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-            engine::Resolution r = co_await resolver.resolve(fmt::format("host{}.example", i), 443, 5s);
-            results[i] = std::move(r);
-        }, asio::detached);
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                engine::Resolution r =
+                    co_await resolver.resolve(fmt::format("host{}.example", i), 443, 5s);
+                results[i] = std::move(r);
+            },
+            asio::detached);
     io.run();
     for (const auto& r : results) {
         REQUIRE(r.endpoints.size() == 1);
@@ -65,16 +68,20 @@ TEST_CASE("host resolver: lookups of different names run in parallel", "[scan][d
     CHECK(dns.max_in_flight >= 4);
 }
 
-TEST_CASE("host resolver: one lookup per host, shared by concurrent and later callers", "[scan][dns]") {
+TEST_CASE("host resolver: one lookup per host, shared by concurrent and later callers",
+          "[scan][dns]") {
     FakeDns dns{50ms};
     engine::HostResolver resolver(4, dns.lookup());
     asio::io_context io;
     std::vector<engine::Resolution> results;
     for (std::uint16_t port : {443, 8443, 9443})
-        asio::co_spawn(io, [&, port]() -> asio::awaitable<void> {
-            engine::Resolution r = co_await resolver.resolve("shop.example", port, 5s);
-            results.push_back(std::move(r));
-        }, asio::detached);
+        asio::co_spawn(
+            io,
+            [&, port]() -> asio::awaitable<void> {
+                engine::Resolution r = co_await resolver.resolve("shop.example", port, 5s);
+                results.push_back(std::move(r));
+            },
+            asio::detached);
     io.run();
     std::vector<std::uint16_t> ports;
     for (const auto& r : results) {

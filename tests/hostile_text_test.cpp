@@ -1,21 +1,18 @@
 // Bytes a server chose (certificate names, SAN entries) must reach every renderer as safe
 // UTF-8: no throw from nlohmann's dump(), no terminal escape in the text report.
 #include <catch2/catch.hpp>
-
-#include "support.hpp"
-
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <string>
-
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <string>
 
 #include "core/text.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
+#include "support.hpp"
 #include "x509/certificate.hpp"
 
 using namespace tlsprobe;
@@ -76,7 +73,8 @@ probe::TargetResult result_with(const core::Bytes& der) {
     r.address = "127.0.0.1:4433";
     r.resolved = {"127.0.0.1:4433"};
     r.started = std::chrono::system_clock::now();
-    auto rec = test::make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
+    auto rec =
+        test::make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
     rec.spec.sni = "tlsprobe.test";
     rec.observation.address = "127.0.0.1:4433";
     rec.observation.version = core::Version::tls1_3;
@@ -91,9 +89,11 @@ probe::TargetResult result_with(const core::Bytes& der) {
 
 }  // namespace
 
-TEST_CASE("hostile certificate strings are made safe once and render everywhere", "[text][x509][report]") {
-    const std::string raw = GENERATE(std::string("\xFF\xFE.example"), std::string("\x1B[2J\x1B]0;owned\x07.example"),
-                                     std::string("nul\0byte\xC3", 9));
+TEST_CASE("hostile certificate strings are made safe once and render everywhere",
+          "[text][x509][report]") {
+    const std::string raw =
+        GENERATE(std::string("\xFF\xFE.example"), std::string("\x1B[2J\x1B]0;owned\x07.example"),
+                 std::string("nul\0byte\xC3", 9));
     INFO(core::to_safe_utf8(raw));
     const auto der = hostile_certificate(raw);
     std::string error;
@@ -123,7 +123,8 @@ TEST_CASE("hostile certificate strings are made safe once and render everywhere"
     CHECK(j.at("chain").at("certificates")[0].at("san")[0] == core::to_safe_utf8(raw));
 }
 
-TEST_CASE("render_json does not throw on invalid UTF-8 that slipped past the boundary", "[text][report]") {
+TEST_CASE("render_json does not throw on invalid UTF-8 that slipped past the boundary",
+          "[text][report]") {
     auto r = result_with(hostile_certificate("plain.example"));
     r.probes[0].observation.detail = "raw \xFF\xFE bytes";
     r.summary += " \xC3";

@@ -1,10 +1,7 @@
 // The JSON contract (schema_version 1) over a result concluded from hand-made attempts:
 // the keys the README documents are present with the documented types. No sockets.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <fstream>
 #include <memory>
@@ -15,12 +12,13 @@
 #include "lab/paths.hpp"
 #include "probe/probe_target.hpp"
 #include "report/json_report.hpp"
+#include "support.hpp"
 #include "x509/certificate.hpp"
 
 using namespace tlsprobe;
-using nlohmann::json;
 using core::Status;
 using core::Version;
+using nlohmann::json;
 
 namespace {
 
@@ -32,14 +30,17 @@ std::string read_text(const std::filesystem::path& p) {
 }
 
 probe::ProbeRecord record(std::string id, std::optional<Version> pin, Status status) {
-    auto r = test::make_record(std::move(id), pin, status, status == Status::negotiated ? core::Phase::done : core::Phase::handshake);
+    auto r = test::make_record(
+        std::move(id), pin, status,
+        status == Status::negotiated ? core::Phase::done : core::Phase::handshake);
     r.spec.sni = "tlsprobe.test";
     r.observation.address = "127.0.0.1:4433";
     r.observation.detail = "recorded " + std::string(core::to_string(status));
     return r;
 }
 
-probe::ProbeRecord negotiated(std::string id, std::optional<Version> pin, Version got, std::string cipher) {
+probe::ProbeRecord negotiated(std::string id, std::optional<Version> pin, Version got,
+                              std::string cipher) {
     auto r = record(std::move(id), pin, Status::negotiated);
     r.observation.version = got;
     r.observation.cipher = std::move(cipher);
@@ -55,22 +56,27 @@ probe::TargetResult concluded_result() {
     r.resolved = {"127.0.0.1:4433"};
     r.started = std::chrono::system_clock::now();
     r.probes = {
-        negotiated("tls1_0", Version::tls1_0, Version::tls1_0, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+        negotiated("tls1_0", Version::tls1_0, Version::tls1_0,
+                   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
         record("tls1_1", Version::tls1_1, Status::rejected_alert),
-        negotiated("tls1_2", Version::tls1_2, Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        negotiated("tls1_2", Version::tls1_2, Version::tls1_2,
+                   "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
         negotiated("tls1_3", Version::tls1_3, Version::tls1_3, "TLS_AES_256_GCM_SHA384"),
         negotiated("offer_all", std::nullopt, Version::tls1_3, "TLS_AES_256_GCM_SHA384"),
     };
     r.probes[1].observation.alert = 70;
     r.probes[1].observation.first_bytes = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70};
     probe::ProbeOptions options;
-    options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    options.trust = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     test::conclude_and_judge(r, options);
     return r;
 }
 
 bool is_lower_hex(const std::string& s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f'); });
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+    });
 }
 
 }  // namespace
@@ -137,7 +143,8 @@ TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
     CHECK(sha1.size() == 40);
     CHECK(is_lower_hex(sha1));
     std::string expected_sha1 = read_text(lab::testcert("good.leaf.sha1"));
-    while (!expected_sha1.empty() && std::isspace(static_cast<unsigned char>(expected_sha1.back()))) expected_sha1.pop_back();
+    while (!expected_sha1.empty() && std::isspace(static_cast<unsigned char>(expected_sha1.back())))
+        expected_sha1.pop_back();
     CHECK(sha1 == expected_sha1);
     const std::string sha256 = chain.at("certificates")[0].at("sha256");
     CHECK(sha256.size() == 64);
@@ -166,7 +173,8 @@ TEST_CASE("JSON report: probes, chain and findings", "[report][json]") {
 
 TEST_CASE("JSON report: render_json round-trips and trace is opt-in", "[report][json]") {
     auto r = concluded_result();
-    r.probes[4].observation.trace = {{core::Micros{1500}, core::TraceEvent::Direction::sent, "ClientHello, 5 cipher suites offered"}};
+    r.probes[4].observation.trace = {{core::Micros{1500}, core::TraceEvent::Direction::sent,
+                                      "ClientHello, 5 cipher suites offered"}};
     const std::string text = report::render_json(r);
     REQUIRE_FALSE(text.empty());
     CHECK(text.back() == '\n');
@@ -188,7 +196,8 @@ TEST_CASE("JSON report: render_json round-trips and trace is opt-in", "[report][
 TEST_CASE("JSON report: an unreachable target has a null chain and one finding", "[report][json]") {
     probe::TargetResult r;
     r.target = probe::parse_target("192.0.2.1");
-    r.probes = {record("tls1_2", Version::tls1_2, Status::refused), record("offer_all", std::nullopt, Status::refused)};
+    r.probes = {record("tls1_2", Version::tls1_2, Status::refused),
+                record("offer_all", std::nullopt, Status::refused)};
     probe::ProbeOptions options;  // no trust store: nothing negotiated, so no chain analysis
     test::conclude_and_judge(r, options);
     const json j = report::to_json(r);

@@ -1,19 +1,17 @@
 // The lab's scenario servers, checked on the wire with the lab's own small client (not the
 // probe engine, so an engine bug cannot hide a lab bug). Loopback only, every wait bounded.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <openssl/ssl.h>
 #include <optional>
 #include <set>
-#include <thread>
 #include <string>
-
-#include <openssl/ssl.h>
+#include <thread>
 
 #include "lab/loopback_client.hpp"
 #include "lab/paths.hpp"
@@ -29,7 +27,8 @@ namespace {
 
 std::string chain_file(const std::string& name) { return testcert(name + ".chain.pem").string(); }
 
-TlsServerConfig serving(const std::string& name, int min_version = TLS1_2_VERSION, int max_version = TLS1_3_VERSION) {
+TlsServerConfig serving(const std::string& name, int min_version = TLS1_2_VERSION,
+                        int max_version = TLS1_3_VERSION) {
     TlsServerConfig c;
     c.chain_pem_file = chain_file(name);
     c.key_pem_file = testcert(name + ".key").string();
@@ -73,7 +72,8 @@ bool has_ipv6_loopback() {
 }  // namespace
 
 TEST_CASE("TLS server serves the PEM file's chain in the file's order", "[lab][tls]") {
-    for (const std::string name : {"good", "good-ecdsa", "with-root", "extra-cert", "leaf-only", "untrusted-root"}) {
+    for (const std::string name :
+         {"good", "good-ecdsa", "with-root", "extra-cert", "leaf-only", "untrusted-root"}) {
         INFO(name);
         TlsServer server(serving(name, TLS1_2_VERSION, TLS1_2_VERSION));
         const auto reply = tls_exchange(server.port(), with_sni("tlsprobe.test"));
@@ -104,20 +104,24 @@ TEST_CASE("TLS server negotiates only its pinned versions", "[lab][tls]") {
         const auto reply = tls_exchange(server.port(), with_sni("tlsprobe.test"));
         CHECK(reply.version == "TLSv1.3");
         CHECK(reply.peer_chain == pem_file_der(chain_file("good")));
-        CHECK(tls_exchange(server.port(), pinned(TLS1_2_VERSION)).alert == std::optional<std::uint8_t>(70));
+        CHECK(tls_exchange(server.port(), pinned(TLS1_2_VERSION)).alert ==
+              std::optional<std::uint8_t>(70));
     }
     SECTION("cipher list limits TLS 1.2") {
         auto config = serving("good", TLS1_2_VERSION, TLS1_2_VERSION);
         config.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256";
         TlsServer server(std::move(config));
-        CHECK(tls_exchange(server.port(), with_sni("tlsprobe.test")).cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        CHECK(tls_exchange(server.port(), with_sni("tlsprobe.test")).cipher ==
+              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
         auto narrow = pinned(TLS1_2_VERSION);
         narrow.cipher_list = "AES256-SHA";
-        CHECK(tls_exchange(server.port(), narrow).alert == std::optional<std::uint8_t>(40));  // handshake_failure
+        CHECK(tls_exchange(server.port(), narrow).alert ==
+              std::optional<std::uint8_t>(40));  // handshake_failure
     }
 }
 
-TEST_CASE("SNI-only binding resets without SNI, no alert, and works with the right name", "[lab][tls][sni]") {
+TEST_CASE("SNI-only binding resets without SNI, no alert, and works with the right name",
+          "[lab][tls][sni]") {
     auto config = serving("good");
     config.sni_policy = SniPolicy::require_sni_reset;
     config.known_names = {"tlsprobe.test"};
@@ -135,7 +139,8 @@ TEST_CASE("SNI-only binding resets without SNI, no alert, and works with the rig
     const auto named = tls_exchange(server.port(), with_sni("TLSprobe.test"));
     CHECK(named.handshake_completed);
 
-    REQUIRE(eventually([&] { return server.records().size() == 3 && server.records()[2].handshake_completed; }));
+    REQUIRE(eventually(
+        [&] { return server.records().size() == 3 && server.records()[2].handshake_completed; }));
     const auto records = server.records();
     CHECK(records[0].reset_by_policy);
     CHECK_FALSE(records[0].sni.has_value());
@@ -151,17 +156,21 @@ TEST_CASE("SNI alert policies answer unknown names with 112 or 80", "[lab][tls][
     config.sni_policy = policy;
     config.known_names = {"tlsprobe.test"};
     TlsServer server(std::move(config));
-    CHECK(tls_exchange(server.port(), with_sni("other.example")).alert == std::optional<std::uint8_t>(code));
+    CHECK(tls_exchange(server.port(), with_sni("other.example")).alert ==
+          std::optional<std::uint8_t>(code));
     CHECK(tls_exchange(server.port()).alert == std::optional<std::uint8_t>(code));
     CHECK(tls_exchange(server.port(), with_sni("tlsprobe.test")).handshake_completed);
 }
 
 TEST_CASE("SNI certificates replace the default one for their name", "[lab][tls][sni]") {
     auto config = serving("good");
-    config.sni_certs = {{"other.example", {chain_file("wrong-host"), testcert("wrong-host.key").string()}}};
+    config.sni_certs = {
+        {"other.example", {chain_file("wrong-host"), testcert("wrong-host.key").string()}}};
     TlsServer server(std::move(config));
-    CHECK(tls_exchange(server.port(), with_sni("other.example")).peer_chain == pem_file_der(chain_file("wrong-host")));
-    CHECK(tls_exchange(server.port(), with_sni("tlsprobe.test")).peer_chain == pem_file_der(chain_file("good")));
+    CHECK(tls_exchange(server.port(), with_sni("other.example")).peer_chain ==
+          pem_file_der(chain_file("wrong-host")));
+    CHECK(tls_exchange(server.port(), with_sni("tlsprobe.test")).peer_chain ==
+          pem_file_der(chain_file("good")));
 }
 
 TEST_CASE("TLS server answers one HTTP request like a real site", "[lab][tls]") {
@@ -210,7 +219,8 @@ TEST_CASE("raw scripts end the connection the way they say", "[lab][raw]") {
         CHECK(reply.received == Bytes{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40});
         CHECK(reply.end == PeerEnd::fin);
         RawServer old(alert_after_hello(70, 0x0301));
-        CHECK(raw_exchange(old.port(), hello).received == Bytes{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70});
+        CHECK(raw_exchange(old.port(), hello).received ==
+              Bytes{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70});
     }
     SECTION("HTTP.sys's 400 on an http registration") {
         RawServer server(http_reply());
@@ -219,7 +229,8 @@ TEST_CASE("raw scripts end the connection the way they say", "[lab][raw]") {
         CHECK(http.starts_with("HTTP/1.1 400 Bad Request\r\n"));
         CHECK(http.find("\r\nServer: Microsoft-HTTPAPI/2.0\r\n") != std::string::npos);
         const auto body = http.substr(http.find("\r\n\r\n") + 4);
-        CHECK(http.find("Content-Length: " + std::to_string(body.size()) + "\r\n") != std::string::npos);
+        CHECK(http.find("Content-Length: " + std::to_string(body.size()) + "\r\n") !=
+              std::string::npos);
         CHECK(reply.end == PeerEnd::fin);
     }
     SECTION("a banner before any ClientHello") {
@@ -238,13 +249,17 @@ TEST_CASE("raw scripts end the connection the way they say", "[lab][raw]") {
         CHECK(Clock::now() - start >= 300ms);
         CHECK(reply.end == PeerEnd::timeout);
         CHECK(reply.received.empty());
-        CHECK(eventually([&] { return !server.received().empty() && server.received()[0] == hello; }));
+        CHECK(eventually(
+            [&] { return !server.received().empty() && server.received()[0] == hello; }));
     }
     SECTION("a reply computed from the hello") {
         RawScript script;
-        script.respond = [](ByteView h) { return Bytes{static_cast<std::uint8_t>(h.size() & 0xff)}; };
+        script.respond = [](ByteView h) {
+            return Bytes{static_cast<std::uint8_t>(h.size() & 0xff)};
+        };
         RawServer server(std::move(script));
-        CHECK(raw_exchange(server.port(), hello).received == Bytes{static_cast<std::uint8_t>(hello.size() & 0xff)});
+        CHECK(raw_exchange(server.port(), hello).received ==
+              Bytes{static_cast<std::uint8_t>(hello.size() & 0xff)});
     }
     SECTION("a partial hello still triggers after about a second") {
         RawServer server(reset_after_hello());
@@ -256,7 +271,9 @@ TEST_CASE("raw scripts end the connection the way they say", "[lab][raw]") {
     SECTION("non-TLS bytes trigger after five") {
         RawServer server(reset_after_hello());
         const std::string get = "GET / HTTP/1.1\r\n\r\n";
-        const auto reply = raw_exchange(server.port(), ByteView(reinterpret_cast<const std::uint8_t*>(get.data()), get.size()), 900ms);
+        const auto reply = raw_exchange(
+            server.port(), ByteView(reinterpret_cast<const std::uint8_t*>(get.data()), get.size()),
+            900ms);
         CHECK(reply.end == PeerEnd::reset);
     }
 }
@@ -271,9 +288,12 @@ TEST_CASE("servers stop promptly with clients still connected", "[lab]") {
     const Bytes hello = sample_client_hello();
     auto stop_with_client = [&](auto make_server, ByteView send) {
         auto server = make_server();
-        auto client = std::async(std::launch::async, [port = server->port(), send] { return raw_exchange(port, send, 5s); });
+        auto client = std::async(std::launch::async, [port = server->port(), send] {
+            return raw_exchange(port, send, 5s);
+        });
         const auto connected = Clock::now() + 2s;
-        while (server->connections() == 0 && Clock::now() < connected) std::this_thread::sleep_for(10ms);
+        while (server->connections() == 0 && Clock::now() < connected)
+            std::this_thread::sleep_for(10ms);
         std::this_thread::sleep_for(100ms);  // let the server reach its wait
         const auto start = Clock::now();
         server.reset();
@@ -283,13 +303,16 @@ TEST_CASE("servers stop promptly with clients still connected", "[lab]") {
     };
     stop_with_client([] { return std::make_unique<RawServer>(silent()); }, hello);
     stop_with_client([] { return std::make_unique<TlsServer>(serving("good")); }, ByteView{});
-    stop_with_client([] { return std::make_unique<TlsServer>(serving("good")); }, ByteView(hello).first(20));
+    stop_with_client([] { return std::make_unique<TlsServer>(serving("good")); },
+                     ByteView(hello).first(20));
 }
 
 TEST_CASE("dozens of servers run side by side in one process", "[lab]") {
     std::vector<std::unique_ptr<RawServer>> raw;
     std::vector<std::unique_ptr<TlsServer>> tls;
-    for (int i = 0; i < 30; ++i) raw.push_back(std::make_unique<RawServer>(i % 2 ? close_after_hello() : reset_after_hello()));
+    for (int i = 0; i < 30; ++i)
+        raw.push_back(
+            std::make_unique<RawServer>(i % 2 ? close_after_hello() : reset_after_hello()));
     for (int i = 0; i < 10; ++i) tls.push_back(std::make_unique<TlsServer>(serving("good")));
     std::set<unsigned short> ports;
     for (auto& s : raw) {
@@ -315,8 +338,10 @@ TEST_CASE("servers bind ::1 when asked", "[lab]") {
     options.where = Loopback::ipv6;
     CHECK(tls_exchange(server.port(), options).handshake_completed);
     RawServer raw(reset_after_hello(), Loopback::ipv6);
-    CHECK(raw_exchange(raw.port(), sample_client_hello(), 2s, Loopback::ipv6).end == PeerEnd::reset);
-    CHECK(raw_exchange(closed_port(Loopback::ipv6), {}, 1s, Loopback::ipv6).end == PeerEnd::refused);
+    CHECK(raw_exchange(raw.port(), sample_client_hello(), 2s, Loopback::ipv6).end ==
+          PeerEnd::reset);
+    CHECK(raw_exchange(closed_port(Loopback::ipv6), {}, 1s, Loopback::ipv6).end ==
+          PeerEnd::refused);
 }
 
 TEST_CASE("scenario catalogue: unique ids, a diagnosis and an SNI each", "[lab][scenario]") {
@@ -341,11 +366,14 @@ TEST_CASE("each scenario server shows its fault on the wire", "[lab][scenario]")
         INFO(s.id);
         auto server = ScenarioServer::start(s);
         if (s.id == "silent") {  // accepts and reads, never answers: nothing to exchange
-            CHECK(raw_exchange(server->port(), sample_client_hello(), std::chrono::milliseconds(300)).received.empty());
+            CHECK(
+                raw_exchange(server->port(), sample_client_hello(), std::chrono::milliseconds(300))
+                    .received.empty());
             continue;
         }
         if (s.id == "ssh-on-tls-port") {
-            CHECK(text(raw_exchange(server->port(), sample_client_hello()).received).starts_with("SSH-2.0-"));
+            CHECK(text(raw_exchange(server->port(), sample_client_hello()).received)
+                      .starts_with("SSH-2.0-"));
             continue;
         }
         if (s.id == "name-rejected" || s.id == "no-shared-cipher") {
@@ -359,7 +387,8 @@ TEST_CASE("each scenario server shows its fault on the wire", "[lab][scenario]")
         if (s.id == "reset-after-hello") {
             CHECK(reply.end == PeerEnd::reset);
         } else if (s.id == "http-on-tls-port") {
-            CHECK(text(raw_exchange(server->port(), sample_client_hello()).received).starts_with("HTTP/1.1 400"));
+            CHECK(text(raw_exchange(server->port(), sample_client_hello()).received)
+                      .starts_with("HTTP/1.1 400"));
         } else {
             REQUIRE(reply.handshake_completed);
             CHECK(reply.version == (s.id == "tls10-only" ? "TLSv1" : "TLSv1.3"));
@@ -381,9 +410,10 @@ TEST_CASE("the lab's certificates come from the binary, not the source tree", "[
     const fs::path dir = fs::canonical(testcerts_dir());
     CHECK(dir != source);
     const auto [end, _] = std::mismatch(source.begin(), source.end(), dir.begin(), dir.end());
-    CHECK(end != source.end());  // not under the source tree's testcerts/
+    CHECK(end != source.end());                 // not under the source tree's testcerts/
     CHECK(testcerts_dir() == testcerts_dir());  // written once per process
-    CHECK((fs::status(dir).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+    CHECK((fs::status(dir).permissions() & (fs::perms::group_all | fs::perms::others_all)) ==
+          fs::perms::none);
 
     auto read = [](const fs::path& p) {
         std::ifstream in(p, std::ios::binary);

@@ -2,7 +2,6 @@
 // (analysed at a fixed time against the test root), versions, cipher lists, SNI and HTTP
 // evidence set by hand. Plus the gate's exit-code logic.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "check_fixtures.hpp"
@@ -10,14 +9,18 @@
 
 using namespace tlsprobe;
 using namespace std::chrono;
-using judge::RuleStatus;
 using core::Status;
 using core::Version;
+using judge::RuleStatus;
 
 namespace {
 
-probe::TargetResult result_for(const std::string& testcase = "good") { return testing::constructed_result(testcase); }
-std::vector<core::Bytes> served(const std::string& testcase) { return testing::served_chain(testcase); }
+probe::TargetResult result_for(const std::string& testcase = "good") {
+    return testing::constructed_result(testcase);
+}
+std::vector<core::Bytes> served(const std::string& testcase) {
+    return testing::served_chain(testcase);
+}
 
 void enumerate_all(probe::TargetResult& r, std::vector<probe::CipherEntry> tls12) {
     for (auto& vr : r.versions) {
@@ -27,7 +30,12 @@ void enumerate_all(probe::TargetResult& r, std::vector<probe::CipherEntry> tls12
         }
         vr.ciphers_enumerated = true;
         vr.ciphers = vr.version == Version::tls1_3
-                         ? std::vector<probe::CipherEntry>{{0x1302, "TLS_AES_256_GCM_SHA384", wire::Strength::strong, true, "x25519", {}}}
+                         ? std::vector<probe::CipherEntry>{{0x1302,
+                                                            "TLS_AES_256_GCM_SHA384",
+                                                            wire::Strength::strong,
+                                                            true,
+                                                            "x25519",
+                                                            {}}}
                          : tls12;
     }
 }
@@ -54,7 +62,8 @@ std::string failed(const std::vector<judge::RuleResult>& rules) {
 
 }  // namespace
 
-TEST_CASE("the intermediate profile over each chain case fails exactly the expected rule", "[policy][rules]") {
+TEST_CASE("the intermediate profile over each chain case fails exactly the expected rule",
+          "[policy][rules]") {
     const auto policy = judge::builtin_policy("intermediate");
     struct Row {
         const char* testcase;
@@ -84,7 +93,8 @@ TEST_CASE("the intermediate profile over each chain case fails exactly the expec
     }
 }
 
-TEST_CASE("an incomplete chain leaves trust to chain.complete only when that rule is on", "[policy][rules]") {
+TEST_CASE("an incomplete chain leaves trust to chain.complete only when that rule is on",
+          "[policy][rules]") {
     auto policy = judge::builtin_policy("intermediate");
     const auto r = result_for("leaf-only");
     const auto trusted = rule(judge::evaluate(policy, r), "chain.trusted");
@@ -101,14 +111,17 @@ TEST_CASE("protocol rules: accepted fails, refused passes, untested is n/a", "[p
     p.forbidden_versions = {Version::tls1_1};
     auto r = result_for();
     auto rules = judge::evaluate(p, r);
-    CHECK(rule(rules, "protocol.min_version").status == RuleStatus::not_applicable);  // SSL 2/3 not tested
-    CHECK_THAT(rule(rules, "protocol.min_version").actual, Catch::Contains("SSL 2.0, SSL 3.0 not tested"));
+    CHECK(rule(rules, "protocol.min_version").status ==
+          RuleStatus::not_applicable);  // SSL 2/3 not tested
+    CHECK_THAT(rule(rules, "protocol.min_version").actual,
+               Catch::Contains("SSL 2.0, SSL 3.0 not tested"));
     CHECK(rule(rules, "protocol.max_version").status == RuleStatus::fail);  // TLS 1.3 accepted
     CHECK_THAT(rule(rules, "protocol.max_version").actual, Catch::Contains("TLS 1.3 accepted"));
     CHECK(rule(rules, "protocol.forbidden_versions").status == RuleStatus::pass);
 
     // the raw engine answered for SSL 2/3: now the minimum is decided
-    for (auto v : {Version::ssl2, Version::ssl3}) r.versions[static_cast<std::size_t>(v)].supported = false;
+    for (auto v : {Version::ssl2, Version::ssl3})
+        r.versions[static_cast<std::size_t>(v)].supported = false;
     CHECK(rule(judge::evaluate(p, r), "protocol.min_version").status == RuleStatus::pass);
     r.versions[static_cast<std::size_t>(Version::tls1_0)].supported = true;
     const auto min = rule(judge::evaluate(p, r), "protocol.min_version");
@@ -116,34 +129,55 @@ TEST_CASE("protocol rules: accepted fails, refused passes, untested is n/a", "[p
     CHECK_THAT(min.actual, Catch::Contains("TLS 1.0 accepted"));
 }
 
-TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a full enumeration decides", "[policy][rules]") {
+TEST_CASE(
+    "cipher rules: a negotiated offender fails, no enumeration is n/a, a full enumeration decides",
+    "[policy][rules]") {
     judge::Policy p;
     p.forbidden_ciphers = {"weak", "RC4"};
     p.forward_secrecy = true;
     auto r = result_for();
     auto rules = judge::evaluate(p, r);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::not_applicable);
-    CHECK_THAT(rule(rules, "cipher.forbidden").evidence.back(), Catch::Contains("cipher enumeration was not run"));
+    CHECK_THAT(rule(rules, "cipher.forbidden").evidence.back(),
+               Catch::Contains("cipher enumeration was not run"));
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::not_applicable);
 
     auto legacy = r;  // the suite the probe negotiated is itself forbidden: a definite failure
     legacy.versions[static_cast<std::size_t>(Version::tls1_2)].cipher = "DES-CBC3-SHA";
     rules = judge::evaluate(p, legacy);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::fail);
-    CHECK_THAT(rule(rules, "cipher.forbidden").evidence.front(), Catch::Contains("DES-CBC3-SHA") && Catch::Contains("weak"));
+    CHECK_THAT(rule(rules, "cipher.forbidden").evidence.front(),
+               Catch::Contains("DES-CBC3-SHA") && Catch::Contains("weak"));
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::fail);
 
     auto clean = r;
-    enumerate_all(clean, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", wire::Strength::strong, true, "x25519", {}},
-                          {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::strong, true, "x25519", {}}});
+    enumerate_all(clean, {{0xC030,
+                           "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                           wire::Strength::strong,
+                           true,
+                           "x25519",
+                           {}},
+                          {0xC02F,
+                           "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                           wire::Strength::strong,
+                           true,
+                           "x25519",
+                           {}}});
     rules = judge::evaluate(p, clean);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::pass);
     CHECK(rule(rules, "cipher.forward_secrecy").status == RuleStatus::pass);
 
     auto dirty = r;
-    enumerate_all(dirty, {{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", wire::Strength::strong, true, "x25519", {}},
-                          {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", {}},
-                          {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::acceptable, false, "", {}}});
+    enumerate_all(
+        dirty,
+        {{0xC030,
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          wire::Strength::strong,
+          true,
+          "x25519",
+          {}},
+         {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", {}},
+         {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::acceptable, false, "", {}}});
     rules = judge::evaluate(p, dirty);
     const auto& forbidden = rule(rules, "cipher.forbidden");
     CHECK(forbidden.status == RuleStatus::fail);
@@ -154,7 +188,8 @@ TEST_CASE("cipher rules: a negotiated offender fails, no enumeration is n/a, a f
     CHECK(fs.evidence.size() == 2);  // RC4 and the static-RSA AES-GCM suite
 
     judge::Policy classes;
-    for (const auto& [cls, code, name] : std::vector<std::tuple<std::string, std::uint32_t, std::string>>{
+    for (const auto& [cls, code, name] :
+         std::vector<std::tuple<std::string, std::uint32_t, std::string>>{
              {"NULL", 0x0002, "TLS_RSA_WITH_NULL_SHA"},
              {"EXPORT", 0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"},
              {"DES", 0x0009, "TLS_RSA_WITH_DES_CBC_SHA"},
@@ -186,9 +221,11 @@ TEST_CASE("names, validity margin, key sizes", "[policy][rules]") {
     CHECK(rule(rules, "cert.names").actual == "not covered: shop.example");
     // the wildcard covers one label only (RFC 6125 §6.4.3)
     p.names = {"www.tlsprobe.test", "a.b.tlsprobe.test"};
-    CHECK(rule(judge::evaluate(p, result_for("wildcard")), "cert.names").actual == "not covered: a.b.tlsprobe.test");
+    CHECK(rule(judge::evaluate(p, result_for("wildcard")), "cert.names").actual ==
+          "not covered: a.b.tlsprobe.test");
 
-    CHECK(rule(judge::evaluate(p, result_for("good-ecdsa")), "cert.min_key_bits").status == RuleStatus::fail);  // P-256 < 384
+    CHECK(rule(judge::evaluate(p, result_for("good-ecdsa")), "cert.min_key_bits").status ==
+          RuleStatus::fail);      // P-256 < 384
     p.min_days_left = 365 * 200;  // the test certificates end in 2124
     CHECK(rule(judge::evaluate(p, result_for("good")), "cert.validity").status == RuleStatus::fail);
 }
@@ -212,21 +249,33 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
     no_sni.observation.status = Status::negotiated;
     no_sni.observation.chain = served("good");
     r.probes.push_back(no_sni);
-    r.http = engine::HttpCheck{80, Status::negotiated, 301, "HTTP/1.1 301 Moved Permanently", "nginx", "https://tlsprobe.test/", ""};
+    r.http =
+        engine::HttpCheck{80,      Status::negotiated,       301, "HTTP/1.1 301 Moved Permanently",
+                          "nginx", "https://tlsprobe.test/", ""};
     r.diagnosed = true;
     rules = judge::evaluate(p, r);
-    CHECK(statuses(rules) == std::map<std::string, RuleStatus>{{"tls.handshake", RuleStatus::pass},
-                                                               {"sni.no_sni", RuleStatus::pass},
-                                                               {"http.reachable", RuleStatus::pass},
-                                                               {"diagnosis.empty", RuleStatus::pass}});
+    CHECK(statuses(rules) ==
+          std::map<std::string, RuleStatus>{{"tls.handshake", RuleStatus::pass},
+                                            {"sni.no_sni", RuleStatus::pass},
+                                            {"http.reachable", RuleStatus::pass},
+                                            {"diagnosis.empty", RuleStatus::pass}});
 
-    r.probes.back().observation.chain = served("wrong-host");  // IIS fallback binding with another certificate
+    r.probes.back().observation.chain =
+        served("wrong-host");  // IIS fallback binding with another certificate
     r.http->status = Status::refused;
     r.http->http_status = 0;
-    r.diagnosis.push_back({"binding.wrong_certificate", {"S4"}, probe::Confidence::high, "The default binding serves another certificate.", {}, {}, {}, {}});
+    r.diagnosis.push_back({"binding.wrong_certificate",
+                           {"S4"},
+                           probe::Confidence::high,
+                           "The default binding serves another certificate.",
+                           {},
+                           {},
+                           {},
+                           {}});
     rules = judge::evaluate(p, r);
     CHECK(failed(rules) == "sni.no_sni http.reachable diagnosis.empty ");
-    CHECK_THAT(rule(rules, "sni.no_sni").evidence.at(1), Catch::Contains("other.example") || Catch::Contains("CN="));
+    CHECK_THAT(rule(rules, "sni.no_sni").evidence.at(1),
+               Catch::Contains("other.example") || Catch::Contains("CN="));
 
     p.no_sni = judge::NoSniBehaviour::refused;
     CHECK(rule(judge::evaluate(p, r), "sni.no_sni").status == RuleStatus::fail);
@@ -247,15 +296,20 @@ TEST_CASE("no handshake fails tls.handshake; certificate rules are then n/a", "[
     CHECK(judge::verdict({r, rules}) == judge::CheckVerdict::fail);
 }
 
-TEST_CASE("exit codes: pass only when nothing fails; a failure beats unreachable; strict counts n/a", "[policy][rules]") {
+TEST_CASE(
+    "exit codes: pass only when nothing fails; a failure beats unreachable; strict counts n/a",
+    "[policy][rules]") {
     const auto policy = judge::builtin_policy("intermediate");
-    auto make = [&](const probe::TargetResult& r) { return judge::TargetCheck{r, judge::evaluate(policy, r)}; };
+    auto make = [&](const probe::TargetResult& r) {
+        return judge::TargetCheck{r, judge::evaluate(policy, r)};
+    };
     const auto unreachable = testing::unreachable_result();
 
     judge::CheckReport report;
     report.policy = policy;
     report.targets = {make(result_for("good"))};
-    CHECK(judge::check_exit_code(report) == judge::CheckExit::pass);  // n/a rules (ciphers, SSL 3) do not fail
+    CHECK(judge::check_exit_code(report) ==
+          judge::CheckExit::pass);  // n/a rules (ciphers, SSL 3) do not fail
     judge::finish(report);
     CHECK(report.exit == judge::CheckExit::pass);
     CHECK(report.verdict == judge::CheckVerdict::pass);
@@ -271,7 +325,8 @@ TEST_CASE("exit codes: pass only when nothing fails; a failure beats unreachable
 
     report.targets.push_back(make(unreachable));
     CHECK(judge::check_exit_code(report) == judge::CheckExit::unreachable);
-    for (const auto& r : report.targets.back().rules) CHECK(r.status == RuleStatus::not_applicable);  // never "pass"
+    for (const auto& r : report.targets.back().rules)
+        CHECK(r.status == RuleStatus::not_applicable);  // never "pass"
     CHECK(judge::verdict(report.targets.back()) == judge::CheckVerdict::unreachable);
     judge::finish(report);
     CHECK(report.exit == judge::CheckExit::unreachable);
@@ -285,7 +340,8 @@ TEST_CASE("exit codes: pass only when nothing fails; a failure beats unreachable
     CHECK(report.verdict == judge::CheckVerdict::fail);
     CHECK(report.targets.back().counts.fail > 0);
 
-    CHECK(judge::check_exit_code(judge::CheckReport{}) == judge::CheckExit::unreachable);  // no target is never a pass
+    CHECK(judge::check_exit_code(judge::CheckReport{}) ==
+          judge::CheckExit::unreachable);  // no target is never a pass
     judge::CheckReport empty;
     judge::finish(empty);
     CHECK(empty.exit == judge::CheckExit::unreachable);

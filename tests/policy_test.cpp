@@ -1,7 +1,6 @@
 // Policies: parsing good files, every kind of bad file with its message (file, line, key),
 // the built-in profiles, and the `policy show` round trip.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,9 +9,9 @@
 #include "judge/policy.hpp"
 
 using namespace tlsprobe;
+using core::Version;
 using judge::parse_policy;
 using judge::Policy;
-using core::Version;
 
 TEST_CASE("a policy file with every key parses", "[policy]") {
     const auto p = parse_policy(R"(
@@ -101,25 +100,55 @@ TEST_CASE("bad policies name the file, the line and the key", "[policy]") {
     };
     const std::vector<Bad> cases{
         {"TOML syntax", "[chain]\ncomplete = tru\n", {"bad.toml:2:", "TOML syntax error"}},
-        {"unknown key (typo)", "[certificate]\nhostname = true\nmin_day_left = 30\n",
-         {"bad.toml:3:", "[certificate] min_day_left", "unknown key in [certificate]", "min_days_left"}},
-        {"unknown top-level key", "\n\nstrict_mode = true\n", {"bad.toml:3:", "strict_mode", "unknown key at the top level"}},
-        {"unknown section", "[chains]\ncomplete = true\n", {"bad.toml:1:", "chains", "unknown key"}},
-        {"wrong type: string for bool", "[chain]\n\ntrusted = \"yes\"\n",
+        {"unknown key (typo)",
+         "[certificate]\nhostname = true\nmin_day_left = 30\n",
+         {"bad.toml:3:", "[certificate] min_day_left", "unknown key in [certificate]",
+          "min_days_left"}},
+        {"unknown top-level key",
+         "\n\nstrict_mode = true\n",
+         {"bad.toml:3:", "strict_mode", "unknown key at the top level"}},
+        {"unknown section",
+         "[chains]\ncomplete = true\n",
+         {"bad.toml:1:", "chains", "unknown key"}},
+        {"wrong type: string for bool",
+         "[chain]\n\ntrusted = \"yes\"\n",
          {"bad.toml:3:", "[chain] trusted", "expected true or false, got a string"}},
-        {"wrong type: section as value", "chain = 3\n", {"bad.toml:1:", "chain", "expected a table [chain], got an integer"}},
-        {"integer out of range", "[certificate]\nmin_days_left = -3\n", {"bad.toml:2:", "min_days_left", "out of range"}},
-        {"wrong type: float", "[certificate]\nmin_rsa_bits = 2048.0\n", {"bad.toml:2:", "min_rsa_bits", "expected an integer, got a number"}},
-        {"bad version", "[protocols]\nmin = \"tls1.4\"\n", {"bad.toml:2:", "[protocols] min", "'tls1.4' is not a protocol version"}},
-        {"bad version in a list", "[protocols]\nforbidden = [\n  \"ssl3\",\n  \"tls9\",\n]\n",
+        {"wrong type: section as value",
+         "chain = 3\n",
+         {"bad.toml:1:", "chain", "expected a table [chain], got an integer"}},
+        {"integer out of range",
+         "[certificate]\nmin_days_left = -3\n",
+         {"bad.toml:2:", "min_days_left", "out of range"}},
+        {"wrong type: float",
+         "[certificate]\nmin_rsa_bits = 2048.0\n",
+         {"bad.toml:2:", "min_rsa_bits", "expected an integer, got a number"}},
+        {"bad version",
+         "[protocols]\nmin = \"tls1.4\"\n",
+         {"bad.toml:2:", "[protocols] min", "'tls1.4' is not a protocol version"}},
+        {"bad version in a list",
+         "[protocols]\nforbidden = [\n  \"ssl3\",\n  \"tls9\",\n]\n",
          {"bad.toml:4:", "[protocols] forbidden", "'tls9'"}},
-        {"bad cipher class", "[ciphers]\nforbidden = [\"RC5\"]\n", {"bad.toml:2:", "[ciphers] forbidden", "'RC5' is not a cipher class"}},
-        {"non-string in a list", "[certificate]\nnames = [\"a.example\", 7]\n", {"bad.toml:2:", "names", "expected an array of strings, found an integer"}},
-        {"bad no_sni", "[sni]\nno_sni = \"sometimes\"\n", {"bad.toml:2:", "[sni] no_sni", "'sometimes'"}},
-        {"unknown extends", "extends = \"builtin:paranoid\"\n", {"bad.toml:1:", "extends", "builtin:paranoid"}},
-        {"extends a file", "extends = \"other.toml\"\n", {"bad.toml:1:", "extends", "only built-in policies"}},
-        {"disable an unknown rule", "disable = [\"chain.complet\"]\n", {"bad.toml:1:", "disable", "'chain.complet' is not a rule id"}},
-        {"max older than min", "[protocols]\nmin = \"tls1_2\"\nmax = \"tls1_0\"\n", {"bad.toml:3:", "[protocols] max", "older than min"}},
+        {"bad cipher class",
+         "[ciphers]\nforbidden = [\"RC5\"]\n",
+         {"bad.toml:2:", "[ciphers] forbidden", "'RC5' is not a cipher class"}},
+        {"non-string in a list",
+         "[certificate]\nnames = [\"a.example\", 7]\n",
+         {"bad.toml:2:", "names", "expected an array of strings, found an integer"}},
+        {"bad no_sni",
+         "[sni]\nno_sni = \"sometimes\"\n",
+         {"bad.toml:2:", "[sni] no_sni", "'sometimes'"}},
+        {"unknown extends",
+         "extends = \"builtin:paranoid\"\n",
+         {"bad.toml:1:", "extends", "builtin:paranoid"}},
+        {"extends a file",
+         "extends = \"other.toml\"\n",
+         {"bad.toml:1:", "extends", "only built-in policies"}},
+        {"disable an unknown rule",
+         "disable = [\"chain.complet\"]\n",
+         {"bad.toml:1:", "disable", "'chain.complet' is not a rule id"}},
+        {"max older than min",
+         "[protocols]\nmin = \"tls1_2\"\nmax = \"tls1_0\"\n",
+         {"bad.toml:3:", "[protocols] max", "older than min"}},
     };
     for (const auto& c : cases) {
         INFO(c.what);
@@ -135,11 +164,13 @@ TEST_CASE("bad policies name the file, the line and the key", "[policy]") {
 }
 
 TEST_CASE("an unreadable policy file is a PolicyError naming it", "[policy]") {
-    CHECK_THROWS_WITH(judge::load_policy("/nonexistent/golive.toml"), Catch::Contains("/nonexistent/golive.toml"));
+    CHECK_THROWS_WITH(judge::load_policy("/nonexistent/golive.toml"),
+                      Catch::Contains("/nonexistent/golive.toml"));
 }
 
 TEST_CASE("built-in profiles follow Mozilla's guidelines", "[policy]") {
-    CHECK(judge::builtin_policy_names() == std::vector<std::string_view>{"modern", "intermediate", "old"});
+    CHECK(judge::builtin_policy_names() ==
+          std::vector<std::string_view>{"modern", "intermediate", "old"});
     const auto modern = judge::builtin_policy("builtin:modern");
     const auto intermediate = judge::builtin_policy("intermediate");
     const auto old = judge::builtin_policy("old");
@@ -148,14 +179,17 @@ TEST_CASE("built-in profiles follow Mozilla's guidelines", "[policy]") {
     CHECK(old.min_version == Version::tls1_0);
     CHECK((modern.forward_secrecy && intermediate.forward_secrecy && !old.forward_secrecy));
     CHECK(intermediate.forbidden_ciphers == std::vector<std::string>{"insecure", "weak"});
-    CHECK(old.forbidden_ciphers == std::vector<std::string>{"insecure"});  // 3DES stays allowed in "old"
+    CHECK(old.forbidden_ciphers ==
+          std::vector<std::string>{"insecure"});  // 3DES stays allowed in "old"
     for (const auto& p : {modern, intermediate, old}) {
         INFO(p.name);
-        CHECK((p.chain_complete && p.chain_trusted && p.chain_ordered && p.server_auth_eku && p.hostname && p.no_sha1));
+        CHECK((p.chain_complete && p.chain_trusted && p.chain_ordered && p.server_auth_eku &&
+               p.hostname && p.no_sha1));
         CHECK(p.min_rsa_bits == 2048);
         CHECK(p.min_ec_bits == 256);
         CHECK(p.min_days_left == 14);
-        CHECK(p.no_sni == judge::NoSniBehaviour::any);  // evidence depends on probes not every run has
+        CHECK(p.no_sni ==
+              judge::NoSniBehaviour::any);  // evidence depends on probes not every run has
     }
     CHECK_THROWS_AS(judge::builtin_policy("paranoid"), judge::PolicyError);
 }
@@ -179,7 +213,8 @@ TEST_CASE("to_toml parses back to the same policy", "[policy]") {
     CHECK(parse_policy(judge::to_toml(odd), "shown.toml") == odd);
 }
 
-TEST_CASE("`policy show` prints TOML that parses back; `policy list` names the profiles", "[policy][cli]") {
+TEST_CASE("`policy show` prints TOML that parses back; `policy list` names the profiles",
+          "[policy][cli]") {
     for (const auto name : judge::builtin_policy_names()) {
         std::ostringstream out, err;
         const auto spec = "builtin:" + std::string(name);
@@ -188,7 +223,9 @@ TEST_CASE("`policy show` prints TOML that parses back; `policy list` names the p
     }
     std::ostringstream out, err;
     CHECK(cli::run({"policy", "list"}, out, err) == cli::kOk);
-    CHECK_THAT(out.str(), Catch::Contains("builtin:modern") && Catch::Contains("builtin:intermediate") && Catch::Contains("builtin:old"));
+    CHECK_THAT(out.str(), Catch::Contains("builtin:modern") &&
+                              Catch::Contains("builtin:intermediate") &&
+                              Catch::Contains("builtin:old"));
 
     std::ostringstream out2, err2;
     CHECK(cli::run({"policy", "show", "builtin:nope"}, out2, err2) == cli::kUsage);

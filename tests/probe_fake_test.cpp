@@ -21,8 +21,8 @@ using core::Version;
 namespace {
 
 std::shared_ptr<const x509::TrustStore> test_store() {
-    static const auto store =
-        std::make_shared<const x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    static const auto store = std::make_shared<const x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     return store;
 }
 
@@ -35,7 +35,8 @@ probe::ProbeOptions fake_options(std::shared_ptr<testing::FakeEngines> fake) {
     return o;
 }
 
-core::Observation negotiated(Version v, std::string cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") {
+core::Observation negotiated(Version v,
+                             std::string cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") {
     core::Observation o;
     o.status = Status::negotiated;
     o.phase = core::Phase::done;
@@ -54,35 +55,40 @@ core::Observation alert(std::uint8_t code) {
     return o;
 }
 
-probe::TargetResult probe_with(probe::ProbeOptions options,
-                               std::string target = "tlsprobe.test") {
-    auto r = testing::run_awaitable(probe::probe_target(probe::parse_target(target), std::move(options)));
+probe::TargetResult probe_with(probe::ProbeOptions options, std::string target = "tlsprobe.test") {
+    auto r = testing::run_awaitable(
+        probe::probe_target(probe::parse_target(target), std::move(options)));
     judge::assess(r);
     return r;
 }
 
 bool has_finding(const probe::TargetResult& r, std::string_view id) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const probe::Finding& f) { return f.id == id; });
+    return std::any_of(r.findings.begin(), r.findings.end(),
+                       [&](const probe::Finding& f) { return f.id == id; });
 }
 
 }  // namespace
 
-TEST_CASE("fake engines: the probe makes exactly the planned attempts, within the connection cap", "[probe][fake]") {
+TEST_CASE("fake engines: the probe makes exactly the planned attempts, within the connection cap",
+          "[probe][fake]") {
     auto fake = std::make_shared<testing::FakeEngines>();
-    fake->on_handshake = [](const engine::HandshakeSpec& s) { return negotiated(s.pin.value_or(Version::tls1_3)); };
+    fake->on_handshake = [](const engine::HandshakeSpec& s) {
+        return negotiated(s.pin.value_or(Version::tls1_3));
+    };
     auto options = fake_options(fake);
     options.http_port = 80;
     const auto r = probe_with(options);
 
     probe::PlanOptions plan_options;
-    for (auto v : core::all_versions) plan_options.openssl_can[static_cast<std::size_t>(v)] = engine::openssl_supports(v);
+    for (auto v : core::all_versions)
+        plan_options.openssl_can[static_cast<std::size_t>(v)] = engine::openssl_supports(v);
     const auto plan = probe::plan_probes(probe::parse_target("tlsprobe.test"), plan_options);
     CHECK(r.probes.size() == plan.size());
     CHECK(fake->requests.front() == "resolve tlsprobe.test:443");
     CHECK(fake->count("resolve") == 1);
     CHECK(fake->count("http 80") == 1);
-    CHECK(fake->count("raw ") == 6);  // one raw hello per version, SSL 2.0 .. TLS 1.3
-    CHECK(fake->count("handshake sni=- ") == 1);                            // no_sni
+    CHECK(fake->count("raw ") == 6);              // one raw hello per version, SSL 2.0 .. TLS 1.3
+    CHECK(fake->count("handshake sni=- ") == 1);  // no_sni
     CHECK(fake->count("handshake sni=unrelated.tlsprobe.invalid ") == 1);  // other_sni
     CHECK(fake->max_in_flight <= 3);
     CHECK(fake->max_in_flight >= 2);  // and they do run concurrently
@@ -90,7 +96,8 @@ TEST_CASE("fake engines: the probe makes exactly the planned attempts, within th
     CHECK(r.facts.reached);
 }
 
-TEST_CASE("fake engines: a failed lookup is every attempt's result and no connection is made", "[probe][fake]") {
+TEST_CASE("fake engines: a failed lookup is every attempt's result and no connection is made",
+          "[probe][fake]") {
     auto fake = std::make_shared<testing::FakeEngines>();
     fake->on_resolve = [](const std::string& host, std::uint16_t) {
         engine::Resolution r;
@@ -109,13 +116,16 @@ TEST_CASE("fake engines: a failed lookup is every attempt's result and no connec
 // The wrong answer of issue 10: the right name is refused with alert 112 while only the no-SNI
 // attempt negotiates TLS 1.2. TLS does not work for the name; nothing says "only legacy
 // versions negotiate", and the verdict is a failure for the name, not "no TLS at all".
-TEST_CASE("fake engines: name rejected with alert 112, only the no-SNI attempt negotiates", "[probe][fake][verdict]") {
+TEST_CASE("fake engines: name rejected with alert 112, only the no-SNI attempt negotiates",
+          "[probe][fake][verdict]") {
     auto fake = std::make_shared<testing::FakeEngines>();
     fake->on_handshake = [](const engine::HandshakeSpec& s) {
         if (!s.sni) return negotiated(Version::tls1_2);
         return alert(112);
     };
-    fake->on_raw_version = [](Version, const engine::RawProbeOptions& o) { return o.sni ? alert(112) : negotiated(Version::tls1_2); };
+    fake->on_raw_version = [](Version, const engine::RawProbeOptions& o) {
+        return o.sni ? alert(112) : negotiated(Version::tls1_2);
+    };
     const auto r = probe_with(fake_options(fake));
     CHECK_FALSE(r.facts.works);
     CHECK(r.facts.works_for_variant_only);
@@ -126,9 +136,12 @@ TEST_CASE("fake engines: name rejected with alert 112, only the no-SNI attempt n
     CHECK(r.diagnosis.front().id == "binding.name_rejected");
 }
 
-TEST_CASE("fake engines: adaptive probes ask for the follow-up stage only when the caller wants it", "[probe][fake]") {
+TEST_CASE("fake engines: adaptive probes ask for the follow-up stage only when the caller wants it",
+          "[probe][fake]") {
     auto fake = std::make_shared<testing::FakeEngines>();
-    fake->on_handshake = [](const engine::HandshakeSpec& s) { return negotiated(s.pin.value_or(Version::tls1_3)); };
+    fake->on_handshake = [](const engine::HandshakeSpec& s) {
+        return negotiated(s.pin.value_or(Version::tls1_3));
+    };
     auto options = fake_options(fake);
     options.adaptive = true;
     int asked = 0;
@@ -152,7 +165,8 @@ TEST_CASE("fake engines: adaptive probes ask for the follow-up stage only when t
     CHECK(again->count("raw tls1_2") == 1);
 }
 
-TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON", "[probe][fake][checks]") {
+TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON",
+          "[probe][fake][checks]") {
     auto fake = std::make_shared<testing::FakeEngines>();
     fake->on_handshake = [](const engine::HandshakeSpec& s) {
         auto o = negotiated(s.pin.value_or(Version::tls1_3));
@@ -174,18 +188,24 @@ TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON", 
     const auto j = alpn.to_json();
     CHECK(j["selected"] == nlohmann::json::array({"h2", "http/1.1"}));
     CHECK(j["unknown_protocol"]["answer"] == "refused");
-    CHECK(judge::find_finding_kind("alpn.no_http2") != nullptr);  // the check's ids join the catalogue
+    CHECK(judge::find_finding_kind("alpn.no_http2") !=
+          nullptr);  // the check's ids join the catalogue
 
     // Every renderer shows it through the result's own hooks.
     const auto json = nlohmann::json::parse(report::render_json(r));
     CHECK(json["checks"]["alpn"]["selected"] == nlohmann::json::array({"h2", "http/1.1"}));
-    CHECK_THAT(report::render_text(r, {}), Catch::Contains("Application protocols (ALPN)") && Catch::Contains("h2: selected"));
-    CHECK_THAT(report::render_html(r), Catch::Contains("<h3>Application protocols (ALPN)</h3>") && Catch::Contains("<li>h2: selected</li>"));
+    CHECK_THAT(report::render_text(r, {}),
+               Catch::Contains("Application protocols (ALPN)") && Catch::Contains("h2: selected"));
+    CHECK_THAT(report::render_html(r), Catch::Contains("<h3>Application protocols (ALPN)</h3>") &&
+                                           Catch::Contains("<li>h2: selected</li>"));
 }
 
-TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding; not run where TLS fails", "[probe][fake][checks]") {
+TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding; not run where TLS fails",
+          "[probe][fake][checks]") {
     auto fake = std::make_shared<testing::FakeEngines>();
-    fake->on_handshake = [](const engine::HandshakeSpec& s) { return negotiated(s.pin.value_or(Version::tls1_3)); };
+    fake->on_handshake = [](const engine::HandshakeSpec& s) {
+        return negotiated(s.pin.value_or(Version::tls1_3));
+    };
     auto options = fake_options(fake);
     options.checks = {"alpn"};
     const auto r = probe_with(options);
@@ -203,13 +223,15 @@ TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding; not run
     CHECK(refusing->count("handshake sni=tlsprobe.test pin=any alpn=h2") == 0);
 }
 
-TEST_CASE("attempt kinds: ids map back to their kinds, the table drives the plan", "[probe][plan]") {
+TEST_CASE("attempt kinds: ids map back to their kinds, the table drives the plan",
+          "[probe][plan]") {
     CHECK(probe::attempt_kind_of("raw_tls1_2") == probe::AttemptKind::raw_pinned);
     CHECK(probe::attempt_kind_of("tls1_0") == probe::AttemptKind::pinned);
     CHECK(probe::attempt_kind_of("no_sni") == probe::AttemptKind::no_sni);
     CHECK_FALSE(probe::attempt_kind_of("raw_tls9").has_value());
     CHECK_FALSE(probe::attempt_kind_of("offer_all_extra").has_value());
-    const auto plan = probe::plan_probes(probe::parse_target("tlsprobe.test"), probe::PlanOptions{});
+    const auto plan =
+        probe::plan_probes(probe::parse_target("tlsprobe.test"), probe::PlanOptions{});
     for (const auto& spec : plan) {
         INFO(spec.id);
         CHECK(probe::attempt_kind_of(spec.id) == spec.kind);

@@ -1,25 +1,23 @@
 // The raw-hello engine on loopback: canned first flights (SSL 3.0, SSL 2.0, HRR), every
 // failure shape a scripted server can produce, the 256-511 byte intolerance, and agreement
 // with the OpenSSL engine against real OpenSSL servers.
-#include <catch2/catch.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <iterator>
-
 #include <openssl/ssl.h>
 
 #include "async_run.hpp"
+#include "engine/openssl_client.hpp"
+#include "engine/raw_client.hpp"
 #include "lab/hello_servers.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "engine/openssl_client.hpp"
-#include "engine/raw_client.hpp"
 #include "wire/cipher_suites.hpp"
 #include "wire/client_hello_parser.hpp"
 #include "wire/hello_presets.hpp"
@@ -33,7 +31,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-const std::filesystem::path kFlights = std::filesystem::path(TLSPROBE_TESTS_DIR) / "data" / "flights";
+const std::filesystem::path kFlights =
+    std::filesystem::path(TLSPROBE_TESTS_DIR) / "data" / "flights";
 
 core::Bytes fixture(const std::string& name) {
     std::ifstream in(kFlights / name, std::ios::binary);
@@ -41,7 +40,9 @@ core::Bytes fixture(const std::string& name) {
     return core::Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
-asio::ip::tcp::endpoint loopback(unsigned short port) { return {asio::ip::make_address("127.0.0.1"), port}; }
+asio::ip::tcp::endpoint loopback(unsigned short port) {
+    return {asio::ip::make_address("127.0.0.1"), port};
+}
 
 template <typename T>
 T run(asio::awaitable<T> op) {
@@ -68,13 +69,15 @@ bool trace_has(const core::Observation& o, std::string_view text) {
 
 std::string trace_text(const core::Observation& o) {
     std::string s;
-    for (const auto& e : o.trace) s += std::string(to_string(e.direction)) + ": " + e.summary + "\n";
+    for (const auto& e : o.trace)
+        s += std::string(to_string(e.direction)) + ": " + e.summary + "\n";
     return s;
 }
 
 }  // namespace
 
-TEST_CASE("raw: every version probe hello signals renegotiation; TLS ones are >= 512 bytes", "[raw]") {
+TEST_CASE("raw: every version probe hello signals renegotiation; TLS ones are >= 512 bytes",
+          "[raw]") {
     for (auto v : core::all_versions) {
         const auto hello = engine::version_probe_hello(v, options());
         const auto parsed = wire::parse_client_hello(hello.bytes);
@@ -126,7 +129,8 @@ TEST_CASE("raw: SSL 2.0 SERVER-HELLO is negotiated; SSL 2.0 ERROR is a rejection
     CHECK(e.detail.find("NO-CIPHER-ERROR") != std::string::npos);
 }
 
-TEST_CASE("raw: a HelloRetryRequest means TLS 1.3 is accepted, with the group it asks for", "[raw]") {
+TEST_CASE("raw: a HelloRetryRequest means TLS 1.3 is accepted, with the group it asks for",
+          "[raw]") {
     lab::RawServer server(lab::canned_flight(fixture("tls13_hrr.bin")));
     const auto o = probe(server.port(), Version::tls1_3).observation;
     INFO(o.detail);
@@ -213,14 +217,16 @@ TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server; ours 
     std::vector<std::uint16_t> suites{0xC02F};
     for (auto c : wire::cipher_suites_for(Version::tls1_2))
         if (suites.size() < 60 && c != 0xC02F) suites.push_back(static_cast<std::uint16_t>(c));
-    auto spec = wire::preset_client_hello(Version::tls1_2, {std::string("tlsprobe.test"), suites, {}, {}});
+    auto spec =
+        wire::preset_client_hello(Version::tls1_2, {std::string("tlsprobe.test"), suites, {}, {}});
     spec.pad_to = 0;
     const auto small = engine::make_raw_hello(spec);
     const auto parsed = wire::parse_client_hello(small.bytes);
     REQUIRE(parsed.hello);
     REQUIRE(parsed.hello->message_length >= 256);
     REQUIRE(parsed.hello->message_length <= 511);
-    const auto o = run(engine::raw_handshake(loopback(server.port()), small, {2s, false})).observation;
+    const auto o =
+        run(engine::raw_handshake(loopback(server.port()), small, {2s, false})).observation;
     CHECK(o.status == Status::reset);
 
     const auto ok = probe(server.port(), Version::tls1_2).observation;
@@ -229,9 +235,12 @@ TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server; ours 
     CHECK(ok.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
 }
 
-TEST_CASE("raw: TLS 1.0-1.3 verdicts agree with the OpenSSL engine on real servers", "[raw][openssl]") {
-    const std::vector<std::pair<int, int>> ranges{
-        {TLS1_2_VERSION, TLS1_3_VERSION}, {TLS1_VERSION, TLS1_1_VERSION}, {TLS1_3_VERSION, TLS1_3_VERSION}, {TLS1_2_VERSION, TLS1_2_VERSION}};
+TEST_CASE("raw: TLS 1.0-1.3 verdicts agree with the OpenSSL engine on real servers",
+          "[raw][openssl]") {
+    const std::vector<std::pair<int, int>> ranges{{TLS1_2_VERSION, TLS1_3_VERSION},
+                                                  {TLS1_VERSION, TLS1_1_VERSION},
+                                                  {TLS1_3_VERSION, TLS1_3_VERSION},
+                                                  {TLS1_2_VERSION, TLS1_2_VERSION}};
     for (const auto& [lo, hi] : ranges) {
         lab::TlsServer server(lab::config_for_case("good", lo, hi));
         for (auto v : {Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3}) {
@@ -241,8 +250,9 @@ TEST_CASE("raw: TLS 1.0-1.3 verdicts agree with the OpenSSL engine on real serve
             spec.timeout = 2s;
             const auto ossl = run(engine::openssl_handshake(loopback(server.port()), spec));
             const auto raw = probe(server.port(), v).observation;
-            INFO("server " << lo << "-" << hi << ", " << core::to_string(v) << ": openssl " << to_string(ossl.status) << " ("
-                           << ossl.detail << "), raw " << to_string(raw.status) << " (" << raw.detail << ")");
+            INFO("server " << lo << "-" << hi << ", " << core::to_string(v) << ": openssl "
+                           << to_string(ossl.status) << " (" << ossl.detail << "), raw "
+                           << to_string(raw.status) << " (" << raw.detail << ")");
             CHECK((ossl.status == Status::negotiated) == (raw.status == Status::negotiated));
             if (raw.status == Status::negotiated) {
                 CHECK(raw.version == ossl.version);

@@ -1,9 +1,8 @@
 // The scan's input: every line form, every bad form with its message, keys, sharding, the
 // streaming reader, and reading a JSONL file back for --resume. Pure: no sockets.
-#include <catch2/catch.hpp>
-
 #include <array>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
 #include <set>
@@ -11,8 +10,8 @@
 #include <streambuf>
 #include <thread>
 
-#include "scan/scan_input.hpp"
 #include "report/scan_report.hpp"
+#include "scan/scan_input.hpp"
 
 using namespace tlsprobe;
 using scan::InputError;
@@ -23,7 +22,8 @@ namespace {
 ScanTarget good(std::string_view line) {
     auto parsed = scan::parse_scan_line(line);
     REQUIRE(parsed);
-    if (const auto* e = std::get_if<InputError>(&*parsed)) FAIL("unexpected error for '" << line << "': " << e->reason);
+    if (const auto* e = std::get_if<InputError>(&*parsed))
+        FAIL("unexpected error for '" << line << "': " << e->reason);
     return std::get<ScanTarget>(*parsed);
 }
 
@@ -143,7 +143,8 @@ TEST_CASE("scan input: every bad form says why", "[scan][input]") {
     CHECK_THAT(bad("example.com,,192.0.2.1"), Catch::Contains("RFC 6066"));
     CHECK_THAT(bad("example.com,,bad_name!"), Catch::Contains("not a valid host name"));
     CHECK_THAT(bad("a.example,b,c,d"), Catch::Contains("at most 3"));
-    CHECK_THAT(bad(std::string(scan::kMaxInputLine + 1, 'a')), Catch::Contains("longer than 4096 characters"));
+    CHECK_THAT(bad(std::string(scan::kMaxInputLine + 1, 'a')),
+               Catch::Contains("longer than 4096 characters"));
     auto parsed = scan::parse_scan_line("exa mple.com");
     CHECK(std::get<InputError>(*parsed).text == "exa mple.com");
 }
@@ -221,8 +222,9 @@ TEST_CASE("resume: complete records count, a torn last line does not", "[scan][r
 
 TEST_CASE("scan input: control characters are bad lines, shown escaped", "[scan][input]") {
     using namespace std::string_literals;
-    for (const auto& line : {"127.0.0.1\0junk:46199"s, "a.example,127.0.0.1\0evil"s, "127.0.0.1\0\xff\xfe:46197"s,
-                             "a.example\x1b[31m"s, "a.example\x7f"s, "a.example\rb.example"s}) {
+    for (const auto& line :
+         {"127.0.0.1\0junk:46199"s, "a.example,127.0.0.1\0evil"s, "127.0.0.1\0\xff\xfe:46197"s,
+          "a.example\x1b[31m"s, "a.example\x7f"s, "a.example\rb.example"s}) {
         INFO(scan::escape_input(line));
         auto parsed = scan::parse_scan_line(line);
         REQUIRE(parsed);
@@ -236,7 +238,8 @@ TEST_CASE("scan input: control characters are bad lines, shown escaped", "[scan]
             }
     }
     CHECK_THAT(bad("127.0.0.1\0junk:46199"s), Catch::Contains("\\x00 at column 10"));
-    CHECK(std::get<InputError>(*scan::parse_scan_line("127.0.0.1\0\xff\xfe:46197"s)).text == "127.0.0.1\\x00\\xff\\xfe:46197");
+    CHECK(std::get<InputError>(*scan::parse_scan_line("127.0.0.1\0\xff\xfe:46197"s)).text ==
+          "127.0.0.1\\x00\\xff\\xfe:46197");
     // Tab is white space and a CR before the newline is the line ending: both fine.
     CHECK(good("a.example\t# comment").key == "a.example:443");
     CHECK(good("a.example\r").key == "a.example:443");
@@ -244,7 +247,8 @@ TEST_CASE("scan input: control characters are bad lines, shown escaped", "[scan]
     CHECK(scan::escape_input("caf\xc3\xa9 \xc3 \\") == "caf\xc3\xa9 \\xc3 \\\\");
 
     // The reader reports each with its line number and goes on.
-    std::istringstream in("127.0.0.1\0junk:46199\na.example,127.0.0.1\0evil\n127.0.0.1\0\xff\xfe:46197\nb.example\n"s);
+    std::istringstream in(
+        "127.0.0.1\0junk:46199\na.example,127.0.0.1\0evil\n127.0.0.1\0\xff\xfe:46197\nb.example\n"s);
     scan::ScanInputReader reader(in);
     for (std::size_t n = 1; n <= 3; ++n) {
         auto item = reader.next();
@@ -258,9 +262,11 @@ TEST_CASE("scan input: control characters are bad lines, shown escaped", "[scan]
     CHECK(std::get<ScanTarget>(last->parsed).key == "b.example:443");
 }
 
-TEST_CASE("scan input: an over-long line is reported and skipped without being held", "[scan][input]") {
+TEST_CASE("scan input: an over-long line is reported and skipped without being held",
+          "[scan][input]") {
     // 10 MB without a newline, then a good line: the good line is still read.
-    std::istringstream in(std::string(10 * 1024 * 1024, 'a') + "\nb.example\n" + std::string(5000, 'c'));
+    std::istringstream in(std::string(10 * 1024 * 1024, 'a') + "\nb.example\n" +
+                          std::string(5000, 'c'));
     scan::ScanInputReader reader(in);
     auto first = reader.next();
     REQUIRE(first);

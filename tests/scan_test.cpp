@@ -2,13 +2,12 @@
 // records how many run at once), deadlines, stopping mid-run, JSONL/CSV output, resume,
 // sharding, and an end-to-end loopback scan of good, refused, reset and HTTP endpoints.
 // Loopback only; every wait is bounded (fake probes hold a few ms; deadlines are short).
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,17 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.hpp"
+#include "cli/cli_common.hpp"
+#include "cli/scan_command.hpp"
 #include "judge/verdict.hpp"
-#include "probe/probe_target.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
-#include "cli/cli.hpp"
-#include "cli/cli_common.hpp"
-#include "scan/scan.hpp"
-#include "cli/scan_command.hpp"
-#include "scan/scan_input.hpp"
+#include "probe/probe_target.hpp"
 #include "report/scan_report.hpp"
+#include "scan/scan.hpp"
+#include "scan/scan_input.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -66,7 +65,8 @@ asio::awaitable<probe::TargetResult> fake_probe(Fake* f, probe::Target t) {
         std::lock_guard lock(f->mutex);
         f->hosts.insert(t.host);
     }
-    asio::steady_timer timer(co_await asio::this_coro::executor, t.host == f->slow_host ? 10min : f->hold);
+    asio::steady_timer timer(co_await asio::this_coro::executor,
+                             t.host == f->slow_host ? 10min : f->hold);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     --f->in_flight;
     if (t.host == f->throw_host) throw std::runtime_error("fake bug");
@@ -106,7 +106,8 @@ struct TempDir {
     fs::path path;
     TempDir() {
         static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() / ("tlsprobe-scan-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        path = fs::temp_directory_path() / ("tlsprobe-scan-test-" + std::to_string(::getpid()) +
+                                            "-" + std::to_string(counter++));
         fs::create_directories(path);
     }
     ~TempDir() {
@@ -178,11 +179,14 @@ TEST_CASE("scan engine: never more than --concurrency targets in flight", "[scan
     scan::ScanEngineOptions o;
     o.concurrency = 7;
     o.threads = 3;
-    const auto totals = scan::run_scan(numbered(200), work_of(fake), [&](scan::ScanRecord&& r) {
-        ++records;
-        delivered.insert(r.item.key);
-        CHECK(r.outcome == scan::ScanOutcome::completed);
-    }, o);
+    const auto totals = scan::run_scan(
+        numbered(200), work_of(fake),
+        [&](scan::ScanRecord&& r) {
+            ++records;
+            delivered.insert(r.item.key);
+            CHECK(r.outcome == scan::ScanOutcome::completed);
+        },
+        o);
     CHECK(fake.max_in_flight.load() <= 7);
     CHECK(fake.max_in_flight.load() >= 2);  // it does run targets side by side
     CHECK(records == 200);
@@ -193,7 +197,8 @@ TEST_CASE("scan engine: never more than --concurrency targets in flight", "[scan
     CHECK(fake.hosts.size() == 200);
 }
 
-TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not lost", "[scan][engine]") {
+TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not lost",
+          "[scan][engine]") {
     Fake fake;
     fake.slow_host = "host3.example";
     fake.throw_host = "host5.example";
@@ -202,7 +207,9 @@ TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not
     o.concurrency = 4;
     o.threads = 2;
     o.deadline = 200ms;
-    scan::run_scan(numbered(10), work_of(fake), [&](scan::ScanRecord&& r) { records[r.item.target.host] = std::move(r); }, o);
+    scan::run_scan(
+        numbered(10), work_of(fake),
+        [&](scan::ScanRecord&& r) { records[r.item.target.host] = std::move(r); }, o);
     REQUIRE(records.size() == 10);
     const auto& slow = records["host3.example"];
     CHECK(slow.outcome == scan::ScanOutcome::deadline);
@@ -218,7 +225,8 @@ TEST_CASE("scan engine: a target past its deadline is recorded as timed out, not
     CHECK(records["host0.example"].verdict == scan::ScanVerdict::ok);
 }
 
-TEST_CASE("scan engine: stop takes no new targets and delivers every started one", "[scan][engine]") {
+TEST_CASE("scan engine: stop takes no new targets and delivers every started one",
+          "[scan][engine]") {
     Fake fake;
     std::atomic<bool> stop{false};
     fake.stop = &stop;
@@ -228,7 +236,8 @@ TEST_CASE("scan engine: stop takes no new targets and delivers every started one
     o.concurrency = 8;
     o.threads = 2;
     o.stop = &stop;
-    const auto totals = scan::run_scan(numbered(1000), work_of(fake), [&](scan::ScanRecord&&) { ++records; }, o);
+    const auto totals = scan::run_scan(
+        numbered(1000), work_of(fake), [&](scan::ScanRecord&&) { ++records; }, o);
     CHECK(totals.stopped);
     CHECK(totals.started >= 25);
     CHECK(totals.started < 1000);
@@ -250,11 +259,13 @@ TEST_CASE("scan engine: the rate limiter spaces starts evenly", "[scan][engine]"
     o.threads = 2;
     o.rate = 1000;  // fast enough for a test; the bound is what the unit checks above show
     std::size_t records = 0;
-    scan::run_scan(numbered(20), work_of(fake), [&](scan::ScanRecord&&) { ++records; }, o);
+    scan::run_scan(
+        numbered(20), work_of(fake), [&](scan::ScanRecord&&) { ++records; }, o);
     CHECK(records == 20);
 }
 
-TEST_CASE("scan job: JSONL and CSV per target, duplicates once, bad lines reported and skipped", "[scan][job]") {
+TEST_CASE("scan job: JSONL and CSV per target, duplicates once, bad lines reported and skipped",
+          "[scan][job]") {
     TempDir dir;
     Fake fake;
     cli::ScanArgs a;
@@ -271,13 +282,16 @@ TEST_CASE("scan job: JSONL and CSV per target, duplicates once, bad lines report
     const auto r = job(a, &fake);
     CHECK(r.code == cli::kOk);
     CHECK_THAT(r.err, Catch::Contains("line 4:") && Catch::Contains("line 6:"));
-    CHECK_THAT(r.out, Catch::Contains("Scanned 3 targets") && Catch::Contains("2 bad input line(s)") &&
+    CHECK_THAT(r.out, Catch::Contains("Scanned 3 targets") &&
+                          Catch::Contains("2 bad input line(s)") &&
                           Catch::Contains("1 duplicate(s)"));
     CHECK(fake.calls == 3);
 
     const auto lines = read_jsonl(a.jsonl);
     REQUIRE(lines.size() == 4);
-    CHECK(target_keys(lines) == std::set<std::string>{"a.example:443", "b.example:8443,via=192.0.2.1", "[2001:db8::1]:443"});
+    CHECK(target_keys(lines) == std::set<std::string>{"a.example:443",
+                                                      "b.example:8443,via=192.0.2.1",
+                                                      "[2001:db8::1]:443"});
     for (std::size_t i = 0; i < 3; ++i) {
         CHECK(lines[i]["schema_version"] == 1);
         CHECK(lines[i]["scan"]["verdict"] == "ok");
@@ -306,7 +320,8 @@ TEST_CASE("scan job: CSV quotes commas and quotes", "[scan][job]") {
     CHECK(report::csv_field("two\nlines") == "\"two\nlines\"");
 }
 
-TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn last line", "[scan][job][resume]") {
+TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn last line",
+          "[scan][job][resume]") {
     TempDir dir;
     cli::ScanArgs a;
     a.input = dir.file("hosts.txt", numbered_input(6));
@@ -318,7 +333,8 @@ TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn las
         REQUIRE(job(partial, &first).code == cli::kOk);
     }
     // A kill in the middle of a write leaves half a record.
-    std::ofstream(a.jsonl, std::ios::app | std::ios::binary) << "{\"record\":\"target\",\"key\":\"host4.exa";
+    std::ofstream(a.jsonl, std::ios::app | std::ios::binary)
+        << "{\"record\":\"target\",\"key\":\"host4.exa";
 
     Fake second;
     a.resume = true;
@@ -326,7 +342,8 @@ TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn las
     CHECK(r.code == cli::kOk);
     CHECK_THAT(r.err, Catch::Contains("dropping"));
     CHECK_THAT(r.out, Catch::Contains("3 already in the JSONL file"));
-    CHECK(second.hosts == std::multiset<std::string>{"host3.example", "host4.example", "host5.example"});
+    CHECK(second.hosts ==
+          std::multiset<std::string>{"host3.example", "host4.example", "host5.example"});
     const auto lines = read_jsonl(a.jsonl);  // every line complete and valid
     CHECK(target_keys(lines).size() == 6);
     CHECK(lines.back()["record"] == "summary");
@@ -340,7 +357,8 @@ TEST_CASE("scan job: --resume skips what the JSONL holds and rewrites a torn las
     CHECK(job(no_jsonl, &third).code == cli::kUsage);  // --resume needs --jsonl
 }
 
-TEST_CASE("scan job: stopped mid-run, the JSONL holds every completed target and a summary", "[scan][job]") {
+TEST_CASE("scan job: stopped mid-run, the JSONL holds every completed target and a summary",
+          "[scan][job]") {
     TempDir dir;
     std::atomic<bool> stop{false};
     Fake fake;
@@ -359,7 +377,8 @@ TEST_CASE("scan job: stopped mid-run, the JSONL holds every completed target and
     CHECK(summary["record"] == "summary");
     CHECK(summary["stopped"] == true);
     const auto completed = target_keys(lines).size();
-    CHECK(completed == static_cast<std::size_t>(fake.calls.load()));  // every started target has its record
+    CHECK(completed ==
+          static_cast<std::size_t>(fake.calls.load()));  // every started target has its record
     CHECK(completed < 500);
     CHECK(summary["targets"] == completed);
     CHECK(summary["not_started"].get<std::size_t>() + completed == 500);
@@ -410,7 +429,8 @@ TEST_CASE("scan job: usage errors exit 2 and name the value", "[scan][job]") {
     CHECK(r.code == cli::kUsage);  // no valid target at all
     std::ostringstream out, err;
     CHECK(cli::run({"scan", "--help"}, out, err) == cli::kOk);
-    CHECK_THAT(out.str(), Catch::Contains("--shard") && Catch::Contains("Examples") && Catch::Contains("--resume"));
+    CHECK_THAT(out.str(), Catch::Contains("--shard") && Catch::Contains("Examples") &&
+                              Catch::Contains("--resume"));
 }
 
 TEST_CASE("scan: a silent server holds its slot no longer than the deadline", "[scan][loopback]") {
@@ -430,7 +450,8 @@ TEST_CASE("scan: a silent server holds its slot no longer than the deadline", "[
     CHECK(silent.connections() >= 1);
 }
 
-TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoints", "[scan][loopback]") {
+TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoints",
+          "[scan][loopback]") {
     std::vector<std::unique_ptr<lab::TlsServer>> good;
     std::vector<std::unique_ptr<lab::RawServer>> raw;
     std::map<std::string, std::string> expected;  // key -> verdict
@@ -442,10 +463,12 @@ TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoint
     };
     for (int i = 0; i < 12; ++i) {
         // TLS 1.2 and 1.3 only: legacy versions would be a (medium) finding.
-        good.push_back(std::make_unique<lab::TlsServer>(lab::config_for_case("good", TLS1_2_VERSION)));
+        good.push_back(
+            std::make_unique<lab::TlsServer>(lab::config_for_case("good", TLS1_2_VERSION)));
         add("tlsprobe.test:" + std::to_string(good.back()->port()) + ",127.0.0.1", "ok");
     }
-    for (int i = 0; i < 8; ++i) add("127.0.0.1:" + std::to_string(lab::closed_port()), "unreachable");
+    for (int i = 0; i < 8; ++i)
+        add("127.0.0.1:" + std::to_string(lab::closed_port()), "unreachable");
     for (int i = 0; i < 6; ++i) {
         raw.push_back(std::make_unique<lab::RawServer>(lab::reset_after_hello()));
         add("127.0.0.1:" + std::to_string(raw.back()->port()), "no_tls");
@@ -482,7 +505,8 @@ TEST_CASE("scan: end to end over good, refused, reset and HTTP loopback endpoint
     std::ifstream in(a.html);
     const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK_THAT(html, Catch::Contains("<h1 id=\"verdict\">20 OF 32 NEED WORK</h1>"));
-    CHECK_THAT(html, Catch::Contains("server.no_usable_certificate") && Catch::Contains("port.not_tls"));
+    CHECK_THAT(html,
+               Catch::Contains("server.no_usable_certificate") && Catch::Contains("port.not_tls"));
 }
 
 TEST_CASE("scan engine: stop ends a long wait for the rate limiter", "[scan][engine][rate]") {
@@ -503,10 +527,13 @@ TEST_CASE("scan engine: stop ends a long wait for the rate limiter", "[scan][eng
     o.stop = &stop;
     std::size_t records = 0;
     const auto started = std::chrono::steady_clock::now();
-    const auto totals = scan::run_scan(numbered(5), work_of(fake), [&](scan::ScanRecord&&) {
-        ++records;
-        stop = true;
-    }, o);
+    const auto totals = scan::run_scan(
+        numbered(5), work_of(fake),
+        [&](scan::ScanRecord&&) {
+            ++records;
+            stop = true;
+        },
+        o);
     CHECK(std::chrono::steady_clock::now() - started < 10s);  // not an hour
     CHECK(records == 1);
     CHECK(fake.calls == 1);
@@ -520,7 +547,8 @@ TEST_CASE("scan job: --rate is bounded, with a usage error naming the value", "[
     TempDir dir;
     Fake fake;
     auto a = args_of(dir.file("hosts.txt", "a.example\n"));
-    for (const std::string rate : {"1e-12", "0", "-5", "200000/s", "nan", "inf", "1/d", "0.5/h", "/s", ""}) {
+    for (const std::string rate :
+         {"1e-12", "0", "-5", "200000/s", "nan", "inf", "1/d", "0.5/h", "/s", ""}) {
         a.rate = rate;
         if (rate.empty()) continue;  // empty = unlimited
         const auto r = job(a, &fake);
@@ -538,18 +566,22 @@ TEST_CASE("scan job: --rate is bounded, with a usage error naming the value", "[
     }
 }
 
-TEST_CASE("scan job: control characters and over-long lines are reported and the scan goes on", "[scan][job][input]") {
+TEST_CASE("scan job: control characters and over-long lines are reported and the scan goes on",
+          "[scan][job][input]") {
     using namespace std::string_literals;
     TempDir dir;
     Fake fake;
-    auto a = args_of(dir.file("hosts.txt", "127.0.0.1\0junk:46199\n"s
-                                           "a.example,127.0.0.1\0evil\n"s
-                                           "127.0.0.1\0\xff\xfe:46197\n"s +
-                                               std::string(10 * 1024 * 1024, 'x') + "\n"
-                                               "good.example\n"));
+    auto a = args_of(dir.file("hosts.txt",
+                              "127.0.0.1\0junk:46199\n"s
+                              "a.example,127.0.0.1\0evil\n"s
+                              "127.0.0.1\0\xff\xfe:46197\n"s +
+                                  std::string(10 * 1024 * 1024, 'x') +
+                                  "\n"
+                                  "good.example\n"));
     const auto r = job(a, &fake);
     CHECK(r.code == cli::kOk);
-    CHECK_THAT(r.err, Catch::Contains("line 1: control character \\x00") && Catch::Contains("line 2: control character \\x00") &&
+    CHECK_THAT(r.err, Catch::Contains("line 1: control character \\x00") &&
+                          Catch::Contains("line 2: control character \\x00") &&
                           Catch::Contains("line 3: control character \\x00") &&
                           Catch::Contains("line 4: the line is longer than 4096 characters"));
     CHECK(r.err.find('\0') == std::string::npos);
@@ -567,7 +599,8 @@ TEST_CASE("scan job: no target at all is a usage error naming the input", "[scan
         INFO("input: " << content);
         const auto r = job(args_of(dir.file("hosts.txt", content)), &fake);
         CHECK(r.code == cli::kUsage);
-        CHECK_THAT(r.err, Catch::Contains("no target in '" + (dir.path / "hosts.txt").string() + "'"));
+        CHECK_THAT(r.err,
+                   Catch::Contains("no target in '" + (dir.path / "hosts.txt").string() + "'"));
         CHECK_THAT(r.out, !Catch::Contains("Scanned 0"));
     }
     const auto r = job(args_of(dir.path.string()), &fake);
@@ -584,7 +617,8 @@ TEST_CASE("scan job: no target at all is a usage error naming the input", "[scan
     CHECK(fake.calls == 0);
 }
 
-TEST_CASE("scan job: after --resume the summary and exit code cover every record of the file", "[scan][job][resume]") {
+TEST_CASE("scan job: after --resume the summary and exit code cover every record of the file",
+          "[scan][job][resume]") {
     TempDir dir;
     cli::ScanArgs a;
     a.input = dir.file("hosts.txt", "a.example\nbad.example\nslow.example\n");
@@ -605,7 +639,8 @@ TEST_CASE("scan job: after --resume the summary and exit code cover every record
     CHECK(second.calls == 0);  // nothing new
     CHECK(r.code == cli::kFindings);
     CHECK_THAT(r.out, Catch::Contains("Scanned 3 targets (0 in this run, 3 from earlier runs"));
-    CHECK_THAT(r.out, Catch::Contains("timeout") && Catch::Contains("error") && Catch::Contains("slow.example"));
+    CHECK_THAT(r.out, Catch::Contains("timeout") && Catch::Contains("error") &&
+                          Catch::Contains("slow.example"));
     const auto lines = read_jsonl(a.jsonl);
     const auto& summary = lines.back();
     REQUIRE(summary["record"] == "summary");
@@ -643,7 +678,8 @@ TEST_CASE("scan job: every output path is checked before the scan starts", "[sca
         a.*field = missing + "/out.file";
         r = job(a, &fake);
         CHECK(r.code == cli::kUsage);
-        CHECK_THAT(r.err, Catch::Contains(missing + "/out.file") && Catch::Contains("does not exist"));
+        CHECK_THAT(r.err,
+                   Catch::Contains(missing + "/out.file") && Catch::Contains("does not exist"));
     }
     if (::geteuid() != 0) {  // root writes anywhere
         const auto locked = dir.path / "locked";
@@ -659,7 +695,8 @@ TEST_CASE("scan job: every output path is checked before the scan starts", "[sca
     CHECK(fake.calls == 0);  // nothing was scanned
 }
 
-TEST_CASE("probe -o: a directory or a missing directory exits 2 before probing and leaves no .tmp", "[cli][output]") {
+TEST_CASE("probe -o: a directory or a missing directory exits 2 before probing and leaves no .tmp",
+          "[cli][output]") {
     TempDir dir;
     const auto target = dir.path / "report";
     fs::create_directory(target);
@@ -668,7 +705,8 @@ TEST_CASE("probe -o: a directory or a missing directory exits 2 before probing a
     CHECK(cli::run({"probe", "127.0.0.1:9", "-o", target.string()}, out, err) == cli::kUsage);
     CHECK_THAT(err.str(), Catch::Contains(target.string()) && Catch::Contains("is a directory"));
     CHECK_FALSE(fs::exists(target.string() + ".tmp"));
-    CHECK(cli::run({"probe", "127.0.0.1:9", "--html", (dir.path / "no" / "r.html").string()}, out, err) == cli::kUsage);
+    CHECK(cli::run({"probe", "127.0.0.1:9", "--html", (dir.path / "no" / "r.html").string()}, out,
+                   err) == cli::kUsage);
     CHECK_THAT(err.str(), Catch::Contains("r.html"));
 
     // write_file itself: no FILE.tmp left behind on a failure.

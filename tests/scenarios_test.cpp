@@ -1,17 +1,16 @@
 // End to end on loopback: every demo scenario, probed exactly as `tlsprobe demo` does, reaches
 // the diagnosis the scenario reproduces; plus the plain-HTTP check on its own.
-#include <catch2/catch.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
 
-#include "support.hpp"
+#include "engine/http_check.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
-#include "engine/http_check.hpp"
 #include "probe/probe_target.hpp"
+#include "support.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -21,7 +20,8 @@ namespace {
 probe::ProbeOptions lab_options(std::optional<std::uint16_t> http_port) {
     probe::ProbeOptions o;
     o.timeout = 1500ms;
-    o.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    o.trust = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
     o.http_port = http_port;
     return o;
 }
@@ -34,8 +34,11 @@ probe::Target lab_target(unsigned short port) {
 
 engine::HttpCheck run_http_check(unsigned short port) {
     boost::asio::io_context io;
-    auto future = boost::asio::co_spawn(
-        io, engine::http_check({boost::asio::ip::make_address("127.0.0.1"), port}, "tlsprobe.test", 1500ms), boost::asio::use_future);
+    auto future =
+        boost::asio::co_spawn(io,
+                              engine::http_check({boost::asio::ip::make_address("127.0.0.1"), port},
+                                                 "tlsprobe.test", 1500ms),
+                              boost::asio::use_future);
     io.run();
     return future.get();
 }
@@ -47,12 +50,14 @@ TEST_CASE("every demo scenario reaches its expected top diagnosis", "[scenario][
     for (const auto& s : lab::scenarios()) {
         INFO("scenario " << s.id);
         auto server = lab::ScenarioServer::start(s);
-        const auto r = test::judged(probe::probe_target_blocking(lab_target(server->port()), lab_options(http.port())));
+        const auto r = test::judged(
+            probe::probe_target_blocking(lab_target(server->port()), lab_options(http.port())));
         const std::string top = r.diagnosis.empty() ? "works" : r.diagnosis.front().id;
         CHECK(top == s.expected_diagnosis);
         REQUIRE(r.http.has_value());
         CHECK(r.http->http_status == 200);
-        // Every attempt reached the server: 4 OpenSSL versions, offer_all, 3 variants, 6 raw versions.
+        // Every attempt reached the server: 4 OpenSSL versions, offer_all, 3 variants, 6 raw
+        // versions.
         CHECK(r.probes.size() == 14);
         CHECK(server->connections() >= 14);
     }
@@ -60,7 +65,8 @@ TEST_CASE("every demo scenario reaches its expected top diagnosis", "[scenario][
 
 TEST_CASE("a closed port is diagnosed port.closed, not a TLS fault", "[scenario][diagnosis][e2e]") {
     const auto port = lab::closed_port();
-    const auto r = test::judged(probe::probe_target_blocking(lab_target(port), lab_options(std::nullopt)));
+    const auto r =
+        test::judged(probe::probe_target_blocking(lab_target(port), lab_options(std::nullopt)));
     REQUIRE_FALSE(r.diagnosis.empty());
     CHECK(r.diagnosis.front().id == "port.closed");
     CHECK(r.diagnosis.size() == 1);
@@ -68,7 +74,8 @@ TEST_CASE("a closed port is diagnosed port.closed, not a TLS fault", "[scenario]
 
 TEST_CASE("http_check: status line and Server header of a plain-HTTP reply", "[http][e2e]") {
     SECTION("an HTTP server answers") {
-        lab::RawServer http(lab::http_reply("HTTP/1.1 301 Moved Permanently", "Microsoft-IIS/10.0"));
+        lab::RawServer http(
+            lab::http_reply("HTTP/1.1 301 Moved Permanently", "Microsoft-IIS/10.0"));
         const auto h = run_http_check(http.port());
         CHECK(h.status == core::Status::negotiated);
         CHECK(h.http_status == 301);

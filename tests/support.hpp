@@ -36,7 +36,8 @@ inline probe::ProbeRole role_of(std::string_view id) {
 }
 
 // A recorded attempt: id, pinned version, how it ended and where.
-inline probe::ProbeRecord make_record(std::string id, std::optional<core::Version> pin, core::Status status, core::Phase phase) {
+inline probe::ProbeRecord make_record(std::string id, std::optional<core::Version> pin,
+                                      core::Status status, core::Phase phase) {
     probe::ProbeRecord r;
     r.spec.role = role_of(id);
     r.spec.kind = probe::attempt_kind_of(id).value_or(probe::AttemptKind::pinned);

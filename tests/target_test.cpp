@@ -1,7 +1,6 @@
 // Target parsing: what a person types on the command line becomes host, port and SNI, or
 // a TargetError that names the value and says what is expected. Pure, no sockets.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "core/text.hpp"
@@ -63,7 +62,8 @@ TEST_CASE("parse_target: URLs set the port from the scheme", "[target]") {
     CHECK(parse_target("imaps://mail.example.com").port == 993);
     CHECK(parse_target("pop3s://mail.example.com").port == 995);
     CHECK(parse_target("ftps://files.example.com").port == 990);
-    CHECK(parse_target("https://host.example", 8080).port == 443);  // the scheme wins over the default
+    CHECK(parse_target("https://host.example", 8080).port ==
+          443);  // the scheme wins over the default
 
     const auto v6 = parse_target("https://[2001:db8::5]:8443/x");
     CHECK(v6.host == "2001:db8::5");
@@ -82,7 +82,8 @@ TEST_CASE("parse_target: trailing dot and SNI rules", "[target]") {
     CHECK(ip.port == 8443);
     CHECK_FALSE(ip.sni.has_value());  // RFC 6066 §3: no IP literals in SNI
 
-    CHECK(parse_target("under_score.example.com").sni == std::optional<std::string>("under_score.example.com"));
+    CHECK(parse_target("under_score.example.com").sni ==
+          std::optional<std::string>("under_score.example.com"));
     CHECK(parse_target("localhost").sni == std::optional<std::string>("localhost"));
 }
 
@@ -90,22 +91,27 @@ TEST_CASE("parse_target: bad input names the value and what is expected", "[targ
     CHECK_THROWS_AS(parse_target(""), TargetError);
     CHECK_THROWS_WITH(parse_target(""), Contains("the target is empty"));
     CHECK_THROWS_WITH(parse_target("   "), Contains("the target is empty"));
-    CHECK_THROWS_WITH(parse_target("host.example:0"), Contains("'host.example:0'") && Contains("out of range"));
-    CHECK_THROWS_WITH(parse_target("host.example:99999"), Contains("'99999'") && Contains("out of range"));
+    CHECK_THROWS_WITH(parse_target("host.example:0"),
+                      Contains("'host.example:0'") && Contains("out of range"));
+    CHECK_THROWS_WITH(parse_target("host.example:99999"),
+                      Contains("'99999'") && Contains("out of range"));
     CHECK_THROWS_WITH(parse_target("host.example:abc"), Contains("'abc' is not a number"));
     CHECK_THROWS_WITH(parse_target("host.example:"), Contains("the port is empty"));
     CHECK_THROWS_WITH(parse_target("http://x"), Contains("http:// is plain HTTP"));
     CHECK_THROWS_WITH(parse_target("ftp://x"), Contains("unsupported scheme 'ftp'"));
     CHECK_THROWS_WITH(parse_target("[::1"), Contains("missing ']'"));
     CHECK_THROWS_WITH(parse_target("[::1]x"), Contains("expected ':port' after ']'"));
-    CHECK_THROWS_WITH(parse_target("exa mple.com"), Contains("'exa mple.com' is not a valid host name") && Contains("character ' '"));
+    CHECK_THROWS_WITH(
+        parse_target("exa mple.com"),
+        Contains("'exa mple.com' is not a valid host name") && Contains("character ' '"));
     const std::string long_label(64, 'a');
     CHECK_THROWS_WITH(parse_target(long_label + ".com"), Contains("longer than 63 characters"));
     CHECK_NOTHROW(parse_target(std::string(63, 'a') + ".com"));
     CHECK_THROWS_WITH(parse_target("-bad.com"), Contains("starts or ends with '-'"));
     CHECK_THROWS_WITH(parse_target("bad-.com"), Contains("starts or ends with '-'"));
     CHECK_THROWS_WITH(parse_target("a..b"), Contains("empty label"));
-    CHECK_THROWS_WITH(parse_target("host.example/path"), Contains("a path needs the URL form") && Contains("https://host.example/path"));
+    CHECK_THROWS_WITH(parse_target("host.example/path"), Contains("a path needs the URL form") &&
+                                                             Contains("https://host.example/path"));
     CHECK_THROWS_WITH(parse_target("[zz::1]:443"), Contains("not a valid IPv6 address"));
     CHECK_THROWS_WITH(parse_target("https://"), Contains("the host name is empty"));
     std::string too_long;
@@ -125,10 +131,14 @@ TEST_CASE("parse_port", "[target]") {
 
 TEST_CASE("parse_connect_to", "[target]") {
     CHECK(parse_connect_to("192.0.2.10") == std::pair<std::string, std::uint16_t>{"192.0.2.10", 0});
-    CHECK(parse_connect_to("192.0.2.10:8443") == std::pair<std::string, std::uint16_t>{"192.0.2.10", 8443});
-    CHECK(parse_connect_to("[2001:db8::1]:8443") == std::pair<std::string, std::uint16_t>{"2001:db8::1", 8443});
-    CHECK(parse_connect_to("2001:db8::1") == std::pair<std::string, std::uint16_t>{"2001:db8::1", 0});
-    CHECK(parse_connect_to("lb.internal:443") == std::pair<std::string, std::uint16_t>{"lb.internal", 443});
+    CHECK(parse_connect_to("192.0.2.10:8443") ==
+          std::pair<std::string, std::uint16_t>{"192.0.2.10", 8443});
+    CHECK(parse_connect_to("[2001:db8::1]:8443") ==
+          std::pair<std::string, std::uint16_t>{"2001:db8::1", 8443});
+    CHECK(parse_connect_to("2001:db8::1") ==
+          std::pair<std::string, std::uint16_t>{"2001:db8::1", 0});
+    CHECK(parse_connect_to("lb.internal:443") ==
+          std::pair<std::string, std::uint16_t>{"lb.internal", 443});
     CHECK_THROWS_WITH(parse_connect_to(""), Contains("--connect-to") && Contains("empty"));
     CHECK_THROWS_WITH(parse_connect_to("lb internal"), Contains("not a valid host name"));
     CHECK_THROWS_WITH(parse_connect_to("[::1"), Contains("missing ']'"));
@@ -168,10 +178,13 @@ TEST_CASE("is_ip_literal and invalid_host_name_reason", "[target]") {
     CHECK(invalid_host_name_reason(".example.com").has_value());
 }
 
-TEST_CASE("parse_target: a non-ASCII host name is named by its code point, never by one byte", "[target][text]") {
+TEST_CASE("parse_target: a non-ASCII host name is named by its code point, never by one byte",
+          "[target][text]") {
     std::string message;
     try {
-        (void)parse_target("b\xC3\xBC" "cher.example");
+        (void)parse_target(
+            "b\xC3\xBC"
+            "cher.example");
     } catch (const TargetError& e) {
         message = e.what();
     }

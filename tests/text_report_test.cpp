@@ -1,21 +1,21 @@
 // The text renderer over hand-made results: no sockets.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "judge/finding.hpp"
-#include "support.hpp"
-
 #include "probe/probe_target.hpp"
 #include "report/text_report.hpp"
-
-#include <algorithm>
-#include <set>
+#include "support.hpp"
 
 using namespace tlsprobe;
 
 namespace {
 
 probe::ProbeRecord record(std::string id, std::optional<core::Version> pin, core::Status status) {
-    auto r = test::make_record(std::move(id), pin, status, status == core::Status::negotiated ? core::Phase::done : core::Phase::hello);
+    auto r = test::make_record(
+        std::move(id), pin, status,
+        status == core::Status::negotiated ? core::Phase::done : core::Phase::hello);
     if (status == core::Status::negotiated) {
         r.observation.version = pin.value_or(core::Version::tls1_2);
         r.observation.cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
@@ -54,7 +54,8 @@ TEST_CASE("text report shows the protocol table, the chain section and the findi
     CHECK(text.find("\x1b[") == std::string::npos);  // no colour unless asked
 }
 
-TEST_CASE("text report colours high findings only when asked, and lists probes when verbose", "[text]") {
+TEST_CASE("text report colours high findings only when asked, and lists probes when verbose",
+          "[text]") {
     const auto r = legacy_only_result();
     const auto coloured = report::render_text(r, {.color = true});
     CHECK(coloured.find("\x1b[") != std::string::npos);
@@ -69,10 +70,12 @@ TEST_CASE("findings for a legacy-only server, most severe first", "[findings]") 
     REQUIRE(r.findings.size() >= 2);
     CHECK(r.findings[0].id == "tls.no_modern_version");
     CHECK(r.findings[0].severity == probe::Severity::high);
-    const bool has_legacy = std::any_of(r.findings.begin(), r.findings.end(),
-                                        [](const probe::Finding& f) { return f.id == "tls.legacy_version_enabled"; });
+    const bool has_legacy =
+        std::any_of(r.findings.begin(), r.findings.end(),
+                    [](const probe::Finding& f) { return f.id == "tls.legacy_version_enabled"; });
     CHECK(has_legacy);
-    for (std::size_t i = 1; i < r.findings.size(); ++i) CHECK(r.findings[i - 1].severity >= r.findings[i].severity);
+    for (std::size_t i = 1; i < r.findings.size(); ++i)
+        CHECK(r.findings[i - 1].severity >= r.findings[i].severity);
 }
 
 TEST_CASE("every registered finding id is unique and namespaced", "[findings]") {
@@ -80,11 +83,12 @@ TEST_CASE("every registered finding id is unique and namespaced", "[findings]") 
     for (const auto& k : judge::finding_kinds()) {
         CHECK(seen.insert(k.id).second);
         // Base ids by area; a check kind's ids start with the kind's own id ("alpn.").
-        const bool of_check = std::any_of(probe::check_kinds().begin(), probe::check_kinds().end(), [&](const probe::CheckKind* c) {
-            return k.id.starts_with(std::string(c->id()) + ".");
-        });
-        CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") || k.id.starts_with("cert.") || k.id.starts_with("target.") ||
-               of_check));
+        const bool of_check = std::any_of(probe::check_kinds().begin(), probe::check_kinds().end(),
+                                          [&](const probe::CheckKind* c) {
+                                              return k.id.starts_with(std::string(c->id()) + ".");
+                                          });
+        CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") ||
+               k.id.starts_with("cert.") || k.id.starts_with("target.") || of_check));
     }
     CHECK(judge::make_finding("nope.unknown", "x").severity == probe::Severity::high);
 }

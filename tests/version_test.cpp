@@ -41,7 +41,9 @@ TEST_CASE("alert registry names the alerts servers send", "[alert]") {
 
 TEST_CASE("byte helpers print hex and printable excerpts", "[bytes]") {
     const Bytes b{'H', 'T', 'T', 'P', '\r', '\n', 0x00, 0xff};
-    CHECK(to_hex(b) == "48545450" "0d0a00ff");
+    CHECK(to_hex(b) ==
+          "48545450"
+          "0d0a00ff");
     CHECK(hex_dump(b, 3) == "48 54 54 ...");
     CHECK(printable_excerpt(b) == "HTTP\\r\\n..");
 }

@@ -1,10 +1,8 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <openssl/ssl.h>
 #include <set>
 #include <string>
-
-#include <openssl/ssl.h>
 
 #include "wire/cipher_suites.hpp"
 
@@ -45,35 +43,64 @@ TEST_CASE("well-known rows carry the registry's values", "[wire][cipher_suites]"
     using E = Encryption;
     using S = Strength;
     const Row rows[] = {
-        {0x0000, "TLS_NULL_WITH_NULL_NULL", "", K::null, A::none, E::null, 0, Mac::null, S::insecure, false},
-        {0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", "EXP-RC4-MD5", K::rsa, A::rsa, E::rc4, 40, Mac::md5, S::insecure, false},
-        {0x0004, "TLS_RSA_WITH_RC4_128_MD5", "RC4-MD5", K::rsa, A::rsa, E::rc4, 128, Mac::md5, S::insecure, false},
-        {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA", K::rsa, A::rsa, E::rc4, 128, Mac::sha1, S::insecure, false},
-        {0x0009, "TLS_RSA_WITH_DES_CBC_SHA", "DES-CBC-SHA", K::rsa, A::rsa, E::des_cbc, 56, Mac::sha1, S::insecure, false},
-        {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA", K::rsa, A::rsa, E::triple_des_cbc, 168, Mac::sha1, S::weak, false},
-        {0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", "EDH-RSA-DES-CBC3-SHA", K::dhe, A::rsa, E::triple_des_cbc, 168, Mac::sha1, S::weak, true},
-        {0x0018, "TLS_DH_anon_WITH_RC4_128_MD5", "ADH-RC4-MD5", K::dh, A::anon, E::rc4, 128, Mac::md5, S::insecure, false},
-        {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA", K::rsa, A::rsa, E::aes_cbc, 128, Mac::sha1, S::acceptable, false},
-        {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA", K::rsa, A::rsa, E::aes_cbc, 256, Mac::sha1, S::acceptable, false},
-        {0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA", K::dhe, A::rsa, E::aes_cbc, 256, Mac::sha1, S::acceptable, true},
-        {0x0041, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", "CAMELLIA128-SHA", K::rsa, A::rsa, E::camellia_cbc, 128, Mac::sha1, S::acceptable, false},
-        {0x0096, "TLS_RSA_WITH_SEED_CBC_SHA", "SEED-SHA", K::rsa, A::rsa, E::seed_cbc, 128, Mac::sha1, S::acceptable, false},
-        {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256", K::rsa, A::rsa, E::aes_gcm, 128, Mac::aead, S::acceptable, false},
-        {0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256", K::dhe, A::rsa, E::aes_gcm, 128, Mac::aead, S::strong, true},
-        {0x00FF, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "", K::scsv, A::none, E::null, 0, Mac::none, S::signalling, false},
-        {0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", K::any, A::any, E::aes_gcm, 128, Mac::aead, S::strong, true},
-        {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", K::any, A::any, E::aes_gcm, 256, Mac::aead, S::strong, true},
-        {0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", K::any, A::any, E::chacha20_poly1305, 256, Mac::aead, S::strong, true},
-        {0x5600, "TLS_FALLBACK_SCSV", "", K::scsv, A::none, E::null, 0, Mac::none, S::signalling, false},
-        {0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", K::ecdhe, A::rsa, E::aes_cbc, 128, Mac::sha1, S::acceptable, true},
-        {0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", K::ecdhe, A::ecdsa, E::aes_gcm, 128, Mac::aead, S::strong, true},
-        {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", K::ecdhe, A::rsa, E::aes_gcm, 128, Mac::aead, S::strong, true},
-        {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", K::ecdhe, A::rsa, E::aes_gcm, 256, Mac::aead, S::strong, true},
-        {0xC0AE, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", "ECDHE-ECDSA-AES128-CCM8", K::ecdhe, A::ecdsa, E::aes_ccm_8, 128, Mac::aead, S::strong, true},
-        {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", K::ecdhe, A::rsa, E::chacha20_poly1305, 256, Mac::aead, S::strong, true},
-        {0xCCAB, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", "PSK-CHACHA20-POLY1305", K::psk, A::psk, E::chacha20_poly1305, 256, Mac::aead, S::acceptable, false},
-        {0x010080, "SSL_CK_RC4_128_WITH_MD5", "RC4-MD5", K::rsa, A::rsa, E::rc4, 128, Mac::md5, S::insecure, false},
-        {0x0700C0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "DES-CBC3-MD5", K::rsa, A::rsa, E::triple_des_cbc, 168, Mac::md5, S::insecure, false},
+        {0x0000, "TLS_NULL_WITH_NULL_NULL", "", K::null, A::none, E::null, 0, Mac::null,
+         S::insecure, false},
+        {0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", "EXP-RC4-MD5", K::rsa, A::rsa, E::rc4, 40,
+         Mac::md5, S::insecure, false},
+        {0x0004, "TLS_RSA_WITH_RC4_128_MD5", "RC4-MD5", K::rsa, A::rsa, E::rc4, 128, Mac::md5,
+         S::insecure, false},
+        {0x0005, "TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA", K::rsa, A::rsa, E::rc4, 128, Mac::sha1,
+         S::insecure, false},
+        {0x0009, "TLS_RSA_WITH_DES_CBC_SHA", "DES-CBC-SHA", K::rsa, A::rsa, E::des_cbc, 56,
+         Mac::sha1, S::insecure, false},
+        {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA", K::rsa, A::rsa, E::triple_des_cbc,
+         168, Mac::sha1, S::weak, false},
+        {0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", "EDH-RSA-DES-CBC3-SHA", K::dhe, A::rsa,
+         E::triple_des_cbc, 168, Mac::sha1, S::weak, true},
+        {0x0018, "TLS_DH_anon_WITH_RC4_128_MD5", "ADH-RC4-MD5", K::dh, A::anon, E::rc4, 128,
+         Mac::md5, S::insecure, false},
+        {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA", K::rsa, A::rsa, E::aes_cbc, 128,
+         Mac::sha1, S::acceptable, false},
+        {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA", K::rsa, A::rsa, E::aes_cbc, 256,
+         Mac::sha1, S::acceptable, false},
+        {0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA", K::dhe, A::rsa,
+         E::aes_cbc, 256, Mac::sha1, S::acceptable, true},
+        {0x0041, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", "CAMELLIA128-SHA", K::rsa, A::rsa,
+         E::camellia_cbc, 128, Mac::sha1, S::acceptable, false},
+        {0x0096, "TLS_RSA_WITH_SEED_CBC_SHA", "SEED-SHA", K::rsa, A::rsa, E::seed_cbc, 128,
+         Mac::sha1, S::acceptable, false},
+        {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256", K::rsa, A::rsa, E::aes_gcm,
+         128, Mac::aead, S::acceptable, false},
+        {0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256", K::dhe, A::rsa,
+         E::aes_gcm, 128, Mac::aead, S::strong, true},
+        {0x00FF, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "", K::scsv, A::none, E::null, 0, Mac::none,
+         S::signalling, false},
+        {0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", K::any, A::any, E::aes_gcm,
+         128, Mac::aead, S::strong, true},
+        {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", K::any, A::any, E::aes_gcm,
+         256, Mac::aead, S::strong, true},
+        {0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", K::any, A::any,
+         E::chacha20_poly1305, 256, Mac::aead, S::strong, true},
+        {0x5600, "TLS_FALLBACK_SCSV", "", K::scsv, A::none, E::null, 0, Mac::none, S::signalling,
+         false},
+        {0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", K::ecdhe, A::rsa,
+         E::aes_cbc, 128, Mac::sha1, S::acceptable, true},
+        {0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256",
+         K::ecdhe, A::ecdsa, E::aes_gcm, 128, Mac::aead, S::strong, true},
+        {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", K::ecdhe,
+         A::rsa, E::aes_gcm, 128, Mac::aead, S::strong, true},
+        {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", K::ecdhe,
+         A::rsa, E::aes_gcm, 256, Mac::aead, S::strong, true},
+        {0xC0AE, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", "ECDHE-ECDSA-AES128-CCM8", K::ecdhe,
+         A::ecdsa, E::aes_ccm_8, 128, Mac::aead, S::strong, true},
+        {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
+         K::ecdhe, A::rsa, E::chacha20_poly1305, 256, Mac::aead, S::strong, true},
+        {0xCCAB, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", "PSK-CHACHA20-POLY1305", K::psk, A::psk,
+         E::chacha20_poly1305, 256, Mac::aead, S::acceptable, false},
+        {0x010080, "SSL_CK_RC4_128_WITH_MD5", "RC4-MD5", K::rsa, A::rsa, E::rc4, 128, Mac::md5,
+         S::insecure, false},
+        {0x0700C0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "DES-CBC3-MD5", K::rsa, A::rsa,
+         E::triple_des_cbc, 168, Mac::md5, S::insecure, false},
     };
     for (const auto& r : rows) {
         INFO(r.iana);
@@ -105,7 +132,8 @@ TEST_CASE("lookups by name and unknown codes", "[wire][cipher_suites]") {
     CHECK(to_string(Encryption::triple_des_cbc) == "3DES_EDE_CBC");
 }
 
-TEST_CASE("strength classes and version hints follow the documented rules", "[wire][cipher_suites]") {
+TEST_CASE("strength classes and version hints follow the documented rules",
+          "[wire][cipher_suites]") {
     for (const auto& s : cipher_suite_registry()) {
         INFO(s.iana_name);
         if (s.export_grade || s.auth == Authentication::anon || s.enc == Encryption::null ||
@@ -132,14 +160,16 @@ TEST_CASE("strength classes and version hints follow the documented rules", "[wi
 
 // The local OpenSSL is a second, independent source: every suite it knows must agree with the
 // table on code point, IANA ("standard") name and OpenSSL name.
-TEST_CASE("registry agrees with the local OpenSSL on every suite it knows", "[wire][cipher_suites]") {
+TEST_CASE("registry agrees with the local OpenSSL on every suite it knows",
+          "[wire][cipher_suites]") {
     SSL_CTX* ctx = SSL_CTX_new(TLS_method());
     REQUIRE(ctx != nullptr);
     SSL_CTX_set_security_level(ctx, 0);
     REQUIRE(SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL") == 1);
-    REQUIRE(SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
-                                          "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:"
-                                          "TLS_AES_128_CCM_8_SHA256") == 1);
+    REQUIRE(SSL_CTX_set_ciphersuites(ctx,
+                                     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                     "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:"
+                                     "TLS_AES_128_CCM_8_SHA256") == 1);
     SSL* ssl = SSL_new(ctx);
     REQUIRE(ssl != nullptr);
     const auto* list = SSL_get_ciphers(ssl);

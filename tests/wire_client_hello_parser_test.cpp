@@ -1,8 +1,7 @@
 // The ClientHello decoder: round trips through the encoders, OpenSSL's own hello, every
 // prefix truncated, garbage malformed.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "lab/loopback_client.hpp"
 #include "wire/client_hello.hpp"
@@ -35,7 +34,8 @@ TEST_CASE("client hello parser: TLS 1.2 preset round trip", "[wire][client_hello
     CHECK_FALSE(h.ssl2_format);
     CHECK(h.record_version == 0x0301);
     CHECK(h.legacy_version == 0x0303);
-    CHECK(h.cipher_suites == std::vector<std::uint32_t>{0xC02F, 0x009C, empty_renegotiation_info_scsv});
+    CHECK(h.cipher_suites ==
+          std::vector<std::uint32_t>{0xC02F, 0x009C, empty_renegotiation_info_scsv});
     CHECK(h.server_name == std::optional<std::string>("tlsprobe.test"));
     CHECK(h.supported_groups == default_supported_groups());
     CHECK(h.signature_algorithms == default_signature_algorithms());
@@ -48,10 +48,12 @@ TEST_CASE("client hello parser: TLS 1.2 preset round trip", "[wire][client_hello
     CHECK(h.offers_suite(0xC02F));
     CHECK_FALSE(h.offers_suite(0x1301));
     CHECK(describe_client_hello(h, bytes.size()) ==
-          "ClientHello TLS 1.2, 2 suites, SNI=tlsprobe.test, " + std::to_string(bytes.size()) + " bytes");
+          "ClientHello TLS 1.2, 2 suites, SNI=tlsprobe.test, " + std::to_string(bytes.size()) +
+              " bytes");
 }
 
-TEST_CASE("client hello parser: TLS 1.3, SSL 3.0 and SSL 2.0 hellos", "[wire][client_hello_parser]") {
+TEST_CASE("client hello parser: TLS 1.3, SSL 3.0 and SSL 2.0 hellos",
+          "[wire][client_hello_parser]") {
     const auto h13 = parse_ok(encode_client_hello(preset_client_hello(Version::tls1_3)));
     CHECK(h13.supported_versions == std::vector<std::uint16_t>{0x0304});
     CHECK(h13.key_share_groups == std::vector<std::uint16_t>{group::x25519, group::secp256r1});
@@ -65,7 +67,8 @@ TEST_CASE("client hello parser: TLS 1.3, SSL 3.0 and SSL 2.0 hellos", "[wire][cl
     no_shares.key_shares.clear();
     const auto h13e = parse_ok(encode_client_hello(no_shares));
     CHECK(h13e.key_share_groups.empty());
-    CHECK(std::any_of(h13e.extensions.begin(), h13e.extensions.end(), [](const RawExtension& e) { return e.type == ext::key_share; }));
+    CHECK(std::any_of(h13e.extensions.begin(), h13e.extensions.end(),
+                      [](const RawExtension& e) { return e.type == ext::key_share; }));
 
     const auto h3 = parse_ok(encode_client_hello(preset_client_hello(Version::ssl3)));
     CHECK(h3.record_version == 0x0300);
@@ -82,7 +85,8 @@ TEST_CASE("client hello parser: TLS 1.3, SSL 3.0 and SSL 2.0 hellos", "[wire][cl
     CHECK(describe_client_hello(h2, bytes2.size()).starts_with("SSLv2 CLIENT-HELLO SSL 2.0, "));
 }
 
-TEST_CASE("client hello parser: OpenSSL's own hello, and a hello split over records", "[wire][client_hello_parser]") {
+TEST_CASE("client hello parser: OpenSSL's own hello, and a hello split over records",
+          "[wire][client_hello_parser]") {
     const auto h = parse_ok(lab::sample_client_hello("name.example"));
     CHECK(h.server_name == std::optional<std::string>("name.example"));
     CHECK_FALSE(h.cipher_suites.empty());
@@ -93,21 +97,27 @@ TEST_CASE("client hello parser: OpenSSL's own hello, and a hello split over reco
     const std::size_t cut = 100;
     for (auto [from, to] : {std::pair<std::size_t, std::size_t>{0, cut}, {cut, message.size()}}) {
         const auto n = to - from;
-        two_records.insert(two_records.end(), {22, 3, 1, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
-        two_records.insert(two_records.end(), message.begin() + static_cast<std::ptrdiff_t>(from), message.begin() + static_cast<std::ptrdiff_t>(to));
+        two_records.insert(two_records.end(), {22, 3, 1, static_cast<std::uint8_t>(n >> 8),
+                                               static_cast<std::uint8_t>(n)});
+        two_records.insert(two_records.end(), message.begin() + static_cast<std::ptrdiff_t>(from),
+                           message.begin() + static_cast<std::ptrdiff_t>(to));
     }
     CHECK(parse_ok(two_records).message_length == message.size());
 }
 
-TEST_CASE("client hello parser: every prefix is truncated, garbage is malformed", "[wire][client_hello_parser]") {
-    const auto bytes = encode_client_hello(preset_client_hello(Version::tls1_3, {"x.example", {}, {}, {}}));
+TEST_CASE("client hello parser: every prefix is truncated, garbage is malformed",
+          "[wire][client_hello_parser]") {
+    const auto bytes =
+        encode_client_hello(preset_client_hello(Version::tls1_3, {"x.example", {}, {}, {}}));
     for (std::size_t n = 0; n < bytes.size(); ++n) {
         const auto r = parse_client_hello(core::ByteView(bytes).first(n));
         INFO("prefix " << n);
         REQUIRE(r.kind == ClientHelloParse::Kind::truncated);
     }
-    CHECK(parse_client_hello(core::Bytes{0x17, 3, 3, 0, 1, 0}).kind == ClientHelloParse::Kind::malformed);
-    CHECK(parse_client_hello(core::Bytes{22, 3, 1, 0, 4, 2, 0, 0, 0}).kind == ClientHelloParse::Kind::malformed);
+    CHECK(parse_client_hello(core::Bytes{0x17, 3, 3, 0, 1, 0}).kind ==
+          ClientHelloParse::Kind::malformed);
+    CHECK(parse_client_hello(core::Bytes{22, 3, 1, 0, 4, 2, 0, 0, 0}).kind ==
+          ClientHelloParse::Kind::malformed);
     auto bad = bytes;
     bad[5 + 4 + 2 + 32] = 0xff;  // session id length beyond the message
     CHECK(parse_client_hello(bad).kind == ClientHelloParse::Kind::malformed);

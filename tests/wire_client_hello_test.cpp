@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 
 #include "wire/cipher_suites.hpp"
@@ -30,7 +29,9 @@ struct ParsedHello {
     std::map<std::uint16_t, Bytes> extensions;
 
     bool has(std::uint16_t type) const { return extensions.count(type) != 0; }
-    bool offers(std::uint16_t suite) const { return std::find(suites.begin(), suites.end(), suite) != suites.end(); }
+    bool offers(std::uint16_t suite) const {
+        return std::find(suites.begin(), suites.end(), suite) != suites.end();
+    }
 };
 
 ParsedHello parse_hello(ByteView records) {
@@ -105,13 +106,15 @@ TEST_CASE("golden bytes: SSL 3.0 hello, no extensions, SCSV appended", "[wire][c
         {0x03, 0x00},                    // client_version SSL 3.0
         kRandomBytes,                    // random 00..1f
         {0x00},                          // empty session_id
-        {0x00, 0x06, 0x00, 0x0a, 0x00, 0x2f, 0x00, 0xff},  // 3 suites: 3DES, AES128, SCSV (RFC 5746 §4.5)
-        {0x01, 0x00},                    // compression: null
-    });                                  // and no extensions block at all
+        {0x00, 0x06, 0x00, 0x0a, 0x00, 0x2f, 0x00,
+         0xff},        // 3 suites: 3DES, AES128, SCSV (RFC 5746 §4.5)
+        {0x01, 0x00},  // compression: null
+    });                // and no extensions block at all
     CHECK(encode_client_hello(spec) == expected);
 }
 
-TEST_CASE("golden bytes: TLS 1.2 hello with SNI, renegotiation_info and padding to 512", "[wire][client_hello]") {
+TEST_CASE("golden bytes: TLS 1.2 hello with SNI, renegotiation_info and padding to 512",
+          "[wire][client_hello]") {
     ClientHelloSpec spec;
     spec.max_version = Version::tls1_2;
     spec.random = counting_random();
@@ -141,7 +144,8 @@ TEST_CASE("golden bytes: TLS 1.2 hello with SNI, renegotiation_info and padding 
     CHECK(got == expected);
 }
 
-TEST_CASE("golden bytes: TLS 1.3 supported_versions, psk modes and key_share", "[wire][client_hello]") {
+TEST_CASE("golden bytes: TLS 1.3 supported_versions, psk modes and key_share",
+          "[wire][client_hello]") {
     ClientHelloSpec spec;
     spec.max_version = Version::tls1_3;
     spec.random = counting_random();
@@ -160,11 +164,12 @@ TEST_CASE("golden bytes: TLS 1.3 supported_versions, psk modes and key_share", "
         {0x00},
         {0x00, 0x04, 0x13, 0x01, 0x00, 0xff},  // TLS_AES_128_GCM_SHA256 + SCSV
         {0x01, 0x00},
-        {0x00, 0x41},                                      // extensions: 65 bytes
-        {0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x1d},  // supported_groups: x25519
+        {0x00, 0x41},                                            // extensions: 65 bytes
+        {0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x1d},        // supported_groups: x25519
         {0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03},  // supported_versions 1.3, 1.2
-        {0x00, 0x2d, 0x00, 0x02, 0x01, 0x01},                    // psk_key_exchange_modes psk_dhe_ke
-        {0x00, 0x33, 0x00, 0x26, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20},  // key_share: x25519, 32 bytes
+        {0x00, 0x2d, 0x00, 0x02, 0x01, 0x01},  // psk_key_exchange_modes psk_dhe_ke
+        {0x00, 0x33, 0x00, 0x26, 0x00, 0x24, 0x00, 0x1d, 0x00,
+         0x20},  // key_share: x25519, 32 bytes
     });
     expected.resize(expected.size() + 32, 0x42);
     CHECK(encode_client_hello(spec) == expected);
@@ -175,15 +180,15 @@ TEST_CASE("golden bytes: SSL 2.0 CLIENT-HELLO", "[wire][client_hello][ssl2]") {
     spec.cipher_specs = {0x010080, 0x0700C0, 0x00002F};
     spec.challenge = Bytes(16, 0x11);
     Bytes expected = {
-        0x80, 0x22,                    // 2-byte header, 34-byte message
-        0x01,                          // MSG-CLIENT-HELLO
-        0x00, 0x02,                    // CLIENT-VERSION SSL 2.0
-        0x00, 0x09,                    // CIPHER-SPECS-LENGTH: 3 specs
-        0x00, 0x00,                    // SESSION-ID-LENGTH
-        0x00, 0x10,                    // CHALLENGE-LENGTH
-        0x01, 0x00, 0x80,              // SSL_CK_RC4_128_WITH_MD5
-        0x07, 0x00, 0xc0,              // SSL_CK_DES_192_EDE3_CBC_WITH_MD5
-        0x00, 0x00, 0x2f,              // TLS_RSA_WITH_AES_128_CBC_SHA as a V2CipherSpec
+        0x80, 0x22,        // 2-byte header, 34-byte message
+        0x01,              // MSG-CLIENT-HELLO
+        0x00, 0x02,        // CLIENT-VERSION SSL 2.0
+        0x00, 0x09,        // CIPHER-SPECS-LENGTH: 3 specs
+        0x00, 0x00,        // SESSION-ID-LENGTH
+        0x00, 0x10,        // CHALLENGE-LENGTH
+        0x01, 0x00, 0x80,  // SSL_CK_RC4_128_WITH_MD5
+        0x07, 0x00, 0xc0,  // SSL_CK_DES_192_EDE3_CBC_WITH_MD5
+        0x00, 0x00, 0x2f,  // TLS_RSA_WITH_AES_128_CBC_SHA as a V2CipherSpec
     };
     expected.resize(expected.size() + 16, 0x11);
     CHECK(encode_ssl2_client_hello(spec) == expected);
@@ -194,8 +199,10 @@ TEST_CASE("golden bytes: SSL 2.0 CLIENT-HELLO", "[wire][client_hello][ssl2]") {
     CHECK(preset.challenge.size() == 16);
 }
 
-TEST_CASE("every preset hello signals renegotiation, is padded and round-trips", "[wire][client_hello]") {
-    for (auto v : {Version::ssl3, Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3}) {
+TEST_CASE("every preset hello signals renegotiation, is padded and round-trips",
+          "[wire][client_hello]") {
+    for (auto v :
+         {Version::ssl3, Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3}) {
         INFO(to_string(v));
         HelloOptions options;
         options.server_name = "example.com";
@@ -222,20 +229,27 @@ TEST_CASE("every preset hello signals renegotiation, is padded and round-trips",
         const auto& sni = p.extensions.at(ext::server_name);
         CHECK(std::string(sni.begin() + 5, sni.end()) == "example.com");
         const auto& alpn = p.extensions.at(ext::alpn);
-        CHECK(alpn == Bytes{0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h', 't', 't', 'p', '/', '1', '.', '1'});
+        CHECK(alpn ==
+              Bytes{0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h', 't', 't', 'p', '/', '1', '.', '1'});
         CHECK(p.has(ext::signature_algorithms) == (v >= Version::tls1_2));  // RFC 5246 §7.4.1.4.1
         CHECK(p.has(ext::supported_versions) == (v == Version::tls1_3));
     }
 }
 
-TEST_CASE("TLS 1.3 preset carries real key shares and a compatibility session id", "[wire][client_hello]") {
+TEST_CASE("TLS 1.3 preset carries real key shares and a compatibility session id",
+          "[wire][client_hello]") {
     HelloOptions options;
     options.server_name = "example.com";
     options.alpn = {"h2"};
     const auto p = parse_hello(encode_client_hello(preset_client_hello(Version::tls1_3, options)));
-    std::vector<std::uint16_t> order{ext::server_name,          ext::ec_point_formats,   ext::supported_groups,
-                                     ext::alpn,                 ext::extended_master_secret,
-                                     ext::signature_algorithms, ext::supported_versions, ext::psk_key_exchange_modes,
+    std::vector<std::uint16_t> order{ext::server_name,
+                                     ext::ec_point_formats,
+                                     ext::supported_groups,
+                                     ext::alpn,
+                                     ext::extended_master_secret,
+                                     ext::signature_algorithms,
+                                     ext::supported_versions,
+                                     ext::psk_key_exchange_modes,
                                      ext::key_share};
     if (p.has(ext::padding)) order.push_back(ext::padding);
     CHECK(p.extension_order == order);
@@ -255,12 +269,14 @@ TEST_CASE("TLS 1.3 preset carries real key shares and a compatibility session id
     for (auto s : {0x1301, 0x1302, 0x1303}) CHECK(p.offers(static_cast<std::uint16_t>(s)));
 }
 
-TEST_CASE("offer-everything hello lists 1.3 down to 1.0 and TLS 1.3 suites first", "[wire][client_hello]") {
+TEST_CASE("offer-everything hello lists 1.3 down to 1.0 and TLS 1.3 suites first",
+          "[wire][client_hello]") {
     const auto p = parse_hello(encode_client_hello(preset_offer_everything()));
-    CHECK(p.extensions.at(ext::supported_versions) == Bytes{0x08, 0x03, 0x04, 0x03, 0x03, 0x03, 0x02, 0x03, 0x01});
+    CHECK(p.extensions.at(ext::supported_versions) ==
+          Bytes{0x08, 0x03, 0x04, 0x03, 0x03, 0x03, 0x02, 0x03, 0x01});
     CHECK(p.suites.front() == 0x1301);  // AES-GCM first among the strong TLS 1.3 suites
     CHECK(p.suites.size() > 300);
-    CHECK(p.offers(0x0003));  // EXPORT suites are TLS 1.0 suites: offered too
+    CHECK(p.offers(0x0003));           // EXPORT suites are TLS 1.0 suites: offered too
     CHECK_FALSE(p.has(ext::padding));  // already far over 512 bytes
     CHECK(p.records == 1);
 }
@@ -302,7 +318,8 @@ TEST_CASE("padding lands every hello at 512 bytes or just above", "[wire][client
 TEST_CASE("hellos over 2^14 bytes are split across records", "[wire][client_hello]") {
     ClientHelloSpec spec;
     spec.cipher_suites = {0xC02F};
-    for (int i = 0; i < 100; ++i) spec.alpn.push_back(std::string(200, static_cast<char>('a' + i % 26)));
+    for (int i = 0; i < 100; ++i)
+        spec.alpn.push_back(std::string(200, static_cast<char>('a' + i % 26)));
     const auto records = encode_client_hello(spec);
     const auto p = parse_hello(records);
     CHECK(p.records == 2);
@@ -315,7 +332,8 @@ TEST_CASE("key shares are real public keys of the right size", "[wire][client_he
     CHECK(generate_key_share(group::x448)->key_exchange.size() == 56);
     CHECK(generate_key_share(group::secp384r1)->key_exchange.size() == 97);
     CHECK(generate_key_share(group::secp521r1)->key_exchange.size() == 133);
-    CHECK(generate_key_share(group::x25519)->key_exchange != generate_key_share(group::x25519)->key_exchange);
+    CHECK(generate_key_share(group::x25519)->key_exchange !=
+          generate_key_share(group::x25519)->key_exchange);
     CHECK_FALSE(generate_key_share(group::ffdhe2048).has_value());
     CHECK(random32() != random32());
 }

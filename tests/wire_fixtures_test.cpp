@@ -1,10 +1,8 @@
 // Real and hand-crafted server flights from tests/data/flights (see its README.md).
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
 #include <openssl/x509.h>
 
 #include "wire/cipher_suites.hpp"
@@ -17,7 +15,8 @@ using Kind = ServerFlight::Kind;
 
 namespace {
 
-const std::filesystem::path kFlights = std::filesystem::path(TLSPROBE_TESTS_DIR) / "data" / "flights";
+const std::filesystem::path kFlights =
+    std::filesystem::path(TLSPROBE_TESTS_DIR) / "data" / "flights";
 
 Bytes load(const std::string& name) {
     std::ifstream in(kFlights / name, std::ios::binary);
@@ -40,7 +39,8 @@ std::string subject_cn(const Bytes& der) {
 
 }  // namespace
 
-TEST_CASE("every prefix of every fixture is truncated until its decision point", "[wire][fixtures]") {
+TEST_CASE("every prefix of every fixture is truncated until its decision point",
+          "[wire][fixtures]") {
     std::size_t files = 0;
     for (const auto& entry : std::filesystem::directory_iterator(kFlights)) {
         if (entry.path().extension() != ".bin") continue;
@@ -68,12 +68,14 @@ TEST_CASE("every prefix of every fixture is truncated until its decision point",
     CHECK(files >= 25);
 }
 
-TEST_CASE("captured TLS 1.2 flights give version, suite, group, chain and sentinel", "[wire][fixtures]") {
+TEST_CASE("captured TLS 1.2 flights give version, suite, group, chain and sentinel",
+          "[wire][fixtures]") {
     auto f = decode_file("tls12_ecdhe_rsa.bin");
     REQUIRE(f.kind == Kind::server_hello);
     CHECK(f.hello->negotiated_version() == Version::tls1_2);
     CHECK(cipher_suite_name(f.hello->cipher_suite) == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
-    CHECK(f.hello->downgrade == DowngradeSentinel::tls1_2);  // OpenSSL 3 can do 1.3: RFC 8446 §4.1.3
+    CHECK(f.hello->downgrade ==
+          DowngradeSentinel::tls1_2);  // OpenSSL 3 can do 1.3: RFC 8446 §4.1.3
     CHECK(f.hello->renegotiation_info);
     CHECK(f.hello->extended_master_secret);
     CHECK(f.kx->named_group == group::x25519);
@@ -167,8 +169,9 @@ TEST_CASE("non-TLS fixtures name the service", "[wire][fixtures]") {
     const struct {
         const char* file;
         const char* protocol;
-    } cases[] = {{"http_400_httpapi.bin", "http"}, {"http_nginx_plain.bin", "http"}, {"ssh_banner.bin", "ssh"},
-                 {"smtp_banner.bin", "smtp"},      {"ftp_banner.bin", "ftp"},         {"pop3_banner.bin", "pop3"},
+    } cases[] = {{"http_400_httpapi.bin", "http"}, {"http_nginx_plain.bin", "http"},
+                 {"ssh_banner.bin", "ssh"},        {"smtp_banner.bin", "smtp"},
+                 {"ftp_banner.bin", "ftp"},        {"pop3_banner.bin", "pop3"},
                  {"imap_banner.bin", "imap"},      {"rdp_x224.bin", "unknown"}};
     for (const auto& c : cases) {
         INFO(c.file);

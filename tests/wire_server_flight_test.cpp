@@ -11,31 +11,36 @@ using Kind = ServerFlight::Kind;
 
 namespace {
 
-void append(Bytes& out, std::initializer_list<std::uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); }
+void append(Bytes& out, std::initializer_list<std::uint8_t> b) {
+    out.insert(out.end(), b.begin(), b.end());
+}
 void append(Bytes& out, const Bytes& b) { out.insert(out.end(), b.begin(), b.end()); }
 
 Bytes record(std::uint8_t type, const Bytes& payload, std::uint16_t version = 0x0303) {
     Bytes r{type, static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version),
-            static_cast<std::uint8_t>(payload.size() >> 8), static_cast<std::uint8_t>(payload.size())};
+            static_cast<std::uint8_t>(payload.size() >> 8),
+            static_cast<std::uint8_t>(payload.size())};
     append(r, payload);
     return r;
 }
 
 Bytes handshake(std::uint8_t type, const Bytes& body) {
-    Bytes m{type, static_cast<std::uint8_t>(body.size() >> 16), static_cast<std::uint8_t>(body.size() >> 8),
-            static_cast<std::uint8_t>(body.size())};
+    Bytes m{type, static_cast<std::uint8_t>(body.size() >> 16),
+            static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
     append(m, body);
     return m;
 }
 
 // ServerHello body: version, random, empty session id, suite, null compression, extensions.
-Bytes server_hello_body(std::uint16_t version, const std::array<std::uint8_t, 32>& random, std::uint16_t suite,
-                        const Bytes& extensions) {
+Bytes server_hello_body(std::uint16_t version, const std::array<std::uint8_t, 32>& random,
+                        std::uint16_t suite, const Bytes& extensions) {
     Bytes b{static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version)};
     b.insert(b.end(), random.begin(), random.end());
-    append(b, {0x00, static_cast<std::uint8_t>(suite >> 8), static_cast<std::uint8_t>(suite), 0x00});
+    append(b,
+           {0x00, static_cast<std::uint8_t>(suite >> 8), static_cast<std::uint8_t>(suite), 0x00});
     if (!extensions.empty()) {
-        append(b, {static_cast<std::uint8_t>(extensions.size() >> 8), static_cast<std::uint8_t>(extensions.size())});
+        append(b, {static_cast<std::uint8_t>(extensions.size() >> 8),
+                   static_cast<std::uint8_t>(extensions.size())});
         append(b, extensions);
     }
     return b;
@@ -54,7 +59,8 @@ TEST_CASE("a TLS 1.3 ServerHello is complete on its own", "[wire][server_flight]
     append(ext, {0x00, 0x2b, 0x00, 0x02, 0x03, 0x04});              // supported_versions: TLS 1.3
     append(ext, {0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20});  // key_share: x25519, 32 bytes
     ext.resize(ext.size() + 32, 0x01);
-    const auto flight = record(22, handshake(2, server_hello_body(0x0303, plain_random(), 0x1302, ext)));
+    const auto flight =
+        record(22, handshake(2, server_hello_body(0x0303, plain_random(), 0x1302, ext)));
     const auto f = decode_server_flight(flight);
     REQUIRE(f.kind == Kind::server_hello);
     CHECK(f.hello->negotiated_version() == Version::tls1_3);
@@ -65,12 +71,13 @@ TEST_CASE("a TLS 1.3 ServerHello is complete on its own", "[wire][server_flight]
     CHECK(f.error.empty());
 }
 
-TEST_CASE("HelloRetryRequest is told apart by its random and names the group", "[wire][server_flight]") {
+TEST_CASE("HelloRetryRequest is told apart by its random and names the group",
+          "[wire][server_flight]") {
     Bytes ext;
     append(ext, {0x00, 0x2b, 0x00, 0x02, 0x03, 0x04});
     append(ext, {0x00, 0x33, 0x00, 0x02, 0x00, 0x18});  // key_share selected_group secp384r1
-    const auto f = decode_server_flight(
-        record(22, handshake(2, server_hello_body(0x0303, hello_retry_request_random, 0x1301, ext))));
+    const auto f = decode_server_flight(record(
+        22, handshake(2, server_hello_body(0x0303, hello_retry_request_random, 0x1301, ext))));
     REQUIRE(f.kind == Kind::hello_retry_request);
     CHECK(f.hello->hello_retry_request);
     CHECK(f.hello->key_share_group == group::secp384r1);
@@ -80,20 +87,24 @@ TEST_CASE("downgrade sentinels in ServerHello.random", "[wire][server_flight]") 
     auto random = plain_random();
     std::copy(downgrade_prefix.begin(), downgrade_prefix.end(), random.begin() + 24);
     random[31] = 0x01;
-    CHECK(parse_server_hello(server_hello_body(0x0303, random, 0xC02F, {})).downgrade == DowngradeSentinel::tls1_2);
+    CHECK(parse_server_hello(server_hello_body(0x0303, random, 0xC02F, {})).downgrade ==
+          DowngradeSentinel::tls1_2);
     random[31] = 0x00;
     CHECK(parse_server_hello(server_hello_body(0x0302, random, 0xC013, {})).downgrade ==
           DowngradeSentinel::tls1_1_or_below);
     random[31] = 0x02;
-    CHECK(parse_server_hello(server_hello_body(0x0303, random, 0xC02F, {})).downgrade == DowngradeSentinel::none);
+    CHECK(parse_server_hello(server_hello_body(0x0303, random, 0xC02F, {})).downgrade ==
+          DowngradeSentinel::none);
 }
 
-TEST_CASE("TLS 1.2 flight: messages across and within records, ALPN, ServerHelloDone", "[wire][server_flight]") {
+TEST_CASE("TLS 1.2 flight: messages across and within records, ALPN, ServerHelloDone",
+          "[wire][server_flight]") {
     Bytes ext;
     append(ext, {0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h', '2'});  // ALPN "h2"
-    append(ext, {0xff, 0x01, 0x00, 0x01, 0x00});                         // renegotiation_info
+    append(ext, {0xff, 0x01, 0x00, 0x01, 0x00});                        // renegotiation_info
     Bytes stream = handshake(2, server_hello_body(0x0303, plain_random(), 0xC02F, ext));
-    append(stream, handshake(11, {0x00, 0x00, 0x07, 0x00, 0x00, 0x04, 0x30, 0x02, 0x05, 0x00}));  // one fake cert
+    append(stream, handshake(11, {0x00, 0x00, 0x07, 0x00, 0x00, 0x04, 0x30, 0x02, 0x05,
+                                  0x00}));  // one fake cert
     // ServerKeyExchange: named_curve secp256r1 + 65-byte point, then a signature we skip.
     Bytes ske{0x03, 0x00, 0x17, 0x41, 0x04};
     ske.resize(ske.size() + 64, 0x07);
@@ -105,7 +116,8 @@ TEST_CASE("TLS 1.2 flight: messages across and within records, ALPN, ServerHello
     Bytes flight;
     for (std::size_t i = 0; i < stream.size(); i += 7)
         append(flight, record(22, Bytes(stream.begin() + static_cast<long>(i),
-                                        stream.begin() + static_cast<long>(std::min(stream.size(), i + 7)))));
+                                        stream.begin() +
+                                            static_cast<long>(std::min(stream.size(), i + 7)))));
     const auto f = decode_server_flight(flight);
     REQUIRE(f.kind == Kind::server_hello);
     CHECK(f.hello_done);
@@ -159,8 +171,8 @@ TEST_CASE("malformed is distinct from truncated", "[wire][server_flight]") {
     CHECK(kind_of(record(22, {0x02, 0xff, 0xff, 0xff})) == Kind::malformed);
     // SSL 2.0: zero-length record; cipher specs not a multiple of 3.
     CHECK(kind_of({0x80, 0x00, 0x04}) == Kind::malformed);
-    CHECK(kind_of({0x80, 0x0b, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x01, 0x02})
-          == Kind::malformed);
+    CHECK(kind_of({0x80, 0x0b, 0x04, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+                   0x01, 0x02}) == Kind::malformed);
     const auto f = decode_server_flight(record(21, {0x02}));
     CHECK_FALSE(f.error.empty());
 }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string_view>
 
 #include "wire/service.hpp"
@@ -14,7 +13,8 @@ std::optional<ServiceGuess> guess(std::string_view s) {
 }  // namespace
 
 TEST_CASE("HTTP status line and Server header", "[wire][service]") {
-    auto g = guess("HTTP/1.0 302 Found\r\nLocation: /x\r\nserver:  Apache/2.4.57 (Debian) \r\n\r\n");
+    auto g =
+        guess("HTTP/1.0 302 Found\r\nLocation: /x\r\nserver:  Apache/2.4.57 (Debian) \r\n\r\n");
     REQUIRE(g.has_value());
     CHECK(g->protocol == "http");
     CHECK(g->http_status == 302);
@@ -55,7 +55,11 @@ TEST_CASE("TLS-looking bytes are not a service", "[wire][service]") {
 TEST_CASE("banners are safe UTF-8 and bounded", "[wire][service]") {
     Bytes b{'x', 0x01, 0xff, 0x1b, '[', '2', 'J', 'y'};
     CHECK(recognise_service(b)->banner == "x\\x01\\xFF\\x1B[2Jy");
-    CHECK(guess("SSH-2.0-b\xC3\xBC" "cher\r\n")->banner == "SSH-2.0-b\xC3\xBC" "cher");
+    CHECK(guess("SSH-2.0-b\xC3\xBC"
+                "cher\r\n")
+              ->banner ==
+          "SSH-2.0-b\xC3\xBC"
+          "cher");
     const std::string long_line(500, 'z');
     CHECK(guess(long_line)->banner.size() == 200);
     // 199 ASCII bytes then a 2-byte character: the cut does not split it.

@@ -28,6 +28,8 @@ using S = Strength;
 constexpr bool Y = true;
 constexpr bool N = false;
 
+// One registry row per line: a table reads better than clang-format's reflow.
+// clang-format off
 constexpr CipherSuite kTable[] = {
     {0x0000, "TLS_NULL_WITH_NULL_NULL", "", K::null, A::none, E::null, 0, M::null, V::ssl3, V::tls1_2, S::insecure, N, N, Y},
     {0x0001, "TLS_RSA_WITH_NULL_MD5", "NULL-MD5", K::rsa, A::rsa, E::null, 0, M::md5, V::ssl3, V::tls1_2, S::insecure, N, N, Y},
@@ -401,6 +403,7 @@ constexpr CipherSuite kTable[] = {
     {0x0700C0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "DES-CBC3-MD5", K::rsa, A::rsa, E::triple_des_cbc, 168, M::md5, V::ssl2, V::ssl2, S::insecure, N, N, N},
     {0x080080, "SSL_CK_RC4_64_WITH_MD5", "RC4-64-MD5", K::rsa, A::rsa, E::rc4, 64, M::md5, V::ssl2, V::ssl2, S::insecure, N, N, N},
 };
+// clang-format on
 
 }  // namespace
 

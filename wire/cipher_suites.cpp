@@ -1,7 +1,6 @@
 #include "wire/cipher_suites.hpp"
 
 #include <algorithm>
-
 #include <fmt/format.h>
 
 namespace tlsprobe::wire {
@@ -108,8 +107,9 @@ std::string_view to_string(Strength s) {
 // checks that, so binary search is safe.
 const CipherSuite* find_cipher_suite(std::uint32_t code) {
     const auto table = cipher_suite_registry();
-    const auto it = std::lower_bound(table.begin(), table.end(), code,
-                                     [](const CipherSuite& s, std::uint32_t c) { return s.code < c; });
+    const auto it =
+        std::lower_bound(table.begin(), table.end(), code,
+                         [](const CipherSuite& s, std::uint32_t c) { return s.code < c; });
     return it != table.end() && it->code == code ? &*it : nullptr;
 }
 

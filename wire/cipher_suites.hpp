@@ -49,7 +49,19 @@ enum class KeyExchange : std::uint8_t {
     scsv,       // signalling value, no key exchange
 };
 
-enum class Authentication : std::uint8_t { none, rsa, dss, ecdsa, anon, psk, srp, krb5, eccpwd, gost, any };
+enum class Authentication : std::uint8_t {
+    none,
+    rsa,
+    dss,
+    ecdsa,
+    anon,
+    psk,
+    srp,
+    krb5,
+    eccpwd,
+    gost,
+    any
+};
 
 enum class Encryption : std::uint8_t {
     null,
@@ -85,7 +97,7 @@ enum class Strength : std::uint8_t { insecure, weak, acceptable, strong, signall
 
 struct CipherSuite {
     std::uint32_t code;
-    std::string_view iana_name;     // "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"; SSL 2.0: "SSL_CK_..."
+    std::string_view iana_name;  // "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"; SSL 2.0: "SSL_CK_..."
     std::string_view openssl_name;  // "ECDHE-RSA-AES128-GCM-SHA256"; empty when OpenSSL has none
     KeyExchange kx;
     Authentication auth;
@@ -103,7 +115,9 @@ struct CipherSuite {
     bool is_scsv() const { return kx == KeyExchange::scsv; }
     bool is_aead() const { return mac == Mac::aead; }
     // True when the suite can be negotiated in version v (per the hints above).
-    bool usable_in(core::Version v) const { return !is_scsv() && min_version <= v && v <= max_version; }
+    bool usable_in(core::Version v) const {
+        return !is_scsv() && min_version <= v && v <= max_version;
+    }
 };
 
 std::string_view to_string(KeyExchange k);

@@ -9,8 +9,8 @@
 
 namespace tlsprobe::wire {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 using core::Version;
 using core::wire_code;
 namespace {
@@ -84,8 +84,9 @@ std::vector<Extension> build_extensions(const ClientHelloSpec& spec) {
             w.prefixed(1, [&](Writer& l) { l.bytes(spec.psk_key_exchange_modes); });
         }));
     }
-    const bool offers_tls13 = std::find(spec.supported_versions.begin(), spec.supported_versions.end(), Version::tls1_3) !=
-                              spec.supported_versions.end();
+    const bool offers_tls13 =
+        std::find(spec.supported_versions.begin(), spec.supported_versions.end(),
+                  Version::tls1_3) != spec.supported_versions.end();
     if (!spec.key_shares.empty() || offers_tls13) {
         // KeyShareClientHello: KeyShareEntry client_shares<0..2^16-1> (RFC 8446 §4.2.8). A TLS 1.3
         // hello without the extension is aborted with missing_extension (§9.2); an empty list
@@ -107,7 +108,8 @@ std::vector<std::uint16_t> suites_with_scsvs(const ClientHelloSpec& spec, bool s
     for (auto s : spec.cipher_suites)
         if (s != empty_renegotiation_info_scsv && s != fallback_scsv) suites.push_back(s);
     // SSL 3.0 hellos carry no extensions, so they signal RFC 5746 support with the SCSV (§4.5).
-    if (ssl3 || spec.renegotiation == RenegotiationSignal::scsv) suites.push_back(empty_renegotiation_info_scsv);
+    if (ssl3 || spec.renegotiation == RenegotiationSignal::scsv)
+        suites.push_back(empty_renegotiation_info_scsv);
     if (spec.fallback_scsv) suites.push_back(fallback_scsv);  // RFC 7507 §4: after the real suites
     return suites;
 }
@@ -115,7 +117,8 @@ std::vector<std::uint16_t> suites_with_scsvs(const ClientHelloSpec& spec, bool s
 // ClientHello body up to and excluding the extensions block (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2,
 // RFC 6101 §5.6.1.2 - the same layout in every version).
 void write_hello_prefix(Writer& w, const ClientHelloSpec& spec, bool ssl3) {
-    if (spec.session_id.size() > 32) throw std::invalid_argument("ClientHello session_id longer than 32 bytes");
+    if (spec.session_id.size() > 32)
+        throw std::invalid_argument("ClientHello session_id longer than 32 bytes");
     const auto legacy = std::min(spec.max_version, Version::tls1_2);
     w.u16(wire_code(legacy));
     w.bytes(spec.random);
@@ -133,7 +136,8 @@ std::string_view to_string(RenegotiationSignal r) {
 }
 
 Bytes encode_client_hello_message(const ClientHelloSpec& spec) {
-    if (spec.max_version == Version::ssl2) throw std::invalid_argument("use encode_ssl2_client_hello for SSL 2.0");
+    if (spec.max_version == Version::ssl2)
+        throw std::invalid_argument("use encode_ssl2_client_hello for SSL 2.0");
     const bool ssl3 = spec.max_version == Version::ssl3;
 
     Writer body;
@@ -153,7 +157,8 @@ Bytes encode_client_hello_message(const ClientHelloSpec& spec) {
         // servers expect), rather than send an empty one.
         if (!extensions.empty()) {
             body.prefixed(2, [&](Writer& l) {
-                for (const auto& e : extensions) {  // not a structured binding: clang 14 cannot capture one
+                for (const auto& e :
+                     extensions) {  // not a structured binding: clang 14 cannot capture one
                     l.u16(e.first);
                     l.prefixed(2, [&](Writer& d) { d.bytes(e.second); });
                 }

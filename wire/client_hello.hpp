@@ -34,18 +34,22 @@ struct ClientHelloSpec {
     // there is no padding.
     core::Version max_version = core::Version::tls1_2;
     std::array<std::uint8_t, 32> random{};  // fill with random32(); fixed in golden tests
-    core::Bytes session_id;  // legacy_session_id, 0..32 bytes (32 random bytes for TLS 1.3 middlebox compat)
-    std::vector<std::uint16_t> cipher_suites;  // in preference order; SCSVs are added by the encoder
-    std::optional<std::string> server_name;    // SNI host_name (RFC 6066 §3); nullopt: no extension
-    std::vector<std::string> alpn;             // RFC 7301 §3.1; empty: no extension
+    core::Bytes session_id;  // legacy_session_id, 0..32 bytes (32 random bytes for TLS 1.3
+                             // middlebox compat)
+    std::vector<std::uint16_t>
+        cipher_suites;                       // in preference order; SCSVs are added by the encoder
+    std::optional<std::string> server_name;  // SNI host_name (RFC 6066 §3); nullopt: no extension
+    std::vector<std::string> alpn;           // RFC 7301 §3.1; empty: no extension
     std::vector<std::uint16_t> supported_groups;      // RFC 8446 §4.2.7 / RFC 8422 §5.1.1
     std::vector<std::uint16_t> signature_algorithms;  // RFC 8446 §4.2.3 / RFC 5246 §7.4.1.4.1
     std::vector<std::uint8_t> ec_point_formats;       // RFC 8422 §5.1.2; {0} = uncompressed
-    std::vector<KeyShareEntry> key_shares;            // RFC 8446 §4.2.8; sent (maybe empty) when offering TLS 1.3
-    std::vector<std::uint8_t> psk_key_exchange_modes; // RFC 8446 §4.2.9
-    std::vector<core::Version> supported_versions;          // RFC 8446 §4.2.1, highest first; empty: omitted
-    bool extended_master_secret = true;               // RFC 7627 §5.1, empty extension
-    bool session_ticket = false;                      // RFC 5077 §3.2, empty extension
+    std::vector<KeyShareEntry>
+        key_shares;  // RFC 8446 §4.2.8; sent (maybe empty) when offering TLS 1.3
+    std::vector<std::uint8_t> psk_key_exchange_modes;  // RFC 8446 §4.2.9
+    std::vector<core::Version>
+        supported_versions;              // RFC 8446 §4.2.1, highest first; empty: omitted
+    bool extended_master_secret = true;  // RFC 7627 §5.1, empty extension
+    bool session_ticket = false;         // RFC 5077 §3.2, empty extension
     RenegotiationSignal renegotiation = RenegotiationSignal::scsv;
     bool fallback_scsv = false;  // TLS_FALLBACK_SCSV (RFC 7507 §4): for downgrade-retry probes
     std::size_t pad_to = 512;    // minimum handshake-message length (RFC 7685); 0: never pad

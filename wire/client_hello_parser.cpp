@@ -10,10 +10,10 @@
 
 namespace tlsprobe::wire {
 
-using core::ByteView;
 using core::Bytes;
-using core::Version;
+using core::ByteView;
 using core::display_name;
+using core::Version;
 using core::version_from_wire;
 namespace {
 
@@ -31,7 +31,8 @@ void decode_extension(ParsedClientHello& h, std::uint16_t type, ByteView data) {
             while (!list.empty()) {
                 const auto name_type = list.u8();
                 const auto name = list.vec16().rest();
-                if (name_type == 0 && !h.server_name) h.server_name = std::string(name.begin(), name.end());
+                if (name_type == 0 && !h.server_name)
+                    h.server_name = std::string(name.begin(), name.end());
             }
             break;
         }
@@ -139,19 +140,22 @@ ClientHelloParse parse_client_hello(ByteView in) {
                     throw std::invalid_argument("a non-handshake record inside the ClientHello");
                 if (pos == 0) h.record_version = static_cast<std::uint16_t>((in[1] << 8) | in[2]);
                 const std::size_t len = (in[pos + 3] << 8) | in[pos + 4];
-                if (len == 0 || len > max_plaintext) throw std::invalid_argument("bad record length");
+                if (len == 0 || len > max_plaintext)
+                    throw std::invalid_argument("bad record length");
                 if (in.size() < pos + 5 + len) return out;
                 message.insert(message.end(), in.begin() + static_cast<std::ptrdiff_t>(pos + 5),
                                in.begin() + static_cast<std::ptrdiff_t>(pos + 5 + len));
                 pos += 5 + len;
                 if (message.size() >= 4 && want == 0) {
                     if (message[0] != static_cast<std::uint8_t>(HandshakeType::client_hello))
-                        throw std::invalid_argument(fmt::format("handshake message {} is not a ClientHello", message[0]));
+                        throw std::invalid_argument(
+                            fmt::format("handshake message {} is not a ClientHello", message[0]));
                     want = 4 + ((std::size_t{message[1]} << 16) | (message[2] << 8) | message[3]);
                 }
                 if (want && message.size() >= want) break;
             }
-            if (message.size() != want) throw std::invalid_argument("trailing bytes after the ClientHello");
+            if (message.size() != want)
+                throw std::invalid_argument("trailing bytes after the ClientHello");
             h.message_length = want;
             parse_tls_body(h, ByteView(message).subspan(4));
         }
@@ -174,13 +178,16 @@ std::string describe_client_hello(const ParsedClientHello& h, std::size_t wire_b
     if (h.ssl2_format) {
         const auto v = version_from_wire(h.legacy_version);
         return fmt::format("SSLv2 CLIENT-HELLO {}, {} cipher specs, {} bytes",
-                           v ? display_name(*v) : fmt::format("0x{:04x}", h.legacy_version), h.cipher_suites.size(), wire_bytes);
+                           v ? display_name(*v) : fmt::format("0x{:04x}", h.legacy_version),
+                           h.cipher_suites.size(), wire_bytes);
     }
     const auto v = h.highest_version();
     std::size_t suites = 0;
-    for (auto c : h.cipher_suites) suites += c != empty_renegotiation_info_scsv && c != fallback_scsv;
-    return fmt::format("ClientHello {}, {} suites, SNI={}, {} bytes", v ? display_name(*v) : fmt::format("0x{:04x}", h.legacy_version),
-                       suites, h.server_name ? *h.server_name : std::string("none"), wire_bytes);
+    for (auto c : h.cipher_suites)
+        suites += c != empty_renegotiation_info_scsv && c != fallback_scsv;
+    return fmt::format("ClientHello {}, {} suites, SNI={}, {} bytes",
+                       v ? display_name(*v) : fmt::format("0x{:04x}", h.legacy_version), suites,
+                       h.server_name ? *h.server_name : std::string("none"), wire_bytes);
 }
 
 }  // namespace tlsprobe::wire

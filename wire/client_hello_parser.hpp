@@ -22,7 +22,8 @@ struct ParsedClientHello {
     bool ssl2_format = false;          // SSL 2.0 record header (CLIENT-HELLO message)
     std::uint16_t record_version = 0;  // TLS: the first record's legacy_record_version
     std::uint16_t legacy_version = 0;  // client_version (SSL 2.0: CLIENT-VERSION)
-    std::size_t message_length = 0;    // handshake message incl. its 4-byte header (RFC 7685 counts this)
+    std::size_t message_length =
+        0;  // handshake message incl. its 4-byte header (RFC 7685 counts this)
     core::Bytes session_id;
     // TLS suites as 16-bit values; SSL 2.0 CIPHER-SPECS as 3-byte values (a V2CipherSpec
     // {0x00, suite} is the TLS suite and is stored as such).

@@ -8,7 +8,8 @@ namespace {
 
 template <typename Table, typename Code>
 std::string_view lookup(const Table& table, Code code) {
-    const auto it = std::find_if(table.begin(), table.end(), [&](const auto& e) { return e.first == code; });
+    const auto it =
+        std::find_if(table.begin(), table.end(), [&](const auto& e) { return e.first == code; });
     return it == table.end() ? std::string_view{"unknown"} : it->second;
 }
 
@@ -37,18 +38,50 @@ constexpr std::array<Named16, 18> kExtensions{{
 
 // IANA "TLS Supported Groups" registry; names as OpenSSL and RFC 8422 spell them.
 constexpr std::array<Named16, 44> kGroups{{
-    {1, "sect163k1"}, {2, "sect163r1"}, {3, "sect163r2"}, {4, "sect193r1"},
-    {5, "sect193r2"}, {6, "sect233k1"}, {7, "sect233r1"}, {8, "sect239k1"},
-    {9, "sect283k1"}, {10, "sect283r1"}, {11, "sect409k1"}, {12, "sect409r1"},
-    {13, "sect571k1"}, {14, "sect571r1"}, {15, "secp160k1"}, {16, "secp160r1"},
-    {17, "secp160r2"}, {18, "secp192k1"}, {19, "secp192r1"}, {20, "secp224k1"},
-    {21, "secp224r1"}, {22, "secp256k1"}, {23, "secp256r1"}, {24, "secp384r1"},
-    {25, "secp521r1"}, {26, "brainpoolP256r1"}, {27, "brainpoolP384r1"}, {28, "brainpoolP512r1"},
-    {29, "x25519"}, {30, "x448"}, {31, "brainpoolP256r1tls13"}, {32, "brainpoolP384r1tls13"},
-    {33, "brainpoolP512r1tls13"}, {256, "ffdhe2048"}, {257, "ffdhe3072"}, {258, "ffdhe4096"},
-    {259, "ffdhe6144"}, {260, "ffdhe8192"}, {0x11EB, "SecP256r1MLKEM768"}, {0x11EC, "X25519MLKEM768"},
-    {0x11ED, "SecP384r1MLKEM1024"}, {0x6399, "X25519Kyber768Draft00"},
-    {0xFF01, "arbitrary_explicit_prime_curves"}, {0xFF02, "arbitrary_explicit_char2_curves"},
+    {1, "sect163k1"},
+    {2, "sect163r1"},
+    {3, "sect163r2"},
+    {4, "sect193r1"},
+    {5, "sect193r2"},
+    {6, "sect233k1"},
+    {7, "sect233r1"},
+    {8, "sect239k1"},
+    {9, "sect283k1"},
+    {10, "sect283r1"},
+    {11, "sect409k1"},
+    {12, "sect409r1"},
+    {13, "sect571k1"},
+    {14, "sect571r1"},
+    {15, "secp160k1"},
+    {16, "secp160r1"},
+    {17, "secp160r2"},
+    {18, "secp192k1"},
+    {19, "secp192r1"},
+    {20, "secp224k1"},
+    {21, "secp224r1"},
+    {22, "secp256k1"},
+    {23, "secp256r1"},
+    {24, "secp384r1"},
+    {25, "secp521r1"},
+    {26, "brainpoolP256r1"},
+    {27, "brainpoolP384r1"},
+    {28, "brainpoolP512r1"},
+    {29, "x25519"},
+    {30, "x448"},
+    {31, "brainpoolP256r1tls13"},
+    {32, "brainpoolP384r1tls13"},
+    {33, "brainpoolP512r1tls13"},
+    {256, "ffdhe2048"},
+    {257, "ffdhe3072"},
+    {258, "ffdhe4096"},
+    {259, "ffdhe6144"},
+    {260, "ffdhe8192"},
+    {0x11EB, "SecP256r1MLKEM768"},
+    {0x11EC, "X25519MLKEM768"},
+    {0x11ED, "SecP384r1MLKEM1024"},
+    {0x6399, "X25519Kyber768Draft00"},
+    {0xFF01, "arbitrary_explicit_prime_curves"},
+    {0xFF02, "arbitrary_explicit_char2_curves"},
 }};
 
 constexpr std::array<Named16, 27> kSignatureSchemes{{
@@ -118,6 +151,8 @@ std::string_view to_string(HandshakeType t) {
 
 std::string_view extension_name(std::uint16_t type) { return lookup(kExtensions, type); }
 std::string_view group_name(std::uint16_t code) { return lookup(kGroups, code); }
-std::string_view signature_scheme_name(std::uint16_t code) { return lookup(kSignatureSchemes, code); }
+std::string_view signature_scheme_name(std::uint16_t code) {
+    return lookup(kSignatureSchemes, code);
+}
 
 }  // namespace tlsprobe::wire

@@ -44,14 +44,14 @@ std::string_view to_string(HandshakeType t);
 
 // ExtensionType values the codec writes or decodes.
 namespace ext {
-inline constexpr std::uint16_t server_name = 0;              // RFC 6066 §3
-inline constexpr std::uint16_t status_request = 5;           // RFC 6066 §8
-inline constexpr std::uint16_t supported_groups = 10;        // RFC 8446 §4.2.7, RFC 8422 §5.1.1
-inline constexpr std::uint16_t ec_point_formats = 11;        // RFC 8422 §5.1.2
-inline constexpr std::uint16_t signature_algorithms = 13;    // RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1
-inline constexpr std::uint16_t alpn = 16;                    // RFC 7301 §3.1
-inline constexpr std::uint16_t padding = 21;                 // RFC 7685
-inline constexpr std::uint16_t encrypt_then_mac = 22;        // RFC 7366
+inline constexpr std::uint16_t server_name = 0;            // RFC 6066 §3
+inline constexpr std::uint16_t status_request = 5;         // RFC 6066 §8
+inline constexpr std::uint16_t supported_groups = 10;      // RFC 8446 §4.2.7, RFC 8422 §5.1.1
+inline constexpr std::uint16_t ec_point_formats = 11;      // RFC 8422 §5.1.2
+inline constexpr std::uint16_t signature_algorithms = 13;  // RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1
+inline constexpr std::uint16_t alpn = 16;                  // RFC 7301 §3.1
+inline constexpr std::uint16_t padding = 21;               // RFC 7685
+inline constexpr std::uint16_t encrypt_then_mac = 22;      // RFC 7366
 inline constexpr std::uint16_t extended_master_secret = 23;  // RFC 7627
 inline constexpr std::uint16_t session_ticket = 35;          // RFC 5077
 inline constexpr std::uint16_t pre_shared_key = 41;          // RFC 8446 §4.2.11
@@ -99,7 +99,8 @@ inline constexpr std::array<std::uint8_t, 32> hello_retry_request_random{
 
 // Last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates an older version
 // (RFC 8446 §4.1.3): "DOWNGRD" followed by 0x01 (TLS 1.2) or 0x00 (TLS 1.1 and below).
-inline constexpr std::array<std::uint8_t, 7> downgrade_prefix{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
+inline constexpr std::array<std::uint8_t, 7> downgrade_prefix{0x44, 0x4F, 0x57, 0x4E,
+                                                              0x47, 0x52, 0x44};
 
 // The two signalling cipher suite values.
 inline constexpr std::uint16_t empty_renegotiation_info_scsv = 0x00FF;  // RFC 5746 §3.3

@@ -32,7 +32,8 @@ std::vector<std::uint16_t> suites_for(Version v) {
         return std::tuple(-static_cast<int>(s->strength), !s->forward_secrecy, !s->is_aead(),
                           s->kx != KeyExchange::ecdhe, common(s->enc), s->code);
     };
-    std::stable_sort(suites.begin(), suites.end(), [&](auto* a, auto* b) { return rank(a) < rank(b); });
+    std::stable_sort(suites.begin(), suites.end(),
+                     [&](auto* a, auto* b) { return rank(a) < rank(b); });
     std::vector<std::uint16_t> out;
     for (const auto* s : suites) out.push_back(static_cast<std::uint16_t>(s->code));
     return out;
@@ -51,10 +52,22 @@ void add_tls13_fields(ClientHelloSpec& spec) {
 }  // namespace
 
 std::vector<std::uint16_t> default_supported_groups() {
-    return {group::x25519,    group::secp256r1, group::x448,      group::secp521r1, group::secp384r1,
-            group::ffdhe2048, group::ffdhe3072, group::ffdhe4096, group::ffdhe6144, group::ffdhe8192,
-            26 /* brainpoolP256r1 */, 27 /* brainpoolP384r1 */, 28 /* brainpoolP512r1 */,
-            22 /* secp256k1 */, 21 /* secp224r1 */, 19 /* secp192r1 */};
+    return {group::x25519,
+            group::secp256r1,
+            group::x448,
+            group::secp521r1,
+            group::secp384r1,
+            group::ffdhe2048,
+            group::ffdhe3072,
+            group::ffdhe4096,
+            group::ffdhe6144,
+            group::ffdhe8192,
+            26 /* brainpoolP256r1 */,
+            27 /* brainpoolP384r1 */,
+            28 /* brainpoolP512r1 */,
+            22 /* secp256k1 */,
+            21 /* secp224r1 */,
+            19 /* secp192r1 */};
 }
 
 std::vector<std::uint16_t> default_signature_algorithms() {
@@ -92,7 +105,8 @@ ClientHelloSpec preset_offer_everything(const HelloOptions& options) {
         spec.cipher_suites = suites_for(Version::tls1_3);
         for (auto s : suites_for(Version::tls1_2)) spec.cipher_suites.push_back(s);
         for (auto s : suites_for(Version::tls1_0))  // the EXPORT suites end at TLS 1.0
-            if (std::find(spec.cipher_suites.begin(), spec.cipher_suites.end(), s) == spec.cipher_suites.end())
+            if (std::find(spec.cipher_suites.begin(), spec.cipher_suites.end(), s) ==
+                spec.cipher_suites.end())
                 spec.cipher_suites.push_back(s);
     }
     return spec;

@@ -15,7 +15,7 @@
 namespace tlsprobe::wire {
 
 struct HelloOptions {
-    std::optional<std::string> server_name;   // SNI; nullopt sends none
+    std::optional<std::string> server_name;    // SNI; nullopt sends none
     std::vector<std::uint16_t> cipher_suites;  // empty: every registry suite usable in the version
     std::vector<std::string> alpn;             // empty: no ALPN
     RenegotiationSignal renegotiation = RenegotiationSignal::scsv;

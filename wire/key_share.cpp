@@ -1,11 +1,10 @@
 #include "wire/key_share.hpp"
 
 #include <memory>
-#include <stdexcept>
-
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdexcept>
 
 #include "wire/constants.hpp"
 
@@ -36,13 +35,15 @@ std::optional<Bytes> ec_public_point(const char* curve) {
     PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
     if (!key) return std::nullopt;
     // Ask for the uncompressed form explicitly: it is the only one TLS 1.3 allows.
-    EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "uncompressed");
+    EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                   "uncompressed");
     std::size_t len = 0;
-    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &len) != 1)
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0,
+                                        &len) != 1)
         return std::nullopt;
     Bytes out(len);
-    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(), out.size(),
-                                        &len) != 1)
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(),
+                                        out.size(), &len) != 1)
         return std::nullopt;
     out.resize(len);
     return out;
@@ -66,13 +67,15 @@ std::optional<KeyShareEntry> generate_key_share(std::uint16_t grp) {
 
 Bytes random_bytes(std::size_t n) {
     Bytes out(n);
-    if (n && RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+    if (n && RAND_bytes(out.data(), static_cast<int>(n)) != 1)
+        throw std::runtime_error("RAND_bytes failed");
     return out;
 }
 
 std::array<std::uint8_t, 32> random32() {
     std::array<std::uint8_t, 32> out{};
-    if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+    if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1)
+        throw std::runtime_error("RAND_bytes failed");
     return out;
 }
 

@@ -17,7 +17,8 @@ namespace tlsprobe::wire {
 // KeyShareEntry (RFC 8446 §4.2.8).
 struct KeyShareEntry {
     std::uint16_t group = 0;
-    core::Bytes key_exchange;  // X25519/X448: the raw key; NIST curves: uncompressed point (§4.2.8.2)
+    core::Bytes
+        key_exchange;  // X25519/X448: the raw key; NIST curves: uncompressed point (§4.2.8.2)
 };
 
 // A fresh public key for x25519, x448, secp256r1, secp384r1 or secp521r1; nullopt for other

@@ -29,7 +29,8 @@ std::uint16_t Reader::u16() {
 
 std::uint32_t Reader::u24() {
     need(3);
-    const auto v = (std::uint32_t{data_[pos_]} << 16) | (std::uint32_t{data_[pos_ + 1]} << 8) | data_[pos_ + 2];
+    const auto v = (std::uint32_t{data_[pos_]} << 16) | (std::uint32_t{data_[pos_ + 1]} << 8) |
+                   data_[pos_ + 2];
     pos_ += 3;
     return v;
 }

@@ -1,9 +1,8 @@
 #include "wire/server_flight.hpp"
 
+#include <fmt/format.h>
 #include <new>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "wire/cipher_suites.hpp"
 #include "wire/constants.hpp"
@@ -11,8 +10,8 @@
 
 namespace tlsprobe::wire {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 namespace {
 
 // Largest handshake message accepted. Certificate chains are the big ones; OpenSSL's default
@@ -38,9 +37,12 @@ public:
             const auto type = in_[pos_];
             const auto version = static_cast<std::uint16_t>((in_[pos_ + 1] << 8) | in_[pos_ + 2]);
             const std::size_t len = static_cast<std::size_t>((in_[pos_ + 3] << 8) | in_[pos_ + 4]);
-            if (type < 20 || type > 24) throw Malformed(fmt::format("record content type {} is not TLS", type));
-            if (version >> 8 != 3) throw Malformed(fmt::format("record version 0x{:04x} is not TLS", version));
-            if (len > max_record_payload) throw Malformed(fmt::format("record length {} exceeds 2^14+2048", len));
+            if (type < 20 || type > 24)
+                throw Malformed(fmt::format("record content type {} is not TLS", type));
+            if (version >> 8 != 3)
+                throw Malformed(fmt::format("record version 0x{:04x} is not TLS", version));
+            if (len > max_record_payload)
+                throw Malformed(fmt::format("record length {} exceeds 2^14+2048", len));
             if (f_.record_version == 0) f_.record_version = version;
             const auto have = in_.size() - pos_ - 5;
             if (have < len) return await(fmt::format("{} more bytes of a record", len - have));
@@ -83,7 +85,9 @@ private:
             case ContentType::application_data:
                 // After a ServerHello both mean the plaintext flight is over (an abbreviated
                 // TLS 1.2 handshake, or encrypted records); before it they make no sense.
-                if (!f_.hello) throw Malformed(fmt::format("{} record before the ServerHello", to_string(type)));
+                if (!f_.hello)
+                    throw Malformed(
+                        fmt::format("{} record before the ServerHello", to_string(type)));
                 f_.kind = ServerFlight::Kind::server_hello;
                 return Step::done;
             case ContentType::heartbeat: return Step::more;  // RFC 6520; irrelevant here
@@ -99,7 +103,8 @@ private:
             if (len > kMaxHandshakeMessage)
                 throw Malformed(fmt::format("handshake message length {} is implausible", len));
             if (handshake_.size() - hs_pos_ - 4 < len) {
-                await(fmt::format("the rest of a {} message", to_string(static_cast<HandshakeType>(type))));
+                await(fmt::format("the rest of a {} message",
+                                  to_string(static_cast<HandshakeType>(type))));
                 return Step::more;
             }
             const auto body = ByteView(handshake_).subspan(hs_pos_ + 4, len);
@@ -218,7 +223,8 @@ ServerFlight decode_server_flight(ByteView received) {
         f.kind = ServerFlight::Kind::malformed;
         f.error = e.what();
     }
-    if (f.kind != ServerFlight::Kind::truncated && f.kind != ServerFlight::Kind::malformed) f.error.clear();
+    if (f.kind != ServerFlight::Kind::truncated && f.kind != ServerFlight::Kind::malformed)
+        f.error.clear();
     return f;
 }
 

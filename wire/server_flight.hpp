@@ -33,8 +33,8 @@
 namespace tlsprobe::wire {
 
 struct AlertRecord {
-    std::uint8_t level = 0;        // 1 warning, 2 fatal (RFC 5246 §7.2)
-    std::uint8_t description = 0;  // tls/alert.hpp names it
+    std::uint8_t level = 0;                   // 1 warning, 2 fatal (RFC 5246 §7.2)
+    std::uint8_t description = 0;             // tls/alert.hpp names it
     std::optional<std::uint16_t> ssl2_error;  // set instead for an SSL 2.0 MSG-ERROR
 };
 
@@ -57,10 +57,10 @@ struct ServerFlight {
     bool certificate_request = false;  // CertificateRequest seen (TLS <= 1.2)
     bool hello_done = false;           // ServerHelloDone seen
     std::optional<AlertRecord> alert;  // the last alert seen (also a warning before a ServerHello)
-    std::optional<ServiceGuess> service;  // only for not_tls
+    std::optional<ServiceGuess> service;        // only for not_tls
     std::vector<std::uint8_t> handshake_types;  // handshake messages in order, for traces
-    std::size_t consumed = 0;  // bytes up to the decision point (or parsed so far)
-    std::string error;         // malformed: what was wrong; truncated: what is awaited
+    std::size_t consumed = 0;                   // bytes up to the decision point (or parsed so far)
+    std::string error;  // malformed: what was wrong; truncated: what is awaited
 };
 
 std::string_view to_string(ServerFlight::Kind k);

@@ -11,8 +11,8 @@
 
 namespace tlsprobe::wire {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 namespace {
 
 DowngradeSentinel read_sentinel(const std::array<std::uint8_t, 32>& random) {
@@ -43,7 +43,8 @@ void decode_extensions(ServerHello& hello) {
                 auto list = r.vec16();
                 auto name = list.vec8();
                 // The server's bytes: made safe UTF-8 here, where they become a string.
-                hello.alpn = core::to_safe_utf8(std::string(name.rest().begin(), name.rest().end()));
+                hello.alpn =
+                    core::to_safe_utf8(std::string(name.rest().begin(), name.rest().end()));
                 break;
             }
             case ext::renegotiation_info: hello.renegotiation_info = true; break;
@@ -65,7 +66,8 @@ std::string_view to_string(DowngradeSentinel d) {
 }
 
 bool ServerHello::has_extension(std::uint16_t type) const {
-    return std::any_of(extensions.begin(), extensions.end(), [&](const auto& e) { return e.type == type; });
+    return std::any_of(extensions.begin(), extensions.end(),
+                       [&](const auto& e) { return e.type == type; });
 }
 
 ServerHello parse_server_hello(ByteView body) {
@@ -164,7 +166,7 @@ KeyExchangeInfo parse_server_key_exchange(ByteView body, const CipherSuite* suit
     }
     if (ec) {
         info.kind = KeyExchangeInfo::Kind::ecdhe;
-        info.curve_type = r.u8();  // RFC 8422 §5.4 ECParameters
+        info.curve_type = r.u8();               // RFC 8422 §5.4 ECParameters
         if (info.curve_type != 3) return info;  // explicit curves (deprecated): not decoded
         info.named_group = r.u16();
         info.public_key_bytes = r.vec8().remaining();

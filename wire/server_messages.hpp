@@ -44,8 +44,12 @@ struct ServerHello {
     DowngradeSentinel downgrade = DowngradeSentinel::none;
 
     // selected_version when present, legacy_version otherwise.
-    std::uint16_t negotiated_wire_version() const { return selected_version.value_or(legacy_version); }
-    std::optional<core::Version> negotiated_version() const { return core::version_from_wire(negotiated_wire_version()); }
+    std::uint16_t negotiated_wire_version() const {
+        return selected_version.value_or(legacy_version);
+    }
+    std::optional<core::Version> negotiated_version() const {
+        return core::version_from_wire(negotiated_wire_version());
+    }
     bool has_extension(std::uint16_t type) const;
 };
 
@@ -63,10 +67,10 @@ std::vector<core::Bytes> parse_certificate_list(core::ByteView body);
 struct KeyExchangeInfo {
     enum class Kind { ecdhe, dhe, rsa_export, psk_hint_only, unknown };
     Kind kind = Kind::unknown;
-    std::uint8_t curve_type = 0;     // ECParameters.curve_type: 3 = named_curve (RFC 8422 §5.4)
-    std::uint16_t named_group = 0;   // ECDHE: the curve
-    int dh_prime_bits = 0;           // DHE: bit length of dh_p (RFC 5246 §7.4.3)
-    int rsa_modulus_bits = 0;        // RSA_EXPORT: temporary key (RFC 4346 §7.4.3)
+    std::uint8_t curve_type = 0;       // ECParameters.curve_type: 3 = named_curve (RFC 8422 §5.4)
+    std::uint16_t named_group = 0;     // ECDHE: the curve
+    int dh_prime_bits = 0;             // DHE: bit length of dh_p (RFC 5246 §7.4.3)
+    int rsa_modulus_bits = 0;          // RSA_EXPORT: temporary key (RFC 4346 §7.4.3)
     std::size_t public_key_bytes = 0;  // size of the server's ECDH point / dh_Ys
 };
 std::string_view to_string(KeyExchangeInfo::Kind k);

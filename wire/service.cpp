@@ -19,7 +19,8 @@ std::string_view as_text(ByteView b) { return {reinterpret_cast<const char*>(b.d
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
     if (s.size() < prefix.size()) return false;
     for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+        if (std::tolower(static_cast<unsigned char>(s[i])) !=
+            std::tolower(static_cast<unsigned char>(prefix[i])))
             return false;
     return true;
 }
@@ -33,11 +34,14 @@ bool contains_nocase(std::string_view s, std::string_view needle) {
 
 // At most kBannerMax bytes of the server's text, cut on a code-point boundary, as safe
 // UTF-8: UTF-8 kept, controls and invalid bytes escaped ("\x1B", "\xFF").
-std::string printable(std::string_view s) { return core::to_safe_utf8(core::utf8_prefix(s, kBannerMax)); }
+std::string printable(std::string_view s) {
+    return core::to_safe_utf8(core::utf8_prefix(s, kBannerMax));
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 

@@ -10,8 +10,8 @@
 
 namespace tlsprobe::wire {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 using core::Version;
 
 Bytes encode_ssl2_client_hello(const Ssl2ClientHelloSpec& spec) {
@@ -29,7 +29,8 @@ Bytes encode_ssl2_client_hello(const Ssl2ClientHelloSpec& spec) {
     for (auto c : spec.cipher_specs) msg.u24(c);
     msg.bytes(spec.session_id);
     msg.bytes(spec.challenge);
-    if (msg.size() > 0x7FFF) throw std::invalid_argument("SSL 2.0 CLIENT-HELLO too long for a 2-byte header");
+    if (msg.size() > 0x7FFF)
+        throw std::invalid_argument("SSL 2.0 CLIENT-HELLO too long for a 2-byte header");
 
     // 2-byte record header: high bit set, 15-bit length, no padding (§2.2).
     Writer out;
@@ -55,7 +56,8 @@ Ssl2ServerHello parse_ssl2_server_hello(ByteView message) {
     const auto cert_len = r.u16();
     const auto specs_len = r.u16();
     const auto conn_len = r.u16();
-    if (specs_len % 3 != 0) throw std::invalid_argument("SSL 2.0 CIPHER-SPECS length not a multiple of 3");
+    if (specs_len % 3 != 0)
+        throw std::invalid_argument("SSL 2.0 CIPHER-SPECS length not a multiple of 3");
     const auto cert = r.bytes(cert_len);
     hello.certificate.assign(cert.begin(), cert.end());
     Reader specs(r.bytes(specs_len));

@@ -43,7 +43,7 @@ struct Ssl2ServerHello {
     bool session_id_hit = false;
     std::uint8_t certificate_type = 0;  // 1 = SSL_CT_X509_CERTIFICATE
     std::uint16_t version = 0;          // SERVER-VERSION, 0x0002
-    core::Bytes certificate;                  // DER when certificate_type is 1
+    core::Bytes certificate;            // DER when certificate_type is 1
     std::vector<std::uint32_t> cipher_specs;
     core::Bytes connection_id;
 };

@@ -27,7 +27,8 @@ void Writer::close(std::size_t at, int width) {
     const std::size_t max = width == 1 ? 0xFF : width == 2 ? 0xFFFF : 0xFFFFFF;
     if (len > max) throw std::length_error("length-prefixed block too long for its prefix");
     for (int i = width - 1; i >= 0; --i) {
-        out_[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * (width - 1 - i)));
+        out_[at + static_cast<std::size_t>(i)] =
+            static_cast<std::uint8_t>(len >> (8 * (width - 1 - i)));
     }
 }
 

@@ -1,12 +1,9 @@
 #include "x509/certificate.hpp"
 
 #include <arpa/inet.h>
-
 #include <array>
 #include <cctype>
 #include <ctime>
-#include <stdexcept>
-
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,13 +12,14 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdexcept>
 
 #include "core/text.hpp"
 
 namespace tlsprobe::x509 {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 using core::to_hex;
 namespace {
 
@@ -76,7 +74,8 @@ std::string lower(std::string s) {
 }
 
 std::string serial_text(const X509* x) {
-    std::unique_ptr<BIGNUM, BignumDeleter> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+    std::unique_ptr<BIGNUM, BignumDeleter> bn(
+        ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
     if (!bn) return {};
     char* hex = BN_bn2hex(bn.get());
     std::string out = hex ? lower(hex) : std::string();
@@ -114,10 +113,12 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
 // ASCII or UTF-8 already, so their bytes go through as they are, anything else escaped.
 std::string string_text(const ASN1_STRING* s) {
     const int type = ASN1_STRING_type(s);
-    const bool convert = type == V_ASN1_BMPSTRING || type == V_ASN1_UNIVERSALSTRING || type == V_ASN1_T61STRING;
+    const bool convert =
+        type == V_ASN1_BMPSTRING || type == V_ASN1_UNIVERSALSTRING || type == V_ASN1_T61STRING;
     unsigned char* utf8 = nullptr;
     if (const int len = convert ? ASN1_STRING_to_UTF8(&utf8, s) : -1; len >= 0) {
-        std::string out = core::to_safe_utf8({reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len)});
+        std::string out = core::to_safe_utf8(
+            {reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len)});
         OPENSSL_free(utf8);
         return out;
     }
@@ -175,12 +176,14 @@ void read_key(X509* x, CertificateInfo& info) {
         case EVP_PKEY_ED25519: info.key_type = "Ed25519"; break;
         case EVP_PKEY_ED448: info.key_type = "Ed448"; break;
         case EVP_PKEY_DSA: info.key_type = "DSA"; break;
-        default: info.key_type = EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown";
+        default:
+            info.key_type = EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown";
     }
     if (info.key_type == "EC") {
         std::array<char, 80> group{};
         std::size_t len = 0;
-        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(), &len))
+        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(),
+                                           group.size(), &len))
             info.curve.assign(group.data(), len);
     }
 }
@@ -231,7 +234,8 @@ std::optional<CertificateInfo> parse_certificate(ByteView der, std::string* erro
     X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
     if (!x) return fail("not a DER X.509 certificate: " + openssl_error_text());
     if (p != der.data() + der.size())
-        return fail(std::to_string(der.data() + der.size() - p) + " trailing bytes after the certificate");
+        return fail(std::to_string(der.data() + der.size() - p) +
+                    " trailing bytes after the certificate");
 
     // X509_get_extension_flags parses and caches every extension OpenSSL knows.
     const std::uint32_t flags = X509_get_extension_flags(x.get());
@@ -256,7 +260,8 @@ std::optional<CertificateInfo> parse_certificate(ByteView der, std::string* erro
     if (const long len = X509_get_pathlen(x.get()); info.is_ca && len >= 0) info.path_len = len;
     read_key(x.get(), info);
     read_signature(x.get(), info);
-    info.self_issued = X509_NAME_cmp(X509_get_subject_name(x.get()), X509_get_issuer_name(x.get())) == 0;
+    info.self_issued =
+        X509_NAME_cmp(X509_get_subject_name(x.get()), X509_get_issuer_name(x.get())) == 0;
     info.self_signed = info.self_issued && X509_self_signed(x.get(), 1) == 1;
     ERR_clear_error();  // a failed self-signature check leaves an error behind
     info.der.assign(der.begin(), der.end());
@@ -274,19 +279,22 @@ std::vector<Bytes> pem_to_der_chain(std::string_view pem) {
         long len = 0;
         if (!PEM_read_bio(bio.get(), &name, &header, &data, &len)) {
             const unsigned long err = ERR_peek_last_error();
-            const bool at_end = ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+            const bool at_end =
+                ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
             const std::string why = openssl_error_text();
             if (at_end) break;
             throw std::runtime_error("damaged PEM block #" + std::to_string(block) + ": " + why);
         }
         const std::string_view label(name);
         // "X509 CERTIFICATE" is the pre-RFC 7468 label some old tools still write.
-        if (label == "CERTIFICATE" || label == "X509 CERTIFICATE") out.emplace_back(data, data + len);
+        if (label == "CERTIFICATE" || label == "X509 CERTIFICATE")
+            out.emplace_back(data, data + len);
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(data);
     }
-    if (out.empty()) throw std::runtime_error("no PEM certificate (-----BEGIN CERTIFICATE-----) found");
+    if (out.empty())
+        throw std::runtime_error("no PEM certificate (-----BEGIN CERTIFICATE-----) found");
     return out;
 }
 

@@ -7,12 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <openssl/x509.h>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <openssl/x509.h>
 
 #include "core/bytes.hpp"
 
@@ -30,14 +29,14 @@ struct CertificateInfo {
     // nullopt = no EKU extension (any use allowed); else "serverAuth", "clientAuth",
     // "codeSigning", ..., unknown OIDs as dotted text.
     std::optional<std::vector<std::string>> eku;
-    std::optional<std::uint32_t> key_usage;  // nullopt = no extension; else X509v3_KU_* bits
+    std::optional<std::uint32_t> key_usage;    // nullopt = no extension; else X509v3_KU_* bits
     std::vector<std::string> key_usage_names;  // "digitalSignature", "keyEncipherment", ...
     bool is_ca = false;                        // basicConstraints CA:TRUE
     std::optional<long> path_len;              // basicConstraints pathLenConstraint
     bool has_basic_constraints = false;
-    std::string key_type;  // "RSA", "RSA-PSS", "EC", "Ed25519", "Ed448", "DSA"
-    int key_bits = 0;      // RSA modulus bits / EC group order bits
-    std::string curve;     // "prime256v1"... for EC, else empty
+    std::string key_type;             // "RSA", "RSA-PSS", "EC", "Ed25519", "Ed448", "DSA"
+    int key_bits = 0;                 // RSA modulus bits / EC group order bits
+    std::string curve;                // "prime256v1"... for EC, else empty
     std::string signature_algorithm;  // "sha256WithRSAEncryption", "ecdsa-with-SHA256", ...
     std::string signature_digest;     // "SHA256", "SHA1", "MD5"; empty when none (Ed25519)
     bool self_issued = false;         // subject == issuer
@@ -55,7 +54,7 @@ std::optional<CertificateInfo> parse_certificate(core::ByteView der, std::string
 std::vector<core::Bytes> pem_to_der_chain(std::string_view pem);
 
 // RFC 8446 §4.4.2.2 names the usages a server certificate needs; these read as the checks.
-bool has_server_auth_eku(const CertificateInfo& cert);  // true when EKU is absent, too
+bool has_server_auth_eku(const CertificateInfo& cert);               // true when EKU is absent, too
 bool has_key_usage(const CertificateInfo& cert, std::uint32_t bit);  // true when KU is absent
 
 // Owning X509 pointer, for the files that talk to OpenSSL directly (chain analysis).

@@ -1,12 +1,10 @@
 #include "x509/chain_analysis.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cstdio>
 #include <ctime>
-
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -42,7 +40,8 @@ constexpr bool registered_in_order() {
         if (static_cast<std::size_t>(kProblemKinds[i].kind) != i) return false;
     return static_cast<std::size_t>(ChainProblemKind::verify_failed) + 1 == kProblemKinds.size();
 }
-static_assert(registered_in_order(), "kProblemKinds must list every ChainProblemKind in declaration order");
+static_assert(registered_in_order(),
+              "kProblemKinds must list every ChainProblemKind in declaration order");
 
 namespace {
 
@@ -69,8 +68,9 @@ bool issued(X509* issuer, X509* subject) {
 std::size_t find_leaf(const std::vector<Parsed>& certs) {
     std::optional<std::size_t> any_candidate;
     for (std::size_t i = 0; i < certs.size(); ++i) {
-        const bool issues_another = std::any_of(certs.begin(), certs.end(),
-                                                [&](const Parsed& other) { return issued(certs[i].x.get(), other.x.get()); });
+        const bool issues_another = std::any_of(
+            certs.begin(), certs.end(),
+            [&](const Parsed& other) { return issued(certs[i].x.get(), other.x.get()); });
         if (issues_another) continue;
         if (!certs[i].info.is_ca) return i;
         if (!any_candidate) any_candidate = i;
@@ -97,9 +97,11 @@ Verification verify(const std::vector<Parsed>& certs, std::size_t leaf, const Tr
     if (!ctx || !untrusted) return v;
     for (std::size_t i = 0; i < certs.size(); ++i)
         if (i != leaf) sk_X509_push(untrusted.get(), certs[i].x.get());
-    if (!X509_STORE_CTX_init(ctx.get(), store.native(), certs[leaf].x.get(), untrusted.get())) return v;
+    if (!X509_STORE_CTX_init(ctx.get(), store.native(), certs[leaf].x.get(), untrusted.get()))
+        return v;
     X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
-    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), std::chrono::system_clock::to_time_t(now));
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()),
+                               std::chrono::system_clock::to_time_t(now));
     v.ok = X509_verify_cert(ctx.get()) == 1;
     v.error = X509_STORE_CTX_get_error(ctx.get());
     v.depth = X509_STORE_CTX_get_error_depth(ctx.get());
@@ -123,8 +125,10 @@ core::Bytes der_of(X509* x) {
 
 // The verify errors that mean "no path to a trust anchor" (not a bad signature or date).
 bool is_no_anchor_error(int error) {
-    return error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
-           error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+    return error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+           error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+           error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+           error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
            error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
 }
 
@@ -132,7 +136,8 @@ bool is_no_anchor_error(int error) {
 // kind does, and the failure needs chain.verify_failed of its own.
 std::vector<ChainProblemKind> kinds_explaining(int error) {
     using K = ChainProblemKind;
-    if (is_no_anchor_error(error)) return {K::self_signed, K::missing_intermediate, K::untrusted_root};
+    if (is_no_anchor_error(error))
+        return {K::self_signed, K::missing_intermediate, K::untrusted_root};
     switch (error) {
         case X509_V_ERR_CERT_HAS_EXPIRED: return {K::expired};
         case X509_V_ERR_CERT_NOT_YET_VALID: return {K::not_yet_valid};
@@ -149,8 +154,8 @@ std::string date_text(std::chrono::sys_seconds t) {
     const auto day = std::chrono::floor<std::chrono::days>(t);
     const std::chrono::year_month_day ymd(day);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
     return buf;
 }
 
@@ -161,10 +166,12 @@ std::string join(const std::vector<std::string>& parts) {
 }
 
 std::optional<std::string> ip_literal(std::string_view host) {
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     const std::string text(host);
     unsigned char buf[16];
-    if (inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1) return text;
+    if (inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1)
+        return text;
     return std::nullopt;
 }
 
@@ -174,12 +181,16 @@ std::optional<std::string> ip_literal(std::string_view host) {
 HostnameMatch check_hostname(X509* leaf, const CertificateInfo& info, std::string_view host) {
     if (host.empty()) return HostnameMatch::not_checked;
     if (const auto ip = ip_literal(host))
-        return X509_check_ip_asc(leaf, ip->c_str(), 0) == 1 ? HostnameMatch::match : HostnameMatch::mismatch;
-    if (host.back() == '.') host.remove_suffix(1);  // "example.com." is the same name, fully qualified
-    const unsigned san_only = X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
-    if (X509_check_host(leaf, host.data(), host.size(), san_only, nullptr) == 1) return HostnameMatch::match;
-    if (info.san_dns.empty() &&
-        X509_check_host(leaf, host.data(), host.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1)
+        return X509_check_ip_asc(leaf, ip->c_str(), 0) == 1 ? HostnameMatch::match
+                                                            : HostnameMatch::mismatch;
+    if (host.back() == '.')
+        host.remove_suffix(1);  // "example.com." is the same name, fully qualified
+    const unsigned san_only =
+        X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    if (X509_check_host(leaf, host.data(), host.size(), san_only, nullptr) == 1)
+        return HostnameMatch::match;
+    if (info.san_dns.empty() && X509_check_host(leaf, host.data(), host.size(),
+                                                X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1)
         return HostnameMatch::match_cn_fallback;
     return HostnameMatch::mismatch;
 }
@@ -223,8 +234,9 @@ void Analysis::parse_served() {
         X509Ptr x = info ? x509_from_der(input_.served[i]) : nullptr;
         if (!info || !x) {
             add(ChainProblemKind::unparsable, std::nullopt,
-                "Certificate #" + std::to_string(i + 1) + " as served (" + std::to_string(input_.served[i].size()) +
-                    " bytes) cannot be parsed: " + error + ".");
+                "Certificate #" + std::to_string(i + 1) + " as served (" +
+                    std::to_string(input_.served[i].size()) + " bytes) cannot be parsed: " + error +
+                    ".");
             continue;
         }
         report_.certificates.push_back(*info);
@@ -269,8 +281,9 @@ void Analysis::unexplained_failure(const Verification& v) {
         if (report_.has(kind)) return;
     const auto depth = static_cast<std::size_t>(std::max(v.depth, 0));
     add(ChainProblemKind::verify_failed, served_at(depth),
-        "OpenSSL does not verify the chain: error " + std::to_string(v.error) + " (" + X509_verify_cert_error_string(v.error) +
-            ") at depth " + std::to_string(depth) + " of the path.");
+        "OpenSSL does not verify the chain: error " + std::to_string(v.error) + " (" +
+            X509_verify_cert_error_string(v.error) + ") at depth " + std::to_string(depth) +
+            " of the path.");
 }
 
 // The path as OpenSSL built it, each element matched to a served certificate by its DER
@@ -295,7 +308,8 @@ void Analysis::place_path(const Verification& v) {
         if (e.certificate) depth_[*e.certificate] = d;
         report_.path.push_back(std::move(e));
     }
-    if (report_.path.empty()) report_.path.push_back({report_.leaf, certs_[report_.leaf].info.subject});
+    if (report_.path.empty())
+        report_.path.push_back({report_.leaf, certs_[report_.leaf].info.subject});
     depth_[report_.leaf] = 0;
     if (v.ok) return;
     // Verification stopped early (certificate chain too long stops building at the depth
@@ -322,23 +336,27 @@ void Analysis::chain_problems(const Verification& v) {
     if (v.ok || !is_no_anchor_error(v.error)) return;
     if (leaf.self_signed) {
         add(ChainProblemKind::self_signed, report_.leaf,
-            "The leaf '" + leaf.subject + "' is self-signed and not in the trust store (" + store_.description() + ").");
+            "The leaf '" + leaf.subject + "' is self-signed and not in the trust store (" +
+                store_.description() + ").");
     } else if (v.path.size() <= 1) {
         add(ChainProblemKind::missing_intermediate, report_.leaf,
-            "The leaf's issuer '" + leaf.issuer + "' is neither sent by the server nor in the trust store (" +
-                store_.description() + "): the server must send the intermediate certificate.");
+            "The leaf's issuer '" + leaf.issuer +
+                "' is neither sent by the server nor in the trust store (" + store_.description() +
+                "): the server must send the intermediate certificate.");
     } else {
         // The path goes beyond the leaf but ends in a served root the store does not trust
         // (error 19) or in an intermediate whose issuer nobody has (error 20 above depth 0).
         X509* top = v.path.back().get();
         const std::string top_subject = distinguished_name(X509_get_subject_name(top));
-        const std::string ends_in =
-            X509_self_signed(top, 0) == 1
-                ? "the root '" + top_subject + "'"
-                : "'" + top_subject + "', issued by '" + distinguished_name(X509_get_issuer_name(top)) + "'";
+        const std::string ends_in = X509_self_signed(top, 0) == 1
+                                        ? "the root '" + top_subject + "'"
+                                        : "'" + top_subject + "', issued by '" +
+                                              distinguished_name(X509_get_issuer_name(top)) + "'";
         add(ChainProblemKind::untrusted_root, served_at(v.path.size() - 1),
-            "The chain ends in " + ends_in + ", which is not in the trust store (" + store_.description() +
-                "); for a private CA, trust its root where intended, or use a publicly trusted certificate.");
+            "The chain ends in " + ends_in + ", which is not in the trust store (" +
+                store_.description() +
+                "); for a private CA, trust its root where intended, or use a publicly trusted "
+                "certificate.");
     }
     ERR_clear_error();
 }
@@ -355,19 +373,25 @@ void Analysis::order_problems(const Verification& v) {
     }
     if (!in_order)
         add(ChainProblemKind::misordered, std::nullopt,
-            "The server sends the certificates out of order (the leaf is #" + std::to_string(report_.leaf + 1) +
+            "The server sends the certificates out of order (the leaf is #" +
+                std::to_string(report_.leaf + 1) +
                 "); send the leaf first, then each issuer in turn.");
 
     std::vector<std::string> extra;
     std::optional<std::size_t> first_extra;
     for (std::size_t i = 0; i < certs_.size(); ++i)
         if (!depth_[i]) {
-            extra.push_back(std::string("#").append(std::to_string(i + 1)).append(" '").append(certs_[i].info.subject).append("'"));
+            extra.push_back(std::string("#")
+                                .append(std::to_string(i + 1))
+                                .append(" '")
+                                .append(certs_[i].info.subject)
+                                .append("'"));
             if (!first_extra) first_extra = i;
         }
     if (!extra.empty())
         add(ChainProblemKind::extra_certificates, extra.size() == 1 ? first_extra : std::nullopt,
-            "The server sends certificates that are not on the path to the anchor: " + join(extra) + ".");
+            "The server sends certificates that are not on the path to the anchor: " + join(extra) +
+                ".");
 
     for (std::size_t i = 0; i < certs_.size(); ++i)
         if (i != report_.leaf && certs_[i].info.self_signed && certs_[i].info.is_ca) {
@@ -383,7 +407,8 @@ void Analysis::order_problems(const Verification& v) {
         if (X509_get_extension_flags(x) & EXFLAG_CA) continue;
         add(ChainProblemKind::ca_without_basic_constraints, served_at(d),
             "The issuing certificate '" + distinguished_name(X509_get_subject_name(x)) +
-                "' has no basicConstraints CA:TRUE, so clients refuse it as an issuer; reissue it as a CA.");
+                "' has no basicConstraints CA:TRUE, so clients refuse it as an issuer; reissue it "
+                "as a CA.");
     }
 }
 
@@ -396,8 +421,9 @@ void Analysis::leaf_only_problems() {
         names.insert(names.end(), info.san_ip.begin(), info.san_ip.end());
         if (names.empty() && info.common_name) names.push_back("CN " + *info.common_name);
         add(ChainProblemKind::hostname_mismatch, report_.leaf,
-            "The certificate is for " + (names.empty() ? std::string("no name at all") : join(names)) +
-                ", not for " + input_.hostname + ".");
+            "The certificate is for " +
+                (names.empty() ? std::string("no name at all") : join(names)) + ", not for " +
+                input_.hostname + ".");
     }
     if (!has_server_auth_eku(info))
         add(ChainProblemKind::no_server_auth_eku, report_.leaf,
@@ -411,21 +437,25 @@ void Analysis::leaf_only_problems() {
         case KeyExchange::rsa:
             if (!encipher)
                 add(ChainProblemKind::key_usage_incompatible, report_.leaf,
-                    "The leaf's keyUsage (" + ku + ") lacks keyEncipherment, which RSA key exchange needs.");
+                    "The leaf's keyUsage (" + ku +
+                        ") lacks keyEncipherment, which RSA key exchange needs.");
             break;
         case KeyExchange::ecdhe_or_dhe:
         case KeyExchange::tls13:
             if (!sign)
                 add(ChainProblemKind::key_usage_incompatible, report_.leaf,
                     "The leaf's keyUsage (" + ku + ") lacks digitalSignature, which " +
-                        std::string(input_.key_exchange == KeyExchange::tls13 ? "TLS 1.3" : "ECDHE/DHE key exchange") +
+                        std::string(input_.key_exchange == KeyExchange::tls13
+                                        ? "TLS 1.3"
+                                        : "ECDHE/DHE key exchange") +
                         " needs.");
             break;
         case KeyExchange::unknown:
             // Unknown exchange: only a key no TLS exchange can use is certainly wrong.
             if (!sign && !encipher)
                 add(ChainProblemKind::key_usage_incompatible, report_.leaf,
-                    "The leaf's keyUsage (" + ku + ") allows neither digitalSignature nor keyEncipherment.");
+                    "The leaf's keyUsage (" + ku +
+                        ") allows neither digitalSignature nor keyEncipherment.");
             break;
     }
 }
@@ -434,11 +464,14 @@ void Analysis::certificate_problems(std::size_t i) {
     const CertificateInfo& c = certs_[i].info;
     const auto now = std::chrono::floor<std::chrono::seconds>(input_.now);
     if (now < c.not_before) {
-        add(ChainProblemKind::not_yet_valid, i, "The " + who(i) + " is valid only from " + date_text(c.not_before) + ".");
+        add(ChainProblemKind::not_yet_valid, i,
+            "The " + who(i) + " is valid only from " + date_text(c.not_before) + ".");
     } else if (now > c.not_after) {
-        add(ChainProblemKind::expired, i, "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
+        add(ChainProblemKind::expired, i,
+            "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
     } else if (c.not_after - now < std::chrono::days(input_.expires_soon_days)) {
-        add(ChainProblemKind::expires_soon, i, "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
+        add(ChainProblemKind::expires_soon, i,
+            "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
     }
 
     const bool rsa_or_dsa = c.key_type == "RSA" || c.key_type == "RSA-PSS" || c.key_type == "DSA";
@@ -482,10 +515,13 @@ std::string_view to_string(HostnameMatch h) {
 }
 
 bool ChainReport::has(ChainProblemKind kind) const {
-    return std::any_of(problems.begin(), problems.end(), [&](const ChainProblem& p) { return p.kind == kind; });
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const ChainProblem& p) { return p.kind == kind; });
 }
 
-ChainReport analyze_chain(const ChainInput& input, const TrustStore& store) { return Analysis(input, store).run(); }
+ChainReport analyze_chain(const ChainInput& input, const TrustStore& store) {
+    return Analysis(input, store).run();
+}
 
 HostnameMatch match_hostname(const CertificateInfo& cert, std::string_view host) {
     const auto x = x509_from_der(cert.der);

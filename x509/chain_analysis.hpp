@@ -31,25 +31,27 @@ std::string_view to_string(HostnameMatch h);
 // What is wrong with a served chain. Each kind has a registered stable id (to_string), the
 // JSON contract and the finding id: never rename one. Rules match on the kind.
 enum class ChainProblemKind {
-    empty,                           // chain.empty: the server sent no certificate
-    unparsable,                      // chain.unparsable: an entry is not a DER certificate (skipped)
-    missing_intermediate,            // chain.missing_intermediate: the leaf's issuer is neither served nor an anchor
-    misordered,                      // chain.misordered: not leaf-first with each certificate signed by the next
-    extra_certificates,              // chain.extra_certificates: served certificates that are not on the path
-    root_sent,                       // chain.root_sent: informational, the server sends a self-signed root
-    untrusted_root,                  // chain.untrusted_root: the chain ends in a root the store does not trust
-    self_signed,                     // chain.self_signed: the leaf itself is self-signed and not trusted
-    ca_without_basic_constraints,    // chain.ca_without_basic_constraints: an issuing certificate lacks CA:TRUE
-    expired,                         // cert.expired
-    not_yet_valid,                   // cert.not_yet_valid
-    expires_soon,                    // cert.expires_soon
-    hostname_mismatch,               // cert.hostname_mismatch
-    no_server_auth_eku,              // cert.no_server_auth_eku
-    key_usage_incompatible,          // cert.key_usage_incompatible
-    weak_key,                        // cert.weak_key: RSA/DSA < 2048 bits, EC < 224 bits
-    weak_signature,                  // cert.weak_signature: MD5 or SHA-1 (not on a self-signed anchor)
-    verify_failed,                   // chain.verify_failed: X509_verify_cert failed for a reason no kind above
-                                     // explains (chain too long, bad signature, path length...): never trusted
+    empty,                 // chain.empty: the server sent no certificate
+    unparsable,            // chain.unparsable: an entry is not a DER certificate (skipped)
+    missing_intermediate,  // chain.missing_intermediate: the leaf's issuer is neither served nor an
+                           // anchor
+    misordered,  // chain.misordered: not leaf-first with each certificate signed by the next
+    extra_certificates,  // chain.extra_certificates: served certificates that are not on the path
+    root_sent,           // chain.root_sent: informational, the server sends a self-signed root
+    untrusted_root,      // chain.untrusted_root: the chain ends in a root the store does not trust
+    self_signed,         // chain.self_signed: the leaf itself is self-signed and not trusted
+    ca_without_basic_constraints,  // chain.ca_without_basic_constraints: an issuing certificate
+                                   // lacks CA:TRUE
+    expired,                       // cert.expired
+    not_yet_valid,                 // cert.not_yet_valid
+    expires_soon,                  // cert.expires_soon
+    hostname_mismatch,             // cert.hostname_mismatch
+    no_server_auth_eku,            // cert.no_server_auth_eku
+    key_usage_incompatible,        // cert.key_usage_incompatible
+    weak_key,                      // cert.weak_key: RSA/DSA < 2048 bits, EC < 224 bits
+    weak_signature,  // cert.weak_signature: MD5 or SHA-1 (not on a self-signed anchor)
+    verify_failed,   // chain.verify_failed: X509_verify_cert failed for a reason no kind above
+                     // explains (chain too long, bad signature, path length...): never trusted
 };
 
 // The registry: every kind with its stable id, in declaration order.
@@ -70,8 +72,9 @@ struct ChainProblem {
 // One certificate of the path OpenSSL built. Served ones point into ChainReport::certificates
 // (matched by DER, not by name); the rest came from the trust store, with their subject.
 struct PathElement {
-    std::optional<std::size_t> certificate;  // index into ChainReport::certificates; nullopt = not served
-    std::string subject;                     // the certificate's subject, served or not
+    std::optional<std::size_t>
+        certificate;      // index into ChainReport::certificates; nullopt = not served
+    std::string subject;  // the certificate's subject, served or not
 
     // Not served: OpenSSL took it from the trust store (the anchor).
     bool from_trust_store() const { return !certificate; }
@@ -80,15 +83,16 @@ struct PathElement {
 
 struct ChainInput {
     std::vector<core::Bytes> served;  // as the server sent them
-    std::string hostname;       // the name the client asked for (DNS name or IP literal); empty = don't check
+    std::string
+        hostname;  // the name the client asked for (DNS name or IP literal); empty = don't check
     std::chrono::system_clock::time_point now;
     KeyExchange key_exchange = KeyExchange::unknown;
     int expires_soon_days = 30;
 };
 
 struct ChainReport {
-    // Served order; unparsable entries are reported as ChainProblemKind::unparsable and skipped, so an
-    // index here can be smaller than the entry's position in ChainInput::served.
+    // Served order; unparsable entries are reported as ChainProblemKind::unparsable and skipped, so
+    // an index here can be smaller than the entry's position in ChainInput::served.
     std::vector<CertificateInfo> certificates;
     std::size_t leaf = 0;  // index of the leaf in `certificates` (not 0 when misordered)
     // X509_verify_cert's verdict at `now` for purpose sslserver, as a TLS client would see it:
@@ -103,9 +107,10 @@ struct ChainReport {
     // path goes on with the served certificates that continue it (each issued the one before),
     // so they are not "extra"; OpenSSL's part stays a prefix, so verify_error_depth still holds.
     std::vector<PathElement> path;
-    bool root_sent = false;         // the server sent a self-signed CA certificate
+    bool root_sent = false;  // the server sent a self-signed CA certificate
     HostnameMatch hostname = HostnameMatch::not_checked;
-    std::vector<ChainProblem> problems;  // chain problems first, then the leaf's, then other certificates'
+    std::vector<ChainProblem>
+        problems;  // chain problems first, then the leaf's, then other certificates'
 
     bool has(ChainProblemKind kind) const;
     const CertificateInfo* leaf_certificate() const {

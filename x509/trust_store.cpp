@@ -3,11 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <stdexcept>
-#include <string_view>
-
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include <stdexcept>
+#include <string_view>
 
 #include "x509/certificate.hpp"
 
@@ -54,7 +53,8 @@ TrustStore TrustStore::system_default() {
 }
 
 std::shared_ptr<const TrustStore> TrustStore::shared_system_default() {
-    static const std::shared_ptr<const TrustStore> store = std::make_shared<const TrustStore>(system_default());
+    static const std::shared_ptr<const TrustStore> store =
+        std::make_shared<const TrustStore>(system_default());
     return store;
 }
 
@@ -77,16 +77,19 @@ TrustStore TrustStore::from_locations(const std::string& ca_file, const std::str
         if (!std::filesystem::exists(ca_file, ec))
             throw std::runtime_error("CA file " + ca_file + ": no such file");
         if (std::filesystem::is_directory(ca_file, ec))
-            throw std::runtime_error("CA file " + ca_file + ": is a directory (pass it as the CA directory)");
+            throw std::runtime_error("CA file " + ca_file +
+                                     ": is a directory (pass it as the CA directory)");
         const auto certs = ca_file_certificates(ca_file);
         for (std::size_t i = 0; i < certs.size(); ++i) {
             X509Ptr x = x509_from_der(certs[i]);
             if (!x)
-                throw std::runtime_error("CA file " + ca_file + ": certificate #" + std::to_string(i + 1) +
+                throw std::runtime_error("CA file " + ca_file + ": certificate #" +
+                                         std::to_string(i + 1) +
                                          " is not a valid X.509 certificate");
             // X509_STORE_add_cert takes its own reference; duplicates are ignored in OpenSSL 3.
             if (!X509_STORE_add_cert(store.get(), x.get()))
-                throw std::runtime_error("CA file " + ca_file + ": cannot add certificate #" + std::to_string(i + 1));
+                throw std::runtime_error("CA file " + ca_file + ": cannot add certificate #" +
+                                         std::to_string(i + 1));
         }
         anchors = certs.size();
         description = "CA file " + ca_file;
@@ -97,7 +100,8 @@ TrustStore TrustStore::from_locations(const std::string& ca_file, const std::str
             throw std::runtime_error("CA directory " + ca_path + ": no such directory");
         if (!X509_STORE_load_path(store.get(), ca_path.c_str())) {
             ERR_clear_error();
-            throw std::runtime_error("CA directory " + ca_path + ": cannot be used as a lookup directory");
+            throw std::runtime_error("CA directory " + ca_path +
+                                     ": cannot be used as a lookup directory");
         }
         description += (description.empty() ? "" : " + ") + std::string("CA directory ") + ca_path;
     }

@@ -6,9 +6,8 @@
 
 #include <cstddef>
 #include <memory>
-#include <string>
-
 #include <openssl/x509_vfy.h>
+#include <string>
 
 namespace tlsprobe::x509 {
 
@@ -42,7 +41,8 @@ private:
     struct StoreDeleter {
         void operator()(X509_STORE* s) const { X509_STORE_free(s); }
     };
-    TrustStore(std::unique_ptr<X509_STORE, StoreDeleter> store, std::string description, std::size_t anchors);
+    TrustStore(std::unique_ptr<X509_STORE, StoreDeleter> store, std::string description,
+               std::size_t anchors);
 
     std::unique_ptr<X509_STORE, StoreDeleter> store_;
     std::string description_;

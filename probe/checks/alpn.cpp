@@ -38,13 +38,15 @@ std::vector<std::string> AlpnResult::selected() const {
 }
 
 std::vector<Finding> AlpnResult::findings() const {
-    const bool h2 = std::any_of(offers.begin(), offers.end(),
-                                [](const AlpnOffer& o) { return o.protocol == "h2" && o.answer == AlpnAnswer::selected; });
+    const bool h2 = std::any_of(offers.begin(), offers.end(), [](const AlpnOffer& o) {
+        return o.protocol == "h2" && o.answer == AlpnAnswer::selected;
+    });
     if (h2) return {};
     const auto chosen = selected();
-    return {Finding{std::string(kFindings[0].id), kFindings[0].severity, std::string(kFindings[0].title),
-                    chosen.empty() ? "the server selects no application protocol at all (ALPN unused)"
-                                   : fmt::format("the server selects {} but not h2", fmt::join(chosen, ", "))}};
+    return {Finding{
+        std::string(kFindings[0].id), kFindings[0].severity, std::string(kFindings[0].title),
+        chosen.empty() ? "the server selects no application protocol at all (ALPN unused)"
+                       : fmt::format("the server selects {} but not h2", fmt::join(chosen, ", "))}};
 }
 
 nlohmann::json AlpnResult::to_json() const {
@@ -63,9 +65,12 @@ std::vector<std::string> AlpnResult::text() const {
     auto line = [](const AlpnOffer& o) {
         switch (o.answer) {
             case AlpnAnswer::selected: return fmt::format("{}: selected", o.protocol);
-            case AlpnAnswer::not_selected: return fmt::format("{}: not selected (handshake without ALPN)", o.protocol);
-            case AlpnAnswer::refused: return fmt::format("{}: refused (alert no_application_protocol)", o.protocol);
-            case AlpnAnswer::failed: return fmt::format("{}: handshake failed ({})", o.protocol, o.detail);
+            case AlpnAnswer::not_selected:
+                return fmt::format("{}: not selected (handshake without ALPN)", o.protocol);
+            case AlpnAnswer::refused:
+                return fmt::format("{}: refused (alert no_application_protocol)", o.protocol);
+            case AlpnAnswer::failed:
+                return fmt::format("{}: handshake failed ({})", o.protocol, o.detail);
         }
         return std::string();
     };
@@ -76,7 +81,8 @@ std::vector<std::string> AlpnResult::text() const {
 }
 
 const std::vector<std::string>& AlpnCheck::protocols() {
-    static const std::vector<std::string> list{"h2", "http/1.1", "http/1.0", std::string(kUnknownProtocol)};
+    static const std::vector<std::string> list{"h2", "http/1.1", "http/1.0",
+                                               std::string(kUnknownProtocol)};
     return list;
 }
 
@@ -105,16 +111,19 @@ AlpnOffer AlpnCheck::judge_offer(std::string protocol, const core::Observation& 
 boost::asio::awaitable<CheckResultPtr> AlpnCheck::run(CheckContext c) const {
     const auto& list = protocols();
     std::vector<core::Observation> seen(list.size());
-    co_await engine::for_each_bounded(list.size(), c.options.connections_per_target, [&](std::size_t i) -> boost::asio::awaitable<void> {
-        engine::HandshakeSpec spec;
-        spec.sni = c.result.target.sni;
-        spec.alpn = {list[i]};
-        spec.timeout = c.options.timeout;
-        core::Observation o = co_await c.engines.handshake(c.peer, spec);
-        seen[i] = std::move(o);
-    });
+    co_await engine::for_each_bounded(list.size(), c.options.connections_per_target,
+                                      [&](std::size_t i) -> boost::asio::awaitable<void> {
+                                          engine::HandshakeSpec spec;
+                                          spec.sni = c.result.target.sni;
+                                          spec.alpn = {list[i]};
+                                          spec.timeout = c.options.timeout;
+                                          core::Observation o =
+                                              co_await c.engines.handshake(c.peer, spec);
+                                          seen[i] = std::move(o);
+                                      });
     auto result = std::make_shared<AlpnResult>();
-    for (std::size_t i = 0; i + 1 < list.size(); ++i) result->offers.push_back(judge_offer(list[i], seen[i]));
+    for (std::size_t i = 0; i + 1 < list.size(); ++i)
+        result->offers.push_back(judge_offer(list[i], seen[i]));
     result->unknown = judge_offer(list.back(), seen.back());
     co_return result;
 }

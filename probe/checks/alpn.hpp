@@ -23,7 +23,7 @@ std::string_view to_string(AlpnAnswer a);
 struct AlpnOffer {
     std::string protocol;  // "h2"
     AlpnAnswer answer = AlpnAnswer::failed;
-    std::string detail;    // for failed: how the attempt ended
+    std::string detail;  // for failed: how the attempt ended
 };
 
 class AlpnResult final : public CheckResult {

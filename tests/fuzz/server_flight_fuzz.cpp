@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require((f.kind == Kind::not_tls) == f.service.has_value());
     require(f.kind != Kind::alert || f.alert.has_value());
     require(f.kind != Kind::hello_retry_request || (f.hello && f.hello->hello_retry_request));
-    if (f.kind == Kind::server_hello || f.kind == Kind::hello_retry_request || f.kind == Kind::alert ||
-        f.kind == Kind::ssl2_server_hello) {
+    if (f.kind == Kind::server_hello || f.kind == Kind::hello_retry_request ||
+        f.kind == Kind::alert || f.kind == Kind::ssl2_server_hello) {
         // The decision point is where the decoder says it is: the bytes up to it decide the
         // same way, and one byte fewer is still waiting.
         require(decode_server_flight(in.first(f.consumed)).kind == f.kind);
