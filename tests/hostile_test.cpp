@@ -160,6 +160,11 @@ void check_attempt(std::string_view engine, const Outcome& o, const Statuses& al
     CHECK(o.took < kMargin * timeout);
     CHECK(allowed.count(o.obs.status) == 1);
     if (o.obs.status != Status::negotiated) CHECK_FALSE(o.obs.detail.empty());
+    // Whatever the server said, it said it after the ClientHello: a failure that came from its
+    // bytes ends in the handshake phase, never in connect or hello.
+    if (o.obs.status == Status::protocol_error || o.obs.status == Status::not_tls ||
+        o.obs.status == Status::rejected_alert || o.obs.status == Status::local_limit)
+        CHECK(o.obs.phase == Phase::handshake);
     // A timeout after the server spoke says how much arrived.
     if (o.obs.status == Status::timeout && o.obs.phase == Phase::handshake)
         CHECK(o.obs.detail.find("bytes arrived") != std::string::npos);
