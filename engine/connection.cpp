@@ -58,6 +58,12 @@ asio::awaitable<bool> connect_with_timeout(beast::tcp_stream& stream, asio::ip::
         else if (ec == asio::error::connection_refused)
             log.fail(Status::refused,
                      "connection refused: nothing listens on that port, or a firewall rejects it");
+        // The three-way handshake completed and the server reset the connection before the
+        // connect's completion was read (SO_ERROR = ECONNRESET): something listens and said no.
+        else if (ec == asio::error::connection_reset)
+            log.fail(Status::reset,
+                     "the server reset the connection (RST) as soon as it was accepted, before the "
+                     "ClientHello");
         else if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable)
             log.fail(Status::unreachable, "no route to the host: " + ec.message());
         else log.fail(Status::unreachable, "TCP connect failed: " + ec.message());
