@@ -578,7 +578,7 @@ TEST_CASE("hostile: a 200-deep chain is never reported trusted (chain too long)"
 }
 
 TEST_CASE(
-    "hostile: names with invalid UTF-8, control characters and ESC[2J are probed and reported",
+    "hostile: names with invalid UTF-8, control characters and a clear-screen escape are probed and reported",
     "[hostile]") {
     // OpenSSL will not encode a subject whose UTF8String is not UTF-8 (it canonicalises names
     // to sign them), so the CN carries control characters and ESC sequences in valid UTF-8, the
@@ -600,7 +600,7 @@ TEST_CASE(
 
 // Certificate strings are made safe UTF-8 at the boundary (core/text.hpp), so the JSON
 // writer never meets invalid bytes (nlohmann would throw type_error 316).
-TEST_CASE("hostile: the JSON report of names with invalid UTF-8 and ESC[2J does not throw",
+TEST_CASE("hostile: the JSON report of names with invalid UTF-8 and a clear-screen escape does not throw",
           "[hostile]") {
     const std::string invalid_utf8 = "bad\xff\xfe\xc3(\xed\xa0\x80\x1b[2J";
     GeneratedPki pki;
