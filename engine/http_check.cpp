@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "engine/http_head.hpp"
 
 namespace tlsprobe::engine {
 namespace asio = boost::asio;
@@ -32,6 +33,25 @@ core::Status status_of(const boost::system::error_code& ec) {
     if (ec.category() == http::make_error_code(http::error::bad_version).category())
         return core::Status::not_tls;
     return core::Status::protocol_error;
+}
+
+// The fields of a parsed response head. The reason phrase and the header values are the
+// server's bytes: made safe here, once.
+void fill_from_head(HttpCheck& check, const http::response<http::empty_body>& response,
+                    std::string_view host_header) {
+    check.status = core::Status::negotiated;
+    check.http_status = static_cast<int>(response.result_int());
+    check.status_line =
+        fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
+                    response.result_int(), core::to_safe_utf8(response.reason()));
+    if (auto it = response.find(http::field::server); it != response.end())
+        check.server_header = core::to_safe_utf8(it->value());
+    if (auto it = response.find(http::field::location); it != response.end())
+        check.location = core::to_safe_utf8(it->value());
+    check.detail = fmt::format(
+        "HEAD http://{}:{}/ answered {}{}", core::to_safe_utf8(host_header), check.port,
+        check.status_line,
+        check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
 }
 
 }  // namespace
@@ -76,24 +96,35 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
                                    read_ec.message());
         co_return check;
     }
-    const auto& response = parser.get();
-    check.status = core::Status::negotiated;
-    check.http_status = static_cast<int>(response.result_int());
-    // The reason phrase and the header values are the server's bytes: made safe here, once.
-    check.status_line =
-        fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
-                    response.result_int(), core::to_safe_utf8(response.reason()));
-    if (auto it = response.find(http::field::server); it != response.end())
-        check.server_header = core::to_safe_utf8(it->value());
-    if (auto it = response.find(http::field::location); it != response.end())
-        check.location = core::to_safe_utf8(it->value());
-    check.detail = fmt::format(
-        "HEAD http://{}:{}/ answered {}{}", core::to_safe_utf8(host_header), check.port,
-        check.status_line,
-        check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
+    fill_from_head(check, parser.get(), host_header);
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     co_return check;
+}
+
+HttpCheck read_http_head(std::string_view bytes, std::uint16_t port, std::string_view host_header) {
+    HttpCheck check;
+    check.port = port;
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);
+    parser.eager(false);
+    boost::system::error_code ec;
+    std::size_t at = 0;
+    while (!parser.is_header_done() && at < bytes.size()) {
+        const auto used = parser.put(asio::buffer(bytes.data() + at, bytes.size() - at), ec);
+        if (ec == http::error::need_more) ec = {};
+        if (ec || used == 0) break;
+        at += used;
+    }
+    if (!ec && !parser.is_header_done()) ec = http::error::partial_message;
+    if (ec) {
+        check.status = status_of(ec);
+        check.detail =
+            fmt::format("port {} did not answer HEAD / with HTTP: {}", port, ec.message());
+        return check;
+    }
+    fill_from_head(check, parser.get(), host_header);
+    return check;
 }
 
 }  // namespace tlsprobe::engine
