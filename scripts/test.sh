@@ -28,7 +28,8 @@ python3 .ci/check_layers.py
 # silently drops the cases after it.
 check_registered() {
   local listed registered
-  listed=$("$1/tests/tlsprobe_tests" --list-test-names-only | grep -c .)
+  # Catch2 exits with the number of cases it listed: not a failure here.
+  listed=$({ "$1/tests/tlsprobe_tests" --list-test-names-only || true; } | grep -c .)
   registered=$(ctest --test-dir "$1" -N | grep -c ' Test *#')
   if (( registered < listed )); then
     echo "tlsprobe: only $registered of $listed Catch2 test cases are registered with ctest in $1" >&2
