@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
     engine::RawProbeOptions probe;
     probe.sni = "tlsprobe.test";
 
-    probe::HelloFn hello = probe::raw_hello_fn(peer, probe);
+    const auto engines = engine::network_engines();  // outlives every hello below
+    probe::HelloFn hello = probe::raw_hello_fn(*engines, peer, probe);
     if (rtt_ms > 0) {
         const std::chrono::milliseconds rtt(rtt_ms);
         hello = [inner = hello, rtt](probe::HelloRequest r) {

@@ -73,6 +73,17 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
                            : fmt::format("port {}: {}", check.port, connect_ec.message());
         co_return check;
     }
+    // A loopback port in the ephemeral range where nothing listens can connect to itself
+    // (simultaneous open) and would read back its own request: nothing listens there.
+    boost::system::error_code local_ec, remote_ec;
+    const auto local = stream.socket().local_endpoint(local_ec);
+    const auto remote = stream.socket().remote_endpoint(remote_ec);
+    if (!local_ec && !remote_ec && local == remote) {
+        check.status = core::Status::refused;
+        check.detail = fmt::format(
+            "port {}: nothing listens there (the connect reached its own socket)", check.port);
+        co_return check;
+    }
 
     http::request<http::empty_body> request{http::verb::head, "/", 11};
     request.set(http::field::host, host_header);

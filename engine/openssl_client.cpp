@@ -319,8 +319,9 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                        a.bytes_received, kMaxHandshakeBytes));
             co_return a.obs;
         }
-        auto [ec, n] =
-            co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await stream.async_read_some(
+            asio::buffer(buf.data(), std::min(buf.size(), kMaxHandshakeBytes - a.bytes_received)),
+            asio::as_tuple(asio::use_awaitable));
         if (ec) {
             record_io_failure(a, ec, spec.timeout);
             co_return a.obs;

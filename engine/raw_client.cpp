@@ -44,11 +44,17 @@ constexpr std::size_t kMaxFlightBytes = kMaxHandshakeBytes;
 // flight is decoded again only when a record completes, so a server that sends one byte per
 // segment costs one decode per record, not one per byte. SSL 2.0 framing (high bit set in the
 // first byte) is not walked: its flights are one short record, decoded on every read.
+// A header that is no TLS record (type outside 20..24, major version not 3, a length past
+// 2^14 + 2048, RFC 5246 §6.2.3) makes the whole buffer "complete": it is decoded at once and
+// the decoder says what is wrong, instead of waiting for a record that will never end.
 std::size_t complete_records_end(core::ByteView bytes) {
     if (!bytes.empty() && (bytes[0] & 0x80)) return bytes.size();
     std::size_t at = 0;
     while (bytes.size() - at >= 5) {
         const std::size_t len = (std::size_t{bytes[at + 3]} << 8) | bytes[at + 4];
+        const bool plausible =
+            bytes[at] >= 20 && bytes[at] <= 24 && bytes[at + 1] == 3 && len <= 16384 + 2048;
+        if (!plausible) return bytes.size();
         if (bytes.size() - at - 5 < len) break;
         at += 5 + len;
     }
@@ -291,8 +297,9 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     std::size_t decoded_up_to = 0;  // complete_records_end() at the last decode
     bool over_limit = false;
     for (;;) {
-        auto [ec, n] =
-            co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await stream.async_read_some(
+            asio::buffer(buf.data(), std::min(buf.size(), kMaxFlightBytes - received.size())),
+            asio::as_tuple(asio::use_awaitable));
         if (ec) {
             read_ec = ec;
             break;

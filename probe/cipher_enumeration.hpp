@@ -120,7 +120,8 @@ engine::RawHello enumeration_hello(const HelloRequest& request,
                                    const std::optional<std::string>& sni);
 // Maps one raw exchange to what the enumeration needs (pure).
 ServerChoice to_server_choice(const engine::RawResult& result, const HelloRequest& request);
-// A HelloFn that sends each request as a raw hello to `peer`.
+// A HelloFn that sends each request as a raw hello to `peer` through `engines`, which must
+// outlive the function.
 HelloFn raw_hello_fn(engine::Engines& engines, boost::asio::ip::tcp::endpoint peer,
                      engine::RawProbeOptions options);
 

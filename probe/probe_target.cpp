@@ -107,6 +107,22 @@ asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tc
     }
 }
 
+// A check that failed inside tlsprobe (a bug): its kind, and what went wrong, as data.
+class FailedCheck final : public CheckResult {
+public:
+    FailedCheck(std::string kind, std::string error)
+        : kind_(std::move(kind)), error_(std::move(error)) {}
+    std::string_view kind() const override { return kind_; }
+    std::vector<Finding> findings() const override { return {}; }
+    nlohmann::json to_json() const override { return {{"internal_error", error_}}; }
+    std::vector<std::string> text() const override {
+        return {"internal error in this check: " + error_};
+    }
+
+private:
+    std::string kind_, error_;
+};
+
 // The requested check kinds that apply, one after the other (each honours the per-target
 // connection cap itself), in registry order. A check that throws is a bug: it becomes that
 // check's missing result and an internal-error note, never the end of the probe.
@@ -117,8 +133,18 @@ asio::awaitable<void> run_checks(Engines& engines, TargetResult& result, const t
             options.checks.end())
             continue;
         if (!kind->applies(result)) continue;
-        CheckResultPtr outcome = co_await kind->run(CheckContext{engines, peer, result, options});
-        if (outcome) result.checks.push_back(std::move(outcome));
+        CheckResultPtr outcome;
+        std::string failure;
+        try {
+            outcome = co_await kind->run(CheckContext{engines, peer, result, options});
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (!failure.empty() || !outcome) {
+            outcome = std::make_shared<FailedCheck>(std::string(kind->id()),
+                                                    failure.empty() ? "no result" : failure);
+        }
+        result.checks.push_back(std::move(outcome));
     }
 }
 

@@ -156,7 +156,7 @@ TEST_CASE("check: a custom policy file with names, extends and disable", "[check
     fs::remove_all(dir);
 }
 
-TEST_CASE("check: several targets from --targets; one unreachable and one failing",
+TEST_CASE("check: several targets from --targets, one unreachable and one failing",
           "[check][loopback]") {
     lab::TlsServer good(modern_case("good"));
     lab::TlsServer leaf_only(modern_case("leaf-only"));

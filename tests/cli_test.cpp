@@ -91,7 +91,7 @@ TEST_CASE("a refused port exits 3 and the JSON says refused", "[cli][loopback]")
     CHECK(j["findings"][0]["id"] == "target.unreachable");
 }
 
-TEST_CASE("a healthy loopback server exits 0; text and file output", "[cli][loopback]") {
+TEST_CASE("a healthy loopback server exits 0, text and file output", "[cli][loopback]") {
     lab::TlsServer server(good_server());
     const auto target = "tlsprobe.test:" + std::to_string(server.port());
     auto r = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--timeout",

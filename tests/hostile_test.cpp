@@ -290,7 +290,13 @@ TEST_CASE("hostile: every scripted mode, both engines, ends in time with a truth
     }
     WARN(table);
     // (d) the endless modes are bounded by the engines' byte limit, not by the server.
+#if defined(__SANITIZE_ADDRESS__)
+    // Under ASan the process's peak RSS counts shadow memory and the free quarantine (CI saw
+    // 279 MB): meaningless here. The normal build checks it.
+    (void)rss_before;
+#else
     CHECK(max_rss_kib() - rss_before < 64 * 1024);
+#endif
 }
 
 TEST_CASE(

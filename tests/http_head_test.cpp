@@ -29,7 +29,7 @@ TEST_CASE("HTTP head: a redirect, HTTP.sys's 400, an SSH banner, a cut answer", 
     CHECK(engine::read_http_head("", 80, "x").status == Status::closed);
 }
 
-TEST_CASE("HTTP head: header bytes that are not UTF-8 come out safe; control bytes are not HTTP",
+TEST_CASE("HTTP head: header bytes that are not UTF-8 come out safe, control bytes are not HTTP",
           "[http]") {
     // obs-text (0x80-0xFF) is allowed in a field value (RFC 9110 §5.5): kept, made valid UTF-8.
     const auto h =

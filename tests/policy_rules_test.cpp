@@ -283,7 +283,7 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
     CHECK(rule(judge::evaluate(p, r), "sni.no_sni").status == RuleStatus::pass);
 }
 
-TEST_CASE("no handshake fails tls.handshake; certificate rules are then n/a", "[policy][rules]") {
+TEST_CASE("no handshake fails tls.handshake, certificate rules are then n/a", "[policy][rules]") {
     auto r = result_for();
     r.chain.reset();
     r.probes[0].observation.status = Status::reset;
@@ -297,7 +297,7 @@ TEST_CASE("no handshake fails tls.handshake; certificate rules are then n/a", "[
 }
 
 TEST_CASE(
-    "exit codes: pass only when nothing fails; a failure beats unreachable; strict counts n/a",
+    "exit codes: pass only when nothing fails, a failure beats unreachable, strict counts n/a",
     "[policy][rules]") {
     const auto policy = judge::builtin_policy("intermediate");
     auto make = [&](const probe::TargetResult& r) {

@@ -213,7 +213,7 @@ TEST_CASE("to_toml parses back to the same policy", "[policy]") {
     CHECK(parse_policy(judge::to_toml(odd), "shown.toml") == odd);
 }
 
-TEST_CASE("`policy show` prints TOML that parses back; `policy list` names the profiles",
+TEST_CASE("`policy show` prints TOML that parses back, `policy list` names the profiles",
           "[policy][cli]") {
     for (const auto name : judge::builtin_policy_names()) {
         std::ostringstream out, err;

@@ -200,7 +200,7 @@ TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON",
                                            Catch::Contains("<li>h2: selected</li>"));
 }
 
-TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding; not run where TLS fails",
+TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding, not run where TLS fails",
           "[probe][fake][checks]") {
     auto fake = std::make_shared<testing::FakeEngines>();
     fake->on_handshake = [](const engine::HandshakeSpec& s) {
@@ -237,4 +237,37 @@ TEST_CASE("attempt kinds: ids map back to their kinds, the table drives the plan
         CHECK(probe::attempt_kind_of(spec.id) == spec.kind);
         CHECK(probe::attempt_kind(spec.kind).role == spec.role);
     }
+}
+
+TEST_CASE("checks: a check that throws is that check's internal error, not the end of the probe",
+          "[probe][fake][checks]") {
+    auto fake = std::make_shared<testing::FakeEngines>();
+    fake->on_handshake = [](const engine::HandshakeSpec& s) {
+        if (s.alpn.size() == 1) throw std::runtime_error("engine bug (fake)");
+        return negotiated(s.pin.value_or(Version::tls1_3));
+    };
+    auto options = fake_options(fake);
+    options.checks = {"alpn"};
+    const auto r = probe_with(options);
+    CHECK(r.facts.works);  // the attempts' evidence is all there
+    REQUIRE(r.checks.size() == 1);
+    CHECK(r.checks.front()->kind() == "alpn");
+    CHECK(r.checks.front()->to_json()["internal_error"] == "engine bug (fake)");
+    CHECK_FALSE(has_finding(r, "alpn.no_http2"));
+}
+
+TEST_CASE("ALPN check: an h2 offer that failed for another reason is no evidence against HTTP/2",
+          "[probe][fake][checks]") {
+    probe::checks::AlpnResult result;
+    core::Observation reset;
+    reset.status = Status::reset;
+    reset.detail = "the server reset the connection (RST)";
+    result.offers.push_back(probe::checks::AlpnCheck::judge_offer("h2", reset));
+    result.offers.push_back(
+        probe::checks::AlpnCheck::judge_offer("http/1.1", negotiated(Version::tls1_3)));
+    CHECK(result.offers.front().answer == probe::checks::AlpnAnswer::failed);
+    CHECK(result.findings().empty());
+    result.offers.front() = probe::checks::AlpnCheck::judge_offer(
+        "h2", negotiated(Version::tls1_3));  // answered, not chosen
+    CHECK(result.findings().size() == 1);
 }

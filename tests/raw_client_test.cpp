@@ -76,7 +76,7 @@ std::string trace_text(const core::Observation& o) {
 
 }  // namespace
 
-TEST_CASE("raw: every version probe hello signals renegotiation; TLS ones are >= 512 bytes",
+TEST_CASE("raw: every version probe hello signals renegotiation, TLS ones are >= 512 bytes",
           "[raw]") {
     for (auto v : core::all_versions) {
         const auto hello = engine::version_probe_hello(v, options());
@@ -112,7 +112,7 @@ TEST_CASE("raw: SSL 3.0 ServerHello + Certificate is negotiated with the chain",
     CHECK(o.address == "127.0.0.1:" + std::to_string(server.port()));
 }
 
-TEST_CASE("raw: SSL 2.0 SERVER-HELLO is negotiated; SSL 2.0 ERROR is a rejection", "[raw]") {
+TEST_CASE("raw: SSL 2.0 SERVER-HELLO is negotiated, SSL 2.0 ERROR is a rejection", "[raw]") {
     lab::RawServer server(lab::canned_flight(fixture("ssl2_server_hello.bin")));
     const auto r = probe(server.port(), Version::ssl2);
     INFO(r.observation.detail);
@@ -208,7 +208,7 @@ TEST_CASE("raw: RST, FIN, alert, HTTP, silence and refusal", "[raw]") {
     }
 }
 
-TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server; ours are not", "[raw]") {
+TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server, ours are not", "[raw]") {
     lab::CipherPolicy policy;
     policy.suites = {0xC02F, 0x009C};
     lab::RawServer server(lab::size_intolerant(lab::cipher_policy_server(policy)));

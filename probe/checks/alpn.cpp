@@ -42,6 +42,12 @@ std::vector<Finding> AlpnResult::findings() const {
         return o.protocol == "h2" && o.answer == AlpnAnswer::selected;
     });
     if (h2) return {};
+    // Only what the server answered is evidence: an h2 offer whose handshake failed for
+    // another reason (a timeout, a reset) says nothing about HTTP/2.
+    const bool h2_answered = std::any_of(offers.begin(), offers.end(), [](const AlpnOffer& o) {
+        return o.protocol == "h2" && o.answer != AlpnAnswer::failed;
+    });
+    if (!h2_answered) return {};
     const auto chosen = selected();
     return {Finding{
         std::string(kFindings[0].id), kFindings[0].severity, std::string(kFindings[0].title),
