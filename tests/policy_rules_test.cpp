@@ -6,6 +6,7 @@
 
 #include "check_fixtures.hpp"
 #include "judge/policy_rules.hpp"
+#include "probe/probe_target.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono;
@@ -290,6 +291,7 @@ TEST_CASE("no handshake fails tls.handshake, certificate rules are then n/a", "[
     r.probes[0].observation.chain.clear();
     for (auto& vr : r.versions)
         if (vr.supported) vr.supported = false, vr.status = Status::reset;
+    r.facts = probe::decide_facts(r);  // as conclude() decides them from the changed attempts
     const auto rules = judge::evaluate(judge::builtin_policy("old"), r);
     CHECK(failed(rules) == "tls.handshake ");
     CHECK(rule(rules, "chain.complete").status == RuleStatus::not_applicable);

@@ -1,5 +1,6 @@
 // The probe orchestration against a fake network (fake_engines.hpp): what it asks for, in
 // what order and how many at once, and how the judgement reads what came back. No sockets.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "async_run.hpp"
@@ -179,7 +180,8 @@ TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON",
     auto options = fake_options(fake);
     options.checks = {"alpn"};
     const auto r = probe_with(options);
-    CHECK(fake->count("handshake sni=tlsprobe.test pin=any alpn=h2") >= 1);
+    CHECK(std::count(fake->requests.begin(), fake->requests.end(),
+                     "handshake sni=tlsprobe.test pin=any alpn=h2") == 1);
     REQUIRE(r.checks.size() == 1);
     const auto& alpn = dynamic_cast<const probe::checks::AlpnResult&>(*r.checks.front());
     CHECK(alpn.selected() == std::vector<std::string>{"h2", "http/1.1"});
@@ -220,7 +222,9 @@ TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding, not run
     o2.checks = {"alpn"};
     const auto none = probe_with(o2);
     CHECK(none.checks.empty());  // does not apply: no handshake works
-    CHECK(refusing->count("handshake sni=tlsprobe.test pin=any alpn=h2") == 0);
+    // The check's own h2-only offer was never sent (offer_all's "alpn=h2,http/1.1" was).
+    CHECK(std::count(refusing->requests.begin(), refusing->requests.end(),
+                     "handshake sni=tlsprobe.test pin=any alpn=h2") == 0);
 }
 
 TEST_CASE("attempt kinds: ids map back to their kinds, the table drives the plan",
