@@ -135,23 +135,7 @@ TEST_CASE("a 200-certificate chain that is too long is a verify failure, not ext
 
 TEST_CASE("judge: a chain that fails verification is never 'works, trusted'", "[judge][chain]") {
     const auto& chain = deep_chain();
-    probe::TargetResult r;
-    r.target = probe::parse_target("tlsprobe.test:4433");
-    r.target.connect_to = "127.0.0.1";
-    r.address = "127.0.0.1:4433";
-    r.resolved = {"127.0.0.1:4433"};
-    r.started = std::chrono::system_clock::now();
-    auto rec =
-        test::make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
-    rec.spec.sni = "tlsprobe.test";
-    rec.observation.address = "127.0.0.1:4433";
-    rec.observation.version = core::Version::tls1_3;
-    rec.observation.cipher = "TLS_AES_128_GCM_SHA256";
-    rec.observation.chain = chain.served;
-    r.probes = {rec};
-    probe::ProbeOptions options;
-    options.trust = chain.store;
-    test::conclude_and_judge(r, options);
+    const auto r = test::served_result(chain.served, chain.store);
     REQUIRE(r.chain);
     CHECK_FALSE(r.chain->trusted);
     CHECK(r.verdict == probe::TargetVerdict::fail);

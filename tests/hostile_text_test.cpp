@@ -67,24 +67,8 @@ core::Bytes hostile_certificate(const std::string& raw) {
 }
 
 probe::TargetResult result_with(const core::Bytes& der) {
-    probe::TargetResult r;
-    r.target = probe::parse_target("tlsprobe.test:4433");
-    r.target.connect_to = "127.0.0.1";
-    r.address = "127.0.0.1:4433";
-    r.resolved = {"127.0.0.1:4433"};
-    r.started = std::chrono::system_clock::now();
-    auto rec =
-        test::make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
-    rec.spec.sni = "tlsprobe.test";
-    rec.observation.address = "127.0.0.1:4433";
-    rec.observation.version = core::Version::tls1_3;
-    rec.observation.cipher = "TLS_AES_128_GCM_SHA256";
-    rec.observation.chain = {der};
-    r.probes = {rec};
-    probe::ProbeOptions options;
-    options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::empty());
-    test::conclude_and_judge(r, options);
-    return r;
+    return test::served_result({der},
+                               std::make_shared<x509::TrustStore>(x509::TrustStore::empty()));
 }
 
 }  // namespace

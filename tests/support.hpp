@@ -49,6 +49,29 @@ inline probe::ProbeRecord make_record(std::string id, std::optional<core::Versio
     return r;
 }
 
+// tlsprobe.test:4433 (via 127.0.0.1) where one offer_all attempt negotiated TLS 1.3 and was
+// served `chain`, concluded against `trust` and judged: for chain and judgement tests.
+inline probe::TargetResult served_result(std::vector<core::Bytes> chain,
+                                         std::shared_ptr<const x509::TrustStore> trust) {
+    probe::TargetResult r;
+    r.target = probe::parse_target("tlsprobe.test:4433");
+    r.target.connect_to = "127.0.0.1";
+    r.address = "127.0.0.1:4433";
+    r.resolved = {"127.0.0.1:4433"};
+    r.started = std::chrono::system_clock::now();
+    auto rec = make_record("offer_all", std::nullopt, core::Status::negotiated, core::Phase::done);
+    rec.spec.sni = "tlsprobe.test";
+    rec.observation.address = "127.0.0.1:4433";
+    rec.observation.version = core::Version::tls1_3;
+    rec.observation.cipher = "TLS_AES_128_GCM_SHA256";
+    rec.observation.chain = std::move(chain);
+    r.probes = {rec};
+    probe::ProbeOptions options;
+    options.trust = std::move(trust);
+    conclude_and_judge(r, options);
+    return r;
+}
+
 // The DER chain of a testcerts case ("good" -> testcerts/good.chain.pem).
 inline std::vector<core::Bytes> chain_of(const std::string& test_case) {
     std::ifstream in(lab::testcert(test_case + ".chain.pem"), std::ios::binary);
