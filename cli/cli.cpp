@@ -17,6 +17,7 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
+#include "probe/check.hpp"
 #include "probe/probe_target.hpp"
 #include "report/html.hpp"
 #include "report/json_report.hpp"
@@ -126,17 +127,36 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
         auto options = base_options;
         options.trace = a.trace;
         options.http_port = http.port();
+        // The full probe, as the accuracy matrix pins it (tests/scenarios_test.cpp).
+        options.enumerate_ciphers = true;
+        for (const auto* kind : probe::check_kinds()) options.checks.emplace_back(kind->id());
         const auto result = probe_and_judge(t, options);
         out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title,
                            s.article_scenario);
         out << report::render_text(result,
                                    {.color = color, .verbose = a.verbose, .trace = a.trace});
         const std::string top = result.diagnosis.empty() ? "works" : result.diagnosis.front().id;
-        if (top == s.expected_diagnosis)
-            out << fmt::format("--- expected diagnosis {}: reached\n\n", s.expected_diagnosis);
+        const std::string verdict(probe::to_string(result.verdict));
+        std::vector<std::string> missing;
+        for (const auto& id : s.expected_findings)
+            if (std::none_of(result.findings.begin(), result.findings.end(),
+                             [&](const probe::Finding& f) { return f.id == id; }))
+                missing.push_back(id);
+        if (top == s.expected_diagnosis && verdict == s.expected_verdict && missing.empty())
+            out << fmt::format(
+                "--- expected: verdict {}, diagnosis {}{}: reached\n\n", verdict, top,
+                s.expected_findings.empty()
+                    ? ""
+                    : fmt::format(", findings {}", fmt::join(s.expected_findings, " ")));
         else {
-            out << fmt::format("--- expected diagnosis {}, but the top diagnosis is {}\n\n",
-                               s.expected_diagnosis, top);
+            out << fmt::format(
+                "--- expected: verdict {}, diagnosis {}{}; got verdict {}, diagnosis {}{}\n\n",
+                s.expected_verdict, s.expected_diagnosis,
+                s.expected_findings.empty()
+                    ? ""
+                    : fmt::format(", findings {}", fmt::join(s.expected_findings, " ")),
+                verdict, top,
+                missing.empty() ? "" : fmt::format(", missing {}", fmt::join(missing, " ")));
             mismatches.push_back(s.id);
         }
         ++scenarios_run;
@@ -144,11 +164,12 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
     if (scenarios_run == 0)
         throw UsageError("no scenario matches; `tlsprobe demo --list` shows the ids");
     out << fmt::format(
-        "{} scenarios probed on loopback; {} reached the expected diagnosis; the servers are "
+        "{} scenarios probed on loopback; {} reached the expected verdict and diagnosis; the "
+        "servers are "
         "stopped.\n",
         scenarios_run, scenarios_run - static_cast<int>(mismatches.size()));
     if (!mismatches.empty()) {
-        out << fmt::format("unexpected diagnosis in: {}\n", fmt::join(mismatches, ", "));
+        out << fmt::format("unexpected judgement in: {}\n", fmt::join(mismatches, ", "));
         return kFindings;
     }
     return kOk;

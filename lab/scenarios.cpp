@@ -13,6 +13,9 @@ namespace tlsprobe::lab {
 namespace {
 
 constexpr const char* kName = "tlsprobe.test";
+constexpr const char* kModernCiphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
+// TLS 1.0/1.1 have no AEAD suites: their servers offer ECDHE with CBC.
+constexpr const char* kLegacyCiphers = "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE+AES";
 
 struct ServerSpec {
     std::function<std::unique_ptr<TlsServer>()> tls;  // exactly one is set
@@ -25,6 +28,9 @@ ServerSpec tls_case(std::string name, std::function<void(TlsServerConfig&)> adju
     ServerSpec spec;
     spec.tls = [name = std::move(name), adjust = std::move(adjust)] {
         TlsServerConfig c = config_for_case(name, TLS1_2_VERSION, TLS1_3_VERSION);
+        // What a current hardened configuration offers (Mozilla "intermediate"), so each
+        // scenario shows its own fault and nothing else.
+        c.cipher_list = kModernCiphers;
         if (adjust) adjust(c);
         return std::make_unique<TlsServer>(std::move(c));
     };
@@ -47,54 +53,124 @@ struct Entry {
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> table = [] {
         std::vector<Entry> t;
-        t.push_back({{"healthy", "Healthy site: good chain, TLS 1.2 and 1.3", "-", "works", kName},
+        t.push_back({{"healthy",
+                      "Healthy site: good chain, TLS 1.2 and 1.3",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {}},
                      tls_case("good")});
-        t.push_back({{"tls10-only", "Only TLS 1.0 enabled (SCHANNEL\\Protocols)", "S5",
-                      "protocol.legacy_only", kName},
+        t.push_back({{"tls10-only",
+                      "Only TLS 1.0 enabled (SCHANNEL\\Protocols)",
+                      "S5",
+                      "protocol.legacy_only",
+                      kName,
+                      "fail",
+                      {"tls.no_modern_version", "tls.legacy_version_enabled"}},
                      tls_case("good", [](TlsServerConfig& c) {
                          c.min_version = TLS1_VERSION;
                          c.max_version = TLS1_VERSION;
+                         c.cipher_list = kLegacyCiphers;
                      })});
         t.push_back({{"reset-after-hello",
                       "TCP reset after every ClientHello (certificate without usable key)",
-                      "S1/S2/S4", "server.no_usable_certificate", kName},
+                      "S1/S2/S4",
+                      "server.no_usable_certificate",
+                      kName,
+                      "no_tls",
+                      {"tls.unavailable"}},
                      raw_case(reset_after_hello)});
-        t.push_back(
-            {{"sni-required", "SNI-only binding: reset without SNI, works with the right name",
-              "S4", "binding.sni_required", kName},
-             tls_case("good", [](TlsServerConfig& c) {
-                 c.sni_policy = SniPolicy::require_sni_reset;
-                 c.known_names = {"tlsprobe.test", "www.tlsprobe.test"};
-             })});
-        t.push_back({{"http-on-tls-port", "Plain HTTP (HTTP.sys http registration) on the TLS port",
-                      "S3", "port.not_tls", kName},
+        t.push_back({{"sni-required",
+                      "SNI-only binding: reset without SNI, works with the right name",
+                      "S4",
+                      "binding.sni_required",
+                      kName,
+                      "ok",
+                      {}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.sni_policy = SniPolicy::require_sni_reset;
+                         c.known_names = {"tlsprobe.test", "www.tlsprobe.test"};
+                     })});
+        t.push_back({{"http-on-tls-port",
+                      "Plain HTTP (HTTP.sys http registration) on the TLS port",
+                      "S3",
+                      "port.not_tls",
+                      kName,
+                      "no_tls",
+                      {"tls.unavailable"}},
                      raw_case([] { return http_reply(); })});
-        t.push_back(
-            {{"ssh-on-tls-port", "An SSH daemon owns the TLS port", "S3", "port.not_tls", kName},
-             raw_case([] { return banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"); })});
+        t.push_back({{"ssh-on-tls-port",
+                      "An SSH daemon owns the TLS port",
+                      "S3",
+                      "port.not_tls",
+                      kName,
+                      "no_tls",
+                      {"tls.unavailable"}},
+                     raw_case([] { return banner("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"); })});
         t.push_back({{"name-rejected",
                       "Front end without a certificate for the name (alert unrecognized_name)",
-                      "S4", "binding.name_rejected", kName},
+                      "S4",
+                      "binding.name_rejected",
+                      kName,
+                      "no_tls",
+                      {"tls.unavailable"}},
                      raw_case([] { return alert_after_hello(112); })});
-        t.push_back({{"no-shared-cipher", "No cipher suite in common (alert handshake_failure)",
-                      "S5", "protocol.no_shared_cipher", kName},
+        t.push_back({{"no-shared-cipher",
+                      "No cipher suite in common (alert handshake_failure)",
+                      "S5",
+                      "protocol.no_shared_cipher",
+                      kName,
+                      "no_tls",
+                      {"tls.unavailable"}},
                      raw_case([] { return alert_after_hello(40); })});
-        t.push_back({{"silent", "Accepts TCP, never answers the ClientHello", "-",
-                      "server.handshake_timeout", kName},
+        t.push_back({{"silent",
+                      "Accepts TCP, never answers the ClientHello",
+                      "-",
+                      "server.handshake_timeout",
+                      kName,
+                      "no_tls",
+                      {"tls.unavailable"}},
                      raw_case(silent)});
-        t.push_back({{"missing-intermediate", "Only the leaf certificate served", "S2",
-                      "chain.incomplete", kName},
+        t.push_back({{"missing-intermediate",
+                      "Only the leaf certificate served",
+                      "S2",
+                      "chain.incomplete",
+                      kName,
+                      "fail",
+                      {"chain.missing_intermediate"}},
                      tls_case("leaf-only")});
-        t.push_back({{"untrusted-root", "Chain ends in an unknown private root", "S2",
-                      "chain.untrusted_root", kName},
+        t.push_back({{"untrusted-root",
+                      "Chain ends in an unknown private root",
+                      "S2",
+                      "chain.untrusted_root",
+                      kName,
+                      "fail",
+                      {"chain.untrusted_root"}},
                      tls_case("untrusted-root")});
-        t.push_back({{"client-auth-eku", "Leaf issued for Client Authentication only", "S2",
-                      "cert.no_server_auth_eku", kName},
+        t.push_back({{"client-auth-eku",
+                      "Leaf issued for Client Authentication only",
+                      "S2",
+                      "cert.no_server_auth_eku",
+                      kName,
+                      "fail",
+                      {"cert.no_server_auth_eku"}},
                      tls_case("client-auth-eku")});
-        t.push_back({{"expired", "Leaf certificate expired", "-", "cert.expired", kName},
+        t.push_back({{"expired",
+                      "Leaf certificate expired",
+                      "-",
+                      "cert.expired",
+                      kName,
+                      "fail",
+                      {"cert.expired"}},
                      tls_case("expired")});
-        t.push_back({{"wrong-host", "Certificate for another name (other.example)", "S4",
-                      "cert.wrong_certificate", kName},
+        t.push_back({{"wrong-host",
+                      "Certificate for another name (other.example)",
+                      "S4",
+                      "cert.wrong_certificate",
+                      kName,
+                      "fail",
+                      {"cert.hostname_mismatch"}},
                      tls_case("wrong-host")});
         return t;
     }();

@@ -17,6 +17,12 @@ struct Scenario {
     std::string
         expected_diagnosis;  // top diagnosis id the probe should report ("works" when healthy)
     std::string sni;         // the name the probe should send ("tlsprobe.test")
+    // The whole judgement the scenario pins (the accuracy matrix, tests/scenarios_test.cpp):
+    // the target verdict ("ok", "warn", "fail", "no_tls", "unreachable") and finding ids that
+    // must be among the findings. Probed as `tlsprobe demo` does: cipher enumeration and every
+    // check kind on.
+    std::string expected_verdict;
+    std::vector<std::string> expected_findings;
 };
 
 // Every scenario, in demo order. Ids are unique.

@@ -1,5 +1,6 @@
 // End to end on loopback: every demo scenario, probed exactly as `tlsprobe demo` does, reaches
 // the diagnosis the scenario reproduces; plus the plain-HTTP check on its own.
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -9,6 +10,7 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
+#include "probe/check.hpp"
 #include "probe/probe_target.hpp"
 #include "support.hpp"
 
@@ -45,19 +47,33 @@ engine::HttpCheck run_http_check(unsigned short port) {
 
 }  // namespace
 
-TEST_CASE("every demo scenario reaches its expected top diagnosis", "[scenario][diagnosis][e2e]") {
+TEST_CASE("every demo scenario reaches its expected verdict, top diagnosis and findings",
+          "[scenario][diagnosis][e2e]") {
     lab::RawServer http(lab::http_reply("HTTP/1.1 200 OK", "Microsoft-IIS/10.0"));
+    auto options = lab_options(http.port());
+    // As `tlsprobe demo` probes: enumeration and every check kind.
+    options.enumerate_ciphers = true;
+    for (const auto* kind : probe::check_kinds()) options.checks.emplace_back(kind->id());
     for (const auto& s : lab::scenarios()) {
         INFO("scenario " << s.id);
         auto server = lab::ScenarioServer::start(s);
-        const auto r = test::judged(
-            probe::probe_target_blocking(lab_target(server->port()), lab_options(http.port())));
+        const auto r =
+            test::judged(probe::probe_target_blocking(lab_target(server->port()), options));
         const std::string top = r.diagnosis.empty() ? "works" : r.diagnosis.front().id;
+        std::string ids;
+        for (const auto& f : r.findings) ids += f.id + " ";
+        INFO("findings: " << ids);
         CHECK(top == s.expected_diagnosis);
+        CHECK(std::string(probe::to_string(r.verdict)) == s.expected_verdict);
+        for (const auto& id : s.expected_findings) {
+            INFO("expected finding " << id);
+            CHECK(std::ranges::any_of(r.findings,
+                                      [&](const probe::Finding& f) { return f.id == id; }));
+        }
         REQUIRE(r.http.has_value());
         CHECK(r.http->http_status == 200);
-        // Every attempt reached the server: 4 OpenSSL versions, offer_all, 3 variants, 6 raw
-        // versions.
+        // Every planned attempt reached the server: 4 OpenSSL versions, offer_all, 3 variants,
+        // 6 raw versions (enumeration and checks come on top).
         CHECK(r.probes.size() == 14);
         CHECK(server->connections() >= 14);
     }
