@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libssl-dev libboost1.81-dev libcli11-dev catch2
           nlohmann-json3-dev libfmt-dev libtomlplusplus-dev openssl
           libxml2-dev chromium)  # tests: JUnit schema validation (libxml2), the HTML report in headless Chromium
+# Read at run time, never copied: the DH primes servers commonly share
+# (/etc/testssl/common-primes.txt), later the client hellos and trust stores.
+packages+=(testssl.sh)
 packages+=(python3 git)  # the layering check (.ci/check_layers.py reads `git ls-files`)
 # The fuzz smoke test in the test command builds with clang's libFuzzer.
 if [[ "${TLSPROBE_WITH_FUZZ:-0}" == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi
