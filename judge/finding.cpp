@@ -12,10 +12,17 @@ using probe::Finding;
 using probe::Severity;
 namespace {
 
-// Severity reflects what a browser user would suffer: high = browsers refuse the site
-// (or the site is unreachable over TLS), medium = works today but weak or about to break,
-// low/info = worth tidying.
-constexpr std::array<FindingKind, 30> kKinds{{
+// The severity model (README "Severities" has the table with each reason). Modelled on what
+// browsers do, Mozilla's server-side TLS profiles and SSL Labs' grade caps:
+//   critical  the connection's security is gone for every client (SSL 2.0, an invalid DH group)
+//   high      browsers refuse the site, or an attacker can break or impersonate it today
+//             (NULL/anon/EXPORT/RC4/DES suites, RSA or DH below 2048 bits, SHA-1 in the chain)
+//   medium    works today but weak or about to break (TLS 1.0/1.1, 3DES, no forward secrecy,
+//             expiring soon): SSL Labs caps the grade at B
+//   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
+// A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
+// policy fails on the same facts (tests/severity_agreement_test.cpp).
+constexpr std::array<FindingKind, 32> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -24,8 +31,12 @@ constexpr std::array<FindingKind, 30> kKinds{{
     {"tls.ssl2_enabled", Severity::critical, "SSL 2.0 is enabled"},
     {"tls.ssl3_enabled", Severity::high, "SSL 3.0 is enabled"},
     {"tls.tls13_not_supported", Severity::low, "TLS 1.3 is not supported"},
+    {"tls.insecure_cipher_offered", Severity::high,
+     "The server accepts broken cipher suites (NULL, anonymous, EXPORT, RC4 or DES)"},
     {"tls.weak_cipher_offered", Severity::medium,
-     "The server accepts insecure or weak cipher suites (NULL, EXPORT, RC4, DES/3DES, anon)"},
+     "The server accepts weak cipher suites (3DES, IDEA, MD5 MAC)"},
+    {"tls.cbc_cipher_offered", Severity::low,
+     "The server accepts CBC-mode cipher suites (modern profiles offer AEAD only)"},
     {"tls.no_forward_secrecy", Severity::medium,
      "Cipher suites without forward secrecy are accepted"},
     {"tls.engines_disagree", Severity::low,
@@ -55,8 +66,8 @@ constexpr std::array<FindingKind, 30> kKinds{{
      "The certificate is not valid for server authentication (EKU)"},
     {"cert.key_usage_incompatible", Severity::high,
      "The key usage does not allow the negotiated key exchange"},
-    {"cert.weak_key", Severity::medium, "The certificate's key is too small"},
-    {"cert.weak_signature", Severity::medium, "A certificate is signed with SHA-1 or MD5"},
+    {"cert.weak_key", Severity::high, "The certificate's key is too small"},
+    {"cert.weak_signature", Severity::high, "A certificate is signed with SHA-1 or MD5"},
 }};
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "wire/cipher_suites.hpp"
+
 namespace tlsprobe::judge {
 
 using probe::Finding;
@@ -57,15 +59,34 @@ void protocol_findings(const TargetResult& r, std::vector<Finding>& out) {
             "the server sends a CertificateRequest; clients without a certificate may be refused"));
 }
 
-// From the enumerated cipher lists (empty when enumeration did not run).
+bool cbc(wire::Encryption e) {
+    using E = wire::Encryption;
+    switch (e) {
+        case E::rc2_cbc:
+        case E::des_cbc:
+        case E::triple_des_cbc:
+        case E::idea_cbc:
+        case E::seed_cbc:
+        case E::aes_cbc:
+        case E::camellia_cbc:
+        case E::aria_cbc: return true;
+        default: return false;
+    }
+}
+
+// From the enumerated cipher lists (empty when enumeration did not run). Each accepted suite
+// counts once, in the worst class it belongs to: insecure (high), weak (medium), CBC (low).
 void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
-    std::vector<std::string> weak, no_fs;
+    std::vector<std::string> insecure, weak, cbc_suites, no_fs;
     for (const auto& v : r.versions) {
         if (v.supported != true) continue;
         for (const auto& c : v.ciphers) {
             const auto entry = fmt::format("{} ({})", c.name, core::display_name(v.version));
-            if (c.strength == wire::Strength::insecure || c.strength == wire::Strength::weak)
-                weak.push_back(entry);
+            const auto* suite = wire::find_cipher_suite(c.code);
+            if (c.strength == wire::Strength::insecure) insecure.push_back(entry);
+            else if (c.strength == wire::Strength::weak) weak.push_back(entry);
+            else if (suite && cbc(suite->enc) && v.version != core::Version::ssl2)
+                cbc_suites.push_back(entry);
             // TLS 1.3 suites always come with (EC)DHE; SSL 2.0 has no forward secrecy at all
             // and is reported by tls.ssl2_enabled already.
             if (!c.forward_secrecy && v.version != core::Version::ssl2) no_fs.push_back(entry);
@@ -77,9 +98,20 @@ void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
         return fmt::format("{} and {} more", fmt::join(items.begin(), items.begin() + kShown, ", "),
                            items.size() - kShown);
     };
+    if (!insecure.empty())
+        out.push_back(
+            make_finding("tls.insecure_cipher_offered",
+                         fmt::format("{} accepted: {}", insecure.size(), listed(insecure))));
     if (!weak.empty())
         out.push_back(make_finding("tls.weak_cipher_offered",
                                    fmt::format("{} accepted: {}", weak.size(), listed(weak))));
+    if (!cbc_suites.empty())
+        out.push_back(make_finding(
+            "tls.cbc_cipher_offered",
+            fmt::format("{} accepted: {}; Mozilla's intermediate profile offers AEAD suites only "
+                        "(CBC with TLS's MAC-then-encrypt was the ground for BEAST, Lucky13 and "
+                        "POODLE-TLS)",
+                        cbc_suites.size(), listed(cbc_suites))));
     if (!no_fs.empty())
         out.push_back(make_finding("tls.no_forward_secrecy",
                                    fmt::format("{} accepted: {}", no_fs.size(), listed(no_fs))));

@@ -51,6 +51,9 @@ Policy common_profile() {
     p.min_rsa_bits = 2048;
     p.min_ec_bits = 256;
     p.no_sha1 = true;
+    // Not in Mozilla's JSON either: a server without TLS 1.2 or 1.3 fails in every current
+    // browser, whatever old clients it also serves (tlsprobe's tls.no_modern_version is high).
+    p.modern_version = true;
     return p;
 }
 
@@ -185,6 +188,8 @@ const std::vector<KeyRow>& key_table() {
         {"protocols", "max", [](Policy& p, const Field& f) { p.max_version = f.bound(); }},
         {"protocols", "forbidden",
          [](Policy& p, const Field& f) { p.forbidden_versions = f.versions(); }},
+        {"protocols", "require_modern",
+         [](Policy& p, const Field& f) { p.modern_version = f.boolean(); }},
         {"ciphers", "forbidden",
          [](Policy& p, const Field& f) {
              auto names = f.strings();
@@ -431,6 +436,8 @@ std::string to_toml(const Policy& p) {
          "protocol.max_version: nothing newer accepted (\"any\": off)");
     line(fmt::format("forbidden = {}", versions(p.forbidden_versions)),
          "protocol.forbidden_versions");
+    line(fmt::format("require_modern = {}", b(p.modern_version)),
+         "protocol.modern_version: TLS 1.2 or 1.3 accepted");
     line("");
     line("[ciphers]");
     line(fmt::format("forbidden = {}", strings(p.forbidden_ciphers)),

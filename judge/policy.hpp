@@ -33,6 +33,7 @@ struct Policy {
     std::optional<core::Version> min_version;       // protocol.min_version: nothing older accepted
     std::optional<core::Version> max_version;       // protocol.max_version: nothing newer accepted
     std::vector<core::Version> forbidden_versions;  // protocol.forbidden_versions
+    bool modern_version = false;  // protocol.modern_version: TLS 1.2 or 1.3 is accepted
     // [ciphers]
     // cipher.forbidden: classes ("insecure", "weak": wire::Strength) or named families
     // ("NULL", "EXPORT", "RC4", "DES", "3DES", "anon"); see cipher_class_names().

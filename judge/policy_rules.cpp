@@ -479,6 +479,26 @@ RuleResult rule_max_version(const Policy& p, const TargetResult& t) {
                             versions_where([&](Version v) { return v > *p.max_version; }));
 }
 
+RuleResult rule_modern_version(const TargetResult& t) {
+    auto r = make("protocol.modern_version");
+    r.expected = "TLS 1.2 or TLS 1.3 accepted";
+    if (!t.facts.works)  // tls.handshake fails already; one failure, one rule
+        return not_applicable(std::move(r), "no handshake completed");
+    for (auto v : {Version::tls1_2, Version::tls1_3})
+        r.evidence.push_back(version_line(t.version(v)));
+    if (t.facts.modern_version) {
+        r.status = RuleStatus::pass;
+        r.actual = "accepted";
+        return r;
+    }
+    const bool unknown = !t.version(Version::tls1_2).supported.has_value() &&
+                         !t.version(Version::tls1_3).supported.has_value();
+    if (unknown) return not_applicable(std::move(r), "TLS 1.2 and 1.3 could not be tested");
+    r.status = RuleStatus::fail;
+    r.actual = "neither accepted";
+    return r;
+}
+
 RuleResult rule_forbidden_versions(const Policy& p, const TargetResult& t) {
     auto r = make("protocol.forbidden_versions");
     std::vector<std::string_view> names;
@@ -530,6 +550,10 @@ const std::vector<RuleKind>& rule_kinds() {
         {"protocol.max_version", "No protocol version newer than the maximum",
          [](const Policy& p) { return p.max_version.has_value(); },
          [](Policy& p) { p.max_version.reset(); }, rule_max_version},
+        {"protocol.modern_version", "TLS 1.2 or TLS 1.3 is accepted",
+         [](const Policy& p) { return p.modern_version; },
+         [](Policy& p) { p.modern_version = false; },
+         [](const Policy&, const TargetResult& t) { return rule_modern_version(t); }},
         {"protocol.forbidden_versions", "Forbidden protocol versions are refused",
          [](const Policy& p) { return !p.forbidden_versions.empty(); },
          [](Policy& p) { p.forbidden_versions.clear(); }, rule_forbidden_versions},

@@ -115,7 +115,7 @@ TEST_CASE("check: each violating server fails on exactly the expected rule", "[c
              c.cipher_list = "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA";
              return c;
          }(),
-         "protocol.min_version "},
+         "protocol.min_version protocol.modern_version "},
         {"rsa-key-transport",
          [] {
              auto c = modern_case("good");

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include "engine/http_check.hpp"
+#include "judge/policy.hpp"
+#include "judge/policy_rules.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
@@ -69,6 +71,19 @@ TEST_CASE("every demo scenario reaches its expected verdict, top diagnosis and f
             INFO("expected finding " << id);
             CHECK(std::ranges::any_of(r.findings,
                                       [&](const probe::Finding& f) { return f.id == id; }));
+        }
+        // The severity model and the gate agree (README "Severities"): a target the probe fails
+        // fails every built-in policy; one with nothing above low passes builtin:intermediate.
+        for (const auto name : judge::builtin_policy_names()) {
+            const auto rules = judge::evaluate(judge::builtin_policy(name), r);
+            std::string failed;
+            for (const auto& rule : rules)
+                if (rule.status == judge::RuleStatus::fail) failed += rule.id + " ";
+            INFO("builtin:" << name << " failed rules: " << failed);
+            if (r.verdict == probe::TargetVerdict::fail ||
+                r.verdict == probe::TargetVerdict::no_tls)
+                CHECK_FALSE(failed.empty());
+            if (r.verdict == probe::TargetVerdict::ok && name != "modern") CHECK(failed.empty());
         }
         REQUIRE(r.http.has_value());
         CHECK(r.http->http_status == 200);
