@@ -21,7 +21,7 @@ namespace {
 //             expiring soon): SSL Labs caps the grade at B
 //   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
 // A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
-// policy fails on the same facts (tests/severity_agreement_test.cpp).
+// policy fails on the same facts (tests/scenarios_test.cpp, over the scenario matrix).
 constexpr std::array<FindingKind, 32> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
