@@ -54,6 +54,9 @@ Policy common_profile() {
     // Not in Mozilla's JSON either: a server without TLS 1.2 or 1.3 fails in every current
     // browser, whatever old clients it also serves (tlsprobe's tls.no_modern_version is high).
     p.modern_version = true;
+    // Whatever tlsprobe itself judges high (README "Severities") fails the gate too, so the
+    // probe's exit code and every built-in profile agree on the same facts.
+    p.fail_on_severity = probe::Severity::high;
     return p;
 }
 
@@ -236,6 +239,21 @@ const std::vector<KeyRow>& key_table() {
         {"http", "reachable", [](Policy& p, const Field& f) { p.http_reachable = f.boolean(); }},
         {"diagnosis", "must_be_empty",
          [](Policy& p, const Field& f) { p.diagnosis_empty = f.boolean(); }},
+        {"findings", "fail_on",
+         [](Policy& p, const Field& f) {
+             const auto text = f.string();
+             if (text == "off") {
+                 p.fail_on_severity.reset();
+                 return;
+             }
+             const auto s = probe::parse_severity(text);
+             if (!s)
+                 f.fail(
+                     fmt::format("'{}' is not one of \"critical\", \"high\", \"medium\", "
+                                 "\"low\", \"info\", \"off\"",
+                                 text));
+             p.fail_on_severity = *s;
+         }},
     };
     return rows;
 }
@@ -472,6 +490,12 @@ std::string to_toml(const Policy& p) {
     line("[diagnosis]");
     line(fmt::format("must_be_empty = {}", b(p.diagnosis_empty)),
          "diagnosis.empty: no server-side cause found");
+    line("");
+    line("[findings]");
+    line(fmt::format("fail_on = {}",
+                     toml_quote(p.fail_on_severity ? probe::to_string(*p.fail_on_severity)
+                                                   : std::string_view("off"))),
+         "findings.severity: no finding this severe or worse (critical|high|medium|low|info|off)");
     return out;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/version.hpp"
+#include "probe/finding.hpp"
 
 namespace tlsprobe::judge {
 
@@ -59,6 +60,11 @@ struct Policy {
     bool http_reachable = false;  // http.reachable: plain HTTP answers (the article's first step)
     // [diagnosis]
     bool diagnosis_empty = false;  // diagnosis.empty: no server-side cause was diagnosed
+    // [findings]
+    // findings.severity: no finding at or above this severity (the probe's own judgement,
+    // README "Severities"). The built-in profiles set high, so `check` fails whatever makes
+    // `probe` exit 1. nullopt: off.
+    std::optional<probe::Severity> fail_on_severity;
 
     bool operator==(const Policy&) const = default;
 };

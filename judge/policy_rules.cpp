@@ -519,6 +519,20 @@ RuleResult rule_diagnosis(const TargetResult& t) {
     return r;
 }
 
+RuleResult rule_severity(const Policy& p, const TargetResult& t) {
+    auto r = make("findings.severity");
+    const auto level = *p.fail_on_severity;
+    r.expected = fmt::format("no finding of severity {} or worse", probe::to_string(level));
+    if (!t.diagnosed) return not_applicable(std::move(r), "the findings were not derived");
+    for (const auto& f : t.findings)
+        if (f.severity >= level)
+            r.evidence.push_back(
+                fmt::format("{} ({}): {}", f.id, probe::to_string(f.severity), f.detail));
+    r.status = r.evidence.empty() ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = r.evidence.empty() ? "none" : fmt::format("{} finding(s)", r.evidence.size());
+    return r;
+}
+
 }  // namespace
 
 std::string_view to_string(RuleStatus s) {
@@ -607,6 +621,9 @@ const std::vector<RuleKind>& rule_kinds() {
          [](const Policy& p) { return p.diagnosis_empty; },
          [](Policy& p) { p.diagnosis_empty = false; },
          [](const Policy&, const TargetResult& t) { return rule_diagnosis(t); }},
+        {"findings.severity", "No finding at or above the severity limit",
+         [](const Policy& p) { return p.fail_on_severity.has_value(); },
+         [](Policy& p) { p.fail_on_severity.reset(); }, rule_severity},
     };
     return kinds;
 }
