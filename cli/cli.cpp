@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -64,6 +65,39 @@ int exit_code_for(const probe::TargetResult& r) {
     return kInternal;
 }
 
+// Edit distance, for "did you mean" (short strings only: command and option names).
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// The closest of `candidates` to `word`, when it is close enough to be a typo.
+std::optional<std::string> closest(std::string_view word,
+                                   const std::vector<std::string>& candidates) {
+    std::optional<std::string> best;
+    std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const auto d = distance(word, c);
+        if (d < best_distance ||
+            (c.starts_with(word) && word.size() >= 3 && d < best_distance + 3)) {
+            best_distance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
 probe::Target build_target(const ProbeArgs& a) {
     return make_target(a.target, a.sni, a.no_sni, a.connect_to);
 }
@@ -71,7 +105,8 @@ probe::Target build_target(const ProbeArgs& a) {
 int run_probe(const ProbeArgs& a, std::ostream& out) {
     const auto target = build_target(a);
     // Before the probe: a report that cannot be written is a usage error now, not after it.
-    if (!a.output.empty()) check_output_path("--output", a.output);
+    const bool to_stdout = a.output.empty() || a.output == "-";  // `-o -`: standard output
+    if (!to_stdout) check_output_path("--output", a.output);
     if (!a.html.empty()) check_output_path("--html", a.html);
     auto options = common_probe_options(a);
     options.trace = a.trace;
@@ -90,7 +125,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
             result,
             {.color = want_color(a.no_color, a.output), .verbose = a.verbose, .trace = a.trace});
     }
-    if (a.output.empty()) out << report;
+    if (to_stdout) out << report;
     else write_file(a.output, report);
     if (!a.html.empty()) write_file(a.html, report::render_html(result));
     return exit_code_for(result);
@@ -103,6 +138,16 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
         for (const auto& s : lab::scenarios())
             out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
         return kOk;
+    }
+    for (const auto& id : a.only) {
+        if (lab::find_scenario(id)) continue;
+        std::vector<std::string> ids;
+        for (const auto& s : lab::scenarios()) ids.push_back(s.id);
+        const auto guess = closest(id, ids);
+        throw UsageError(
+            fmt::format("demo: unknown scenario '{}'{}; `tlsprobe demo --list` shows "
+                        "the ids",
+                        id, guess ? fmt::format(" (did you mean '{}'?)", *guess) : ""));
     }
     CommonProbeArgs common;
     common.timeout = "2s";
@@ -237,6 +282,14 @@ CommandRun demo_options(CLI::App& cmd) {
 
 }  // namespace
 
+std::string_view version_string() {
+#ifdef TLSPROBE_VERSION
+    return TLSPROBE_VERSION;
+#else
+    return "unknown";
+#endif
+}
+
 std::string exit_codes_help() {
     return "Exit codes: 0 ok, 1 high-severity findings or no TLS, 2 usage error, 3 target "
            "unreachable,\n"
@@ -256,7 +309,11 @@ std::vector<Command> commands() {
 
 std::chrono::milliseconds parse_duration(std::string_view text) {
     std::string s(text);
-    double factor = 1000.0;  // seconds by default
+    double factor = 1000.0;
+    if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s.back())) || s.back() == '.'))
+        throw std::invalid_argument(
+            fmt::format("'{}' needs a unit: {}s, {}ms or {}m (a bare number could mean either)",
+                        text, text, text, text));
     if (s.ends_with("ms")) {
         factor = 1.0;
         s.resize(s.size() - 2);
@@ -285,6 +342,68 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return run(args, out, err, commands());
 }
 
+namespace {
+
+std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const auto* opt : app.get_options()) {
+        for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+        for (const auto& s : opt->get_snames()) names.push_back("-" + s);
+    }
+    return names;
+}
+
+// CLI11's parse errors, said the way the rest of tlsprobe speaks: one line with the
+// `tlsprobe:` prefix, the offending word, a suggestion where a typo is likely.
+std::string explain_parse_error(const CLI::ParseError& e, const CLI::App& app,
+                                const std::vector<std::string>& args,
+                                const std::vector<Command>& table) {
+    const CLI::App* sub = nullptr;
+    for (const auto* s : app.get_subcommands()) sub = s;  // the one that was parsed, if any
+    std::vector<std::string> commands;
+    for (const auto& c : table) commands.push_back(c.name);
+    const auto command_list = fmt::format("{}", fmt::join(commands, ", "));
+    if (!sub) {
+        // No command: either nothing, an option first, or a misspelt command.
+        const auto first = std::find_if(args.begin(), args.end(),
+                                        [](const std::string& a) { return !a.starts_with("-"); });
+        if (first == args.end())
+            return fmt::format("a command is required ({}); `tlsprobe --help` explains them",
+                               command_list);
+        const auto guess = closest(*first, commands);
+        return fmt::format("unknown command '{}'{}; the commands are {}", *first,
+                           guess ? fmt::format(" (did you mean '{}'?)", *guess) : "", command_list);
+    }
+    const std::string help = fmt::format("`tlsprobe {} --help` lists the options", sub->get_name());
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+        std::vector<std::string> problems;
+        for (const auto& extra : sub->remaining()) {
+            if (extra.starts_with("-")) {
+                const auto name = extra.substr(0, extra.find('='));
+                const auto guess = closest(name, option_names(*sub));
+                problems.push_back(
+                    fmt::format("unknown option '{}'{}", name,
+                                guess ? fmt::format(" (did you mean '{}'?)", *guess) : ""));
+            } else {
+                problems.push_back(fmt::format("unexpected argument '{}'", extra));
+            }
+        }
+        // After an unknown option, CLI11 takes its value for the next positional, so the
+        // "unexpected arguments" are that option's fallout: name the options only.
+        const auto unknown = std::erase_if(problems, [](const std::string& p) {
+            return p.starts_with("unexpected argument");
+        });
+        if (problems.empty() && unknown > 0)
+            return fmt::format("{}: unexpected argument '{}'; {}", sub->get_name(),
+                               sub->remaining().front(), help);
+        if (!problems.empty())
+            return fmt::format("{}: {}; {}", sub->get_name(), fmt::join(problems, "; "), help);
+    }
+    return fmt::format("{}: {}; {}", sub->get_name(), e.what(), help);
+}
+
+}  // namespace
+
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
         const std::vector<Command>& table) {
     return run_guarded(err, [&] {
@@ -293,24 +412,31 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             "Negotiates each TLS version separately, validates the served chain and reports "
             "findings.",
             "tlsprobe"};
-        app.set_version_flag("--version", std::string("tlsprobe ") + "0.1.0");
+        const std::string version = fmt::format("tlsprobe {}", version_string());
+        app.set_version_flag("-V,--version", version);
         app.require_subcommand(1);
-        app.footer(exit_codes_help() +
-                   "\nRun `tlsprobe demo` to see every fault the tool explains, on local servers.");
 
         std::vector<std::pair<const CLI::App*, CommandRun>> subcommands;
         for (const auto& command : table) {
             auto* sub = app.add_subcommand(command.name, command.description);
+            sub->set_version_flag("-V,--version", version);
             subcommands.emplace_back(sub, command.options(*sub));
         }
+        // After the subcommands: CLI11 copies a parent's footer into every subcommand created
+        // after it, and the top-level exit codes do not apply to `policy` or `demo`.
+        app.footer(exit_codes_help() +
+                   "\nRun `tlsprobe demo` to see every fault the tool explains, on local servers.");
 
         std::vector<const char*> argv{"tlsprobe"};
         for (const auto& a : args) argv.push_back(a.c_str());
         try {
             app.parse(static_cast<int>(argv.size()), argv.data());
+        } catch (const CLI::Success& e) {  // --help, --help-all, --version
+            app.exit(e, out, err);
+            return int{kOk};
         } catch (const CLI::ParseError& e) {
-            const int code = app.exit(e, out, err);
-            return code == 0 ? int{kOk} : int{kUsage};
+            err << "tlsprobe: " << explain_parse_error(e, app, args, table) << '\n';
+            return int{kUsage};
         }
         for (const auto& [sub, run_command] : subcommands)
             if (sub->parsed()) return run_command(out, err);

@@ -28,9 +28,11 @@ enum ExitCode : int {
 
 // "Exit codes: 0 ok, 1 ..., 4 internal error ...": the --help footer's list.
 std::string exit_codes_help();
+// "0.1.0-42-gabc1234" (git describe at configure time) or the project version; --version prints it.
+std::string_view version_string();
 
-// Parses "5s", "500ms", "2.5s", "1m" or a bare number of seconds. Throws std::invalid_argument
-// naming the value.
+// Parses "5s", "500ms", "2.5s", "1m". A bare number is refused ("3" could mean seconds or
+// milliseconds). Throws std::invalid_argument naming the value.
 std::chrono::milliseconds parse_duration(std::string_view text);
 
 // Runs a parsed subcommand: returns its exit code; throws UsageError for bad input.

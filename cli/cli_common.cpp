@@ -148,7 +148,7 @@ probe::Target make_target(std::string_view text, const std::string& sni, bool no
 }
 
 bool want_color(bool no_color, const std::string& output) {
-    if (no_color || !output.empty()) return false;
+    if (no_color || (!output.empty() && output != "-")) return false;
     if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) return false;
     return isatty(STDOUT_FILENO) != 0;
 }

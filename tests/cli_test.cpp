@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -40,7 +41,7 @@ TEST_CASE("durations accept seconds, milliseconds and minutes", "[cli]") {
     CHECK(cli::parse_duration("500ms") == 500ms);
     CHECK(cli::parse_duration("2.5s") == 2500ms);
     CHECK(cli::parse_duration("1m") == 60000ms);
-    CHECK(cli::parse_duration("3") == 3000ms);
+    CHECK_THROWS_WITH(cli::parse_duration("3"), Catch::Contains("needs a unit: 3s, 3ms or 3m"));
     CHECK_THROWS_WITH(cli::parse_duration("abc"), Catch::Contains("'abc' is not a duration"));
     CHECK_THROWS_WITH(cli::parse_duration("0s"), Catch::Contains("out of range"));
     CHECK_THROWS_WITH(cli::parse_duration("5x"), Catch::Contains("not a duration"));
@@ -80,6 +81,55 @@ TEST_CASE("usage errors exit 2 and name the bad value", "[cli]") {
     CHECK_THAT(missing_ca.err, Catch::Contains("corp-root.pem"));
 }
 
+TEST_CASE("typos get a tlsprobe: message with a suggestion, exit 2", "[cli]") {
+    const auto command = run({"prob", "example.com"});
+    CHECK(command.code == cli::kUsage);
+    CHECK(command.err ==
+          "tlsprobe: unknown command 'prob' (did you mean 'probe'?); the commands are probe, "
+          "demo, scan, check, policy\n");
+    const auto option = run({"probe", "--timout", "3s", "example.com"});
+    CHECK(option.code == cli::kUsage);
+    CHECK_THAT(option.err, Catch::StartsWith("tlsprobe: probe: unknown option '--timout' (did "
+                                             "you mean '--timeout'?)"));
+    CHECK_THAT(option.err, !Catch::Contains("unexpected argument"));  // its value's fallout
+    const auto far = run({"scan", "--zzzzzz", "hosts.txt"});
+    CHECK(far.code == cli::kUsage);
+    CHECK_THAT(far.err,
+               Catch::Contains("unknown option '--zzzzzz'") && !Catch::Contains("did you mean"));
+    const auto nothing = run({});
+    CHECK_THAT(nothing.err, Catch::StartsWith("tlsprobe: a command is required"));
+    const auto value = run({"probe", "example.com", "--http-port", "abc"});
+    CHECK(value.code == cli::kUsage);
+    CHECK_THAT(value.err,
+               Catch::StartsWith("tlsprobe: probe: --http-port") && Catch::Contains("abc"));
+    const auto demo = run({"demo", "healthy", "helthy"});
+    CHECK(demo.code == cli::kUsage);
+    CHECK_THAT(demo.err, Catch::Contains("unknown scenario 'helthy' (did you mean 'healthy'?)"));
+    const auto bare = run({"probe", "example.com", "--timeout", "3"});
+    CHECK(bare.code == cli::kUsage);
+    CHECK_THAT(bare.err, Catch::Contains("'3' needs a unit"));
+}
+
+TEST_CASE("-V and --version on every subcommand, footers only where they apply", "[cli]") {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"-V"},
+                                                 {"--version"},
+                                                 {"probe", "-V"},
+                                                 {"scan", "--version"},
+                                                 {"check", "-V"},
+                                                 {"policy", "-V"},
+                                                 {"demo", "-V"}}) {
+        const auto r = run(args);
+        INFO(args.front());
+        CHECK(r.code == cli::kOk);
+        CHECK(r.out == fmt::format("tlsprobe {}\n", cli::version_string()));
+    }
+    CHECK_FALSE(cli::version_string().empty());
+    // The top-level exit codes describe probe; policy and demo have none of their own.
+    CHECK_THAT(run({"policy", "--help"}).out, !Catch::Contains("Exit codes"));
+    CHECK_THAT(run({"demo", "--help"}).out, !Catch::Contains("Exit codes"));
+    CHECK_THAT(run({"--help"}).out, Catch::Contains("Exit codes"));
+}
+
 TEST_CASE("a refused port exits 3 and the JSON says refused", "[cli][loopback]") {
     const auto port = lab::closed_port();
     auto r =
@@ -103,6 +153,12 @@ TEST_CASE("a healthy loopback server exits 0, text and file output", "[cli][loop
 
     const auto file = std::filesystem::temp_directory_path() /
                       ("tlsprobe-cli-test-" + std::to_string(server.port()) + ".json");
+    // `-o -` is standard output, not a file named "-".
+    auto dash = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(),
+                     "--format", "json", "--quick", "-o", "-"});
+    CHECK(dash.code == cli::kOk);
+    CHECK(nlohmann::json::parse(dash.out)["chain"]["trusted"] == true);
+    CHECK_FALSE(std::filesystem::exists("-"));
     auto f = run({"probe", target, "--connect-to", "127.0.0.1", "--ca-file", root_ca(), "--format",
                   "json", "-o", file.string()});
     CHECK(f.code == cli::kOk);
