@@ -14,6 +14,7 @@
 
 #include "cli/check_command.hpp"
 #include "cli/cli_common.hpp"
+#include "cli/docs.hpp"
 #include "cli/scan_command.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
@@ -390,9 +391,8 @@ std::string explain_parse_error(const CLI::ParseError& e, const CLI::App& app,
         }
         // After an unknown option, CLI11 takes its value for the next positional, so the
         // "unexpected arguments" are that option's fallout: name the options only.
-        const auto unknown = std::erase_if(problems, [](const std::string& p) {
-            return p.starts_with("unexpected argument");
-        });
+        const auto unknown = std::erase_if(
+            problems, [](const std::string& p) { return p.starts_with("unexpected argument"); });
         if (problems.empty() && unknown > 0)
             return fmt::format("{}: unexpected argument '{}'; {}", sub->get_name(),
                                sub->remaining().front(), help);
@@ -422,6 +422,17 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             sub->set_version_flag("-V,--version", version);
             subcommands.emplace_back(sub, command.options(*sub));
         }
+        // Documentation from this same table: the man page and the shell completions.
+        auto* man =
+            app.add_subcommand("man", "Print the manual page (roff): tlsprobe man | man -l -");
+        man->set_version_flag("-V,--version", version);
+        auto* completion = app.add_subcommand(
+            "completion", "Print a shell completion script: tlsprobe completion bash|zsh|fish");
+        completion->set_version_flag("-V,--version", version);
+        std::string shell;
+        completion->add_option("shell", shell, "bash, zsh or fish")
+            ->required()
+            ->check(CLI::IsMember({"bash", "zsh", "fish"}));
         // After the subcommands: CLI11 copies a parent's footer into every subcommand created
         // after it, and the top-level exit codes do not apply to `policy` or `demo`.
         app.footer(exit_codes_help() +
@@ -437,6 +448,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         } catch (const CLI::ParseError& e) {
             err << "tlsprobe: " << explain_parse_error(e, app, args, table) << '\n';
             return int{kUsage};
+        }
+        if (man->parsed()) {
+            out << render_man(app, version_string());
+            return int{kOk};
+        }
+        if (completion->parsed()) {
+            out << render_completion(app, shell);
+            return int{kOk};
         }
         for (const auto& [sub, run_command] : subcommands)
             if (sub->parsed()) return run_command(out, err);

@@ -423,8 +423,9 @@ CommandRun scan_options(CLI::App& command) {
         ->required();
     command_->add_option(
         "--jsonl", a.jsonl,
-        "Write one JSON object per target per line, as each completes, then a summary line");
-    command_->add_option("--csv", a.csv, "Write one CSV row per target");
+        "Write one JSON object per target per line to FILE, as each completes, then a summary "
+        "line");
+    command_->add_option("--csv", a.csv, "Write one CSV row per target to FILE");
     command_->add_option("--html", a.html,
                          "Write the summary (verdicts, versions, diagnoses, worst targets) as one "
                          "self-contained HTML page");

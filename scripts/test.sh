@@ -46,7 +46,7 @@ check_registered build
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 echo "== build and test under ASan + UBSan"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTLSPROBE_SANITIZE=ON -DTLSPROBE_WERROR=ON "${launcher[@]}" >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTLSPROBE_SANITIZE=ON -DTLSPROBE_WERROR=ON -DTLSPROBE_DOCS=OFF "${launcher[@]}" >/dev/null
 ninja -C build-asan
 check_registered build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
