@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.hpp"
+#include "core/text.hpp"
 #include "judge/verdict.hpp"
 
 namespace tlsprobe::cli {
@@ -134,7 +135,18 @@ probe::Target make_target(std::string_view text, const std::string& sni, bool no
         auto t = probe::parse_target(text);
         if (!sni.empty() && no_sni)
             throw UsageError("--sni and --no-sni contradict each other; use one");
-        if (!sni.empty()) t.sni = sni;
+        if (!sni.empty()) {
+            if (probe::is_ip_literal(sni))
+                throw UsageError(fmt::format(
+                    "--sni '{}' is an IP address; RFC 6066 §3 allows only host names (--no-sni "
+                    "sends none)",
+                    core::to_safe_utf8(sni)));
+            try {
+                t.sni = probe::normalize_host_name(sni).ascii;
+            } catch (const probe::TargetError& e) {
+                throw UsageError(fmt::format("--sni {}", e.what()));
+            }
+        }
         if (no_sni) t.sni.reset();
         if (!connect_to.empty()) {
             auto [host, port] = probe::parse_connect_to(connect_to);

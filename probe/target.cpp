@@ -6,6 +6,8 @@
 #include <cctype>
 #include <charconv>
 #include <fmt/format.h>
+#include <idn2.h>
+#include <memory>
 
 #include "core/text.hpp"
 
@@ -64,6 +66,20 @@ std::pair<std::string, std::optional<std::string>> split_authority(std::string_v
     }
     return {std::string(a), std::nullopt};
 }
+
+bool ascii_only(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool has_a_label(std::string_view ascii_name) {
+    const auto l = lower(ascii_name);
+    return l.starts_with("xn--") || l.find(".xn--") != std::string::npos;
+}
+
+struct IdnFree {
+    void operator()(char* p) const { idn2_free(p); }
+};
 
 void validate_host(const std::string& host, std::string_view original) {
     if (host.empty()) throw TargetError(fmt::format("'{}': the host name is empty", original));
@@ -131,6 +147,57 @@ std::optional<std::string> invalid_host_name_reason(std::string_view host) {
     return std::nullopt;
 }
 
+HostName normalize_host_name(std::string_view name) {
+    HostName out;
+    std::string text(name);
+    if (text.size() > 1 && text.back() == '.') text.pop_back();  // FQDN form
+    if (text.find('\0') != std::string::npos)
+        throw TargetError(fmt::format("'{}' contains a NUL byte", name));
+    if (ascii_only(text)) {
+        out.ascii = lower(text);
+        if (auto reason = invalid_host_name_reason(out.ascii))
+            throw TargetError(fmt::format("'{}' is not a valid host name: {}", name, *reason));
+        if (has_a_label(out.ascii)) {
+            char* u = nullptr;
+            const int rc = idn2_to_unicode_8z8z(out.ascii.c_str(), &u, 0);
+            std::unique_ptr<char, IdnFree> owned(u);
+            if (rc != IDN2_OK)
+                throw TargetError(
+                    fmt::format("'{}' is not a valid IDNA name: {}", name, idn2_strerror(rc)));
+            // The A-label must also be what IDNA2008 makes of its own U-label (no fake xn--).
+            char* back = nullptr;
+            const int rc2 = idn2_to_ascii_8z(u, &back, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+            std::unique_ptr<char, IdnFree> owned_back(back);
+            if (rc2 != IDN2_OK || lower(back) != out.ascii)
+                throw TargetError(fmt::format(
+                    "'{}' is not a valid IDNA A-label{}", name,
+                    rc2 != IDN2_OK ? fmt::format(": {}", idn2_strerror(rc2)) : std::string()));
+            out.unicode = u;
+        }
+        return out;
+    }
+    if (!core::is_valid_utf8(text))
+        throw TargetError(
+            fmt::format("'{}' is not valid UTF-8; type the name in UTF-8 or as its A-label "
+                        "(\"xn--...\")",
+                        name));
+    char* a = nullptr;
+    const int rc = idn2_to_ascii_8z(text.c_str(), &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    std::unique_ptr<char, IdnFree> owned(a);
+    if (rc != IDN2_OK)
+        throw TargetError(fmt::format("'{}' is not a valid internationalised host name: {}", name,
+                                      idn2_strerror(rc)));
+    out.ascii = lower(a);
+    if (auto reason = invalid_host_name_reason(out.ascii))
+        throw TargetError(
+            fmt::format("'{}' ({}) is not a valid host name: {}", name, out.ascii, *reason));
+    char* u = nullptr;
+    const int rc2 = idn2_to_unicode_8z8z(out.ascii.c_str(), &u, 0);
+    std::unique_ptr<char, IdnFree> owned_u(u);
+    out.unicode = rc2 == IDN2_OK ? std::string(u) : text;
+    return out;
+}
+
 Target parse_target(std::string_view text, std::uint16_t default_port) {
     const auto original = trim(text);
     if (original.empty())
@@ -170,10 +237,19 @@ Target parse_target(std::string_view text, std::uint16_t default_port) {
             throw TargetError(fmt::format("'{}': {}", original, e.what()));
         }
     }
+    Target t;
+    if (!ascii_only(host) || has_a_label(host)) {
+        try {
+            auto name = normalize_host_name(host);
+            host = name.ascii;
+            t.host_unicode = name.unicode;
+        } catch (const TargetError& e) {
+            throw TargetError(fmt::format("'{}': {}", original, e.what()));
+        }
+    }
     validate_host(host, original);
     if (host.size() > 1 && host.back() == '.' && !is_ip_literal(host)) host.pop_back();
 
-    Target t;
     t.host = lower(host);
     t.port = port;
     if (!is_ip_literal(t.host)) t.sni = t.host;
@@ -206,10 +282,12 @@ std::string Target::display() const {
         const auto host_part = connect_to->find(':') != std::string::npos
                                    ? fmt::format("[{}]", *connect_to)
                                    : *connect_to;
-        return connect_port ? fmt::format("{} via {}:{}", authority(), host_part, connect_port)
-                            : fmt::format("{} via {}", authority(), host_part);
+        const auto via = connect_port
+                             ? fmt::format("{} via {}:{}", authority(), host_part, connect_port)
+                             : fmt::format("{} via {}", authority(), host_part);
+        return host_unicode.empty() ? via : fmt::format("{} ({})", via, host_unicode);
     }
-    return authority();
+    return host_unicode.empty() ? authority() : fmt::format("{} ({})", authority(), host_unicode);
 }
 
 }  // namespace tlsprobe::probe

@@ -12,13 +12,17 @@
 namespace tlsprobe::probe {
 
 struct Target {
-    std::string host;  // DNS name or IP literal (no brackets)
+    std::string host;  // DNS name (IDNA A-label form, lower case) or IP literal (no brackets)
+    // The U-label form of an internationalised name ("bücher.example" for host
+    // "xn--bcher-kva.example"), for people; empty when the name is plain ASCII.
+    std::string host_unicode;
     std::uint16_t port = 443;
     std::optional<std::string> connect_to;  // connect here instead of resolving host (--connect-to)
     std::uint16_t connect_port = 0;         // port for connect_to; 0 = the same as port
     std::optional<std::string> sni;         // the SNI to send; nullopt = send none
 
-    // "example.com:443", "[2001:db8::1]:443"; with --connect-to: "example.com:443 via 192.0.2.10".
+    // "example.com:443", "[2001:db8::1]:443"; with --connect-to: "example.com:443 via 192.0.2.10";
+    // an internationalised name adds its U-label: "xn--bcher-kva.example:443 (bücher.example)".
     std::string display() const;
     // host:port in URL authority form ("[::1]:443"); the key used for dedup and sharding.
     std::string authority() const;
@@ -47,6 +51,16 @@ std::pair<std::string, std::uint16_t> parse_connect_to(std::string_view text);
 std::uint16_t parse_port(std::string_view text);
 
 bool is_ip_literal(std::string_view host);
+
+// A host name as typed, in any form: plain ASCII, Unicode ("bücher.example", converted with
+// IDNA2008 + UTS #46 non-transitional processing by libidn2) or A-labels ("xn--..."), checked.
+struct HostName {
+    std::string ascii;    // the A-label form, lower case: what DNS, SNI and certificates use
+    std::string unicode;  // the U-label form when the name is internationalised, else empty
+};
+// Throws TargetError naming the name and what is wrong (an invalid A-label, a character IDNA
+// does not allow, invalid UTF-8, a bad label).
+HostName normalize_host_name(std::string_view name);
 // Checks a DNS name (RFC 1123 labels; '_' tolerated as real hosts use it). Returns the
 // reason it is not valid, or nullopt when it is.
 std::optional<std::string> invalid_host_name_reason(std::string_view host);

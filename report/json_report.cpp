@@ -215,6 +215,7 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"schema_version", kSchemaVersion},
         {"target",
          {{"host", t.host},
+          {"host_unicode", t.host_unicode.empty() ? json(nullptr) : json(t.host_unicode)},
           {"port", t.port},
           {"address", r.address.empty() ? json(nullptr) : json(r.address)},
           {"sni", optional_json(t.sni)},

@@ -10,7 +10,6 @@
 
 namespace tlsprobe::scan {
 
-using probe::invalid_host_name_reason;
 using probe::is_ip_literal;
 using probe::parse_connect_to;
 using probe::parse_target;
@@ -94,9 +93,11 @@ void apply_sni_column(Target& t, std::string_view sni) {
         throw TargetError(fmt::format(
             "SNI '{}' is an IP address; RFC 6066 §3 allows only host names (use '-' for no SNI)",
             sni));
-    if (auto reason = invalid_host_name_reason(sni))
-        throw TargetError(fmt::format("SNI '{}' is not a valid host name: {}", sni, *reason));
-    t.sni = lower(sni);
+    try {
+        t.sni = probe::normalize_host_name(sni).ascii;
+    } catch (const TargetError& e) {
+        throw TargetError(fmt::format("SNI {}", e.what()));
+    }
 }
 
 }  // namespace

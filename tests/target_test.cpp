@@ -178,22 +178,21 @@ TEST_CASE("is_ip_literal and invalid_host_name_reason", "[target]") {
     CHECK(invalid_host_name_reason(".example.com").has_value());
 }
 
-TEST_CASE("parse_target: a non-ASCII host name is named by its code point, never by one byte",
+TEST_CASE("parse_target: a host name IDNA refuses is quoted whole and safe, never one byte",
           "[target][text]") {
     std::string message;
     try {
         (void)parse_target(
-            "b\xC3\xBC"
-            "cher.example");
+            "b\xE2\x98\x83"
+            "r.example");  // U+2603 SNOWMAN: not allowed by IDNA2008
     } catch (const TargetError& e) {
         message = e.what();
     }
     INFO(message);
     REQUIRE_FALSE(message.empty());
     CHECK(tlsprobe::core::is_valid_utf8(message));
-    CHECK_THAT(message, Contains("'\xC3\xBC' (U+00FC)"));
-    CHECK_THAT(message, Contains("position 2"));
-    CHECK_THAT(message, Contains("xn--"));
+    CHECK_THAT(message, Contains("'b\xE2\x98\x83r.example'"));
+    CHECK_THAT(message, Contains("disallowed"));
 
     // Invalid UTF-8 and terminal escapes in what was typed come back escaped.
     message.clear();
@@ -203,6 +202,41 @@ TEST_CASE("parse_target: a non-ASCII host name is named by its code point, never
         message = e.what();
     }
     CHECK(tlsprobe::core::is_safe_utf8(message));
-    CHECK_THAT(message, Contains("byte 0xFF"));
+    CHECK_THAT(message, Contains("not valid UTF-8"));
     CHECK_THAT(message, Contains("\\xFF\\x1B[2J"));
+}
+
+TEST_CASE("internationalised host names become A-labels, shown with their U-label",
+          "[target][idna]") {
+    const auto t = tlsprobe::probe::parse_target("bücher.example:8443");
+    CHECK(t.host == "xn--bcher-kva.example");
+    CHECK(t.host_unicode == "bücher.example");
+    CHECK(t.sni == std::optional<std::string>("xn--bcher-kva.example"));
+    CHECK(t.port == 8443);
+    CHECK(t.display() == "xn--bcher-kva.example:8443 (bücher.example)");
+    CHECK(t.authority() == "xn--bcher-kva.example:8443");  // the key stays ASCII
+    // The A-label typed directly gets its U-label too; case folds.
+    const auto a = tlsprobe::probe::parse_target("https://XN--BCHER-KVA.example/");
+    CHECK(a.host == "xn--bcher-kva.example");
+    CHECK(a.host_unicode == "bücher.example");
+    // Plain names have no U-label.
+    CHECK(tlsprobe::probe::parse_target("example.com").host_unicode.empty());
+    // UTS #46 mapping: upper-case Unicode folds like ASCII does.
+    CHECK(tlsprobe::probe::normalize_host_name("BÜCHER.example").ascii == "xn--bcher-kva.example");
+}
+
+TEST_CASE("bad internationalised names are refused with the name, never a broken byte",
+          "[target][idna]") {
+    // Not UTF-8: the message escapes the byte.
+    CHECK_THROWS_WITH(tlsprobe::probe::parse_target("b\xff"
+                                                    "x.example"),
+                      Catch::Contains("b\\xFFx.example") && Catch::Contains("not valid UTF-8"));
+    // A character IDNA2008 does not allow.
+    CHECK_THROWS_WITH(tlsprobe::probe::parse_target("a\xe2\x98\x83"
+                                                    "b$.example"),
+                      Catch::Contains("not a valid internationalised host name"));
+    // A fake A-label (not the Punycode of anything valid).
+    CHECK_THROWS_AS(tlsprobe::probe::parse_target("xn--a.example"), tlsprobe::probe::TargetError);
+    // --sni and the scan SNI column take the same forms.
+    CHECK(tlsprobe::probe::normalize_host_name("straße.example").ascii == "xn--strae-oqa.example");
 }
