@@ -190,11 +190,16 @@ Platform identify_platform(const probe::TargetResult& r) {
             p.confidence = Confidence::high;
             p.evidence.push_back(reading.evidence);
         } else {
+            // The header names the software behind the TLS terminator, not the terminator:
+            // the platform follows the TLS habits (the one whose configuration needs the fix).
             p.confidence = Confidence::low;
+            p.software =
+                reading.family == Family::schannel ? ServerSoftware::iis : ServerSoftware::unknown;
+            p.stack = reading.stack;
             p.evidence.push_back(reading.evidence);
             p.evidence.push_back(fmt::format(
                 "the TLS habits do not fit {}: a front end (load balancer, proxy, CDN) may "
-                "terminate TLS for it",
+                "terminate TLS in front of it",
                 probe::display_name(guess.software)));
         }
         return p;

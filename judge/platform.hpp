@@ -14,7 +14,8 @@ namespace tlsprobe::judge {
 // The platform the evidence points at, with its confidence and one evidence line per fact:
 // a Server header alone is medium; a header and a stack habit that fits it is high (so is
 // HTTP.sys's own reply to a ClientHello); stack habits alone are low, and so is a header the
-// habits contradict (a front end may terminate TLS for the server that sets the header).
+// habits contradict (a front end may terminate TLS for the server that sets the header: the
+// platform then follows the habits, and the evidence names the header).
 probe::Platform identify_platform(const probe::TargetResult& result);
 
 // The software and stack a Server header names ("nginx/1.22.1" -> nginx, OpenSSL;

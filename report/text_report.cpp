@@ -64,7 +64,7 @@ void header(Writer& w, const probe::TargetResult& r) {
         w.line("{}", wrap(p.evidence.empty() ? platform_phrase(p)
                                              : fmt::format("{}: {}", platform_phrase(p),
                                                            fmt::join(p.evidence, "; ")),
-                          92, "  server   ", "           "));
+                          82, "  server   ", "           "));
     }
     w.line("");
     w.line("{}", w.bold("Verdict"));

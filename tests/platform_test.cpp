@@ -194,8 +194,13 @@ TEST_CASE("platform: habits alone are low, nothing is unknown, a contradiction l
         auto r = refusing_legacy(std::uint8_t{70});
         with_server_header(r, "Microsoft-IIS/10.0");
         const auto p = judge::identify_platform(r);
-        CHECK(p.software == ServerSoftware::iis);
+        // The fix belongs to the TLS terminator, which is not IIS: the platform follows the
+        // habits, the header stays in the evidence.
+        CHECK_FALSE(p.known());
+        CHECK(p.stack == TlsStack::openssl);
+        CHECK(p.product == "Microsoft-IIS/10.0");
         CHECK(p.confidence == Confidence::low);
+        CHECK(any_contains(p.evidence, "HTTP Server: Microsoft-IIS/10.0"));
         CHECK(any_contains(p.evidence, "a front end"));
     }
 }
