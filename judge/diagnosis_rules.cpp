@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/alert.hpp"
+#include "probe/platform.hpp"
 #include "wire/service.hpp"
 
 namespace tlsprobe::judge {
@@ -157,12 +158,21 @@ struct Match {
     std::vector<std::string> evidence;
 };
 
+// One platform's confirm and fix templates for a rule.
+struct PlatformSteps {
+    probe::ServerSoftware platform = probe::ServerSoftware::unknown;
+    std::vector<std::string> confirm, fix;
+};
+
+// A catalogue row; the layout is explained above rules().
 struct Rule {
     std::string_view id;
     std::string_view scenarios;
     std::string_view title;
-    std::vector<std::string> client_sees, confirm, fix;  // fmt templates, see fill()
+    std::vector<std::string> client_sees;
+    std::vector<std::string> confirm, fix;  // generic steps: fmt templates, see fill()
     std::optional<Match> (*match)(const Facts&);
+    std::vector<PlatformSteps> platforms = {};  // per-platform steps, see rules()
 };
 
 // ---- the matchers, in catalogue order ------------------------------------------------------
@@ -506,8 +516,83 @@ std::optional<Match> tls13_stripped(const Facts& f) {
 }
 
 // ---- the catalogue ------------------------------------------------------------------------
+// One row per diagnosis id:
+//
+//   {id, scenarios, title,
+//    client_sees,            // what browsers / Windows / OpenSSL clients report
+//    confirm, fix,           // GENERIC steps: fit any server; shown when the platform is
+//                            // unknown and for a platform without its own steps below
+//    matcher,
+//    {                       // per-platform steps, in the order iis, nginx, apache, haproxy, java
+//        {ServerSoftware::iis, {confirm...}, {fix...}},
+//        {ServerSoftware::nginx, {confirm...}, {fix...}},
+//        ...
+//    }}
+//
+// A row written in the older format {id, scenarios, title, client_sees, confirm, fix, matcher}
+// still compiles: its steps become the generic ones (shown for every platform). To adapt such
+// a row, move its server-specific lines into a {ServerSoftware::..., confirm, fix} entry and
+// leave platform-independent lines (openssl s_client, the certificate's own facts) generic.
+// A platform without its own entry gets the generic steps; a rule whose steps do not depend
+// on the server (DNS, the network path) has generic steps only.
+//
 // Templates take {host} (the name asked for), {port}, {address} (IP:port probed), {sha1}
-// (the served leaf's thumbprint, or a placeholder), {issuer} (the leaf's issuer).
+// (the served leaf's thumbprint, or a placeholder), {issuer} (the leaf's issuer); a literal
+// brace is written twice.
+
+using probe::ServerSoftware;
+
+// Steps shared by several rules.
+const std::string kReloadNginx = "nginx -t && systemctl reload nginx";
+const std::string kReloadApache =
+    "apachectl configtest && systemctl reload apache2   (RHEL: systemctl reload httpd)";
+const std::string kReloadHaproxy =
+    "haproxy -c -f /etc/haproxy/haproxy.cfg && systemctl reload haproxy";
+const std::string kRestartTomcat = "restart Tomcat (systemctl restart tomcat, or the application)";
+const std::string kSClient = "openssl s_client -connect {address} -servername {host}";
+
+PlatformSteps linux_firewall(ServerSoftware s) {
+    return {s,
+            {"the host firewall: nft list ruleset | grep {port}, or firewall-cmd --list-all, or "
+             "ufw status",
+             "the network firewall / cloud security group rules for TCP {port}"},
+            {"allow inbound TCP {port}: firewall-cmd --permanent --add-port={port}/tcp && "
+             "firewall-cmd --reload (or ufw allow {port}/tcp), and in every firewall on the path"}};
+}
+
+// Protocol versions (protocol.legacy_only and protocol.no_shared_version).
+std::vector<PlatformSteps> protocol_steps(std::vector<std::string> iis_confirm,
+                                          std::vector<std::string> iis_fix) {
+    return {
+        {ServerSoftware::iis, std::move(iis_confirm), std::move(iis_fix)},
+        {ServerSoftware::nginx,
+         {"nginx -T | grep -n ssl_protocols   (e.g. 'ssl_protocols TLSv1;')",
+          kSClient + " -tls1_2   (fails until TLS 1.2 is enabled)"},
+         {"ssl_protocols TLSv1.2 TLSv1.3; in the http block and in every server block that sets "
+          "its own (for server blocks sharing port {port}, the default_server's setting applies)",
+          kReloadNginx}},
+        {ServerSoftware::apache,
+         {"grep -rn SSLProtocol /etc/apache2 /etc/httpd   (e.g. 'SSLProtocol TLSv1')",
+          "apachectl -S   (which virtual host answers *:{port})"},
+         {"SSLProtocol -all +TLSv1.2 +TLSv1.3 globally and in the *:{port} virtual host (TLS 1.3 "
+          "needs Apache 2.4.36+ with OpenSSL 1.1.1+)",
+          kReloadApache}},
+        {ServerSoftware::haproxy,
+         {"grep -nE 'ssl-(min|max)-ver|force-tls|no-tls|ssl-default-bind-options' "
+          "/etc/haproxy/haproxy.cfg"},
+         {"on the bind :{port} line: ssl-min-ver TLSv1.2 (and no ssl-max-ver below TLSv1.3, no "
+          "force-tlsv10), or globally: ssl-default-bind-options ssl-min-ver TLSv1.2",
+          kReloadHaproxy}},
+        {ServerSoftware::java,
+         {"conf/server.xml: the protocols attribute of the <SSLHostConfig> on the port {port} "
+          "Connector (e.g. protocols=\"TLSv1\")",
+          "$JAVA_HOME/conf/security/java.security (Java 8: jre/lib/security): "
+          "jdk.tls.disabledAlgorithms must not list TLSv1.2"},
+         {"<SSLHostConfig protocols=\"TLSv1.2+TLSv1.3\"> (TLS 1.3 needs Java 11+), and TLSv1.2 "
+          "out of jdk.tls.disabledAlgorithms",
+          kRestartTomcat}},
+    };
+}
 
 const std::vector<Rule>& rules() {
     static const std::vector<Rule> table{
@@ -525,36 +610,101 @@ const std::vector<Rule>& rules() {
          {"Chrome: ERR_CONNECTION_REFUSED",
           "Windows: 'No connection could be made because the target machine actively refused it' "
           "(10061)"},
-         {"netstat -ano | findstr :{port}   (is anything listening on {port}?)",
-          "netsh http show iplisten   (if the list is not empty, HTTP.sys listens only on the IPs "
-          "in it)",
-          "IIS Manager: is the site started, and does it have an https binding on port {port}?"},
-         {"start the site (or the service that should own port {port})",
-          "if the IP is missing from the HTTP.sys listen list: netsh http add iplisten "
-          "ipaddress=<ip>, or netsh http delete iplisten ipaddress=<other ip> to listen on all, "
-          "then net stop http /y and start the web services again"},
-         port_closed},
+         {"is anything listening on {port}? ss -ltnp 'sport = :{port}' (Linux) or netstat -ano | "
+          "findstr :{port} (Windows)"},
+         {"start the service that should own port {port}, listening on the address clients use"},
+         port_closed,
+         {{ServerSoftware::iis,
+           {"netstat -ano | findstr :{port}   (is anything listening on {port}?)",
+            "netsh http show iplisten   (if the list is not empty, HTTP.sys listens only on the "
+            "IPs in it)",
+            "IIS Manager: is the site started, and does it have an https binding on port {port}?"},
+           {"start the site (or the service that should own port {port})",
+            "if the IP is missing from the HTTP.sys listen list: netsh http add iplisten "
+            "ipaddress=<ip>, or netsh http delete iplisten ipaddress=<other ip> to listen on all, "
+            "then net stop http /y and start the web services again"}},
+          {ServerSoftware::nginx,
+           {"systemctl status nginx   (and journalctl -u nginx if it failed to start)",
+            "nginx -T | grep -n 'listen'   (a 'listen {port} ssl;' in the site's server block?)"},
+           {"add listen {port} ssl; (and listen [::]:{port} ssl;) to the site's server block",
+            kReloadNginx + "   (systemctl start nginx if it is stopped)"}},
+          {ServerSoftware::apache,
+           {"systemctl status apache2   (RHEL: httpd)",
+            "apachectl -S   (is a *:{port} virtual host listed?) and grep -rn '^Listen' "
+            "/etc/apache2 /etc/httpd"},
+           {"Listen {port} https (Debian: ports.conf, with a2enmod ssl) and a <VirtualHost "
+            "*:{port}> with SSLEngine on",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"systemctl status haproxy", "haproxy -c -f /etc/haproxy/haproxy.cfg",
+            "grep -n 'bind' /etc/haproxy/haproxy.cfg   (a 'bind :{port} ssl crt ...' line in a "
+            "frontend?)"},
+           {"add bind :{port} ssl crt /etc/haproxy/certs/{host}.pem to the frontend",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"ss -ltnp 'sport = :{port}'   (is the JVM listening?)",
+            "conf/server.xml: a <Connector port=\"{port}\" SSLEnabled=\"true\">; "
+            "logs/catalina.out: "
+            "'Failed to initialize connector' (keystore path or password errors)"},
+           {"define the HTTPS Connector on port {port} in server.xml with its <SSLHostConfig>, fix "
+            "what catalina.out reports",
+            kRestartTomcat}}}},
         {"port.filtered",
          "",
          "Connections time out before TCP connects",
          {"Chrome: ERR_CONNECTION_TIMED_OUT"},
-         {"Windows Defender Firewall / network firewall / cloud security group rules for TCP "
-          "{port}",
+         {"the firewalls on the path (host firewall, network firewall, cloud security group) for "
+          "TCP {port}",
           "is the host up? (ping or its console)"},
          {"allow inbound TCP {port} to the server in every firewall on the path"},
-         port_filtered},
+         port_filtered,
+         {{ServerSoftware::iis,
+           {"Windows Defender Firewall / network firewall / cloud security group rules for TCP "
+            "{port}",
+            "is the host up? (ping or its console)"},
+           {"allow inbound TCP {port} to the server in every firewall on the path"}},
+          linux_firewall(ServerSoftware::nginx),
+          linux_firewall(ServerSoftware::apache),
+          linux_firewall(ServerSoftware::haproxy),
+          linux_firewall(ServerSoftware::java)}},
         {"port.not_tls",
          "S3",
          "Another service owns the TLS port",
          {"Chrome: ERR_SSL_PROTOCOL_ERROR",
           "OpenSSL: 'wrong version number' / 'packet length too long'",
           "Windows: SEC_E_ILLEGAL_MESSAGE (0x80090326)"},
-         {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
-          "IIS Manager > site > Bindings: is there an http (not https) binding on port {port}?",
-          "netsh http show urlacl   (an http://+:{port}/ reservation on the TLS port)"},
-         {"move the other service or the http binding off port {port}, then add the https binding "
-          "on {port} with the site's certificate"},
-         port_not_tls},
+         {"which process owns port {port}? ss -ltnp 'sport = :{port}' (Linux) or netstat -anob | "
+          "findstr :{port} (Windows)",
+          "curl -v http://{host}:{port}/   (a plain-HTTP answer confirms it)"},
+         {"move the other service off port {port}, or turn TLS on for the listener on {port}"},
+         port_not_tls,
+         {{ServerSoftware::iis,
+           {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
+            "IIS Manager > site > Bindings: is there an http (not https) binding on port {port}?",
+            "netsh http show urlacl   (an http://+:{port}/ reservation on the TLS port)"},
+           {"move the other service or the http binding off port {port}, then add the https "
+            "binding on {port} with the site's certificate"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -n 'listen'   ('listen {port};' without the ssl parameter serves "
+            "plain HTTP on {port})"},
+           {"listen {port} ssl; with ssl_certificate and ssl_certificate_key in that server block",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"apachectl -S   (the *:{port} virtual host)",
+            "grep -rn SSLEngine /etc/apache2/sites-enabled /etc/httpd/conf.d   (SSLEngine on in "
+            "the *:{port} virtual host?)"},
+           {"SSLEngine on with SSLCertificateFile and SSLCertificateKeyFile in the <VirtualHost "
+            "*:{port}> (Debian: a2enmod ssl)",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -n 'bind' /etc/haproxy/haproxy.cfg   ('bind :{port}' without 'ssl crt' passes "
+            "plain TCP/HTTP)"},
+           {"bind :{port} ssl crt /etc/haproxy/certs/{host}.pem", kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"conf/server.xml: does the <Connector port=\"{port}\"> have SSLEnabled=\"true\"?"},
+           {"SSLEnabled=\"true\" scheme=\"https\" secure=\"true\" with an <SSLHostConfig> on the "
+            "port {port} Connector, or move the plain-HTTP Connector to another port",
+            kRestartTomcat}}}},
         {"server.no_usable_certificate",
          "S1 S2 S4",
          "The server has no usable certificate for this IP:port",
@@ -562,53 +712,131 @@ const std::vector<Rule>& rules() {
           "secure connection')",
           "Edge/IE: 'Can't connect securely to this page'",
           "OpenSSL: 'unexpected eof while reading' / errno 104 (connection reset)"},
-         {"System event log, source Schannel: event 36870 ('A fatal error occurred when attempting "
-          "to access the TLS server credential private key', 0x8009030D or 0x80090016) or 36869",
-          "netsh http show sslcert ipport=0.0.0.0:{port}   (Certificate Hash must not be empty, "
-          "Application ID must not be all zeros)",
-          "certutil -verifystore my <thumbprint>   ('Encryption test passed' means the private key "
-          "is there and readable)"},
-         {"if the certificate has lost its private key: certutil -repairstore my <thumbprint>, or "
-          "re-import the .pfx with its key",
-          "if the key is unreadable: give the account HTTP.sys/IIS runs as read access to the key "
-          "file under C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
-          "if the binding is broken: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh "
-          "http add sslcert ipport=0.0.0.0:{port} certhash=<thumbprint> appid=" +
-              std::string(kIisAppId) + " (or remove and re-add the https binding in IIS Manager)"},
-         no_usable_certificate},
+         {"the server's TLS error log at the time of the probe: it says why it dropped the "
+          "handshake (no certificate for the listener, key unreadable, key and certificate do not "
+          "match)",
+          "openssl x509 -in cert.pem -noout -pubkey | openssl sha256 and openssl pkey -in key.pem "
+          "-pubout | openssl sha256   (equal hashes: the key belongs to the certificate)"},
+         {"install the certificate with its matching private key, readable by the server, for "
+          "port {port}"},
+         no_usable_certificate,
+         {{ServerSoftware::iis,
+           {"System event log, source Schannel: event 36870 ('A fatal error occurred when "
+            "attempting to access the TLS server credential private key', 0x8009030D or "
+            "0x80090016) or 36869",
+            "netsh http show sslcert ipport=0.0.0.0:{port}   (Certificate Hash must not be empty, "
+            "Application ID must not be all zeros)",
+            "certutil -verifystore my <thumbprint>   ('Encryption test passed' means the private "
+            "key is there and readable)"},
+           {"if the certificate has lost its private key: certutil -repairstore my <thumbprint>, "
+            "or re-import the .pfx with its key",
+            "if the key is unreadable: give the account HTTP.sys/IIS runs as read access to the "
+            "key file under C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
+            "if the binding is broken: netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh "
+            "http add sslcert ipport=0.0.0.0:{port} certhash=<thumbprint> appid=" +
+                std::string(kIisAppId) +
+                " (or remove and re-add the https binding in IIS Manager)"}},
+          {ServerSoftware::nginx,
+           {"tail /var/log/nginx/error.log   ('no \"ssl_certificate\" is defined', 'key values "
+            "mismatch', 'PEM_read_bio' errors)",
+            "nginx -T | grep -nE 'listen|ssl_certificate'   (every 'listen {port} ssl' server "
+            "block, the default_server first, needs ssl_certificate and ssl_certificate_key)"},
+           {"ssl_certificate /etc/ssl/{host}.fullchain.pem; and ssl_certificate_key "
+            "/etc/ssl/private/{host}.key; in every server block listening on {port} with ssl",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"the SSL error log (/var/log/apache2/error.log, RHEL: /var/log/httpd/ssl_error_log) "
+            "at startup and at the time of the probe",
+            "apachectl -t -D DUMP_VHOSTS   (the *:{port} virtual host and its files)"},
+           {"SSLCertificateFile /etc/ssl/certs/{host}.fullchain.pem and SSLCertificateKeyFile "
+            "/etc/ssl/private/{host}.key in the *:{port} virtual host, the key matching the "
+            "certificate",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"haproxy -c -f /etc/haproxy/haproxy.cfg   (reports a crt file without a key or with "
+            "a key that does not match)",
+            "journalctl -u haproxy   ('SSL handshake failure' lines)"},
+           {"the crt PEM on the bind :{port} line holds the leaf, the intermediates and the "
+            "private key: cat {host}.crt intermediate.crt {host}.key > "
+            "/etc/haproxy/certs/{host}.pem",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"keytool -list -v -keystore <keystore>   (the connector's alias must be a "
+            "PrivateKeyEntry; a trustedCertEntry has no key)",
+            "logs/catalina.out: 'does not identify a key entry', keystore password or alias "
+            "errors"},
+           {"build a PKCS#12 with the key and chain: openssl pkcs12 -export -in "
+            "{host}.fullchain.pem -inkey {host}.key -name tomcat -out {host}.p12, and point "
+            "<Certificate certificateKeystoreFile=\"conf/{host}.p12\" "
+            "certificateKeystoreType=\"PKCS12\" certificateKeyAlias=\"tomcat\"> at it",
+            kRestartTomcat}}}},
         {"protocol.legacy_only",
          "S5",
          "Only TLS 1.1 or older is enabled",
          {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
           "Edge: 'This site uses outdated or unsafe TLS security settings'",
           "OpenSSL: 'unsupported protocol'"},
-         {"reg query "
-          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s "
-          "  (TLS 1.2\\Server: Enabled=0 or DisabledByDefault=1)",
-          "System event log, Schannel 36874 / 36888"},
-         {"reg add "
-          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS "
-          "1.2\\Server\" /v Enabled /t REG_DWORD /d 1 /f",
-          "reg add "
-          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS "
-          "1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f",
-          "reboot for Schannel to read the change (on Windows Server 2022+ enable TLS 1.3 the same "
-          "way)"},
-         legacy_only},
+         {kSClient + " -tls1_2   (fails) and -tls1   (works)"},
+         {"enable TLS 1.2 and TLS 1.3 in the server's TLS configuration (and disable TLS 1.0 and "
+          "1.1)"},
+         legacy_only,
+         protocol_steps(
+             {"reg query "
+              "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\""
+              " "
+              "/s   (TLS 1.2\\Server: Enabled=0 or DisabledByDefault=1)",
+              "System event log, Schannel 36874 / 36888"},
+             {"reg add "
+              "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+              "TLS 1.2\\Server\" /v Enabled /t REG_DWORD /d 1 /f",
+              "reg add "
+              "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+              "TLS 1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f",
+              "reboot for Schannel to read the change (on Windows Server 2022+ enable TLS 1.3 the "
+              "same way)"})},
         {"binding.sni_required",
          "S4",
          "Only clients that send SNI get a certificate",
          {"clients without SNI (old Android/Java/IE on XP, scripts and monitors connecting by IP): "
           "ERR_CONNECTION_RESET / 'connection reset by peer'",
           "browsers that send the name: no error"},
-         {"netsh http show sslcert   (only 'Hostname:port : {host}:{port}' entries, no 'IP:port : "
-          "0.0.0.0:{port}' entry)",
-          "IIS Manager > site > Bindings > https: 'Require Server Name Indication' is checked"},
-         {"add a fallback binding: netsh http add sslcert ipport=0.0.0.0:{port} certhash={sha1} "
-          "appid=" +
-              std::string(kIisAppId),
-          "or clear 'Require Server Name Indication' on one https binding for port {port}"},
-         sni_required},
+         {"openssl s_client -connect {address} -noservername   (fails) versus -servername {host} "
+          "(works)"},
+         {"give port {port} a default certificate that answers clients without SNI (the {host} "
+          "certificate is a good default)"},
+         sni_required,
+         {{ServerSoftware::iis,
+           {"netsh http show sslcert   (only 'Hostname:port : {host}:{port}' entries, no 'IP:port "
+            ": 0.0.0.0:{port}' entry)",
+            "IIS Manager > site > Bindings > https: 'Require Server Name Indication' is checked"},
+           {"add a fallback binding: netsh http add sslcert ipport=0.0.0.0:{port} certhash={sha1} "
+            "appid=" +
+                std::string(kIisAppId),
+            "or clear 'Require Server Name Indication' on one https binding for port {port}"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -nE 'listen|server_name|ssl_reject_handshake'   (a default_server "
+            "with ssl_reject_handshake on refuses hellos without a known name)"},
+           {"make the {host} server block the default: listen {port} ssl default_server; (or "
+            "remove ssl_reject_handshake on from the default server)",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"apachectl -S   (the first *:{port} virtual host answers clients without SNI)",
+            "grep -rn SSLStrictSNIVHostCheck /etc/apache2 /etc/httpd   (on: clients without SNI "
+            "are refused)"},
+           {"SSLStrictSNIVHostCheck off, and the {host} virtual host first among the *:{port} ones",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -n 'bind' /etc/haproxy/haproxy.cfg   (strict-sni on the bind :{port} line "
+            "refuses hellos without a matching name)"},
+           {"remove strict-sni from the bind :{port} line; the first crt named on the line is the "
+            "default certificate for clients without SNI",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"conf/server.xml: the port {port} Connector's defaultSSLHostConfigName and its "
+            "<SSLHostConfig hostName=...> entries"},
+           {"defaultSSLHostConfigName=\"{host}\" on the port {port} Connector, so the {host} "
+            "<SSLHostConfig> answers clients without SNI",
+            kRestartTomcat}}}},
         {"binding.name_rejected",
          "S4",
          "The front end has no certificate for the name",
@@ -617,31 +845,92 @@ const std::vector<Rule>& rules() {
          {"the front end's (load balancer, CDN, reverse proxy) configuration for {host}"},
          {"configure a certificate for {host} on the front end (server_name / listener certificate "
           "/ SNI certificate list)"},
-         name_rejected},
+         name_rejected,
+         {{ServerSoftware::iis,
+           {"netsh http show sslcert hostnameport={host}:{port}   (is there a binding for the "
+            "name?)"},
+           {"add an https binding for host name {host} on port {port} with its certificate (IIS "
+            "Manager > Bindings)"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -nE 'server_name|ssl_reject_handshake'   (is {host} in the "
+            "server_name of a server block listening on {port} with ssl?)"},
+           {"add {host} to server_name in the server block with its certificate (or a server "
+            "block with ssl_certificate for {host})",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"apachectl -S   (is {host} a ServerName or ServerAlias of a *:{port} virtual host?)"},
+           {"ServerName {host} (or ServerAlias {host}) in the *:{port} virtual host with its "
+            "certificate",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -nE 'strict-sni|crt-list|crt ' /etc/haproxy/haproxy.cfg   (with strict-sni a "
+            "name no loaded certificate covers is refused)"},
+           {"add a certificate for {host} (a PEM in the crt directory or a crt-list line), or "
+            "drop strict-sni",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"conf/server.xml: is there an <SSLHostConfig hostName=\"{host}\"> on the port {port} "
+            "Connector?"},
+           {"add <SSLHostConfig hostName=\"{host}\"> with its <Certificate>", kRestartTomcat}}}},
         {"protocol.no_shared_version",
          "S5",
          "No protocol version in common",
          {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "OpenSSL: 'tlsv1 alert protocol version'"},
-         {"reg query "
-          "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\" /s",
-          "System event log, Schannel 36874 ('An TLS connection request was received from a remote "
-          "client application, but none of the cipher suites/protocols supported by the client "
-          "application are supported by the server')"},
-         {"enable TLS 1.2 (and 1.3 where available) for the server role: Enabled=1, "
-          "DisabledByDefault=0 under SCHANNEL\\Protocols\\TLS 1.2\\Server, then reboot"},
-         no_shared_version},
+         {kSClient + " -tls1_2, and again with -tls1_3: which version does the server accept?"},
+         {"enable TLS 1.2 and TLS 1.3 in the server's TLS configuration"},
+         no_shared_version,
+         protocol_steps(
+             {"reg query "
+              "\"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\""
+              " "
+              "/s",
+              "System event log, Schannel 36874 ('An TLS connection request was received from a "
+              "remote client application, but none of the cipher suites/protocols supported by "
+              "the client application are supported by the server')"},
+             {"enable TLS 1.2 (and 1.3 where available) for the server role: Enabled=1, "
+              "DisabledByDefault=0 under SCHANNEL\\Protocols\\TLS 1.2\\Server, then reboot"})},
         {"protocol.no_shared_cipher",
          "S5",
          "No cipher suite in common",
          {"Chrome: ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "OpenSSL: 'sslv3 alert handshake failure'"},
-         {"System event log, Schannel 36874 / 36888",
-          "PowerShell: Get-TlsCipherSuite | Format-Table Name   (or the SSL Cipher Suite Order "
-          "group policy)"},
-         {"enable a suite modern clients offer, e.g. Enable-TlsCipherSuite -Name "
-          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (and TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), then "
-          "reboot",
-          "check that the certificate's key type (RSA/ECDSA) matches the enabled suites"},
-         no_shared_cipher},
+         {kSClient + " -tls1_2 -cipher 'ECDHE+AESGCM'   (does a modern suite work?)",
+          "the certificate's key type (RSA or ECDSA) must match the enabled suites"},
+         {"enable the suites modern clients offer (ECDHE with AES-GCM or ChaCha20-Poly1305) for "
+          "the certificate's key type"},
+         no_shared_cipher,
+         {{ServerSoftware::iis,
+           {"System event log, Schannel 36874 / 36888",
+            "PowerShell: Get-TlsCipherSuite | Format-Table Name   (or the SSL Cipher Suite Order "
+            "group policy)"},
+           {"enable a suite modern clients offer, e.g. Enable-TlsCipherSuite -Name "
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (and TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), "
+            "then reboot",
+            "check that the certificate's key type (RSA/ECDSA) matches the enabled suites"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -nE 'ssl_ciphers|ssl_conf_command'"},
+           {"ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-"
+            "AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-"
+            "CHACHA20-POLY1305;",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"grep -rnE 'SSLCipherSuite|SSLOpenSSLConfCmd' /etc/apache2 /etc/httpd"},
+           {"SSLCipherSuite ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-"
+            "AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-"
+            "CHACHA20-POLY1305",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -nE 'ciphers|ssl-default-bind-ciphers' /etc/haproxy/haproxy.cfg"},
+           {"global: ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-"
+            "SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384 (and "
+            "ssl-default-bind-ciphersuites for TLS 1.3), or ciphers on the bind :{port} line",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"conf/server.xml: the ciphers attribute of the port {port} <SSLHostConfig>",
+            "java.security: jdk.tls.disabledAlgorithms"},
+           {"remove the ciphers attribute (the JDK's defaults are modern) or list "
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (the "
+            "ECDSA ones for an EC key)",
+            kRestartTomcat}}}},
         {"server.hello_intolerance",
          "S5",
          "Large ClientHellos are dropped",
@@ -656,84 +945,217 @@ const std::vector<Rule>& rules() {
          "The server accepts the version, then breaks the handshake",
          {"Chrome: ERR_SSL_PROTOCOL_ERROR or ERR_CONNECTION_RESET (for the affected versions only)",
           "OpenSSL: 'unexpected eof while reading' after the ServerHello"},
-         {"System event log, Schannel 36870 / 36888 at the time of the probe",
-          "certutil -verifystore my {sha1}   (the key provider: a legacy CSP key cannot sign "
-          "RSA-PSS, which TLS 1.3 requires)"},
-         {"re-import the certificate with its key into a CNG key storage provider (certutil "
-          "-importpfx -csp \"Microsoft Software Key Storage Provider\" site.pfx), then rebind it",
-          "or disable the affected version until the key is replaced"},
-         handshake_broken},
+         {"the server's TLS error log at the time of the probe",
+          kSClient + " -tls1_3, and again with -tls1_2: which version breaks?"},
+         {"make sure the private key matches the certificate and can make the signatures the "
+          "version needs (RSA-PSS for TLS 1.3), or disable the affected version until the key is "
+          "replaced"},
+         handshake_broken,
+         {{ServerSoftware::iis,
+           {"System event log, Schannel 36870 / 36888 at the time of the probe",
+            "certutil -verifystore my {sha1}   (the key provider: a legacy CSP key cannot sign "
+            "RSA-PSS, which TLS 1.3 requires)"},
+           {"re-import the certificate with its key into a CNG key storage provider (certutil "
+            "-importpfx -csp \"Microsoft Software Key Storage Provider\" site.pfx), then rebind it",
+            "or disable the affected version until the key is replaced"}},
+          {ServerSoftware::nginx,
+           {"tail /var/log/nginx/error.log   ('SSL_do_handshake() failed' at the time of the "
+            "probe)"},
+           {"ssl_certificate_key must be the key of ssl_certificate (compare openssl x509 -noout "
+            "-pubkey -in <cert> | openssl sha256 with openssl pkey -pubout -in <key> | openssl "
+            "sha256); if the key lives in an engine/HSM that cannot sign RSA-PSS, leave TLSv1.3 "
+            "out "
+            "of ssl_protocols until it is replaced",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"the SSL error log at the time of the probe (LogLevel ssl:info shows the handshake "
+            "error)"},
+           {"SSLCertificateKeyFile must be the key of SSLCertificateFile; if the key cannot sign "
+            "RSA-PSS, SSLProtocol -all +TLSv1.2 until it is replaced",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"journalctl -u haproxy   ('SSL handshake failure' at the time of the probe)"},
+           {"rebuild the crt PEM with the key that belongs to the leaf; if the key cannot sign "
+            "RSA-PSS, ssl-max-ver TLSv1.2 on the bind line until it is replaced",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"run with -Djavax.net.debug=ssl:handshake and read catalina.out at the time of the "
+            "probe"},
+           {"re-create the keystore entry from the matching key and certificate; if the key "
+            "cannot sign RSA-PSS, protocols=\"TLSv1.2\" on the <SSLHostConfig> until it is "
+            "replaced",
+            kRestartTomcat}}}},
         {"server.handshake_timeout",
          "S5",
          "The server never answers the ClientHello",
          {"Chrome: ERR_TIMED_OUT after a long wait", "OpenSSL: the handshake hangs"},
-         {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
-          "a packet capture on the server: does the ClientHello arrive?"},
+         {"which process owns port {port}? ss -ltnp 'sport = :{port}' (Linux) or netstat -anob | "
+          "findstr :{port} (Windows)",
+          "a packet capture on the server (tcpdump -ni any tcp port {port}): does the ClientHello "
+          "arrive?"},
          {"if another service owns the port, move it; if a middlebox drops hellos, update or "
           "bypass it"},
-         handshake_timeout},
+         handshake_timeout,
+         {{ServerSoftware::iis,
+           {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
+            "a packet capture on the server: does the ClientHello arrive?"},
+           {"if another service owns the port, move it; if a middlebox drops hellos, update or "
+            "bypass it"}}}},
         {"cert.wrong_certificate",
          "S4",
          "The certificate is for another name",
          {"Chrome: ERR_CERT_COMMON_NAME_INVALID", "Windows: CERT_E_CN_NO_MATCH (0x800B010F)",
           "OpenSSL: verify error 62 (hostname mismatch)"},
-         {"netsh http show sslcert hostnameport={host}:{port} and netsh http show sslcert "
-          "ipport=0.0.0.0:{port}: compare Certificate Hash with the served thumbprint {sha1}",
-          "IIS Manager > site > Bindings > https: which certificate is selected?"},
-         {"bind the certificate issued for {host}: netsh http delete sslcert "
-          "ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} "
-          "certhash=<thumbprint of the {host} certificate> appid=" +
-              std::string(kIisAppId) +
-              " (for an SNI binding use hostnameport={host}:{port} certstorename=MY)",
-          "or issue a certificate whose Subject Alternative Names include {host}"},
-         wrong_certificate},
+         {kSClient + " | openssl x509 -noout -subject -ext subjectAltName -fingerprint   (served "
+                     "SHA-1 {sha1})"},
+         {"serve the certificate issued for {host} (its Subject Alternative Names must include "
+          "{host}) for that name on port {port}"},
+         wrong_certificate,
+         {{ServerSoftware::iis,
+           {"netsh http show sslcert hostnameport={host}:{port} and netsh http show sslcert "
+            "ipport=0.0.0.0:{port}: compare Certificate Hash with the served thumbprint {sha1}",
+            "IIS Manager > site > Bindings > https: which certificate is selected?"},
+           {"bind the certificate issued for {host}: netsh http delete sslcert "
+            "ipport=0.0.0.0:{port}, then netsh http add sslcert ipport=0.0.0.0:{port} "
+            "certhash=<thumbprint of the {host} certificate> appid=" +
+                std::string(kIisAppId) +
+                " (for an SNI binding use hostnameport={host}:{port} certstorename=MY)",
+            "or issue a certificate whose Subject Alternative Names include {host}"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -nE 'server_name|ssl_certificate '   (which server block has {host} "
+            "in server_name; a name in none gets the default_server's certificate)"},
+           {"in the server block with server_name {host}: ssl_certificate "
+            "/etc/ssl/{host}.fullchain.pem; ssl_certificate_key /etc/ssl/private/{host}.key;",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"apachectl -S   (which *:{port} virtual host answers {host}; an unmatched name gets "
+            "the first one)"},
+           {"ServerName {host} with its own SSLCertificateFile and SSLCertificateKeyFile in that "
+            "virtual host",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -nE 'crt |crt-list' /etc/haproxy/haproxy.cfg, then openssl x509 -noout -ext "
+            "subjectAltName -in <each PEM>   (HAProxy picks by SNI; the first crt is the default)"},
+           {"add the {host} PEM (leaf, intermediates, key) to the crt directory or crt-list of the "
+            "bind :{port} line",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"keytool -list -v -keystore <keystore>   (the certificateKeyAlias entry's SAN)",
+            "conf/server.xml: which <SSLHostConfig> answers {host}"},
+           {"point the {host} <SSLHostConfig> at a keystore entry issued for {host} "
+            "(certificateKeyAlias)",
+            kRestartTomcat}}}},
         {"cert.expired",
          "",
          "The certificate has expired or is not valid yet",
          {"Chrome: ERR_CERT_DATE_INVALID", "Windows: CERT_E_EXPIRED (0x800B0101)",
           "OpenSSL: verify error 10 (expired) / 9 (not yet valid)"},
-         {"certutil -store my {sha1}   (NotAfter / NotBefore)",
+         {kSClient + " | openssl x509 -noout -dates",
           "the server's clock, if the dates look right"},
-         {"renew the certificate, import it with its private key, and bind the new thumbprint: "
-          "netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert "
-          "ipport=0.0.0.0:{port} certhash=<new thumbprint> appid=" +
-          std::string(kIisAppId)},
-         expired},
+         {"renew the certificate, install it with its private key, and reload the server"},
+         expired,
+         {{ServerSoftware::iis,
+           {"certutil -store my {sha1}   (NotAfter / NotBefore)",
+            "the server's clock, if the dates look right"},
+           {"renew the certificate, import it with its private key, and bind the new thumbprint: "
+            "netsh http delete sslcert ipport=0.0.0.0:{port}, then netsh http add sslcert "
+            "ipport=0.0.0.0:{port} certhash=<new thumbprint> appid=" +
+            std::string(kIisAppId)}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -n 'ssl_certificate '   then openssl x509 -noout -enddate -in "
+            "<that file>"},
+           {"put the renewed full chain where ssl_certificate points (certbot renew does it for "
+            "Let's Encrypt); nginx serves the old certificate until reloaded",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"apachectl -t -D DUMP_VHOSTS, then openssl x509 -noout -enddate -in "
+            "<SSLCertificateFile>"},
+           {"install the renewed certificate (intermediates appended) at SSLCertificateFile",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"openssl x509 -noout -enddate -in /etc/haproxy/certs/{host}.pem   (the crt on the "
+            "bind :{port} line)"},
+           {"rebuild the PEM from the renewed leaf, the intermediates and the key",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"keytool -list -v -keystore <keystore>   ('Valid from ... until' of the key entry)"},
+           {"import the renewed chain into the key entry (keytool -importcert -alias <key alias> "
+            "-file {host}.fullchain.pem -keystore <keystore>) or build a new PKCS#12",
+            kRestartTomcat}}}},
         {"chain.untrusted_root",
          "S2",
          "The chain ends in an untrusted root",
          {"Chrome: ERR_CERT_AUTHORITY_INVALID", "Windows: CERT_E_UNTRUSTEDROOT (0x800B0109)",
           "OpenSSL: verify error 19 (self-signed certificate in chain) / 18"},
-         {"certutil -verify <exported .cer>   (on a client machine: 'A certificate chain "
-          "processed, but terminated in a root certificate which is not trusted')"},
-         {"use a certificate from a publicly trusted CA, or, for a private CA, deploy its root to "
-          "every client's Trusted Root Certification Authorities (group policy)"},
-         untrusted_root},
+         {kSClient + " -showcerts   (the last certificate's issuer is no public CA)"},
+         {"use a certificate from a publicly trusted CA, or, for a private CA, install its root in "
+          "every client's trust store"},
+         untrusted_root,
+         {{ServerSoftware::iis,
+           {"certutil -verify <exported .cer>   (on a client machine: 'A certificate chain "
+            "processed, but terminated in a root certificate which is not trusted')"},
+           {"use a certificate from a publicly trusted CA, or, for a private CA, deploy its root "
+            "to every client's Trusted Root Certification Authorities (group policy)"}}}},
         {"chain.incomplete",
          "S2",
          "The intermediate certificate is not sent",
          {"Chrome: ERR_CERT_AUTHORITY_INVALID (on clients that have not cached the intermediate)",
           "Windows: CERT_E_CHAINING (0x800B010A)",
           "OpenSSL: verify error 20 (unable to get local issuer certificate) / 21"},
-         {"certutil -verify on the server, or the certificate's Certification Path tab: the "
-          "intermediate '{issuer}' is missing",
-          "certlm.msc > Intermediate Certification Authorities: is '{issuer}' there?"},
-         {"import the intermediate CA certificate '{issuer}' into the computer's Intermediate "
-          "Certification Authorities store (certutil -addstore CA intermediate.cer); HTTP.sys then "
-          "sends it",
-          "for a non-Windows server: append the intermediate to the certificate file (leaf first, "
-          "then the intermediate)"},
-         incomplete},
+         {kSClient + " -showcerts   (one certificate only: the intermediate '{issuer}' is "
+                     "missing)"},
+         {"serve the intermediate '{issuer}' after the leaf (leaf first, then the intermediate)"},
+         incomplete,
+         {{ServerSoftware::iis,
+           {"certutil -verify on the server, or the certificate's Certification Path tab: the "
+            "intermediate '{issuer}' is missing",
+            "certlm.msc > Intermediate Certification Authorities: is '{issuer}' there?"},
+           {"import the intermediate CA certificate '{issuer}' into the computer's Intermediate "
+            "Certification Authorities store (certutil -addstore CA intermediate.cer); HTTP.sys "
+            "then sends it",
+            "for a non-Windows server: append the intermediate to the certificate file (leaf "
+            "first, then the intermediate)"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -n 'ssl_certificate '   then grep -c 'BEGIN CERTIFICATE' <that file> "
+            "(1: the leaf alone)"},
+           {"ssl_certificate must be the full chain: cat {host}.crt intermediate.crt > "
+            "{host}.fullchain.pem (certbot: fullchain.pem, not cert.pem)",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"apachectl -t -D DUMP_VHOSTS, then grep -c 'BEGIN CERTIFICATE' <SSLCertificateFile>"},
+           {"Apache 2.4.8+: append '{issuer}' to the SSLCertificateFile (leaf first); older: "
+            "SSLCertificateChainFile /etc/ssl/certs/intermediate.crt",
+            kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -c 'BEGIN CERTIFICATE' /etc/haproxy/certs/{host}.pem   (the crt on the bind "
+            ":{port} line; 1: the leaf alone)"},
+           {"the crt PEM holds the leaf, then '{issuer}' (and any further intermediates), then "
+            "the key: cat {host}.crt intermediate.crt {host}.key > /etc/haproxy/certs/{host}.pem",
+            kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"keytool -list -v -keystore <keystore>   ('Certificate chain length: 1' on the key "
+            "entry)"},
+           {"keytool -importcert -trustcacerts -alias intermediate -file intermediate.crt "
+            "-keystore <keystore>, then re-import the signed certificate under the key's alias "
+            "(keytool -importcert -alias <key alias> -file {host}.crt -keystore <keystore>) so its "
+            "chain includes '{issuer}'; or a PKCS#12 with the chain: openssl pkcs12 -export -in "
+            "{host}.crt -certfile intermediate.crt -inkey {host}.key -out {host}.p12",
+            kRestartTomcat}}}},
         {"cert.no_server_auth_eku",
          "S2",
          "The certificate lacks the Server Authentication EKU",
          {"Chrome: ERR_CERT_INVALID", "Windows: CERT_E_WRONG_USAGE (0x800B0110)",
           "OpenSSL: verify error 26 (unsupported certificate purpose)"},
-         {"certutil -v -store my {sha1}   (Enhanced Key Usage lists Client Authentication only)",
-          "certificate > Details > Enhanced Key Usage"},
-         {"reissue the certificate from a Web Server template (Enhanced Key Usage: Server "
-          "Authentication, 1.3.6.1.5.5.7.3.1) and bind the new thumbprint to port {port}"},
-         no_server_auth_eku},
+         {kSClient + " | openssl x509 -noout -ext extendedKeyUsage   ('TLS Web Client "
+                     "Authentication' only)"},
+         {"reissue the certificate with Extended Key Usage Server Authentication "
+          "(1.3.6.1.5.5.7.3.1) and install it for port {port}"},
+         no_server_auth_eku,
+         {{ServerSoftware::iis,
+           {"certutil -v -store my {sha1}   (Enhanced Key Usage lists Client Authentication only)",
+            "certificate > Details > Enhanced Key Usage"},
+           {"reissue the certificate from a Web Server template (Enhanced Key Usage: Server "
+            "Authentication, 1.3.6.1.5.5.7.3.1) and bind the new thumbprint to port {port}"}}}},
         {"path.tls13_stripped",
          "",
          "Something on the path removed TLS 1.3",
@@ -770,6 +1192,38 @@ std::vector<std::string> split_words(std::string_view text) {
     return out;
 }
 
+std::vector<std::string> filled(const std::vector<std::string>& templates, const Facts& f) {
+    std::vector<std::string> out;
+    for (const auto& t : templates) out.push_back(fill(t, f));
+    return out;
+}
+
+// Every platform's steps for one rule, filled in: the detected platform's first (the generic
+// steps when the rule has none for it), then the other platforms in catalogue order, then the
+// generic steps.
+std::vector<probe::PlatformAdvice> advice_for(const Rule& rule, probe::ServerSoftware detected,
+                                              const Facts& f) {
+    auto steps = rule.platforms;
+    std::stable_sort(
+        steps.begin(), steps.end(),
+        [](const PlatformSteps& a, const PlatformSteps& b) { return a.platform < b.platform; });
+    const auto own = std::find_if(steps.begin(), steps.end(), [&](const PlatformSteps& s) {
+        return s.platform == detected && detected != probe::ServerSoftware::unknown;
+    });
+    if (own != steps.end()) std::rotate(steps.begin(), own, own + 1);
+    const bool generic = !rule.confirm.empty() || !rule.fix.empty();
+    probe::PlatformAdvice any{"generic", "any server", filled(rule.confirm, f),
+                              filled(rule.fix, f)};
+    std::vector<probe::PlatformAdvice> out;
+    if (own == steps.end() && generic) out.push_back(any);
+    for (const auto& s : steps)
+        out.push_back({std::string(probe::to_string(s.platform)),
+                       std::string(probe::display_name(s.platform)), filled(s.confirm, f),
+                       filled(s.fix, f)});
+    if (own != steps.end() && generic) out.push_back(std::move(any));
+    return out;
+}
+
 }  // namespace
 
 std::span<const DiagnosisKind> diagnosis_kinds() {
@@ -794,8 +1248,12 @@ std::vector<Diagnosis> diagnose(const TargetResult& result) {
         d.summary = std::move(match->summary);
         d.evidence = std::move(match->evidence);
         for (auto t : rule.client_sees) d.client_sees.push_back(fill(t, facts));
-        for (auto t : rule.confirm) d.confirm.push_back(fill(t, facts));
-        for (auto t : rule.fix) d.fix.push_back(fill(t, facts));
+        d.advice = advice_for(rule, result.platform.software, facts);
+        if (!d.advice.empty()) {
+            d.advice_for = d.advice.front().platform;
+            d.confirm = d.advice.front().confirm;
+            d.fix = d.advice.front().fix;
+        }
         out.push_back(std::move(d));
     }
     std::stable_sort(out.begin(), out.end(), [](const Diagnosis& a, const Diagnosis& b) {

@@ -1,11 +1,12 @@
 // The diagnosis rules: a finished result in, the likely server-side causes out, ranked.
 //
 // Pure and table-driven (diagnosis_rules.cpp holds one row per id: scenarios, what the client
-// sees, how to confirm on the server, the fix). Each row's matcher reads only the result, so the
-// tests feed constructed results. The reference is ../shared/DIAGNOSIS.md; the article's
-// scenarios: S1 certificate without private key, S2 key/chain/EKU problems, S3 another process
-// or an http binding on the port, S4 HTTP.sys binding problems (empty hash, SNI-only), S5 no
-// shared protocol or cipher.
+// sees, how to confirm on the server and the fix, generic and per server platform; the
+// detected platform, TargetResult::platform, gets its steps first). Each row's matcher reads only
+// the result, so the tests feed constructed results. The reference is ../shared/DIAGNOSIS.md; the
+// article's scenarios: S1 certificate without private key, S2 key/chain/EKU problems, S3 another
+// process or an http binding on the port, S4 HTTP.sys binding problems (empty hash, SNI-only), S5
+// no shared protocol or cipher.
 #pragma once
 
 #include <span>

@@ -6,6 +6,7 @@
 
 #include "judge/diagnosis_rules.hpp"
 #include "judge/findings_rules.hpp"
+#include "judge/platform.hpp"
 
 namespace tlsprobe::judge {
 
@@ -91,6 +92,7 @@ void assess(TargetResult& r) {
     std::stable_sort(
         r.findings.begin(), r.findings.end(),
         [](const probe::Finding& a, const probe::Finding& b) { return a.severity > b.severity; });
+    r.platform = identify_platform(r);  // before diagnose(): its steps are per platform
     r.diagnosis = diagnose(r);
     r.diagnosed = true;
     r.verdict = decide_verdict(r);

@@ -17,6 +17,15 @@ enum class Confidence { low, medium, high };
 std::string_view to_string(Confidence c);
 std::optional<Confidence> parse_confidence(std::string_view text);
 
+// One server platform's steps for a diagnosis (judge/diagnosis_rules.cpp writes them per
+// platform; "generic" holds the steps that fit any server).
+struct PlatformAdvice {
+    std::string platform;  // "iis", "nginx", "apache", "haproxy", "java" or "generic"
+    std::string name;      // "IIS / HTTP.sys", "nginx", ..., "any server"
+    std::vector<std::string> confirm;
+    std::vector<std::string> fix;
+};
+
 struct Diagnosis {
     std::string id;                      // stable: "binding.sni_required"
     std::vector<std::string> scenarios;  // the article's scenarios: "S1", "S4"; empty when none
@@ -26,6 +35,13 @@ struct Diagnosis {
     std::vector<std::string> client_sees;  // what a browser / Windows / OpenSSL client reports
     std::vector<std::string> confirm;      // how to confirm on the server
     std::vector<std::string> fix;          // what to change, with this target's values filled in
+    // `confirm` and `fix` above are the steps for `advice_for`: the detected platform
+    // (TargetResult::platform) when the rule has steps for it, else "generic".
+    std::string advice_for = "generic";
+    // Every platform's steps, the detected platform's first, then the others in catalogue
+    // order (IIS, nginx, Apache, HAProxy, Java), then the generic steps: the first entry is
+    // always the one `confirm`/`fix` hold.
+    std::vector<PlatformAdvice> advice;
 };
 
 }  // namespace tlsprobe::probe

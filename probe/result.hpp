@@ -15,6 +15,7 @@
 #include "probe/check.hpp"
 #include "probe/diagnosis.hpp"
 #include "probe/finding.hpp"
+#include "probe/platform.hpp"
 #include "probe/target.hpp"
 #include "wire/cipher_suites.hpp"
 #include "x509/chain_analysis.hpp"
@@ -136,6 +137,7 @@ struct TargetResult {
     TargetVerdict verdict = TargetVerdict::no_tls;
     std::string summary;               // the verdict paragraph every report opens with
     std::vector<Finding> findings;     // most severe first
+    Platform platform;                 // the server software and TLS stack, as far as seen
     std::vector<Diagnosis> diagnosis;  // most likely first; empty when the site works
     // True once the diagnosis rules ran: only then does an empty `diagnosis` mean "works"
     // (policy rule diagnosis.empty is not_applicable otherwise).

@@ -73,4 +73,14 @@ std::string wrap(std::string_view text, std::size_t width, std::string_view firs
 
 double to_ms(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
 
+std::string platform_phrase(const probe::Platform& p) {
+    if (!p.known() && p.stack == probe::TlsStack::unknown) return "not identified";
+    const std::string software =
+        p.known() ? std::string(probe::display_name(p.software)) : "unknown software";
+    const std::string stack = p.stack == probe::TlsStack::unknown
+                                  ? ""
+                                  : fmt::format(" ({})", probe::display_name(p.stack));
+    return fmt::format("{}{}, {} confidence", software, stack, to_string(p.confidence));
+}
+
 }  // namespace tlsprobe::report

@@ -28,6 +28,9 @@ std::string outcome_phrase(const probe::VersionResult& v);
 // by '\n' (no trailing newline).
 std::string wrap(std::string_view text, std::size_t width, std::string_view first,
                  std::string_view rest = {});
+// The detected platform in one phrase: "nginx (OpenSSL), medium confidence"; "not identified"
+// when nothing points anywhere.
+std::string platform_phrase(const probe::Platform& p);
 // Milliseconds with one decimal, from microseconds.
 double to_ms(std::chrono::microseconds us);
 

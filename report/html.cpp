@@ -272,13 +272,33 @@ std::string diagnosis(const probe::TargetResult& r) {
             h(d.summary));
         if (!d.evidence.empty()) out += "<b>Evidence</b>" + list(d.evidence);
         if (!d.client_sees.empty()) out += "<b>What clients show</b>" + list(d.client_sees);
+        // The detected platform's steps (or the generic ones), then one folded <details> per
+        // other platform.
+        const std::string on = d.advice.empty() || d.advice.front().platform == "generic"
+                                   ? ""
+                                   : " (" + h(d.advice.front().name) + ")";
         if (!d.confirm.empty()) {
-            out += "<b>Confirm on the server</b>";
+            out += "<b>Confirm on the server" + on + "</b>";
             for (const auto& c : d.confirm) out += "<pre>" + h(c) + "</pre>";
         }
         if (!d.fix.empty()) {
-            out += "<b>Fix</b>";
+            out += "<b>Fix" + on + "</b>";
             for (const auto& f : d.fix) out += "<pre>" + h(f) + "</pre>";
+        }
+        for (std::size_t i = 1; i < d.advice.size(); ++i) {
+            const auto& a = d.advice[i];
+            out +=
+                fmt::format("<details class=\"advice\" data-platform=\"{}\"><summary>{}</summary>",
+                            h(a.platform), h(a.name));
+            if (!a.confirm.empty()) {
+                out += "<b>Confirm</b>";
+                for (const auto& c : a.confirm) out += "<pre>" + h(c) + "</pre>";
+            }
+            if (!a.fix.empty()) {
+                out += "<b>Fix</b>";
+                for (const auto& f : a.fix) out += "<pre>" + h(f) + "</pre>";
+            }
+            out += "</details>";
         }
         out += "</div>";
     }
@@ -298,6 +318,12 @@ std::string target_section(const probe::TargetResult& r,
         out +=
             "<p class=\"badge warn\">The target could not be reached: nothing below could be "
             "checked.</p>";
+    if (r.diagnosed)
+        out += fmt::format(
+            "<p class=\"meta\">server platform: {}{}</p>", h(platform_phrase(r.platform)),
+            r.platform.evidence.empty()
+                ? ""
+                : " — " + h(fmt::format("{}", fmt::join(r.platform.evidence, "; "))));
     if (rules) out += rules_table(*rules);
     out += matrix(r) + chain_picture(r) + checks(r) + findings(r) + diagnosis(r);
     return out + "</section>";

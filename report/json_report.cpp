@@ -37,6 +37,10 @@ json ciphers_json(const probe::VersionResult& v) {
 }
 
 json diagnosis_json(const probe::Diagnosis& d) {
+    json advice = json::array();
+    for (const auto& a : d.advice)
+        advice.push_back(
+            {{"platform", a.platform}, {"name", a.name}, {"confirm", a.confirm}, {"fix", a.fix}});
     return {{"id", d.id},
             {"scenario", d.scenarios},
             {"confidence", to_string(d.confidence)},
@@ -44,7 +48,19 @@ json diagnosis_json(const probe::Diagnosis& d) {
             {"evidence", d.evidence},
             {"client_sees", d.client_sees},
             {"confirm", d.confirm},
-            {"fix", d.fix}};
+            {"fix", d.fix},
+            {"advice_for", d.advice_for},
+            {"advice", advice}};
+}
+
+json platform_json(const probe::Platform& p) {
+    return {{"software", probe::to_string(p.software)},
+            {"name", probe::display_name(p.software)},
+            {"product", p.product.empty() ? json(nullptr) : json(p.product)},
+            {"stack", probe::to_string(p.stack)},
+            {"stack_name", probe::display_name(p.stack)},
+            {"confidence", to_string(p.confidence)},
+            {"evidence", p.evidence}};
 }
 
 json http_json(const std::optional<engine::HttpCheck>& h) {
@@ -228,6 +244,7 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"chain", std::move(chain)},
         {"verdict", r.summary},
         {"target_verdict", to_string(r.verdict)},
+        {"platform", platform_json(r.platform)},
         {"diagnosis", std::move(diagnosis)},
         {"http", http_json(r.http)},
         {"checks", std::move(checks)},

@@ -59,6 +59,13 @@ void header(Writer& w, const probe::TargetResult& r) {
     w.line("  SNI      {}", t.sni ? *t.sni : "(none)");
     w.line("  probed   {} in {:.0f} ms", iso8601(r.started), to_ms(r.duration));
     if (r.http) w.line("  HTTP     {}", r.http->detail);
+    if (r.diagnosed) {
+        const auto& p = r.platform;
+        w.line("{}", wrap(p.evidence.empty() ? platform_phrase(p)
+                                             : fmt::format("{}: {}", platform_phrase(p),
+                                                           fmt::join(p.evidence, "; ")),
+                          82, "  server   ", "           "));
+    }
     w.line("");
     w.line("{}", w.bold("Verdict"));
     const auto paragraph = wrap(r.summary, 92, "  ");
@@ -92,7 +99,47 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
     }
 }
 
-void diagnosis(Writer& w, const probe::TargetResult& r) {
+// One diagnosis's confirm and fix steps: the detected platform's in full; the other platforms'
+// folded into one line, or in full with --verbose. When the platform is unknown the generic
+// steps come first and every platform's follow, compactly.
+void advice(Writer& w, const probe::Diagnosis& d, bool verbose) {
+    auto list = [&](std::string_view heading, const std::vector<std::string>& items) {
+        if (items.empty()) return;
+        w.line("     {}", heading);
+        for (const auto& item : items) w.line("{}", wrap(item, 84, "       - ", "         "));
+    };
+    if (d.advice.empty()) {  // a hand-made Diagnosis without per-platform steps
+        list("Confirm on the server:", d.confirm);
+        list("Fix:", d.fix);
+        return;
+    }
+    const auto& first = d.advice.front();
+    const bool unknown = first.platform == "generic";
+    const std::string on = unknown ? "" : fmt::format(" ({})", first.name);
+    list(fmt::format("Confirm on the server{}:", on), first.confirm);
+    list(fmt::format("Fix{}:", on), first.fix);
+    if (d.advice.size() < 2) return;
+    if (unknown || verbose) {
+        w.line("     {}",
+               unknown ? "The server platform is not known; per platform:" : "Other servers:");
+        for (std::size_t i = 1; i < d.advice.size(); ++i) {
+            const auto& a = d.advice[i];
+            w.line("       {}:", a.name);
+            for (const auto& c : a.confirm)
+                w.line("{}", wrap(c, 82, "         check: ", "           "));
+            for (const auto& f : a.fix)
+                w.line("{}", wrap(f, 82, "         fix:   ", "           "));
+        }
+        return;
+    }
+    std::vector<std::string> names;
+    for (std::size_t i = 1; i < d.advice.size(); ++i) names.push_back(d.advice[i].name);
+    w.line("{}", wrap(fmt::format("Other servers: {} (--verbose shows their steps)",
+                                  fmt::join(names, ", ")),
+                      88, "     "));
+}
+
+void diagnosis(Writer& w, const probe::TargetResult& r, bool verbose) {
     if (r.diagnosis.empty()) return;
     w.line("{}", w.bold("Diagnosis (most likely first)"));
     std::size_t n = 0;
@@ -111,8 +158,7 @@ void diagnosis(Writer& w, const probe::TargetResult& r) {
         };
         list("What the wire showed:", d.evidence);
         list("What clients report:", d.client_sees);
-        list("Confirm on the server:", d.confirm);
-        list("Fix:", d.fix);
+        advice(w, d, verbose);
     }
     w.line("");
 }
@@ -241,7 +287,7 @@ std::string render_text(const probe::TargetResult& result, const TextOptions& op
     protocols(w, result);
     ciphers(w, result);
     chain(w, result);
-    diagnosis(w, result);
+    diagnosis(w, result, options.verbose);
     checks(w, result);
     findings(w, result);
     if (options.verbose || options.trace) probes(w, result, options.trace);

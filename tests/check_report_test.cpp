@@ -50,7 +50,9 @@ judge::CheckReport sample_report() {
                                  {"not after 2020-01-01"},
                                  {"ERR_CERT_DATE_INVALID"},
                                  {"certutil -verifystore my <sha1>"},
-                                 {"Renew the certificate & rebind it"}});
+                                 {"Renew the certificate & rebind it"},
+                                 "generic",
+                                 {}});
     report.targets.push_back(checked(std::move(expired), report.policy));
     report.targets.push_back(checked(testing::unreachable_result(), report.policy));
     judge::finish(report);  // where the CLI assembles the report: verdicts and counts are stored

@@ -272,6 +272,8 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
                            {},
                            {},
                            {},
+                           {},
+                           "generic",
                            {}});
     rules = judge::evaluate(p, r);
     CHECK(failed(rules) == "sni.no_sni http.reachable diagnosis.empty ");
