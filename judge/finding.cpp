@@ -15,7 +15,7 @@ namespace {
 // Severity reflects what a browser user would suffer: high = browsers refuse the site
 // (or the site is unreachable over TLS), medium = works today but weak or about to break,
 // low/info = worth tidying.
-constexpr std::array<FindingKind, 30> kKinds{{
+constexpr std::array<FindingKind, 31> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -32,6 +32,8 @@ constexpr std::array<FindingKind, 30> kKinds{{
      "The OpenSSL handshake and the raw hello disagree about a version"},
     {"tls.client_certificate_requested", Severity::info,
      "The server asks for a client certificate"},
+    {"tls.client_certificate_required", Severity::high,
+     "The server refuses clients without a client certificate"},
     {"chain.empty", Severity::high, "The server sent no certificate"},
     {"chain.unparsable", Severity::high, "A served certificate could not be parsed"},
     {"chain.missing_intermediate", Severity::high,
