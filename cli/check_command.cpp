@@ -36,6 +36,7 @@ struct CheckArgs {
     std::string connect_to;
     std::string sni;
     std::string ca_file;
+    std::string client_cert, client_key;
     std::string timeout = "5s";
     std::string junit, markdown, html;
     std::string format = "text";
@@ -85,6 +86,8 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     CommonProbeArgs common;
     common.timeout = a.timeout;
     common.ca_file = report.policy.ca_file;
+    common.client_cert = a.client_cert;
+    common.client_key = a.client_key;
     auto options = common_probe_options(common);
     if (report.policy.min_days_left) options.expires_soon_days = *report.policy.min_days_left;
     // Collect the evidence the policy's rules read, and no more: enumeration costs one
@@ -130,6 +133,9 @@ CommandRun check_options(CLI::App& check) {
                      "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
     check.add_option("--timeout", a->timeout, "Per connection phase: 5s, 500ms ...")
         ->capture_default_str();
+    check.add_option("--client-cert", a->client_cert,
+                     "Client certificate (PEM) to present when a server asks for one");
+    check.add_option("--client-key", a->client_key, "Private key (PEM) of --client-cert");
     check.add_option("--junit", a->junit, "Write a JUnit XML report to FILE");
     check.add_option("--markdown", a->markdown, "Write a Markdown summary to FILE");
     check.add_option("--html", a->html, "Write a self-contained HTML report to FILE");

@@ -230,7 +230,9 @@ CommandRun probe_options(CLI::App& cmd) {
         "  tlsprobe probe [2001:db8::1]:443 --sni www.example.com\n"
         "  tlsprobe probe www.example.com --connect-to 192.0.2.10   test a new server before the "
         "DNS cut-over\n"
-        "  tlsprobe probe host:443 --ca-file corp-root.pem --format json --output result.json");
+        "  tlsprobe probe host:443 --ca-file corp-root.pem --format json --output result.json\n"
+        "  tlsprobe probe mtls.example.com --client-cert me.pem --client-key me.key   a server "
+        "that requires a client certificate");
     cmd.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/")
         ->required();
     cmd.add_option("--sni", a->sni,
@@ -240,6 +242,7 @@ CommandRun probe_options(CLI::App& cmd) {
     cmd.add_option("--connect-to", a->connect_to,
                    "Connect to this address[:port] instead of resolving the host");
     add_trust_options(cmd, *a);
+    add_client_certificate_options(cmd, *a);
     add_timeout_option(cmd, *a);
     cmd.add_option("--format", a->format, "Report format")
         ->check(CLI::IsMember({"text", "json"}))

@@ -53,10 +53,31 @@ void add_trust_options(CLI::App& command, CommonProbeArgs& args) {
                        "Directory of hashed trust anchors (c_rehash layout)");
 }
 
+void add_client_certificate_options(CLI::App& command, CommonProbeArgs& args) {
+    command.add_option("--client-cert", args.client_cert,
+                       "Client certificate (PEM, then its chain) to present when the server asks "
+                       "for one; with --client-key");
+    command.add_option("--client-key", args.client_key,
+                       "Private key (PEM, unencrypted) of --client-cert");
+}
+
+std::shared_ptr<const engine::ClientIdentity> load_client_certificate(const std::string& cert,
+                                                                      const std::string& key) {
+    if (cert.empty() && key.empty()) return nullptr;
+    if (key.empty()) throw UsageError("--client-cert needs --client-key (the certificate's key)");
+    if (cert.empty()) throw UsageError("--client-key needs --client-cert (the certificate)");
+    try {
+        return engine::load_client_identity(cert, key);
+    } catch (const std::exception& e) {
+        throw UsageError(e.what());
+    }
+}
+
 probe::ProbeOptions common_probe_options(const CommonProbeArgs& args) {
     probe::ProbeOptions options;
     options.timeout = duration_option("--timeout", args.timeout);
     options.trust = load_trust(args.ca_file, args.ca_path);
+    options.client_identity = load_client_certificate(args.client_cert, args.client_key);
     options.connections_per_target = args.connections;
     return options;
 }

@@ -40,14 +40,19 @@ struct CommonProbeArgs {
     std::string timeout = "5s";    // --timeout, per connection phase (connect, handshake)
     std::string ca_file, ca_path;  // --ca-file / --ca-path; both empty = the system store
     std::size_t connections = 8;   // --connections: connections to one target at once
+    // --client-cert / --client-key (PEM): presented when a server asks for a client
+    // certificate; both or neither.
+    std::string client_cert, client_key;
 };
 
 // Registers --timeout, and --ca-file/--ca-path, on a subcommand, bound to `args`.
 void add_timeout_option(CLI::App& command, CommonProbeArgs& args);
 void add_trust_options(CLI::App& command, CommonProbeArgs& args);
+void add_client_certificate_options(CLI::App& command, CommonProbeArgs& args);
 
 // ProbeOptions from the common options: the timeout (UsageError naming --timeout), the trust
-// store (load_trust) and the connections per target; every other field its default.
+// store (load_trust), the client certificate (load_client_certificate) and the connections per
+// target; every other field its default.
 probe::ProbeOptions common_probe_options(const CommonProbeArgs& args);
 
 // Writes via FILE.tmp and a rename, so an interrupted run never leaves half a report.
@@ -63,6 +68,11 @@ void check_output_path(std::string_view option, const std::string& path);
 // The trust store from --ca-file/--ca-path, else the system store. Throws UsageError.
 std::shared_ptr<const x509::TrustStore> load_trust(const std::string& ca_file,
                                                    const std::string& ca_path);
+
+// The --client-cert/--client-key pair, loaded and checked; null when both are empty. Throws
+// UsageError naming the file and OpenSSL's reason (or the missing half of the pair).
+std::shared_ptr<const engine::ClientIdentity> load_client_certificate(const std::string& cert,
+                                                                      const std::string& key);
 
 // Colour on standard output: not with --no-color, not when writing to a file (`output` set),
 // not when NO_COLOR is set (https://no-color.org), and only on a terminal.

@@ -460,6 +460,7 @@ CommandRun scan_options(CLI::App& command) {
                        "Also enumerate cipher suites, groups and server preference per version "
                        "(many more connections per target)");
     add_trust_options(command, a);
+    add_client_certificate_options(command, a);
     command_
         ->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")
         ->check(CLI::Range(0, 3650))

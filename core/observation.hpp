@@ -15,6 +15,9 @@ namespace tlsprobe::core {
 
 using Micros = std::chrono::microseconds;
 
+// Observation::client_ca_names keeps at most this many names.
+inline constexpr std::size_t kMaxClientCaNames = 32;
+
 // One line of the exchange, in the order it happened, for `--trace`.
 struct TraceEvent {
     enum class Direction { sent, received, local };
@@ -41,6 +44,18 @@ struct Observation {
     std::string alpn;                 // negotiated ALPN protocol, empty if none
     bool downgrade_sentinel = false;  // RFC 8446 §4.1.3 DOWNGRD in ServerHello.random
     bool client_certificate_requested = false;  // the server sent a CertificateRequest
+    // OpenSSL engine, after a CertificateRequest:
+    // we answered with the certificate given to the probe (--client-cert), not an empty one;
+    bool client_certificate_presented = false;
+    // the server then refused the connection: a fatal alert (certificate_required 116,
+    // handshake_failure 40, bad_certificate 42, ...; in `alert`), a FIN or an RST after our
+    // Certificate message. TLS <= 1.2 ends the handshake that way (status rejected_alert /
+    // reset / closed); TLS 1.3 completes it first (status negotiated) and the refusal arrives on
+    // the first read, which the engine makes for that reason.
+    bool client_certificate_refused = false;
+    // The CA names the CertificateRequest listed (certificate_authorities), as RFC 2253 text
+    // escaped to safe UTF-8; at most kMaxClientCaNames.
+    std::vector<std::string> client_ca_names;
 
     // Failure evidence.
     std::optional<std::uint8_t> alert;  // alert description the server sent

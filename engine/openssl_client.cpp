@@ -44,7 +44,10 @@ struct SslDeleter {
 
 // State shared with OpenSSL's message callback for one attempt.
 struct Attempt : AttemptLog {
-    bool hello_sent = false;  // OpenSSL emitted a ClientHello (not just an alert of its own)
+    bool hello_sent = false;        // OpenSSL emitted a ClientHello (not just an alert of its own)
+    bool certificate_sent = false;  // we answered a CertificateRequest (empty or not)
+    bool handshake_done = false;    // SSL_do_handshake returned 1
+    int post_handshake_messages = 0;  // handshake messages from the server after that (tickets)
 };
 
 std::string_view handshake_type_name(unsigned type) {
@@ -75,7 +78,7 @@ std::size_t offered_suite_count(const unsigned char* p, std::size_t len) {
 
 // OpenSSL calls this for every protocol message it sends or receives (SSL_set_msg_callback).
 // It is how the engine learns which alert the server sent, and what to show in --trace.
-void on_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
+void on_message(int write_p, int version, int content_type, const void* buf, std::size_t len,
                 SSL* ssl, void* arg) {
     auto& a = *static_cast<Attempt*>(arg);
     const auto* p = static_cast<const unsigned char*>(buf);
@@ -87,6 +90,16 @@ void on_message(int write_p, int /*version*/, int content_type, const void* buf,
     } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4) {
         if (!write_p && p[0] == 13) a.obs.client_certificate_requested = true;
         if (write_p && p[0] == 1) a.hello_sent = true;
+        if (write_p && p[0] == 11 && a.obs.client_certificate_requested) {
+            a.certificate_sent = true;
+            // certificate_list length (RFC 5246 §7.4.6); TLS 1.3 puts the request context
+            // first (RFC 8446 §4.4.2). Not empty = we presented --client-cert.
+            std::size_t off = 4;
+            if (version == TLS1_3_VERSION && len > off) off += 1 + p[off];
+            a.obs.client_certificate_presented =
+                len >= off + 3 && (p[off] | p[off + 1] | p[off + 2]) != 0;
+        }
+        if (!write_p && a.handshake_done) ++a.post_handshake_messages;
         if (!a.trace) return;
         std::string s{handshake_type_name(p[0])};
         if (write_p && p[0] == 1)
@@ -118,6 +131,55 @@ bool looks_like_tls_record(const Bytes& b) {
 // An SSL 2.0 SERVER-HELLO: 2-byte header with the high bit set, message type 4.
 bool looks_like_ssl2_server_hello(const Bytes& b) {
     return b.size() >= 3 && (b[0] & 0x80) && b[2] == 4;
+}
+
+// The CA names of the server's CertificateRequest (certificate_authorities), escaped: they come
+// from the network.
+void record_client_ca_names(Attempt& a, const SSL* ssl) {
+    if (!a.obs.client_certificate_requested || !a.obs.client_ca_names.empty()) return;
+    // On a client this is the list the server sent (TLS 1.3: its certificate_authorities
+    // extension; this build's headers have no SSL_get0_peer_CA_names).
+    const STACK_OF(X509_NAME)* names = SSL_get_client_CA_list(ssl);
+    if (!names) return;
+    constexpr std::size_t kMaxNameChars = 512;
+    const int count = sk_X509_NAME_num(names);
+    for (int i = 0; i < count && a.obs.client_ca_names.size() < core::kMaxClientCaNames; ++i) {
+        BIO* bio = BIO_new(BIO_s_mem());
+        if (!bio) return;
+        X509_NAME_print_ex(bio, sk_X509_NAME_value(names, i), 0,
+                           XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+        char* data = nullptr;
+        const long n = BIO_get_mem_data(bio, &data);
+        if (n > 0)
+            a.obs.client_ca_names.push_back(
+                core::to_safe_utf8({data, std::min(static_cast<std::size_t>(n), kMaxNameChars)}));
+        BIO_free(bio);
+    }
+}
+
+// "we sent none" / "we presented the --client-cert certificate"
+std::string_view what_we_sent(const Attempt& a) {
+    return a.obs.client_certificate_presented ? "we presented the --client-cert certificate"
+                                              : "we sent none";
+}
+
+// After the server's CertificateRequest and our Certificate, the connection ended (an alert,
+// FIN or RST): that is the server refusing the client certificate (or its absence), not a
+// cipher or version problem. Marks the observation and says so in the detail.
+void note_client_certificate_refusal(Attempt& a) {
+    auto& o = a.obs;
+    if (!o.client_certificate_requested || !a.certificate_sent) return;
+    if (o.status != Status::rejected_alert && o.status != Status::closed &&
+        o.status != Status::reset)
+        return;
+    o.client_certificate_refused = true;
+    const std::string how = o.status == Status::rejected_alert && o.alert
+                                ? fmt::format("alert {} ({})", alert_name(*o.alert), *o.alert)
+                            : o.status == Status::closed ? std::string("a FIN")
+                                                         : std::string("a TCP RST");
+    o.detail = fmt::format(
+        "the server asked for a client certificate ({}) and refused the connection with {}",
+        what_we_sent(a), how);
 }
 
 // The handshake failed inside OpenSSL: decide what the server did.
@@ -210,6 +272,76 @@ std::string describe_offer(const HandshakeSpec& spec) {
         spec.sni ? *spec.sni : std::string("none"));
 }
 
+// After a TLS 1.3 handshake with a CertificateRequest: reads until the server refuses (true;
+// the observation says how) or goes on (false). The status stays negotiated: the handshake
+// did complete; client_certificate_refused and the detail record the refusal.
+asio::awaitable<bool> await_client_certificate_verdict(Attempt& a, SSL* ssl,
+                                                       beast::tcp_stream& stream, BIO* rbio,
+                                                       std::array<std::uint8_t, 16 * 1024>& buf,
+                                                       Clock::time_point deadline,
+                                                       std::chrono::milliseconds timeout) {
+    auto& o = a.obs;
+    const std::string negotiated = o.detail;
+    auto refuse = [&](std::string how) {
+        o.client_certificate_refused = true;
+        o.detail = fmt::format(
+            "{}, then the server refused the connection with {}: it asked for a client "
+            "certificate and {}",
+            negotiated, how, what_we_sent(a));
+        a.event(TraceEvent::Direction::local, "the server refused the client certificate");
+    };
+    // Bounded by the deadline (the stream's expiry is the same) and the byte limit.
+    for (;;) {
+        unsigned char byte = 0;
+        const int r = SSL_peek(ssl, &byte, 1);
+        const int err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, r);
+        if (err == SSL_ERROR_NONE) co_return false;  // application data: the server went on
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            refuse("close_notify");
+            co_return true;
+        }
+        if (err != SSL_ERROR_WANT_READ) {
+            take_openssl_error();
+            if (o.alert) {
+                refuse(fmt::format("alert {} ({})", alert_name(*o.alert), *o.alert));
+                co_return true;
+            }
+            o.detail = negotiated +
+                       "; after the handshake the server sent something OpenSSL "
+                       "could not read";
+            co_return false;
+        }
+        if (a.post_handshake_messages > 0) co_return false;  // a ticket: our Finished passed
+        if (Clock::now() >= deadline || a.bytes_received >= kMaxHandshakeBytes) {
+            a.event(
+                TraceEvent::Direction::local,
+                fmt::format("no answer to the client certificate within {} ms", timeout.count()));
+            co_return false;
+        }
+        auto [ec, n] = co_await stream.async_read_some(
+            asio::buffer(buf.data(), std::min(buf.size(), kMaxHandshakeBytes - a.bytes_received)),
+            asio::as_tuple(asio::use_awaitable));
+        if (ec == beast::error::timeout) {
+            a.event(
+                TraceEvent::Direction::local,
+                fmt::format("no answer to the client certificate within {} ms", timeout.count()));
+            co_return false;
+        }
+        if (ec == asio::error::eof) {
+            a.event(TraceEvent::Direction::received, "FIN");
+            refuse("a FIN");
+            co_return true;
+        }
+        if (ec) {
+            a.event(TraceEvent::Direction::received, "RST");
+            refuse(ec == asio::error::connection_reset ? "a TCP RST" : ec.message());
+            co_return true;
+        }
+        a.received(n);
+        BIO_write(rbio, buf.data(), static_cast<int>(n));
+    }
+}
+
 }  // namespace
 
 bool openssl_supports(Version v) {
@@ -253,6 +385,18 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     if (const auto alpn = alpn_wire(spec.alpn); !alpn.empty())
         SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(alpn.data()),
                             static_cast<unsigned>(alpn.size()));
+    if (spec.client_identity) {
+        SSL_CTX* holder = spec.client_identity->holder.get();
+        STACK_OF(X509)* chain = nullptr;
+        SSL_CTX_get0_chain_certs(holder, &chain);
+        if (SSL_use_certificate(ssl.get(), SSL_CTX_get0_certificate(holder)) != 1 ||
+            SSL_use_PrivateKey(ssl.get(), SSL_CTX_get0_privatekey(holder)) != 1 ||
+            (chain && SSL_set1_chain(ssl.get(), chain) != 1)) {
+            a.fail(Status::internal_error,
+                   "OpenSSL refused the client certificate: " + take_openssl_error());
+            co_return a.obs;
+        }
+    }
     SSL_set_msg_callback(ssl.get(), on_message);
     SSL_set_msg_callback_arg(ssl.get(), &a);
     a.event(TraceEvent::Direction::local, "offer: " + describe_offer(spec));
@@ -287,6 +431,8 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         }
         if (err == SSL_ERROR_NONE) {
             record_negotiated(a, ssl.get());
+            record_client_ca_names(a, ssl.get());
+            a.handshake_done = true;
             break;
         }
         if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL) {
@@ -298,6 +444,8 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                        "this machine's OpenSSL refused to build the ClientHello: " + openssl_error);
             } else {
                 classify_handshake_failure(a, openssl_error, limit_hit);
+                record_client_ca_names(a, ssl.get());
+                note_client_certificate_refusal(a);
             }
             co_return a.obs;
         }
@@ -324,6 +472,8 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
             asio::as_tuple(asio::use_awaitable));
         if (ec) {
             record_io_failure(a, ec, spec.timeout);
+            record_client_ca_names(a, ssl.get());
+            note_client_certificate_refusal(a);
             co_return a.obs;
         }
         if (a.obs.first_bytes.size() < kFirstBytesKept) {
@@ -336,6 +486,20 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                     fmt::format("first bytes: {}", hex_dump(a.obs.first_bytes, 16)));
         a.received(n);
         BIO_write(rbio, buf.data(), static_cast<int>(n));
+    }
+
+    // TLS 1.3: the client's handshake is complete before the server has read our Certificate
+    // and Finished (RFC 8446 §4.4.2.4 lets it refuse then). A server that requires a certificate
+    // answers with an alert (certificate_required 116, ...) or closes; one that goes on sends
+    // tickets or data. Wait for the first of these, within the attempt's deadline.
+    if (a.obs.client_certificate_requested && a.obs.version == Version::tls1_3) {
+        const bool refused = co_await await_client_certificate_verdict(a, ssl.get(), stream, rbio,
+                                                                       buf, deadline, spec.timeout);
+        if (refused) {
+            stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            ERR_clear_error();
+            co_return a.obs;
+        }
     }
 
     // Polite close: send close_notify, do not wait for the server's (RFC 8446 §6.1 allows it).

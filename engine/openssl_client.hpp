@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,18 @@
 #include "core/observation.hpp"
 
 namespace tlsprobe::engine {
+
+// A client certificate (with its chain) and private key to present when a server asks for one
+// (--client-cert/--client-key). Loaded once, then shared read-only by every handshake.
+struct ClientIdentity;
+
+// Loads a PEM certificate file (the certificate, then any chain certificates) and a PEM private
+// key file and checks that they belong together. Throws std::invalid_argument naming the file
+// and OpenSSL's reason.
+std::shared_ptr<const ClientIdentity> load_client_identity(const std::string& cert_file,
+                                                           const std::string& key_file);
+// The certificate's subject, RFC 2253, for the report ("CN=client,O=Example").
+std::string client_identity_subject(const ClientIdentity& identity);
 
 struct HandshakeSpec {
     std::optional<core::Version> pin;  // min = max = pin; nullopt = every version the library has
@@ -25,6 +38,8 @@ struct HandshakeSpec {
     std::string ciphersuites;  // TLS 1.3, OpenSSL syntax; empty = all five RFC 8446 suites
     std::chrono::milliseconds timeout{5000};  // for the TCP connect, then again for the handshake
     bool trace = false;                       // fill Observation::trace
+    // Presented when the server sends a CertificateRequest; null = answer with no certificate.
+    std::shared_ptr<const ClientIdentity> client_identity;
 };
 
 // Connects to `peer`, performs the handshake and closes with close_notify.

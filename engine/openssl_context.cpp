@@ -1,10 +1,13 @@
 #include "engine/openssl_context.hpp"
 
+#include <fmt/format.h>
 #include <map>
 #include <mutex>
 #include <openssl/err.h>
+#include <stdexcept>
 
 #include "core/openssl_error.hpp"
+#include "core/text.hpp"
 #include "engine/connection.hpp"
 
 namespace tlsprobe::engine {
@@ -102,5 +105,44 @@ SslCtxPtr client_context(const ClientContextKey& key, std::string& error) {
     if (ctx) cache.emplace(key, ctx);
     return ctx;
 }
+
+std::shared_ptr<const ClientIdentity> load_client_identity(const std::string& cert_file,
+                                                           const std::string& key_file) {
+    ERR_clear_error();
+    SslCtxPtr holder(SSL_CTX_new(TLS_client_method()), SslCtxDeleter{});
+    if (!holder) throw std::runtime_error("SSL_CTX_new failed: " + take_openssl_error());
+    SSL_CTX_set_security_level(holder.get(), 0);  // the probe presents what it was given
+    auto refuse = [](std::string_view what, const std::string& file) {
+        const auto reason = take_openssl_error();
+        throw std::invalid_argument(
+            fmt::format("{} '{}': {}", what, file, reason.empty() ? "unreadable" : reason));
+    };
+    if (SSL_CTX_use_certificate_chain_file(holder.get(), cert_file.c_str()) != 1)
+        refuse("--client-cert: cannot load the PEM certificate", cert_file);
+    if (SSL_CTX_use_PrivateKey_file(holder.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+        refuse("--client-key: cannot load the PEM private key", key_file);
+    if (SSL_CTX_check_private_key(holder.get()) != 1)
+        throw std::invalid_argument(
+            fmt::format("--client-key '{}' is not the private key of the certificate in '{}': {}",
+                        key_file, cert_file, take_openssl_error()));
+    auto identity = std::make_shared<ClientIdentity>();
+    identity->holder = std::move(holder);
+    identity->cert_file = cert_file;
+    identity->key_file = key_file;
+    if (X509* cert = SSL_CTX_get0_certificate(identity->holder.get())) {
+        if (BIO* bio = BIO_new(BIO_s_mem())) {
+            X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+                               XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+            char* data = nullptr;
+            const long n = BIO_get_mem_data(bio, &data);
+            if (n > 0) identity->subject = core::to_safe_utf8({data, static_cast<std::size_t>(n)});
+            BIO_free(bio);
+        }
+    }
+    ERR_clear_error();
+    return identity;
+}
+
+std::string client_identity_subject(const ClientIdentity& identity) { return identity.subject; }
 
 }  // namespace tlsprobe::engine

@@ -25,6 +25,14 @@ struct ClientContextKey {
     auto operator<=>(const ClientContextKey&) const = default;
 };
 
+// The loaded --client-cert/--client-key (openssl_client.hpp): an SSL_CTX that holds the
+// certificate, its chain and the key, only read after loading (SSL_use_certificate etc.).
+struct ClientIdentity {
+    SslCtxPtr holder;
+    std::string cert_file, key_file;
+    std::string subject;  // RFC 2253
+};
+
 // Returns the shared context for `key`, or the OpenSSL error text in `error` and nullptr
 // when the local library refuses the configuration (e.g. SSLv3 in a no-ssl3 build).
 SslCtxPtr client_context(const ClientContextKey& key, std::string& error);

@@ -68,7 +68,11 @@ struct Facts {
     std::string name() const { return r.target.sni.value_or(r.target.host); }
 };
 
-bool ok(const core::Observation& o) { return o.status == Status::negotiated; }
+// The handshake worked: negotiated, and not refused afterwards for want of a client
+// certificate (TLS 1.3 completes before that refusal).
+bool ok(const core::Observation& o) {
+    return o.status == Status::negotiated && !o.client_certificate_refused;
+}
 bool silent_drop(const core::Observation& o) {
     return (o.status == Status::reset || o.status == Status::closed) &&
            o.phase == core::Phase::hello;
@@ -357,11 +361,14 @@ std::optional<Match> no_shared_version(const Facts& f) {
 
 std::optional<Match> no_shared_cipher(const Facts& f) {
     if (f.main_ok) return std::nullopt;
-    if (!f.first([](const auto& o) { return alert_is(o, 40); })) return std::nullopt;
+    // A handshake_failure after the server asked for a client certificate and got none is
+    // that refusal (server.client_certificate_required), not a cipher mismatch.
+    if (!f.first([](const auto& o) { return alert_is(o, 40) && !o.client_certificate_refused; }))
+        return std::nullopt;
     // OpenSSL-style servers answer 70 to the versions they disabled and 40 to the rest.
     if (!f.all([](const auto& o) {
             return alert_is(o, 40) || alert_is(o, 70) || o.status == Status::reset ||
-                   o.status == Status::closed;
+                   o.status == Status::closed || o.client_certificate_refused;
         }))
         return std::nullopt;
     return Match{Confidence::medium,
@@ -410,6 +417,63 @@ std::optional<Match> handshake_timeout(const Facts& f) {
             "client to speak its own protocol.",
             grouped(f.attempts)};
     add_http_evidence(f, m.evidence);
+    return m;
+}
+
+// The server sent a CertificateRequest and, after our Certificate message (empty unless
+// --client-cert was given), refused the connection: an alert, a FIN or an RST, during the
+// TLS <= 1.2 handshake or on the first read after a TLS 1.3 one. Decided by conclude()
+// (facts.client_certificate); this rule only gathers the evidence.
+std::optional<Match> client_certificate_required(const Facts& f) {
+    if (!f.r.facts.client_certificate_required()) return std::nullopt;
+    std::vector<std::pair<std::string, std::vector<std::string>>> refusals;  // how -> attempts
+    bool alert_after_empty = false, presented_refused = false;
+    std::size_t requested = 0;
+    const core::Observation* names_from = nullptr;
+    for (const auto* p : f.attempts) {
+        const auto& o = p->observation;
+        if (o.client_certificate_requested) ++requested;
+        if (!names_from && !o.client_ca_names.empty()) names_from = &o;
+        if (!o.client_certificate_refused) continue;
+        if (o.client_certificate_presented) presented_refused = true;
+        else if (o.alert) alert_after_empty = true;
+        const std::string how =
+            o.status == Status::reset    ? "TCP RST"
+            : o.status == Status::closed ? "FIN"
+            : o.alert ? fmt::format("alert {} ({})", core::alert_name(*o.alert), *o.alert)
+                      : "the connection closed";
+        const std::string key =
+            fmt::format("{} {}", how,
+                        o.status == Status::negotiated
+                            ? fmt::format("right after the {} handshake completed",
+                                          o.version ? core::display_name(*o.version) : "TLS")
+                            : std::string("during the handshake, after our Certificate message"));
+        auto it = std::find_if(refusals.begin(), refusals.end(),
+                               [&](const auto& r) { return r.first == key; });
+        if (it == refusals.end()) it = refusals.insert(refusals.end(), {key, {}});
+        it->second.push_back(label(*p));
+    }
+    Match m{alert_after_empty ? Confidence::high : Confidence::medium,
+            presented_refused
+                ? "The server requires a client certificate (mutual TLS) and refused the one given "
+                  "with --client-cert as well: it is not issued by a CA the server trusts, has "
+                  "expired, or lacks Client Authentication."
+                : "The server requires a client certificate (mutual TLS): it asks for one during "
+                  "the handshake and refuses every client that has none, so browsers and tools "
+                  "without a certificate cannot connect.",
+            {}};
+    m.evidence.push_back(fmt::format("the server sent a CertificateRequest on {} of {} attempts",
+                                     requested, f.attempts.size()));
+    for (const auto& [how, labels] : refusals)
+        m.evidence.push_back(fmt::format(
+            "{}: {} ({})", fmt::join(labels, ", "), how,
+            presented_refused ? "our --client-cert certificate" : "we sent no certificate"));
+    if (names_from)
+        m.evidence.push_back(fmt::format("the server asks for a certificate issued by: {}",
+                                         fmt::join(names_from->client_ca_names, "; ")));
+    else
+        m.evidence.push_back(
+            "the CertificateRequest names no CA: any certificate the server trusts would do");
     return m;
 }
 
@@ -1001,6 +1065,47 @@ const std::vector<Rule>& rules() {
             "a packet capture on the server: does the ClientHello arrive?"},
            {"if another service owns the port, move it; if a middlebox drops hellos, update or "
             "bypass it"}}}},
+        {"server.client_certificate_required",
+         "",
+         "The server requires a client certificate",
+         {"Chrome: ERR_BAD_SSL_CLIENT_AUTH_CERT, or ERR_SSL_CLIENT_AUTH_CERT_NEEDED when the "
+          "browser has no certificate to offer",
+          "curl: exit 56 ('tlsv13 alert certificate required' / 'sslv3 alert handshake failure')",
+          "OpenSSL: alert certificate_required (116) on TLS 1.3, handshake_failure (40) on TLS "
+          "1.2"},
+         {"openssl s_client -connect {address} -servername {host} -state   (a CertificateRequest "
+          "('SSL_connect:SSLv3/TLS read server certificate request'), then an alert after the "
+          "empty Certificate)"},
+         {"if clients without a certificate should get in: make client certificates optional on "
+          "the server",
+          "if the requirement is intended: give every client a certificate issued by a CA the "
+          "server trusts (the names the CertificateRequest lists)",
+          "to probe the rest of the server: tlsprobe probe {host}:{port} --client-cert client.pem "
+          "--client-key client.key"},
+         client_certificate_required,
+         {{ServerSoftware::iis,
+           {"IIS Manager > site > SSL Settings: Client certificates is 'Require'",
+            "netsh http show sslcert ipport=0.0.0.0:{port}   ('Negotiate Client Certificate : "
+            "Enabled')"},
+           {"IIS Manager > site > SSL Settings > Client certificates: Accept (or Ignore), or "
+            "give every client a certificate from a CA in the server's Trusted Root store"}},
+          {ServerSoftware::nginx,
+           {"nginx -T | grep -E 'ssl_verify_client|ssl_client_certificate'   (on = required)"},
+           {"ssl_verify_client optional;   (or off), then nginx -t && systemctl reload nginx"}},
+          {ServerSoftware::apache,
+           {"apachectl -t -D DUMP_RUN_CFG; grep -ri SSLVerifyClient /etc/apache2/   (require = "
+            "required)"},
+           {"SSLVerifyClient optional   (or none) in the virtual host, then apachectl configtest "
+            "&& systemctl reload apache2"}},
+          {ServerSoftware::haproxy,
+           {"grep -n 'verify required' /etc/haproxy/haproxy.cfg   (on the bind line, with "
+            "ca-file)"},
+           {"bind ... ssl crt site.pem ca-file clients-ca.pem verify optional, then haproxy -c -f "
+            "/etc/haproxy/haproxy.cfg && systemctl reload haproxy"}},
+          {ServerSoftware::java,
+           {"Tomcat server.xml: <SSLHostConfig certificateVerification=\"required\"> (or "
+            "clientAuth=\"true\" on the Connector)"},
+           {"certificateVerification=\"optional\" (or \"none\"), then restart Tomcat"}}}},
         {"cert.wrong_certificate",
          "S4",
          "The certificate is for another name",

@@ -22,7 +22,7 @@ namespace {
 //   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
 // A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
 // policy fails on the same facts (tests/scenarios_test.cpp, over the scenario matrix).
-constexpr std::array<FindingKind, 32> kKinds{{
+constexpr std::array<FindingKind, 33> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -43,6 +43,8 @@ constexpr std::array<FindingKind, 32> kKinds{{
      "The OpenSSL handshake and the raw hello disagree about a version"},
     {"tls.client_certificate_requested", Severity::info,
      "The server asks for a client certificate"},
+    {"tls.client_certificate_required", Severity::high,
+     "The server refuses clients without a client certificate"},
     {"chain.empty", Severity::high, "The server sent no certificate"},
     {"chain.unparsable", Severity::high, "A served certificate could not be parsed"},
     {"chain.missing_intermediate", Severity::high,

@@ -51,12 +51,31 @@ void protocol_findings(const TargetResult& r, std::vector<Finding>& out) {
     if (!disagreements.empty())
         out.push_back(make_finding("tls.engines_disagree",
                                    fmt::format("{}", fmt::join(disagreements, "; "))));
-    if (std::any_of(r.probes.begin(), r.probes.end(), [](const ProbeRecord& p) {
-            return p.observation.client_certificate_requested;
-        }))
-        out.push_back(make_finding(
-            "tls.client_certificate_requested",
-            "the server sends a CertificateRequest; clients without a certificate may be refused"));
+    using probe::ClientCertificate;
+    switch (r.facts.client_certificate) {
+        case ClientCertificate::required: {
+            const auto p = std::find_if(r.probes.begin(), r.probes.end(), [](const ProbeRecord& x) {
+                return x.observation.client_certificate_refused;
+            });
+            out.push_back(
+                make_finding("tls.client_certificate_required",
+                             p == r.probes.end()
+                                 ? std::string("the server refuses clients without a certificate")
+                                 : p->observation.detail));
+            break;
+        }
+        case ClientCertificate::optional:
+            out.push_back(make_finding("tls.client_certificate_requested",
+                                       "the server sends a CertificateRequest and goes on without "
+                                       "a certificate: client certificates are optional"));
+            break;
+        case ClientCertificate::accepted:
+            out.push_back(make_finding("tls.client_certificate_requested",
+                                       "the server sends a CertificateRequest and accepted the "
+                                       "certificate given with --client-cert"));
+            break;
+        case ClientCertificate::not_requested: break;
+    }
 }
 
 bool cbc(wire::Encryption e) {
@@ -125,7 +144,9 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
         out.push_back(make_finding("target.unreachable", first_failure_detail(r)));
         return out;
     }
-    if (!r.facts.works) out.push_back(make_finding("tls.unavailable", first_failure_detail(r)));
+    // A server that refuses clients without a certificate speaks TLS: that is its own finding.
+    if (!r.facts.works && !r.facts.client_certificate_required())
+        out.push_back(make_finding("tls.unavailable", first_failure_detail(r)));
     protocol_findings(r, out);
     cipher_findings(r, out);
     if (r.chain) {

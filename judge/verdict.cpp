@@ -51,17 +51,24 @@ std::string verdict_paragraph(const TargetResult& r) {
                                    : worst && *worst >= Severity::medium
                                        ? " Some findings below are worth a look."
                                        : "";
-        return fmt::format("HTTPS on {} {}{}.{}{}{}", where, serious ? "negotiates" : "works", how,
-                           cert, review, http);
+        const std::string with_certificate =
+            r.facts.client_certificate == probe::ClientCertificate::accepted
+                ? " It asks for a client certificate and accepted the one given with --client-cert."
+                : "";
+        return fmt::format("HTTPS on {} {}{}.{}{}{}{}", where, serious ? "negotiates" : "works",
+                           how, with_certificate, cert, review, http);
     }
     const auto& top = r.diagnosis.front();
     const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
-    const std::string state = !r.facts.reached ? "cannot be reached"
-                              : !works         ? "fails"
-                              : certificate ? "negotiates, but browsers will reject the certificate"
-                              : top.id == "protocol.legacy_only"
-                                  ? "negotiates only protocol versions current browsers refuse"
-                                  : "negotiates for this client, but not for every client";
+    const std::string state =
+        !r.facts.reached ? "cannot be reached"
+        : top.id == "server.client_certificate_required"
+            ? "refuses every client that does not present a client certificate it accepts"
+        : !works      ? "fails"
+        : certificate ? "negotiates, but browsers will reject the certificate"
+        : top.id == "protocol.legacy_only"
+            ? "negotiates only protocol versions current browsers refuse"
+            : "negotiates for this client, but not for every client";
     std::string scenario = top.scenarios.empty() ? ""
                                                  : fmt::format("; the article's scenario {}",
                                                                fmt::join(top.scenarios, "/"));
@@ -78,7 +85,9 @@ std::string verdict_paragraph(const TargetResult& r) {
 TargetVerdict decide_verdict(const TargetResult& r) {
     if (!r.facts.reached) return TargetVerdict::unreachable;
     if (!r.facts.works)
-        return r.facts.works_for_variant_only ? TargetVerdict::fail : TargetVerdict::no_tls;
+        return r.facts.works_for_variant_only || r.facts.client_certificate_required()
+                   ? TargetVerdict::fail
+                   : TargetVerdict::no_tls;
     const auto worst = r.worst_severity();
     if (worst && *worst >= probe::Severity::high) return TargetVerdict::fail;
     if (worst && *worst >= probe::Severity::medium) return TargetVerdict::warn;

@@ -172,6 +172,30 @@ const std::vector<Entry>& entries() {
                       "fail",
                       {"cert.hostname_mismatch"}},
                      tls_case("wrong-host")});
+        // Client certificates (issue 12): required = nginx `ssl_verify_client on` / IIS
+        // "Require"; optional = `ssl_verify_client optional`. Both trust the lab root.
+        t.push_back({{"client-cert-required",
+                      "The server requires a client certificate (mutual TLS)",
+                      "-",
+                      "server.client_certificate_required",
+                      kName,
+                      "fail",
+                      {"tls.client_certificate_required"}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.client_cert = ClientCertMode::required;
+                         c.client_ca_file = testcert("root-ca.pem").string();
+                     })});
+        t.push_back({{"client-cert-optional",
+                      "The server asks for a client certificate, but goes on without one",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {"tls.client_certificate_requested"}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.client_cert = ClientCertMode::optional;
+                         c.client_ca_file = testcert("root-ca.pem").string();
+                     })});
         return t;
     }();
     return table;

@@ -90,6 +90,19 @@ void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     if (!c.groups.empty() && SSL_CTX_set1_groups_list(ctx, c.groups.c_str()) != 1)
         refuse("groups '" + c.groups + "'");
     if (c.server_cipher_preference) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (c.client_cert != ClientCertMode::none) {
+        if (c.client_ca_file.empty()) refuse("client_cert without client_ca_file");
+        if (SSL_CTX_load_verify_locations(ctx, c.client_ca_file.c_str(), nullptr) != 1)
+            refuse("client CA file " + c.client_ca_file);
+        STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(c.client_ca_file.c_str());
+        if (!names) refuse("client CA names from " + c.client_ca_file);
+        SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
+        SSL_CTX_set_verify(
+            ctx,
+            SSL_VERIFY_PEER |
+                (c.client_cert == ClientCertMode::required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+            nullptr);
+    }
 }
 
 // The server_name extension's host name (RFC 6066 §3): uint16 list length, then entries of

@@ -28,6 +28,15 @@ enum class SniPolicy {
 };
 std::string_view to_string(SniPolicy p);
 
+// Whether the server asks for a client certificate (nginx ssl_verify_client, Apache
+// SSLVerifyClient, IIS SSL Settings > Client certificates).
+enum class ClientCertMode {
+    none,      // no CertificateRequest
+    optional,  // CertificateRequest; a client without a certificate goes on (nginx `optional`)
+    required,  // CertificateRequest; a client without one is refused (nginx `on`, IIS Require):
+               // alert certificate_required (116) in TLS 1.3, handshake_failure (40) in 1.2
+};
+
 struct TlsServerConfig {
     using SniPolicy =
         lab::SniPolicy;          // so TlsServerConfig::SniPolicy::... reads as in the design notes
@@ -39,6 +48,10 @@ struct TlsServerConfig {
     std::string ciphersuites;  // TLS 1.3 (SSL_CTX_set_ciphersuites); empty = default
     std::string groups;        // SSL_CTX_set1_groups_list; empty = default
     bool server_cipher_preference = false;
+    ClientCertMode client_cert = ClientCertMode::none;
+    // With client_cert optional/required: the CAs (PEM) a client certificate must chain to,
+    // whose names the CertificateRequest lists. Required then.
+    std::string client_ca_file;
     SniPolicy sni_policy = SniPolicy::ignore;
     std::vector<std::string> known_names;  // compared case-insensitively
     // name -> (chain file, key file), served instead of the default when the SNI matches.

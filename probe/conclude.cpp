@@ -29,6 +29,23 @@ bool never_reached(const core::Observation& o) {
            o.status == core::Status::local_unsupported;
 }
 
+// Any refusal after a CertificateRequest makes a client certificate required; else one we
+// presented and the server took, else one it asked for and went on without.
+ClientCertificate client_certificate_of(const std::vector<ProbeRecord>& probes) {
+    bool requested = false, accepted = false;
+    for (const auto& p : probes) {
+        const auto& o = p.observation;
+        if (!o.client_certificate_requested) continue;
+        requested = true;
+        if (p.spec.engine != Engine::openssl) continue;
+        if (o.client_certificate_refused) return ClientCertificate::required;
+        if (o.client_certificate_presented && o.status == core::Status::negotiated) accepted = true;
+    }
+    return accepted    ? ClientCertificate::accepted
+           : requested ? ClientCertificate::optional
+                       : ClientCertificate::not_requested;
+}
+
 }  // namespace
 
 Facts decide_facts(const TargetResult& r) {
@@ -45,10 +62,12 @@ Facts decide_facts(const TargetResult& r) {
     f.works_for_variant_only =
         !f.works && std::any_of(p.begin(), p.end(), [](const ProbeRecord& x) {
             return x.spec.engine == Engine::openssl &&
-                   x.observation.status == core::Status::negotiated;
+                   x.observation.status == core::Status::negotiated &&
+                   !x.observation.client_certificate_refused;
         });
     f.modern_version = r.version(core::Version::tls1_2).supported == true ||
                        r.version(core::Version::tls1_3).supported == true;
+    f.client_certificate = client_certificate_of(p);
     return f;
 }
 

@@ -74,6 +74,10 @@ VersionResult verdict_of(const ProbeRecord& p) {
     r.phase = o.phase;
     r.source = std::string(to_string(p.spec.engine));
     r.supported = supported_from(o);
+    // Refused for want of a client certificate after the server took the version (its
+    // ServerHello, certificate and CertificateRequest): the version is supported; the client
+    // certificate is the problem, not the version or the suites.
+    if (o.client_certificate_refused) r.supported = true;
     r.alert = o.alert;
     r.cipher = o.status == core::Status::negotiated ? o.cipher : "";
     r.detail = o.detail;

@@ -70,6 +70,7 @@ asio::awaitable<void> run_attempts(Engines& engines, TargetResult& result,
             spec.ciphersuites = plan[i].ciphersuites;
             spec.timeout = options.timeout;
             spec.trace = options.trace;
+            spec.client_identity = options.client_identity;
             // Not `record = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a braced
             // initialiser holding a co_await twice. Plain statements only.
             core::Observation observation = co_await engines.handshake(peer, spec);

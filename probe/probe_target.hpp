@@ -19,6 +19,10 @@ struct ProbeOptions {
     std::size_t connections_per_target = 8;         // concurrent connections to one target
     bool trace = false;                             // keep each attempt's exchange for --trace
     std::shared_ptr<const x509::TrustStore> trust;  // null = the system store
+    // The client certificate OpenSSL-engine handshakes present when a server asks for one
+    // (--client-cert/--client-key, engine::load_client_identity); null = none, so a server
+    // that requires one shows it.
+    std::shared_ptr<const engine::ClientIdentity> client_identity;
     int expires_soon_days = 30;
     // The clock chain analysis uses (dates, days left); nullopt = now. Tests fix it.
     std::optional<std::chrono::system_clock::time_point> now;

@@ -18,7 +18,18 @@ const ProbeRecord* TargetResult::probe(AttemptKind kind) const {
 
 bool completes_handshake(const ProbeRecord& p) {
     return (p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
-           p.spec.engine == Engine::openssl && p.observation.status == core::Status::negotiated;
+           p.spec.engine == Engine::openssl && p.observation.status == core::Status::negotiated &&
+           !p.observation.client_certificate_refused;
+}
+
+std::string_view to_string(ClientCertificate c) {
+    switch (c) {
+        case ClientCertificate::not_requested: return "not_requested";
+        case ClientCertificate::optional: return "optional";
+        case ClientCertificate::required: return "required";
+        case ClientCertificate::accepted: return "accepted";
+    }
+    return "not_requested";
 }
 
 std::string_view to_string(Disagreement d) {

@@ -84,6 +84,16 @@ struct VersionResult {
         enumeration_errors;  // failed enumeration connections: the list may be incomplete
 };
 
+// What the server does about client certificates, over the OpenSSL-engine attempts.
+enum class ClientCertificate {
+    not_requested,  // no CertificateRequest
+    optional,       // requested; the server went on although we sent none
+    required,       // requested; the server refused the connection after our Certificate
+                    // message (empty, or the --client-cert one it did not accept)
+    accepted,       // requested; we presented --client-cert and the server went on
+};
+std::string_view to_string(ClientCertificate c);
+
 // The facts every judgement reads, decided once by conclude() (and nowhere else).
 struct Facts {
     // The server answered at least one attempt: not every attempt ended in a DNS failure, a
@@ -96,6 +106,12 @@ struct Facts {
     bool works_for_variant_only = false;
     // TLS 1.2 or 1.3 is supported.
     bool modern_version = false;
+    // Whether the server asks for a client certificate, and whether it refuses clients
+    // without one (a refusal on any attempt makes it `required`).
+    ClientCertificate client_certificate = ClientCertificate::not_requested;
+    bool client_certificate_required() const {
+        return client_certificate == ClientCertificate::required;
+    }
 };
 
 // The verdict on one target, decided once by judge::assess() from the facts and the
@@ -111,7 +127,8 @@ std::string_view to_string(TargetVerdict v);
 
 // A handshake completed for the requested name: an OpenSSL-engine attempt of the version or
 // offer_all role (a raw ServerHello is not a completed handshake; the variants ask with
-// another name or fewer suites). The one definition of "TLS works".
+// another name or fewer suites) that the server did not refuse afterwards for want of a client
+// certificate (TLS 1.3 completes before that refusal). The one definition of "TLS works".
 bool completes_handshake(const ProbeRecord& p);
 
 struct TargetResult {

@@ -123,6 +123,7 @@ boost::asio::awaitable<CheckResultPtr> AlpnCheck::run(CheckContext c) const {
                                           spec.sni = c.result.target.sni;
                                           spec.alpn = {list[i]};
                                           spec.timeout = c.options.timeout;
+                                          spec.client_identity = c.options.client_identity;
                                           core::Observation o =
                                               co_await c.engines.handshake(c.peer, spec);
                                           seen[i] = std::move(o);
