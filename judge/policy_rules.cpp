@@ -267,10 +267,13 @@ RuleResult rule_chain_ordered(const TargetResult& t) {
     r.expected = "leaf first, each certificate signed by the next";
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
-    const bool bad = c->has(ChainProblemKind::misordered);
+    const bool reversed = c->has(ChainProblemKind::leaf_not_first);
+    const bool bad = reversed || c->has(ChainProblemKind::misordered);
     r.status = bad ? RuleStatus::fail : RuleStatus::pass;
-    r.actual = bad ? "misordered" : "in order";
-    add_problems(r, *c, {ChainProblemKind::misordered});
+    r.actual = reversed ? "a CA certificate first, the leaf later"
+               : bad    ? "misordered"
+                        : "in order";
+    add_problems(r, *c, {ChainProblemKind::leaf_not_first, ChainProblemKind::misordered});
     return r;
 }
 

@@ -54,7 +54,11 @@ std::string verdict_paragraph(const TargetResult& r) {
                            cert, review, http);
     }
     const auto& top = r.diagnosis.front();
-    const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
+    // Only a serious finding means browsers reject it: an expired cross-signed root that
+    // trusted-first clients avoid fails old clients only ("not for every client").
+    const auto worst_finding = r.worst_severity();
+    const bool certificate = (top.id.starts_with("cert.") || top.id.starts_with("chain.")) &&
+                             worst_finding && *worst_finding >= Severity::high;
     const std::string state = !r.facts.reached ? "cannot be reached"
                               : !works         ? "fails"
                               : certificate ? "negotiates, but browsers will reject the certificate"

@@ -74,7 +74,10 @@ TEST_CASE("the intermediate profile over each chain case fails exactly the expec
         {"good", ""},
         {"good-ecdsa", ""},
         {"leaf-only", "chain.complete "},
-        {"misordered", "chain.ordered "},
+        // Intermediate first: the name is checked on it, as clients do.
+        {"misordered", "chain.ordered cert.hostname "},
+        {"misordered-intermediates", "chain.ordered "},
+        {"reversed", "chain.ordered cert.hostname "},
         {"untrusted-root", "chain.trusted "},
         {"self-signed", "chain.trusted "},
         {"client-auth-eku", "cert.server_auth_eku "},
