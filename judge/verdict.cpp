@@ -57,7 +57,9 @@ std::string verdict_paragraph(const TargetResult& r) {
     // Only a serious finding means browsers reject it: an expired cross-signed root that
     // trusted-first clients avoid fails old clients only ("not for every client").
     const auto worst_finding = r.worst_severity();
-    const bool certificate = (top.id.starts_with("cert.") || top.id.starts_with("chain.")) &&
+    // Browsers send SNI, so a name-based binding serving another site's certificate is theirs.
+    const bool certificate = (top.id.starts_with("cert.") || top.id.starts_with("chain.") ||
+                              top.id == "binding.sni_wrong_certificate") &&
                              worst_finding && *worst_finding >= Severity::high;
     const std::string state = !r.facts.reached ? "cannot be reached"
                               : !works         ? "fails"

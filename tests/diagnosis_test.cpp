@@ -497,6 +497,8 @@ TEST_CASE("diagnosis: SNI bindings, the named site's certificate against the def
         REQUIRE(finding(r, "cert.sni_wrong_certificate") != nullptr);
         CHECK(finding(r, "cert.sni_wrong_certificate")->severity == probe::Severity::high);
         CHECK(finding(r, "cert.no_sni_default_mismatch") == nullptr);
+        CHECK_THAT(judge::verdict_paragraph(r),
+                   Catch::Contains("browsers will reject the certificate"));
     }
     SECTION("the named site is fine, no-SNI clients get another name's certificate") {
         auto r = working("good");
@@ -509,6 +511,7 @@ TEST_CASE("diagnosis: SNI bindings, the named site's certificate against the def
         REQUIRE(finding(r, "cert.no_sni_default_mismatch") != nullptr);
         CHECK(finding(r, "cert.sni_wrong_certificate") == nullptr);
         CHECK(r.verdict == probe::TargetVerdict::ok);
+        CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("not for every client"));
     }
     SECTION("the same certificate with and without SNI is no fact at all") {
         const auto r = concluded(working("good"));
