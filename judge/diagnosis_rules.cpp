@@ -487,6 +487,11 @@ std::string covered_names(const x509::CertificateInfo& c) {
 std::optional<Match> wrong_certificate(const Facts& f) {
     const auto* leaf = f.leaf();
     if (!leaf || !f.chain_has(ChainProblemKind::hostname_mismatch)) return std::nullopt;
+    // More specific causes of the same mismatch (chain rules below): a CA certificate sent
+    // first, or an SNI binding pointing at another site's certificate.
+    if (f.chain_has(ChainProblemKind::leaf_not_first) ||
+        f.r.facts.no_sni_other_certificate == x509::HostnameMatch::match)
+        return std::nullopt;
     Match m{
         Confidence::high,
         fmt::format("The server presents a certificate for other names ({}), not for {}: the "
@@ -577,6 +582,148 @@ std::optional<Match> tls13_stripped(const Facts& f) {
                  "1.3, but something on the path removed it from our offer.",
                  {fmt::format("{}: ServerHello.random ends in DOWNGRD ({})", label(*p),
                               outcome_class(p->observation))}};
+}
+
+// ---- chain rules (issue 12, part 4): certificate and chain faults judged as clients do -----
+
+std::vector<std::string> details_of(const Facts& f, std::initializer_list<ChainProblemKind> kinds) {
+    std::vector<std::string> out;
+    if (!f.r.chain) return out;
+    for (const auto& p : f.r.chain->problems)
+        if (std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end()) out.push_back(p.detail);
+    return out;
+}
+
+std::optional<Match> leaf_not_first(const Facts& f) {
+    const auto* first = f.leaf();
+    if (!first || !f.r.chain->intended_leaf) return std::nullopt;
+    const auto& chain = *f.r.chain;
+    const auto& right = chain.certificates.at(*chain.intended_leaf);
+    Match m{Confidence::high,
+            fmt::format("The server sends the CA certificate '{}' first; every client takes the "
+                        "first certificate as the server's, so the name, the key usage and the "
+                        "path are checked on it and fail. Its own certificate '{}' is in the "
+                        "chain, but not first.",
+                        first->subject, right.subject),
+            details_of(f, {ChainProblemKind::leaf_not_first})};
+    m.evidence.push_back(
+        fmt::format("first certificate: {}, covers {}", first->subject, covered_names(*first)));
+    m.evidence.push_back(fmt::format("host name check on it: {}", x509::to_string(chain.hostname)));
+    if (chain.verify_error)
+        m.evidence.push_back(fmt::format("OpenSSL verify error {} on it: {}", chain.verify_error,
+                                         chain.verify_error_text));
+    return m;
+}
+
+std::optional<Match> no_san(const Facts& f) {
+    const auto* leaf = f.leaf();
+    if (!leaf || !f.chain_has(ChainProblemKind::no_san)) return std::nullopt;
+    Match m{Confidence::high,
+            fmt::format("The certificate has no Subject Alternative Name: {} is only in its "
+                        "subject CN, which browsers ignore since 2017, so they reject it as if it "
+                        "were for another name.",
+                        leaf->common_name.value_or("the name")),
+            details_of(f, {ChainProblemKind::no_san})};
+    m.evidence.push_back(
+        fmt::format("host name check: {} (OpenSSL matches the CN only as a "
+                    "legacy fallback)",
+                    x509::to_string(f.r.chain->hostname)));
+    m.evidence.push_back(fmt::format("leaf SHA-1 thumbprint {}", leaf->sha1_hex));
+    return m;
+}
+
+std::optional<Match> expired_intermediate(const Facts& f) {
+    if (!f.chain_has(ChainProblemKind::expired_intermediate)) return std::nullopt;
+    const bool avoided = f.r.chain->trusted;
+    Match m{avoided ? Confidence::medium : Confidence::high,
+            avoided ? "The server still sends an expired CA certificate (a cross-signed root "
+                      "or an old intermediate). Clients that build the path to their own trust "
+                      "store first succeed; clients that follow the served chain (OpenSSL 1.0.2, "
+                      "old Android and Java) fail on it, as many did when DST Root CA X3 "
+                      "expired in 2021."
+                    : "An intermediate certificate on the only path to the root has expired; "
+                      "every client rejects the chain although the leaf itself is valid.",
+            details_of(f, {ChainProblemKind::expired_intermediate})};
+    if (f.r.chain->verify_error)
+        m.evidence.push_back(fmt::format("OpenSSL verify error {}: {}", f.r.chain->verify_error,
+                                         f.r.chain->verify_error_text));
+    else m.evidence.push_back("OpenSSL verifies the chain along another path (trusted-first)");
+    return m;
+}
+
+std::optional<Match> weak_signature_chain(const Facts& f) {
+    if (!f.chain_has(ChainProblemKind::weak_signature)) return std::nullopt;
+    return Match{Confidence::medium,
+                 "A certificate in the served chain is signed with SHA-1 (or MD5); browsers "
+                 "reject such signatures on the leaf and on intermediates (the anchor's own "
+                 "self-signature does not count).",
+                 details_of(f, {ChainProblemKind::weak_signature})};
+}
+
+// The named site's certificate does not cover the name, the default one does.
+std::optional<Match> sni_wrong_certificate(const Facts& f) {
+    const auto* leaf = f.leaf();
+    if (!leaf || !f.no_sni || f.r.chain->hostname == x509::HostnameMatch::match ||
+        f.r.facts.no_sni_other_certificate != x509::HostnameMatch::match)
+        return std::nullopt;
+    const auto other = x509::parse_certificate(f.no_sni->observation.chain.front());
+    Match m{Confidence::high,
+            fmt::format("The SNI binding for {} serves another site's certificate ({}); "
+                        "connections without SNI get a certificate that covers {}.",
+                        f.name(), covered_names(*leaf), f.name()),
+            {fmt::format("SNI {}: '{}', covers {}, SHA-1 {}", f.name(), leaf->subject,
+                         covered_names(*leaf), leaf->sha1_hex)}};
+    if (other)
+        m.evidence.push_back(fmt::format("no SNI: '{}', covers {}, SHA-1 {}", other->subject,
+                                         covered_names(*other), other->sha1_hex));
+    return m;
+}
+
+// The named site is fine; clients without SNI get a certificate for other names.
+std::optional<Match> default_certificate_differs(const Facts& f) {
+    const auto no_sni = f.r.facts.no_sni_other_certificate;
+    if (!f.main_ok || !f.no_sni || !no_sni || *no_sni == x509::HostnameMatch::match || !f.r.chain ||
+        f.r.chain->hostname != x509::HostnameMatch::match)
+        return std::nullopt;
+    Match m{Confidence::low,
+            fmt::format("Clients that send SNI get the right certificate; clients without SNI "
+                        "(old clients, monitors and scripts connecting by IP) get the default "
+                        "certificate, which does not cover {}.",
+                        f.name()),
+            {}};
+    if (const auto other = x509::parse_certificate(f.no_sni->observation.chain.front()))
+        m.evidence.push_back(fmt::format("no SNI: '{}', covers {}, SHA-1 {}", other->subject,
+                                         covered_names(*other), other->sha1_hex));
+    if (const auto* leaf = f.leaf())
+        m.evidence.push_back(
+            fmt::format("SNI {}: '{}', covers {}", f.name(), leaf->subject, covered_names(*leaf)));
+    return m;
+}
+
+// The chain rules' template arguments: {leaf_to_serve} (the served certificate that should
+// come first, with its thumbprint), {serve_order} (the order to serve), {no_sni_sha1} (the
+// thumbprint of the certificate clients without SNI get).
+struct ChainRulesArgs {
+    std::string leaf_to_serve = "<the server certificate>", serve_order = "<leaf, intermediates>",
+                no_sni_sha1 = "<thumbprint>";
+};
+
+ChainRulesArgs chain_rules_args(const Facts& f) {
+    ChainRulesArgs a;
+    if (f.r.chain && f.r.chain->intended_leaf) {
+        const auto& c = f.r.chain->certificates.at(*f.r.chain->intended_leaf);
+        a.leaf_to_serve = fmt::format("'{}' (SHA-1 {})", c.subject, c.sha1_hex);
+    }
+    if (f.r.chain && !f.r.chain->correct_order.empty()) {
+        std::vector<std::string> order;
+        for (const auto i : f.r.chain->correct_order)
+            order.push_back(fmt::format("'{}'", f.r.chain->certificates.at(i).subject));
+        a.serve_order = fmt::format("{}", fmt::join(order, ", then "));
+    }
+    if (f.r.facts.no_sni_other_certificate && f.no_sni && !f.no_sni->observation.chain.empty())
+        if (const auto c = x509::parse_certificate(f.no_sni->observation.chain.front()))
+            a.no_sni_sha1 = c->sha1_hex;
+    return a;
 }
 
 // ---- the catalogue ------------------------------------------------------------------------
@@ -1268,18 +1415,102 @@ const std::vector<Rule>& rules() {
          {"the proxies, firewalls and TLS inspection devices between this client and the server"},
          {"remove or reconfigure the device that rewrites ClientHellos"},
          tls13_stripped},
+        // ---- chain rules (issue 12, part 4) ----
+        {"chain.leaf_not_first",
+         "S2",
+         "A CA certificate is sent before the server's own",
+         {"Chrome: ERR_CERT_COMMON_NAME_INVALID or ERR_SSL_PROTOCOL_ERROR (the key does not "
+          "match)",
+          "Windows: CERT_E_CN_NO_MATCH (0x800B010F) / CERT_E_WRONG_USAGE",
+          "OpenSSL: verify error 26 (unsupported certificate purpose) / 62 (hostname mismatch)"},
+         {"openssl s_client -connect {address} -servername {host} -showcerts   (the first "
+          "certificate printed must be the one for {host})",
+          "the server's certificate file: the first PEM block must be the server certificate"},
+         {"serve {leaf_to_serve} first, then its issuers: {serve_order} (the root may be left "
+          "out)",
+          "rebuild the chain file in that order: the server certificate, then each intermediate "
+          "(cat server.crt intermediate.crt > fullchain.pem)",
+          "nginx: ssl_certificate fullchain.pem; Apache: SSLCertificateFile server.crt with "
+          "SSLCertificateChainFile intermediate.crt; IIS/HTTP.sys: bind the server certificate's "
+          "thumbprint, Windows builds the order itself"},
+         leaf_not_first},
+        {"cert.no_san",
+         "S2",
+         "The certificate names the host only in its CN (no SAN)",
+         {"Chrome/Edge: ERR_CERT_COMMON_NAME_INVALID", "Firefox: SSL_ERROR_BAD_CERT_DOMAIN",
+          "Windows (Schannel) and OpenSSL: accepted through the legacy CN fallback"},
+         {"certutil -v -store my {sha1}   (no 'Subject Alternative Name' extension)",
+          "openssl x509 -in server.crt -noout -ext subjectAltName   (prints nothing)"},
+         {"reissue the certificate with {host} (and every other name) in the Subject Alternative "
+          "Name (a CSR with subjectAltName=DNS:{host}; every public CA does this), then bind the "
+          "new thumbprint"},
+         no_san},
+        {"chain.expired_intermediate",
+         "S2",
+         "An intermediate or cross-signed certificate in the chain has expired",
+         {"clients that follow the served chain: Chrome/Windows CERT_E_EXPIRED (0x800B0101), "
+          "OpenSSL verify error 10 (certificate has expired)",
+          "clients that build their own path to a valid root: no error"},
+         {"openssl s_client -connect {address} -servername {host} -showcerts   (the notAfter of "
+          "every certificate after the first)",
+          "certutil -verify <exported .cer>   (which chain element is expired)"},
+         {"download the CA's current intermediate and serve the leaf with it only; drop expired "
+          "cross-signed roots from the chain file",
+          "on Windows: remove the expired intermediate from the computer's Intermediate "
+          "Certification Authorities store (certlm.msc) so HTTP.sys stops sending it"},
+         expired_intermediate},
+        {"cert.weak_signature",
+         "",
+         "A certificate in the chain is signed with SHA-1",
+         {"Chrome: ERR_CERT_WEAK_SIGNATURE_ALGORITHM", "Windows: SHA-1 chains are refused for TLS"},
+         {"openssl s_client -connect {address} -servername {host} -showcerts | openssl x509 "
+          "-noout -text   (Signature Algorithm of each certificate)"},
+         {"reissue the certificate with SHA-256, and serve the CA's SHA-256 intermediate instead "
+          "of a SHA-1 one"},
+         weak_signature_chain},
+        {"binding.sni_wrong_certificate",
+         "S4",
+         "The SNI binding for the name serves another site's certificate",
+         {"browsers (they send SNI): ERR_CERT_COMMON_NAME_INVALID",
+          "clients without SNI: no error"},
+         {"netsh http show sslcert hostnameport={host}:{port}   (Certificate Hash: the thumbprint "
+          "{sha1} served for {host})",
+          "IIS Manager > the site for {host} > Bindings > https: which certificate is selected?",
+          "nginx/Apache: the ssl_certificate of the server block whose server_name is {host}"},
+         {"point the {host}:{port} SNI binding at a certificate for {host}, e.g. the one the "
+          "default binding serves (SHA-1 {no_sni_sha1}): netsh http delete sslcert "
+          "hostnameport={host}:{port}, then netsh http add sslcert hostnameport={host}:{port} "
+          "certhash={no_sni_sha1} certstorename=MY appid=" +
+          std::string(kIisAppId)},
+         sni_wrong_certificate},
+        {"binding.default_certificate_differs",
+         "S4",
+         "Clients without SNI get a certificate for another name",
+         {"clients without SNI (scripts and monitors connecting by IP, very old clients): "
+          "certificate name mismatch",
+          "browsers: no error"},
+         {"netsh http show sslcert ipport=0.0.0.0:{port}   (the default binding's Certificate "
+          "Hash)",
+          "nginx: which server block is default_server for port {port}"},
+         {"if clients without SNI matter: bind the certificate for {host} (SHA-1 {sha1}) as the "
+          "default, netsh http update sslcert ipport=0.0.0.0:{port} certhash={sha1} appid=" +
+          std::string(kIisAppId)},
+         default_certificate_differs},
     };
     return table;
 }
 
 std::string fill(std::string_view tpl, const Facts& f) {
     const auto* leaf = f.leaf();
+    const auto chain = chain_rules_args(f);
     try {
         return fmt::format(
             fmt::runtime(tpl), fmt::arg("host", f.name()), fmt::arg("port", f.r.target.port),
             fmt::arg("address", f.r.address.empty() ? f.r.target.display() : f.r.address),
             fmt::arg("sha1", leaf ? leaf->sha1_hex : std::string("<thumbprint>")),
-            fmt::arg("issuer", leaf ? leaf->issuer : std::string("<issuer>")));
+            fmt::arg("issuer", leaf ? leaf->issuer : std::string("<issuer>")),
+            fmt::arg("leaf_to_serve", chain.leaf_to_serve),
+            fmt::arg("serve_order", chain.serve_order), fmt::arg("no_sni_sha1", chain.no_sni_sha1));
     } catch (const fmt::format_error&) {
         return std::string(tpl);  // a template bug must not hide the diagnosis
     }

@@ -22,7 +22,7 @@ namespace {
 //   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
 // A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
 // policy fails on the same facts (tests/scenarios_test.cpp, over the scenario matrix).
-constexpr std::array<FindingKind, 33> kKinds{{
+constexpr std::array<FindingKind, 41> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -70,6 +70,24 @@ constexpr std::array<FindingKind, 33> kKinds{{
      "The key usage does not allow the negotiated key exchange"},
     {"cert.weak_key", Severity::high, "The certificate's key is too small"},
     {"cert.weak_signature", Severity::high, "A certificate is signed with SHA-1 or MD5"},
+    // Chain and certificate faults judged as clients judge them (issue 12, part 4).
+    {"chain.leaf_not_first", Severity::high,
+     "A CA certificate is sent first: clients take it as the server's certificate"},
+    {"cert.no_san", Severity::high,
+     "The certificate has no Subject Alternative Name (the name is only in the CN)"},
+    // High when every path goes through it; derive_findings() lowers it to medium when the
+    // verified path avoids it (modern clients succeed, clients following the served chain fail).
+    {"chain.expired_intermediate", Severity::high,
+     "An intermediate or cross-signed certificate in the served chain has expired"},
+    {"chain.intermediate_expires_soon", Severity::medium,
+     "An intermediate certificate in the served chain expires soon"},
+    {"chain.duplicate_certificate", Severity::low, "The server sends a certificate twice"},
+    {"cert.sni_wrong_certificate", Severity::high,
+     "Clients sending the name get a certificate for another site"},
+    {"cert.no_sni_default_mismatch", Severity::low,
+     "Clients without SNI get a default certificate that does not cover the name"},
+    {"cert.ecdsa_only", Severity::info,
+     "Only an ECDSA certificate is offered: clients without ECDSA support cannot connect"},
 }};
 
 }  // namespace

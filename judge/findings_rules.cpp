@@ -136,6 +136,53 @@ void cipher_findings(const TargetResult& r, std::vector<Finding>& out) {
                                    fmt::format("{} accepted: {}", no_fs.size(), listed(no_fs))));
 }
 
+// ---- chain rules (issue 12, part 4): the SNI certificates and the ECDSA-only key ---------
+
+bool covers(x509::HostnameMatch m) { return m == x509::HostnameMatch::match; }
+
+void chain_rules_findings(const TargetResult& r, std::vector<Finding>& out) {
+    const auto* leaf = r.chain ? r.chain->leaf_certificate() : nullptr;
+    if (!leaf) return;
+    const auto name = r.target.sni.value_or(r.target.host);
+    if (const auto no_sni = r.facts.no_sni_other_certificate) {
+        if (covers(r.chain->hostname) && !covers(*no_sni))
+            out.push_back(make_finding(
+                "cert.no_sni_default_mismatch",
+                fmt::format("clients that send no SNI (old clients, scripts connecting by IP) get "
+                            "another certificate, which does not cover {}",
+                            name)));
+        if (!covers(r.chain->hostname) && covers(*no_sni))
+            out.push_back(make_finding(
+                "cert.sni_wrong_certificate",
+                fmt::format("with SNI {} the server sends '{}', which does not cover the name; "
+                            "without SNI it sends a certificate that does",
+                            name, leaf->subject)));
+    }
+    // ECDSA only: every enumerated TLS <= 1.2 suite authenticates with ECDSA (TLS 1.3 suites
+    // name no authentication). Needs enumeration; without it nothing is claimed.
+    if (leaf->key_type != "EC") return;
+    bool enumerated = false, rsa = false;
+    std::size_t ecdsa = 0;
+    for (const auto& v : r.versions) {
+        if (!v.ciphers_enumerated || v.version == core::Version::tls1_3) continue;
+        enumerated = true;
+        for (const auto& c : v.ciphers) {
+            const auto* suite = wire::find_cipher_suite(c.code);
+            if (!suite) continue;
+            if (suite->auth == wire::Authentication::rsa) rsa = true;
+            if (suite->auth == wire::Authentication::ecdsa) ++ecdsa;
+        }
+    }
+    if (enumerated && !rsa && ecdsa > 0)
+        out.push_back(make_finding(
+            "cert.ecdsa_only",
+            fmt::format("the certificate has an {} {}-bit key and every accepted TLS 1.2 suite "
+                        "({}) authenticates with ECDSA: clients without ECDSA (Windows XP, "
+                        "Android 2.x, old Java and embedded stacks) cannot connect; add an RSA "
+                        "certificate if they matter",
+                        leaf->key_type, leaf->key_bits, ecdsa)));
+}
+
 }  // namespace
 
 std::vector<Finding> derive_findings(const TargetResult& r) {
@@ -150,9 +197,16 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
     protocol_findings(r, out);
     cipher_findings(r, out);
     if (r.chain) {
-        for (const auto& problem : r.chain->problems)
-            out.push_back(make_finding(x509::to_string(problem.kind), problem.detail));
+        for (const auto& problem : r.chain->problems) {
+            auto f = make_finding(x509::to_string(problem.kind), problem.detail);
+            // An expired certificate the verified path avoids (the DST Root CA X3 shape) breaks
+            // only the clients that follow the served chain.
+            if (problem.kind == x509::ChainProblemKind::expired_intermediate && r.chain->trusted)
+                f.severity = probe::Severity::medium;
+            out.push_back(std::move(f));
+        }
     }
+    chain_rules_findings(r, out);
     if (!r.chain_differs.empty())
         out.push_back(make_finding("chain.differs_between_versions",
                                    fmt::format("probes {} got a different chain than {}",

@@ -267,10 +267,13 @@ RuleResult rule_chain_ordered(const TargetResult& t) {
     r.expected = "leaf first, each certificate signed by the next";
     const auto* c = chain_or_reason(t, r);
     if (!c) return r;
-    const bool bad = c->has(ChainProblemKind::misordered);
+    const bool reversed = c->has(ChainProblemKind::leaf_not_first);
+    const bool bad = reversed || c->has(ChainProblemKind::misordered);
     r.status = bad ? RuleStatus::fail : RuleStatus::pass;
-    r.actual = bad ? "misordered" : "in order";
-    add_problems(r, *c, {ChainProblemKind::misordered});
+    r.actual = reversed ? "a CA certificate first, the leaf later"
+               : bad    ? "misordered"
+                        : "in order";
+    add_problems(r, *c, {ChainProblemKind::leaf_not_first, ChainProblemKind::misordered});
     return r;
 }
 
@@ -341,16 +344,25 @@ RuleResult rule_validity(const Policy& p, const TargetResult& t) {
     const auto& leaf = *c->leaf_certificate();
     const auto days_left =
         std::chrono::floor<std::chrono::days>(leaf.not_after - t.started).count();
-    const bool dated = c->has(ChainProblemKind::expired) || c->has(ChainProblemKind::not_yet_valid);
+    // An expired intermediate on the only path is as fatal as an expired leaf; one the verified
+    // path avoids (the DST Root CA X3 shape) is not a validity failure.
+    const bool intermediate = c->has(ChainProblemKind::expired_intermediate) && !c->trusted;
+    const bool dated = c->has(ChainProblemKind::expired) ||
+                       c->has(ChainProblemKind::not_yet_valid) || intermediate;
     auto date = [](std::chrono::sys_seconds tp) {
         return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(tp)));
     };
     r.evidence.push_back(
         fmt::format("leaf valid {} .. {}", date(leaf.not_before), date(leaf.not_after)));
-    add_problems(r, *c, {ChainProblemKind::expired, ChainProblemKind::not_yet_valid});
+    add_problems(r, *c,
+                 {ChainProblemKind::expired, ChainProblemKind::not_yet_valid,
+                  ChainProblemKind::expired_intermediate});
     if (dated) {
         r.status = RuleStatus::fail;
-        r.actual = c->has(ChainProblemKind::expired) ? "expired" : "not yet valid";
+        r.actual = c->has(ChainProblemKind::expired) ? "expired"
+                   : c->has(ChainProblemKind::not_yet_valid)
+                       ? "not yet valid"
+                       : "an intermediate on the path expired";
     } else if (days_left < *p.min_days_left) {
         r.status = RuleStatus::fail;
         r.actual = fmt::format("{} days left", days_left);

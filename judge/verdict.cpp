@@ -59,7 +59,13 @@ std::string verdict_paragraph(const TargetResult& r) {
                            how, with_certificate, cert, review, http);
     }
     const auto& top = r.diagnosis.front();
-    const bool certificate = top.id.starts_with("cert.") || top.id.starts_with("chain.");
+    // Only a serious finding means browsers reject it: an expired cross-signed root that
+    // trusted-first clients avoid fails old clients only ("not for every client").
+    const auto worst_finding = r.worst_severity();
+    // Browsers send SNI, so a name-based binding serving another site's certificate is theirs.
+    const bool certificate = (top.id.starts_with("cert.") || top.id.starts_with("chain.") ||
+                              top.id == "binding.sni_wrong_certificate") &&
+                             worst_finding && *worst_finding >= Severity::high;
     const std::string state =
         !r.facts.reached ? "cannot be reached"
         : top.id == "server.client_certificate_required"

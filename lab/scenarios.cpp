@@ -196,6 +196,106 @@ const std::vector<Entry>& entries() {
                          c.client_cert = ClientCertMode::optional;
                          c.client_ca_file = testcert("root-ca.pem").string();
                      })});
+        // ---- chain rules (issue 12, part 4): chains and certificates judged as clients do ----
+        // The file's first certificate is what the lab serves first, signed with that
+        // certificate's key (testcerts/README.md): reversed = intermediate, then the leaf.
+        t.push_back({{"leaf-not-first",
+                      "The intermediate is sent first, then the leaf (reversed chain)",
+                      "S2",
+                      "chain.leaf_not_first",
+                      kName,
+                      "fail",
+                      {"chain.leaf_not_first", "cert.hostname_mismatch"}},
+                     tls_case("reversed")});
+        t.push_back({{"cn-only",
+                      "Certificate without subjectAltName, the name only in the CN",
+                      "S2",
+                      "cert.no_san",
+                      kName,
+                      "fail",
+                      {"cert.no_san"}},
+                     tls_case("cn-only")});
+        t.push_back({{"expired-intermediate",
+                      "Valid leaf under an intermediate that expired in 2020",
+                      "S2",
+                      "chain.expired_intermediate",
+                      kName,
+                      "fail",
+                      {"chain.expired_intermediate"}},
+                     tls_case("expired-intermediate")});
+        // Our OpenSSL client builds trusted-first: the lab root is in its store, so the
+        // expired cross-signed copy is never used and the chain verifies (modern clients
+        // work); only clients following the served chain fail, hence warn, not fail.
+        t.push_back({{"dst-root-shape",
+                      "Expired cross-signed root served after a valid intermediate (DST Root CA "
+                      "X3, 2021)",
+                      "-",
+                      "chain.expired_intermediate",
+                      kName,
+                      "warn",
+                      {"chain.expired_intermediate"}},
+                     tls_case("dst-root-shape")});
+        t.push_back({{"sha1-intermediate",
+                      "SHA-256 leaf under an intermediate signed with SHA-1",
+                      "-",
+                      "cert.weak_signature",
+                      kName,
+                      "fail",
+                      {"cert.weak_signature"}},
+                     tls_case("sha1-intermediate")});
+        t.push_back({{"duplicate-cert",
+                      "The intermediate is sent twice",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {"chain.duplicate_certificate"}},
+                     tls_case("duplicate-cert")});
+        t.push_back({{"root-served",
+                      "The trust anchor itself is sent after the intermediate",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {"chain.root_sent"}},
+                     tls_case("with-root")});
+        t.push_back(
+            {{"sni-default-cert-differs",
+              "The named site is fine; clients without SNI get another site's certificate",
+              "S4",
+              "binding.default_certificate_differs",
+              kName,
+              "ok",
+              {"cert.no_sni_default_mismatch"}},
+             tls_case("wrong-host", [](TlsServerConfig& c) {
+                 c.sni_certs = {
+                     {kName, {testcert("good.chain.pem").string(), testcert("good.key").string()}}};
+             })});
+        t.push_back({{"sni-wrong-cert",
+                      "The SNI binding for the name serves another site's certificate; no-SNI "
+                      "clients get the right one",
+                      "S4",
+                      "binding.sni_wrong_certificate",
+                      kName,
+                      "fail",
+                      {"cert.sni_wrong_certificate", "cert.hostname_mismatch"}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.sni_certs = {{kName,
+                                         {testcert("wrong-host.chain.pem").string(),
+                                          testcert("wrong-host.key").string()}}};
+                     })});
+        t.push_back({{"ecdsa-only",
+                      "Only an ECDSA certificate and ECDSA suites, no RSA fallback",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {"cert.ecdsa_only"}},
+                     tls_case("good-ecdsa", [](TlsServerConfig& c) {
+                         c.cipher_list =
+                             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-"
+                             "SHA384:ECDHE-ECDSA-CHACHA20-POLY1305";
+                     })});
         return t;
     }();
     return table;

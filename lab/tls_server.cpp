@@ -215,8 +215,13 @@ SSL_CTX* TlsServer::Impl::main_context(const TlsServerConfig& c, Impl* self) {
 std::vector<std::pair<std::string, SslCtxOwner>> TlsServer::Impl::load_sni_contexts(
     const TlsServerConfig& c) {
     std::vector<std::pair<std::string, SslCtxOwner>> out;
-    for (const auto& [name, files] : c.sni_certs)
-        out.emplace_back(name, load_context(files.first, files.second));
+    // The same versions and suites as the default context: after SSL_set_SSL_CTX the
+    // handshake takes its cipher list from the new context, not from the SSL.
+    for (const auto& [name, files] : c.sni_certs) {
+        auto ctx = load_context(files.first, files.second);
+        configure(ctx.get(), c);
+        out.emplace_back(name, std::move(ctx));
+    }
     return out;
 }
 

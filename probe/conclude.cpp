@@ -46,6 +46,21 @@ ClientCertificate client_certificate_of(const std::vector<ProbeRecord>& probes) 
                        : ClientCertificate::not_requested;
 }
 
+// Clients without SNI get the server's default certificate: when it is not the one the
+// named site serves, whether it still covers the name (the first certificate is the one a
+// client checks).
+std::optional<x509::HostnameMatch> no_sni_other_certificate(const TargetResult& r) {
+    if (!r.chain || r.chain->certificates.empty()) return std::nullopt;
+    const auto* p = r.probe(AttemptKind::no_sni);
+    if (!p || p->observation.status != core::Status::negotiated || p->observation.chain.empty())
+        return std::nullopt;
+    const auto& first = p->observation.chain.front();
+    if (first == r.chain->certificates[r.chain->leaf].der) return std::nullopt;
+    const auto cert = x509::parse_certificate(first);
+    if (!cert) return std::nullopt;
+    return x509::match_hostname(*cert, r.target.sni.value_or(r.target.host));
+}
+
 }  // namespace
 
 Facts decide_facts(const TargetResult& r) {
@@ -105,6 +120,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
                 result.chain_differs.push_back(p.spec.id);
     }
     result.facts = decide_facts(result);
+    result.facts.no_sni_other_certificate = no_sni_other_certificate(result);
 }
 
 }  // namespace tlsprobe::probe

@@ -112,6 +112,10 @@ struct Facts {
     bool client_certificate_required() const {
         return client_certificate == ClientCertificate::required;
     }
+    // The no-SNI attempt negotiated and was served another first certificate than the analysed
+    // chain's: whether that certificate covers the requested name (x509::match_hostname).
+    // nullopt when the no-SNI attempt failed, was not made, or got the same certificate.
+    std::optional<x509::HostnameMatch> no_sni_other_certificate;
 };
 
 // The verdict on one target, decided once by judge::assess() from the facts and the

@@ -173,7 +173,7 @@ std::string chain_picture(const probe::TargetResult& r) {
     out += fmt::format(
         "<p class=\"meta\">Served order: {} certificate(s){}. Arrows read \"is signed "
         "by\".</p><div class=\"chain\">",
-        c.certificates.size(), c.leaf == 0 ? "" : ", leaf not first");
+        c.certificates.size(), c.intended_leaf ? ", leaf not first" : "");
     for (std::size_t i = 0; i < c.path.size(); ++i) {
         const auto& e = c.path[i];
         if (i > 0) out += "<div class=\"arrow\">&#8595; signed by</div>";

@@ -186,6 +186,8 @@ json to_json(const x509::ChainReport& chain, std::chrono::system_clock::time_poi
         {"path", std::move(path)},
         {"path_certificates", std::move(path_certificates)},
         {"root_sent", chain.root_sent},
+        {"intended_leaf", optional_json(chain.intended_leaf)},
+        {"correct_order", chain.correct_order},
         {"hostname", x509::to_string(chain.hostname)},
         {"problems", std::move(ids)},
         {"problem_details", std::move(details)},

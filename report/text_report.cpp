@@ -230,7 +230,9 @@ void chain(Writer& w, const probe::TargetResult& r) {
         w.line("  verify     {} (OpenSSL error {})", c.verify_error_text, c.verify_error);
     w.line("  hostname   {}: {}", r.target.sni.value_or(r.target.host),
            c.hostname == x509::HostnameMatch::mismatch ? w.bad("does not match")
-                                                       : std::string(x509::to_string(c.hostname)));
+           : c.hostname == x509::HostnameMatch::match_cn_fallback
+               ? w.bad("matches the CN only (no SAN; browsers reject it)")
+               : std::string(x509::to_string(c.hostname)));
     if (!r.chain_differs.empty())
         w.line("  note       probes {} were served another chain",
                fmt::join(r.chain_differs, ", "));

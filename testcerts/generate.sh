@@ -53,6 +53,14 @@ basicConstraints       = critical, CA:TRUE
 keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
 
+# A root cross-signed by another (older) root: the same subject and key as the self-signed
+# root, an issuer of its own (the 2021 "ISRG Root X1 cross-signed by DST Root CA X3" shape).
+[ v3_cross ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
 [ v3_intermediate ]
 basicConstraints       = critical, CA:TRUE, pathlen:0
 keyUsage               = critical, keyCertSign, cRLSign
@@ -253,6 +261,50 @@ bundle cn-only cn-only.leaf.pem $INT.pem
 
 leaf ca-without-basic-constraints leaf_default sha256 "$START" "$END" no-bc-intermediate-ca
 bundle ca-without-basic-constraints ca-without-basic-constraints.leaf.pem no-bc-intermediate-ca.pem
+
+# --- chain rules cases (leaf not first, expired/SHA-1 intermediates, DST shape, duplicates) ---
+# Each case's <case>.key is the key of the FIRST served certificate: a TLS server signs with
+# the key of what it sends first, so a reversed chain is served with the CA's key.
+chain_rules_cases() {
+    # Intermediate first, then the leaf: clients take the intermediate as the server's.
+    leaf reversed leaf_default
+    bundle reversed $INT.pem reversed.leaf.pem
+    cp $INT.key reversed.key
+    # Root, intermediate, leaf: the whole chain upside down.
+    leaf reversed-root-first leaf_default
+    bundle reversed-root-first root-ca.pem $INT.pem reversed-root-first.leaf.pem
+    cp root-ca.key reversed-root-first.key
+    # Leaf first, then the root before the intermediate: misordered, not leaf-not-first.
+    leaf misordered-intermediates leaf_default
+    bundle misordered-intermediates misordered-intermediates.leaf.pem root-ca.pem $INT.pem
+    # An intermediate that expired 2020-01-01 issuing a valid leaf.
+    rsa_key expired-intermediate-ca.key
+    issue expired-intermediate-ca.pem expired-intermediate-ca.key \
+        "/O=tlsprobe/CN=tlsprobe Expired Intermediate CA" v3_intermediate root-ca.pem root-ca.key \
+        sha256 20190101000000Z 20200101000000Z
+    leaf expired-intermediate leaf_default sha256 "$START" "$END" expired-intermediate-ca
+    bundle expired-intermediate expired-intermediate.leaf.pem expired-intermediate-ca.pem
+    # An intermediate signed with sha1WithRSAEncryption by the root; the leaf itself is SHA-256.
+    rsa_key sha1-intermediate-ca.key
+    issue sha1-intermediate-ca.pem sha1-intermediate-ca.key \
+        "/O=tlsprobe/CN=tlsprobe SHA-1 Intermediate CA" v3_intermediate root-ca.pem root-ca.key sha1
+    leaf sha1-intermediate leaf_default sha256 "$START" "$END" sha1-intermediate-ca
+    bundle sha1-intermediate sha1-intermediate.leaf.pem sha1-intermediate-ca.pem
+    # The DST Root CA X3 shape: an old root (expired 2021-09-30) cross-signed the test root;
+    # the cross-signed copy (same subject and key, expired too) is served after the intermediate.
+    rsa_key legacy-root-ca.key
+    issue legacy-root-ca.pem legacy-root-ca.key "/O=tlsprobe Legacy/CN=tlsprobe Legacy Root CA" \
+        v3_root -self - sha256 20000101000000Z 20210930000000Z
+    issue root-ca-cross.pem root-ca.key "/O=tlsprobe/CN=tlsprobe Test Root CA" v3_cross \
+        legacy-root-ca.pem legacy-root-ca.key sha256 20210120000000Z 20210930000000Z
+    leaf dst-root-shape leaf_default
+    bundle dst-root-shape dst-root-shape.leaf.pem $INT.pem root-ca-cross.pem
+    # The intermediate served twice.
+    leaf duplicate-cert leaf_default
+    bundle duplicate-cert duplicate-cert.leaf.pem $INT.pem $INT.pem
+}
+chain_rules_cases
+# --- end of chain rules cases ---
 
 # Fingerprints as `openssl x509 -fingerprint` prints them, lower-cased without colons: the
 # tests compare the parser's thumbprints against these.

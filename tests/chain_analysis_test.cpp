@@ -81,7 +81,26 @@ TEST_CASE("every served case yields exactly its problems", "[chain]") {
         {"good", true, {}},
         {"good-ecdsa", true, {}},
         {"leaf-only", false, {"chain.missing_intermediate"}},
-        {"misordered", true, {"chain.misordered"}},
+        // Intermediate first: clients judge the intermediate as the server's certificate (no
+        // name, keyUsage keyCertSign only: error 26), whatever comes after it.
+        {"misordered",
+         false,
+         {"chain.leaf_not_first", "cert.hostname_mismatch", "cert.key_usage_incompatible"}},
+        {"reversed",
+         false,
+         {"chain.leaf_not_first", "cert.hostname_mismatch", "cert.key_usage_incompatible"}},
+        {"reversed-root-first",
+         false,
+         {"chain.leaf_not_first", "cert.hostname_mismatch", "cert.key_usage_incompatible"}},
+        // Leaf first, the root before the intermediate: only the order is wrong.
+        {"misordered-intermediates", true, {"chain.misordered", "chain.root_sent"}},
+        {"expired-intermediate", false, {"chain.expired_intermediate"}},
+        // Trusted-first path building reaches the store's root and never uses the expired
+        // cross-signed copy: trusted, but the expired certificate is reported.
+        {"dst-root-shape", true, {"chain.expired_intermediate"}},
+        {"sha1-intermediate", true, {"cert.weak_signature"}},
+        {"duplicate-cert", true, {"chain.duplicate_certificate"}},
+        {"cn-only", true, {"cert.no_san"}},
         {"with-root", true, {"chain.root_sent"}},
         {"extra-cert", true, {"chain.extra_certificates"}},
         {"untrusted-root", false, {"chain.untrusted_root"}},
@@ -163,15 +182,96 @@ TEST_CASE("the path runs from the leaf to the store's anchor", "[chain]") {
     CHECK(served_indices(leaf_only.path) == std::vector<Index>{0});
 }
 
-TEST_CASE("a misordered chain still finds the leaf", "[chain]") {
-    const auto r = analyze("misordered");
-    CHECK(r.leaf == 1);
+TEST_CASE("a reversed chain is judged on its first certificate, as clients do", "[chain]") {
+    const auto r = analyze("reversed");  // intermediate, leaf
+    CHECK(r.leaf == 0);
     REQUIRE(r.leaf_certificate() != nullptr);
-    CHECK(r.leaf_certificate()->subject == "CN=tlsprobe.test, O=tlsprobe");
-    CHECK(r.hostname == HostnameMatch::match);
-    CHECK(r.path.size() == 3);
-    CHECK(served_indices(r.path) ==
-          std::vector<Index>{1, 0, std::nullopt});  // path order, not served order
+    CHECK(r.leaf_certificate()->subject == "CN=tlsprobe Test Intermediate CA, O=tlsprobe");
+    CHECK(r.hostname == HostnameMatch::mismatch);  // never "match" from the second certificate
+    CHECK(r.verify_error == X509_V_ERR_INVALID_PURPOSE);
+    CHECK(r.intended_leaf == Index(1));
+    CHECK(r.correct_order == std::vector<std::size_t>{1, 0});
+    REQUIRE(r.has(ChainProblemKind::leaf_not_first));
+    const auto& p = r.problems.at(0);
+    CHECK(p.kind == ChainProblemKind::leaf_not_first);
+    CHECK(p.certificate == Index(1));
+    // The detail names the certificate to put first, with its thumbprint, and the order.
+    CHECK(p.detail.find("CN=tlsprobe.test, O=tlsprobe") != std::string::npos);
+    CHECK(p.detail.find(r.certificates.at(1).sha1_hex) != std::string::npos);
+    CHECK(p.detail.find("#2 'CN=tlsprobe.test, O=tlsprobe', then #1") != std::string::npos);
+    CHECK_FALSE(r.has(ChainProblemKind::extra_certificates));  // the leaf is not "extra"
+    CHECK_FALSE(r.has(ChainProblemKind::misordered));
+
+    const auto upside_down = analyze("reversed-root-first");  // root, intermediate, leaf
+    CHECK(upside_down.leaf_certificate()->subject == "CN=tlsprobe Test Root CA, O=tlsprobe");
+    CHECK(upside_down.intended_leaf == Index(2));
+    CHECK(upside_down.correct_order == std::vector<std::size_t>{2, 1, 0});
+    CHECK_FALSE(upside_down.trusted);
+
+    // Leaf first with the issuers out of order: misordered only, and the order to send.
+    const auto mis = analyze("misordered-intermediates");  // leaf, root, intermediate
+    CHECK_FALSE(mis.intended_leaf);
+    CHECK(mis.hostname == HostnameMatch::match);
+    CHECK(mis.correct_order == std::vector<std::size_t>{0, 2, 1});
+    CHECK(served_indices(mis.path) == std::vector<Index>{0, 2, 1});  // path order
+    CHECK(mis.problems.at(0).detail.find("#3 'CN=tlsprobe Test Intermediate CA, O=tlsprobe'") !=
+          std::string::npos);
+
+    // A leaf-first chain has no intended leaf of its own.
+    const auto good = analyze("good");
+    CHECK_FALSE(good.intended_leaf);
+    CHECK(good.correct_order.empty());
+}
+
+TEST_CASE("expired CA certificates in the served chain: on the path or avoided (DST shape)",
+          "[chain]") {
+    const auto on_path = analyze("expired-intermediate");
+    CHECK(on_path.verify_error == X509_V_ERR_CERT_HAS_EXPIRED);
+    CHECK(on_path.verify_error_depth == std::optional<int>(1));
+    REQUIRE(on_path.problems.size() == 1);
+    CHECK(on_path.problems[0].certificate == Index(1));
+    CHECK(on_path.problems[0].detail.find("2020-01-01") != std::string::npos);
+    CHECK(on_path.problems[0].detail.find("intermediate #2") != std::string::npos);
+    CHECK_FALSE(on_path.has(ChainProblemKind::expired));  // the leaf itself is fine
+
+    const auto dst = analyze("dst-root-shape");  // leaf, intermediate, expired cross-signed root
+    CHECK(dst.trusted);
+    CHECK(served_indices(dst.path) == std::vector<Index>{0, 1, std::nullopt});  // store's root
+    REQUIRE(dst.problems.size() == 1);
+    CHECK(dst.problems[0].certificate == Index(2));
+    CHECK(dst.problems[0].detail.find("2021-09-30") != std::string::npos);
+    CHECK(dst.problems[0].detail.find("tlsprobe Legacy Root CA") != std::string::npos);
+    // A client without trusted-first follows the served chain to the legacy root, which is
+    // not in the store.
+    CHECK(dst.problems[0].detail.find("unable to get") != std::string::npos);
+
+    // The same chain for a store that trusts only the legacy root: every path needs the
+    // expired cross-signed certificate, so nothing verifies.
+    const auto legacy = TrustStore::from_locations(kCerts + "legacy-root-ca.pem", "");
+    const auto old = analyze_chain(input_for("dst-root-shape.chain.pem"), legacy);
+    CHECK_FALSE(old.trusted);
+    CHECK(old.has(ChainProblemKind::expired_intermediate));
+}
+
+TEST_CASE("intermediate signatures, duplicates and the served anchor", "[chain]") {
+    const auto sha1 = analyze("sha1-intermediate");
+    REQUIRE(sha1.problems.size() == 1);
+    CHECK(sha1.problems[0].certificate == Index(1));
+    CHECK(sha1.problems[0].detail.find("intermediate #2 'CN=tlsprobe SHA-1 Intermediate CA") !=
+          std::string::npos);
+    CHECK(sha1.problems[0].detail.find("sha1WithRSAEncryption") != std::string::npos);
+
+    const auto dup = analyze("duplicate-cert");
+    REQUIRE(dup.problems.size() == 1);
+    CHECK(dup.problems[0].certificate == Index(2));
+    CHECK(served_indices(dup.path) == std::vector<Index>{0, 1, std::nullopt});
+
+    // The served root is the store's anchor: informational only, and its own SHA-256
+    // self-signature is never a weak-signature candidate anyway.
+    const auto root = analyze("with-root");
+    CHECK(root.trusted);
+    CHECK(ids(root) == std::vector<std::string>{"chain.root_sent"});
+    CHECK(root.path.back().certificate == Index(2));
 }
 
 TEST_CASE("the path is matched by DER: a served certificate sharing the issuer's name stays off it",
@@ -215,8 +315,8 @@ TEST_CASE("date problems carry the date and can come with chain problems", "[cha
     auto soon = input_for("good.chain.pem");
     soon.now = sys_days{2123y / December / 15};
     const auto s = analyze_chain(soon, test_root());
-    CHECK(ids(s) == std::vector<std::string>{"cert.expires_soon",
-                                             "cert.expires_soon"});  // leaf and intermediate
+    CHECK(ids(s) ==
+          std::vector<std::string>{"cert.expires_soon", "chain.intermediate_expires_soon"});
     CHECK(s.trusted);
     soon.expires_soon_days = 7;
     CHECK(analyze_chain(soon, test_root()).problems.empty());
@@ -242,8 +342,9 @@ TEST_CASE("hostnames: SAN DNS, IP literals, wildcard and CN fallback", "[chain][
           HostnameMatch::mismatch);  // one label only
 
     const auto cn = analyze("cn-only");
-    CHECK(cn.hostname == HostnameMatch::match_cn_fallback);
-    CHECK(cn.problems.empty());
+    CHECK(cn.hostname == HostnameMatch::match_cn_fallback);  // never plain "match" from the CN
+    CHECK(ids(cn) == std::vector<std::string>{"cert.no_san"});
+    CHECK(cn.problems[0].detail.find("only in the subject CN") != std::string::npos);
     CHECK(analyze("cn-only", "www.tlsprobe.test").hostname == HostnameMatch::mismatch);
     // A DNS SAN disables the CN fallback: wrong-host's CN is tlsprobe.test, its SAN is not.
     const auto wrong = analyze("wrong-host");
@@ -325,7 +426,7 @@ TEST_CASE("a DER CA file (Windows .cer export) is accepted", "[trust]") {
 TEST_CASE("every chain problem kind has its registered stable id, and a finding of that id",
           "[chain]") {
     const auto kinds = chain_problem_kinds();
-    REQUIRE(kinds.size() == 18);
+    REQUIRE(kinds.size() == 23);
     std::set<std::string_view> seen;
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         INFO(kinds[i].id);

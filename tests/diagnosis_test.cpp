@@ -6,6 +6,7 @@
 #include <set>
 
 #include "judge/diagnosis_rules.hpp"
+#include "judge/finding.hpp"
 #include "judge/verdict.hpp"
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
@@ -405,4 +406,159 @@ TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a seriou
     ok = concluded(std::move(ok));
     CHECK_THAT(judge::verdict_paragraph(ok), Catch::Contains("does not answer (refused)"));
     CHECK(judge::verdict_paragraph(ok).find("as well") == std::string::npos);
+}
+
+// ---- chain rules (issue 12, part 4) ----------------------------------------------------------
+
+namespace {
+
+const probe::Finding* finding(const probe::TargetResult& r, std::string_view id) {
+    const auto it = std::find_if(r.findings.begin(), r.findings.end(),
+                                 [&](const probe::Finding& f) { return f.id == id; });
+    return it == r.findings.end() ? nullptr : &*it;
+}
+
+std::string sha1_of_leaf(const std::string& chain_case) {
+    const auto chain = test::chain_of(chain_case);
+    for (const auto& der : chain) {
+        const auto c = x509::parse_certificate(der);
+        if (c && !c->is_ca) return c->sha1_hex;
+    }
+    return "no leaf";
+}
+
+}  // namespace
+
+TEST_CASE("diagnosis: chain rules judge the served chain as clients do",
+          "[diagnosis][chainrules]") {
+    struct Row {
+        const char* chain_case;
+        const char* diagnosis;
+        Confidence confidence;
+        const char* finding;
+        probe::Severity severity;
+    };
+    const std::vector<Row> rows{
+        {"reversed", "chain.leaf_not_first", Confidence::high, "chain.leaf_not_first",
+         probe::Severity::high},
+        {"cn-only", "cert.no_san", Confidence::high, "cert.no_san", probe::Severity::high},
+        {"expired-intermediate", "chain.expired_intermediate", Confidence::high,
+         "chain.expired_intermediate", probe::Severity::high},
+        // The verified path avoids the expired cross-signed root: only old clients fail.
+        {"dst-root-shape", "chain.expired_intermediate", Confidence::medium,
+         "chain.expired_intermediate", probe::Severity::medium},
+        // As the catalogue rates SHA-1 (the severity model may change; the rule may not).
+        {"sha1-intermediate", "cert.weak_signature", Confidence::medium, "cert.weak_signature",
+         judge::find_finding_kind("cert.weak_signature")->severity},
+    };
+    for (const auto& row : rows) {
+        INFO(row.chain_case);
+        const auto r = concluded(working(row.chain_case));
+        CHECK(top(r).id == row.diagnosis);
+        CHECK(top(r).confidence == row.confidence);
+        CHECK_FALSE(top(r).evidence.empty());
+        CHECK_FALSE(top(r).client_sees.empty());
+        CHECK_FALSE(top(r).confirm.empty());
+        CHECK_FALSE(top(r).fix.empty());
+        const auto* f = finding(r, row.finding);
+        REQUIRE(f != nullptr);
+        CHECK(f->severity == row.severity);
+    }
+
+    // The reversed chain: the fix names the certificate to put first (subject and SHA-1) and
+    // the order; the name mismatch it causes is not diagnosed as a wrong certificate.
+    const auto reversed = concluded(working("reversed"));
+    const auto& d = top(reversed);
+    REQUIRE_FALSE(d.fix.empty());
+    CHECK_THAT(d.fix.front(), Catch::Contains("'CN=tlsprobe.test, O=tlsprobe'") &&
+                                  Catch::Contains(sha1_of_leaf("reversed")) &&
+                                  Catch::Contains("then 'CN=tlsprobe Test Intermediate CA"));
+    CHECK(any_contains(d.evidence, "host name check on it: mismatch"));
+    const auto got = ids(reversed);
+    CHECK(std::find(got.begin(), got.end(), "cert.wrong_certificate") == got.end());
+    CHECK(finding(reversed, "cert.hostname_mismatch") != nullptr);
+    CHECK(reversed.verdict == probe::TargetVerdict::fail);
+
+    // Old clients only: the verdict does not claim browsers reject it.
+    CHECK_THAT(judge::verdict_paragraph(concluded(working("dst-root-shape"))),
+               Catch::Contains("not for every client"));
+
+    // CN only: the host name is never "match".
+    const auto cn = concluded(working("cn-only"));
+    REQUIRE(cn.chain);
+    CHECK(cn.chain->hostname == x509::HostnameMatch::match_cn_fallback);
+    CHECK(any_contains(top(cn).fix, "Subject Alternative Name"));
+}
+
+TEST_CASE("diagnosis: SNI bindings, the named site's certificate against the default one",
+          "[diagnosis][chainrules]") {
+    SECTION("the SNI binding serves another site's certificate, no-SNI clients get the right one") {
+        auto r = working("wrong-host");
+        negotiate(r, "no_sni", Version::tls1_2, "good");
+        r = concluded(std::move(r));
+        CHECK(r.facts.no_sni_other_certificate == x509::HostnameMatch::match);
+        CHECK(top(r).id == "binding.sni_wrong_certificate");
+        CHECK(top(r).confidence == Confidence::high);
+        REQUIRE_FALSE(top(r).fix.empty());
+        CHECK_THAT(top(r).fix.front(), Catch::Contains(good_sha1()));
+        const auto got = ids(r);
+        CHECK(std::find(got.begin(), got.end(), "cert.wrong_certificate") == got.end());
+        REQUIRE(finding(r, "cert.sni_wrong_certificate") != nullptr);
+        CHECK(finding(r, "cert.sni_wrong_certificate")->severity == probe::Severity::high);
+        CHECK(finding(r, "cert.no_sni_default_mismatch") == nullptr);
+        CHECK_THAT(judge::verdict_paragraph(r),
+                   Catch::Contains("browsers will reject the certificate"));
+    }
+    SECTION("the named site is fine, no-SNI clients get another name's certificate") {
+        auto r = working("good");
+        negotiate(r, "no_sni", Version::tls1_2, "wrong-host");
+        r = concluded(std::move(r));
+        CHECK(r.facts.no_sni_other_certificate == x509::HostnameMatch::mismatch);
+        CHECK(ids(r) == std::vector<std::string>{"binding.default_certificate_differs"});
+        CHECK(top(r).confidence == Confidence::low);
+        CHECK(any_contains(top(r).evidence, "other.example"));
+        REQUIRE(finding(r, "cert.no_sni_default_mismatch") != nullptr);
+        CHECK(finding(r, "cert.sni_wrong_certificate") == nullptr);
+        CHECK(r.verdict == probe::TargetVerdict::ok);
+        CHECK_THAT(judge::verdict_paragraph(r), Catch::Contains("not for every client"));
+    }
+    SECTION("the same certificate with and without SNI is no fact at all") {
+        const auto r = concluded(working("good"));
+        CHECK_FALSE(r.facts.no_sni_other_certificate.has_value());
+        CHECK(finding(r, "cert.no_sni_default_mismatch") == nullptr);
+    }
+    SECTION("both wrong: the plain wrong-certificate diagnosis, no SNI finding") {
+        auto r = working("wrong-host");
+        auto& no_sni = attempt(r, "no_sni");
+        std::ifstream in(lab::testcert("unrelated.pem"), std::ios::binary);
+        std::ostringstream pem;
+        pem << in.rdbuf();
+        no_sni.observation.chain = x509::pem_to_der_chain(pem.str());  // other.example too
+        r = concluded(std::move(r));
+        CHECK(top(r).id == "cert.wrong_certificate");
+        CHECK(finding(r, "cert.sni_wrong_certificate") == nullptr);
+    }
+}
+
+TEST_CASE("findings: ECDSA only when enumeration shows no RSA-authenticated suite",
+          "[diagnosis][chainrules]") {
+    auto with_suites = [](const std::string& chain_case, std::vector<std::uint32_t> codes,
+                          bool enumerated) {
+        auto r = working(chain_case);
+        auto& v = r.versions[static_cast<std::size_t>(Version::tls1_2)];
+        v.version = Version::tls1_2;
+        v.ciphers_enumerated = enumerated;
+        for (const auto code : codes)
+            v.ciphers.push_back({code, "", wire::Strength::strong, true, {}, {}});
+        return concluded(std::move(r));
+    };
+    const auto ecdsa = with_suites("good-ecdsa", {0xC02B, 0xC02C}, true);
+    REQUIRE(finding(ecdsa, "cert.ecdsa_only") != nullptr);
+    CHECK(finding(ecdsa, "cert.ecdsa_only")->severity == probe::Severity::info);
+    CHECK(ecdsa.verdict == probe::TargetVerdict::ok);
+    // An RSA-authenticated suite works too (a second, RSA certificate): no finding.
+    CHECK(finding(with_suites("good-ecdsa", {0xC02B, 0xC02F}, true), "cert.ecdsa_only") == nullptr);
+    // Without enumeration nothing is claimed.
+    CHECK(finding(with_suites("good-ecdsa", {}, false), "cert.ecdsa_only") == nullptr);
+    CHECK(finding(with_suites("good", {0xC02F}, true), "cert.ecdsa_only") == nullptr);
 }

@@ -74,7 +74,16 @@ TEST_CASE("the intermediate profile over each chain case fails exactly the expec
         {"good", ""},
         {"good-ecdsa", ""},
         {"leaf-only", "chain.complete "},
-        {"misordered", "chain.ordered "},
+        // Intermediate first: the name is checked on it, as clients do.
+        {"misordered", "chain.ordered cert.hostname "},
+        {"misordered-intermediates", "chain.ordered "},
+        {"reversed", "chain.ordered cert.hostname "},
+        {"duplicate-cert", ""},
+        {"sha1-intermediate", "cert.no_sha1 "},
+        // An expired intermediate on the only path fails validity like an expired leaf;
+        // trusted-first avoids the expired cross-signed root: no rule fails (a medium finding).
+        {"expired-intermediate", "cert.validity "},
+        {"dst-root-shape", ""},
         {"untrusted-root", "chain.trusted "},
         {"self-signed", "chain.trusted "},
         {"client-auth-eku", "cert.server_auth_eku "},

@@ -1,10 +1,12 @@
 // The text renderer over hand-made results: no sockets.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "judge/finding.hpp"
 #include "probe/probe_target.hpp"
+#include "report/json_report.hpp"
 #include "report/text_report.hpp"
 #include "support.hpp"
 
@@ -91,4 +93,21 @@ TEST_CASE("every registered finding id is unique and namespaced", "[findings]") 
                k.id.starts_with("cert.") || k.id.starts_with("target.") || of_check));
     }
     CHECK(judge::make_finding("nope.unknown", "x").severity == probe::Severity::high);
+}
+
+TEST_CASE("text and JSON reports: a CN-only match and a reversed chain's order", "[text][json]") {
+    const auto root = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    const auto cn = test::served_result(test::chain_of("cn-only"), root);
+    CHECK_THAT(report::render_text(cn, {}),
+               Catch::Contains("tlsprobe.test: matches the CN only (no SAN; browsers reject it)"));
+
+    const auto reversed = test::served_result(test::chain_of("reversed"), root);
+    CHECK_THAT(report::render_text(reversed, {}), Catch::Contains("tlsprobe.test: does not match"));
+    const auto j = report::to_json(reversed);
+    CHECK(j["chain"]["intended_leaf"] == 1);
+    CHECK(j["chain"]["correct_order"] == nlohmann::json::array({1, 0}));
+    const auto good = report::to_json(test::served_result(test::chain_of("good"), root));
+    CHECK(good["chain"]["intended_leaf"].is_null());
+    CHECK(good["chain"]["correct_order"].empty());
 }

@@ -13,7 +13,7 @@ namespace tlsprobe::x509 {
 
 // The registered ids. They are the JSON contract and the finding ids policies and users refer
 // to: never rename one (ChainProblemKind documents each).
-constexpr std::array<ChainProblemKindInfo, 18> kProblemKinds{{
+constexpr std::array<ChainProblemKindInfo, 23> kProblemKinds{{
     {ChainProblemKind::empty, "chain.empty"},
     {ChainProblemKind::unparsable, "chain.unparsable"},
     {ChainProblemKind::missing_intermediate, "chain.missing_intermediate"},
@@ -32,13 +32,19 @@ constexpr std::array<ChainProblemKindInfo, 18> kProblemKinds{{
     {ChainProblemKind::weak_key, "cert.weak_key"},
     {ChainProblemKind::weak_signature, "cert.weak_signature"},
     {ChainProblemKind::verify_failed, "chain.verify_failed"},
+    {ChainProblemKind::leaf_not_first, "chain.leaf_not_first"},
+    {ChainProblemKind::no_san, "cert.no_san"},
+    {ChainProblemKind::expired_intermediate, "chain.expired_intermediate"},
+    {ChainProblemKind::intermediate_expires_soon, "chain.intermediate_expires_soon"},
+    {ChainProblemKind::duplicate_certificate, "chain.duplicate_certificate"},
 }};
 
 // Every kind is registered, once, at the position of its value (so to_string is an index).
 constexpr bool registered_in_order() {
     for (std::size_t i = 0; i < kProblemKinds.size(); ++i)
         if (static_cast<std::size_t>(kProblemKinds[i].kind) != i) return false;
-    return static_cast<std::size_t>(ChainProblemKind::verify_failed) + 1 == kProblemKinds.size();
+    return static_cast<std::size_t>(ChainProblemKind::duplicate_certificate) + 1 ==
+           kProblemKinds.size();
 }
 static_assert(registered_in_order(),
               "kProblemKinds must list every ChainProblemKind in declaration order");
@@ -63,9 +69,10 @@ bool issued(X509* issuer, X509* subject) {
     return issuer != subject && X509_check_issued(issuer, subject) == X509_V_OK;
 }
 
-// The leaf is the certificate that issued none of the others, preferring a non-CA and then
-// served order; servers that send the intermediate first still get the right leaf.
-std::size_t find_leaf(const std::vector<Parsed>& certs) {
+// The certificate that should be the leaf: the one that issued none of the others, preferring
+// a non-CA and then served order. Clients do not search for it (they take the first served
+// certificate); it names what a reversed chain should have sent first.
+std::size_t intended_leaf(const std::vector<Parsed>& certs) {
     std::optional<std::size_t> any_candidate;
     for (std::size_t i = 0; i < certs.size(); ++i) {
         const bool issues_another = std::any_of(
@@ -90,7 +97,7 @@ struct Verification {
 // part of the verdict (an expired leaf is not trusted); they are also checked separately
 // below, since OpenSSL stops at its first error and checks dates last.
 Verification verify(const std::vector<Parsed>& certs, std::size_t leaf, const TrustStore& store,
-                    std::chrono::system_clock::time_point now) {
+                    std::chrono::system_clock::time_point now, bool legacy_client = false) {
     Verification v;
     std::unique_ptr<X509_STORE_CTX, CtxDeleter> ctx(X509_STORE_CTX_new());
     std::unique_ptr<STACK_OF(X509), BorrowedStackDeleter> untrusted(sk_X509_new_null());
@@ -100,8 +107,14 @@ Verification verify(const std::vector<Parsed>& certs, std::size_t leaf, const Tr
     if (!X509_STORE_CTX_init(ctx.get(), store.native(), certs[leaf].x.get(), untrusted.get()))
         return v;
     X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
-    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()),
-                               std::chrono::system_clock::to_time_t(now));
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(now));
+    if (legacy_client) {
+        // A client that follows the served chain (OpenSSL 1.0.2, old Android and Java): no
+        // trusted-first path building, no retry along an alternative chain.
+        X509_VERIFY_PARAM_clear_flags(param, X509_V_FLAG_TRUSTED_FIRST);
+        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_ALT_CHAINS);
+    }
     v.ok = X509_verify_cert(ctx.get()) == 1;
     v.error = X509_STORE_CTX_get_error(ctx.get());
     v.depth = X509_STORE_CTX_get_error_depth(ctx.get());
@@ -139,7 +152,7 @@ std::vector<ChainProblemKind> kinds_explaining(int error) {
     if (is_no_anchor_error(error))
         return {K::self_signed, K::missing_intermediate, K::untrusted_root};
     switch (error) {
-        case X509_V_ERR_CERT_HAS_EXPIRED: return {K::expired};
+        case X509_V_ERR_CERT_HAS_EXPIRED: return {K::expired, K::expired_intermediate};
         case X509_V_ERR_CERT_NOT_YET_VALID: return {K::not_yet_valid};
         case X509_V_ERR_INVALID_PURPOSE: return {K::no_server_auth_eku, K::key_usage_incompatible};
         case X509_V_ERR_INVALID_CA: return {K::ca_without_basic_constraints};
@@ -206,8 +219,15 @@ private:
         report_.problems.push_back({kind, cert, std::move(detail)});
     }
     std::string who(std::size_t i) const {
-        return (i == report_.leaf ? "leaf " : "certificate #" + std::to_string(i + 1) + " ") + "'" +
-               report_.certificates[i].subject + "'";
+        const std::string n = "#" + std::to_string(i + 1) + " ";
+        const bool ca = report_.certificates[i].is_ca;
+        const std::string role = i == report_.leaf ? (ca ? "first certificate " + n : "leaf ")
+                                 : ca              ? "intermediate " + n
+                                                   : "certificate " + n;
+        return role + "'" + report_.certificates[i].subject + "'";
+    }
+    std::string named(std::size_t i) const {
+        return "#" + std::to_string(i + 1) + " '" + report_.certificates[i].subject + "'";
     }
     // The served certificate at position `depth` of the path; nullopt for the store's anchor.
     std::optional<std::size_t> served_at(std::size_t depth) const {
@@ -219,6 +239,17 @@ private:
     void certificate_problems(std::size_t i);
     void leaf_only_problems();
     void unexplained_failure(const Verification& v);
+    void choose_leaf();
+    void served_ca_dates(const Verification& v);
+    std::vector<std::size_t> issuer_order(std::size_t from) const;
+    std::string order_text(const std::vector<std::size_t>& order) const;
+    bool duplicate(std::size_t i) const {
+        for (std::size_t j = 0; j < i; ++j)
+            if (certs_[j].info.der == certs_[i].info.der) return true;
+        return false;
+    }
+    // Served certificates already reported by a more specific problem than "extra".
+    std::vector<bool> accounted_;
 
     const ChainInput& input_;
     const TrustStore& store_;
@@ -252,7 +283,7 @@ ChainReport Analysis::run() {
     parse_served();
     if (certs_.empty()) return report_;
 
-    report_.leaf = find_leaf(certs_);
+    choose_leaf();
     const Verification v = verify(certs_, report_.leaf, store_, input_.now);
     report_.trusted = v.ok;
     if (!v.ok) {
@@ -267,7 +298,8 @@ ChainReport Analysis::run() {
     leaf_only_problems();
     certificate_problems(report_.leaf);
     for (std::size_t i = 0; i < certs_.size(); ++i)
-        if (i != report_.leaf && depth_[i] && !certs_[i].info.self_signed) certificate_problems(i);
+        if (i != report_.leaf && depth_[i] && !certs_[i].info.self_signed && !duplicate(i))
+            certificate_problems(i);
     unexplained_failure(v);
     return report_;
 }
@@ -331,6 +363,86 @@ void Analysis::place_path(const Verification& v) {
     ERR_clear_error();
 }
 
+// The first certificate is the server's for every client. When it is a CA and another served
+// certificate issued none of the others, that one should have come first.
+void Analysis::choose_leaf() {
+    report_.leaf = 0;
+    accounted_.assign(certs_.size(), false);
+    const std::size_t candidate = intended_leaf(certs_);
+    const bool first_issues = std::any_of(certs_.begin(), certs_.end(), [&](const Parsed& other) {
+        return issued(certs_[0].x.get(), other.x.get());
+    });
+    if (candidate != 0 && (certs_[0].info.is_ca || first_issues)) {
+        report_.intended_leaf = candidate;
+        report_.correct_order = issuer_order(candidate);
+        for (const auto i : report_.correct_order) accounted_[i] = true;
+    }
+    ERR_clear_error();
+}
+
+// `from`, then each served certificate that issued the previous one, as long as there is one.
+std::vector<std::size_t> Analysis::issuer_order(std::size_t from) const {
+    std::vector<std::size_t> order{from};
+    for (bool found = true; found && order.size() < certs_.size();) {
+        found = false;
+        X509* top = certs_[order.back()].x.get();
+        if (X509_check_issued(top, top) == X509_V_OK) break;  // self-issued: the end
+        for (std::size_t i = 0; i < certs_.size(); ++i)
+            if (std::find(order.begin(), order.end(), i) == order.end() && !duplicate(i) &&
+                issued(certs_[i].x.get(), top)) {
+                order.push_back(i);
+                found = true;
+                break;
+            }
+    }
+    ERR_clear_error();
+    return order;
+}
+
+std::string Analysis::order_text(const std::vector<std::size_t>& order) const {
+    std::vector<std::string> parts;
+    for (const auto i : order) parts.push_back(named(i));
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", then ") + p;
+    return out;
+}
+
+// Served CA certificates off the verified path whose dates are wrong: the 2021 "DST Root CA
+// X3" shape (an expired cross-signed root served after a valid intermediate). Clients that
+// build the path to their trust store first never use it; clients that follow the served chain
+// do, and fail.
+void Analysis::served_ca_dates(const Verification& v) {
+    const auto now = std::chrono::floor<std::chrono::seconds>(input_.now);
+    for (std::size_t i = 0; i < certs_.size(); ++i) {
+        const CertificateInfo& c = certs_[i].info;
+        if (i == report_.leaf || depth_[i] || accounted_[i] || !c.is_ca || c.self_signed ||
+            duplicate(i) || (now >= c.not_before && now <= c.not_after))
+            continue;
+        accounted_[i] = true;
+        std::string detail =
+            "The server sends " + who(i) + ", issued by '" + c.issuer + "', " +
+            (now > c.not_after ? "which expired on " + date_text(c.not_after)
+                               : "which is valid only from " + date_text(c.not_before)) +
+            ". ";
+        if (v.ok) {
+            const Verification legacy =
+                verify(certs_, report_.leaf, store_, input_.now, /*legacy_client=*/true);
+            detail +=
+                "Clients that build the path to their trust store first (browsers, OpenSSL 1.1+) "
+                "do not use it and succeed; clients that follow the served chain (OpenSSL 1.0.2, "
+                "old Android and Java) reach it and fail";
+            detail += legacy.ok
+                          ? "."
+                          : " (a verification without trusted-first ends with: " +
+                                std::string(X509_verify_cert_error_string(legacy.error)) + ").";
+        } else {
+            detail += "No path avoids it.";
+        }
+        detail += " Stop serving it (serve the leaf and the current intermediate only).";
+        add(ChainProblemKind::expired_intermediate, i, std::move(detail));
+    }
+}
+
 void Analysis::chain_problems(const Verification& v) {
     const CertificateInfo& leaf = certs_[report_.leaf].info;
     if (v.ok || !is_no_anchor_error(v.error)) return;
@@ -364,23 +476,50 @@ void Analysis::chain_problems(const Verification& v) {
 void Analysis::order_problems(const Verification& v) {
     // Served order must be the path order (RFC 8446 §4.4.2 requires it for TLS 1.2; 1.3
     // clients tolerate disorder, but old Windows and Java clients do not).
-    bool in_order = report_.leaf == 0;
-    std::optional<std::size_t> last;
-    for (std::size_t i = 0; i < certs_.size(); ++i) {
-        if (!depth_[i]) continue;
-        if (last && *depth_[i] <= *last) in_order = false;
-        last = depth_[i];
+    if (const auto intended = report_.intended_leaf) {
+        const CertificateInfo& first = certs_[report_.leaf].info;
+        const CertificateInfo& right = certs_[*intended].info;
+        add(ChainProblemKind::leaf_not_first, *intended,
+            "The server sends the CA certificate " + named(report_.leaf) +
+                " first, so every client takes it as the server's certificate and checks the "
+                "name, the key usage and the path on it (" +
+                (first.san_dns.empty() ? "it names no host" : "it names " + join(first.san_dns)) +
+                "). The server's own certificate is " + named(*intended) + ", SHA-1 " +
+                right.sha1_hex +
+                ": send it first, then its issuers: " + order_text(report_.correct_order) + ".");
+    } else {
+        bool in_order = true;
+        std::optional<std::size_t> last;
+        for (std::size_t i = 0; i < certs_.size(); ++i) {
+            if (!depth_[i]) continue;
+            if (last && *depth_[i] <= *last) in_order = false;
+            last = depth_[i];
+        }
+        if (!in_order) {
+            std::vector<std::pair<std::size_t, std::size_t>> by_depth;
+            for (std::size_t i = 0; i < certs_.size(); ++i)
+                if (depth_[i]) by_depth.emplace_back(*depth_[i], i);
+            std::sort(by_depth.begin(), by_depth.end());
+            for (const auto& [d, i] : by_depth) report_.correct_order.push_back(i);
+            add(ChainProblemKind::misordered, std::nullopt,
+                "The server sends the leaf first but its issuers out of order; send " +
+                    order_text(report_.correct_order) + ".");
+        }
     }
-    if (!in_order)
-        add(ChainProblemKind::misordered, std::nullopt,
-            "The server sends the certificates out of order (the leaf is #" +
-                std::to_string(report_.leaf + 1) +
-                "); send the leaf first, then each issuer in turn.");
+
+    for (std::size_t i = 0; i < certs_.size(); ++i)
+        if (duplicate(i)) {
+            accounted_[i] = true;
+            add(ChainProblemKind::duplicate_certificate, i,
+                "The server sends " + named(i) +
+                    " more than once; send each certificate of the chain once.");
+        }
+    served_ca_dates(v);
 
     std::vector<std::string> extra;
     std::optional<std::size_t> first_extra;
     for (std::size_t i = 0; i < certs_.size(); ++i)
-        if (!depth_[i]) {
+        if (!depth_[i] && !accounted_[i]) {
             extra.push_back(std::string("#")
                                 .append(std::to_string(i + 1))
                                 .append(" '")
@@ -416,6 +555,13 @@ void Analysis::leaf_only_problems() {
     Parsed& leaf = certs_[report_.leaf];
     const CertificateInfo& info = leaf.info;
     report_.hostname = check_hostname(leaf.x.get(), info, input_.hostname);
+    if (!info.is_ca && info.san_dns.empty() && info.san_ip.empty())
+        add(ChainProblemKind::no_san, report_.leaf,
+            "The leaf '" + info.subject + "' has no subjectAltName extension" +
+                (info.common_name ? "; its name " + *info.common_name + " is only in the subject CN"
+                                  : std::string()) +
+                ", which browsers ignore since 2017 (Chrome 58, Firefox 48): reissue it with the "
+                "host names in the Subject Alternative Name.");
     if (report_.hostname == HostnameMatch::mismatch) {
         std::vector<std::string> names = info.san_dns;
         names.insert(names.end(), info.san_ip.begin(), info.san_ip.end());
@@ -467,11 +613,23 @@ void Analysis::certificate_problems(std::size_t i) {
         add(ChainProblemKind::not_yet_valid, i,
             "The " + who(i) + " is valid only from " + date_text(c.not_before) + ".");
     } else if (now > c.not_after) {
-        add(ChainProblemKind::expired, i,
-            "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
+        if (i == report_.leaf)
+            add(ChainProblemKind::expired, i,
+                "The " + who(i) + " expired on " + date_text(c.not_after) + ".");
+        else
+            add(ChainProblemKind::expired_intermediate, i,
+                "The " + who(i) + " on the path expired on " + date_text(c.not_after) +
+                    "; every path through it fails: serve the CA's current intermediate "
+                    "instead.");
     } else if (c.not_after - now < std::chrono::days(input_.expires_soon_days)) {
-        add(ChainProblemKind::expires_soon, i,
-            "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
+        if (i == report_.leaf)
+            add(ChainProblemKind::expires_soon, i,
+                "The " + who(i) + " expires on " + date_text(c.not_after) + ".");
+        else
+            add(ChainProblemKind::intermediate_expires_soon, i,
+                "The " + who(i) + " expires on " + date_text(c.not_after) +
+                    "; the leaf then stops verifying: get the CA's renewed intermediate and serve "
+                    "it instead.");
     }
 
     const bool rsa_or_dsa = c.key_type == "RSA" || c.key_type == "RSA-PSS" || c.key_type == "DSA";

@@ -52,6 +52,13 @@ enum class ChainProblemKind {
     weak_signature,  // cert.weak_signature: MD5 or SHA-1 (not on a self-signed anchor)
     verify_failed,   // chain.verify_failed: X509_verify_cert failed for a reason no kind above
                      // explains (chain too long, bad signature, path length...): never trusted
+    // The first served certificate is a CA and another served certificate is the server's:
+    // every client takes the first one as the server's (RFC 8446 §4.4.2, RFC 5246 §7.4.2).
+    leaf_not_first,             // chain.leaf_not_first
+    no_san,                     // cert.no_san: the leaf has no subjectAltName (name in CN only)
+    expired_intermediate,       // chain.expired_intermediate: a served CA certificate expired
+    intermediate_expires_soon,  // chain.intermediate_expires_soon
+    duplicate_certificate,      // chain.duplicate_certificate: the same certificate served twice
 };
 
 // The registry: every kind with its stable id, in declaration order.
@@ -94,7 +101,16 @@ struct ChainReport {
     // Served order; unparsable entries are reported as ChainProblemKind::unparsable and skipped, so
     // an index here can be smaller than the entry's position in ChainInput::served.
     std::vector<CertificateInfo> certificates;
-    std::size_t leaf = 0;  // index of the leaf in `certificates` (not 0 when misordered)
+    // Index of the leaf in `certificates`: always the first certificate that parsed, since every
+    // client takes the first served certificate as the server's (name, usage, path are judged
+    // on it).
+    std::size_t leaf = 0;
+    // When the first certificate is a CA and another served certificate is the one that should
+    // be the leaf (chain.leaf_not_first): that one's index.
+    std::optional<std::size_t> intended_leaf;
+    // The order the served certificates should be sent in when it differs from the served one
+    // (leaf_not_first or misordered): indices into `certificates`, leaf first.
+    std::vector<std::size_t> correct_order;
     // X509_verify_cert's verdict at `now` for purpose sslserver, as a TLS client would see it:
     // an expired or clientAuth-only leaf is not trusted even when the path is complete.
     bool trusted = false;
