@@ -15,7 +15,7 @@ namespace {
 // Severity reflects what a browser user would suffer: high = browsers refuse the site
 // (or the site is unreachable over TLS), medium = works today but weak or about to break,
 // low/info = worth tidying.
-constexpr std::array<FindingKind, 30> kKinds{{
+constexpr std::array<FindingKind, 34> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -57,6 +57,13 @@ constexpr std::array<FindingKind, 30> kKinds{{
      "The key usage does not allow the negotiated key exchange"},
     {"cert.weak_key", Severity::medium, "The certificate's key is too small"},
     {"cert.weak_signature", Severity::medium, "A certificate is signed with SHA-1 or MD5"},
+    // Key exchange (findings_rules.cpp, kex_findings; the DH facts from probe/key_exchange).
+    {"kex.dh_weak_group", Severity::high, "A DHE group is smaller than 2048 bits"},
+    {"kex.dh_common_prime", Severity::high,
+     "A DHE group uses a widely shared prime (high when <= 1024 bits, else low)"},
+    {"kex.dh_invalid_group", Severity::critical,
+     "A DHE group is invalid: composite prime or a small-subgroup generator or key"},
+    {"kex.weak_curve", Severity::high, "An ECDHE curve smaller than 256 bits is accepted"},
 }};
 
 }  // namespace
