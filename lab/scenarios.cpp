@@ -243,7 +243,7 @@ const std::vector<Entry>& entries() {
                       "works",
                       kName,
                       "fail",
-                      {"tls.insecure_cipher_offered", "cert.weak_key"}},
+                      {"tls.insecure_cipher_offered", "cert.weak_key", "kex.dh_weak_group"}},
                      tls_case("rsa1024", [](TlsServerConfig& c) {
                          c.min_version = TLS1_VERSION;
                          c.max_version = TLS1_2_VERSION;

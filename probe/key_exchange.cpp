@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "probe/dh_text.hpp"
+
 namespace tlsprobe::probe {
 namespace {
 
@@ -147,6 +149,19 @@ std::string big_hex(core::ByteView big_endian) {
     return first == std::string::npos ? std::string("0") : out.substr(first);
 }
 
+std::string short_number(std::string_view hex) {
+    if (hex.size() <= 8) {
+        unsigned long value = 0;
+        for (char c : hex) {
+            const auto d = static_cast<unsigned char>(c);
+            value = value * 16 + static_cast<unsigned long>(
+                                     std::isdigit(d) ? d - '0' : std::toupper(d) - 'A' + 10);
+        }
+        return std::to_string(value);
+    }
+    return fmt::format("0x{}...", hex.substr(0, 16));
+}
+
 CommonPrimes parse_common_primes(std::string_view text) {
     CommonPrimes out;
     out.loaded = true;
@@ -217,7 +232,7 @@ DhGroupFacts analyze_dh_group(const core::Bytes& p_bytes, const core::Bytes& g_b
         return f;
     }
     f.bits = BN_num_bits(p.get());
-    f.generator_hex = g_bytes.size() <= 1024 ? big_hex(g_bytes) : "(longer than 1024 bytes)";
+    f.generator_hex = big_hex(g_bytes);  // at most 2 * 65535 digits (a 16-bit vector)
     if (f.bits > kMaxAnalysedDhBits) {
         f.notes.push_back(fmt::format("not analysed: larger than {} bits", kMaxAnalysedDhBits));
         return f;
@@ -293,15 +308,14 @@ DhGroupFacts analyze_dh_group(const core::Bytes& p_bytes, const core::Bytes& g_b
         f.generator_ok = false;
         f.problems.push_back(fmt::format(
             "generator g = {} is outside 1 < g < p-1: it generates a subgroup of order 1 or 2",
-            f.generator_hex.size() > 64 ? f.generator_hex.substr(0, 64) + "..." : f.generator_hex));
+            short_number(f.generator_hex)));
     } else if (q && f.prime == true) {
         f.generator_ok = power_is_one(g.get(), q.get(), p.get(), ctx.get());
         if (!*f.generator_ok)
             f.problems.push_back(fmt::format(
                 "generator g = {} is outside the prime-order subgroup (g^q mod p != 1, q = {}): "
                 "public keys leak the private exponent modulo the small factors of p-1",
-                f.generator_hex.size() > 64 ? f.generator_hex.substr(0, 64) + "..."
-                                            : f.generator_hex,
+                short_number(f.generator_hex),
                 f.safe_prime == true ? "(p-1)/2" : "the published subgroup order"));
     } else if (f.prime == true) {
         f.generator_ok = true;  // range only: q unknown

@@ -6,6 +6,7 @@
 
 #include "core/alert.hpp"
 #include "judge/verdict.hpp"
+#include "probe/dh_text.hpp"
 #include "report/format_util.hpp"
 
 namespace tlsprobe::report {
@@ -82,10 +83,10 @@ void dh_groups(Writer& w, const probe::TargetResult& r) {
                     ? (g.common_prime ? fmt::format("common prime \"{}\"", *g.common_prime)
                                       : std::string("not a known common prime"))
                     : std::string("common-prime check not done");
-        const std::string facts = fmt::format(
-            "{} bits, g = {}, {}; prime {}, safe prime {}, g in subgroup {}", g.bits,
-            g.generator_hex.size() > 16 ? g.generator_hex.substr(0, 16) + "..." : g.generator_hex,
-            what, yes_no(g.prime), yes_no(g.safe_prime), yes_no(g.generator_ok));
+        const std::string facts =
+            fmt::format("{} bits, g = {}, {}; prime {}, safe prime {}, g in subgroup {}", g.bits,
+                        probe::short_number(g.generator_hex), what, yes_no(g.prime),
+                        yes_no(g.safe_prime), yes_no(g.generator_ok));
         const auto line = fmt::format(
             "  {}{}", facts,
             g.public_keys_checked ? fmt::format(", Ys valid {} ({} checked)",

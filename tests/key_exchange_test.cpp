@@ -18,6 +18,7 @@
 #include "lab/dh_groups.hpp"
 #include "lab/paths.hpp"
 #include "probe/cipher_enumeration.hpp"
+#include "probe/dh_text.hpp"
 #include "probe/key_exchange.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
@@ -173,6 +174,9 @@ TEST_CASE("DH analysis: the generator and Ys must lie in the prime-order subgrou
         const auto f = probe::analyze_dh_group(bad.p, bad.g, {}, nullptr);
         CHECK(f.generator_ok == false);
         CHECK(has_problem(f, "outside the prime-order subgroup"));
+        CHECK(has_problem(f, "generator g = " + probe::short_number(probe::big_hex(bad.g)) + " "));
+        CHECK(probe::short_number("B") == "11");
+        CHECK(probe::short_number("123456789") == "0x123456789...");
     }
     SECTION("g = 1 and g = p - 1 generate subgroups of order 1 and 2") {
         for (const auto& gen : {Bytes{0x01}, p1}) {
