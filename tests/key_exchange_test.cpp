@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -219,6 +220,29 @@ TEST_CASE("DH analysis: the generator and Ys must lie in the prime-order subgrou
             }));
         }
     }
+}
+
+TEST_CASE("DH analysis: above the primality cap only the size and ranges are judged", "[kex]") {
+    Bytes p{0x03};
+    p.resize(1 + static_cast<std::size_t>(probe::kMaxPrimalityBits) / 8, 0xff);  // odd, 2 bits over
+    const auto f =
+        probe::analyze_dh_group(p, Bytes{0x02}, std::vector<Bytes>{Bytes{0x01}}, nullptr);
+    CHECK(f.bits == probe::kMaxPrimalityBits + 2);
+    CHECK_FALSE(f.prime.has_value());
+    CHECK_FALSE(f.safe_prime.has_value());
+    CHECK_FALSE(f.generator_ok.has_value());
+    CHECK(std::ranges::any_of(f.notes, [](const std::string& n) {
+        return n == fmt::format("primality not tested above {} bits", probe::kMaxPrimalityBits);
+    }));
+    // Ys = 1 is out of range whatever p is.
+    CHECK(f.public_keys_ok == false);
+    CHECK(has_problem(f, "1 of 1 server public keys Ys outside 1 < Ys < p-1"));
+    // Beyond kMaxAnalysedDhBits nothing but the size.
+    Bytes huge(static_cast<std::size_t>(probe::kMaxAnalysedDhBits) / 8 + 1, 0xff);
+    const auto h = probe::analyze_dh_group(huge, Bytes{0x02}, {}, nullptr);
+    CHECK(h.bits == probe::kMaxAnalysedDhBits + 8);
+    CHECK(h.prime_hex.empty());
+    CHECK_FALSE(h.invalid());
 }
 
 TEST_CASE("common primes: parsed defensively, looked up by value", "[kex]") {
