@@ -22,7 +22,7 @@ namespace {
 //   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
 // A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
 // policy fails on the same facts (tests/scenarios_test.cpp, over the scenario matrix).
-constexpr std::array<FindingKind, 41> kKinds{{
+constexpr std::array<FindingKind, 45> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -88,6 +88,13 @@ constexpr std::array<FindingKind, 41> kKinds{{
      "Clients without SNI get a default certificate that does not cover the name"},
     {"cert.ecdsa_only", Severity::info,
      "Only an ECDSA certificate is offered: clients without ECDSA support cannot connect"},
+    // Key exchange (findings_rules.cpp, kex_findings; the DH facts from probe/key_exchange).
+    {"kex.dh_weak_group", Severity::high, "A DHE group is smaller than 2048 bits"},
+    {"kex.dh_common_prime", Severity::high,
+     "A DHE group uses a widely shared prime (high when <= 1024 bits, else low)"},
+    {"kex.dh_invalid_group", Severity::critical,
+     "A DHE group is invalid: composite prime or a small-subgroup generator or key"},
+    {"kex.weak_curve", Severity::high, "An ECDHE curve smaller than 256 bits is accepted"},
 }};
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "wire/cipher_suites.hpp"
+#include "wire/constants.hpp"
 
 namespace tlsprobe::judge {
 
@@ -183,6 +184,71 @@ void chain_rules_findings(const TargetResult& r, std::vector<Finding>& out) {
                         leaf->key_type, leaf->key_bits, ecdsa)));
 }
 
+std::string shown(const std::vector<std::string>& items) {
+    constexpr std::size_t kShown = 4;
+    if (items.size() <= kShown) return fmt::format("{}", fmt::join(items, ", "));
+    return fmt::format("{} and {} more", fmt::join(items.begin(), items.begin() + kShown, ", "),
+                       items.size() - kShown);
+}
+
+// From the DH groups conclude() analysed and the ECDHE groups the enumeration found.
+void kex_findings(const TargetResult& r, std::vector<Finding>& out) {
+    std::vector<std::string> weak, common, invalid;
+    bool common_small = false;
+    for (const auto& g : r.dh_groups) {
+        const auto with = shown(g.seen_with);
+        if (g.bits < 2048)
+            weak.push_back(
+                fmt::format("{} bits{} with {}", g.bits,
+                            g.bits <= 1024 ? " (<= 1024 bits: LOGJAM, CVE-2015-4000)" : "", with));
+        if (g.common_prime) {
+            common.push_back(
+                fmt::format("\"{}\" ({} bits) with {}", *g.common_prime, g.bits, with));
+            common_small = common_small || g.bits <= 1024;
+        }
+        if (g.invalid())
+            invalid.push_back(
+                fmt::format("{}-bit group with {}: {}", g.bits, with, fmt::join(g.problems, "; ")));
+    }
+    if (!weak.empty())
+        out.push_back(make_finding("kex.dh_weak_group", fmt::format("{}", fmt::join(weak, "; "))));
+    if (!common.empty()) {
+        auto f = make_finding(
+            "kex.dh_common_prime",
+            fmt::format("{}{}", fmt::join(common, "; "),
+                        common_small ? "; a 1024-bit shared prime is within reach of a "
+                                       "precomputation shared by every server using it"
+                                     : ""));
+        // Only a shared prime of 1024 bits or fewer is worth a precomputation attack.
+        if (!common_small) f.severity = probe::Severity::low;
+        out.push_back(std::move(f));
+    }
+    if (!invalid.empty())
+        out.push_back(
+            make_finding("kex.dh_invalid_group", fmt::format("{}", fmt::join(invalid, "; "))));
+
+    std::vector<std::string> curves;
+    for (const auto& v : r.versions) {
+        if (v.supported != true) continue;
+        std::vector<std::string> names = v.groups;
+        for (const auto& c : v.ciphers)
+            if (!c.group.empty()) names.push_back(c.group);
+        std::vector<std::string> reported;
+        for (const auto& name : names) {
+            const auto code = wire::group_code(name);
+            const auto size = code ? wire::ec_group_size(*code) : std::nullopt;
+            if (!size || size->security_bits >= 128 ||
+                std::find(reported.begin(), reported.end(), name) != reported.end())
+                continue;
+            reported.push_back(name);
+            curves.push_back(fmt::format("{} ({} bits, {})", name, size->field_bits,
+                                         core::display_name(v.version)));
+        }
+    }
+    if (!curves.empty())
+        out.push_back(make_finding("kex.weak_curve", fmt::format("{}", fmt::join(curves, ", "))));
+}
+
 }  // namespace
 
 std::vector<Finding> derive_findings(const TargetResult& r) {
@@ -196,6 +262,7 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
         out.push_back(make_finding("tls.unavailable", first_failure_detail(r)));
     protocol_findings(r, out);
     cipher_findings(r, out);
+    kex_findings(r, out);
     if (r.chain) {
         for (const auto& problem : r.chain->problems) {
             auto f = make_finding(x509::to_string(problem.kind), problem.detail);

@@ -1,10 +1,12 @@
 #include "lab/scenarios.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <openssl/ssl.h>
 #include <stdexcept>
 
+#include "lab/dh_groups.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -41,6 +43,27 @@ ServerSpec raw_case(std::function<RawScript()> script) {
     ServerSpec spec;
     spec.raw = [script = std::move(script)] { return std::make_unique<RawServer>(script()); };
     return spec;
+}
+
+// DHE first, then what a hardened list has, so enumeration sees the group with several suites.
+constexpr const char* kDheCiphers = "DHE+AESGCM:ECDHE+AESGCM";
+
+// A TLS server on the good chain whose DHE suites use `group()` (lab/dh_groups.hpp).
+ServerSpec dhe_case(DhGroup (*group)()) {
+    return tls_case("good", [group](TlsServerConfig& c) {
+        c.cipher_list = kDheCiphers;
+        auto g = group();
+        c.dh_p = std::move(g.p);
+        c.dh_g = std::move(g.g);
+    });
+}
+
+// tlsprobe reads testssl.sh's list of common primes at run time (probe::ProbeOptions, same
+// default path); without the file the check is not done and the finding cannot be expected.
+std::vector<std::string> common_prime_findings() {
+    std::vector<std::string> ids{"kex.dh_weak_group"};
+    if (std::ifstream("/etc/testssl/common-primes.txt")) ids.emplace_back("kex.dh_common_prime");
+    return ids;
 }
 
 struct Entry {
@@ -295,6 +318,60 @@ const std::vector<Entry>& entries() {
                          c.cipher_list =
                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-"
                              "SHA384:ECDHE-ECDSA-CHACHA20-POLY1305";
+                     })});
+        // Key exchange (issue 12): weak, shared and invalid DH groups, small curves.
+        t.push_back({{"dhe-1024",
+                      "DHE with a 1024-bit group of its own (LOGJAM size)",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"kex.dh_weak_group"}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.cipher_list = kDheCiphers;
+                         c.dh_params_pem_file = testcert("dh1024.pem").string();
+                     })});
+        t.push_back({{"dhe-common-prime",
+                      "DHE with RFC 2409 Oakley group 2, a 1024-bit prime shared by many servers",
+                      "-", "works", kName, "fail", common_prime_findings()},
+                     dhe_case(oakley_group2)});
+        t.push_back({{"dhe-composite-prime",
+                      "DHE with a composite 2048-bit modulus",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"kex.dh_invalid_group"}},
+                     dhe_case(composite_2048)});
+        t.push_back({{"dhe-bad-generator",
+                      "DHE with a generator outside the prime-order subgroup",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"kex.dh_invalid_group"}},
+                     dhe_case(modp_2048_full_group_generator)});
+        t.push_back({{"weak-curve",
+                      "ECDHE also on secp224r1, a curve below 256 bits",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"kex.weak_curve"}},
+                     tls_case("good", [](TlsServerConfig& c) { c.groups = "x25519:secp224r1"; })});
+        // The issue's own server: `openssl s_server -cipher ALL:@SECLEVEL=0 -no_tls1_3` with a
+        // 1024-bit RSA key. tls.insecure_cipher_offered is the lead's finding (anon suites).
+        t.push_back({{"anon-rsa1024",
+                      "Every suite (anonymous DH included) and a 1024-bit RSA key, TLS 1.2 max",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"tls.insecure_cipher_offered", "cert.weak_key", "kex.dh_weak_group"}},
+                     tls_case("rsa1024", [](TlsServerConfig& c) {
+                         c.min_version = TLS1_VERSION;
+                         c.max_version = TLS1_2_VERSION;
+                         c.cipher_list = "ALL:@SECLEVEL=0";
                      })});
         return t;
     }();

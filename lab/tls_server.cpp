@@ -14,6 +14,12 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <stdexcept>
 
@@ -77,6 +83,41 @@ SslCtxOwner load_context(const std::string& chain, const std::string& key) {
     return ctx;
 }
 
+// DH parameters from p and g as they are: EVP_PKEY_fromdata imports without validating.
+EVP_PKEY* dh_from(const std::vector<std::uint8_t>& p_bytes,
+                  const std::vector<std::uint8_t>& g_bytes) {
+    BIGNUM* p = BN_bin2bn(p_bytes.data(), static_cast<int>(p_bytes.size()), nullptr);
+    BIGNUM* g = BN_bin2bn(g_bytes.data(), static_cast<int>(g_bytes.size()), nullptr);
+    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM* params = nullptr;
+    EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+    EVP_PKEY* key = nullptr;
+    const bool ok =
+        p && g && bld && pctx && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) == 1 &&
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) == 1 &&
+        (params = OSSL_PARAM_BLD_to_param(bld)) != nullptr && EVP_PKEY_fromdata_init(pctx) == 1 &&
+        EVP_PKEY_fromdata(pctx, &key, EVP_PKEY_KEY_PARAMETERS, params) == 1;
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(pctx);
+    BN_free(p);
+    BN_free(g);
+    if (!ok) {
+        EVP_PKEY_free(key);
+        refuse("cannot import the DH parameters");
+    }
+    return key;
+}
+
+EVP_PKEY* dh_from_pem(const std::string& file) {
+    BIO* bio = BIO_new_file(file.c_str(), "r");
+    if (!bio) refuse("cannot open DH parameters " + file);
+    EVP_PKEY* key = PEM_read_bio_Parameters(bio, nullptr);
+    BIO_free(bio);
+    if (!key) refuse("no DH parameters in " + file);
+    return key;
+}
+
 void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1)
         refuse("min_version");
@@ -102,6 +143,14 @@ void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
             SSL_VERIFY_PEER |
                 (c.client_cert == ClientCertMode::required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
             nullptr);
+    }
+    if (!c.dh_p.empty() || !c.dh_params_pem_file.empty()) {
+        EVP_PKEY* dh = c.dh_p.empty() ? dh_from_pem(c.dh_params_pem_file) : dh_from(c.dh_p, c.dh_g);
+        SSL_CTX_set_dh_auto(ctx, 0);
+        if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {  // takes ownership on success only
+            EVP_PKEY_free(dh);
+            refuse("DH parameters");
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,12 @@ struct TlsServerConfig {
     std::string cipher_list;   // TLS <= 1.2 (SSL_CTX_set_cipher_list); empty = default
     std::string ciphersuites;  // TLS 1.3 (SSL_CTX_set_ciphersuites); empty = default
     std::string groups;        // SSL_CTX_set1_groups_list; empty = default
+    // DHE parameters instead of OpenSSL's automatic ones (SSL_CTX_set_dh_auto): a PEM file of
+    // "DH PARAMETERS", or explicit p and g (big-endian, used when dh_p is not empty). Neither is
+    // checked, so the lab can serve groups no sane server would: 1024 bits, a composite p, a
+    // generator outside the prime-order subgroup.
+    std::string dh_params_pem_file;
+    std::vector<std::uint8_t> dh_p, dh_g;
     bool server_cipher_preference = false;
     ClientCertMode client_cert = ClientCertMode::none;
     // With client_cert optional/required: the CAs (PEM) a client certificate must chain to,

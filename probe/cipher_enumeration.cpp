@@ -144,6 +144,7 @@ AcceptedSuite accepted(std::uint32_t code, const ServerChoice& c) {
     if (c.group) a.group = wire::group_name(*c.group);
     if (c.dh_bits) {
         a.dh_bits = c.dh_bits;
+        a.dh = c.dh;
         if (a.group.empty()) a.group = fmt::format("DH {}", *c.dh_bits);
     }
     return a;
@@ -295,10 +296,15 @@ std::vector<std::uint32_t> enumeration_candidates(Version v) {
 
 std::vector<std::uint16_t> enumeration_groups(Version v) {
     auto groups = wire::default_supported_groups();
-    if (v < Version::tls1_3)
+    if (v < Version::tls1_3) {
         std::erase_if(groups, [](std::uint16_t g) {
             return g >= wire::group::ffdhe2048 && g <= wire::group::ffdhe8192;
         });
+        // The small curves of RFC 4492 as well, so a server still offering one is seen
+        // (kex.weak_curve); TLS 1.3 has none of them.
+        for (auto g : wire::weak_ec_groups())
+            if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    }
     return groups;
 }
 
@@ -423,8 +429,10 @@ ServerChoice to_server_choice(const RawResult& result, const HelloRequest& reque
                 c.group = f.hello->key_share_group;
                 if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::ecdhe)
                     c.group = f.kx->named_group;
-                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::dhe)
+                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::dhe) {
                     c.dh_bits = f.kx->dh_prime_bits;
+                    c.dh = {f.kx->dh_p, f.kx->dh_g, f.kx->dh_ys};
+                }
             }
             break;
         case Status::rejected_alert:

@@ -30,6 +30,7 @@
 
 #include "core/version.hpp"
 #include "engine/engines.hpp"
+#include "probe/key_exchange.hpp"
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::probe {
@@ -53,6 +54,7 @@ struct ServerChoice {
     std::vector<std::uint32_t> ssl2_ciphers;  // SSL 2.0: every kind the SERVER-HELLO lists
     std::optional<std::uint16_t> group;       // ECDHE / TLS 1.3 group, when the flight shows it
     std::optional<int> dh_bits;               // DHE prime size from ServerKeyExchange
+    DhParams dh;                              // DHE: the ServerDHParams themselves
     std::string detail;                       // refused / failed: what happened
 };
 std::string_view to_string(ServerChoice::Outcome o);
@@ -76,6 +78,7 @@ struct AcceptedSuite {
     bool forward_secrecy = false;
     std::string group;           // group chosen with it when first seen ("x25519", "ffdhe2048")
     std::optional<int> dh_bits;  // DHE prime size when first seen
+    DhParams dh;                 // DHE: the ServerDHParams when first seen
 };
 
 struct VersionCiphers {
@@ -108,7 +111,8 @@ boost::asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello,
 // The suites tried for `v`, in tlsprobe's preference order (strongest first).
 std::vector<std::uint32_t> enumeration_candidates(core::Version v);
 // The groups tried for `v`: every group of the presets; TLS <= 1.2 without the FFDHE ones
-// (RFC 7919 groups only matter for DHE suites, which report their prime instead).
+// (RFC 7919 groups only matter for DHE suites, which report their prime instead) and with
+// every curve below 128-bit security (wire::weak_ec_groups()).
 std::vector<std::uint16_t> enumeration_groups(core::Version v);
 
 // ---- The real server ---------------------------------------------------------------------

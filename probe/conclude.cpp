@@ -1,5 +1,6 @@
 // The pure tail of a probe: what the attempts mean, decided once (see probe_target.hpp).
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "probe/plan.hpp"
 #include "probe/probe_target.hpp"
@@ -61,6 +62,42 @@ std::optional<x509::HostnameMatch> no_sni_other_certificate(const TargetResult& 
     return x509::match_hostname(*cert, r.target.sni.value_or(r.target.host));
 }
 
+// Every distinct DH group of the enumerated suites, analysed once (the costly part is the
+// primality test, so a group seen with ten suites is tested once). The common-prime list is
+// read only when there is a group to look up.
+void conclude_dh_groups(TargetResult& result, const ProbeOptions& options) {
+    struct Seen {
+        const DhParams* first = nullptr;
+        std::vector<core::Bytes> public_keys;
+        std::vector<std::string> with;
+    };
+    std::vector<Seen> seen;
+    std::vector<const DhParams*> distinct;  // every distinct (p, g), past the cap too
+    for (const auto& v : result.versions)
+        for (const auto& c : v.ciphers) {
+            if (c.dh.empty()) continue;
+            const auto same = [&](const DhParams* d) { return d->p == c.dh.p && d->g == c.dh.g; };
+            if (std::none_of(distinct.begin(), distinct.end(), same)) distinct.push_back(&c.dh);
+            auto it = std::find_if(seen.begin(), seen.end(),
+                                   [&](const Seen& s) { return same(s.first); });
+            if (it == seen.end()) {
+                if (seen.size() >= kMaxDhGroups) continue;
+                it = seen.insert(seen.end(), Seen{&c.dh, {}, {}});
+            }
+            if (!c.dh.ys.empty()) it->public_keys.push_back(c.dh.ys);
+            it->with.push_back(fmt::format("{} ({})", c.name, core::display_name(v.version)));
+        }
+    result.dh_groups.clear();
+    result.dh_groups_seen = distinct.size();
+    if (seen.empty()) return;
+    const CommonPrimes common = load_common_primes(options.common_primes_file);
+    for (auto& s : seen) {
+        auto facts = analyze_dh_group(s.first->p, s.first->g, s.public_keys, &common);
+        facts.seen_with = std::move(s.with);
+        result.dh_groups.push_back(std::move(facts));
+    }
+}
+
 }  // namespace
 
 Facts decide_facts(const TargetResult& r) {
@@ -99,6 +136,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         r.groups = previous[i].groups;
         r.enumeration_errors = previous[i].enumeration_errors;
     }
+    conclude_dh_groups(result, options);
     result.chain.reset();
     result.chain_differs.clear();
     if (const auto* source = chain_probe(result.probes)) {

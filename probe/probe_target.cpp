@@ -104,7 +104,7 @@ asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tc
         r.ciphers.clear();
         for (const auto& s : vc.suites)
             r.ciphers.push_back(
-                {s.code, s.name, s.strength, s.forward_secrecy, s.group, s.dh_bits});
+                {s.code, s.name, s.strength, s.forward_secrecy, s.group, s.dh_bits, s.dh});
     }
 }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,6 +35,9 @@ struct ProbeOptions {
     // Check kinds to run after the attempts (ids from check_kinds(): "alpn", ...); each runs
     // only where it applies. Empty: none.
     std::vector<std::string> checks;
+    // testssl.sh's list of known common DH primes, read when a DHE group was seen; a missing
+    // or unreadable file means "common-prime check not done", never an error.
+    std::filesystem::path common_primes_file{kDefaultCommonPrimesFile};
     bool enumerate_ciphers =
         false;  // cipher-suite, group and preference enumeration (many connections)
     // Adaptive (scans): first the essential attempts (versions, offer_all, no_sni, raw SSL

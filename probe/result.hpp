@@ -16,6 +16,7 @@
 #include "probe/diagnosis.hpp"
 #include "probe/finding.hpp"
 #include "probe/platform.hpp"
+#include "probe/key_exchange.hpp"
 #include "probe/target.hpp"
 #include "wire/cipher_suites.hpp"
 #include "x509/chain_analysis.hpp"
@@ -42,6 +43,7 @@ struct CipherEntry {
     bool forward_secrecy = false;
     std::string group;           // key-exchange group the server chose with it, when seen
     std::optional<int> dh_bits;  // finite-field DH parameter size, when seen
+    DhParams dh;                 // the ServerDHParams seen with it (DHE suites), else empty
 };
 
 struct ProbeRecord {
@@ -148,6 +150,11 @@ struct TargetResult {
     std::optional<x509::ChainReport> chain;  // the chain of the best handshake, analysed
     std::string chain_source;                // id of the probe whose chain was analysed
     std::vector<std::string> chain_differs;  // probe ids that were served another chain
+
+    // Every distinct finite-field DH group (p, g) the enumeration saw, analysed (conclude(),
+    // key_exchange.hpp), in the order first seen; at most kMaxDhGroups.
+    std::vector<DhGroupFacts> dh_groups;
+    std::size_t dh_groups_seen = 0;  // distinct groups seen, including those past the cap
 
     std::optional<engine::HttpCheck> http;  // plain-HTTP check, when made
     std::vector<CheckResultPtr> checks;  // the check kinds that ran (check.hpp), in registry order

@@ -36,6 +36,28 @@ json ciphers_json(const probe::VersionResult& v) {
     return list;
 }
 
+json dh_groups_json(const probe::TargetResult& r) {
+    json list = json::array();
+    for (const auto& g : r.dh_groups)
+        list.push_back(
+            {{"bits", g.bits},
+             {"prime", g.prime_hex.empty() ? json(nullptr) : json(g.prime_hex)},
+             {"generator", g.generator_hex},
+             {"standard_group", g.standard_name.empty() ? json(nullptr) : json(g.standard_name)},
+             {"is_prime", optional_json(g.prime)},
+             {"safe_prime", optional_json(g.safe_prime)},
+             {"generator_in_subgroup", optional_json(g.generator_ok)},
+             {"public_keys_valid", optional_json(g.public_keys_ok)},
+             {"public_keys_checked", g.public_keys_checked},
+             {"common_prime", g.common_prime_checked
+                                  ? (g.common_prime ? json(*g.common_prime) : json(false))
+                                  : json(nullptr)},
+             {"problems", g.problems},
+             {"notes", g.notes},
+             {"seen_with", g.seen_with}});
+    return list;
+}
+
 json diagnosis_json(const probe::Diagnosis& d) {
     json advice = json::array();
     for (const auto& a : d.advice)
@@ -247,6 +269,8 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"versions", std::move(versions)},
         {"probes", std::move(probes)},
         {"chain", std::move(chain)},
+        {"dh_groups", dh_groups_json(r)},
+        {"dh_groups_seen", r.dh_groups_seen},
         {"verdict", r.summary},
         {"target_verdict", to_string(r.verdict)},
         {"platform", platform_json(r.platform)},

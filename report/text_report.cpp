@@ -6,6 +6,7 @@
 
 #include "core/alert.hpp"
 #include "judge/verdict.hpp"
+#include "probe/dh_text.hpp"
 #include "report/format_util.hpp"
 
 namespace tlsprobe::report {
@@ -73,6 +74,43 @@ void header(Writer& w, const probe::TargetResult& r) {
     w.line("");
 }
 
+// One line per DH group conclude() analysed: size, what it is, what failed.
+void dh_groups(Writer& w, const probe::TargetResult& r) {
+    if (r.dh_groups.empty()) return;
+    w.line("{} ({} distinct{})", w.bold("DH groups"), r.dh_groups_seen,
+           r.dh_groups_seen > r.dh_groups.size()
+               ? fmt::format(", first {} analysed", r.dh_groups.size())
+               : "");
+    auto yes_no = [](const std::optional<bool>& b) {
+        return b ? (*b ? "yes" : "NO") : "not tested";
+    };
+    for (const auto& g : r.dh_groups) {
+        std::string what = g.standard_name.empty() ? "" : g.standard_name + ", ";
+        what += g.common_prime_checked
+                    ? (g.common_prime ? fmt::format("common prime \"{}\"", *g.common_prime)
+                                      : std::string("not a known common prime"))
+                    : std::string("common-prime check not done");
+        const std::string facts =
+            fmt::format("{} bits, g = {}, {}; prime {}, safe prime {}, g in subgroup {}", g.bits,
+                        probe::short_number(g.generator_hex), what, yes_no(g.prime),
+                        yes_no(g.safe_prime), yes_no(g.generator_ok));
+        const auto line = fmt::format(
+            "  {}{}", facts,
+            g.public_keys_checked ? fmt::format(", Ys valid {} ({} checked)",
+                                                yes_no(g.public_keys_ok), g.public_keys_checked)
+                                  : "");
+        w.line("{}", g.invalid() || g.bits < 2048 ? w.bad(line) : line);
+        for (const auto& p : g.problems) w.line("    {} {}", w.bad("invalid:"), p);
+        constexpr std::size_t kShown = 4;
+        const auto& with = g.seen_with;
+        if (with.size() > kShown)
+            w.line("    with {} and {} more", fmt::join(with.begin(), with.begin() + kShown, ", "),
+                   with.size() - kShown);
+        else if (!with.empty()) w.line("    with {}", fmt::join(with, ", "));
+    }
+    w.line("");
+}
+
 void ciphers(Writer& w, const probe::TargetResult& r) {
     for (auto v : core::all_versions) {
         const auto& vr = r.version(v);
@@ -97,6 +135,7 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
         for (const auto& e : vr.enumeration_errors) w.line("  {} {}", w.warn("incomplete:"), e);
         w.line("");
     }
+    dh_groups(w, r);
 }
 
 // One diagnosis's confirm and fix steps: the detected platform's in full; the other platforms'

@@ -315,6 +315,10 @@ for f in good good-ecdsa; do
     done
 done
 
+# DH parameters for the dhe-1024 lab scenario: a fresh 1024-bit safe prime (generator 2), so
+# it is in no list of common primes.
+openssl dhparam -out dh1024.pem 1024 2>/dev/null
+
 # --- install ---------------------------------------------------------------------------------
 # Copy over the old files (no delete first) so a test running meanwhile never sees a gap.
 cp ./*.pem ./*.key ./*.sha1 ./*.sha256 "$OUT"/

@@ -36,6 +36,7 @@ void enumerate_all(probe::TargetResult& r, std::vector<probe::CipherEntry> tls12
                                                             wire::Strength::strong,
                                                             true,
                                                             "x25519",
+                                                            {},
                                                             {}}}
                          : tls12;
     }
@@ -166,12 +167,14 @@ TEST_CASE(
                            wire::Strength::strong,
                            true,
                            "x25519",
+                           {},
                            {}},
                           {0xC02F,
                            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                            wire::Strength::strong,
                            true,
                            "x25519",
+                           {},
                            {}}});
     rules = judge::evaluate(p, clean);
     CHECK(rule(rules, "cipher.forbidden").status == RuleStatus::pass);
@@ -179,15 +182,21 @@ TEST_CASE(
 
     auto dirty = r;
     enumerate_all(
-        dirty,
-        {{0xC030,
-          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-          wire::Strength::strong,
-          true,
-          "x25519",
-          {}},
-         {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", {}},
-         {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::acceptable, false, "", {}}});
+        dirty, {{0xC030,
+                 "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                 wire::Strength::strong,
+                 true,
+                 "x25519",
+                 {},
+                 {}},
+                {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", {}, {}},
+                {0x009C,
+                 "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                 wire::Strength::acceptable,
+                 false,
+                 "",
+                 {},
+                 {}}});
     rules = judge::evaluate(p, dirty);
     const auto& forbidden = rule(rules, "cipher.forbidden");
     CHECK(forbidden.status == RuleStatus::fail);
@@ -209,7 +218,7 @@ TEST_CASE(
         INFO(cls);
         classes.forbidden_ciphers = {cls};
         auto one = r;
-        enumerate_all(one, {{code, name, wire::Strength::strong, false, "", {}}});
+        enumerate_all(one, {{code, name, wire::Strength::strong, false, "", {}, {}}});
         CHECK(rule(judge::evaluate(classes, one), "cipher.forbidden").status == RuleStatus::fail);
     }
 }

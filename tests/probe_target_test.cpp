@@ -372,11 +372,27 @@ TEST_CASE("findings from enumerated cipher suites and engine disagreement", "[pr
     r.versions = probe::summarize_versions(r.probes);
     auto& t12 = r.versions[static_cast<std::size_t>(Version::tls1_2)];
     t12.ciphers_enumerated = true;
-    t12.ciphers = {
-        {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", wire::Strength::strong, true, "x25519",
-         std::nullopt},
-        {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", wire::Strength::weak, false, "", std::nullopt},
-        {0x0005, "TLS_RSA_WITH_RC4_128_SHA", wire::Strength::insecure, false, "", std::nullopt}};
+    t12.ciphers = {{0xC02F,
+                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                    wire::Strength::strong,
+                    true,
+                    "x25519",
+                    std::nullopt,
+                    {}},
+                   {0x000A,
+                    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+                    wire::Strength::weak,
+                    false,
+                    "",
+                    std::nullopt,
+                    {}},
+                   {0x0005,
+                    "TLS_RSA_WITH_RC4_128_SHA",
+                    wire::Strength::insecure,
+                    false,
+                    "",
+                    std::nullopt,
+                    {}}};
     t12.disagreement = probe::Disagreement::answers_differ;
     t12.disagreement_detail = "OpenSSL handshake: reset; raw ClientHello: negotiated";
     r.facts = probe::decide_facts(r);

@@ -90,7 +90,8 @@ TEST_CASE("every registered finding id is unique and namespaced", "[findings]") 
                                               return k.id.starts_with(std::string(c->id()) + ".");
                                           });
         CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") ||
-               k.id.starts_with("cert.") || k.id.starts_with("target.") || of_check));
+               k.id.starts_with("cert.") || k.id.starts_with("target.") ||
+               k.id.starts_with("kex.") || of_check));
     }
     CHECK(judge::make_finding("nope.unknown", "x").severity == probe::Severity::high);
 }

@@ -2,6 +2,7 @@
 
 #include "wire/cipher_suites.hpp"
 #include "wire/constants.hpp"
+#include "wire/reader.hpp"
 #include "wire/server_flight.hpp"
 #include "wire/server_messages.hpp"
 
@@ -187,6 +188,10 @@ TEST_CASE("ServerKeyExchange parameters by key exchange", "[wire][server_flight]
     CHECK(info.kind == KeyExchangeInfo::Kind::dhe);
     CHECK(info.dh_prime_bits == 1024);
     CHECK(info.public_key_bytes == 128);
+    // The parameters themselves, as sent.
+    CHECK(info.dh_p == Bytes(128, 0xff));
+    CHECK(info.dh_g == Bytes{0x02});
+    CHECK(info.dh_ys == Bytes(128, 0x33));
     // The same bytes for an unknown suite: recognised as DH by the layout.
     CHECK(parse_server_key_exchange(dhe, nullptr).dh_prime_bits == 1024);
     // ECDHE_PSK: identity hint first, then ECParameters for secp384r1.
@@ -204,6 +209,30 @@ TEST_CASE("ServerKeyExchange parameters by key exchange", "[wire][server_flight]
     CHECK(info.kind == KeyExchangeInfo::Kind::rsa_export);
     CHECK(info.rsa_modulus_bits == 512);
     CHECK_THROWS(parse_server_key_exchange(Bytes{0x03, 0x00}, find_cipher_suite(0xC02F)));
+}
+
+TEST_CASE("ServerDHParams: leading zeros kept, every truncation an Underflow",
+          "[wire][server_flight][kex]") {
+    // p = 00 c5 (one leading zero byte), g = 05, Ys = 00 07, then a signature we do not read.
+    const Bytes dhe{0x00, 0x02, 0x00, 0xc5, 0x00, 0x01, 0x05, 0x00,
+                    0x02, 0x00, 0x07, 0x04, 0x01, 0x00, 0x00};
+    const auto info = parse_server_key_exchange(dhe, find_cipher_suite(0x009F));
+    CHECK(info.kind == KeyExchangeInfo::Kind::dhe);
+    CHECK(info.dh_prime_bits == 8);
+    CHECK(info.dh_p == Bytes{0x00, 0xc5});
+    CHECK(info.dh_g == Bytes{0x05});
+    CHECK(info.dh_ys == Bytes{0x00, 0x07});
+    CHECK(info.public_key_bytes == 2);
+    // Cut anywhere inside the three vectors: an Underflow, never anything else.
+    for (std::size_t n = 0; n < 11; ++n) {
+        INFO("cut at " << n);
+        const Bytes cut(dhe.begin(), dhe.begin() + static_cast<std::ptrdiff_t>(n));
+        CHECK_THROWS_AS(parse_server_key_exchange(cut, find_cipher_suite(0x009F)), Underflow);
+    }
+    // Empty vectors are the server's to send: kept empty.
+    const auto empty = parse_server_key_exchange(Bytes(6, 0x00), find_cipher_suite(0x009F));
+    CHECK(empty.dh_p.empty());
+    CHECK(empty.dh_prime_bits == 0);
 }
 
 TEST_CASE("bit_length counts from the first set bit", "[wire][server_flight]") {

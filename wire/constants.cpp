@@ -151,6 +151,59 @@ std::string_view to_string(HandshakeType t) {
 
 std::string_view extension_name(std::uint16_t type) { return lookup(kExtensions, type); }
 std::string_view group_name(std::uint16_t code) { return lookup(kGroups, code); }
+
+std::optional<std::uint16_t> group_code(std::string_view name) {
+    const auto it = std::find_if(kGroups.begin(), kGroups.end(),
+                                 [&](const Named16& e) { return e.second == name; });
+    if (it == kGroups.end()) return std::nullopt;
+    return it->first;
+}
+
+std::optional<EcGroupSize> ec_group_size(std::uint16_t code) {
+    // Field size, and the security level: half the bit length of the (prime) group order.
+    switch (code) {
+        case 1:
+        case 2:
+        case 3: return EcGroupSize{163, 80};  // sect163k1, sect163r1, sect163r2
+        case 4:
+        case 5: return EcGroupSize{193, 96};  // sect193r1, sect193r2
+        case 6:
+        case 7: return EcGroupSize{233, 112};  // sect233k1, sect233r1
+        case 8: return EcGroupSize{239, 112};  // sect239k1
+        case 9:
+        case 10: return EcGroupSize{283, 128};  // sect283k1, sect283r1
+        case 11:
+        case 12: return EcGroupSize{409, 192};  // sect409k1, sect409r1
+        case 13:
+        case 14: return EcGroupSize{571, 256};  // sect571k1, sect571r1
+        case 15:
+        case 16:
+        case 17: return EcGroupSize{160, 80};  // secp160k1, secp160r1, secp160r2
+        case 18:
+        case 19: return EcGroupSize{192, 96};  // secp192k1, secp192r1
+        case 20:
+        case 21: return EcGroupSize{224, 112};  // secp224k1, secp224r1
+        case 22:
+        case 23:
+        case 26:
+        case 31: return EcGroupSize{256, 128};  // secp256k1, secp256r1, brainpoolP256r1(tls13)
+        case 24:
+        case 27:
+        case 32: return EcGroupSize{384, 192};  // secp384r1, brainpoolP384r1(tls13)
+        case 25: return EcGroupSize{521, 256};  // secp521r1
+        case 28:
+        case 33: return EcGroupSize{512, 256};  // brainpoolP512r1(tls13)
+        case 29: return EcGroupSize{255, 128};  // x25519 (RFC 7748 §1)
+        case 30: return EcGroupSize{448, 224};  // x448
+        default: return std::nullopt;
+    }
+}
+
+std::span<const std::uint16_t> weak_ec_groups() {
+    static constexpr std::array<std::uint16_t, 15> kWeak{1,  2,  3,  4,  5,  6,  7, 8,
+                                                         15, 16, 17, 18, 19, 20, 21};
+    return kWeak;
+}
 std::string_view signature_scheme_name(std::uint16_t code) {
     return lookup(kSignatureSchemes, code);
 }

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string_view>
 
 namespace tlsprobe::wire {
@@ -83,6 +85,21 @@ inline constexpr std::uint16_t ffdhe8192 = 260;
 // Group name as tlsprobe prints it and as OpenSSL spells it ("x25519", "secp256r1",
 // "ffdhe2048"); "unknown" for unassigned codes.
 std::string_view group_name(std::uint16_t code);
+// The code of a group_name() ("secp224r1" -> 21); nullopt for a name not in the table.
+std::optional<std::uint16_t> group_code(std::string_view name);
+
+// An elliptic-curve group's size: the bit length of its field (secp224r1: 224, sect163k1: 163,
+// x25519: 255) and its security level in bits (about half the group order: 112, 80, 128).
+// nullopt for finite-field and unknown groups.
+struct EcGroupSize {
+    int field_bits = 0;
+    int security_bits = 0;
+};
+std::optional<EcGroupSize> ec_group_size(std::uint16_t code);
+// The curves below 128-bit security (fewer than 256 bits, X25519 excepted: 128-bit), TLS <= 1.2
+// only (RFC 8422 §5.1.1 deprecates them; RFC 8446 dropped them): secp160*, secp192*, secp224*,
+// sect163*, sect193*, sect233*, sect239k1. In code order.
+std::span<const std::uint16_t> weak_ec_groups();
 
 // SignatureScheme (RFC 8446 §4.2.3); the legacy (hash, signature) pairs of RFC 5246
 // §7.4.1.4.1 share the same 16-bit space ("rsa_pkcs1_sha1" is 0x0201).

@@ -173,9 +173,14 @@ KeyExchangeInfo parse_server_key_exchange(ByteView body, const CipherSuite* suit
         return info;
     }
     info.kind = KeyExchangeInfo::Kind::dhe;  // ServerDHParams (RFC 5246 §7.4.3)
-    info.dh_prime_bits = bit_length(r.vec16().rest());
-    (void)r.vec16();  // dh_g
-    info.public_key_bytes = r.vec16().remaining();
+    const auto p = r.vec16().rest();
+    const auto g = r.vec16().rest();
+    const auto ys = r.vec16().rest();
+    info.dh_prime_bits = bit_length(p);
+    info.dh_p.assign(p.begin(), p.end());
+    info.dh_g.assign(g.begin(), g.end());
+    info.dh_ys.assign(ys.begin(), ys.end());
+    info.public_key_bytes = ys.size();
     return info;
 }
 

@@ -72,6 +72,9 @@ struct KeyExchangeInfo {
     int dh_prime_bits = 0;             // DHE: bit length of dh_p (RFC 5246 §7.4.3)
     int rsa_modulus_bits = 0;          // RSA_EXPORT: temporary key (RFC 4346 §7.4.3)
     std::size_t public_key_bytes = 0;  // size of the server's ECDH point / dh_Ys
+    // DHE: ServerDHParams as sent (big-endian, leading zeros kept; RFC 5246 §7.4.3). Each is
+    // bounded by its 16-bit length prefix.
+    core::Bytes dh_p, dh_g, dh_ys;
 };
 std::string_view to_string(KeyExchangeInfo::Kind k);
 
