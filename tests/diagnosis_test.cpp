@@ -549,7 +549,7 @@ TEST_CASE("findings: ECDSA only when enumeration shows no RSA-authenticated suit
         v.version = Version::tls1_2;
         v.ciphers_enumerated = enumerated;
         for (const auto code : codes)
-            v.ciphers.push_back({code, "", wire::Strength::strong, true, {}, {}});
+            v.ciphers.push_back({code, "", wire::Strength::strong, true, {}, {}, {}});
         return concluded(std::move(r));
     };
     const auto ecdsa = with_suites("good-ecdsa", {0xC02B, 0xC02C}, true);
