@@ -37,29 +37,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // A first flight is a few certificates; anything this large is not one. Bounds memory and,
-// with kMaxReads, the read loop independently of the timer.
+// with the decoder's record limits (wire/server_flight.hpp), the work per attempt
+// independently of the timer.
 constexpr std::size_t kMaxFlightBytes = kMaxHandshakeBytes;
-
-// The end of the last complete TLS record in `bytes` (5-byte headers, RFC 8446 §5.1): the
-// flight is decoded again only when a record completes, so a server that sends one byte per
-// segment costs one decode per record, not one per byte. SSL 2.0 framing (high bit set in the
-// first byte) is not walked: its flights are one short record, decoded on every read.
-// A header that is no TLS record (type outside 20..24, major version not 3, a length past
-// 2^14 + 2048, RFC 5246 §6.2.3) makes the whole buffer "complete": it is decoded at once and
-// the decoder says what is wrong, instead of waiting for a record that will never end.
-std::size_t complete_records_end(core::ByteView bytes) {
-    if (!bytes.empty() && (bytes[0] & 0x80)) return bytes.size();
-    std::size_t at = 0;
-    while (bytes.size() - at >= 5) {
-        const std::size_t len = (std::size_t{bytes[at + 3]} << 8) | bytes[at + 4];
-        const bool plausible =
-            bytes[at] >= 20 && bytes[at] <= 24 && bytes[at + 1] == 3 && len <= 16384 + 2048;
-        if (!plausible) return bytes.size();
-        if (bytes.size() - at - 5 < len) break;
-        at += 5 + len;
-    }
-    return at;
-}
 
 std::string version_text(std::uint16_t wire) {
     const auto v = version_from_wire(wire);
@@ -154,9 +134,10 @@ void judge_server_hello(Observation& o, const wire::ServerFlight& f, const RawHe
         o.status = Status::protocol_error;
         o.detail = fmt::format("the server answered a {} hello with {}: {} is not supported", offer,
                                chosen, display_name(hello.min_version));
-    } else if (!offered(hello, h.cipher_suite)) {
+    } else if (auto violation = wire::server_hello_violation(h, hello.offer)) {
+        // Outside the offer: a client MUST abort (RFC 8446 §4.1.3-§4.2.8, RFC 5246 §7.4.1.3-4).
         o.status = Status::protocol_error;
-        o.detail = fmt::format("the server chose cipher suite {}, which was not offered", o.cipher);
+        o.detail = std::move(*violation);
     } else {
         o.status = Status::negotiated;
         o.phase = Phase::done;
@@ -168,6 +149,10 @@ void judge_server_hello(Observation& o, const wire::ServerFlight& f, const RawHe
 }
 
 }  // namespace
+
+bool rejects_hello(const wire::ServerFlight& flight, const RawHello& hello) {
+    return flight.hello && wire::server_hello_violation(*flight.hello, hello.offer).has_value();
+}
 
 void apply_flight(Observation& o, const wire::ServerFlight& f, const RawHello& hello) {
     using Kind = wire::ServerFlight::Kind;
@@ -229,7 +214,10 @@ void apply_flight(Observation& o, const wire::ServerFlight& f, const RawHello& h
             o.detail = "the server's reply is malformed: " + f.error;
             break;
         case Kind::truncated:
-            if (f.hello) fill_from_hello(o, *f.hello, f);
+            // A ServerHello outside the offer decides the attempt at once, as a client aborts
+            // on it without waiting for the rest of the flight.
+            if (rejects_hello(f, hello)) judge_server_hello(o, f, hello);
+            else if (f.hello) fill_from_hello(o, *f.hello, f);
             break;
     }
 }
@@ -247,6 +235,7 @@ RawHello make_raw_hello(const wire::ClientHelloSpec& spec) {
     const auto parsed = wire::parse_client_hello(h.bytes);
     h.summary = parsed.hello ? wire::describe_client_hello(*parsed.hello, h.bytes.size())
                              : fmt::format("ClientHello, {} bytes", h.bytes.size());
+    if (parsed.hello) h.offer = wire::offer_of(*parsed.hello);
     return h;
 }
 
@@ -260,6 +249,7 @@ RawHello make_raw_hello(const wire::Ssl2ClientHelloSpec& spec) {
     const auto parsed = wire::parse_client_hello(h.bytes);
     h.summary = parsed.hello ? wire::describe_client_hello(*parsed.hello, h.bytes.size())
                              : fmt::format("SSLv2 CLIENT-HELLO, {} bytes", h.bytes.size());
+    if (parsed.hello) h.offer = wire::offer_of(*parsed.hello);
     return h;
 }
 
@@ -288,40 +278,48 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
         co_return result;
     }
 
-    Bytes received;
+    // Each read goes to the decoder once: it keeps the reassembly state, so a stream of tiny
+    // records costs one step per record (wire/server_flight.hpp), never a pass over all bytes.
+    wire::ServerFlightDecoder decoder;
+    Bytes head;  // the first kFirstBytesKept bytes, for Observation::first_bytes
+    std::size_t received = 0;
     std::array<std::uint8_t, 16 * 1024> buf{};
     boost::system::error_code read_ec;
-    // Bounded by time (the stream's expiry and this deadline, checked between reads) and by
-    // bytes, never by the number of reads.
+    // Bounded by time (the stream's expiry and this deadline, checked after every read: a
+    // server that always has bytes ready never makes the read wait for the expiry), by bytes
+    // (kMaxFlightBytes) and by records (the decoder's limits), never by the number of reads.
     const auto deadline = Clock::now() + options.timeout;
-    std::size_t decoded_up_to = 0;  // complete_records_end() at the last decode
     bool over_limit = false;
+    bool hello_checked = false;
     for (;;) {
         auto [ec, n] = co_await stream.async_read_some(
-            asio::buffer(buf.data(), std::min(buf.size(), kMaxFlightBytes - received.size())),
+            asio::buffer(buf.data(), std::min(buf.size(), kMaxFlightBytes - received)),
             asio::as_tuple(asio::use_awaitable));
         if (ec) {
             read_ec = ec;
             break;
         }
-        received.insert(received.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
-        if (log.bytes_received == 0) {
-            const auto head = ByteView(received).first(std::min(received.size(), kFirstBytesKept));
+        const ByteView got(buf.data(), n);
+        if (head.size() < kFirstBytesKept) {
+            const auto keep = got.first(std::min(n, kFirstBytesKept - head.size()));
+            head.insert(head.end(), keep.begin(), keep.end());
+        }
+        if (received == 0) {
             log.event(TraceEvent::Direction::received,
                       fmt::format("first bytes after {:.0f} ms: {}", log.ms_since_hello(),
                                   hex_dump(head, 16)));
         }
+        received += n;
         log.received(n);
-        const std::size_t complete = complete_records_end(received);
-        // Not TLS at all (an HTTP reply, a banner) has no record to complete: decode at once.
-        const bool tls_framed =
-            received.size() >= 5 && received[0] >= 20 && received[0] <= 24 && received[1] == 3;
-        if (complete > decoded_up_to || !tls_framed || (received[0] & 0x80)) {
-            decoded_up_to = complete;
-            result.flight = wire::decode_server_flight(received);
-            if (result.flight.kind != wire::ServerFlight::Kind::truncated) break;
+        const auto& flight = decoder.feed(got);
+        if (flight.kind != wire::ServerFlight::Kind::truncated) break;
+        // A TLS <= 1.2 ServerHello is followed by more messages; one outside the offer ends
+        // the attempt without them (checked once, when the hello arrives).
+        if (flight.hello && !hello_checked) {
+            hello_checked = true;
+            if (rejects_hello(flight, hello)) break;
         }
-        if (received.size() >= kMaxFlightBytes) {
+        if (received >= kMaxFlightBytes) {
             over_limit = true;
             break;
         }
@@ -330,20 +328,17 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
             break;
         }
     }
-    if (decoded_up_to != complete_records_end(received) ||
-        result.flight.kind == wire::ServerFlight::Kind::truncated)
-        result.flight = wire::decode_server_flight(received);
-    log.obs.first_bytes.assign(
-        received.begin(),
-        received.begin() + static_cast<std::ptrdiff_t>(std::min(received.size(), kFirstBytesKept)));
+    result.flight = decoder.flight();
+    log.obs.first_bytes = std::move(head);
     trace_flight(log, result.flight);
     apply_flight(log.obs, result.flight, hello);
-    if (result.flight.kind == wire::ServerFlight::Kind::truncated) {
+    if (result.flight.kind == wire::ServerFlight::Kind::truncated &&
+        !rejects_hello(result.flight, hello)) {
         if (read_ec) {
             record_io_failure(log, read_ec, options.timeout);
-            if (!received.empty() && log.obs.status != Status::timeout)
-                log.obs.detail += fmt::format(" ({} bytes of an incomplete flight: {})",
-                                              received.size(), result.flight.error);
+            if (received > 0 && log.obs.status != Status::timeout)
+                log.obs.detail += fmt::format(" ({} bytes of an incomplete flight: {})", received,
+                                              result.flight.error);
         } else if (over_limit) {
             log.obs.phase = Phase::handshake;
             log.fail(
@@ -351,11 +346,11 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
                 fmt::format(
                     "the server sent {} bytes without completing its first flight, past tlsprobe's "
                     "limit of {} bytes",
-                    received.size(), kMaxFlightBytes));
+                    received, kMaxFlightBytes));
         } else {
             log.fail(Status::protocol_error,
                      fmt::format("the server sent {} bytes without completing its first flight",
-                                 received.size()));
+                                 received));
         }
     } else {
         log.obs.elapsed = log.now() - log.obs.connect_time;

@@ -24,6 +24,7 @@
 #include "core/observation.hpp"
 #include "core/version.hpp"
 #include "wire/client_hello.hpp"
+#include "wire/hello_offer.hpp"
 #include "wire/server_flight.hpp"
 #include "wire/ssl2.hpp"
 
@@ -36,6 +37,9 @@ struct RawHello {
     core::Version max_version = core::Version::tls1_2;  // highest version offered
     std::vector<std::uint32_t> cipher_suites;  // offered (SSL 2.0: 3-byte kinds), SCSVs excluded
     std::string summary;                       // "ClientHello TLS 1.2, 47 suites, SNI=x, 517 bytes"
+    // What the hello offers (parsed back from `bytes`): a ServerHello outside it is a
+    // protocol_error (wire/hello_offer.hpp).
+    wire::HelloOffer offer;
 };
 
 // A TLS/SSL 3.0 hello from a spec: min_version = max_version (pinned) unless the spec lists
@@ -65,8 +69,13 @@ boost::asio::awaitable<RawResult> raw_handshake(boost::asio::ip::tcp::endpoint p
 
 // Pure part of raw_handshake: the Observation fields that follow from a decoded flight
 // (status, phase, version, suite, group, alert, chain, detail). A truncated flight leaves
-// status alone (the socket's ending decides it) but fills what was parsed.
+// status alone (the socket's ending decides it) but fills what was parsed, unless its
+// ServerHello already breaks the offer (rejects_hello): that is a protocol_error at once.
 void apply_flight(core::Observation& obs, const wire::ServerFlight& flight, const RawHello& hello);
+
+// True when the flight holds a ServerHello (or HelloRetryRequest) outside `hello`'s offer
+// (wire::server_hello_violation): a client MUST abort on it, whatever follows.
+bool rejects_hello(const wire::ServerFlight& flight, const RawHello& hello);
 
 // ---- Version probes --------------------------------------------------------------------
 

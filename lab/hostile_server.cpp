@@ -78,6 +78,7 @@ struct HelloFields {
     Bytes session_id;
     std::optional<std::size_t> session_id_length;  // as written; default: the real length
     std::uint16_t suite = 0xc02f;                  // ECDHE-RSA-AES128-GCM-SHA256
+    std::uint8_t compression = 0;                  // null
     Bytes extensions;
     std::optional<std::size_t> extensions_length;  // as written; default: the real length
 };
@@ -89,7 +90,7 @@ Bytes server_hello_body(const HelloFields& f) {
     b.push_back(static_cast<std::uint8_t>(f.session_id_length.value_or(f.session_id.size())));
     append(b, f.session_id);
     put16(b, f.suite);
-    b.push_back(0);  // compression null
+    b.push_back(f.compression);
     put16(b, f.extensions_length.value_or(f.extensions.size()));
     append(b, f.extensions);
     return b;
@@ -275,6 +276,7 @@ std::string_view to_string(HostileMode m) {
         case HostileMode::endless_heartbeat: return "endless_heartbeat";
         case HostileMode::endless_empty_records: return "endless_empty_records";
         case HostileMode::endless_change_cipher_spec: return "endless_change_cipher_spec";
+        case HostileMode::endless_handshake_fragments: return "endless_handshake_fragments";
         case HostileMode::oversize_handshake_length: return "oversize_handshake_length";
         case HostileMode::oversize_record: return "oversize_record";
         case HostileMode::sh_truncated_length: return "sh_truncated_length";
@@ -285,6 +287,9 @@ std::string_view to_string(HostileMode m) {
         case HostileMode::sh_duplicate_extension: return "sh_duplicate_extension";
         case HostileMode::sh_extension_past_end: return "sh_extension_past_end";
         case HostileMode::sh_then_hold: return "sh_then_hold";
+        case HostileMode::sh_unoffered_extension: return "sh_unoffered_extension";
+        case HostileMode::sh_unoffered_suite: return "sh_unoffered_suite";
+        case HostileMode::sh_unoffered_compression: return "sh_unoffered_compression";
         case HostileMode::hrr_loop: return "hrr_loop";
         case HostileMode::hrr_unoffered_group: return "hrr_unoffered_group";
         case HostileMode::alert_unknown_255: return "alert_unknown_255";
@@ -313,6 +318,7 @@ std::span<const HostileMode> all_hostile_modes() {
         HostileMode::endless_heartbeat,
         HostileMode::endless_empty_records,
         HostileMode::endless_change_cipher_spec,
+        HostileMode::endless_handshake_fragments,
         HostileMode::oversize_handshake_length,
         HostileMode::oversize_record,
         HostileMode::sh_truncated_length,
@@ -323,6 +329,9 @@ std::span<const HostileMode> all_hostile_modes() {
         HostileMode::sh_duplicate_extension,
         HostileMode::sh_extension_past_end,
         HostileMode::sh_then_hold,
+        HostileMode::sh_unoffered_extension,
+        HostileMode::sh_unoffered_suite,
+        HostileMode::sh_unoffered_compression,
         HostileMode::hrr_loop,
         HostileMode::hrr_unoffered_group,
         HostileMode::alert_unknown_255,
@@ -421,6 +430,21 @@ asio::awaitable<void> HostileServer::Impl::answer(tcp::socket& s, ByteView clien
             const Bytes unit = record(20, Bytes{1});
             co_return co_await endless(s, [&] { return repeated(unit); });
         }
+        case HostileMode::endless_handshake_fragments: {
+            // RFC 8446 §5.1 lets a handshake message span any number of records: 1 byte each
+            // is legal, and 6 bytes on the wire per byte of a message that never ends.
+            Bytes first = hello_record(tls12_fields());
+            for (std::uint8_t b : {std::uint8_t{11}, std::uint8_t{0x0f}, std::uint8_t{0xff},
+                                   std::uint8_t{0xff}})  // Certificate, 2^20 - 1 bytes
+                append(first, record(22, Bytes{b}));
+            const Bytes filler = repeated(record(22, Bytes{0x30}));
+            bool sent_first = false;
+            co_return co_await endless(s, [&] {
+                if (sent_first) return filler;
+                sent_first = true;
+                return first;
+            });
+        }
         case HostileMode::oversize_handshake_length: {
             // A ServerHello header claiming 2^24-1 bytes, then 16 KiB records of its "body".
             const Bytes first = record(22, handshake(2, Bytes(16000, 0x03), 0xffffff));
@@ -476,6 +500,24 @@ asio::awaitable<void> HostileServer::Impl::answer(tcp::socket& s, ByteView clien
         case HostileMode::sh_extension_past_end: {
             auto f = tls12_fields();
             f.extensions_length = f.extensions.size() + 40;
+            co_await send_bytes(s, hello_record(f));
+            co_return co_await fin(s);
+        }
+        case HostileMode::sh_unoffered_extension: {
+            auto f = tls12_fields();
+            append(f.extensions, extension(0x000f, Bytes{1}));  // heartbeat, peer_allowed
+            co_await send_bytes(s, hello_record(f));
+            co_return co_await fin(s);
+        }
+        case HostileMode::sh_unoffered_suite: {
+            auto f = tls12_fields();
+            f.suite = 0x0a0a;  // GREASE (RFC 8701): never a suite anyone offers in earnest
+            co_await send_bytes(s, hello_record(f));
+            co_return co_await fin(s);
+        }
+        case HostileMode::sh_unoffered_compression: {
+            auto f = tls12_fields();
+            f.compression = 1;
             co_await send_bytes(s, hello_record(f));
             co_return co_await fin(s);
         }

@@ -32,13 +32,15 @@ enum class HostileMode {
     canned_cut_fin,     // its first HostileOptions::cut_at bytes, then FIN
     canned_cut_rst,     // its first HostileOptions::cut_at bytes, then RST
     // Endless streams after the ClientHello (until the client leaves or kMaxHostileBytes).
-    endless_random,              // random bytes (fixed seed)
-    endless_hello_requests,      // handshake records full of HelloRequest messages: valid, never a
-                                 // ServerHello
-    endless_warning_alerts,      // warning alerts unrecognized_name (112), one per record
-    endless_heartbeat,           // heartbeat records (content type 24)
-    endless_empty_records,       // zero-length handshake records
-    endless_change_cipher_spec,  // ChangeCipherSpec records
+    endless_random,               // random bytes (fixed seed)
+    endless_hello_requests,       // handshake records full of HelloRequest messages: valid, never a
+                                  // ServerHello
+    endless_warning_alerts,       // warning alerts unrecognized_name (112), one per record
+    endless_heartbeat,            // heartbeat records (content type 24)
+    endless_empty_records,        // zero-length handshake records
+    endless_change_cipher_spec,   // ChangeCipherSpec records
+    endless_handshake_fragments,  // a valid ServerHello, then a Certificate message claiming
+                                  // ~1 MiB, in handshake records of 1 byte each
     // One malformed answer, then FIN.
     oversize_handshake_length,  // ServerHello header claiming 2^24-1 bytes, then records of filler
     oversize_record,            // a record of 2^14+2048+1 bytes
@@ -51,13 +53,16 @@ enum class HostileMode {
     sh_duplicate_extension,  // renegotiation_info twice
     sh_extension_past_end,   // extensions length past the end of the message
     sh_then_hold,            // a valid TLS 1.2 ServerHello alone, then silence
-    hrr_loop,                // every ClientHello (the retried one too) gets a HelloRetryRequest
-    hrr_unoffered_group,     // HelloRetryRequest for group 0x7a7a, never offered
-    alert_unknown_255,       // fatal alert, description 255
-    alert_fatal_as_warning,  // alert handshake_failure (40) with level warning (1)
-    ssl2_absurd_lengths,     // SSL 2.0 SERVER-HELLO whose certificate/cipher/id lengths are 0xffff
-    content_type_0,          // a record of content type 0
-    content_type_99,         // a record of content type 99
+    sh_unoffered_extension,  // TLS 1.2 ServerHello with heartbeat (15), which no client offered
+    sh_unoffered_suite,      // TLS 1.2 ServerHello choosing GREASE suite 0x0a0a (RFC 8701)
+    sh_unoffered_compression,  // TLS 1.2 ServerHello choosing compression method 1 (DEFLATE)
+    hrr_loop,                  // every ClientHello (the retried one too) gets a HelloRetryRequest
+    hrr_unoffered_group,       // HelloRetryRequest for group 0x7a7a, never offered
+    alert_unknown_255,         // fatal alert, description 255
+    alert_fatal_as_warning,    // alert handshake_failure (40) with level warning (1)
+    ssl2_absurd_lengths,  // SSL 2.0 SERVER-HELLO whose certificate/cipher/id lengths are 0xffff
+    content_type_0,       // a record of content type 0
+    content_type_99,      // a record of content type 99
     // Connection-level behaviour.
     never_read,          // accepts, never reads the ClientHello, holds
     immediate_rst,       // accepts, then RST at once

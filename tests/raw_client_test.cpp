@@ -20,6 +20,7 @@
 #include "lab/tls_server.hpp"
 #include "wire/cipher_suites.hpp"
 #include "wire/client_hello_parser.hpp"
+#include "wire/constants.hpp"
 #include "wire/hello_presets.hpp"
 
 using namespace tlsprobe;
@@ -131,14 +132,31 @@ TEST_CASE("raw: SSL 2.0 SERVER-HELLO is negotiated, SSL 2.0 ERROR is a rejection
 
 TEST_CASE("raw: a HelloRetryRequest means TLS 1.3 is accepted, with the group it asks for",
           "[raw]") {
+    // The hello the fixture answered: TLS 1.3 with a P-256 key share only (x25519 offered in
+    // supported_groups without a share), so a retry for x25519 is legitimate.
     lab::RawServer server(lab::canned_flight(fixture("tls13_hrr.bin")));
-    const auto o = probe(server.port(), Version::tls1_3).observation;
+    auto spec =
+        wire::preset_client_hello(Version::tls1_3, {std::string("tlsprobe.test"), {}, {}, {}});
+    std::erase_if(spec.key_shares,
+                  [](const wire::KeyShareEntry& k) { return k.group != wire::group::secp256r1; });
+    REQUIRE(spec.key_shares.size() == 1);
+    const auto o = run(engine::raw_handshake(loopback(server.port()), engine::make_raw_hello(spec),
+                                             {2s, true}))
+                       .observation;
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
     CHECK(o.version == std::optional<Version>(Version::tls1_3));
     CHECK(o.group == "x25519");
     CHECK(o.detail.find("HelloRetryRequest") != std::string::npos);
     CHECK(trace_has(o, "HelloRetryRequest TLS 1.3"));
+
+    // The version probe's hello already carries an x25519 share: the same retry asks for
+    // nothing new, and a client MUST abort (RFC 8446 §4.1.4).
+    const auto strict = probe(server.port(), Version::tls1_3).observation;
+    INFO(strict.detail);
+    CHECK(strict.status == Status::protocol_error);
+    CHECK(strict.detail.find("already sent a key share") != std::string::npos);
+    CHECK(strict.detail.find("RFC 8446 §4.1.4") != std::string::npos);
 }
 
 TEST_CASE("raw: TLS 1.2 flight: suite, group, chain, sentinel and a capture-like trace", "[raw]") {

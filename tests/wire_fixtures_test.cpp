@@ -1,4 +1,5 @@
 // Real and hand-crafted server flights from tests/data/flights (see its README.md).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +67,29 @@ TEST_CASE("every prefix of every fixture is truncated until its decision point",
         }
     }
     CHECK(files >= 25);
+}
+
+TEST_CASE("every fixture fed to the incremental decoder in 1- and 7-byte pieces decodes as whole",
+          "[wire][fixtures]") {
+    for (const auto& entry : std::filesystem::directory_iterator(kFlights)) {
+        if (entry.path().extension() != ".bin") continue;
+        const auto name = entry.path().filename().string();
+        const auto data = load(name);
+        const auto full = decode_server_flight(data);
+        for (const std::size_t piece : {std::size_t{1}, std::size_t{7}}) {
+            INFO(name << " in " << piece << "-byte pieces");
+            ServerFlightDecoder d;
+            for (std::size_t at = 0; at < data.size(); at += piece)
+                d.feed(ByteView(data).subspan(at, std::min(piece, data.size() - at)));
+            const auto& f = d.flight();
+            CHECK(f.kind == full.kind);
+            CHECK(f.consumed == full.consumed);
+            CHECK(f.handshake_types == full.handshake_types);
+            CHECK(f.certificates == full.certificates);
+            CHECK(f.hello.has_value() == full.hello.has_value());
+            CHECK(f.alert.has_value() == full.alert.has_value());
+        }
+    }
 }
 
 TEST_CASE("captured TLS 1.2 flights give version, suite, group, chain and sentinel",

@@ -15,12 +15,13 @@ std::string_view lookup(const Table& table, Code code) {
 
 using Named16 = std::pair<std::uint16_t, std::string_view>;
 
-constexpr std::array<Named16, 18> kExtensions{{
+constexpr std::array<Named16, 19> kExtensions{{
     {ext::server_name, "server_name"},
     {ext::status_request, "status_request"},
     {ext::supported_groups, "supported_groups"},
     {ext::ec_point_formats, "ec_point_formats"},
     {ext::signature_algorithms, "signature_algorithms"},
+    {15, "heartbeat"},  // RFC 6520
     {ext::alpn, "application_layer_protocol_negotiation"},
     {18, "signed_certificate_timestamp"},
     {ext::padding, "padding"},

@@ -1,12 +1,13 @@
 // Decoder for the server's first flight: whatever bytes have arrived after a ClientHello.
 //
-// Input is the byte stream received so far; the result says what it is, or that more bytes
-// are needed. The engine calls it after every read:
+// The engine feeds it each read as it arrives; the decoder keeps its reassembly state, so
+// every record is decoded once however the bytes are cut (a stream of tiny records costs one
+// step per record, not one pass over everything received per record):
 //
-//   read -> decode_server_flight(all bytes so far) -> truncated?  -> read more (or give up on
-//                                                  |                  EOF / timeout and keep
-//                                                  |                  the partial evidence)
-//                                                  -> anything else: done
+//   read -> ServerFlightDecoder::feed(the new bytes) -> truncated?  -> read more (or give up on
+//                                                    |                  EOF / timeout and keep
+//                                                    |                  the partial evidence)
+//                                                    -> anything else: done
 //
 // When a flight is complete (the decision point):
 //   TLS <= 1.2   ServerHello ... ServerHelloDone (Certificate, ServerKeyExchange in between)
@@ -17,10 +18,16 @@
 //                is kept in `alert` and decoding goes on (Apache's warning unrecognized_name)
 // Every shorter prefix of a valid flight decodes as `truncated`, with what was already parsed
 // (hello, certificates) filled in. `malformed` means lengths or values are inconsistent within
-// bytes that have fully arrived: more bytes cannot fix it.
+// bytes that have fully arrived: more bytes cannot fix it. A peer that stalls with records
+// that carry nothing is cut off as malformed too, as OpenSSL cuts it off: more than
+// kMaxWarningAlerts warning alerts in a row, more than kMaxEmptyRecords empty records in a
+// row, more than kMaxIgnoredUnits HelloRequests and heartbeat records, more than kMaxRecords
+// records in one flight.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,7 +72,33 @@ struct ServerFlight {
 
 std::string_view to_string(ServerFlight::Kind k);
 
-// Never throws (except std::bad_alloc); pure function of its input.
+// Limits on records that carry no progress (see the top of this file).
+inline constexpr std::size_t kMaxWarningAlerts = 5;   // OpenSSL: MAX_WARN_ALERT_COUNT
+inline constexpr std::size_t kMaxEmptyRecords = 32;   // OpenSSL: MAX_EMPTY_RECORDS
+inline constexpr std::size_t kMaxIgnoredUnits = 32;   // HelloRequests + heartbeat records
+inline constexpr std::size_t kMaxRecords = 1u << 16;  // a 1 MiB chain in 16-byte records
+
+// The incremental decoder. Never throws (except std::bad_alloc); a pure function of the bytes
+// fed so far, however they were split between calls.
+class ServerFlightDecoder {
+public:
+    ServerFlightDecoder();
+    ~ServerFlightDecoder();
+    ServerFlightDecoder(ServerFlightDecoder&&) noexcept;
+    ServerFlightDecoder& operator=(ServerFlightDecoder&&) noexcept;
+
+    // Decodes `more`, the bytes that follow those of the earlier calls. Once the flight is no
+    // longer truncated, further bytes are ignored (they follow the decision point).
+    const ServerFlight& feed(core::ByteView more);
+    const ServerFlight& flight() const;
+    std::size_t records() const;  // TLS records decoded so far
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// All of `received` at once: ServerFlightDecoder().feed(received).
 ServerFlight decode_server_flight(core::ByteView received);
 
 }  // namespace tlsprobe::wire

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <fmt/format.h>
 #include <stdexcept>
 
 #include "core/text.hpp"
@@ -76,7 +77,11 @@ ServerHello parse_server_hello(ByteView body) {
     hello.legacy_version = r.u16();
     hello.random = r.array<32>();
     const auto sid = r.vec8().rest();
-    if (sid.size() > 32) throw std::invalid_argument("ServerHello session_id longer than 32 bytes");
+    if (sid.size() > 32)
+        throw std::invalid_argument(fmt::format(
+            "ServerHello session_id of {} bytes, longer than 32 (RFC 8446 §4.1.3, RFC 5246 "
+            "§7.4.1.3)",
+            sid.size()));
     hello.session_id.assign(sid.begin(), sid.end());
     hello.cipher_suite = r.u16();
     hello.compression = r.u8();
@@ -86,7 +91,24 @@ ServerHello parse_server_hello(ByteView body) {
         hello.extensions = parse_extension_list(r.vec16().rest());
         if (!r.empty()) throw std::invalid_argument("bytes after the ServerHello extensions");
     }
+    const char* what = hello.hello_retry_request ? "HelloRetryRequest" : "ServerHello";
+    // Sorted, not pairwise: a 64 KiB block holds 16,384 empty extensions.
+    std::vector<std::uint16_t> types;
+    for (const auto& e : hello.extensions) types.push_back(e.type);
+    std::sort(types.begin(), types.end());
+    if (const auto twice = std::adjacent_find(types.begin(), types.end()); twice != types.end())
+        throw std::invalid_argument(fmt::format(
+            "the {} carries extension {} ({}) twice (RFC 8446 §4.2, RFC 5246 §7.4.1.4: at most "
+            "one extension of each type)",
+            what, extension_name(*twice), *twice));
     decode_extensions(hello);
+    // RFC 8446 §4.1.3: a TLS 1.3 server (one that answers with supported_versions) sets
+    // legacy_version to 0x0303; the version itself lives in the extension.
+    if (hello.selected_version && hello.legacy_version != 0x0303)
+        throw std::invalid_argument(fmt::format(
+            "a {} with supported_versions has legacy_version 0x{:04x}, not 0x0303 (RFC 8446 "
+            "§4.1.3)",
+            what, hello.legacy_version));
     return hello;
 }
 
