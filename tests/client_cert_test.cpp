@@ -2,6 +2,7 @@
 // reported as working; one that only asks goes on; --client-cert/--client-key presents one.
 // Engine level against lab servers, judgement on recorded attempts, the command line, and a
 // real `openssl s_server -Verify 1`. Loopback only, every wait bounded.
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -281,12 +282,20 @@ TEST_CASE(
                    Catch::Contains("CN=tlsprobe Test Root CA"));
         CHECK_THAT(fmt::format("{}", fmt::join(top.client_sees, "\n")),
                    Catch::Contains("ERR_BAD_SSL_CLIENT_AUTH_CERT") && Catch::Contains("exit 56"));
-        CHECK_THAT(fmt::format("{}", fmt::join(top.fix, "\n")),
-                   Catch::Contains("ssl_verify_client optional") &&
-                       Catch::Contains("SSLVerifyClient optional") &&
-                       Catch::Contains("--client-cert"));
-        CHECK_THAT(fmt::format("{}", fmt::join(top.confirm, "\n")),
-                   Catch::Contains("Negotiate Client Certificate"));
+        // The generic steps (the platform is unknown here), then each server's own.
+        CHECK_THAT(fmt::format("{}", fmt::join(top.fix, "\n")), Catch::Contains("--client-cert"));
+        auto advice = [&](std::string_view platform) {
+            const auto it = std::find_if(top.advice.begin(), top.advice.end(),
+                                         [&](const auto& a) { return a.platform == platform; });
+            return it == top.advice.end() ? std::string("(none)")
+                                          : fmt::format("{}\n{}", fmt::join(it->confirm, "\n"),
+                                                        fmt::join(it->fix, "\n"));
+        };
+        CHECK_THAT(advice("nginx"), Catch::Contains("ssl_verify_client optional"));
+        CHECK_THAT(advice("apache"), Catch::Contains("SSLVerifyClient optional"));
+        CHECK_THAT(advice("iis"), Catch::Contains("Negotiate Client Certificate"));
+        CHECK_THAT(advice("haproxy"), Catch::Contains("verify optional"));
+        CHECK_THAT(advice("java"), Catch::Contains("certificateVerification"));
         CHECK(has_finding(r, "tls.client_certificate_required"));
         CHECK_FALSE(has_finding(r, "tls.client_certificate_requested"));
         CHECK_FALSE(has_finding(r, "tls.engines_disagree"));
