@@ -137,7 +137,8 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
 int run_demo(const DemoArgs& a, std::ostream& out) {
     if (a.list) {
         for (const auto& s : lab::scenarios())
-            out << fmt::format("{:<22} {:<9} {}\n", s.id, s.article_scenario, s.title);
+            out << fmt::format("{:<26} {:<9} {:<7} {:<36} {}\n", s.id, s.article_scenario,
+                               s.expected_verdict, s.expected_diagnosis, s.title);
         return kOk;
     }
     for (const auto& id : a.only) {

@@ -373,6 +373,89 @@ const std::vector<Entry>& entries() {
                          c.max_version = TLS1_2_VERSION;
                          c.cipher_list = "ALL:@SECLEVEL=0";
                      })});
+        // ---- the rest of the accuracy matrix (issue 12): protocol and certificate faults
+        // each on an otherwise healthy server ----
+        t.push_back({{"tls12-only",
+                      "TLS 1.2 only, no TLS 1.3",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {"tls.tls13_not_supported"}},
+                     tls_case("good", [](TlsServerConfig& c) { c.max_version = TLS1_2_VERSION; })});
+        t.push_back({{"legacy-versions",
+                      "TLS 1.0 to 1.3 enabled, CBC suites for the old versions",
+                      "-",
+                      "works",
+                      kName,
+                      "warn",
+                      {"tls.legacy_version_enabled", "tls.cbc_cipher_offered"}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.min_version = TLS1_VERSION;
+                         c.cipher_list = kLegacyCiphers;
+                     })});
+        t.push_back({{"rsa-key-transport",
+                      "RSA key-transport suites besides ECDHE (no forward secrecy)",
+                      "-",
+                      "works",
+                      kName,
+                      "warn",
+                      {"tls.no_forward_secrecy"}},
+                     tls_case("good", [](TlsServerConfig& c) {
+                         c.cipher_list = std::string(kModernCiphers) + ":AES128-GCM-SHA256";
+                     })});
+        t.push_back({{"not-yet-valid",
+                      "Leaf certificate not valid yet (notBefore in the future)",
+                      "-",
+                      "cert.expired",
+                      kName,
+                      "fail",
+                      {"cert.not_yet_valid"}},
+                     tls_case("not-yet-valid")});
+        t.push_back({{"self-signed",
+                      "Self-signed leaf certificate",
+                      "S2",
+                      "chain.untrusted_root",
+                      kName,
+                      "fail",
+                      {"chain.self_signed"}},
+                     tls_case("self-signed")});
+        t.push_back({{"rsa1024-leaf",
+                      "1024-bit RSA key in the leaf",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"cert.weak_key"}},
+                     tls_case("rsa1024", [](TlsServerConfig& c) {
+                         c.cipher_list = std::string(kModernCiphers) + ":@SECLEVEL=0";
+                     })});
+        t.push_back({{"sha1-leaf",
+                      "Leaf signed with SHA-1",
+                      "-",
+                      "cert.weak_signature",
+                      kName,
+                      "fail",
+                      {"cert.weak_signature"}},
+                     tls_case("sha1", [](TlsServerConfig& c) {
+                         c.cipher_list = std::string(kModernCiphers) + ":@SECLEVEL=0";
+                     })});
+        t.push_back({{"key-usage-incompatible",
+                      "Leaf keyUsage keyEncipherment only, with ECDHE suites that need a signature",
+                      "-",
+                      "works",
+                      kName,
+                      "fail",
+                      {"cert.key_usage_incompatible"}},
+                     tls_case("key-usage-keyencipherment-only")});
+        t.push_back({{"extra-cert",
+                      "An unrelated certificate served after the chain",
+                      "-",
+                      "works",
+                      kName,
+                      "ok",
+                      {"chain.extra_certificates"}},
+                     tls_case("extra-cert")});
         return t;
     }();
     return table;
