@@ -772,6 +772,46 @@ PlatformSteps linux_firewall(ServerSoftware s) {
 }
 
 // Protocol versions (protocol.legacy_only and protocol.no_shared_version).
+// Where each server keeps the certificate and chain it serves, for the rules whose fix is
+// "serve another certificate or chain": `change` says what to put there (a template).
+std::vector<PlatformSteps> certificate_steps(std::vector<std::string> iis_confirm,
+                                             std::vector<std::string> iis_fix,
+                                             const std::string& change) {
+    return {
+        {ServerSoftware::iis, std::move(iis_confirm), std::move(iis_fix)},
+        {ServerSoftware::nginx,
+         {"nginx -T | grep -nE 'server_name|listen|ssl_certificate'   (the server block for {host} "
+          "on port {port}, and the files it names)",
+          kSClient + " -showcerts"},
+         {change + ": the file ssl_certificate names holds the server certificate first, then "
+                   "its intermediates (fullchain.pem); ssl_certificate_key its key",
+          kReloadNginx}},
+        {ServerSoftware::apache,
+         {"apachectl -S   (the virtual host answering {host}:{port}), then its "
+          "SSLCertificateFile / SSLCertificateChainFile",
+          kSClient + " -showcerts"},
+         {change + ": SSLCertificateFile with the server certificate first, then its "
+                   "intermediates (Apache 2.4.8+; older: SSLCertificateChainFile), "
+                   "SSLCertificateKeyFile its key",
+          kReloadApache}},
+        {ServerSoftware::haproxy,
+         {"grep -n 'bind.*:{port}.*crt' /etc/haproxy/haproxy.cfg   (the PEM file or crt-list "
+          "entry for {host})",
+          kSClient + " -showcerts"},
+         {change + ": the crt PEM holds the server certificate, then its intermediates, then "
+                   "the key",
+          kReloadHaproxy}},
+        {ServerSoftware::java,
+         {"keytool -list -v -keystore <the certificateKeystoreFile of the port {port} "
+          "Connector>   (the PrivateKeyEntry's certificate chain)",
+          kSClient + " -showcerts"},
+         {change + ": re-import the key entry with its full chain (keytool -importcert -alias "
+                   "<key alias> -file fullchain.pem, or a PKCS#12 built with openssl pkcs12 "
+                   "-export -in server.crt -certfile intermediates.pem -inkey server.key)",
+          kRestartTomcat}},
+    };
+}
+
 std::vector<PlatformSteps> protocol_steps(std::vector<std::string> iis_confirm,
                                           std::vector<std::string> iis_fix) {
     return {
@@ -1211,7 +1251,24 @@ const std::vector<Rule>& rules() {
            {"netstat -anob | findstr :{port}   (which process owns port {port}?)",
             "a packet capture on the server: does the ClientHello arrive?"},
            {"if another service owns the port, move it; if a middlebox drops hellos, update or "
-            "bypass it"}}}},
+            "bypass it"}},
+          {ServerSoftware::nginx,
+           {"ss -ltnp 'sport = :{port}'   (nginx, or another process?)",
+            "nginx -T | grep -n 'listen.*{port}'   (the listen line needs 'ssl')"},
+           {"listen {port} ssl; in the server block (without 'ssl' nginx speaks plain HTTP and "
+            "waits for a request)",
+            kReloadNginx}},
+          {ServerSoftware::apache,
+           {"ss -ltnp 'sport = :{port}'", "apachectl -S   (is *:{port} an SSL virtual host?)"},
+           {"SSLEngine on in the *:{port} virtual host", kReloadApache}},
+          {ServerSoftware::haproxy,
+           {"grep -n 'bind.*:{port}' /etc/haproxy/haproxy.cfg   (the bind line needs 'ssl crt')"},
+           {"bind :{port} ssl crt /etc/haproxy/certs/site.pem", kReloadHaproxy}},
+          {ServerSoftware::java,
+           {"conf/server.xml: the Connector on port {port} has SSLEnabled=\"true\" and an "
+            "<SSLHostConfig>"},
+           {"SSLEnabled=\"true\" scheme=\"https\" secure=\"true\" on that Connector",
+            kRestartTomcat}}}},
         {"server.client_certificate_required",
          "",
          "The server requires a client certificate",
@@ -1343,11 +1400,13 @@ const std::vector<Rule>& rules() {
          {"use a certificate from a publicly trusted CA, or, for a private CA, install its root in "
           "every client's trust store"},
          untrusted_root,
-         {{ServerSoftware::iis,
-           {"certutil -verify <exported .cer>   (on a client machine: 'A certificate chain "
-            "processed, but terminated in a root certificate which is not trusted')"},
-           {"use a certificate from a publicly trusted CA, or, for a private CA, deploy its root "
-            "to every client's Trusted Root Certification Authorities (group policy)"}}}},
+         certificate_steps(
+             {"certutil -verify <exported .cer>   (on a client machine: 'A certificate chain "
+              "processed, but terminated in a root certificate which is not trusted')"},
+             {"use a certificate from a publicly trusted CA, or, for a private CA, deploy its root "
+              "to every client's Trusted Root Certification Authorities (group policy)"},
+             "install a certificate from a publicly trusted CA (or deploy the private root to "
+             "every client)")},
         {"chain.incomplete",
          "S2",
          "The intermediate certificate is not sent",
@@ -1403,11 +1462,13 @@ const std::vector<Rule>& rules() {
          {"reissue the certificate with Extended Key Usage Server Authentication "
           "(1.3.6.1.5.5.7.3.1) and install it for port {port}"},
          no_server_auth_eku,
-         {{ServerSoftware::iis,
-           {"certutil -v -store my {sha1}   (Enhanced Key Usage lists Client Authentication only)",
-            "certificate > Details > Enhanced Key Usage"},
-           {"reissue the certificate from a Web Server template (Enhanced Key Usage: Server "
-            "Authentication, 1.3.6.1.5.5.7.3.1) and bind the new thumbprint to port {port}"}}}},
+         certificate_steps(
+             {"certutil -v -store my {sha1}   (Enhanced Key Usage lists Client Authentication "
+              "only)",
+              "certificate > Details > Enhanced Key Usage"},
+             {"reissue the certificate from a Web Server template (Enhanced Key Usage: Server "
+              "Authentication, 1.3.6.1.5.5.7.3.1) and bind the new thumbprint to port {port}"},
+             "install the reissued certificate (EKU serverAuth)")},
         {"path.tls13_stripped",
          "",
          "Something on the path removed TLS 1.3",
@@ -1433,7 +1494,13 @@ const std::vector<Rule>& rules() {
           "nginx: ssl_certificate fullchain.pem; Apache: SSLCertificateFile server.crt with "
           "SSLCertificateChainFile intermediate.crt; IIS/HTTP.sys: bind the server certificate's "
           "thumbprint, Windows builds the order itself"},
-         leaf_not_first},
+         leaf_not_first,
+         certificate_steps(
+             {"netsh http show sslcert ipport=0.0.0.0:{port}   (the Certificate Hash must be the "
+              "server certificate's thumbprint, not a CA's)"},
+             {"bind the server certificate's thumbprint (certhash=) to port {port}; HTTP.sys "
+              "then sends it first and builds the rest of the chain itself"},
+             "serve {leaf_to_serve} first, then {serve_order}")},
         {"cert.no_san",
          "S2",
          "The certificate names the host only in its CN (no SAN)",
@@ -1444,7 +1511,13 @@ const std::vector<Rule>& rules() {
          {"reissue the certificate with {host} (and every other name) in the Subject Alternative "
           "Name (a CSR with subjectAltName=DNS:{host}; every public CA does this), then bind the "
           "new thumbprint"},
-         no_san},
+         no_san,
+         certificate_steps({"certutil -v -store my {sha1}   (no 'Subject Alternative Name' "
+                            "extension)"},
+                           {"reissue the certificate with {host} in its Subject Alternative "
+                            "Name, import it with its key and bind the new thumbprint to port "
+                            "{port}"},
+                           "install a certificate with {host} in its subjectAltName")},
         {"chain.expired_intermediate",
          "S2",
          "An intermediate or cross-signed certificate in the chain has expired",
@@ -1458,7 +1531,15 @@ const std::vector<Rule>& rules() {
           "cross-signed roots from the chain file",
           "on Windows: remove the expired intermediate from the computer's Intermediate "
           "Certification Authorities store (certlm.msc) so HTTP.sys stops sending it"},
-         expired_intermediate},
+         expired_intermediate,
+         certificate_steps({"certutil -verify <exported .cer>   (which chain element is expired)",
+                            "certlm.msc > Intermediate Certification Authorities: an expired "
+                            "copy of the issuer"},
+                           {"remove the expired intermediate from the computer's Intermediate "
+                            "Certification Authorities store so HTTP.sys stops sending it, and "
+                            "import the CA's current one"},
+                           "serve the leaf with the CA's current intermediate only (no expired "
+                           "cross-signed root)")},
         {"cert.weak_signature",
          "",
          "A certificate in the chain is signed with SHA-1",
@@ -1467,7 +1548,13 @@ const std::vector<Rule>& rules() {
           "-noout -text   (Signature Algorithm of each certificate)"},
          {"reissue the certificate with SHA-256, and serve the CA's SHA-256 intermediate instead "
           "of a SHA-1 one"},
-         weak_signature_chain},
+         weak_signature_chain,
+         certificate_steps({"certutil -v -store my {sha1}   (Signature Algorithm sha1RSA on the "
+                            "leaf or on an intermediate in the path)"},
+                           {"reissue the certificate with SHA-256 and import the CA's SHA-256 "
+                            "intermediate into Intermediate Certification Authorities, then "
+                            "bind the new thumbprint"},
+                           "install the SHA-256 certificate with the CA's SHA-256 intermediate")},
         {"binding.sni_wrong_certificate",
          "S4",
          "The SNI binding for the name serves another site's certificate",
@@ -1482,7 +1569,15 @@ const std::vector<Rule>& rules() {
           "hostnameport={host}:{port}, then netsh http add sslcert hostnameport={host}:{port} "
           "certhash={no_sni_sha1} certstorename=MY appid=" +
           std::string(kIisAppId)},
-         sni_wrong_certificate},
+         sni_wrong_certificate,
+         certificate_steps(
+             {"netsh http show sslcert hostnameport={host}:{port}   (Certificate Hash: the "
+              "thumbprint {sha1} served for {host})"},
+             {"netsh http delete sslcert hostnameport={host}:{port}, then netsh http add sslcert "
+              "hostnameport={host}:{port} certhash={no_sni_sha1} certstorename=MY appid=" +
+              std::string(kIisAppId)},
+             "in the configuration for {host} (server_name / virtual host / crt-list entry / "
+             "SSLHostConfig hostName), serve the certificate for {host}")},
         {"binding.default_certificate_differs",
          "S4",
          "Clients without SNI get a certificate for another name",
@@ -1495,7 +1590,15 @@ const std::vector<Rule>& rules() {
          {"if clients without SNI matter: bind the certificate for {host} (SHA-1 {sha1}) as the "
           "default, netsh http update sslcert ipport=0.0.0.0:{port} certhash={sha1} appid=" +
           std::string(kIisAppId)},
-         default_certificate_differs},
+         default_certificate_differs,
+         certificate_steps(
+             {"netsh http show sslcert ipport=0.0.0.0:{port}   (the default binding's Certificate "
+              "Hash)"},
+             {"netsh http update sslcert ipport=0.0.0.0:{port} certhash={sha1} appid=" +
+              std::string(kIisAppId)},
+             "make the site for {host} the default for port {port} (nginx: listen {port} ssl "
+             "default_server; Apache: its virtual host first; HAProxy: its crt first on the "
+             "bind line; Tomcat: defaultSSLHostConfigName)")},
     };
     return table;
 }
