@@ -357,8 +357,8 @@ TEST_CASE("judge: the client-certificate finding and diagnosis are registered",
 // ---- command line ---------------------------------------------------------------------------
 
 TEST_CASE(
-    "cli: a server that requires a client certificate exits 1 with the diagnosis; with "
-    "--client-cert/--client-key it works",
+    "cli: a server that requires a client certificate exits 1 with the diagnosis, and works "
+    "with --client-cert and --client-key",
     "[cli][loopback][client_cert]") {
     lab::TlsServer server(asking_server(lab::ClientCertMode::required));
     const auto target = "tlsprobe.test:" + std::to_string(server.port());
