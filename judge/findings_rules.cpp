@@ -66,9 +66,13 @@ void protocol_findings(const TargetResult& r, std::vector<Finding>& out) {
             break;
         }
         case ClientCertificate::optional:
-            out.push_back(make_finding("tls.client_certificate_requested",
-                                       "the server sends a CertificateRequest and goes on without "
-                                       "a certificate: client certificates are optional"));
+            out.push_back(
+                make_finding("tls.client_certificate_requested",
+                             "the server sends a CertificateRequest and the TLS handshake "
+                             "goes on without a certificate; the application may still "
+                             "refuse such clients (nginx `ssl_verify_client on` answers "
+                             "the first request with HTTP 400 'No required SSL "
+                             "certificate was sent')"));
             break;
         case ClientCertificate::accepted:
             out.push_back(make_finding("tls.client_certificate_requested",

@@ -39,6 +39,10 @@ ClientCertificate client_certificate_of(const std::vector<ProbeRecord>& probes) 
         if (!o.client_certificate_requested) continue;
         requested = true;
         if (p.spec.engine != Engine::openssl) continue;
+        // Only the attempts that decide "TLS works" (the requested name, every suite) decide
+        // "required": a default virtual host that wants a certificate from clients without
+        // SNI says nothing about the named site.
+        if (p.spec.role != ProbeRole::version && p.spec.role != ProbeRole::offer_all) continue;
         if (o.client_certificate_refused) return ClientCertificate::required;
         if (o.client_certificate_presented && o.status == core::Status::negotiated) accepted = true;
     }
@@ -87,12 +91,26 @@ void conclude_dh_groups(TargetResult& result, const ProbeOptions& options) {
             if (!c.dh.ys.empty()) it->public_keys.push_back(c.dh.ys);
             it->with.push_back(fmt::format("{} ({})", c.name, core::display_name(v.version)));
         }
+    // conclude() runs more than once per probe (after each stage, after the checks): a group
+    // analysed before, with the same keys, is taken over instead of re-testing its primes.
+    auto previous = std::move(result.dh_groups);
     result.dh_groups.clear();
     result.dh_groups_seen = distinct.size();
     if (seen.empty()) return;
-    const CommonPrimes common = load_common_primes(options.common_primes_file);
+    std::optional<CommonPrimes> common;
     for (auto& s : seen) {
-        auto facts = analyze_dh_group(s.first->p, s.first->g, s.public_keys, &common);
+        const auto p_hex = big_hex(s.first->p), g_hex = big_hex(s.first->g);
+        const auto reuse = std::find_if(previous.begin(), previous.end(), [&](const auto& d) {
+            return !d.prime_hex.empty() && d.prime_hex == p_hex && d.generator_hex == g_hex &&
+                   d.public_keys_checked == std::min(s.public_keys.size(), kMaxDhPublicKeys);
+        });
+        DhGroupFacts facts;
+        if (reuse != previous.end()) {
+            facts = std::move(*reuse);
+        } else {
+            if (!common) common = load_common_primes(options.common_primes_file);
+            facts = analyze_dh_group(s.first->p, s.first->g, s.public_keys, &*common);
+        }
         facts.seen_with = std::move(s.with);
         result.dh_groups.push_back(std::move(facts));
     }

@@ -309,6 +309,17 @@ DhGroupFacts analyze_dh_group(const core::Bytes& p_bytes, const core::Bytes& g_b
         f.problems.push_back(fmt::format(
             "generator g = {} is outside 1 < g < p-1: it generates a subgroup of order 1 or 2",
             short_number(f.generator_hex)));
+    } else if (q && f.prime == true && f.safe_prime == true) {
+        // With a safe prime every g in range generates the order-q or the whole order-2q group;
+        // OpenSSL before 3.0 made such order-2q groups on purpose. Only the exponent's parity
+        // shows: no small-subgroup attack, so it is a note, not a fault.
+        f.generator_ok = true;
+        if (!power_is_one(g.get(), q.get(), p.get(), ctx.get()))
+            f.notes.push_back(fmt::format(
+                "generator g = {} generates the whole group (order 2q), not the prime-order "
+                "subgroup: public keys show the exponent's parity only (harmless with a safe "
+                "prime)",
+                short_number(f.generator_hex)));
     } else if (q && f.prime == true) {
         f.generator_ok = power_is_one(g.get(), q.get(), p.get(), ctx.get());
         if (!*f.generator_ok)
@@ -333,8 +344,9 @@ DhGroupFacts analyze_dh_group(const core::Bytes& p_bytes, const core::Bytes& g_b
             if (!inside_range(ys.get(), p_minus_1.get())) {
                 ++out_of_range;
                 all_ok = false;
-            } else if (q && f.prime == true &&
+            } else if (q && f.prime == true && f.safe_prime != true &&
                        !power_is_one(ys.get(), q.get(), p.get(), ctx.get())) {
+                // (With a safe prime a Ys in range lies in the order-q or order-2q group: fine.)
                 ++outside_subgroup;
                 all_ok = false;
             }

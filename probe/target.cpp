@@ -158,21 +158,13 @@ HostName normalize_host_name(std::string_view name) {
         if (auto reason = invalid_host_name_reason(out.ascii))
             throw TargetError(fmt::format("'{}' is not a valid host name: {}", name, *reason));
         if (has_a_label(out.ascii)) {
+            // The U-label is for people only. Names registered under IDNA2003 (emoji, some
+            // symbols) do not decode under IDNA2008 but resolve and serve TLS: they are probed
+            // by their A-label as typed, without a U-label.
             char* u = nullptr;
             const int rc = idn2_to_unicode_8z8z(out.ascii.c_str(), &u, 0);
             std::unique_ptr<char, IdnFree> owned(u);
-            if (rc != IDN2_OK)
-                throw TargetError(
-                    fmt::format("'{}' is not a valid IDNA name: {}", name, idn2_strerror(rc)));
-            // The A-label must also be what IDNA2008 makes of its own U-label (no fake xn--).
-            char* back = nullptr;
-            const int rc2 = idn2_to_ascii_8z(u, &back, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-            std::unique_ptr<char, IdnFree> owned_back(back);
-            if (rc2 != IDN2_OK || lower(back) != out.ascii)
-                throw TargetError(fmt::format(
-                    "'{}' is not a valid IDNA A-label{}", name,
-                    rc2 != IDN2_OK ? fmt::format(": {}", idn2_strerror(rc2)) : std::string()));
-            out.unicode = u;
+            if (rc == IDN2_OK && u && core::is_valid_utf8(u)) out.unicode = u;
         }
         return out;
     }

@@ -32,6 +32,12 @@ check_registered() {
   listed=$({ "$1/tests/tlsprobe_tests" --list-test-names-only || true; } | sort)
   # ctest's names, less the tests that are not Catch2 cases (tests/CMakeLists.txt add_test).
   registered=$(ctest --test-dir "$1" -N | sed -n 's/^ *Test *#[0-9]*: //p' | grep -vx 'demo_relocated_binary' | sort)
+  # ctest runs a case by passing its name to Catch2, which takes a leading '-' for an option.
+  if grep -q '^-' <<<"$listed"; then
+    echo "tlsprobe: a test name starts with '-' (Catch2 reads it as an option):" >&2
+    grep '^-' <<<"$listed" >&2
+    exit 1
+  fi
   if [[ "$listed" != "$registered" ]]; then
     echo "tlsprobe: the Catch2 cases and the ctest tests of $1 differ (a name with '[' or ';' breaks discovery):" >&2
     diff <(echo "$listed") <(echo "$registered") >&2 || true

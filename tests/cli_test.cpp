@@ -110,7 +110,7 @@ TEST_CASE("typos get a tlsprobe: message with a suggestion, exit 2", "[cli]") {
     CHECK_THAT(bare.err, Catch::Contains("'3' needs a unit"));
 }
 
-TEST_CASE("-V and --version on every subcommand, footers only where they apply", "[cli]") {
+TEST_CASE("version flags -V and --version on every subcommand, footers only where they apply", "[cli]") {
     for (const std::vector<std::string>& args : {std::vector<std::string>{"-V"},
                                                  {"--version"},
                                                  {"probe", "-V"},
