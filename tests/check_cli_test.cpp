@@ -11,6 +11,7 @@
 
 #include "cli/check_command.hpp"
 #include "cli/cli.hpp"
+#include "cli_run.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -20,16 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code;
-    std::string out, err;
-};
-
-Run run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = cli::run(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Run = test::CliRun;
+constexpr auto run = &test::run_cli;
 
 std::vector<std::string> check_args(unsigned short port,
                                     std::string policy = "builtin:intermediate") {

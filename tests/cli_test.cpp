@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "cli_run.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -18,17 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Run {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Run run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = cli::run(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Run = test::CliRun;
+constexpr auto run = &test::run_cli;
 
 std::string root_ca() { return lab::testcert("root-ca.pem").string(); }
 
@@ -110,7 +102,8 @@ TEST_CASE("typos get a tlsprobe: message with a suggestion, exit 2", "[cli]") {
     CHECK_THAT(bare.err, Catch::Contains("'3' needs a unit"));
 }
 
-TEST_CASE("version flags -V and --version on every subcommand, footers only where they apply", "[cli]") {
+TEST_CASE("version flags -V and --version on every subcommand, footers only where they apply",
+          "[cli]") {
     for (const std::vector<std::string>& args : {std::vector<std::string>{"-V"},
                                                  {"--version"},
                                                  {"probe", "-V"},

@@ -31,6 +31,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "cli_run.hpp"
 #include "engine/openssl_client.hpp"
 #include "judge/diagnosis_rules.hpp"
 #include "judge/finding.hpp"
@@ -87,17 +88,8 @@ bool has_diagnosis(const probe::TargetResult& r, std::string_view id) {
     return std::ranges::any_of(r.diagnosis, [&](const probe::Diagnosis& d) { return d.id == id; });
 }
 
-struct Run {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Run run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = cli::run(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Run = test::CliRun;
+constexpr auto run = &test::run_cli;
 
 }  // namespace
 

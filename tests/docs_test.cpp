@@ -13,21 +13,14 @@
 #include <unistd.h>
 
 #include "cli/cli.hpp"
+#include "cli_run.hpp"
 
 using namespace tlsprobe;
 
 namespace {
 
-struct Run {
-    int code;
-    std::string out, err;
-};
-
-Run run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = cli::run(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Run = test::CliRun;
+constexpr auto run = &test::run_cli;
 
 // Every "--long" and "-s" option name in a --help text.
 std::set<std::string> options_in_help(const std::string& help) {
