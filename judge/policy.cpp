@@ -254,6 +254,8 @@ const std::vector<KeyRow>& key_table() {
                                  text));
              p.fail_on_severity = *s;
          }},
+        {"vulnerabilities", "none",
+         [](Policy& p, const Field& f) { p.no_vulnerabilities = f.boolean(); }},
     };
     return rows;
 }
@@ -496,6 +498,10 @@ std::string to_toml(const Policy& p) {
                      toml_quote(p.fail_on_severity ? probe::to_string(*p.fail_on_severity)
                                                    : std::string_view("off"))),
          "findings.severity: no finding this severe or worse (critical|high|medium|low|info|off)");
+    line("");
+    line("[vulnerabilities]");
+    line(fmt::format("none = {}", b(p.no_vulnerabilities)),
+         "vuln.none: no known vulnerability (POODLE, DROWN, Heartbleed, ...) found");
     return out;
 }
 

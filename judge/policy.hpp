@@ -65,6 +65,8 @@ struct Policy {
     // README "Severities"). The built-in profiles set high, so `check` fails whatever makes
     // `probe` exit 1. nullopt: off.
     std::optional<probe::Severity> fail_on_severity;
+    // [vulnerabilities]
+    bool no_vulnerabilities = false;  // vuln.none: no vuln.* finding (the vulnerabilities checks)
 
     bool operator==(const Policy&) const = default;
 };

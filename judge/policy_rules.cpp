@@ -545,6 +545,42 @@ RuleResult rule_severity(const Policy& p, const TargetResult& t) {
     return r;
 }
 
+// vuln.none: no vuln.* finding. Not applicable when no vulnerability check ran; a check
+// that could not tell (status unknown) keeps a pass from being claimed.
+RuleResult rule_no_vulnerabilities(const TargetResult& t) {
+    auto r = make("vuln.none");
+    r.expected = "no known vulnerability";
+    if (!t.diagnosed) return not_applicable(std::move(r), "the findings were not derived");
+    std::vector<std::string> unknown;
+    bool ran = false;
+    for (const auto& c : t.checks) {
+        if (c->kind() != "vulnerabilities" && c->kind().rfind("vuln", 0) != 0 &&
+            c->kind() != "heartbleed" && c->kind() != "ccs_injection" &&
+            c->kind() != "ticketbleed")
+            continue;
+        ran = true;
+        const auto j = c->to_json();
+        if (j.contains("items"))
+            for (const auto& item : j["items"])
+                if (item.value("status", "") == "unknown")
+                    unknown.push_back(item.value("name", item.value("id", "")));
+    }
+    if (!ran) return not_applicable(std::move(r), "no vulnerability check ran");
+    for (const auto& f : t.findings)
+        if (f.id.rfind("vuln.", 0) == 0) r.evidence.push_back(fmt::format("{}: {}", f.id, f.detail));
+    if (!r.evidence.empty()) {
+        r.status = RuleStatus::fail;
+        r.actual = fmt::format("{} vulnerabilit{}", r.evidence.size(),
+                               r.evidence.size() == 1 ? "y" : "ies");
+        return r;
+    }
+    if (!unknown.empty())
+        return not_applicable(std::move(r), fmt::format("could not tell: {}", fmt::join(unknown, ", ")));
+    r.status = RuleStatus::pass;
+    r.actual = "none";
+    return r;
+}
+
 }  // namespace
 
 std::string_view to_string(RuleStatus s) {
@@ -636,6 +672,10 @@ const std::vector<RuleKind>& rule_kinds() {
         {"findings.severity", "No finding at or above the severity limit",
          [](const Policy& p) { return p.fail_on_severity.has_value(); },
          [](Policy& p) { p.fail_on_severity.reset(); }, rule_severity},
+        {"vuln.none", "No known vulnerability",
+         [](const Policy& p) { return p.no_vulnerabilities; },
+         [](Policy& p) { p.no_vulnerabilities = false; },
+         [](const Policy&, const TargetResult& t) { return rule_no_vulnerabilities(t); }},
     };
     return kinds;
 }

@@ -4,14 +4,17 @@
 
 #include "probe/check.hpp"
 #include "probe/checks/alpn.hpp"
+#include "probe/checks/vulnerabilities.hpp"
 
 namespace tlsprobe::probe {
 namespace {
 
 const checks::AlpnCheck kAlpn;
+const checks::VulnerabilitiesCheck kVulnerabilities;
 
-const std::array<const CheckKind*, 1> kKinds{{
+const std::array<const CheckKind*, 2> kKinds{{
     &kAlpn,
+    &kVulnerabilities,
 }};
 
 }  // namespace

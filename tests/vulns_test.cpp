@@ -1,0 +1,262 @@
+// The vulnerability checks (probe/checks/vulnerabilities.* and the raw-wire ones): the pure
+// judgement on made-up results, then end to end against scripted legacy servers (positive)
+// and the healthy lab server (negative).
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "judge/finding.hpp"
+#include "lab/hello_servers.hpp"
+#include "lab/paths.hpp"
+#include "lab/raw_server.hpp"
+#include "lab/scenarios.hpp"
+#include "probe/checks/vulnerabilities.hpp"
+#include "probe/probe_target.hpp"
+#include "support.hpp"
+
+using namespace tlsprobe;
+using namespace std::chrono_literals;
+using core::Version;
+using probe::checks::VulnerabilitiesCheck;
+using probe::checks::VulnStatus;
+
+namespace {
+
+probe::CipherEntry entry(std::uint32_t code) {
+    probe::CipherEntry e;
+    e.code = code;
+    e.name = wire::cipher_suite_name(code);
+    return e;
+}
+
+void accept(probe::TargetResult& r, Version v, std::vector<std::uint32_t> codes) {
+    auto& vr = r.versions[static_cast<std::size_t>(v)];
+    vr.version = v;
+    vr.supported = true;
+    vr.ciphers_enumerated = true;
+    for (auto c : codes) vr.ciphers.push_back(entry(c));
+}
+
+void refuse(probe::TargetResult& r, Version v) {
+    auto& vr = r.versions[static_cast<std::size_t>(v)];
+    vr.version = v;
+    vr.supported = false;
+    vr.ciphers_enumerated = true;
+}
+
+// A result as a modern server leaves it: TLS 1.2 AEAD + TLS 1.3, everything older refused.
+probe::TargetResult modern() {
+    probe::TargetResult r;
+    r.facts.reached = true;
+    for (auto v : {Version::ssl2, Version::ssl3, Version::tls1_0, Version::tls1_1}) refuse(r, v);
+    accept(r, Version::tls1_2, {0xC02F, 0xC030, 0xCCA8});
+    accept(r, Version::tls1_3, {0x1301, 0x1302, 0x1303});
+    probe::ProbeRecord raw;
+    raw.spec.kind = probe::AttemptKind::raw_pinned;
+    raw.spec.id = "raw_tls1_2";
+    raw.spec.version = Version::tls1_2;
+    raw.observation.status = core::Status::negotiated;
+    raw.observation.version = Version::tls1_2;
+    raw.observation.downgrade_sentinel = true;
+    r.probes.push_back(raw);
+    return r;
+}
+
+std::vector<std::string> vuln_ids(const std::vector<probe::Finding>& findings) {
+    std::vector<std::string> out;
+    for (const auto& f : findings)
+        if (f.id.rfind("vuln.", 0) == 0) out.push_back(f.id);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+const probe::Finding* finding(const std::vector<probe::Finding>& fs, std::string_view id) {
+    const auto it = std::find_if(fs.begin(), fs.end(), [&](const auto& f) { return f.id == id; });
+    return it == fs.end() ? nullptr : &*it;
+}
+
+probe::ProbeOptions lab_options() {
+    probe::ProbeOptions o;
+    o.timeout = 2s;
+    o.trust = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    o.enumerate_ciphers = true;
+    o.checks = {"vulnerabilities"};
+    return o;
+}
+
+probe::Target loopback_target(unsigned short port) {
+    auto t = probe::parse_target("tlsprobe.test:" + std::to_string(port));
+    t.connect_to = "127.0.0.1";
+    return t;
+}
+
+const probe::checks::VulnerabilitiesResult* vulns_of(const probe::TargetResult& r) {
+    for (const auto& c : r.checks)
+        if (c->kind() == "vulnerabilities")
+            return dynamic_cast<const probe::checks::VulnerabilitiesResult*>(c.get());
+    return nullptr;
+}
+
+core::Bytes read_fixture(const std::string& name) {
+    std::ifstream in(std::string(TLSPROBE_TESTS_DIR) + "/data/flights/" + name, std::ios::binary);
+    return core::Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST_CASE("vulnerabilities: a modern server is vulnerable to nothing", "[vulns]") {
+    const auto v = VulnerabilitiesCheck::assess(modern());
+    CHECK(v->findings().empty());
+    REQUIRE(v->items.size() == 9);
+    for (const auto& item : v->items) {
+        INFO(item.id);
+        CHECK(item.status == VulnStatus::not_vulnerable);
+    }
+    CHECK(v->enumerated);
+    CHECK(v->to_json()["items"].size() == 9);
+}
+
+TEST_CASE("vulnerabilities: each legacy suite names its vulnerability and CVE", "[vulns]") {
+    auto r = modern();
+    refuse(r, Version::ssl2);
+    // SSL 3.0 with RC4, 3DES (CBC), an RSA_EXPORT and a DHE_EXPORT suite.
+    accept(r, Version::ssl3, {0x0005, 0x000A, 0x0003, 0x0014});
+    auto& s2 = r.versions[static_cast<std::size_t>(Version::ssl2)];
+    s2.supported = true;
+    s2.ciphers = {entry(0x010080)};
+    const auto v = VulnerabilitiesCheck::assess(r);
+    const auto f = v->findings();
+    CHECK(vuln_ids(f) == std::vector<std::string>{"vuln.beast", "vuln.drown", "vuln.freak",
+                                                  "vuln.logjam", "vuln.lucky13", "vuln.poodle",
+                                                  "vuln.rc4", "vuln.sweet32"});
+    const std::vector<std::pair<std::string, std::string>> cves{
+        {"vuln.drown", "CVE-2016-0800"}, {"vuln.poodle", "CVE-2014-3566"},
+        {"vuln.freak", "CVE-2015-0204"}, {"vuln.logjam", "CVE-2015-4000"},
+        {"vuln.rc4", "CVE-2013-2566"},   {"vuln.sweet32", "CVE-2016-2183"},
+        {"vuln.beast", "CVE-2011-3389"}, {"vuln.lucky13", "CVE-2013-0169"}};
+    for (const auto& [id, cve] : cves) {
+        INFO(id);
+        const auto* x = finding(f, id);
+        REQUIRE(x);
+        CHECK(x->detail.find(cve) != std::string::npos);
+        CHECK(judge::find_finding_kind(id) != nullptr);  // in the catalogue
+    }
+    CHECK(finding(f, "vuln.drown")->severity == probe::Severity::critical);
+    CHECK(finding(f, "vuln.rc4")->detail.find("SSL 3.0 TLS_RSA_WITH_RC4_128_SHA") !=
+          std::string::npos);
+    // The one DHE_EXPORT suite is LOGJAM's evidence; FREAK's is the RSA_EXPORT one only.
+    CHECK(v->find("freak")->evidence ==
+          std::vector<std::string>{"SSL 3.0 TLS_RSA_EXPORT_WITH_RC4_40_MD5"});
+    CHECK(v->find("logjam")->evidence ==
+          std::vector<std::string>{"SSL 3.0 TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA"});
+    CHECK(v->find("no_downgrade_protection")->status == VulnStatus::not_vulnerable);
+    // Text and JSON say the same.
+    const auto text = v->text();
+    CHECK(std::any_of(text.begin(), text.end(), [](const std::string& l) {
+        return l.rfind("POODLE (CVE-2014-3566): VULNERABLE: SSL 3.0 ", 0) == 0;
+    }));
+    const auto j = v->to_json();
+    CHECK(j["items"][1]["id"] == "poodle");
+    CHECK(j["items"][1]["status"] == "vulnerable");
+}
+
+TEST_CASE("vulnerabilities: a small DH group is LOGJAM, TLS 1.0 CBC alone is BEAST", "[vulns]") {
+    auto r = modern();
+    accept(r, Version::tls1_0, {0x002F});  // AES128-SHA: CBC, 128-bit block
+    probe::DhGroupFacts g;
+    g.bits = 1024;
+    g.standard_name = "rfc2409_1024";
+    r.dh_groups.push_back(g);
+    const auto v = VulnerabilitiesCheck::assess(r);
+    CHECK(vuln_ids(v->findings()) ==
+          std::vector<std::string>{"vuln.beast", "vuln.logjam", "vuln.lucky13"});
+    CHECK(v->find("logjam")->evidence ==
+          std::vector<std::string>{"1024-bit DH group rfc2409_1024"});
+    CHECK(v->find("sweet32")->status == VulnStatus::not_vulnerable);
+    CHECK(v->find("poodle")->status == VulnStatus::not_vulnerable);
+    CHECK(!v->find("beast")->note.empty());  // TLS 1.2 is there too: only old clients
+
+    g.bits = 2048;  // a 2048-bit group is not LOGJAM
+    r.dh_groups = {g};
+    CHECK(VulnerabilitiesCheck::assess(r)->find("logjam")->status == VulnStatus::not_vulnerable);
+}
+
+TEST_CASE("vulnerabilities: without enumeration the answer is unknown, never 'not vulnerable'",
+          "[vulns]") {
+    auto r = modern();
+    for (auto& vr : r.versions) {
+        vr.ciphers.clear();
+        vr.ciphers_enumerated = false;
+    }
+    r.versions[static_cast<std::size_t>(Version::tls1_2)].cipher = "TLS_RSA_WITH_RC4_128_SHA";
+    const auto v = VulnerabilitiesCheck::assess(r);
+    CHECK(!v->enumerated);
+    CHECK(vuln_ids(v->findings()) == std::vector<std::string>{"vuln.rc4"});
+    CHECK(v->find("sweet32")->status == VulnStatus::unknown);
+    CHECK(v->find("sweet32")->note.find("TLS 1.2") != std::string::npos);
+    CHECK(v->find("poodle")->status == VulnStatus::not_vulnerable);  // SSL 3.0 refused: known
+}
+
+TEST_CASE("vulnerabilities: TLS 1.3 without the downgrade sentinel", "[vulns]") {
+    auto r = modern();
+    r.probes.front().observation.downgrade_sentinel = false;
+    auto v = VulnerabilitiesCheck::assess(r);
+    CHECK(vuln_ids(v->findings()) == std::vector<std::string>{"vuln.no_downgrade_protection"});
+    CHECK(v->find("no_downgrade_protection")->evidence ==
+          std::vector<std::string>{"TLS 1.2-pinned hello: ServerHello without DOWNGRD"});
+    refuse(r, Version::tls1_3);  // no TLS 1.3: no sentinel is due
+    v = VulnerabilitiesCheck::assess(r);
+    CHECK(v->find("no_downgrade_protection")->status == VulnStatus::not_vulnerable);
+    CHECK(v->findings().empty());
+}
+
+TEST_CASE("vulnerabilities: a scripted SSL 3.0 / TLS 1.0 server with legacy suites, end to end",
+          "[vulns][e2e]") {
+    lab::CipherPolicy policy;
+    // RC4, 3DES, RSA_EXPORT, DHE_EXPORT, AES-CBC; DHE with a 1024-bit prime.
+    policy.suites = {0x0005, 0x000A, 0x0003, 0x0014, 0x002F, 0x0033};
+    policy.min_version = Version::ssl3;
+    policy.max_version = Version::tls1_0;
+    policy.dh_bits = 1024;
+    lab::RawServer server(lab::cipher_policy_server(policy));
+    const auto r =
+        test::judged(probe::probe_target_blocking(loopback_target(server.port()), lab_options()));
+    const auto* v = vulns_of(r);
+    REQUIRE(v);
+    CHECK(vuln_ids(r.findings) == std::vector<std::string>{"vuln.beast", "vuln.freak",
+                                                           "vuln.logjam", "vuln.lucky13",
+                                                           "vuln.poodle", "vuln.rc4",
+                                                           "vuln.sweet32"});
+    CHECK(v->find("drown")->status == VulnStatus::not_vulnerable);
+}
+
+TEST_CASE("vulnerabilities: an SSL 2.0 server is DROWN, end to end", "[vulns][e2e]") {
+    const auto flight = read_fixture("ssl2_server_hello.bin");
+    REQUIRE(!flight.empty());
+    lab::RawServer server(lab::canned_flight(flight));
+    const auto r =
+        test::judged(probe::probe_target_blocking(loopback_target(server.port()), lab_options()));
+    const auto* v = vulns_of(r);
+    REQUIRE(v);
+    CHECK(v->find("drown")->status == VulnStatus::vulnerable);
+    const auto* f = finding(r.findings, "vuln.drown");
+    REQUIRE(f);
+    CHECK(f->detail.find("CVE-2016-0800") != std::string::npos);
+}
+
+TEST_CASE("vulnerabilities: the healthy lab server shows none, end to end", "[vulns][e2e]") {
+    const auto* s = lab::find_scenario("healthy");
+    REQUIRE(s);
+    auto server = lab::ScenarioServer::start(*s);
+    const auto r =
+        test::judged(probe::probe_target_blocking(loopback_target(server->port()), lab_options()));
+    const auto* v = vulns_of(r);
+    REQUIRE(v);
+    CHECK(vuln_ids(r.findings).empty());
+    for (const auto& item : v->items) {
+        INFO(item.id << ": " << item.note);
+        CHECK(item.status == VulnStatus::not_vulnerable);
+    }
+}
