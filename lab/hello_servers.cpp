@@ -18,6 +18,7 @@ using core::Version;
 
 constexpr std::uint8_t kProtocolVersion = 70;
 constexpr std::uint8_t kHandshakeFailure = 40;
+constexpr std::uint8_t kInappropriateFallback = 86;  // RFC 7507 §2
 
 Bytes alert_record(std::uint8_t description) { return {21, 3, 1, 0, 2, 2, description}; }
 
@@ -115,7 +116,7 @@ std::optional<Choice> choose(const CipherPolicy& p, const wire::ParsedClientHell
     return c;
 }
 
-Bytes server_hello_body(const Choice& c, const wire::ParsedClientHello& h) {
+Bytes server_hello_body(const CipherPolicy& p, const Choice& c, const wire::ParsedClientHello& h) {
     wire::Writer w;
     const bool tls13 = c.version == Version::tls1_3;
     w.u16(tls13 ? 0x0303 : core::wire_code(c.version));
@@ -130,12 +131,26 @@ Bytes server_hello_body(const Choice& c, const wire::ParsedClientHello& h) {
         if (tls13) s.bytes(h.session_id);
     });
     w.u16(c.suite);
-    w.u8(0);
+    const bool deflate = !tls13 && p.deflate &&
+                         std::find(h.compression_methods.begin(), h.compression_methods.end(),
+                                   1) != h.compression_methods.end();
+    w.u8(deflate ? 1 : 0);
     if (c.version == Version::ssl3) return w.take();  // SSL 3.0: no extensions block
+    const auto offered = [&](std::uint16_t type) {
+        return std::any_of(h.extensions.begin(), h.extensions.end(),
+                           [&](const wire::RawExtension& e) { return e.type == type; });
+    };
+    const auto* suite = wire::find_cipher_suite(c.suite);
+    const bool cbc = suite && !suite->is_aead() && suite->enc != wire::Encryption::rc4 &&
+                     suite->enc != wire::Encryption::null;
     w.prefixed(2, [&](wire::Writer& e) {
-        if (!tls13 && h.renegotiation_info)
+        if (!tls13 && h.renegotiation_info && p.secure_renegotiation)
             extension(e, wire::ext::renegotiation_info,
                       [](wire::Writer& x) { x.u8(0); });  // RFC 5746 §3.6
+        if (!tls13 && p.encrypt_then_mac && cbc && offered(wire::ext::encrypt_then_mac))
+            extension(e, wire::ext::encrypt_then_mac, [](wire::Writer&) {});
+        if (!tls13 && p.extended_master_secret && offered(wire::ext::extended_master_secret))
+            extension(e, wire::ext::extended_master_secret, [](wire::Writer&) {});
         if (tls13) {
             extension(e, wire::ext::supported_versions, [](wire::Writer& x) { x.u16(0x0304); });
             extension(e, wire::ext::key_share, [&](wire::Writer& x) {
@@ -181,12 +196,14 @@ Bytes cipher_policy_reply(const CipherPolicy& p, ByteView bytes) {
     const auto& h = *parsed.hello;
     const auto v = pick_version(p, h);
     if (!v) return alert_record(kProtocolVersion);
+    if (p.fallback_scsv && h.offers_suite(wire::fallback_scsv) && *v < p.max_version)
+        return alert_record(kInappropriateFallback);
     const auto c = choose(p, h, *v);
     if (!c) return alert_record(kHandshakeFailure);
 
     wire::Writer flight;
     handshake(flight, wire::HandshakeType::server_hello,
-              [&](wire::Writer& w) { w.bytes(server_hello_body(*c, h)); });
+              [&](wire::Writer& w) { w.bytes(server_hello_body(p, *c, h)); });
     const auto& suite = *wire::find_cipher_suite(c->suite);
     if (*v < Version::tls1_3) {
         handshake(flight, wire::HandshakeType::certificate, [&](wire::Writer& w) {

@@ -29,6 +29,14 @@ struct CipherPolicy {
     std::vector<std::uint16_t> groups{29 /* x25519 */, 23 /* secp256r1 */};  // server's order
     int dh_bits = 2048;       // DHE prime size announced in ServerKeyExchange
     core::Bytes certificate;  // DER leaf sent in Certificate (TLS <= 1.2); empty: an empty list
+    // The hello-feature behaviours (TLS <= 1.2), each only when the client offered it:
+    bool deflate = false;                 // choose DEFLATE compression (1, RFC 3749): CRIME
+    bool secure_renegotiation = true;     // echo renegotiation_info (RFC 5746 §3.6)
+    bool extended_master_secret = false;  // echo extended_master_secret (RFC 7627 §5.2)
+    bool encrypt_then_mac = false;        // echo encrypt_then_mac with a CBC suite (RFC 7366 §2)
+    // Refuse a hello carrying TLS_FALLBACK_SCSV whose highest version is below max_version
+    // with inappropriate_fallback (86, RFC 7507 §3); false: ignore the SCSV.
+    bool fallback_scsv = false;
 };
 RawScript cipher_policy_server(CipherPolicy policy);
 

@@ -4,6 +4,7 @@
 
 #include "probe/check.hpp"
 #include "probe/checks/alpn.hpp"
+#include "probe/checks/hello_features.hpp"
 #include "probe/checks/vulnerabilities.hpp"
 
 namespace tlsprobe::probe {
@@ -11,10 +12,12 @@ namespace {
 
 const checks::AlpnCheck kAlpn;
 const checks::VulnerabilitiesCheck kVulnerabilities;
+const checks::HelloFeaturesCheck kHelloFeatures;
 
-const std::array<const CheckKind*, 2> kKinds{{
+const std::array<const CheckKind*, 3> kKinds{{
     &kAlpn,
     &kVulnerabilities,
+    &kHelloFeatures,
 }};
 
 }  // namespace

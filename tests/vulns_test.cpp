@@ -11,7 +11,12 @@
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
+#include "probe/checks/hello_features.hpp"
 #include "probe/checks/vulnerabilities.hpp"
+#include "wire/client_hello.hpp"
+#include "wire/client_hello_parser.hpp"
+#include "wire/constants.hpp"
+#include "wire/hello_offer.hpp"
 #include "probe/probe_target.hpp"
 #include "support.hpp"
 
@@ -258,5 +263,127 @@ TEST_CASE("vulnerabilities: the healthy lab server shows none, end to end", "[vu
     for (const auto& item : v->items) {
         INFO(item.id << ": " << item.note);
         CHECK(item.status == VulnStatus::not_vulnerable);
+    }
+}
+
+// ---- Hello features (probe/checks/hello_features.*) -------------------------------------
+
+namespace {
+
+const probe::checks::HelloFeaturesResult* features_of(const probe::TargetResult& r) {
+    for (const auto& c : r.checks)
+        if (c->kind() == "hello_features")
+            return dynamic_cast<const probe::checks::HelloFeaturesResult*>(c.get());
+    return nullptr;
+}
+
+std::vector<std::string> hello_ids(const std::vector<probe::Finding>& findings) {
+    std::vector<std::string> out;
+    for (const auto& f : findings)
+        if (f.id.rfind("hello.", 0) == 0 || f.id == "vuln.crime") out.push_back(f.id);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+probe::TargetResult probe_features(unsigned short port) {
+    auto o = lab_options();
+    o.checks = {"hello_features"};
+    return test::judged(probe::probe_target_blocking(loopback_target(port), o));
+}
+
+lab::CipherPolicy features_policy(bool protected_server) {
+    lab::CipherPolicy p;
+    p.suites = {0xC02F, 0xC013};  // ECDHE-RSA AES128-GCM, then AES128-CBC-SHA
+    p.min_version = Version::tls1_0;
+    p.max_version = Version::tls1_2;
+    p.deflate = !protected_server;
+    p.secure_renegotiation = protected_server;
+    p.extended_master_secret = protected_server;
+    p.encrypt_then_mac = protected_server;
+    p.fallback_scsv = protected_server;
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("wire: a hello can offer DEFLATE, encrypt_then_mac and heartbeat", "[vulns][wire]") {
+    wire::ClientHelloSpec spec;
+    spec.compression_methods = {1, 0};
+    spec.encrypt_then_mac = true;
+    spec.heartbeat = true;
+    spec.cipher_suites = {0xC02F};
+    const auto parsed = wire::parse_client_hello(wire::encode_client_hello(spec));
+    REQUIRE(parsed.hello);
+    CHECK(parsed.hello->compression_methods == std::vector<std::uint8_t>{1, 0});
+    std::vector<std::uint16_t> types;
+    for (const auto& e : parsed.hello->extensions) types.push_back(e.type);
+    const auto at = [&](std::uint16_t t) { return std::find(types.begin(), types.end(), t); };
+    REQUIRE(at(wire::ext::encrypt_then_mac) != types.end());
+    REQUIRE(at(wire::ext::heartbeat) != types.end());
+    CHECK(at(wire::ext::encrypt_then_mac) < at(wire::ext::extended_master_secret));
+    CHECK(at(wire::ext::extended_master_secret) < at(wire::ext::heartbeat));
+    CHECK(wire::offer_of(*parsed.hello).compression_methods == std::vector<std::uint8_t>{1, 0});
+    // The default stays null compression only, no new extension.
+    const auto plain = wire::parse_client_hello(wire::encode_client_hello(wire::ClientHelloSpec{}));
+    REQUIRE(plain.hello);
+    CHECK(plain.hello->compression_methods == std::vector<std::uint8_t>{0});
+}
+
+TEST_CASE("hello features: a scripted server with compression and no RFC 5746/7627/7366/7507",
+          "[vulns][e2e]") {
+    lab::RawServer server(lab::cipher_policy_server(features_policy(false)));
+    const auto r = probe_features(server.port());
+    const auto* f = features_of(r);
+    REQUIRE(f);
+    CHECK(f->version == std::optional<Version>(Version::tls1_2));
+    CHECK(f->compression.value == std::optional<bool>(true));
+    CHECK(f->secure_renegotiation.value == std::optional<bool>(false));
+    CHECK(f->extended_master_secret.value == std::optional<bool>(false));
+    CHECK(f->encrypt_then_mac.value == std::optional<bool>(false));
+    CHECK(f->fallback_scsv.value == std::optional<bool>(false));
+    CHECK(f->fallback_version == std::optional<Version>(Version::tls1_1));
+    CHECK(hello_ids(r.findings) ==
+          std::vector<std::string>{"hello.no_encrypt_then_mac", "hello.no_extended_master_secret",
+                                   "hello.no_fallback_scsv", "hello.no_secure_renegotiation",
+                                   "vuln.crime"});
+    const auto* crime = finding(r.findings, "vuln.crime");
+    REQUIRE(crime);
+    CHECK(crime->detail.find("CVE-2012-4929") != std::string::npos);
+    CHECK(crime->severity == probe::Severity::high);
+}
+
+TEST_CASE("hello features: the same scripted server with every protection", "[vulns][e2e]") {
+    lab::RawServer server(lab::cipher_policy_server(features_policy(true)));
+    const auto r = probe_features(server.port());
+    const auto* f = features_of(r);
+    REQUIRE(f);
+    CHECK(f->compression.value == std::optional<bool>(false));
+    CHECK(f->secure_renegotiation.value == std::optional<bool>(true));
+    CHECK(f->extended_master_secret.value == std::optional<bool>(true));
+    CHECK(f->encrypt_then_mac.value == std::optional<bool>(true));  // from the CBC-only hello
+    CHECK(f->fallback_scsv.value == std::optional<bool>(true));
+    CHECK(hello_ids(r.findings).empty());
+    CHECK(f->to_json()["fallback_scsv"]["value"] == true);
+}
+
+TEST_CASE("hello features: real OpenSSL servers (healthy, and TLS 1.0-1.2 with CBC)",
+          "[vulns][e2e][openssl]") {
+    for (std::string id : {"healthy", "legacy-versions"}) {
+        INFO(id);
+        const auto* s = lab::find_scenario(id);
+        REQUIRE(s);
+        auto server = lab::ScenarioServer::start(*s);
+        const auto r = probe_features(server->port());
+        const auto* f = features_of(r);
+        REQUIRE(f);
+        CHECK(hello_ids(r.findings).empty());
+        CHECK(f->compression.value == std::optional<bool>(false));
+        CHECK(f->secure_renegotiation.value == std::optional<bool>(true));
+        CHECK(f->extended_master_secret.value == std::optional<bool>(true));
+        CHECK(f->fallback_scsv.value == std::optional<bool>(true));
+        if (id == "healthy")  // AEAD only: nothing to ask
+            CHECK(!f->encrypt_then_mac.value);
+        else
+            CHECK(f->encrypt_then_mac.value == std::optional<bool>(true));
     }
 }

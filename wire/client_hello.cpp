@@ -63,7 +63,10 @@ std::vector<Extension> build_extensions(const ClientHelloSpec& spec) {
             });
         }));
     }
+    if (spec.encrypt_then_mac) out.push_back({ext::encrypt_then_mac, {}});
     if (spec.extended_master_secret) out.push_back({ext::extended_master_secret, {}});
+    if (spec.heartbeat)  // HeartbeatMode peer_allowed_to_send (RFC 6520 §2)
+        out.push_back(make_extension(ext::heartbeat, [](Writer& w) { w.u8(1); }));
     if (!spec.signature_algorithms.empty()) {
         out.push_back(make_extension(ext::signature_algorithms, [&](Writer& w) {
             w.prefixed(2, [&](Writer& l) {
@@ -126,7 +129,9 @@ void write_hello_prefix(Writer& w, const ClientHelloSpec& spec, bool ssl3) {
     w.prefixed(2, [&](Writer& l) {
         for (auto s : suites_with_scsvs(spec, ssl3)) l.u16(s);
     });
-    w.prefixed(1, [](Writer& c) { c.u8(0); });  // compression_methods: null only
+    w.prefixed(1, [&](Writer& c) {  // compression_methods: null only, unless the spec says
+        for (auto m : spec.compression_methods) c.u8(m);
+    });
 }
 
 }  // namespace

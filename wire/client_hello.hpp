@@ -53,11 +53,16 @@ struct ClientHelloSpec {
     RenegotiationSignal renegotiation = RenegotiationSignal::scsv;
     bool fallback_scsv = false;  // TLS_FALLBACK_SCSV (RFC 7507 §4): for downgrade-retry probes
     std::size_t pad_to = 512;    // minimum handshake-message length (RFC 7685); 0: never pad
+    // legacy_compression_methods, in order; {1, 0} offers DEFLATE (RFC 3749) for the CRIME check.
+    std::vector<std::uint8_t> compression_methods{0};
+    bool encrypt_then_mac = false;  // RFC 7366 §2, empty extension (before extended_master_secret)
+    bool heartbeat = false;  // RFC 6520 §2, mode peer_allowed_to_send (after extended_master_secret)
 };
 
 // The hello as record bytes (several records when the message exceeds 2^14 bytes, RFC 8446
 // §5.1). Extensions, in this order and only when the spec asks for them: renegotiation_info,
-// server_name, ec_point_formats, supported_groups, session_ticket, ALPN, extended_master_secret,
+// server_name, ec_point_formats, supported_groups, session_ticket, ALPN, encrypt_then_mac,
+// extended_master_secret, heartbeat,
 // signature_algorithms, supported_versions, psk_key_exchange_modes, key_share, padding (last,
 // as OpenSSL and BoringSSL place it: there is no pre_shared_key that would have to follow).
 core::Bytes encode_client_hello(const ClientHelloSpec& spec);

@@ -71,7 +71,8 @@ void parse_tls_body(ParsedClientHello& h, ByteView body) {
     Reader suites = r.vec16();
     if (suites.remaining() % 2) throw std::invalid_argument("odd cipher_suites length");
     while (!suites.empty()) h.cipher_suites.push_back(suites.u16());
-    r.vec8();  // legacy_compression_methods
+    const auto methods = r.vec8().rest();  // legacy_compression_methods
+    h.compression_methods.assign(methods.begin(), methods.end());
     if (r.empty()) return;
     h.extensions = parse_extension_list(r.vec16().rest());
     for (const auto& e : h.extensions) decode_extension(h, e.type, e.data);

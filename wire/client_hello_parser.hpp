@@ -29,6 +29,7 @@ struct ParsedClientHello {
     // {0x00, suite} is the TLS suite and is stored as such).
     std::vector<std::uint32_t> cipher_suites;
     std::vector<RawExtension> extensions;  // as received, in order
+    std::vector<std::uint8_t> compression_methods;  // legacy_compression_methods (TLS only)
 
     // Decoded from the extensions (empty / nullopt when absent).
     std::optional<std::string> server_name;           // RFC 6066 §3 host_name

@@ -51,6 +51,7 @@ inline constexpr std::uint16_t status_request = 5;         // RFC 6066 §8
 inline constexpr std::uint16_t supported_groups = 10;      // RFC 8446 §4.2.7, RFC 8422 §5.1.1
 inline constexpr std::uint16_t ec_point_formats = 11;      // RFC 8422 §5.1.2
 inline constexpr std::uint16_t signature_algorithms = 13;  // RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1
+inline constexpr std::uint16_t heartbeat = 15;             // RFC 6520 §2
 inline constexpr std::uint16_t alpn = 16;                  // RFC 7301 §3.1
 inline constexpr std::uint16_t padding = 21;               // RFC 7685
 inline constexpr std::uint16_t encrypt_then_mac = 22;      // RFC 7366

@@ -50,6 +50,7 @@ HelloOffer offer_of(const ParsedClientHello& hello) {
     o.supported_groups = hello.supported_groups;
     o.key_share_groups = hello.key_share_groups;
     o.renegotiation = hello.renegotiation_info;
+    if (!hello.ssl2_format) o.compression_methods = hello.compression_methods;
     return o;
 }
 

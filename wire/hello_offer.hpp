@@ -17,7 +17,7 @@ namespace tlsprobe::wire {
 
 struct HelloOffer {
     std::vector<std::uint32_t> cipher_suites;          // as offered, SCSVs included
-    std::vector<std::uint8_t> compression_methods{0};  // tlsprobe only ever offers null
+    std::vector<std::uint8_t> compression_methods{0};  // null, unless the CRIME check offers DEFLATE
     std::vector<std::uint16_t> extensions;             // extension types sent, in order
     std::vector<std::uint16_t> supported_versions;     // RFC 8446 §4.2.1; empty: not sent
     std::vector<std::uint16_t> supported_groups;       // RFC 8446 §4.2.7
