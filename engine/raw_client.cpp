@@ -253,6 +253,72 @@ RawHello make_raw_hello(const wire::Ssl2ClientHelloSpec& spec) {
     return h;
 }
 
+std::string_view to_string(AfterFlight::End e) {
+    switch (e) {
+        case AfterFlight::End::not_sent: return "not_sent";
+        case AfterFlight::End::record: return "record";
+        case AfterFlight::End::closed: return "closed";
+        case AfterFlight::End::reset: return "reset";
+        case AfterFlight::End::timeout: return "timeout";
+    }
+    return "not_sent";
+}
+
+namespace {
+
+// True once `b` starts with a whole TLS record (5-byte header + its length).
+bool has_whole_record(ByteView b) {
+    return b.size() >= 5 && b.size() >= 5 + ((std::size_t{b[3]} << 8) | b[4]);
+}
+
+asio::awaitable<AfterFlight> send_after_flight(beast::tcp_stream& stream,
+                                               const RawClientOptions& options, AttemptLog& log) {
+    AfterFlight out;
+    stream.expires_after(options.after_timeout);
+    const auto [write_ec, written] = co_await asio::async_write(
+        stream, asio::buffer(options.after_flight), asio::as_tuple(asio::use_awaitable));
+    (void)written;
+    log.event(TraceEvent::Direction::sent,
+              fmt::format("{} bytes after the flight: {}", options.after_flight.size(),
+                          hex_dump(options.after_flight, 16)));
+    if (write_ec) {
+        out.end = write_ec == asio::error::connection_reset ? AfterFlight::End::reset
+                                                            : AfterFlight::End::closed;
+        co_return out;
+    }
+    std::array<std::uint8_t, 16 * 1024> buf{};
+    const auto deadline = Clock::now() + options.after_timeout;
+    // Bounded by time (expiry + deadline) and bytes (kMaxAfterFlightBytes).
+    for (;;) {
+        const auto room = kMaxAfterFlightBytes - out.reply.size();
+        auto [ec, n] = co_await stream.async_read_some(
+            asio::buffer(buf.data(), std::min(buf.size(), room)),
+            asio::as_tuple(asio::use_awaitable));
+        out.reply.insert(out.reply.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+        if (has_whole_record(out.reply) || out.reply.size() >= kMaxAfterFlightBytes) {
+            out.end = AfterFlight::End::record;
+            break;
+        }
+        if (ec == asio::error::eof) {
+            out.end = AfterFlight::End::closed;
+            break;
+        }
+        if (ec == asio::error::connection_reset) {
+            out.end = AfterFlight::End::reset;
+            break;
+        }
+        if (ec || Clock::now() >= deadline) {
+            out.end = AfterFlight::End::timeout;
+            break;
+        }
+    }
+    log.event(TraceEvent::Direction::received,
+              fmt::format("after the flight: {} ({} bytes)", to_string(out.end), out.reply.size()));
+    co_return out;
+}
+
+}  // namespace
+
 asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello hello,
                                          RawClientOptions options) {
     RawResult result;
@@ -355,6 +421,13 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     } else {
         log.obs.elapsed = log.now() - log.obs.connect_time;
     }
+    // The vulnerability checks' follow-up: sent only after a complete, negotiated flight.
+    // The bytes past the flight's decision point that came in the same reads are lost: a
+    // TLS <= 1.2 server sends nothing after its ServerHelloDone until the client speaks.
+    if (!options.after_flight.empty() && log.obs.status == Status::negotiated &&
+        result.flight.kind == wire::ServerFlight::Kind::server_hello && result.flight.hello_done) {
+        result.after = co_await send_after_flight(stream, options, log);
+    }
     // No session exists to close politely: a plain TCP close (FIN) ends the attempt.
     boost::system::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -380,8 +453,10 @@ asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Versi
         failed.observation.detail = std::string("could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult r = co_await raw_handshake(peer, std::move(hello),
-                                         RawClientOptions{options.timeout, options.trace});
+    RawClientOptions raw_options;
+    raw_options.timeout = options.timeout;
+    raw_options.trace = options.trace;
+    RawResult r = co_await raw_handshake(peer, std::move(hello), raw_options);
     co_return r;
 }
 

@@ -52,7 +52,28 @@ struct RawClientOptions {
     std::chrono::milliseconds timeout{
         5000};           // for the TCP connect, then again for the first flight
     bool trace = false;  // fill Observation::trace
+    // Bytes sent once a complete TLS <= 1.2 first flight has negotiated (after the
+    // ServerHelloDone): the vulnerability checks' heartbeat request or early
+    // ChangeCipherSpec. Empty: nothing is sent after the hello. The answer is read for at most
+    // `after_timeout`, until one whole record, FIN or RST (RawResult::after).
+    core::Bytes after_flight;
+    std::chrono::milliseconds after_timeout{2000};
 };
+
+// What the server did with RawClientOptions::after_flight.
+struct AfterFlight {
+    enum class End {
+        not_sent,  // the flight did not negotiate (or nothing was asked)
+        record,    // a whole record arrived (reply holds it, and whatever came with it)
+        closed,    // FIN before a whole record
+        reset,     // RST before a whole record
+        timeout,   // nothing (or part of a record) within after_timeout
+    };
+    End end = End::not_sent;
+    core::Bytes reply;  // what arrived after the flight, at most kMaxAfterFlightBytes
+};
+std::string_view to_string(AfterFlight::End e);
+inline constexpr std::size_t kMaxAfterFlightBytes = 64 * 1024;
 
 struct RawResult {
     // status / phase / elapsed / connect_time / version / cipher_id / cipher / group / alpn /
@@ -60,6 +81,7 @@ struct RawResult {
     // downgrade_sentinel / client_certificate_requested / trace, as openssl_handshake fills them.
     core::Observation observation;
     wire::ServerFlight flight;  // the decoded first flight (kind truncated when none completed)
+    AfterFlight after;          // RawClientOptions::after_flight's answer
 };
 
 // Connects to `peer`, sends `hello`, reads the first flight and closes (no close_notify: no

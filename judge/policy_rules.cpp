@@ -555,13 +555,19 @@ RuleResult rule_no_vulnerabilities(const TargetResult& t) {
     bool ran = false;
     for (const auto& c : t.checks) {
         // The checks that raise vuln.* findings (probe/checks/).
-        if (c->kind() != "vulnerabilities" && c->kind() != "hello_features") continue;
+        if (c->kind() != "vulnerabilities" && c->kind() != "hello_features" &&
+            c->kind() != "heartbleed" && c->kind() != "ccs_injection")
+            continue;
         ran = true;
         const auto j = c->to_json();
+        const auto note_unknown = [&](const nlohmann::json& item) {
+            if (item.value("status", "") == "unknown")
+                unknown.push_back(item.value("name", item.value("id", "")));
+        };
         if (j.contains("items"))
-            for (const auto& item : j["items"])
-                if (item.value("status", "") == "unknown")
-                    unknown.push_back(item.value("name", item.value("id", "")));
+            for (const auto& item : j["items"]) note_unknown(item);
+        else
+            note_unknown(j);
     }
     if (!ran) return not_applicable(std::move(r), "no vulnerability check ran");
     for (const auto& f : t.findings)

@@ -151,6 +151,8 @@ Bytes server_hello_body(const CipherPolicy& p, const Choice& c, const wire::Pars
             extension(e, wire::ext::encrypt_then_mac, [](wire::Writer&) {});
         if (!tls13 && p.extended_master_secret && offered(wire::ext::extended_master_secret))
             extension(e, wire::ext::extended_master_secret, [](wire::Writer&) {});
+        if (!tls13 && p.heartbeat && offered(wire::ext::heartbeat))
+            extension(e, wire::ext::heartbeat, [](wire::Writer& x) { x.u8(1); });
         if (tls13) {
             extension(e, wire::ext::supported_versions, [](wire::Writer& x) { x.u16(0x0304); });
             extension(e, wire::ext::key_share, [&](wire::Writer& x) {
@@ -226,6 +228,39 @@ RawScript cipher_policy_server(CipherPolicy policy) {
     s.respond = [policy = std::move(policy)](ByteView hello) {
         return cipher_policy_reply(policy, hello);
     };
+    return s;
+}
+
+RawScript heartbleed_server(CipherPolicy policy) {
+    policy.heartbeat = true;
+    RawScript s = cipher_policy_server(std::move(policy));
+    s.followup = [](ByteView, ByteView since) -> Bytes {
+        // One whole heartbeat record: type 24, version, length, HeartbeatMessage (RFC 6520 §4).
+        if (since.size() < 5 + 3 || since[0] != static_cast<std::uint8_t>(wire::ContentType::heartbeat))
+            return {};
+        const std::size_t length = (std::size_t{since[3]} << 8) | since[4];
+        if (since.size() < 5 + length || length < 3 || since[5] != 1 /* heartbeat_request */)
+            return {};
+        const std::size_t claimed = (std::size_t{since[6]} << 8) | since[7];
+        // The bug: the response copies `claimed` bytes from where the payload starts.
+        Bytes payload(since.begin() + 8, since.begin() + static_cast<std::ptrdiff_t>(5 + length));
+        for (std::size_t i = 0; payload.size() < std::min<std::size_t>(claimed, 16 * 1024 - 19); ++i)
+            payload.push_back(static_cast<std::uint8_t>(kLeakPattern[i % kLeakPattern.size()]));
+        wire::Writer msg;
+        msg.u8(2);  // heartbeat_response
+        msg.u16(static_cast<std::uint16_t>(claimed));
+        msg.bytes(payload);
+        msg.zeros(16);  // padding (RFC 6520 §4: at least 16 bytes)
+        const std::uint16_t version = static_cast<std::uint16_t>((since[1] << 8) | since[2]);
+        return record(version, wire::ContentType::heartbeat, msg.take());
+    };
+    return s;
+}
+
+RawScript ccs_accepting_server(CipherPolicy policy) {
+    RawScript s = cipher_policy_server(std::move(policy));
+    s.followup = [](ByteView, ByteView) { return Bytes{}; };  // reads the CCS, says nothing
+    s.then = RawScript::Then::hold;
     return s;
 }
 

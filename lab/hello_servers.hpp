@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "core/version.hpp"
@@ -37,11 +38,24 @@ struct CipherPolicy {
     // Refuse a hello carrying TLS_FALLBACK_SCSV whose highest version is below max_version
     // with inappropriate_fallback (86, RFC 7507 §3); false: ignore the SCSV.
     bool fallback_scsv = false;
+    bool heartbeat = false;  // echo the heartbeat extension (RFC 6520 §2), peer_allowed_to_send
 };
 RawScript cipher_policy_server(CipherPolicy policy);
 
 // The first flight cipher_policy_server answers `client_hello` with (pure; for tests).
 core::Bytes cipher_policy_reply(const CipherPolicy& policy, core::ByteView client_hello);
+
+// Heartbleed (CVE-2014-0160): the policy server (heartbeat extension echoed) answering a
+// heartbeat request with as many payload bytes as the request claims, as OpenSSL 1.0.1-1.0.1f
+// did without its bounds check: past the real payload, a fixed pattern stands in for the
+// process memory. Then FIN.
+RawScript heartbleed_server(CipherPolicy policy);
+// The bytes that stand in for leaked memory in heartbleed_server's answers.
+inline constexpr std::string_view kLeakPattern = "LAB-MEMORY:secret-key-bytes;";
+
+// CCS injection (CVE-2014-0224): the policy server that takes a ChangeCipherSpec before the
+// key exchange silently (no alert) and waits for more, as OpenSSL before 1.0.1h did.
+RawScript ccs_accepting_server(CipherPolicy policy);
 
 // Resets (RST, no reply) every TLS ClientHello whose handshake message is 256-511 bytes long,
 // as F5 BIG-IP and some other stacks did; answers the others like `inner`.

@@ -123,6 +123,28 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
         co_await asio::async_write(socket, asio::buffer(reply),
                                    asio::as_tuple(asio::use_awaitable));
 
+    if (script.followup) {
+        Bytes since;
+        std::array<std::uint8_t, 4096> chunk{};
+        const auto deadline = Clock::now() + kHelloWindow;
+        for (int i = 0; i < kMaxReads; ++i) {
+            boost::system::error_code ec;
+            const auto n =
+                co_await detail::read_some_until(socket, asio::buffer(chunk), deadline, ec);
+            if (!n || ec) break;
+            record(index, ByteView(chunk.data(), *n));
+            if (since.size() < kMaxRecorded)
+                since.insert(since.end(), chunk.begin(),
+                             chunk.begin() + static_cast<std::ptrdiff_t>(*n));
+            const Bytes answer = script.followup(hello, since);
+            if (!answer.empty()) {
+                co_await asio::async_write(socket, asio::buffer(answer),
+                                           asio::as_tuple(asio::use_awaitable));
+                break;
+            }
+        }
+    }
+
     boost::system::error_code ignored;
     Bytes rest;
     switch (script.then_for ? script.then_for(hello) : script.then) {

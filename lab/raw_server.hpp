@@ -39,6 +39,12 @@ struct RawScript {
     // Optional: chooses `then` from the same bytes (a server that resets some hellos only).
     // Same rules as `respond`.
     std::function<Then(core::ByteView client_hello)> then_for;
+    // Optional: a second exchange after the reply (the vulnerability servers: a heartbeat
+    // response, an alert for an early ChangeCipherSpec). Called with the hello and everything
+    // the client sent since the reply, each time more arrives, until it returns bytes (sent at
+    // once) or the client stops sending (EOF, the hello window, kMaxReads); then `then`.
+    // Same rules as `respond`.
+    std::function<core::Bytes(core::ByteView client_hello, core::ByteView since)> followup;
 };
 std::string_view to_string(RawScript::Trigger t);
 std::string_view to_string(RawScript::Then t);

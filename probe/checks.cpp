@@ -3,6 +3,7 @@
 #include <array>
 
 #include "probe/check.hpp"
+#include "probe/checks/active_vulns.hpp"
 #include "probe/checks/alpn.hpp"
 #include "probe/checks/hello_features.hpp"
 #include "probe/checks/vulnerabilities.hpp"
@@ -13,11 +14,15 @@ namespace {
 const checks::AlpnCheck kAlpn;
 const checks::VulnerabilitiesCheck kVulnerabilities;
 const checks::HelloFeaturesCheck kHelloFeatures;
+const checks::HeartbleedCheck kHeartbleed;
+const checks::CcsInjectionCheck kCcsInjection;
 
-const std::array<const CheckKind*, 3> kKinds{{
+const std::array<const CheckKind*, 5> kKinds{{
     &kAlpn,
     &kVulnerabilities,
     &kHelloFeatures,
+    &kHeartbleed,
+    &kCcsInjection,
 }};
 
 }  // namespace

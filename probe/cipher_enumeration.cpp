@@ -460,8 +460,9 @@ asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::
         failed.detail = std::string("internal error: could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult result =
-        co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false});
+    RawClientOptions raw_options;
+    raw_options.timeout = options.timeout;
+    RawResult result = co_await engines.raw(peer, std::move(hello), raw_options);
     co_return to_server_choice(result, request);
 }
 }  // namespace
