@@ -7,10 +7,15 @@
 #include <iterator>
 
 #include "judge/finding.hpp"
+#include "judge/policy.hpp"
+#include "judge/policy_rules.hpp"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include "lab/hello_servers.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/scenarios.hpp"
+#include "probe/checks/active_vulns.hpp"
 #include "probe/checks/hello_features.hpp"
 #include "probe/checks/vulnerabilities.hpp"
 #include "wire/client_hello.hpp"
@@ -386,4 +391,120 @@ TEST_CASE("hello features: real OpenSSL servers (healthy, and TLS 1.0-1.2 with C
         else
             CHECK(f->encrypt_then_mac.value == std::optional<bool>(true));
     }
+}
+
+// ---- Heartbleed and CCS injection (probe/checks/active_vulns.*) -------------------------
+
+namespace {
+
+const probe::checks::ActiveVulnResult* active_of(const probe::TargetResult& r,
+                                                 std::string_view kind) {
+    for (const auto& c : r.checks)
+        if (c->kind() == kind) return dynamic_cast<const probe::checks::ActiveVulnResult*>(c.get());
+    return nullptr;
+}
+
+probe::TargetResult probe_active(unsigned short port) {
+    auto o = lab_options();
+    o.checks = {"heartbleed", "ccs_injection"};
+    return test::judged(probe::probe_target_blocking(loopback_target(port), o));
+}
+
+lab::CipherPolicy active_policy() {
+    lab::CipherPolicy p;
+    p.suites = {0xC02F, 0x009C};
+    p.min_version = Version::tls1_0;
+    p.max_version = Version::tls1_2;
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("heartbleed: a scripted server that answers with memory is vulnerable", "[vulns][e2e]") {
+    lab::RawServer server(lab::heartbleed_server(active_policy()));
+    const auto r = probe_active(server.port());
+    const auto* h = active_of(r, "heartbleed");
+    REQUIRE(h);
+    CHECK(h->item.status == VulnStatus::vulnerable);
+    CHECK(h->version == std::optional<Version>(Version::tls1_2));
+    const auto* f = finding(r.findings, "vuln.heartbleed");
+    REQUIRE(f);
+    CHECK(f->severity == probe::Severity::critical);
+    CHECK(f->detail.find("CVE-2014-0160") != std::string::npos);
+    // The leak is shown as a short hex excerpt only, never as the bytes themselves.
+    CHECK(!h->excerpt_hex.empty());
+    CHECK(h->excerpt_hex.size() <= 16 * 3 + 8);
+    const auto all = h->to_json().dump() + f->detail + fmt::format("{}", fmt::join(h->text(), "\n"));
+    CHECK(all.find("secret-key-bytes") == std::string::npos);
+    // What the server received: the hello offered the extension, then one heartbeat record.
+    const auto got = server.received();
+    REQUIRE(!got.empty());
+    CHECK(std::any_of(got.begin(), got.end(), [](const core::Bytes& b) {
+        return std::search(b.begin(), b.end(), std::begin({std::uint8_t{24}}),
+                           std::end({std::uint8_t{24}})) != b.end();
+    }));
+    // The same server does not take an early CCS silently: it closes after the flight.
+    const auto* ccs = active_of(r, "ccs_injection");
+    REQUIRE(ccs);
+    CHECK(ccs->item.status == VulnStatus::not_vulnerable);
+}
+
+TEST_CASE("ccs injection: a scripted server that takes an early CCS silently is vulnerable",
+          "[vulns][e2e]") {
+    lab::RawServer server(lab::ccs_accepting_server(active_policy()));
+    const auto r = probe_active(server.port());
+    const auto* c = active_of(r, "ccs_injection");
+    REQUIRE(c);
+    CHECK(c->item.status == VulnStatus::vulnerable);
+    const auto* f = finding(r.findings, "vuln.ccs_injection");
+    REQUIRE(f);
+    CHECK(f->detail.find("CVE-2014-0224") != std::string::npos);
+    const auto* h = active_of(r, "heartbleed");  // silence to a heartbeat is not Heartbleed
+    REQUIRE(h);
+    CHECK(h->item.status == VulnStatus::not_vulnerable);
+}
+
+TEST_CASE("heartbleed and ccs injection: a real OpenSSL server is neither", "[vulns][e2e][openssl]") {
+    for (std::string id : {"healthy", "legacy-versions"}) {
+        INFO(id);
+        auto server = lab::ScenarioServer::start(*lab::find_scenario(id));
+        const auto r = probe_active(server->port());
+        for (std::string_view kind : {"heartbleed", "ccs_injection"}) {
+            INFO(kind);
+            const auto* a = active_of(r, kind);
+            REQUIRE(a);
+            CHECK(a->item.status == VulnStatus::not_vulnerable);
+            CHECK(a->answer.find("alert") != std::string::npos);  // refused at once, no wait
+        }
+        CHECK(vuln_ids(r.findings).empty());
+    }
+}
+
+TEST_CASE("policy rule vuln.none: pass, fail and not applicable", "[vulns][policy]") {
+    judge::Policy policy;
+    policy.no_vulnerabilities = true;
+    const auto* rule = judge::find_rule_kind("vuln.none");
+    REQUIRE(rule);
+    auto t = modern();
+    t.diagnosed = true;
+    CHECK(rule->evaluate(policy, t).status == judge::RuleStatus::not_applicable);  // no check ran
+    t.checks = {VulnerabilitiesCheck::assess(t)};
+    CHECK(rule->evaluate(policy, t).status == judge::RuleStatus::pass);
+    accept(t, Version::tls1_0, {0x000A});
+    t.checks = {VulnerabilitiesCheck::assess(t)};
+    t.findings = t.checks.front()->findings();
+    const auto failed = rule->evaluate(policy, t);
+    CHECK(failed.status == judge::RuleStatus::fail);
+    REQUIRE(!failed.evidence.empty());
+    CHECK(failed.evidence.front().rfind("vuln.", 0) == 0);
+    // The key reads from TOML and shows in `policy show`.
+    const auto parsed = judge::parse_policy("[vulnerabilities]\nnone = true\n", "t.toml");
+    CHECK(parsed.no_vulnerabilities);
+}
+
+TEST_CASE("policy: [vulnerabilities] none survives to_toml and back", "[vulns][policy]") {
+    judge::Policy p;
+    p.no_vulnerabilities = true;
+    CHECK(judge::parse_policy(judge::to_toml(p), "<string>").no_vulnerabilities);
+    CHECK(judge::to_toml(p).find("[vulnerabilities]") != std::string::npos);
 }
