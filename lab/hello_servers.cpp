@@ -19,6 +19,7 @@ using core::Version;
 constexpr std::uint8_t kProtocolVersion = 70;
 constexpr std::uint8_t kHandshakeFailure = 40;
 constexpr std::uint8_t kInappropriateFallback = 86;  // RFC 7507 §2
+constexpr std::uint8_t kUnexpectedMessage = 10;
 
 Bytes alert_record(std::uint8_t description) { return {21, 3, 1, 0, 2, 2, description}; }
 
@@ -236,11 +237,12 @@ RawScript heartbleed_server(CipherPolicy policy) {
     RawScript s = cipher_policy_server(std::move(policy));
     s.followup = [](ByteView, ByteView since) -> Bytes {
         // One whole heartbeat record: type 24, version, length, HeartbeatMessage (RFC 6520 §4).
-        if (since.size() < 5 + 3 || since[0] != static_cast<std::uint8_t>(wire::ContentType::heartbeat))
-            return {};
+        if (since.size() < 5) return {};
         const std::size_t length = (std::size_t{since[3]} << 8) | since[4];
-        if (since.size() < 5 + length || length < 3 || since[5] != 1 /* heartbeat_request */)
-            return {};
+        if (since.size() < 5 + length) return {};
+        if (since[0] != static_cast<std::uint8_t>(wire::ContentType::heartbeat))
+            return alert_record(kUnexpectedMessage);  // anything else: refused, as OpenSSL does
+        if (length < 3 || since[5] != 1 /* heartbeat_request */) return {};
         const std::size_t claimed = (std::size_t{since[6]} << 8) | since[7];
         // The bug: the response copies `claimed` bytes from where the payload starts.
         Bytes payload(since.begin() + 8, since.begin() + static_cast<std::ptrdiff_t>(5 + length));

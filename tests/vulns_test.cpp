@@ -2,6 +2,7 @@
 // judgement on made-up results, then end to end against scripted legacy servers (positive)
 // and the healthy lab server (negative).
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
@@ -40,7 +41,7 @@ probe::CipherEntry entry(std::uint32_t code) {
     return e;
 }
 
-void accept(probe::TargetResult& r, Version v, std::vector<std::uint32_t> codes) {
+void accepts(probe::TargetResult& r, Version v, std::vector<std::uint32_t> codes) {
     auto& vr = r.versions[static_cast<std::size_t>(v)];
     vr.version = v;
     vr.supported = true;
@@ -60,8 +61,8 @@ probe::TargetResult modern() {
     probe::TargetResult r;
     r.facts.reached = true;
     for (auto v : {Version::ssl2, Version::ssl3, Version::tls1_0, Version::tls1_1}) refuse(r, v);
-    accept(r, Version::tls1_2, {0xC02F, 0xC030, 0xCCA8});
-    accept(r, Version::tls1_3, {0x1301, 0x1302, 0x1303});
+    accepts(r, Version::tls1_2, {0xC02F, 0xC030, 0xCCA8});
+    accepts(r, Version::tls1_3, {0x1301, 0x1302, 0x1303});
     probe::ProbeRecord raw;
     raw.spec.kind = probe::AttemptKind::raw_pinned;
     raw.spec.id = "raw_tls1_2";
@@ -132,7 +133,7 @@ TEST_CASE("vulnerabilities: each legacy suite names its vulnerability and CVE", 
     auto r = modern();
     refuse(r, Version::ssl2);
     // SSL 3.0 with RC4, 3DES (CBC), an RSA_EXPORT and a DHE_EXPORT suite.
-    accept(r, Version::ssl3, {0x0005, 0x000A, 0x0003, 0x0014});
+    accepts(r, Version::ssl3, {0x0005, 0x000A, 0x0003, 0x0014});
     auto& s2 = r.versions[static_cast<std::size_t>(Version::ssl2)];
     s2.supported = true;
     s2.ciphers = {entry(0x010080)};
@@ -174,7 +175,7 @@ TEST_CASE("vulnerabilities: each legacy suite names its vulnerability and CVE", 
 
 TEST_CASE("vulnerabilities: a small DH group is LOGJAM, TLS 1.0 CBC alone is BEAST", "[vulns]") {
     auto r = modern();
-    accept(r, Version::tls1_0, {0x002F});  // AES128-SHA: CBC, 128-bit block
+    accepts(r, Version::tls1_0, {0x002F});  // AES128-SHA: CBC, 128-bit block
     probe::DhGroupFacts g;
     g.bits = 1024;
     g.standard_name = "rfc2409_1024";
@@ -439,11 +440,11 @@ TEST_CASE("heartbleed: a scripted server that answers with memory is vulnerable"
     // What the server received: the hello offered the extension, then one heartbeat record.
     const auto got = server.received();
     REQUIRE(!got.empty());
-    CHECK(std::any_of(got.begin(), got.end(), [](const core::Bytes& b) {
-        return std::search(b.begin(), b.end(), std::begin({std::uint8_t{24}}),
-                           std::end({std::uint8_t{24}})) != b.end();
+    const std::array<std::uint8_t, 8> heartbeat{24, 3, 3, 0, 4, 1, 0x40, 0};
+    CHECK(std::any_of(got.begin(), got.end(), [&](const core::Bytes& b) {
+        return std::search(b.begin(), b.end(), heartbeat.begin(), heartbeat.end()) != b.end();
     }));
-    // The same server does not take an early CCS silently: it closes after the flight.
+    // The same server does not take an early CCS silently: unexpected_message.
     const auto* ccs = active_of(r, "ccs_injection");
     REQUIRE(ccs);
     CHECK(ccs->item.status == VulnStatus::not_vulnerable);
@@ -490,7 +491,7 @@ TEST_CASE("policy rule vuln.none: pass, fail and not applicable", "[vulns][polic
     CHECK(rule->evaluate(policy, t).status == judge::RuleStatus::not_applicable);  // no check ran
     t.checks = {VulnerabilitiesCheck::assess(t)};
     CHECK(rule->evaluate(policy, t).status == judge::RuleStatus::pass);
-    accept(t, Version::tls1_0, {0x000A});
+    accepts(t, Version::tls1_0, {0x000A});
     t.checks = {VulnerabilitiesCheck::assess(t)};
     t.findings = t.checks.front()->findings();
     const auto failed = rule->evaluate(policy, t);
