@@ -326,7 +326,7 @@ const std::vector<Entry>& entries() {
                       "works",
                       kName,
                       "fail",
-                      {"kex.dh_weak_group"}},
+                      {"kex.dh_weak_group", "vuln.logjam"}},
                      tls_case("good", [](TlsServerConfig& c) {
                          c.cipher_list = kDheCiphers;
                          c.dh_params_pem_file = testcert("dh1024.pem").string();
@@ -390,7 +390,8 @@ const std::vector<Entry>& entries() {
                       "works",
                       kName,
                       "warn",
-                      {"tls.legacy_version_enabled", "tls.cbc_cipher_offered"}},
+                      {"tls.legacy_version_enabled", "tls.cbc_cipher_offered", "vuln.beast",
+                       "vuln.lucky13"}},
                      tls_case("good", [](TlsServerConfig& c) {
                          c.min_version = TLS1_VERSION;
                          c.cipher_list = kLegacyCiphers;
