@@ -84,14 +84,15 @@ TEST_CASE("every registered finding id is unique and namespaced", "[findings]") 
     std::set<std::string_view> seen;
     for (const auto& k : judge::finding_kinds()) {
         CHECK(seen.insert(k.id).second);
-        // Base ids by area; a check kind's ids start with the kind's own id ("alpn.").
+        // Base ids by area; a check kind's ids start with the kind's own id ("alpn."), or with
+        // "vuln." (the vulnerability checks) or "tls." (protocol facts a check finds).
         const bool of_check = std::any_of(probe::check_kinds().begin(), probe::check_kinds().end(),
                                           [&](const probe::CheckKind* c) {
                                               return k.id.starts_with(std::string(c->id()) + ".");
                                           });
         CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") ||
                k.id.starts_with("cert.") || k.id.starts_with("target.") ||
-               k.id.starts_with("kex.") || of_check));
+               k.id.starts_with("kex.") || k.id.starts_with("vuln.") || of_check));
     }
     CHECK(judge::make_finding("nope.unknown", "x").severity == probe::Severity::high);
 }

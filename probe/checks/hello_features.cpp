@@ -22,13 +22,13 @@ constexpr std::uint8_t kDeflate = 1;                 // RFC 3749 §2
 constexpr std::array<FindingKind, 5> kFindings{{
     {"vuln.crime", Severity::high,
      "CRIME (CVE-2012-4929): the server compresses TLS records (DEFLATE)"},
-    {"hello.no_secure_renegotiation", Severity::medium,
+    {"tls.no_secure_renegotiation", Severity::medium,
      "The server does not support secure renegotiation (RFC 5746, CVE-2009-3555)"},
-    {"hello.no_fallback_scsv", Severity::low,
+    {"tls.no_fallback_scsv", Severity::low,
      "The server ignores TLS_FALLBACK_SCSV: version downgrades are not detected (RFC 7507)"},
-    {"hello.no_extended_master_secret", Severity::low,
+    {"tls.no_extended_master_secret", Severity::low,
      "The server does not use the extended master secret (RFC 7627)"},
-    {"hello.no_encrypt_then_mac", Severity::info,
+    {"tls.no_encrypt_then_mac", Severity::info,
      "The server does not use encrypt-then-MAC with CBC suites (RFC 7366)"},
 }};
 
