@@ -3,6 +3,8 @@
 //
 //   bench_vuln_lab serve [SECONDS]   starts every lab server below on 127.0.0.1 and prints
 //                                    "name port" lines, then serves for SECONDS (default 600)
+//   bench_vuln_lab probe PORT        probes 127.0.0.1:PORT as `tlsprobe probe` does (enumeration
+//                                    and every check) and prints the vuln./tls.no_ findings
 //   bench_vuln_lab time [RUNS]       probes the healthy lab server RUNS times (default 5) as
 //                                    `tlsprobe probe` does (enumeration on), with the ALPN check
 //                                    only (before the vulnerability checks) and with every
@@ -23,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "judge/verdict.hpp"
 #include "lab/hello_servers.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
@@ -76,6 +79,33 @@ int serve(long seconds) {
     return 0;
 }
 
+probe::ProbeOptions probe_options(std::vector<std::string> checks) {
+    probe::ProbeOptions o;
+    o.timeout = std::chrono::seconds(5);
+    o.trust = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    o.enumerate_ciphers = true;
+    o.checks = std::move(checks);
+    return o;
+}
+
+std::vector<std::string> all_checks() {
+    std::vector<std::string> all;
+    for (const auto* k : probe::check_kinds()) all.emplace_back(k->id());
+    return all;
+}
+
+int probe_port(const char* port) {
+    auto target = probe::parse_target(std::string("tlsprobe.test:") + port);
+    target.connect_to = "127.0.0.1";
+    auto r = probe::probe_target_blocking(target, probe_options(all_checks()));
+    judge::assess(r);
+    for (const auto& f : r.findings)
+        if (f.id.rfind("vuln.", 0) == 0 || f.id.rfind("tls.no_", 0) == 0)
+            fmt::print("{} ({}): {}\n", f.id, probe::to_string(f.severity), f.detail);
+    return 0;
+}
+
 int time_checks(std::size_t runs) {
     auto healthy = lab::ScenarioServer::start(*lab::find_scenario("healthy"));
     auto target = probe::parse_target("tlsprobe.test:" + std::to_string(healthy->port()));
@@ -83,12 +113,7 @@ int time_checks(std::size_t runs) {
     const auto measure = [&](std::vector<std::string> checks) {
         std::vector<double> ms;
         for (std::size_t i = 0; i < runs; ++i) {
-            probe::ProbeOptions o;
-            o.timeout = std::chrono::seconds(5);
-            o.trust = std::make_shared<x509::TrustStore>(
-                x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
-            o.enumerate_ciphers = true;
-            o.checks = checks;
+            const auto o = probe_options(checks);
             const auto start = std::chrono::steady_clock::now();
             const auto r = probe::probe_target_blocking(target, o);
             ms.push_back(std::chrono::duration<double, std::milli>(
@@ -100,8 +125,7 @@ int time_checks(std::size_t runs) {
         std::sort(ms.begin(), ms.end());
         return ms[ms.size() / 2];
     };
-    std::vector<std::string> all;
-    for (const auto* k : probe::check_kinds()) all.emplace_back(k->id());
+    const auto all = all_checks();
     const double before = measure({"alpn"});
     const double after = measure(all);
     fmt::print("healthy lab server, enumeration on, median of {} runs:\n", runs);
@@ -116,8 +140,9 @@ int time_checks(std::size_t runs) {
 int main(int argc, char** argv) {
     const std::string_view mode = argc >= 2 ? argv[1] : "";
     if (mode == "serve") return serve(argc >= 3 ? std::strtol(argv[2], nullptr, 10) : 600);
+    if (mode == "probe" && argc >= 3) return probe_port(argv[2]);
     if (mode == "time")
         return time_checks(argc >= 3 ? std::max(1UL, std::strtoul(argv[2], nullptr, 10)) : 5);
-    fmt::print(stderr, "usage: bench_vuln_lab serve [SECONDS] | time [RUNS]\n");
+    fmt::print(stderr, "usage: bench_vuln_lab serve [SECONDS] | probe PORT | time [RUNS]\n");
     return 2;
 }
