@@ -95,6 +95,11 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     options.enumerate_ciphers =
         !report.policy.forbidden_ciphers.empty() || report.policy.forward_secrecy;
     if (report.policy.http_reachable) options.http_port = 80;
+    if (report.policy.no_vulnerabilities) {  // vuln.none: the vulnerability checks, enumerated
+        options.enumerate_ciphers = true;
+        for (const char* id : {"vulnerabilities", "hello_features", "heartbleed", "ccs_injection"})
+            options.checks.emplace_back(id);
+    }
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());
