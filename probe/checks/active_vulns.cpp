@@ -32,10 +32,12 @@ constexpr std::size_t kExcerptBytes = 16;          // at most this much of an an
 // (alert) or never (a silently discarded heartbeat); the probe's timeout bounds it too.
 constexpr std::chrono::milliseconds kAnswerWait{1500};
 
-// The highest supported version in [lowest, TLS 1.2].
+// The highest version in [lowest, TLS 1.2] the server answers with a ServerHello.
 std::optional<Version> best_version(const TargetResult& r, Version lowest) {
     for (auto v : {Version::tls1_2, Version::tls1_1, Version::tls1_0, Version::ssl3})
-        if (v >= lowest && r.version(v).supported == std::optional<bool>(true)) return v;
+        if (v >= lowest && (r.version(v).supported == std::optional<bool>(true) ||
+                            r.version(v).disagreement == Disagreement::handshake_broken))
+            return v;  // a ServerHello is all these checks need
     return std::nullopt;
 }
 

@@ -87,9 +87,16 @@ std::vector<std::uint16_t> tls_codes(const VersionResult& v) {
     return out;
 }
 
+// The server answers a hello for `v` with a ServerHello: supported, or only the full OpenSSL
+// handshake breaks afterwards (the hello-level checks need no more than the first flight).
+bool answers_hello(const VersionResult& v) {
+    return v.supported == std::optional<bool>(true) ||
+           v.disagreement == Disagreement::handshake_broken;
+}
+
 std::optional<Version> features_version(const TargetResult& r) {
     for (auto v : {Version::tls1_2, Version::tls1_1, Version::tls1_0, Version::ssl3})
-        if (r.version(v).supported == std::optional<bool>(true)) return v;
+        if (answers_hello(r.version(v))) return v;
     return std::nullopt;
 }
 
@@ -98,7 +105,7 @@ std::optional<Version> fallback_version(const TargetResult& r) {
     std::vector<Version> supported;
     for (auto v : {Version::tls1_3, Version::tls1_2, Version::tls1_1, Version::tls1_0,
                    Version::ssl3})
-        if (r.version(v).supported == std::optional<bool>(true)) supported.push_back(v);
+        if (answers_hello(r.version(v))) supported.push_back(v);
     if (supported.size() < 2) return std::nullopt;
     return supported[1];
 }

@@ -54,7 +54,8 @@ public:
         return "Hello features (compression, renegotiation_info, EMS, ETM, fallback SCSV)";
     }
     std::span<const FindingKind> finding_kinds() const override;
-    // A version from SSL 3.0 to TLS 1.2 is supported (the features are theirs).
+    // The server answers a hello from SSL 3.0 to TLS 1.2 (supported, or only the OpenSSL
+    // handshake breaks after its ServerHello): the features are theirs.
     bool applies(const TargetResult& result) const override;
     boost::asio::awaitable<CheckResultPtr> run(CheckContext context) const override;
 
