@@ -252,12 +252,19 @@ boost::asio::awaitable<CheckResultPtr> HelloFeaturesCheck::run(CheckContext c) c
         fallback_index = hellos.size();
         hellos.push_back(engine::make_raw_hello(spec));
     }
+    // The CBC suites to ask with: the enumerated ones, or (no enumeration for this version)
+    // every CBC suite of the registry, at most 128 (the block size intolerant servers take).
+    const auto& vr = c.result.version(*version);
     std::vector<std::uint16_t> cbc;
-    for (auto code : tls_codes(c.result.version(*version)))
-        if (is_cbc(code)) cbc.push_back(code);
-    std::string etm_reason = c.result.version(*version).ciphers.empty()
-                                 ? "cipher enumeration did not run"
-                                 : "the server accepts no CBC suite";
+    if (vr.ciphers_enumerated) {
+        for (auto code : tls_codes(vr))
+            if (is_cbc(code)) cbc.push_back(code);
+    } else {
+        for (auto code : wire::cipher_suites_for(*version))
+            if (code <= 0xFFFF && is_cbc(static_cast<std::uint16_t>(code)) && cbc.size() < 128)
+                cbc.push_back(static_cast<std::uint16_t>(code));
+    }
+    std::string etm_reason = "the server accepts no CBC suite";
     // The features hello answers ETM only when the server picks a CBC suite for it; the
     // CBC-only hello asks whenever the enumeration saw one (judge() uses whichever answers).
     if (*version != Version::ssl3 && !cbc.empty()) {
