@@ -348,6 +348,7 @@ TEST_CASE("hello features: a scripted server with compression and no RFC 5746/76
     CHECK(f->compression.value == std::optional<bool>(true));
     CHECK(f->secure_renegotiation.value == std::optional<bool>(false));
     CHECK(f->extended_master_secret.value == std::optional<bool>(false));
+    INFO("encrypt_then_mac: " << f->encrypt_then_mac.detail);
     CHECK(f->encrypt_then_mac.value == std::optional<bool>(false));
     CHECK(f->fallback_scsv.value == std::optional<bool>(false));
     CHECK(f->fallback_version == std::optional<Version>(Version::tls1_1));
@@ -369,6 +370,7 @@ TEST_CASE("hello features: the same scripted server with every protection", "[vu
     CHECK(f->compression.value == std::optional<bool>(false));
     CHECK(f->secure_renegotiation.value == std::optional<bool>(true));
     CHECK(f->extended_master_secret.value == std::optional<bool>(true));
+    INFO("encrypt_then_mac: " << f->encrypt_then_mac.detail);
     CHECK(f->encrypt_then_mac.value == std::optional<bool>(true));  // from the CBC-only hello
     CHECK(f->fallback_scsv.value == std::optional<bool>(true));
     CHECK(hello_ids(r.findings).empty());

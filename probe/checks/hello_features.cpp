@@ -261,8 +261,16 @@ boost::asio::awaitable<CheckResultPtr> HelloFeaturesCheck::run(CheckContext c) c
             if (is_cbc(code)) cbc.push_back(code);
     } else {
         for (auto code : wire::cipher_suites_for(*version))
-            if (code <= 0xFFFF && is_cbc(static_cast<std::uint16_t>(code)) && cbc.size() < 128)
+            if (code <= 0xFFFF && is_cbc(static_cast<std::uint16_t>(code)))
                 cbc.push_back(static_cast<std::uint16_t>(code));
+        // The common ones first (AES, then forward secrecy), then the rest by code point.
+        const auto rank = [](std::uint16_t code) {
+            const auto* s = wire::find_cipher_suite(code);
+            return (s->enc == wire::Encryption::aes_cbc ? 0 : 2) + (s->forward_secrecy ? 0 : 1);
+        };
+        std::stable_sort(cbc.begin(), cbc.end(),
+                         [&](std::uint16_t a, std::uint16_t b) { return rank(a) < rank(b); });
+        if (cbc.size() > 128) cbc.resize(128);
     }
     std::string etm_reason = "the server accepts no CBC suite";
     // The features hello answers ETM only when the server picks a CBC suite for it; the
