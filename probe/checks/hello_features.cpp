@@ -124,7 +124,7 @@ std::vector<Finding> HelloFeaturesResult::findings() const {
                                           "renegotiation_info although the hello offered it",
                                           v)));
     if (fallback_scsv.value == false && fallback_version)
-        out.push_back(make(2, fmt::format("a {} hello with TLS_FALLBACK_SCSV was accepted "
+        out.push_back(make(2, fmt::format("the {} hello with TLS_FALLBACK_SCSV was accepted "
                                           "instead of refused with inappropriate_fallback (86)",
                                           core::display_name(*fallback_version))));
     if (extended_master_secret.value == false)
