@@ -15,6 +15,7 @@
 #include "cli/check_command.hpp"
 #include "cli/cli_common.hpp"
 #include "cli/docs.hpp"
+#include "cli/merge_command.hpp"
 #include "cli/scan_command.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
@@ -307,6 +308,7 @@ std::vector<Command> commands() {
         {"demo", "Start local faulty servers (loopback only), probe each and explain it",
          demo_options},
         scan_command(),
+        merge_command(),
         check_command(),
         policy_command(),
     };

@@ -47,7 +47,7 @@ struct Command {
     std::function<CommandRun(CLI::App& command)> options;
 };
 
-// tlsprobe's subcommands, in --help order: probe, demo, scan, check, policy.
+// tlsprobe's subcommands, in --help order: probe, demo, scan, merge, check, policy.
 std::vector<Command> commands();
 
 // Runs the command line; returns the exit code. `out` gets the report, `err` messages.

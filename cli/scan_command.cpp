@@ -474,6 +474,8 @@ CommandRun scan_options(CLI::App& command) {
 
 }  // namespace
 
+int scan_exit_code(const report::ScanSummary& summary) { return exit_code(summary); }
+
 Command scan_command() {
     return {"scan", "Probe a list of targets concurrently; stream JSONL/CSV; summary at the end",
             scan_options};

@@ -12,6 +12,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "report/scan_report.hpp"
 #include "scan/scan.hpp"
 
 namespace tlsprobe::cli {
@@ -49,6 +50,9 @@ struct ScanJobIo {
 // `work` null = the real probe (probe::probe_target with options from `args`).
 int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostream& out,
                  std::ostream& err, const ScanJobIo& io = {});
+
+// The exit code of a scan with this summary (also `tlsprobe merge`'s).
+int scan_exit_code(const report::ScanSummary& summary);
 
 // The row of the command table (cli.hpp). Its run installs SIGINT/SIGTERM handlers for the
 // duration of the scan.

@@ -287,43 +287,65 @@ std::string csv_header() {
            "diagnosis,duration_ms,detail\n";
 }
 
-std::string csv_row(const scan::ScanRecord& record) {
-    const auto& r = record.result;
+std::string csv_row(const scan::ScanRecord& record) { return csv_row(scan_record_json(record)); }
+
+// The CSV row is read from the JSONL record, so `tlsprobe merge` (which has only the shards'
+// records) writes exactly the rows the scan itself would have written.
+std::string csv_row(const json& record) {
+    const auto text = [](const json& j, const char* key) {
+        const auto it = j.find(key);
+        if (it == j.end() || it->is_null()) return std::string();
+        return it->is_string() ? it->get<std::string>() : it->dump();
+    };
+    const json& target = record.at("target");
     std::vector<std::string> f;
-    f.push_back(std::to_string(record.item.line));
-    f.push_back(record.item.key);
-    f.push_back(r.target.host);
-    f.push_back(std::to_string(r.target.port));
-    f.push_back(r.address);
-    f.push_back(r.target.sni.value_or(""));
-    f.push_back(std::string(to_string(record.verdict)));
-    const auto worst = r.worst_severity();
+    f.push_back(text(record, "input_line"));
+    f.push_back(text(record, "key"));
+    f.push_back(text(target, "host"));
+    f.push_back(text(target, "port"));
+    f.push_back(text(target, "address"));
+    f.push_back(text(target, "sni"));
+    f.push_back(text(record.at("scan"), "verdict"));
+    std::optional<probe::Severity> worst;
+    std::vector<std::string> ids;
+    for (const auto& x : record.value("findings", json::array())) {
+        ids.push_back(x.at("id").get<std::string>());
+        const auto sev = probe::parse_severity(x.value("severity", std::string()));
+        if (sev && (!worst || *sev > *worst)) worst = sev;
+    }
     f.push_back(worst ? std::string(to_string(*worst)) : "");
     std::string best_version;
+    const json& versions = record.at("versions");
     for (auto v : core::all_versions) {
-        f.push_back(support_cell(r.version(v).supported));
-        if (r.version(v).supported.value_or(false)) best_version = std::string(core::to_string(v));
+        const auto name = std::string(core::to_string(v));
+        const json& s = versions.at(name).at("supported");
+        f.push_back(s.is_boolean() ? support_cell(s.get<bool>()) : "");
+        if (s.is_boolean() && s.get<bool>()) best_version = name;
     }
     f.push_back(best_version);
-    const auto* source = r.probe(r.chain_source);
-    f.push_back(source ? source->observation.cipher : "");
-    if (r.chain && r.chain->leaf < r.chain->certificates.size()) {
-        const auto& leaf = r.chain->certificates[r.chain->leaf];
-        f.push_back(leaf.subject);
-        f.push_back(iso8601(leaf.not_after));
-        f.push_back(std::to_string(days_between(std::chrono::system_clock::now(), leaf.not_after)));
-        f.push_back(leaf.sha1_hex);
-        f.push_back(r.chain->trusted ? "yes" : "no");
-        f.push_back(std::string(x509::to_string(r.chain->hostname)));
+    const json& chain = record.at("chain");
+    std::string cipher;
+    if (chain.is_object())
+        for (const auto& p : record.value("probes", json::array()))
+            if (p.value("id", std::string()) == text(chain, "source")) cipher = text(p, "cipher");
+    f.push_back(cipher);
+    // The leaf is the first certificate (x509::ChainReport::leaf).
+    if (chain.is_object() && !chain.at("certificates").empty()) {
+        const json& leaf = chain.at("certificates").front();
+        f.push_back(text(leaf, "subject"));
+        f.push_back(text(leaf, "not_after"));
+        f.push_back(text(leaf, "days_left"));
+        f.push_back(text(leaf, "sha1"));
+        f.push_back(chain.at("trusted").get<bool>() ? "yes" : "no");
+        f.push_back(text(chain, "hostname"));
     } else {
         f.insert(f.end(), 6, "");
     }
-    std::vector<std::string> ids;
-    for (const auto& x : r.findings) ids.push_back(x.id);
     f.push_back(fmt::format("{}", fmt::join(ids, " ")));
-    f.push_back(r.diagnosis.empty() ? "" : r.diagnosis.front().id);
-    f.push_back(fmt::format("{:.1f}", to_ms(r.duration)));
-    f.push_back(record.detail);
+    const json diagnosis = record.value("diagnosis", json::array());
+    f.push_back(diagnosis.empty() ? "" : text(diagnosis.front(), "id"));
+    f.push_back(fmt::format("{:.1f}", record.at("duration_ms").get<double>()));
+    f.push_back(text(record.at("scan"), "detail"));
     std::string row;
     for (std::size_t i = 0; i < f.size(); ++i) {
         if (i) row += ',';
@@ -348,8 +370,9 @@ std::string progress_line(std::size_t done, std::optional<std::size_t> total, st
     return line;
 }
 
-ResumeState read_resume(std::istream& in, ScanSummary* summary) {
-    ResumeState state;
+JsonlRead read_jsonl(std::istream& in, const std::function<void(const json&)>& on_target,
+                     const std::function<void(const json&)>& on_summary) {
+    JsonlRead read;
     std::string line;
     std::uint64_t offset = 0;
     while (std::getline(in, line)) {
@@ -357,22 +380,76 @@ ResumeState read_resume(std::istream& in, ScanSummary* summary) {
         offset += line.size() + (terminated ? 1 : 0);
         const auto j = json::parse(line, nullptr, /*allow_exceptions=*/false);
         if (!terminated || j.is_discarded() || !j.is_object()) {
-            ++state.ignored_lines;
+            ++read.ignored_lines;
             continue;
         }
-        state.valid_bytes = offset;
-        if (j.value("record", "") == "target" && j.contains("key") && j["key"].is_string()) {
-            const bool first = state.keys.insert(j["key"].get<std::string>()).second;
-            if (summary && first) {
-                try {
-                    summary->add_earlier(j);
-                } catch (const json::exception&) {
-                    ++state.ignored_lines;
-                }
-            }
+        read.valid_bytes = offset;
+        const auto kind = j.find("record");
+        if (kind == j.end() || !kind->is_string()) continue;
+        if (*kind == "target" && j.contains("key") && j["key"].is_string()) {
+            if (on_target) on_target(j);
+        } else if (*kind == "summary" && on_summary) {
+            on_summary(j);
         }
     }
+    return read;
+}
+
+ResumeState read_resume(std::istream& in, ScanSummary* summary) {
+    ResumeState state;
+    const auto read = read_jsonl(in, [&](const json& j) {
+        const bool first = state.keys.insert(j["key"].get<std::string>()).second;
+        if (summary && first) {
+            try {
+                summary->add_earlier(j);
+            } catch (const json::exception&) {
+                ++state.ignored_lines;
+            }
+        }
+    });
+    state.valid_bytes = read.valid_bytes;
+    state.ignored_lines += read.ignored_lines;
     return state;
+}
+
+const ScanMerge::Shard& ScanMerge::add(std::string name, std::istream& in,
+                                       const std::function<void(const json&)>& on_record) {
+    Shard shard;
+    shard.name = std::move(name);
+    std::size_t not_started = 0;
+    const auto read = read_jsonl(
+        in,
+        [&](const json& j) {
+            if (!keys_.insert(j["key"].get<std::string>()).second) {
+                ++shard.duplicates;
+                return;
+            }
+            try {
+                summary_.add_earlier(j);
+            } catch (const json::exception&) {
+                keys_.erase(j["key"].get<std::string>());
+                ++shard.ignored_lines;
+                return;
+            }
+            ++shard.records;
+            if (on_record) on_record(j);
+        },
+        [&](const json& s) {
+            // A shard's summary: the last one counts (a resumed shard appends another).
+            shard.finished = !s.value("stopped", false);
+            summary_.duplicates = std::max<std::size_t>(summary_.duplicates,
+                                                        s.value("duplicates", std::size_t{0}));
+            not_started = s.value("not_started", std::size_t{0});
+            summary_.elapsed = std::max(summary_.elapsed, std::chrono::duration<double>(
+                                                              s.value("elapsed_s", 0.0)));
+        });
+    shard.ignored_lines += read.ignored_lines;
+    summary_.not_started += not_started;
+    // Records read back are "earlier" to a resumed scan; here they are the scan itself.
+    summary_.earlier = 0;
+    if (!shard.finished) summary_.stopped = true;
+    shards_.push_back(std::move(shard));
+    return shards_.back();
 }
 
 }  // namespace tlsprobe::report

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -102,6 +103,9 @@ std::string render_scan_summary(const ScanSummary& summary, const ScanTextOption
 std::string csv_field(std::string_view text);
 std::string csv_header();
 std::string csv_row(const scan::ScanRecord& record);
+// The same row from a JSONL target record (scan_record_json): what `tlsprobe merge` writes.
+// Throws nlohmann::json::exception when the record lacks a field the row needs.
+std::string csv_row(const nlohmann::json& record);
 
 // The progress line (no newline): "1234/10000 targets  812.3 hosts/s  17 failing  ETA 11s".
 // `total` is nullopt when unknown (standard input).
@@ -118,5 +122,44 @@ struct ResumeState {
     std::size_t ignored_lines = 0;  // lines that are not JSON, or not newline-terminated
 };
 ResumeState read_resume(std::istream& in, ScanSummary* summary = nullptr);
+
+// Reads a JSONL file `tlsprobe scan` wrote, one line at a time (memory stays flat): calls
+// `on_target` for each complete target record ("record": "target" with a string "key") and
+// `on_summary` for each summary record. A line that is not a JSON object, or is not
+// newline-terminated (a torn write), is counted in `ignored_lines` and skipped.
+struct JsonlRead {
+    std::uint64_t valid_bytes = 0;  // up to the end of the last complete line
+    std::size_t ignored_lines = 0;
+};
+JsonlRead read_jsonl(std::istream& in,
+                     const std::function<void(const nlohmann::json& record)>& on_target,
+                     const std::function<void(const nlohmann::json& summary)>& on_summary = {});
+
+// `tlsprobe merge`: the shards of one scan (--shard K/N, one JSONL file each) read back into
+// one summary. Each key is taken once (the first file naming it wins); the shards' own summary
+// records say whether each shard finished.
+class ScanMerge {
+public:
+    struct Shard {
+        std::string name;
+        std::size_t records = 0;        // target records taken from this file
+        std::size_t duplicates = 0;     // target records whose key an earlier file (or line) had
+        std::size_t ignored_lines = 0;  // torn or malformed lines
+        bool finished = false;          // it ends with a summary record that is not "stopped"
+    };
+    // Reads one shard; `on_record` gets every record taken (to write the merged JSONL/CSV).
+    const Shard& add(std::string name, std::istream& in,
+                     const std::function<void(const nlohmann::json& record)>& on_record = {});
+    const std::vector<Shard>& shards() const { return shards_; }
+    // The merged summary: every shard's records counted once; `stopped` when a shard did not
+    // finish; `duplicates` and `not_started` from the shards' summaries; `elapsed` the longest
+    // shard's (they run side by side).
+    const ScanSummary& summary() const { return summary_; }
+
+private:
+    std::unordered_set<std::string> keys_;
+    std::vector<Shard> shards_;
+    ScanSummary summary_;
+};
 
 }  // namespace tlsprobe::report
