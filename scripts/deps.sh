@@ -10,6 +10,7 @@ packages=(g++ cmake ninja-build pkg-config libssl-dev libboost1.81-dev libcli11-
 # (/etc/testssl/common-primes.txt), later the client hellos and trust stores.
 packages+=(testssl.sh)
 packages+=(python3 git)  # the layering check (.ci/check_layers.py reads `git ls-files`)
+packages+=(python3-jsonschema)  # tests: the JSON output against schema/*.json (draft 2020-12)
 # The fuzz smoke test in the test command builds with clang's libFuzzer.
 if [[ "${TLSPROBE_WITH_FUZZ:-0}" == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi
 
