@@ -145,8 +145,10 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
     const auto width = text_width(a.width);
     if (a.list) {
         for (const auto& s : lab::scenarios())
-            out << fmt::format("{:<26} {:<9} {:<7} {:<36} {}\n", s.id, s.article_scenario,
-                               s.expected_verdict, s.expected_diagnosis, s.title);
+            out << report::fit_text(fmt::format("{:<26} {:<9} {:<7} {:<36} {}\n", s.id,
+                                                s.article_scenario, s.expected_verdict,
+                                                s.expected_diagnosis, s.title),
+                                    width);
         return kOk;
     }
     for (const auto& id : a.only) {

@@ -98,20 +98,24 @@ std::string wrap(std::string_view text, std::size_t width, std::string_view firs
     const bool movable = !label.empty() && label != "-";
     std::size_t pos = 0;
     while (pos < text.size()) {
-        auto end = text.find(' ', pos);
+        const auto start = text.find_first_not_of(' ', pos);
+        if (start == std::string_view::npos) break;
+        // Words on the same line keep the spaces between them (table columns, "cmd   (note)");
+        // a line break replaces them.
+        const std::size_t gap = std::max<std::size_t>(start - pos, 1);
+        auto end = text.find(' ', start);
         if (end == std::string_view::npos) end = text.size();
-        const auto word = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (word.empty()) continue;
+        const auto word = text.substr(start, end - start);
+        pos = end;
         const auto w = visible_width(word);
-        if (has_word && used + 1 + w > width) next_line();
+        if (has_word && used + gap + w > width) next_line();
         else if (!has_word && lines.empty() && movable && used + w > width) {
             line.resize(line.find_last_not_of(' ') + 1);
             next_line();
         }
         if (has_word) {
-            line += ' ';
-            ++used;
+            line.append(gap, ' ');
+            used += gap;
         }
         line += word;
         used += w;
@@ -165,10 +169,10 @@ std::string fit_text(std::string_view text, std::size_t width) {
 namespace {
 
 // Words that start a command wherever they stand.
-constexpr std::array<std::string_view, 19> kCommandWords{
+constexpr std::array<std::string_view, 20> kCommandWords{
     "openssl",   "netsh",        "certutil", "systemctl", "apachectl", "apache2ctl", "keytool",
     "nslookup",  "dig",          "curl",     "grep",      "journalctl", "firewall-cmd", "ufw",
-    "a2enmod",   "a2ensite",     "certbot",  "iptables",  "update-ca-certificates"};
+    "a2enmod",   "a2ensite",     "certbot",  "iptables",  "update-ca-certificates", "netstat"};
 // Words that also name things in prose ("nginx", "the reg file"): a command only before an
 // option, a path or one of their subcommands ("nginx -T", "tail /var/log/...", "reg add").
 constexpr std::array<std::string_view, 8> kProseWords{"nginx", "haproxy", "ss",  "tail",

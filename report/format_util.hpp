@@ -27,7 +27,8 @@ using core::outcome_phrase;
 std::string outcome_phrase(const probe::VersionResult& v);
 // Breaks `text` at spaces into lines of at most `width` columns, prefixes included, the
 // first prefixed with `first`, the others with `rest` (default: `first`), joined by '\n' (no
-// trailing newline). Never inside a word: a word wider than the room stays whole on its own
+// trailing newline); words that stay on one line keep the spaces between them. Never inside a
+// word: a word wider than the room stays whole on its own
 // line (the only overflow); when even the first word does not fit after `first`, `first`
 // stands alone and the word starts the next line. Columns are counted as on a terminal
 // (visible_width()).
