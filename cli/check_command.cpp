@@ -1,12 +1,14 @@
 #include "cli/check_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <ostream>
+#include <unistd.h>
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
@@ -42,7 +44,17 @@ struct CheckArgs {
     std::string format = "text";
     bool strict = false;
     bool verbose = false;
+    std::string width;  // --width
 };
+
+// The JUnit <testsuite hostname>: the machine the check runs on.
+report::JunitOptions junit_options() {
+    report::JunitOptions o;
+    std::array<char, 256> name{};
+    if (gethostname(name.data(), name.size() - 1) == 0 && name[0] != '\0')
+        o.hostname = name.data();
+    return o;
+}
 
 // A policy that does not load is bad input: the command line's one usage error, exit 2.
 template <class F>
@@ -82,6 +94,7 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     report.strict = a.strict;
     if (!a.ca_file.empty()) report.policy.ca_file = a.ca_file;
     const auto list = targets_of(a);
+    const auto width = text_width(a.width);
 
     CommonProbeArgs common;
     common.timeout = a.timeout;
@@ -110,11 +123,11 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     }
     judge::finish(report);
 
-    if (!a.junit.empty()) write_file(a.junit, report::render_junit(report));
+    if (!a.junit.empty()) write_file(a.junit, report::render_junit(report, junit_options()));
     if (!a.markdown.empty()) write_file(a.markdown, report::render_markdown(report));
     if (!a.html.empty()) write_file(a.html, report::render_html(report));
     out << (a.format == "json" ? report::render_check_json(report)
-                               : report::render_check_text(report, a.verbose));
+                               : report::render_check_text(report, a.verbose, width));
     return static_cast<int>(report.exit);
 }
 
@@ -150,6 +163,7 @@ CommandRun check_options(CLI::App& check) {
     check.add_flag("--strict", a->strict,
                    "A rule that could not be evaluated (n/a) counts as a failure");
     check.add_flag("-v,--verbose", a->verbose, "Show expected values and evidence for every rule");
+    add_width_option(check, a->width);
     return [a](std::ostream& out, std::ostream& err) {
         return policy_input([&] { return run_check(*a, out, err); });
     };

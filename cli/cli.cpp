@@ -22,6 +22,7 @@
 #include "lab/scenarios.hpp"
 #include "probe/check.hpp"
 #include "probe/probe_target.hpp"
+#include "report/format_util.hpp"
 #include "report/html.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
@@ -46,6 +47,7 @@ struct ProbeArgs : CommonProbeArgs {
     bool no_http = false;
     bool quick = false;
     std::string html;
+    std::string width;  // --width
 };
 
 struct DemoArgs {
@@ -54,6 +56,7 @@ struct DemoArgs {
     bool no_color = false;
     bool verbose = false;
     bool trace = false;
+    std::string width;  // --width
 };
 
 int exit_code_for(const probe::TargetResult& r) {
@@ -110,6 +113,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     const bool to_stdout = a.output.empty() || a.output == "-";  // `-o -`: standard output
     if (!to_stdout) check_output_path("--output", a.output);
     if (!a.html.empty()) check_output_path("--html", a.html);
+    const auto width = text_width(a.width, a.output);
     auto options = common_probe_options(a);
     options.trace = a.trace;
     options.expires_soon_days = a.expires_soon_days;
@@ -125,7 +129,10 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     } else {
         report = report::render_text(
             result,
-            {.color = want_color(a.no_color, a.output), .verbose = a.verbose, .trace = a.trace});
+            {.color = want_color(a.no_color, a.output),
+             .verbose = a.verbose,
+             .trace = a.trace,
+             .width = width});
     }
     if (to_stdout) out << report;
     else write_file(a.output, report);
@@ -136,10 +143,13 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
 // Starts every lab scenario on loopback, probes it, prints the report and stops it, then
 // says whether each top diagnosis is the one the scenario reproduces.
 int run_demo(const DemoArgs& a, std::ostream& out) {
+    const auto width = text_width(a.width);
     if (a.list) {
         for (const auto& s : lab::scenarios())
-            out << fmt::format("{:<26} {:<9} {:<7} {:<36} {}\n", s.id, s.article_scenario,
-                               s.expected_verdict, s.expected_diagnosis, s.title);
+            out << report::fit_text(fmt::format("{:<26} {:<9} {:<7} {:<36} {}\n", s.id,
+                                                s.article_scenario, s.expected_verdict,
+                                                s.expected_diagnosis, s.title),
+                                    width);
         return kOk;
     }
     for (const auto& id : a.only) {
@@ -179,10 +189,11 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
         options.enumerate_ciphers = true;
         for (const auto* kind : probe::check_kinds()) options.checks.emplace_back(kind->id());
         const auto result = probe_and_judge(t, options);
-        out << fmt::format("=== scenario {}: {} (article scenario {})\n", s.id, s.title,
-                           s.article_scenario);
-        out << report::render_text(result,
-                                   {.color = color, .verbose = a.verbose, .trace = a.trace});
+        out << report::fit_text(fmt::format("=== scenario {}: {} (article scenario {})\n", s.id,
+                                            s.title, s.article_scenario),
+                                width);
+        out << report::render_text(
+            result, {.color = color, .verbose = a.verbose, .trace = a.trace, .width = width});
         const std::string top = result.diagnosis.empty() ? "works" : result.diagnosis.front().id;
         const std::string verdict(probe::to_string(result.verdict));
         std::vector<std::string> missing;
@@ -191,33 +202,36 @@ int run_demo(const DemoArgs& a, std::ostream& out) {
                              [&](const probe::Finding& f) { return f.id == id; }))
                 missing.push_back(id);
         if (top == s.expected_diagnosis && verdict == s.expected_verdict && missing.empty())
-            out << fmt::format(
+            out << report::fit_text(fmt::format(
                 "--- expected: verdict {}, diagnosis {}{}: reached\n\n", verdict, top,
                 s.expected_findings.empty()
                     ? ""
-                    : fmt::format(", findings {}", fmt::join(s.expected_findings, " ")));
+                    : fmt::format(", findings {}", fmt::join(s.expected_findings, " "))),
+                width);
         else {
-            out << fmt::format(
+            out << report::fit_text(fmt::format(
                 "--- expected: verdict {}, diagnosis {}{}; got verdict {}, diagnosis {}{}\n\n",
                 s.expected_verdict, s.expected_diagnosis,
                 s.expected_findings.empty()
                     ? ""
                     : fmt::format(", findings {}", fmt::join(s.expected_findings, " ")),
                 verdict, top,
-                missing.empty() ? "" : fmt::format(", missing {}", fmt::join(missing, " ")));
+                missing.empty() ? "" : fmt::format(", missing {}", fmt::join(missing, " "))),
+                width);
             mismatches.push_back(s.id);
         }
         ++scenarios_run;
     }
     if (scenarios_run == 0)
         throw UsageError("no scenario matches; `tlsprobe demo --list` shows the ids");
-    out << fmt::format(
-        "{} scenarios probed on loopback; {} reached the expected verdict and diagnosis; the "
-        "servers are "
-        "stopped.\n",
-        scenarios_run, scenarios_run - static_cast<int>(mismatches.size()));
+    out << report::fit_text(
+        fmt::format("{} scenarios probed on loopback; {} reached the expected verdict and "
+                    "diagnosis; the servers are stopped.\n",
+                    scenarios_run, scenarios_run - static_cast<int>(mismatches.size())),
+        width);
     if (!mismatches.empty()) {
-        out << fmt::format("unexpected judgement in: {}\n", fmt::join(mismatches, ", "));
+        out << report::fit_text(
+            fmt::format("unexpected judgement in: {}\n", fmt::join(mismatches, ", ")), width);
         return kFindings;
     }
     return kOk;
@@ -253,6 +267,7 @@ CommandRun probe_options(CLI::App& cmd) {
     cmd.add_option("--html", a->html, "Also write a self-contained HTML report to FILE");
     cmd.add_flag("--no-color", a->no_color,
                  "No ANSI colours (also: NO_COLOR set, or output not a terminal)");
+    add_width_option(cmd, a->width);
     cmd.add_flag("-v,--verbose", a->verbose,
                  "Show every connection attempt with its timing and evidence");
     cmd.add_flag("--trace", a->trace,
@@ -281,6 +296,7 @@ CommandRun demo_options(CLI::App& cmd) {
     cmd.add_option("scenario", a->only, "Only these scenario ids (default: all)");
     cmd.add_flag("--list", a->list, "List the scenarios and exit");
     cmd.add_flag("--no-color", a->no_color, "No ANSI colours");
+    add_width_option(cmd, a->width);
     cmd.add_flag("-v,--verbose", a->verbose, "Show every connection attempt");
     cmd.add_flag("--trace", a->trace, "Show each attempt's exchange, as a packet capture would");
     return [a](std::ostream& out, std::ostream&) { return run_demo(*a, out); };

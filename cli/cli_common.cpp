@@ -1,12 +1,14 @@
 #include "cli/cli_common.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli/cli.hpp"
@@ -178,6 +180,32 @@ probe::Target make_target(std::string_view text, const std::string& sni, bool no
     } catch (const probe::TargetError& e) {
         throw UsageError(e.what());
     }
+}
+
+void add_width_option(CLI::App& command, std::string& width) {
+    command.add_option("--width", width,
+                       fmt::format("Wrap text at N columns ({}-{}; default: the terminal's "
+                                   "width, {} when not a terminal)",
+                                   kMinWidth, kMaxWidth, kDefaultWidth));
+}
+
+std::size_t text_width(const std::string& width, const std::string& output) {
+    if (!width.empty()) {
+        std::size_t n = 0;
+        const bool digits = width.size() <= 4 &&
+                            width.find_first_not_of("0123456789") == std::string::npos;
+        if (digits) n = std::stoul(width);
+        if (!digits || n < kMinWidth || n > kMaxWidth)
+            throw UsageError(fmt::format("--width: '{}' is not a number of columns from {} to {}",
+                                         width, kMinWidth, kMaxWidth));
+        return n;
+    }
+    if (!output.empty() && output != "-") return kDefaultWidth;
+    winsize size{};
+    if (isatty(STDOUT_FILENO) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 ||
+        size.ws_col == 0)
+        return kDefaultWidth;
+    return std::clamp<std::size_t>(size.ws_col, kMinWidth, kMaxWidth);
 }
 
 bool want_color(bool no_color, const std::string& output) {

@@ -78,6 +78,16 @@ std::shared_ptr<const engine::ClientIdentity> load_client_certificate(const std:
 // not when NO_COLOR is set (https://no-color.org), and only on a terminal.
 bool want_color(bool no_color, const std::string& output = {});
 
+// --width N on a subcommand that renders text for a person, bound to `width` ("" = not
+// given).
+void add_width_option(CLI::App& command, std::string& width);
+inline constexpr std::size_t kMinWidth = 40, kMaxWidth = 1000, kDefaultWidth = 80;
+// The columns text reports wrap to: --width N when given (kMinWidth..kMaxWidth, else a
+// UsageError naming the value); else, when the report goes to standard output (`output`
+// empty or "-") and that is a terminal, the terminal's width (TIOCGWINSZ), kept within
+// kMinWidth..kMaxWidth; else kDefaultWidth.
+std::size_t text_width(const std::string& width, const std::string& output = {});
+
 // A target from the command line: TARGET parsed, then --sni / --no-sni / --connect-to
 // applied. Throws UsageError naming the bad value.
 probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni,

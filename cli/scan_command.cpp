@@ -225,6 +225,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     if (!a.jsonl.empty()) check_output_path("--jsonl", a.jsonl);
     if (!a.csv.empty()) check_output_path("--csv", a.csv);
     if (!a.html.empty()) check_output_path("--html", a.html);
+    const auto width = text_width(a.width);
 
     std::ifstream file;
     std::istream* in = io.standard_input ? io.standard_input : &std::cin;
@@ -321,7 +322,8 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
                             : " (empty or comments only)"));
     }
     if (jsonl.is_open()) jsonl << summary.to_json().dump() << '\n' << std::flush;
-    out << report::render_scan_summary(summary, {.color = want_color(a.no_color)});
+    out << report::render_scan_summary(summary,
+                                       {.color = want_color(a.no_color), .width = width});
     if (!a.html.empty()) write_file(a.html, report::render_html(summary));
     if (summary.stopped)
         err << "tlsprobe: scan stopped; every completed target is in the output. "
@@ -468,6 +470,7 @@ CommandRun scan_options(CLI::App& command) {
     command_->add_flag("-q,--quiet", a.quiet,
                        "No progress line (it is drawn only when stderr is a terminal anyway)");
     command_->add_flag("--no-color", a.no_color, "No ANSI colours in the summary");
+    add_width_option(*command_, a.width);
     return
         [args](std::ostream& out, std::ostream& err) { return run_scan_command(*args, out, err); };
 }

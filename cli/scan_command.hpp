@@ -36,6 +36,7 @@ struct ScanArgs : CommonProbeArgs {
     int expires_soon_days = 30;
     bool quiet = false;  // no progress line
     bool no_color = false;
+    std::string width;  // --width
 };
 
 // How the job talks to its surroundings.

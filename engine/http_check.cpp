@@ -20,26 +20,26 @@ namespace http = beast::http;
 
 namespace {
 
-core::Status status_of(const boost::system::error_code& ec) {
-    if (ec == beast::error::timeout) return core::Status::timeout;
-    if (ec == asio::error::connection_refused) return core::Status::refused;
-    if (ec == asio::error::connection_reset) return core::Status::reset;
+HttpStatus status_of(const boost::system::error_code& ec) {
+    if (ec == beast::error::timeout) return HttpStatus::timeout;
+    if (ec == asio::error::connection_refused) return HttpStatus::refused;
+    if (ec == asio::error::connection_reset) return HttpStatus::reset;
     if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable)
-        return core::Status::unreachable;
+        return HttpStatus::unreachable;
     if (ec == asio::error::eof || ec == http::error::end_of_stream ||
         ec == http::error::partial_message)
-        return core::Status::closed;
+        return HttpStatus::closed;
     // Any other parse error of the status line or headers: the port speaks something else.
     if (ec.category() == http::make_error_code(http::error::bad_version).category())
-        return core::Status::not_tls;
-    return core::Status::protocol_error;
+        return HttpStatus::not_http;
+    return HttpStatus::error;
 }
 
 // The fields of a parsed response head. The reason phrase and the header values are the
 // server's bytes: made safe here, once.
 void fill_from_head(HttpCheck& check, const http::response<http::empty_body>& response,
                     std::string_view host_header) {
-    check.status = core::Status::negotiated;
+    check.status = HttpStatus::answered;
     check.http_status = static_cast<int>(response.result_int());
     check.status_line =
         fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
@@ -56,6 +56,20 @@ void fill_from_head(HttpCheck& check, const http::response<http::empty_body>& re
 
 }  // namespace
 
+std::string_view to_string(HttpStatus s) {
+    switch (s) {
+        case HttpStatus::answered: return "answered";
+        case HttpStatus::not_http: return "not_http";
+        case HttpStatus::refused: return "refused";
+        case HttpStatus::timeout: return "timeout";
+        case HttpStatus::reset: return "reset";
+        case HttpStatus::closed: return "closed";
+        case HttpStatus::unreachable: return "unreachable";
+        case HttpStatus::error: return "error";
+    }
+    return "error";
+}
+
 asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string host_header,
                                       std::chrono::milliseconds timeout) {
     HttpCheck check;
@@ -67,7 +81,7 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
     auto [connect_ec] = co_await stream.async_connect(peer, tuple);
     if (connect_ec) {
         check.status = status_of(connect_ec);
-        check.detail = check.status == core::Status::timeout
+        check.detail = check.status == HttpStatus::timeout
                            ? fmt::format("TCP connect to port {} timed out after {} ms", check.port,
                                          timeout.count())
                            : fmt::format("port {}: {}", check.port, connect_ec.message());
@@ -79,7 +93,7 @@ asio::awaitable<HttpCheck> http_check(asio::ip::tcp::endpoint peer, std::string 
     const auto local = stream.socket().local_endpoint(local_ec);
     const auto remote = stream.socket().remote_endpoint(remote_ec);
     if (!local_ec && !remote_ec && local == remote) {
-        check.status = core::Status::refused;
+        check.status = HttpStatus::refused;
         check.detail = fmt::format(
             "port {}: nothing listens there (the connect reached its own socket)", check.port);
         co_return check;

@@ -148,7 +148,7 @@ std::vector<std::string> grouped(const std::vector<const ProbeRecord*>& attempts
 void add_http_evidence(const Facts& f, std::vector<std::string>& evidence) {
     if (!f.r.http) return;
     const auto& h = *f.r.http;
-    if (h.status == Status::negotiated)
+    if (h.status == engine::HttpStatus::answered)
         evidence.push_back(fmt::format(
             "plain HTTP works: HEAD http://{}:{}/ answered {}{}", f.r.target.host, h.port,
             h.status_line,

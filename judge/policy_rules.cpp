@@ -459,10 +459,10 @@ RuleResult rule_http(const TargetResult& t) {
     r.expected = "plain HTTP answers";
     if (!t.http) return not_applicable(std::move(r), "the plain-HTTP check was not run");
     const auto& h = *t.http;
-    const bool ok = h.status == core::Status::negotiated && h.http_status > 0;
+    const bool ok = h.status == engine::HttpStatus::answered && h.http_status > 0;
     r.status = ok ? RuleStatus::pass : RuleStatus::fail;
     r.actual = ok ? fmt::format("port {}: {}", h.port, h.status_line)
-                  : fmt::format("port {}: {}", h.port, core::to_string(h.status));
+                  : fmt::format("port {}: {}", h.port, engine::to_string(h.status));
     if (!h.detail.empty()) r.evidence.push_back(h.detail);
     return r;
 }

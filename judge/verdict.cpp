@@ -19,15 +19,15 @@ std::string verdict_paragraph(const TargetResult& r) {
     const bool works = r.facts.works;
     std::string http;
     if (r.http) {
-        if (r.http->status == core::Status::negotiated)
+        if (r.http->status == engine::HttpStatus::answered)
             http = fmt::format(" Plain HTTP on port {} works ({}).", r.http->port,
                                r.http->status_line);
         else if (!works)
             http = fmt::format(" Plain HTTP on port {} fails as well ({}).", r.http->port,
-                               core::to_string(r.http->status));
+                               engine::to_string(r.http->status));
         else
             http = fmt::format(" Plain HTTP on port {} does not answer ({}).", r.http->port,
-                               core::to_string(r.http->status));
+                               engine::to_string(r.http->status));
     }
     const auto* best = r.probe(probe::AttemptKind::offer_all);
     if (r.diagnosis.empty()) {

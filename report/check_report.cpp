@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "report/format_util.hpp"
 #include "report/json_report.hpp"
 
 namespace tlsprobe::report {
@@ -18,7 +19,8 @@ std::string_view status_label(judge::RuleStatus s) {
 
 }  // namespace
 
-std::string render_check_text(const judge::CheckReport& report, bool verbose) {
+std::string render_check_text(const judge::CheckReport& report, bool verbose,
+                              std::size_t width) {
     std::string out;
     for (const auto& t : report.targets) {
         out += fmt::format("{}  {}  ({} pass, {} fail, {} n/a)\n", t.result.target.display(),
@@ -48,7 +50,7 @@ std::string render_check_text(const judge::CheckReport& report, bool verbose) {
     out += fmt::format("check {}: policy {} ({}), {} target(s){}\n", to_string(report.verdict),
                        report.policy.name, report.policy_source, report.targets.size(),
                        report.strict ? ", strict" : "");
-    return out;
+    return fit_text(out, width);
 }
 
 nlohmann::json check_to_json(const judge::CheckReport& report) {

@@ -8,8 +8,10 @@
 
 namespace tlsprobe::report {
 
-// Plain text (no colours): one line per rule, evidence indented under failures.
-std::string render_check_text(const judge::CheckReport& report, bool verbose = false);
+// Plain text (no colours): one line per rule, evidence indented under failures; lines wrap
+// at spaces to fit `width` columns.
+std::string render_check_text(const judge::CheckReport& report, bool verbose = false,
+                              std::size_t width = 80);
 
 // {"policy": {...}, "verdict": "pass|fail|unreachable", "exit_code": 0,
 //  "targets": [{"target": "...", "verdict": "...", "rules": [{"id", "title", "status",

@@ -88,7 +88,7 @@ json platform_json(const probe::Platform& p) {
 json http_json(const std::optional<engine::HttpCheck>& h) {
     if (!h) return nullptr;
     return {{"port", h->port},
-            {"status", core::to_string(h->status)},
+            {"status", engine::to_string(h->status)},
             {"http_status", h->http_status ? json(h->http_status) : json(nullptr)},
             {"status_line", h->status_line.empty() ? json(nullptr) : json(h->status_line)},
             {"server", h->server_header.empty() ? json(nullptr) : json(h->server_header)},

@@ -1,5 +1,7 @@
 #include "report/junit.hpp"
 
+#include <ctime>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -9,8 +11,16 @@
 namespace tlsprobe::report {
 namespace {
 
+constexpr std::string_view kClassname = "tlsprobe.check";
+
 std::string seconds(std::chrono::microseconds us) {
     return fmt::format("{:.3f}", to_ms(us) / 1000.0);
+}
+
+// Ant's timestamp: UTC, without a zone designator ("2026-11-24T14:40:51").
+std::string ant_timestamp(std::chrono::system_clock::time_point t) {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
 std::string failure_text(const judge::RuleResult& r) {
@@ -19,49 +29,51 @@ std::string failure_text(const judge::RuleResult& r) {
     return text;
 }
 
+std::string not_applicable_reason(const judge::RuleResult& r) {
+    return r.evidence.empty() ? r.actual : fmt::format("{}", fmt::join(r.evidence, "; "));
+}
+
 }  // namespace
 
-std::string render_junit(const judge::CheckReport& report) {
-    std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
-    std::chrono::microseconds total{0};
-    for (const auto& t : report.targets) {
-        const auto& c = t.counts;
-        const bool unreachable = t.result.verdict == probe::TargetVerdict::unreachable;
-        tests += t.rules.size() + (unreachable ? 1 : 0);
-        failures += c.fail;
-        skipped += c.not_applicable;
-        errors += unreachable ? 1 : 0;
-        total += t.result.duration;
-    }
-
+std::string render_junit(const judge::CheckReport& report, const JunitOptions& options) {
     XmlWriter x;
-    x.open("testsuites", {{"name", fmt::format("tlsprobe check ({})", report.policy_source)},
-                          {"tests", std::to_string(tests)},
-                          {"failures", std::to_string(failures)},
-                          {"errors", std::to_string(errors)},
-                          {"skipped", std::to_string(skipped)},
-                          {"time", seconds(total)}});
-    for (const auto& t : report.targets) {
+    x.open("testsuites");
+    for (std::size_t index = 0; index < report.targets.size(); ++index) {
+        const auto& t = report.targets[index];
         const auto& r = t.result;
-        const auto& c = t.counts;
         const bool unreachable = r.verdict == probe::TargetVerdict::unreachable;
-        const auto suite = r.target.display();
-        const auto classname = "tlsprobe." + r.target.authority();
-        x.open("testsuite", {{"name", suite},
-                             {"tests", std::to_string(t.rules.size() + (unreachable ? 1 : 0))},
-                             {"failures", std::to_string(c.fail)},
-                             {"errors", std::to_string(unreachable ? 1 : 0)},
-                             {"skipped", std::to_string(c.not_applicable)},
-                             {"time", seconds(r.duration)},
-                             {"timestamp", iso8601(r.started)}});
+        const auto target = r.target.display();
+        // Rules that do not apply are testcases only with --strict (where they fail).
+        std::size_t tests = unreachable ? 1 : 0, failures = 0;
+        std::string out;
+        for (const auto& rule : t.rules) {
+            if (rule.status == judge::RuleStatus::not_applicable && !report.strict) {
+                out += fmt::format("not applicable: {}: {}\n", rule.id,
+                                   not_applicable_reason(rule));
+                continue;
+            }
+            ++tests;
+            if (rule.status != judge::RuleStatus::pass) ++failures;
+        }
+        x.open("testsuite",
+               {{"name", target},
+                {"timestamp", ant_timestamp(r.started)},
+                {"hostname", options.hostname.empty() ? "localhost" : options.hostname},
+                {"tests", std::to_string(tests)},
+                {"failures", std::to_string(failures)},
+                {"errors", std::to_string(unreachable ? 1 : 0)},
+                {"time", seconds(r.duration)},
+                {"id", std::to_string(index)},
+                {"package", std::string(kClassname)}});
         x.open("properties");
         x.element("property", {{"name", "policy"}, {"value", report.policy_source}});
+        x.element("property", {{"name", "target"}, {"value", target}});
         x.element("property", {{"name", "address"}, {"value", r.address}});
         x.element("property", {{"name", "verdict"}, {"value", std::string(to_string(t.verdict))}});
         x.close();
         if (unreachable) {
-            x.open("testcase", {{"name", "target.reachable"},
-                                {"classname", classname},
+            x.open("testcase", {{"name", fmt::format("target.reachable ({})", target)},
+                                {"classname", std::string(kClassname)},
                                 {"time", seconds(r.duration)}});
             std::string detail;
             for (const auto& p : r.probes)
@@ -74,26 +86,33 @@ std::string render_junit(const judge::CheckReport& report) {
             x.close();
         }
         for (const auto& rule : t.rules) {
-            const auto name = fmt::format("{}: {}", rule.id, rule.title);
-            if (rule.status == judge::RuleStatus::pass) {
-                x.element("testcase", {{"name", name}, {"classname", classname}, {"time", "0"}});
+            if (rule.status == judge::RuleStatus::not_applicable && !report.strict) continue;
+            const auto name = fmt::format("{}: {} ({})", rule.id, rule.title, target);
+            const judge::RuleStatus status = rule.status;
+            if (status == judge::RuleStatus::pass) {
+                x.element("testcase", {{"name", name},
+                                       {"classname", std::string(kClassname)},
+                                       {"time", "0"}});
                 continue;
             }
-            x.open("testcase", {{"name", name}, {"classname", classname}, {"time", "0"}});
-            if (rule.status == judge::RuleStatus::fail) {
+            x.open("testcase",
+                   {{"name", name}, {"classname", std::string(kClassname)}, {"time", "0"}});
+            if (status == judge::RuleStatus::fail)
                 x.element(
                     "failure",
                     {{"message", fmt::format("expected {}; got {}", rule.expected, rule.actual)},
                      {"type", rule.id}},
                     failure_text(rule));
-            } else {
-                x.element("skipped",
-                          {{"message", rule.evidence.empty()
-                                           ? rule.actual
-                                           : fmt::format("{}", fmt::join(rule.evidence, "; "))}});
-            }
+            else  // not applicable, and --strict counts that as a failure
+                x.element("failure",
+                          {{"message", fmt::format("not applicable (--strict): {}",
+                                                   not_applicable_reason(rule))},
+                           {"type", "not_applicable"}},
+                          failure_text(rule));
             x.close();
         }
+        x.element("system-out", {}, out);
+        x.element("system-err");
         x.close();
     }
     x.close();

@@ -1,7 +1,11 @@
-// JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one <testsuite> per
-// target, one <testcase> per policy rule. A failed rule is a <failure> with its evidence, a
-// not-applicable rule is <skipped> with the reason, and a target that could not be reached
-// gets an extra "target.reachable" testcase with an <error>.
+// JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters), valid against the strict
+// schema of Ant's junit task (tests/data/junit-ant.xsd): one <testsuite> per target, one
+// <testcase> per policy rule that applies. A failed rule is a <failure> with its evidence; a
+// target that could not be reached gets a "target.reachable" testcase with an <error>. The
+// strict schema has no <skipped>: rules that do not apply are listed in the suite's
+// <system-out> (and are failures with --strict, where they count as such).
+// Every testcase has classname "tlsprobe.check" and is named "<rule id>: <title> (<target>)":
+// a host name's dots never become package levels.
 #pragma once
 
 #include <string>
@@ -10,6 +14,10 @@
 
 namespace tlsprobe::report {
 
-std::string render_junit(const judge::CheckReport& report);
+struct JunitOptions {
+    std::string hostname = "localhost";  // the machine the check ran on (<testsuite hostname>)
+};
+
+std::string render_junit(const judge::CheckReport& report, const JunitOptions& options = {});
 
 }  // namespace tlsprobe::report

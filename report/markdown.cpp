@@ -1,5 +1,6 @@
 #include "report/markdown.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "report/format_util.hpp"
@@ -27,37 +28,81 @@ std::string_view status_word(judge::RuleStatus s) {
 
 }  // namespace
 
-std::string markdown_cell(std::string_view text) {
-    std::string out;
+namespace {
+
+bool needs_code_span(std::string_view word) {
+    return word.find_first_of("_*`<>&[]\\|~") != std::string_view::npos ||
+           word.find("://") != std::string_view::npos || word.starts_with("www.");
+}
+
+std::string code_span(std::string_view text, bool in_table) {
+    std::size_t longest = 0, run = 0;
     for (char c : text) {
-        switch (c) {
-            case '|': out += "\\|"; break;
-            case '\n':
-            case '\r': out += ' '; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '[':
-            case ']':
-            case '*':
-            case '_':
-            case '`':
-            case '\\':
-                out += '\\';
-                out += c;
-                break;
-            default: out += c;
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    const std::string fence(longest + 1, '`');
+    // A span starting or ending with a backtick needs a space inside the fence.
+    const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
+    std::string out = fence + (pad ? " " : "");
+    for (char c : text) {
+        if (c == '|' && in_table) out += "\\|";
+        else out += c;
+    }
+    return out + (pad ? " " : "") + fence;
+}
+
+std::string inline_text(std::string_view text, bool in_table) {
+    std::string flat(text);
+    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    std::replace(flat.begin(), flat.end(), '\r', ' ');
+    std::string out;
+    std::size_t pos = 0;
+    while (pos <= flat.size()) {
+        auto end = flat.find(' ', pos);
+        if (end == std::string::npos) end = flat.size();
+        const std::string_view word(flat.data() + pos, end - pos);
+        if (pos > 0) out += ' ';
+        out += needs_code_span(word) ? code_span(word, in_table) : std::string(word);
+        pos = end + 1;
+    }
+    return out;
+}
+
+// A step of advice: its commands whole in code spans, its prose as markdown_text().
+std::string advice_text(std::string_view step) {
+    std::string out;
+    for (const auto& part : split_advice_step(step)) {
+        if (!part.command) {
+            // keep the spaces around the prose: they separate it from the commands
+            const auto lead = part.text.find_first_not_of(' ');
+            if (lead == std::string::npos) {
+                out += part.text;
+                continue;
+            }
+            const auto last = part.text.find_last_not_of(' ');
+            out += part.text.substr(0, lead);
+            out += inline_text(std::string_view(part.text).substr(lead, last - lead + 1), false);
+            out += part.text.substr(last + 1);
+        } else {
+            out += code_span(part.text, false);
         }
     }
     return out;
 }
 
+}  // namespace
+
+std::string markdown_text(std::string_view text) { return inline_text(text, false); }
+std::string markdown_cell(std::string_view text) { return inline_text(text, true); }
+std::string markdown_code(std::string_view text) { return code_span(text, false); }
+
 std::string render_markdown(const judge::CheckReport& report) {
     std::string md;
     md += fmt::format("## tlsprobe check: {}\n\n", badge(report.verdict));
     md += fmt::format(
-        "Policy **{}**{} · {} target(s){}\n\n", markdown_cell(report.policy.name),
-        report.policy.description.empty() ? "" : " — " + markdown_cell(report.policy.description),
+        "Policy **{}**{} · {} target(s){}\n\n", markdown_text(report.policy.name),
+        report.policy.description.empty() ? "" : " — " + markdown_text(report.policy.description),
         report.targets.size(), report.strict ? " · strict (n/a counts as a failure)" : "");
     md += "| target | verdict | pass | fail | n/a |\n|---|---|---:|---:|---:|\n";
     for (const auto& t : report.targets) {
@@ -66,9 +111,10 @@ std::string render_markdown(const judge::CheckReport& report) {
     }
     for (const auto& t : report.targets) {
         const auto& r = t.result;
-        md += fmt::format("\n### {} — {}\n\n", markdown_cell(r.target.display()), badge(t.verdict));
+        md +=
+            fmt::format("\n### {} — {}\n\n", markdown_text(r.target.display()), badge(t.verdict));
         md += fmt::format(
-            "Probed {} at {}{}.\n\n", markdown_cell(r.address.empty() ? "-" : r.address),
+            "Probed {} at {}{}.\n\n", markdown_text(r.address.empty() ? "-" : r.address),
             iso8601(r.started),
             r.chain && r.chain->leaf_certificate()
                 ? fmt::format(", leaf SHA-1 thumbprint `{}`", r.chain->leaf_certificate()->sha1_hex)
@@ -85,14 +131,14 @@ std::string render_markdown(const judge::CheckReport& report) {
             if (!heading) md += "\n**Evidence for the failures**\n\n";
             heading = true;
             md += fmt::format("- `{}`\n", rule.id);
-            for (const auto& e : rule.evidence) md += fmt::format("  - {}\n", markdown_cell(e));
+            for (const auto& e : rule.evidence) md += fmt::format("  - {}\n", markdown_text(e));
         }
         if (!r.diagnosis.empty()) {
             md += "\n**Diagnosis**\n\n";
             for (const auto& d : r.diagnosis) {
-                md += fmt::format("- **{}** ({} confidence): {}\n", markdown_cell(d.id),
-                                  to_string(d.confidence), markdown_cell(d.summary));
-                for (const auto& f : d.fix) md += fmt::format("  - fix: {}\n", markdown_cell(f));
+                md += fmt::format("- {} ({} confidence): {}\n", markdown_code(d.id),
+                                  to_string(d.confidence), markdown_text(d.summary));
+                for (const auto& f : d.fix) md += fmt::format("  - fix: {}\n", advice_text(f));
             }
         }
     }

@@ -199,8 +199,8 @@ std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& opt
         return fmt::format(fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", text);
     };
     std::string out;
-    auto line = [&out](std::string text) {
-        out += text;
+    auto line = [&](const std::string& text) {
+        out += fit_text(text, options.width);
         out += '\n';
     };
     const double secs = s.elapsed.count();
@@ -255,10 +255,20 @@ std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& opt
     }
     if (!s.worst().empty()) {
         line("\nWorst targets");
-        for (const auto& w : s.worst())
-            line(fmt::format("  {} {:<32} line {:<6} {}",
-                             paint(w.verdict, fmt::format("{:<11}", to_string(w.verdict))), w.key,
-                             w.line, shorten(w.reason, 100)));
+        for (const auto& w : s.worst()) {
+            const auto head =
+                fmt::format("  {} {:<32} line {:<6}",
+                            paint(w.verdict, fmt::format("{:<11}", to_string(w.verdict))), w.key,
+                            w.line);
+            const auto reason = shorten(w.reason, 100);
+            // The reason under the row when both do not fit on one line.
+            if (visible_width(head) + 1 + visible_width(reason) <= options.width)
+                line(head + " " + reason);
+            else {
+                line(head);
+                line(wrap(reason, options.width, "    "));
+            }
+        }
     }
     if (!s.first_input_errors().empty()) {
         line(fmt::format("\nInput errors ({}; first {} shown)", s.input_errors(),

@@ -94,6 +94,7 @@ private:
 
 struct ScanTextOptions {
     bool color = false;
+    std::size_t width = 80;  // terminal columns: lines wrap at spaces to fit (format_util.hpp)
 };
 // The end-of-scan table for stdout.
 std::string render_scan_summary(const ScanSummary& summary, const ScanTextOptions& options = {});

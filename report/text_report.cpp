@@ -15,12 +15,19 @@ namespace {
 
 class Writer {
 public:
-    explicit Writer(bool color) : color_(color) {}
+    Writer(bool color, std::size_t width) : color_(color), width_(width) {}
+    // One line (or several, '\n'-separated), each broken at spaces to fit the width.
     template <typename... Args>
     void line(fmt::format_string<Args...> f, Args&&... args) {
-        out_ += fmt::format(f, std::forward<Args>(args)...);
+        out_ += fit_text(fmt::format(f, std::forward<Args>(args)...), width_);
         out_ += '\n';
     }
+    // Lines already laid out for the width (layout_advice_step()): written as they are.
+    void laid_out(std::string_view text) {
+        out_ += text;
+        out_ += '\n';
+    }
+    std::size_t width() const { return width_; }
     std::string paint(std::string_view text, fmt::text_style style) const {
         return color_ ? fmt::format(style, "{}", text) : std::string(text);
     }
@@ -38,6 +45,7 @@ public:
 
 private:
     bool color_;
+    std::size_t width_;
     std::string out_;
 };
 
@@ -65,11 +73,11 @@ void header(Writer& w, const probe::TargetResult& r) {
         w.line("{}", wrap(p.evidence.empty() ? platform_phrase(p)
                                              : fmt::format("{}: {}", platform_phrase(p),
                                                            fmt::join(p.evidence, "; ")),
-                          82, "  server   ", "           "));
+                          w.width(), "  server   ", "           "));
     }
     w.line("");
     w.line("{}", w.bold("Verdict"));
-    const auto paragraph = wrap(r.summary, 92, "  ");
+    const auto paragraph = wrap(r.summary, w.width(), "  ");
     w.line("{}", r.diagnosis.empty() && r.facts.works ? w.good(paragraph) : paragraph);
     w.line("");
 }
@@ -121,15 +129,33 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
                                       : "order not determined";
         w.line("{} {} ({} accepted, {})", w.bold("Cipher suites"), core::display_name(v),
                vr.ciphers.size(), order);
+        // Columns: code, name, strength, key exchange. The name column is as wide as the
+        // longest name here; when a row would not fit the width, each suite takes two lines
+        // (code and name, then strength and key exchange under the name).
+        std::size_t name_width = 0, extra_width = 0;
+        auto extra_of = [](const probe::CipherEntry& c) {
+            std::string extra = c.forward_secrecy ? "FS" : "no FS";
+            if (c.dh_bits) extra += fmt::format(", DH {} bits", *c.dh_bits);
+            else if (!c.group.empty()) extra += ", " + c.group;
+            return extra;
+        };
+        for (const auto& c : vr.ciphers) {
+            name_width = std::max(name_width, visible_width(c.name));
+            extra_width = std::max(extra_width, visible_width(extra_of(c)));
+        }
+        const bool one_line = 9 + name_width + 1 + 10 + 1 + extra_width <= w.width();
         for (const auto& c : vr.ciphers) {
             const auto strength = fmt::format("{:<10}", wire::to_string(c.strength));
             const auto painted = c.strength == wire::Strength::insecure ? w.bad(strength)
                                  : c.strength == wire::Strength::weak   ? w.warn(strength)
                                                                         : strength;
-            std::string extra = c.forward_secrecy ? "FS" : "no FS";
-            if (c.dh_bits) extra += fmt::format(", DH {} bits", *c.dh_bits);
-            else if (!c.group.empty()) extra += ", " + c.group;
-            w.line("  0x{:04X} {:<48} {} {}", c.code, c.name, painted, extra);
+            if (one_line) {
+                w.line("  0x{:04X} {:<{}} {} {}", c.code, c.name, name_width, painted,
+                       extra_of(c));
+            } else {
+                w.line("  0x{:04X} {}", c.code, c.name);
+                w.line("         {} {}", painted, extra_of(c));
+            }
         }
         if (!vr.groups.empty()) w.line("  groups   {}", fmt::join(vr.groups, ", "));
         for (const auto& e : vr.enumeration_errors) w.line("  {} {}", w.warn("incomplete:"), e);
@@ -145,7 +171,8 @@ void advice(Writer& w, const probe::Diagnosis& d, bool verbose) {
     auto list = [&](std::string_view heading, const std::vector<std::string>& items) {
         if (items.empty()) return;
         w.line("     {}", heading);
-        for (const auto& item : items) w.line("{}", wrap(item, 84, "       - ", "         "));
+        for (const auto& item : items)
+            w.laid_out(layout_advice_step(item, w.width(), "       - ", "         "));
     };
     if (d.advice.empty()) {  // a hand-made Diagnosis without per-platform steps
         list("Confirm on the server:", d.confirm);
@@ -165,9 +192,9 @@ void advice(Writer& w, const probe::Diagnosis& d, bool verbose) {
             const auto& a = d.advice[i];
             w.line("       {}:", a.name);
             for (const auto& c : a.confirm)
-                w.line("{}", wrap(c, 82, "         check: ", "           "));
+                w.laid_out(layout_advice_step(c, w.width(), "         check: ", "           "));
             for (const auto& f : a.fix)
-                w.line("{}", wrap(f, 82, "         fix:   ", "           "));
+                w.laid_out(layout_advice_step(f, w.width(), "         fix:   ", "           "));
         }
         return;
     }
@@ -175,7 +202,7 @@ void advice(Writer& w, const probe::Diagnosis& d, bool verbose) {
     for (std::size_t i = 1; i < d.advice.size(); ++i) names.push_back(d.advice[i].name);
     w.line("{}", wrap(fmt::format("Other servers: {} (--verbose shows their steps)",
                                   fmt::join(names, ", ")),
-                      88, "     "));
+                      w.width(), "     "));
 }
 
 void diagnosis(Writer& w, const probe::TargetResult& r, bool verbose) {
@@ -189,11 +216,12 @@ void diagnosis(Writer& w, const probe::TargetResult& r, bool verbose) {
                d.scenarios.empty()
                    ? ""
                    : fmt::format(", article scenario {}", fmt::join(d.scenarios, "/")));
-        w.line("{}", wrap(d.summary, 88, "     "));
+        w.line("{}", wrap(d.summary, w.width(), "     "));
         auto list = [&](std::string_view heading, const std::vector<std::string>& items) {
             if (items.empty()) return;
             w.line("     {}", heading);
-            for (const auto& item : items) w.line("{}", wrap(item, 84, "       - ", "         "));
+            for (const auto& item : items)
+                w.line("{}", wrap(item, w.width(), "       - ", "         "));
         };
         list("What the wire showed:", d.evidence);
         list("What clients report:", d.client_sees);
@@ -303,11 +331,22 @@ void findings(Writer& w, const probe::TargetResult& r) {
 void probes(Writer& w, const probe::TargetResult& r, bool trace) {
     w.line("");
     w.line("{}", w.bold("Probes"));
+    // Below 100 columns the labels move to a header line and the detail under the row.
+    const bool wide = w.width() >= 100;
+    if (!wide)
+        w.line("  {:<10} {:<16} {:<9} {:>10} {:>10}", "probe", "status", "phase", "connect ms",
+               "total ms");
     for (const auto& p : r.probes) {
         const auto& o = p.observation;
-        w.line("  {:<10} {:<16} phase {:<9} connect {:>7.1f} ms  total {:>7.1f} ms  {}", p.spec.id,
-               core::to_string(o.status), core::to_string(o.phase), to_ms(o.connect_time),
-               to_ms(o.elapsed), o.detail);
+        if (!wide) {
+            w.line("  {:<10} {:<16} {:<9} {:>10.1f} {:>10.1f}", p.spec.id,
+                   core::to_string(o.status), core::to_string(o.phase), to_ms(o.connect_time),
+                   to_ms(o.elapsed));
+            if (!o.detail.empty()) w.line("{}", wrap(o.detail, w.width(), "             "));
+        } else
+            w.line("  {:<10} {:<16} phase {:<9} connect {:>7.1f} ms  total {:>7.1f} ms  {}",
+                   p.spec.id, core::to_string(o.status), core::to_string(o.phase),
+                   to_ms(o.connect_time), to_ms(o.elapsed), o.detail);
         if (!o.first_bytes.empty() && o.status != core::Status::negotiated)
             w.line("             first bytes: {}", core::hex_dump(o.first_bytes, 24));
         if (trace)
@@ -315,7 +354,9 @@ void probes(Writer& w, const probe::TargetResult& r, bool trace) {
                 const char* arrow = e.direction == core::TraceEvent::Direction::sent       ? "->"
                                     : e.direction == core::TraceEvent::Direction::received ? "<-"
                                                                                            : "  ";
-                w.line("             {:>8.1f} ms {} {}", to_ms(e.at), arrow, e.summary);
+                w.line("{}", wrap(e.summary, w.width(),
+                                  fmt::format("             {:>8.1f} ms {} ", to_ms(e.at), arrow),
+                                  "                            "));
             }
     }
 }
@@ -323,7 +364,7 @@ void probes(Writer& w, const probe::TargetResult& r, bool trace) {
 }  // namespace
 
 std::string render_text(const probe::TargetResult& result, const TextOptions& options) {
-    Writer w(options.color);
+    Writer w(options.color, options.width);
     header(w, result);
     protocols(w, result);
     ciphers(w, result);

@@ -12,6 +12,7 @@
 #include "cli/check_command.hpp"
 #include "cli/cli.hpp"
 #include "cli_run.hpp"
+#include "junit_schema.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
 #include "lab/tls_server.hpp"
@@ -85,6 +86,7 @@ TEST_CASE("check: a compliant server passes builtin:intermediate and every repor
                           Catch::Contains("PASS cipher.forward_secrecy"));
     CHECK_THAT(slurp(dir / "junit.out"), Catch::Contains("<testsuite name=\"tlsprobe.test:") &&
                                              Catch::Contains("failures=\"0\""));
+    CHECK(test::junit_schema_errors(slurp(dir / "junit.out")) == "");
     CHECK_THAT(slurp(dir / "markdown.out"), Catch::StartsWith("## tlsprobe check: ✅ PASS"));
     CHECK_THAT(slurp(dir / "html.out"), Catch::Contains("<h1 id=\"verdict\">PASS</h1>"));
     for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().extension() != ".tmp");

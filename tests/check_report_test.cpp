@@ -1,5 +1,5 @@
 // The gate's reports over constructed results: JUnit validated with libxml2 against the JUnit
-// schema's structure (tests/data/junit.xsd) and its counts checked; Markdown; the HTML report
+// schema of Ant (tests/data/junit-ant.xsd) and its counts checked; Markdown; the HTML report
 // escaped, self-contained, and loaded in headless Chromium (screenshot, no console messages,
 // the verdict shown).
 #include <catch2/catch.hpp>
@@ -84,12 +84,12 @@ std::string schema_messages;
 // libxml2's error callback is variadic; the format string alone says enough for a test log.
 void collect_schema_message(void*, const char* msg, ...) { schema_messages += msg; }
 
-// Validates against tests/data/junit.xsd; returns libxml2's messages (empty when valid).
+// Validates against tests/data/junit-ant.xsd; returns libxml2's messages (empty when valid).
 std::string schema_errors(xmlDoc* doc) {
     auto& errors = schema_messages;
     errors.clear();
     const auto sink = &collect_schema_message;
-    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(TLSPROBE_TESTS_DIR "/data/junit.xsd");
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(TLSPROBE_TESTS_DIR "/data/junit-ant.xsd");
     xmlSchemaPtr schema = xmlSchemaParse(pctx);
     REQUIRE(schema != nullptr);
     xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
@@ -163,13 +163,14 @@ TEST_CASE("escape_xml escapes markup and replaces characters XML cannot carry", 
     CHECK(report::escape_xml("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
 }
 
-TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testcase per rule",
+TEST_CASE("JUnit: valid against the strict Ant schema, one testsuite per target, one testcase "
+          "per applicable rule",
           "[report][junit]") {
     auto report = sample_report();
     // server-provided text with markup and control bytes must not break the document
     report.targets[1].rules.back().evidence.push_back(
         std::string("banner <b>\x01\x02</b> ]]> &", 19));
-    const auto xml = report::render_junit(report);
+    const auto xml = report::render_junit(report, {.hostname = "ci-runner-7"});
     XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "junit.xml", nullptr,
                              XML_PARSE_NONET));
     REQUIRE(doc);
@@ -177,35 +178,40 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
 
     xmlNode* root = xmlDocGetRootElement(doc.get());
     CHECK(std::string(reinterpret_cast<const char*>(root->name)) == "testsuites");
+    CHECK(root->properties == nullptr);  // the strict schema: no attributes on <testsuites>
     const auto suites = children(root, "testsuite");
     REQUIRE(suites.size() == 3);
-    std::size_t total_tests = 0, total_failures = 0, total_skipped = 0, total_errors = 0;
     for (std::size_t i = 0; i < suites.size(); ++i) {
         const auto cases = children(suites[i], "testcase");
-        std::size_t failures = 0, skipped = 0, errors = 0;
+        std::size_t failures = 0, errors = 0;
         for (auto* c : cases) {
             failures += children(c, "failure").size();
-            skipped += children(c, "skipped").size();
             errors += children(c, "error").size();
+            CHECK(attr(c, "classname") == "tlsprobe.check");  // no host name as packages
+            CHECK_THAT(attr(c, "name"), Catch::EndsWith("(" + attr(suites[i], "name") + ")"));
         }
         INFO(attr(suites[i], "name"));
         CHECK(std::stoul(attr(suites[i], "tests")) == cases.size());
         CHECK(std::stoul(attr(suites[i], "failures")) == failures);
-        CHECK(std::stoul(attr(suites[i], "skipped")) == skipped);
         CHECK(std::stoul(attr(suites[i], "errors")) == errors);
+        CHECK(attr(suites[i], "id") == std::to_string(i));
+        CHECK(attr(suites[i], "hostname") == "ci-runner-7");
+        CHECK(attr(suites[i], "timestamp").find('Z') == std::string::npos);
         const auto& check = report.targets[i];
         const auto counts = judge::count_rules(check.rules);
         CHECK(failures == counts.fail);
-        CHECK(skipped == counts.not_applicable);
+        CHECK(cases.size() == counts.pass + counts.fail + errors);  // n/a rules are no testcase
         CHECK(check.counts.fail == counts.fail);  // the stored counts are the decided ones
-        CHECK(check.counts.not_applicable == counts.not_applicable);
-        total_tests += cases.size(), total_failures += failures, total_skipped += skipped,
-            total_errors += errors;
+        // ... but each is listed, with its reason, in the suite's system-out
+        const auto out = children(suites[i], "system-out");
+        REQUIRE(out.size() == 1);
+        xmlChar* text = xmlNodeGetContent(out[0]);
+        const std::string listed(text ? reinterpret_cast<const char*>(text) : "");
+        xmlFree(text);
+        for (const auto& rule : check.rules)
+            if (rule.status == judge::RuleStatus::not_applicable)
+                CHECK_THAT(listed, Catch::Contains("not applicable: " + rule.id + ":"));
     }
-    CHECK(std::stoul(attr(root, "tests")) == total_tests);
-    CHECK(std::stoul(attr(root, "failures")) == total_failures);
-    CHECK(std::stoul(attr(root, "skipped")) == total_skipped);
-    CHECK(std::stoul(attr(root, "errors")) == total_errors);
 
     CHECK(attr(suites[0], "name") == "tlsprobe.test:443");
     CHECK(attr(suites[0], "failures") == "0");
@@ -221,12 +227,51 @@ TEST_CASE("JUnit: valid against the schema, one testsuite per target, one testca
     const std::string body(reinterpret_cast<const char*>(text));
     xmlFree(text);
     CHECK_THAT(body, Catch::Contains("expected: valid now") && Catch::Contains("2019-01-01"));
-    // the unreachable target: an error testcase, every rule skipped
+    // the unreachable target: one error testcase; its rules (none applies) are listed only
     const auto down = children(suites[2], "testcase");
-    REQUIRE(!down.empty());
-    CHECK(attr(down[0], "name") == "target.reachable");
+    REQUIRE(down.size() == 1);
+    CHECK_THAT(attr(down[0], "name"), Catch::StartsWith("target.reachable"));
     CHECK(children(down[0], "error").size() == 1);
-    for (std::size_t i = 1; i < down.size(); ++i) CHECK(children(down[i], "skipped").size() == 1);
+
+    SECTION("with --strict a rule that does not apply is a failing testcase, still valid") {
+        report.strict = true;
+        judge::finish(report);
+        const auto strict = report::render_junit(report);
+        XmlDoc strict_doc(xmlReadMemory(strict.data(), static_cast<int>(strict.size()),
+                                        "junit.xml", nullptr, XML_PARSE_NONET));
+        REQUIRE(strict_doc);
+        CHECK(schema_errors(strict_doc.get()) == "");
+        CHECK_THAT(strict, Catch::Contains("type=\"not_applicable\""));
+    }
+}
+
+TEST_CASE("the strict JUnit schema refuses what the old report wrote", "[report][junit]") {
+    // The negative case: each of issue 16's complaints makes the document invalid.
+    const std::string suite_ok =
+        "<testsuite name=\"t\" timestamp=\"2026-11-24T14:40:51\" hostname=\"h\" tests=\"0\" "
+        "failures=\"0\" errors=\"0\" time=\"0\" id=\"0\" package=\"p\"><properties/>"
+        "<system-out/><system-err/></testsuite>";
+    auto validate = [](const std::string& body) {
+        const std::string xml = "<?xml version=\"1.0\"?>" + body;
+        XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "x.xml", nullptr,
+                                 XML_PARSE_NONET));
+        REQUIRE(doc);
+        return schema_errors(doc.get());
+    };
+    CHECK(validate("<testsuites>" + suite_ok + "</testsuites>") == "");
+    CHECK(validate("<testsuites tests=\"0\">" + suite_ok + "</testsuites>") != "");
+    auto with = [&](std::string from, std::string to) {
+        auto s = suite_ok;
+        s.replace(s.find(from), from.size(), to);
+        return "<testsuites>" + s + "</testsuites>";
+    };
+    CHECK(validate(with("2026-11-24T14:40:51", "2026-11-24T14:40:51Z")) != "");
+    CHECK(validate(with(" hostname=\"h\"", "")) != "");
+    CHECK(validate(with(" id=\"0\"", "")) != "");
+    CHECK(validate(with(" package=\"p\"", "")) != "");
+    CHECK(validate(with("<system-err/>", "")) != "");
+    CHECK(validate(with("<properties/>", "<properties/><testcase name=\"n\" classname=\"c\" "
+                                         "time=\"0\"><skipped/></testcase>")) != "");
 }
 
 TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells escaped",
@@ -240,9 +285,25 @@ TEST_CASE("Markdown: verdict first, summary table, evidence of failures, cells e
     CHECK_THAT(md, Catch::Contains("| down.example:443 | ⚠️ UNREACHABLE |"));
     CHECK_THAT(md, Catch::Contains("**Evidence for the failures**") &&
                        Catch::Contains("- `cert.validity`"));
-    CHECK_THAT(md, Catch::Contains("a \\| b \\[x\\](http://evil)"));
-    CHECK_THAT(md, Catch::Contains("&lt;script&gt;"));  // diagnosis text cannot inject HTML
-    CHECK(md.find("<script>") == std::string::npos);
+    // Markup in text goes into code spans, where it is shown and never interpreted: no link,
+    // no tag; and no entity or backslash escape (a table cell's '|' is the one escape GFM needs).
+    CHECK_THAT(md, Catch::Contains("a `\\|` b `[x](http://evil)`"));
+    CHECK_THAT(md, Catch::Contains("`<script>alert(1)</script>.`"));
+    CHECK_THAT(md, Catch::Contains("- fix: Renew the certificate `&` rebind it"));
+    std::string outside_code;  // the Markdown with every code span removed
+    bool in_code = false;
+    for (char c : md) {
+        if (c == '`') in_code = !in_code;
+        else if (!in_code) outside_code += c;
+    }
+    CHECK(outside_code.find_first_of("<>&") == std::string::npos);
+    CHECK(md.find("&lt;") == std::string::npos);
+    CHECK(md.find("&gt;") == std::string::npos);
+    CHECK(md.find("&amp;") == std::string::npos);
+    CHECK(md.find("\\_") == std::string::npos);
+    CHECK(report::markdown_text("TLS_RSA_WITH_AES_128_CBC_SHA >= 2048 bits") ==
+          "`TLS_RSA_WITH_AES_128_CBC_SHA` `>=` 2048 bits");
+    CHECK(report::markdown_code("a `b` c") == "``a `b` c``");
 }
 
 TEST_CASE("HTML: self-contained, escaped, verdict, matrix, chain picture, diagnosis",

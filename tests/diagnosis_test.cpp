@@ -159,7 +159,7 @@ TEST_CASE("diagnosis: FIN after every hello is read the same way as RST", "[diag
 TEST_CASE("diagnosis: plain HTTP working is evidence, HTTP failing too is said", "[diagnosis]") {
     auto r = every_attempt(Status::reset, Phase::hello);
     engine::HttpCheck h;
-    h.status = Status::negotiated;
+    h.status = engine::HttpStatus::answered;
     h.http_status = 200;
     h.status_line = "HTTP/1.1 200 OK";
     h.server_header = "Microsoft-IIS/10.0";
@@ -401,7 +401,7 @@ TEST_CASE("verdict: no 'trusted' claim when the chain is not trusted or a seriou
     // Plain HTTP closed on an HTTPS-only site is not "fails as well".
     auto ok = working("good");
     engine::HttpCheck h;
-    h.status = Status::refused;
+    h.status = engine::HttpStatus::refused;
     ok.http = h;
     ok = concluded(std::move(ok));
     CHECK_THAT(judge::verdict_paragraph(ok), Catch::Contains("does not answer (refused)"));

@@ -32,7 +32,7 @@ public:
     std::function<engine::HttpCheck(std::uint16_t port)> on_http = [](std::uint16_t port) {
         engine::HttpCheck h;
         h.port = port;
-        h.status = core::Status::refused;
+        h.status = engine::HttpStatus::refused;
         return h;
     };
 

@@ -57,7 +57,7 @@ probe::TargetResult refusing_legacy(std::optional<std::uint8_t> refusal) {
 
 void with_server_header(probe::TargetResult& r, std::string header) {
     engine::HttpCheck h;
-    h.status = Status::negotiated;
+    h.status = engine::HttpStatus::answered;
     h.http_status = 200;
     h.status_line = "HTTP/1.1 200 OK";
     h.server_header = std::move(header);

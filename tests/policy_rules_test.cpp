@@ -269,8 +269,8 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
     no_sni.observation.chain = served("good");
     r.probes.push_back(no_sni);
     r.http =
-        engine::HttpCheck{80,      Status::negotiated,       301, "HTTP/1.1 301 Moved Permanently",
-                          "nginx", "https://tlsprobe.test/", ""};
+        engine::HttpCheck{80,      engine::HttpStatus::answered, 301,
+                          "HTTP/1.1 301 Moved Permanently", "nginx", "https://tlsprobe.test/", ""};
     r.diagnosed = true;
     rules = judge::evaluate(p, r);
     CHECK(statuses(rules) ==
@@ -281,7 +281,7 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
 
     r.probes.back().observation.chain =
         served("wrong-host");  // IIS fallback binding with another certificate
-    r.http->status = Status::refused;
+    r.http->status = engine::HttpStatus::refused;
     r.http->http_status = 0;
     r.diagnosis.push_back({"binding.wrong_certificate",
                            {"S4"},

@@ -11,9 +11,14 @@
 #include "judge/policy_rules.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
+#include "junit_schema.hpp"
 #include "lab/scenarios.hpp"
 #include "probe/check.hpp"
 #include "probe/probe_target.hpp"
+#include "report/format_util.hpp"
+#include "report/junit.hpp"
+#include "report/markdown.hpp"
+#include "report/text_report.hpp"
 #include "support.hpp"
 
 using namespace tlsprobe;
@@ -108,7 +113,7 @@ TEST_CASE("http_check: status line and Server header of a plain-HTTP reply", "[h
         lab::RawServer http(
             lab::http_reply("HTTP/1.1 301 Moved Permanently", "Microsoft-IIS/10.0"));
         const auto h = run_http_check(http.port());
-        CHECK(h.status == core::Status::negotiated);
+        CHECK(h.status == engine::HttpStatus::answered);
         CHECK(h.http_status == 301);
         CHECK(h.status_line == "HTTP/1.1 301 Moved Permanently");
         CHECK(h.server_header == "Microsoft-IIS/10.0");
@@ -122,14 +127,160 @@ TEST_CASE("http_check: status line and Server header of a plain-HTTP reply", "[h
     }
     SECTION("nothing listens") {
         const auto h = run_http_check(lab::closed_port());
-        CHECK(h.status == core::Status::refused);
+        CHECK(h.status == engine::HttpStatus::refused);
         CHECK(h.http_status == 0);
         CHECK_FALSE(h.detail.empty());
     }
     SECTION("something else answers") {
         lab::RawServer ssh(lab::banner("SSH-2.0-OpenSSH_9.2p1\r\n"));
         const auto h = run_http_check(ssh.port());
-        CHECK(h.status != core::Status::negotiated);
+        CHECK(h.status == engine::HttpStatus::not_http);
         CHECK(h.http_status == 0);
     }
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        out.push_back(text.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+std::string trimmed(std::string_view s) {
+    const auto b = s.find_first_not_of(' ');
+    if (b == std::string_view::npos) return "";
+    return std::string(s.substr(b, s.find_last_not_of(' ') - b + 1));
+}
+
+// The words of `text` in order. Commas and parentheses, which a command's own line may part
+// from it ("(systemctl restart tomcat, or ..."), are not part of a word here.
+std::vector<std::string> words_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::string word;
+    for (char c : text + " ") {
+        if (c == ' ' || c == '\n' || c == ',' || c == '(' || c == ')') {
+            if (!word.empty()) out.push_back(word);
+            word.clear();
+        } else
+            word += c;
+    }
+    return out;
+}
+
+// Every command in the diagnosis advice, as split_advice_step() finds it.
+std::vector<std::string> advice_commands(const probe::TargetResult& r, bool all_platforms) {
+    std::vector<std::string> out;
+    auto add = [&](const std::vector<std::string>& steps) {
+        for (const auto& step : steps)
+            for (const auto& part : report::split_advice_step(step))
+                if (part.command) out.push_back(part.text);
+    };
+    for (const auto& d : r.diagnosis) {
+        add(d.confirm);
+        add(d.fix);
+        if (all_platforms)
+            for (const auto& a : d.advice) {
+                add(a.confirm);
+                add(a.fix);
+            }
+    }
+    return out;
+}
+
+// A line wider than the width is allowed when it is one word, or one command, after its
+// indent and bullet.
+bool allowed_overflow(const std::string& line, const std::vector<std::string>& commands) {
+    auto t = trimmed(line);
+    for (const std::string label : {"- ", "check: ", "fix: "})
+        if (t.starts_with(label)) t = trimmed(t.substr(label.size()));
+    return t.find(' ') == std::string::npos ||
+           std::find(commands.begin(), commands.end(), t) != commands.end();
+}
+
+// The Markdown tables: every row of a table has the header's number of cells (a '|' that is
+// escaped does not separate cells).
+std::string table_problems(const std::string& md) {
+    std::string problems;
+    std::size_t columns = 0;
+    for (const auto& line : lines_of(md)) {
+        if (!line.starts_with("|")) {
+            columns = 0;
+            continue;
+        }
+        std::size_t bars = 0;
+        for (std::size_t i = 0; i < line.size(); ++i)
+            if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++bars;
+        if (columns == 0) columns = bars;
+        else if (bars != columns) problems += line + "\n";
+    }
+    return problems;
+}
+
+}  // namespace
+
+TEST_CASE("every demo scenario's text report fits 60, 80 and 200 columns, commands whole",
+          "[scenario][wrap][e2e]") {
+    lab::RawServer http(lab::http_reply("HTTP/1.1 200 OK", "Microsoft-IIS/10.0"));
+    auto options = lab_options(http.port());
+    options.enumerate_ciphers = true;
+    for (const auto* kind : probe::check_kinds()) options.checks.emplace_back(kind->id());
+    judge::CheckReport check;
+    check.policy = judge::builtin_policy("intermediate");
+    check.policy_source = "builtin:intermediate";
+    std::size_t commands_seen = 0;
+    for (const auto& s : lab::scenarios()) {
+        INFO("scenario " << s.id);
+        auto server = lab::ScenarioServer::start(s);
+        const auto r =
+            test::judged(probe::probe_target_blocking(lab_target(server->port()), options));
+        const auto shown = advice_commands(r, false);
+        const auto every = advice_commands(r, true);
+        commands_seen += every.size();
+        std::vector<std::string> reference;  // the words at 200 columns
+        for (const std::size_t width : {200, 80, 60}) {
+            for (const bool verbose : {false, true}) {
+                INFO("width " << width << (verbose ? ", verbose" : ""));
+                const auto text = report::render_text(r, {.verbose = verbose, .width = width});
+                const auto lines = lines_of(text);
+                for (const auto& line : lines)
+                    if (report::visible_width(line) > width) {
+                        INFO("line: " << line);
+                        CHECK(allowed_overflow(line, every));
+                    }
+                // Each command the report shows is whole on one line (with --verbose: every
+                // platform's).
+                for (const auto& command : verbose ? every : shown) {
+                    INFO("command: " << command);
+                    CHECK(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+                        return l.find(command) != std::string::npos;
+                    }));
+                }
+                // No word is split: the report says the same words at every width.
+                if (verbose) continue;  // --verbose's probe table has a narrow layout
+                const auto words = words_of(text);
+                if (reference.empty()) reference = words;
+                else CHECK(words == reference);
+            }
+        }
+        check.targets.push_back({r, judge::evaluate(check.policy, r)});
+    }
+    CHECK(commands_seen > 0);  // the scenarios' advice has commands to keep whole
+
+    // The same results through the gate's reports: Markdown that reads as plain text and
+    // keeps its tables, JUnit valid against the strict Ant schema.
+    judge::finish(check);
+    const auto md = report::render_markdown(check);
+    for (const auto* entity : {"&gt;", "&lt;", "&amp;", "\\_"}) {
+        INFO("entity or escape " << entity);
+        CHECK(md.find(entity) == std::string::npos);
+    }
+    CHECK(table_problems(md) == "");
+    CHECK(test::junit_schema_errors(report::render_junit(check)) == "");
 }
