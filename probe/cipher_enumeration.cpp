@@ -461,7 +461,7 @@ asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::
         co_return failed;
     }
     RawResult result =
-        co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false});
+        co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false, options.upgrade});
     co_return to_server_choice(result, request);
 }
 }  // namespace
