@@ -381,8 +381,10 @@ asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Versi
         failed.observation.detail = std::string("could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult r = co_await raw_handshake(peer, std::move(hello),
-                                         RawClientOptions{options.timeout, options.trace, options.upgrade});
+    // A named options object: GCC 12 destroys a braced temporary in a co_await expression
+    // twice, which a std::string member (Upgrade::name) does not survive.
+    RawClientOptions client{options.timeout, options.trace, options.upgrade};
+    RawResult r = co_await raw_handshake(peer, std::move(hello), std::move(client));
     co_return r;
 }
 

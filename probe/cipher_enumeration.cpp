@@ -460,8 +460,9 @@ asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::
         failed.detail = std::string("internal error: could not build the ClientHello: ") + e.what();
         co_return failed;
     }
-    RawResult result =
-        co_await engines.raw(peer, std::move(hello), RawClientOptions{options.timeout, false, options.upgrade});
+    // Named, not braced: GCC 12 destroys a braced temporary in a co_await twice.
+    RawClientOptions client{options.timeout, false, options.upgrade};
+    RawResult result = co_await engines.raw(peer, std::move(hello), std::move(client));
     co_return to_server_choice(result, request);
 }
 }  // namespace

@@ -70,7 +70,7 @@ TEST_CASE("starttls: SMTP dialogue, EHLO capabilities and the STARTTLS reply", "
     r = converse(StartTls::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "454 4.7.0 no TLS\r\n"});
     CHECK(r.last.status == Status::starttls_refused);
     CHECK(r.last.detail.find("454 4.7.0") != std::string::npos);
-    r = converse(StartTls::smtp, {"220 mx\r\n", "250 STARTTLS\r\n", "530 auth first\r\n"});
+    r = converse(StartTls::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "530 auth first\r\n"});
     CHECK(r.last.status == Status::starttls_auth_required);
     r = converse(StartTls::smtp, {"554 go away\r\n"});
     CHECK(r.last.status == Status::starttls_refused);
@@ -80,7 +80,7 @@ TEST_CASE("starttls: SMTP dialogue, EHLO capabilities and the STARTTLS reply", "
     r = converse(StartTls::smtp, {"220 ProFTPD Server ready\r\n"});
     CHECK(r.last.status == Status::wrong_protocol);
     // The go-ahead and plaintext after it in one segment: refused as an injection.
-    r = converse(StartTls::smtp, {"220 mx\r\n", "250 STARTTLS\r\n", "220 go\r\n250 injected\r\n"});
+    r = converse(StartTls::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n250 injected\r\n"});
     CHECK(r.last.status == Status::protocol_error);
 }
 

@@ -185,7 +185,8 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
             if (end == std::string_view::npos) return kNeedMore;
             return end;
         }
-        case Shape::one_byte: return b.empty() ? kNeedMore : 1;
+        // More than the one byte at once: the judge tells another service from an injection.
+        case Shape::one_byte: return b.empty() ? kNeedMore : b.size();
         case Shape::ber: {
             if (!b.empty() && b[0] != 0x30) return b.size();  // not an LDAP message
             const auto n = ber_element_length(b);
@@ -513,6 +514,18 @@ Verdict xmpp_proceed(const Reply& r, std::string_view) {
 // ---- PostgreSQL (protocol 3.0, SSLRequest) -------------------------------------------------
 
 Verdict postgres_answer(const Reply& r, std::string_view) {
+    if (r.raw.size() > 1) {
+        // Another service's greeting ("SSH-2.0-..." starts with an 'S' too), or bytes after the
+        // go-ahead (CVE-2021-23222): a client must never read either as the answer.
+        const auto guess = recognise_service(r.raw);
+        if (r.raw.front() != 'S' || (guess && guess->protocol != "unknown"))
+            return wrong("'S' or 'N' in answer to the SSLRequest", r.raw);
+        return fail(Status::protocol_error,
+                    fmt::format("the server sent {} bytes after its 'S' and before the "
+                                "ClientHello: '{}'",
+                                r.raw.size() - 1,
+                                core::printable_excerpt(ByteView(r.raw).subspan(1), 60)));
+    }
     switch (r.raw.front()) {
         case 'S': return ready();
         case 'N':

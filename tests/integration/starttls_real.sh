@@ -49,12 +49,16 @@ probe() {
     summary=$(python3 -c '
 import json,sys
 r=json.loads(sys.stdin.read())
-vs=[v["version"] for v in r.get("versions",[]) if v.get("supported") is True]
-print("works=%s versions=%s verdict=%s diagnosis=%s" % (r["facts"]["works"], ",".join(vs), r.get("verdict"), ",".join(d["id"] for d in r.get("diagnosis",[])) or "-"))
-sys.exit(0 if r["facts"]["works"] else 1)' <<<"$json")
+vs=r.get("versions",{})
+items=vs.items() if isinstance(vs,dict) else [(v.get("version"),v) for v in vs]
+ok=[str(k) for k,v in items if isinstance(v,dict) and v.get("supported") is True]
+leaf=(r.get("chain") or {}).get("certificates") or [{}]
+works=r["target_verdict"] in ("ok","warn")
+print("verdict=%s versions=%s leaf=%s trusted=%s diagnosis=%s" % (r["target_verdict"], ",".join(ok), leaf[0].get("common_name"), (r.get("chain") or {}).get("trusted"), ",".join(d["id"] for d in r.get("diagnosis",[])) or "-"))
+sys.exit(0 if works else 1)' <<<"$json")
     local rc=$?
     echo "$name ($url): $summary"
-    [ $rc -eq 0 ] || { failed=$((failed + 1)); echo "$json" | head -c 3000; }
+    [ $rc -eq 0 ] || { failed=$((failed + 1)); echo "$json" | head -c 1500; }
 }
 
 # ---- PostgreSQL ------------------------------------------------------------------------------
