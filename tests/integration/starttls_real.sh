@@ -65,12 +65,12 @@ sys.exit(0 if works else 1)' <<<"$json")
 pg_bin=$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")
 if [ -x "$pg_bin/pg_ctl" ] && [ -x "$pg_bin/initdb" ] && id postgres >/dev/null 2>&1; then
     pg_ctl=$pg_bin/pg_ctl
-    mkdir "$work/pg" && chown postgres "$work/pg"
+    mkdir "$work/pg" "$work/pgrun" && chown postgres "$work/pg" "$work/pgrun"
     cp "$work/key.pem" "$work/pg-key.pem"; chown postgres "$work/pg-key.pem"; chmod 600 "$work/pg-key.pem"
     su postgres -s /bin/sh -c "$pg_bin/initdb -D $work/pg -A trust" >"$work/pg-init.log" 2>&1
-    su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -w -l $work/pg.log -o \"-p 55432 -k $work -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$work/cert.pem -c ssl_key_file=$work/pg-key.pem\" start" >/dev/null 2>&1
+    su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -w -l $work/pgrun/pg.log -o \"-p 55432 -k $work/pgrun -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$work/cert.pem -c ssl_key_file=$work/pg-key.pem\" start" >/dev/null 2>&1
     if wait_port 55432; then probe PostgreSQL "postgres://tlsprobe.test:55432"
-    else echo "PostgreSQL: did not start"; cat "$work/pg.log"; failed=$((failed + 1)); fi
+    else echo "PostgreSQL: did not start"; cat "$work/pg-init.log" "$work/pgrun/pg.log"; failed=$((failed + 1)); fi
 else
     echo "PostgreSQL: not installed, skipped"
 fi
@@ -153,7 +153,7 @@ if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null; t
     mariadb-install-db --user=mysql --datadir="$work/mysql" --auth-root-authentication-method=normal \
         >"$work/mysql-init.log" 2>&1
     mariadbd --no-defaults --user=mysql --datadir="$work/mysql" --port=53306 --bind-address=127.0.0.1 \
-        --socket="$work/mysql.sock" --pid-file="$work/mysql.pid" --skip-grant-tables \
+        --socket="$work/mysql/mysql.sock" --pid-file="$work/mysql/mysql.pid" \
         --ssl-cert="$work/cert.pem" --ssl-key="$work/my-key.pem" >"$work/mysql.out" 2>&1 &
     pids+=($!)
     if wait_port 53306; then probe MariaDB "mysql://tlsprobe.test:53306"
