@@ -57,8 +57,8 @@ asio::awaitable<bool> run_upgrade(beast::tcp_stream& stream, const Upgrade& upgr
                                                   what, timeout.count()));
             co_return false;
         }
-        const auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf),
-                                                            asio::as_tuple(asio::use_awaitable));
+        const auto [ec, n] =
+            co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (ec) {
             log.obs.first_bytes = dialogue.first_bytes();
             const bool spoke = !dialogue.first_bytes().empty();
@@ -88,17 +88,18 @@ asio::awaitable<bool> run_upgrade(beast::tcp_stream& stream, const Upgrade& upgr
         log.received(n);
         step = dialogue.feed(core::ByteView(buf.data(), n));
     }
-    log.event(TraceEvent::Direction::local,
-              fmt::format("upgrade done after {:.1f} ms, TLS starts",
-                          static_cast<double>((log.now() - log.obs.connect_time).count()) / 1000.0));
+    log.event(
+        TraceEvent::Direction::local,
+        fmt::format("upgrade done after {:.1f} ms, TLS starts",
+                    static_cast<double>((log.now() - log.obs.connect_time).count()) / 1000.0));
     log.bytes_received = 0;
     log.obs.phase = Phase::hello;
     co_return true;
 }
 
 asio::awaitable<bool> connect_and_upgrade(beast::tcp_stream& stream, asio::ip::tcp::endpoint peer,
-                                          std::chrono::milliseconds timeout,
-                                          const Upgrade& upgrade, AttemptLog& log) {
+                                          std::chrono::milliseconds timeout, const Upgrade& upgrade,
+                                          AttemptLog& log) {
     const bool connected = co_await connect_with_timeout(stream, peer, timeout, log);
     if (!connected) co_return false;
     const bool upgraded = co_await run_upgrade(stream, upgrade, timeout, log);

@@ -48,9 +48,10 @@ LineRule go_ahead(std::string command, std::string ok, std::string no, std::stri
 }
 
 Preamble smtp(B b) {
-    const std::string caps = b == B::not_offered
-                                 ? "250-lab.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
-                                 : "250-lab.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n";
+    const std::string caps =
+        b == B::not_offered
+            ? "250-lab.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+            : "250-lab.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n";
     return line_server("220 lab.example ESMTP Postfix (Debian/GNU)\r\n",
                        {{"EHLO", caps},
                         go_ahead("STARTTLS", "220 2.0.0 Ready to start TLS\r\n",
@@ -60,8 +61,9 @@ Preamble smtp(B b) {
 }
 
 Preamble imap(B b) {
-    const std::string caps = b == B::not_offered ? "* CAPABILITY IMAP4rev1 LOGINDISABLED\r\n"
-                                                 : "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n";
+    const std::string caps = b == B::not_offered
+                                 ? "* CAPABILITY IMAP4rev1 LOGINDISABLED\r\n"
+                                 : "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n";
     return line_server("* OK [CAPABILITY IMAP4rev1] Dovecot (Debian) ready.\r\n",
                        {{"A1 CAPABILITY", caps + "A1 OK Pre-login capabilities listed.\r\n"},
                         go_ahead("A2 STARTTLS", "A2 OK Begin TLS negotiation now.\r\n",
@@ -73,17 +75,18 @@ Preamble imap(B b) {
 Preamble pop3(B b) {
     const std::string caps = b == B::not_offered ? "+OK\r\nCAPA\r\nTOP\r\nUIDL\r\n.\r\n"
                                                  : "+OK\r\nCAPA\r\nTOP\r\nSTLS\r\nUIDL\r\n.\r\n";
-    return line_server("+OK Dovecot (Debian) ready.\r\n",
-                       {{"CAPA", caps},
-                        go_ahead("STLS", "+OK Begin TLS negotiation now.\r\n",
-                                 "-ERR TLS support isn't enabled.\r\n",
-                                 "-ERR [AUTH] log in first\r\n", b)},
-                       "-ERR Unknown command.\r\n");
+    return line_server(
+        "+OK Dovecot (Debian) ready.\r\n",
+        {{"CAPA", caps},
+         go_ahead("STLS", "+OK Begin TLS negotiation now.\r\n",
+                  "-ERR TLS support isn't enabled.\r\n", "-ERR [AUTH] log in first\r\n", b)},
+        "-ERR Unknown command.\r\n");
 }
 
 Preamble ftp(B b) {
     if (b == B::not_offered)
-        return line_server("220 (vsFTPd 3.0.3)\r\n", {{"AUTH", "530 Please login with USER and PASS.\r\n"}},
+        return line_server("220 (vsFTPd 3.0.3)\r\n",
+                           {{"AUTH", "530 Please login with USER and PASS.\r\n"}},
                            "500 Unknown command.\r\n");
     return line_server("220-Welcome to the lab FTP service\r\n220 (vsFTPd 3.0.3)\r\n",
                        {go_ahead("AUTH TLS", "234 Proceed with negotiation.\r\n",
@@ -92,8 +95,9 @@ Preamble ftp(B b) {
 }
 
 Preamble nntp(B b) {
-    const std::string caps = b == B::not_offered ? "101 Capability list:\r\nVERSION 2\r\nREADER\r\n.\r\n"
-                                                 : "101 Capability list:\r\nVERSION 2\r\nREADER\r\nSTARTTLS\r\n.\r\n";
+    const std::string caps =
+        b == B::not_offered ? "101 Capability list:\r\nVERSION 2\r\nREADER\r\n.\r\n"
+                            : "101 Capability list:\r\nVERSION 2\r\nREADER\r\nSTARTTLS\r\n.\r\n";
     return line_server("200 lab.example InterNetNews NNRP server ready\r\n",
                        {{"CAPABILITIES", caps},
                         go_ahead("STARTTLS", "382 Begin TLS negotiation now\r\n",
@@ -103,13 +107,15 @@ Preamble nntp(B b) {
 }
 
 Preamble sieve(B b) {
-    std::string greeting = "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n\"SIEVE\" \"fileinto\"\r\n";
+    std::string greeting =
+        "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n\"SIEVE\" \"fileinto\"\r\n";
     if (b != B::not_offered) greeting += "\"STARTTLS\"\r\n";
     greeting += "OK \"Dovecot ready.\"\r\n";
-    return line_server(greeting,
-                       {go_ahead("STARTTLS", "OK \"Begin TLS negotiation now.\"\r\n",
-                                 "NO \"TLS not available\"\r\n", "NO \"authenticate first\"\r\n", b)},
-                       "NO \"unknown\"\r\n");
+    return line_server(
+        greeting,
+        {go_ahead("STARTTLS", "OK \"Begin TLS negotiation now.\"\r\n",
+                  "NO \"TLS not available\"\r\n", "NO \"authenticate first\"\r\n", b)},
+        "NO \"unknown\"\r\n");
 }
 
 Preamble xmpp(B b, bool server) {
@@ -117,8 +123,11 @@ Preamble xmpp(B b, bool server) {
     const std::string ns = server ? "jabber:server" : "jabber:client";
     const std::string features =
         b == B::not_offered
-            ? "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
-            : "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>";
+            ? "<stream:features><mechanisms "
+              "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></"
+              "stream:features>"
+            : "<stream:features><starttls "
+              "xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>";
     p.answer = [=](core::ByteView pending) {
         const std::string text(pending.begin(), pending.end());
         if (text.find("<stream:stream") != std::string::npos && text.back() == '>' &&
@@ -131,9 +140,10 @@ Preamble xmpp(B b, bool server) {
                                   pending.size()};
         if (text.find("<starttls") != std::string::npos && text.find("/>") != std::string::npos) {
             if (b == B::refused)
-                return PreambleAnswer{Then::close,
-                                      bytes("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>"),
-                                      pending.size()};
+                return PreambleAnswer{
+                    Then::close,
+                    bytes("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>"),
+                    pending.size()};
             return PreambleAnswer{Then::start_tls,
                                   bytes("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
                                   pending.size()};
@@ -147,7 +157,8 @@ Preamble postgres(B b) {
     Preamble p;
     p.answer = [b](core::ByteView pending) {
         if (pending.size() < 8) return PreambleAnswer{};
-        if (b == B::not_offered || b == B::auth_required) return PreambleAnswer{Then::close, bytes("N"), 8};
+        if (b == B::not_offered || b == B::auth_required)
+            return PreambleAnswer{Then::close, bytes("N"), 8};
         if (b == B::refused) return PreambleAnswer{Then::close, bytes("E"), 8};
         if (b == B::inject) return PreambleAnswer{Then::start_tls, bytes("SX"), 8};
         return PreambleAnswer{Then::start_tls, bytes("S"), 8};
@@ -158,19 +169,23 @@ Preamble postgres(B b) {
 Preamble ldap(B b) {
     Preamble p;
     p.answer = [b](core::ByteView pending) {
-        if (pending.size() < 2 || pending.size() < std::size_t{2} + pending[1]) return PreambleAnswer{};
+        if (pending.size() < 2 || pending.size() < std::size_t{2} + pending[1])
+            return PreambleAnswer{};
         int code = 0;
         std::string diag;
         if (b == B::not_offered) code = 2, diag = "unsupported extended operation";
         if (b == B::refused) code = 1, diag = "TLS already started";
         if (b == B::auth_required) code = 8, diag = "stronger authentication required";
         const std::string oid = "1.3.6.1.4.1.1466.20037";
-        std::string op = std::string("\x0a\x01", 2) + static_cast<char>(code) + std::string("\x04\x00", 2) +
-                         "\x04" + static_cast<char>(diag.size()) + diag;
+        std::string op = std::string("\x0a\x01", 2) + static_cast<char>(code) +
+                         std::string("\x04\x00", 2) + "\x04" + static_cast<char>(diag.size()) +
+                         diag;
         if (code == 0) op += "\x8a" + std::string(1, static_cast<char>(oid.size())) + oid;
-        std::string body = std::string("\x02\x01\x01", 3) + "\x78" + static_cast<char>(op.size()) + op;
+        std::string body =
+            std::string("\x02\x01\x01", 3) + "\x78" + static_cast<char>(op.size()) + op;
         const std::string msg = "\x30" + std::string(1, static_cast<char>(body.size())) + body;
-        return PreambleAnswer{code == 0 ? Then::start_tls : Then::close, bytes(msg), 2 + std::size_t{pending[1]}};
+        return PreambleAnswer{code == 0 ? Then::start_tls : Then::close, bytes(msg),
+                              2 + std::size_t{pending[1]}};
     };
     return p;
 }
@@ -178,15 +193,15 @@ Preamble ldap(B b) {
 Preamble mysql(B b) {
     Preamble p;
     std::string payload = "\x0a" + std::string("10.11.6-MariaDB-0+deb12u1") + '\0';
-    payload += std::string("\x05\x00\x00\x00", 4);      // connection id
-    payload += "abcdefgh";                               // auth-plugin-data part 1
-    payload += '\0';                                     // filler
+    payload += std::string("\x05\x00\x00\x00", 4);                // connection id
+    payload += "abcdefgh";                                        // auth-plugin-data part 1
+    payload += '\0';                                              // filler
     const unsigned caps = b == B::not_offered ? 0xf7fe : 0xfffe;  // CLIENT_SSL = 0x0800
     payload += static_cast<char>(caps & 0xff);
     payload += static_cast<char>(caps >> 8);
-    payload += static_cast<char>(45);                    // charset
-    payload += std::string("\x02\x00", 2);               // status
-    payload += std::string("\xff\x81", 2);               // capabilities, upper
+    payload += static_cast<char>(45);       // charset
+    payload += std::string("\x02\x00", 2);  // status
+    payload += std::string("\xff\x81", 2);  // capabilities, upper
     payload += static_cast<char>(21);
     payload += std::string(10, '\0');
     payload += "ijklmnopqrst";
@@ -200,8 +215,10 @@ Preamble mysql(B b) {
     packet += '\0';
     packet += payload;
     if (b == B::refused) {
-        const std::string err = std::string("\xff\x6a\x04", 3) + "#HY000Host '127.0.0.1' is not allowed to connect";
-        packet = std::string(1, static_cast<char>(err.size())) + std::string("\x00\x00\x00", 3) + err;
+        const std::string err =
+            std::string("\xff\x6a\x04", 3) + "#HY000Host '127.0.0.1' is not allowed to connect";
+        packet =
+            std::string(1, static_cast<char>(err.size())) + std::string("\x00\x00\x00", 3) + err;
     }
     p.greeting = bytes(packet);
     p.answer = [b](core::ByteView pending) {

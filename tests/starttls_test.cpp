@@ -67,10 +67,12 @@ TEST_CASE("starttls: SMTP dialogue, EHLO capabilities and the STARTTLS reply", "
     CHECK(r.last.status == Status::starttls_not_offered);
     CHECK(r.last.detail.find("SIZE 1000") != std::string::npos);
 
-    r = converse(StartTls::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "454 4.7.0 no TLS\r\n"});
+    r = converse(StartTls::smtp,
+                 {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "454 4.7.0 no TLS\r\n"});
     CHECK(r.last.status == Status::starttls_refused);
     CHECK(r.last.detail.find("454 4.7.0") != std::string::npos);
-    r = converse(StartTls::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "530 auth first\r\n"});
+    r = converse(StartTls::smtp,
+                 {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "530 auth first\r\n"});
     CHECK(r.last.status == Status::starttls_auth_required);
     r = converse(StartTls::smtp, {"554 go away\r\n"});
     CHECK(r.last.status == Status::starttls_refused);
@@ -80,7 +82,8 @@ TEST_CASE("starttls: SMTP dialogue, EHLO capabilities and the STARTTLS reply", "
     r = converse(StartTls::smtp, {"220 ProFTPD Server ready\r\n"});
     CHECK(r.last.status == Status::wrong_protocol);
     // The go-ahead and plaintext after it in one segment: refused as an injection.
-    r = converse(StartTls::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n250 injected\r\n"});
+    r = converse(StartTls::smtp,
+                 {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n250 injected\r\n"});
     CHECK(r.last.status == Status::protocol_error);
 }
 
@@ -109,11 +112,13 @@ TEST_CASE("starttls: coded replies, split lines and unfinished replies", "[start
 }
 
 TEST_CASE("starttls: IMAP, POP3, FTP, NNTP and ManageSieve dialogues", "[starttls][wire]") {
-    auto r = converse(StartTls::imap, {"* OK ready\r\n", "* CAPABILITY IMAP4rev1 STARTTLS\r\nA1 OK\r\n",
-                                       "A2 OK begin\r\n"});
+    auto r = converse(
+        StartTls::imap,
+        {"* OK ready\r\n", "* CAPABILITY IMAP4rev1 STARTTLS\r\nA1 OK\r\n", "A2 OK begin\r\n"});
     CHECK(r.last.kind == UpgradeStep::Kind::ready);
     CHECK(r.sent == "A1 CAPABILITY\r\nA2 STARTTLS\r\n");
-    r = converse(StartTls::imap, {"* OK ready\r\n", "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA1 OK\r\n"});
+    r = converse(StartTls::imap,
+                 {"* OK ready\r\n", "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA1 OK\r\n"});
     CHECK(r.last.status == Status::starttls_not_offered);
     CHECK(r.last.detail.find("AUTH=PLAIN") != std::string::npos);
     r = converse(StartTls::imap, {"* BYE too many\r\n"});
@@ -147,14 +152,16 @@ TEST_CASE("starttls: IMAP, POP3, FTP, NNTP and ManageSieve dialogues", "[starttl
 }
 
 TEST_CASE("starttls: XMPP, PostgreSQL, LDAP and MySQL dialogues", "[starttls][wire]") {
-    auto r = converse(StartTls::xmpp,
-                      {"<?xml version='1.0'?><stream:stream from='d' version='1.0'><stream:features>",
-                       "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>",
-                       "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"},
-                      "chat.example");
+    auto r =
+        converse(StartTls::xmpp,
+                 {"<?xml version='1.0'?><stream:stream from='d' version='1.0'><stream:features>",
+                  "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>",
+                  "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"},
+                 "chat.example");
     CHECK(r.last.kind == UpgradeStep::Kind::ready);
     CHECK(r.sent.find("to='chat.example'") != std::string::npos);
-    r = converse(StartTls::xmpp, {"<stream:stream><stream:features><mechanisms/></stream:features>"});
+    r = converse(StartTls::xmpp,
+                 {"<stream:stream><stream:features><mechanisms/></stream:features>"});
     CHECK(r.last.status == Status::starttls_not_offered);
     CHECK(r.last.detail.find("mechanisms") != std::string::npos);
     r = converse(StartTls::xmpp,
@@ -172,9 +179,11 @@ TEST_CASE("starttls: XMPP, PostgreSQL, LDAP and MySQL dialogues", "[starttls][wi
 
     // LDAP: success, protocolError (not supported), strongerAuthRequired, garbage.
     auto ldap = [](int code, std::string diag) {
-        std::string op = std::string("\x0a\x01", 2) + static_cast<char>(code) + std::string("\x04\x00", 2) +
-                         "\x04" + static_cast<char>(diag.size()) + diag;
-        std::string body = std::string("\x02\x01\x01", 3) + "\x78" + static_cast<char>(op.size()) + op;
+        std::string op = std::string("\x0a\x01", 2) + static_cast<char>(code) +
+                         std::string("\x04\x00", 2) + "\x04" + static_cast<char>(diag.size()) +
+                         diag;
+        std::string body =
+            std::string("\x02\x01\x01", 3) + "\x78" + static_cast<char>(op.size()) + op;
         return "\x30" + std::string(1, static_cast<char>(body.size())) + body;
     };
     r = converse(StartTls::ldap, {ldap(0, "")});
@@ -192,10 +201,11 @@ TEST_CASE("starttls: XMPP, PostgreSQL, LDAP and MySQL dialogues", "[starttls][wi
     CHECK_FALSE(wire::parse_ldap_extended_response(b(std::string("\x30\x84\xff\xff\xff\xff", 6))));
 
     // MySQL: a greeting with CLIENT_SSL, then the SSLRequest goes out and TLS starts.
-    std::string payload = "\x0a" + std::string("8.0.36") + '\0' + std::string(4, '\1') + "abcdefgh" + '\0' +
-                          std::string("\xff\xff", 2) + "\x2d" + std::string("\x02\x00\xff\xff", 4) +
-                          std::string(11, '\0');
-    std::string packet = std::string(1, static_cast<char>(payload.size())) + std::string("\0\0\0", 3) + payload;
+    std::string payload = "\x0a" + std::string("8.0.36") + '\0' + std::string(4, '\1') +
+                          "abcdefgh" + '\0' + std::string("\xff\xff", 2) + "\x2d" +
+                          std::string("\x02\x00\xff\xff", 4) + std::string(11, '\0');
+    std::string packet =
+        std::string(1, static_cast<char>(payload.size())) + std::string("\0\0\0", 3) + payload;
     r = converse(StartTls::mysql, {packet});
     CHECK(r.last.kind == UpgradeStep::Kind::ready);
     REQUIRE(r.sent.size() == 36);
@@ -204,7 +214,8 @@ TEST_CASE("starttls: XMPP, PostgreSQL, LDAP and MySQL dialogues", "[starttls][wi
     packet = std::string(1, static_cast<char>(payload.size())) + std::string("\0\0\0", 3) + payload;
     CHECK(converse(StartTls::mysql, {packet}).last.status == Status::starttls_not_offered);
     const std::string err = std::string("\xff\x6a\x04", 3) + "#HY000Host not allowed";
-    CHECK(converse(StartTls::mysql, {std::string(1, static_cast<char>(err.size())) + std::string("\0\0\0", 3) + err})
+    CHECK(converse(StartTls::mysql,
+                   {std::string(1, static_cast<char>(err.size())) + std::string("\0\0\0", 3) + err})
               .last.status == Status::starttls_refused);
     CHECK(converse(StartTls::mysql, {"SSH-2.0-OpenSSH\r\n"}).last.status == Status::wrong_protocol);
 }
@@ -267,8 +278,7 @@ std::string diagnosis_ids(const probe::TargetResult& r) {
 
 }  // namespace
 
-TEST_CASE("starttls: every protocol upgrades every connection, then TLS works",
-          "[starttls][lab]") {
+TEST_CASE("starttls: every protocol upgrades every connection, then TLS works", "[starttls][lab]") {
     for (auto p : wire::starttls_protocols()) {
         INFO(wire::to_string(p));
         const auto r = probe_upgrade(p, UpgradeBehaviour::good);
@@ -294,25 +304,39 @@ TEST_CASE("starttls: failures before TLS end in named statuses and diagnoses", "
         std::string_view diagnosis;
     };
     const Case cases[] = {
-        {StartTls::smtp, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
+        {StartTls::smtp, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
         {StartTls::smtp, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
-        {StartTls::smtp, UpgradeBehaviour::auth_required, Status::starttls_auth_required, "starttls.auth_required"},
-        {StartTls::smtp, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol, "starttls.wrong_service"},
-        {StartTls::imap, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
+        {StartTls::smtp, UpgradeBehaviour::auth_required, Status::starttls_auth_required,
+         "starttls.auth_required"},
+        {StartTls::smtp, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol,
+         "starttls.wrong_service"},
+        {StartTls::imap, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
         {StartTls::imap, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
-        {StartTls::pop3, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
-        {StartTls::pop3, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol, "starttls.wrong_service"},
-        {StartTls::ftp, UpgradeBehaviour::not_offered, Status::starttls_auth_required, "starttls.auth_required"},
-        {StartTls::ldap, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
-        {StartTls::ldap, UpgradeBehaviour::auth_required, Status::starttls_auth_required, "starttls.auth_required"},
-        {StartTls::postgres, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
-        {StartTls::postgres, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol, "starttls.wrong_service"},
-        {StartTls::mysql, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
+        {StartTls::pop3, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
+        {StartTls::pop3, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol,
+         "starttls.wrong_service"},
+        {StartTls::ftp, UpgradeBehaviour::not_offered, Status::starttls_auth_required,
+         "starttls.auth_required"},
+        {StartTls::ldap, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
+        {StartTls::ldap, UpgradeBehaviour::auth_required, Status::starttls_auth_required,
+         "starttls.auth_required"},
+        {StartTls::postgres, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
+        {StartTls::postgres, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol,
+         "starttls.wrong_service"},
+        {StartTls::mysql, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
         {StartTls::mysql, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
-        {StartTls::xmpp, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
+        {StartTls::xmpp, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
         {StartTls::xmpp, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
         {StartTls::nntp, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
-        {StartTls::sieve, UpgradeBehaviour::not_offered, Status::starttls_not_offered, "starttls.not_offered"},
+        {StartTls::sieve, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
     };
     for (const auto& c : cases) {
         INFO(wire::to_string(c.protocol) << " " << lab::to_string(c.behaviour));

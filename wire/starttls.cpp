@@ -11,8 +11,8 @@
 
 namespace tlsprobe::wire {
 
-using core::ByteView;
 using core::Bytes;
+using core::ByteView;
 using core::Status;
 
 namespace {
@@ -90,9 +90,8 @@ Verdict wrong(std::string_view expected, ByteView bytes) {
         return fail(Status::wrong_protocol,
                     fmt::format("expected {}, the server greeted as {}: '{}'", expected,
                                 guess->protocol, guess->banner));
-    return fail(Status::wrong_protocol,
-                fmt::format("expected {}, received: '{}'", expected,
-                            core::printable_excerpt(bytes, 80)));
+    return fail(Status::wrong_protocol, fmt::format("expected {}, received: '{}'", expected,
+                                                    core::printable_excerpt(bytes, 80)));
 }
 
 constexpr std::size_t kNeedMore = static_cast<std::size_t>(-1);
@@ -141,8 +140,7 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
                     done = !line.starts_with("* ") || starts_nocase(line, std::string(tag) + " ");
                 else
                     done = starts_nocase(line, "OK") || starts_nocase(line, "NO") ||
-                           starts_nocase(line, "BYE") ||
-                           (!line.empty() && line.front() != '"');
+                           starts_nocase(line, "BYE") || (!line.empty() && line.front() != '"');
                 if (done) {
                     out.lines = std::move(lines);
                     return pos;
@@ -160,8 +158,7 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
                 for (std::string_view close :
                      {"</stream:features>", "</stream:stream>", "</stream:error>"}) {
                     const auto at = text.find(close);
-                    if (at != std::string_view::npos)
-                        end = std::min(end, at + close.size());
+                    if (at != std::string_view::npos) end = std::min(end, at + close.size());
                 }
                 if (const auto at = text.find("<stream:features/>"); at != std::string_view::npos)
                     end = std::min(end, at + std::string_view("<stream:features/>").size());
@@ -173,8 +170,9 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
                     if (gt == std::string_view::npos) continue;
                     std::size_t close = gt + 1;
                     if (text[gt - 1] != '/') {  // <failure ...>...</failure>
-                        const auto end_tag = element == "<stream:error" ? "</stream:error>"
-                                                                        : "</" + std::string(element.substr(1)) + ">";
+                        const auto end_tag = element == "<stream:error"
+                                                 ? "</stream:error>"
+                                                 : "</" + std::string(element.substr(1)) + ">";
                         const auto e = text.find(end_tag, gt);
                         if (e == std::string_view::npos) continue;
                         close = e + end_tag.size();
@@ -248,24 +246,26 @@ Verdict smtp_ehlo(const Reply& r, std::string_view) {
     if (code != 250) {
         const auto guess = recognise_service(r.raw);
         if (code < 0 || (guess && guess->protocol == "ftp")) return wrong("an EHLO reply", r.raw);
-        return fail(Status::starttls_not_offered,
-                    fmt::format("the server refused EHLO (no ESMTP, so no STARTTLS): {}",
-                                reply_text(r)));
+        return fail(
+            Status::starttls_not_offered,
+            fmt::format("the server refused EHLO (no ESMTP, so no STARTTLS): {}", reply_text(r)));
     }
     std::vector<std::string> caps;
     for (std::size_t i = 1; i < r.lines.size(); ++i) caps.push_back(after_code(r.lines[i]));
     if (has_token(caps, "STARTTLS")) return next();
     return fail(Status::starttls_not_offered,
                 fmt::format("the server does not offer STARTTLS; its EHLO reply lists: {}",
-                            caps.empty() ? std::string("nothing") : shown(fmt::format("{}", fmt::join(caps, ", ")))));
+                            caps.empty() ? std::string("nothing")
+                                         : shown(fmt::format("{}", fmt::join(caps, ", ")))));
 }
 
 Verdict smtp_starttls(const Reply& r, std::string_view) {
     const int code = code_of(r.lines.front());
     if (code == 220) return ready();
     if (code == 530)
-        return fail(Status::starttls_auth_required,
-                    fmt::format("the server wants authentication before STARTTLS: {}", reply_text(r)));
+        return fail(
+            Status::starttls_auth_required,
+            fmt::format("the server wants authentication before STARTTLS: {}", reply_text(r)));
     if (code < 0) return wrong("a reply to STARTTLS", r.raw);
     return fail(Status::starttls_refused,
                 fmt::format("the server refused STARTTLS: {}", reply_text(r)));
@@ -474,7 +474,8 @@ std::string xmpp_feature_names(std::string_view text) {
         const auto close_tag = text.find("</" + names.back(), at);
         at = std::min(self_close, close_tag);
     }
-    return names.empty() ? std::string("nothing") : shown(fmt::format("{}", fmt::join(names, ", ")));
+    return names.empty() ? std::string("nothing")
+                         : shown(fmt::format("{}", fmt::join(names, ", ")));
 }
 
 std::string xmpp_error(std::string_view text) {
@@ -520,11 +521,11 @@ Verdict postgres_answer(const Reply& r, std::string_view) {
         const auto guess = recognise_service(r.raw);
         if (r.raw.front() != 'S' || (guess && guess->protocol != "unknown"))
             return wrong("'S' or 'N' in answer to the SSLRequest", r.raw);
-        return fail(Status::protocol_error,
-                    fmt::format("the server sent {} bytes after its 'S' and before the "
-                                "ClientHello: '{}'",
-                                r.raw.size() - 1,
-                                core::printable_excerpt(ByteView(r.raw).subspan(1), 60)));
+        return fail(
+            Status::protocol_error,
+            fmt::format("the server sent {} bytes after its 'S' and before the "
+                        "ClientHello: '{}'",
+                        r.raw.size() - 1, core::printable_excerpt(ByteView(r.raw).subspan(1), 60)));
     }
     switch (r.raw.front()) {
         case 'S': return ready();
@@ -651,9 +652,10 @@ using X = UpgradeDialogue::Exchange;
 constexpr std::array<X, 3> kSmtp{{{no_command, "", Shape::coded, "", smtp_greeting},
                                   {ehlo, "", Shape::coded, "", smtp_ehlo},
                                   {starttls_line, "", Shape::coded, "", smtp_starttls}}};
-constexpr std::array<X, 3> kImap{{{no_command, "", Shape::one_line, "", imap_greeting},
-                                  {imap_capability_cmd, "", Shape::imap_tagged, "A1", imap_capability},
-                                  {imap_starttls_cmd, "", Shape::imap_tagged, "A2", imap_starttls}}};
+constexpr std::array<X, 3> kImap{
+    {{no_command, "", Shape::one_line, "", imap_greeting},
+     {imap_capability_cmd, "", Shape::imap_tagged, "A1", imap_capability},
+     {imap_starttls_cmd, "", Shape::imap_tagged, "A2", imap_starttls}}};
 constexpr std::array<X, 3> kPop3{{{no_command, "", Shape::one_line, "", pop3_greeting},
                                   {pop3_capa_cmd, "", Shape::dot_list, "", pop3_capa},
                                   {pop3_stls_cmd, "", Shape::one_line, "", pop3_stls}}};
@@ -662,9 +664,8 @@ constexpr std::array<X, 2> kFtp{{{no_command, "", Shape::coded, "", ftp_greeting
 constexpr std::array<X, 1> kLdap{
     {{ldap_starttls_request, "LDAP ExtendedRequest StartTLS (1.3.6.1.4.1.1466.20037)", Shape::ber,
       "", ldap_answer}}};
-constexpr std::array<X, 2> kXmpp{
-    {{xmpp_client_open, "", Shape::xmpp_features, "", xmpp_features},
-     {xmpp_starttls_cmd, "", Shape::xmpp_proceed, "", xmpp_proceed}}};
+constexpr std::array<X, 2> kXmpp{{{xmpp_client_open, "", Shape::xmpp_features, "", xmpp_features},
+                                  {xmpp_starttls_cmd, "", Shape::xmpp_proceed, "", xmpp_proceed}}};
 constexpr std::array<X, 2> kXmppServer{
     {{xmpp_server_open, "", Shape::xmpp_features, "", xmpp_features},
      {xmpp_starttls_cmd, "", Shape::xmpp_proceed, "", xmpp_proceed}}};
@@ -673,9 +674,10 @@ constexpr std::array<X, 1> kPostgres{
 constexpr std::array<X, 2> kMysql{
     {{no_command, "", Shape::mysql_packet, "", mysql_greeting},
      {mysql_ssl_request, "SSLRequest packet (CLIENT_SSL)", Shape::none, "", never}}};
-constexpr std::array<X, 3> kNntp{{{no_command, "", Shape::one_line, "", nntp_greeting},
-                                  {nntp_capabilities_cmd, "", Shape::dot_list, "", nntp_capabilities},
-                                  {starttls_line, "", Shape::coded, "", nntp_starttls}}};
+constexpr std::array<X, 3> kNntp{
+    {{no_command, "", Shape::one_line, "", nntp_greeting},
+     {nntp_capabilities_cmd, "", Shape::dot_list, "", nntp_capabilities},
+     {starttls_line, "", Shape::coded, "", nntp_starttls}}};
 constexpr std::array<X, 2> kSieve{{{no_command, "", Shape::sieve, "", sieve_greeting},
                                    {starttls_line, "", Shape::sieve, "", sieve_starttls}}};
 
@@ -733,12 +735,10 @@ constexpr std::array<UpgradeScheme, 13> kUpgradeSchemes{{
     {"sieve", StartTls::sieve, 4190},
 }};
 
-constexpr std::array<StartTls, 11> kAll{StartTls::smtp,     StartTls::imap,
-                                        StartTls::pop3,     StartTls::ftp,
-                                        StartTls::ldap,     StartTls::xmpp,
-                                        StartTls::xmpp_server, StartTls::postgres,
-                                        StartTls::mysql,    StartTls::nntp,
-                                        StartTls::sieve};
+constexpr std::array<StartTls, 11> kAll{StartTls::smtp,        StartTls::imap,     StartTls::pop3,
+                                        StartTls::ftp,         StartTls::ldap,     StartTls::xmpp,
+                                        StartTls::xmpp_server, StartTls::postgres, StartTls::mysql,
+                                        StartTls::nntp,        StartTls::sieve};
 
 }  // namespace
 
@@ -900,7 +900,8 @@ std::optional<MysqlGreeting> parse_mysql_greeting(ByteView p) {
     g.capabilities = p[at] | (p[at + 1] << 8);
     at += 2;
     // character set (1), status (2), capabilities high (2)
-    if (p.size() >= at + 5) g.capabilities |= static_cast<std::uint32_t>(p[at + 3] | (p[at + 4] << 8)) << 16;
+    if (p.size() >= at + 5)
+        g.capabilities |= static_cast<std::uint32_t>(p[at + 3] | (p[at + 4] << 8)) << 16;
     return g;
 }
 
@@ -969,8 +970,8 @@ UpgradeStep UpgradeDialogue::feed(ByteView bytes) {
     }
     reply.raw.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(used));
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(used));
-    const std::string first_line =
-        reply.lines.empty() ? core::printable_excerpt(reply.raw, 80) : shown(reply.lines.front(), 160);
+    const std::string first_line = reply.lines.empty() ? core::printable_excerpt(reply.raw, 80)
+                                                       : shown(reply.lines.front(), 160);
     const Verdict v = x.judge(reply, name_);
     UpgradeStep s;
     s.received = first_line;
@@ -987,9 +988,10 @@ UpgradeStep UpgradeDialogue::feed(ByteView bytes) {
             // attacker inject plaintext that a client would read as protected (CVE-2011-0411).
             s.kind = UpgradeStep::Kind::fail;
             s.status = Status::protocol_error;
-            s.detail = fmt::format("the server sent {} bytes after agreeing to the upgrade and "
-                                   "before the ClientHello: '{}'",
-                                   buffer_.size(), core::printable_excerpt(buffer_, 60));
+            s.detail = fmt::format(
+                "the server sent {} bytes after agreeing to the upgrade and "
+                "before the ClientHello: '{}'",
+                buffer_.size(), core::printable_excerpt(buffer_, 60));
             final_ = s;
             return s;
         }
