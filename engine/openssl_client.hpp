@@ -42,7 +42,7 @@ struct HandshakeSpec {
     // Presented when the server sends a CertificateRequest; null = answer with no certificate.
     std::shared_ptr<const ClientIdentity> client_identity;
     // The plaintext upgrade made after the TCP connect, before the ClientHello (STARTTLS).
-    Upgrade upgrade;
+    Upgrade upgrade{};
 };
 
 // Connects to `peer`, performs the handshake and closes with close_notify.

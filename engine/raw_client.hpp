@@ -53,7 +53,7 @@ struct RawClientOptions {
     std::chrono::milliseconds timeout{
         5000};           // for the TCP connect, then again for the first flight
     bool trace = false;  // fill Observation::trace
-    Upgrade upgrade;     // made after the TCP connect, before the hello (STARTTLS)
+    Upgrade upgrade{};     // made after the TCP connect, before the hello (STARTTLS)
 };
 
 struct RawResult {
@@ -85,7 +85,7 @@ struct RawProbeOptions {
     std::optional<std::string> sni;  // server_name; nullopt = none (never sent in SSL 2.0)
     std::chrono::milliseconds timeout{5000};
     bool trace = false;
-    Upgrade upgrade;  // made after the TCP connect, before the hello (STARTTLS)
+    Upgrade upgrade{};  // made after the TCP connect, before the hello (STARTTLS)
 };
 
 // The hello a version probe sends: SSL 2.0 CLIENT-HELLO with every SSL 2.0 kind; SSL 3.0
