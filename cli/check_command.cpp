@@ -45,6 +45,7 @@ struct CheckArgs {
     bool strict = false;
     bool verbose = false;
     std::string width;  // --width
+    UpgradeArgs upgrade;
 };
 
 // The JUnit <testsuite hostname>: the machine the check runs on.
@@ -68,7 +69,10 @@ auto policy_input(F&& f) -> decltype(f()) {
 
 std::vector<probe::Target> targets_of(const CheckArgs& a) {
     std::vector<probe::Target> out;
-    if (!a.target.empty()) out.push_back(make_target(a.target, a.sni, false, a.connect_to));
+    if (!a.target.empty()) {
+        out.push_back(make_target(a.target, a.sni, false, a.connect_to));
+        apply_upgrade(out.back(), a.target, a.upgrade, !a.sni.empty());
+    }
     if (!a.targets_file.empty()) {
         for (auto& target : read_targets_file(a.targets_file)) {
             // A column in the file wins; otherwise --sni / --connect-to apply to every line.
@@ -147,6 +151,7 @@ CommandRun check_options(CLI::App& check) {
     check.add_option("--connect-to", a->connect_to,
                      "Connect to this address[:port] instead of resolving (every target)");
     check.add_option("--sni", a->sni, "Server name to send (default: the host)");
+    add_upgrade_options(check, a->upgrade);
     check.add_option("--ca-file", a->ca_file,
                      "Trust anchors (PEM/DER); overrides the policy's chain.ca_file");
     check.add_option("--timeout", a->timeout, "Per connection phase: 5s, 500ms ...")

@@ -48,6 +48,7 @@ struct ProbeArgs : CommonProbeArgs {
     bool quick = false;
     std::string html;
     std::string width;  // --width
+    UpgradeArgs upgrade;
 };
 
 struct DemoArgs {
@@ -104,7 +105,9 @@ std::optional<std::string> closest(std::string_view word,
 }
 
 probe::Target build_target(const ProbeArgs& a) {
-    return make_target(a.target, a.sni, a.no_sni, a.connect_to);
+    auto t = make_target(a.target, a.sni, a.no_sni, a.connect_to);
+    apply_upgrade(t, a.target, a.upgrade, !a.sni.empty() || a.no_sni);
+    return t;
 }
 
 int run_probe(const ProbeArgs& a, std::ostream& out) {
@@ -247,6 +250,8 @@ CommandRun probe_options(CLI::App& cmd) {
         "  tlsprobe probe www.example.com --connect-to 192.0.2.10   test a new server before the "
         "DNS cut-over\n"
         "  tlsprobe probe host:443 --ca-file corp-root.pem --format json --output result.json\n"
+        "  tlsprobe probe smtp://mail.example.com              STARTTLS on port 25 (also imap://, "
+        "pop3://, ftp://, ldap://, postgres://, mysql://, xmpp:// ...)\n"
         "  tlsprobe probe mtls.example.com --client-cert me.pem --client-key me.key   a server "
         "that requires a client certificate");
     cmd.add_option("target", a->target, "host, host:port, [IPv6]:port or https://host:port/")
@@ -257,6 +262,7 @@ CommandRun probe_options(CLI::App& cmd) {
                  "Send no SNI (what a very old client, or a scanner by IP, does)");
     cmd.add_option("--connect-to", a->connect_to,
                    "Connect to this address[:port] instead of resolving the host");
+    add_upgrade_options(cmd, a->upgrade);
     add_trust_options(cmd, *a);
     add_client_certificate_options(cmd, *a);
     add_timeout_option(cmd, *a);

@@ -206,6 +206,51 @@ std::size_t text_width(const std::string& width, const std::string& output) {
         size.ws_col == 0)
         return kDefaultWidth;
     return std::clamp<std::size_t>(size.ws_col, kMinWidth, kMaxWidth);
+void add_upgrade_options(CLI::App& command, UpgradeArgs& args) {
+    std::string names;
+    for (auto p : wire::starttls_protocols())
+        names += (names.empty() ? "" : ", ") + std::string(wire::to_string(p));
+    command.add_option("--starttls", args.starttls,
+                       "Upgrade a plaintext connection before TLS: " + names +
+                           " (or use the URL scheme, e.g. smtp://host)");
+    command.add_option("--xmpp-domain", args.xmpp_domain,
+                       "XMPP: the domain of the stream (default: the host); also the SNI");
+}
+
+void apply_upgrade(probe::Target& target, std::string_view text, const UpgradeArgs& args,
+                   bool sni_set) {
+    if (!args.starttls.empty()) {
+        const auto protocol = wire::parse_starttls(args.starttls);
+        if (!protocol) {
+            std::string names;
+            for (auto p : wire::starttls_protocols())
+                names += (names.empty() ? "" : ", ") + std::string(wire::to_string(p));
+            throw UsageError(fmt::format("--starttls '{}': unknown protocol (expected one of {})",
+                                         core::to_safe_utf8(args.starttls), names));
+        }
+        if (target.starttls != wire::StartTls::none && target.starttls != *protocol)
+            throw UsageError(fmt::format("--starttls {} contradicts the target's scheme ({})",
+                                         wire::to_string(*protocol),
+                                         wire::to_string(target.starttls)));
+        // No port and no scheme in the target: the protocol's own port.
+        bool port_given = true;
+        try {
+            port_given = probe::parse_target(text, 0).port != 0;
+        } catch (const probe::TargetError&) {
+        }
+        if (!port_given) target.port = wire::default_port(*protocol);
+        target.starttls = *protocol;
+    }
+    if (!args.xmpp_domain.empty()) {
+        if (target.starttls != wire::StartTls::xmpp && target.starttls != wire::StartTls::xmpp_server)
+            throw UsageError("--xmpp-domain applies to XMPP only (xmpp:// or --starttls xmpp)");
+        try {
+            target.xmpp_domain = probe::normalize_host_name(args.xmpp_domain).ascii;
+        } catch (const probe::TargetError& e) {
+            throw UsageError(fmt::format("--xmpp-domain {}", e.what()));
+        }
+        if (!sni_set) target.sni = target.xmpp_domain;
+    }
 }
 
 bool want_color(bool no_color, const std::string& output) {

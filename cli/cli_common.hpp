@@ -93,6 +93,18 @@ std::size_t text_width(const std::string& width, const std::string& output = {})
 probe::Target make_target(std::string_view text, const std::string& sni, bool no_sni,
                           const std::string& connect_to);
 
+// --starttls PROTO and --xmpp-domain NAME (probe, check).
+struct UpgradeArgs {
+    std::string starttls;     // a wire::parse_starttls() name; empty = from the URL scheme
+    std::string xmpp_domain;  // XMPP stream domain; empty = the host
+};
+void add_upgrade_options(CLI::App& command, UpgradeArgs& args);
+// Applies --starttls / --xmpp-domain to a target made from `text`: the protocol (a URL scheme
+// that says otherwise is a UsageError), its default port when `text` names none, the XMPP
+// domain (also the SNI unless --sni/--no-sni said otherwise: `sni_set`). Throws UsageError.
+void apply_upgrade(probe::Target& target, std::string_view text, const UpgradeArgs& args,
+                   bool sni_set);
+
 // Probes one target and judges it (probe::probe_target, then judge::assess).
 probe::TargetResult probe_and_judge(const probe::Target& target,
                                     const probe::ProbeOptions& options);

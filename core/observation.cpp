@@ -25,11 +25,14 @@ std::string outcome_phrase(const Observation& o) {
         case Status::closed: {
             const auto what = o.status == Status::reset ? "RST" : "FIN";
             const auto when = o.elapsed.count() > 0 ? fmt::format(" {:.1f} ms", ms) : std::string();
+            if (o.phase == Phase::upgrade)
+                return fmt::format("{} during the plaintext upgrade before TLS", what);
             return o.phase == Phase::hello
                        ? fmt::format("{}{} after ClientHello", what, when)
                        : fmt::format("{} during handshake{} after ClientHello", what, when);
         }
         case Status::timeout:
+            if (o.phase == Phase::upgrade) return "no answer in the plaintext upgrade (timeout)";
             return o.phase == Phase::connect ? "TCP connect timed out" : "no answer (timeout)";
         case Status::refused: return "connection refused";
         default: return o.detail;

@@ -19,6 +19,10 @@ std::string_view to_string(Status s) {
         case Status::local_unsupported: return "local_unsupported";
         case Status::local_limit: return "local_limit";
         case Status::internal_error: return "internal_error";
+        case Status::starttls_not_offered: return "starttls_not_offered";
+        case Status::starttls_refused: return "starttls_refused";
+        case Status::starttls_auth_required: return "starttls_auth_required";
+        case Status::wrong_protocol: return "wrong_protocol";
     }
     return "internal_error";
 }
@@ -34,6 +38,7 @@ std::string_view to_string(Phase p) {
     switch (p) {
         case Phase::dns: return "dns";
         case Phase::connect: return "connect";
+        case Phase::upgrade: return "upgrade";
         case Phase::hello: return "hello";
         case Phase::handshake: return "handshake";
         case Phase::done: return "done";

@@ -27,14 +27,20 @@ enum class Status {
                         // (e.g. a certificate message over OpenSSL's list limit): not the
                         // server's fault as such, and not evidence that a version is refused
     internal_error,     // a bug or unexpected local failure; see detail
+    // The plaintext upgrade before TLS (STARTTLS and friends, Phase::upgrade):
+    starttls_not_offered,    // the server does not offer the upgrade (detail: its capabilities)
+    starttls_refused,        // the server refused the upgrade command (detail: its reply)
+    starttls_auth_required,  // the server wants authentication before the upgrade
+    wrong_protocol,          // the greeting or a reply is not the protocol's: another service
 };
 
-inline constexpr std::array<Status, 13> all_statuses{
+inline constexpr std::array<Status, 17> all_statuses{
     Status::negotiated,    Status::rejected_alert,    Status::reset,
     Status::closed,        Status::not_tls,           Status::protocol_error,
     Status::timeout,       Status::refused,           Status::dns_failed,
     Status::unreachable,   Status::local_unsupported, Status::local_limit,
-    Status::internal_error};
+    Status::internal_error, Status::starttls_not_offered, Status::starttls_refused,
+    Status::starttls_auth_required, Status::wrong_protocol};
 
 std::string_view to_string(Status s);
 std::optional<Status> parse_status(std::string_view text);
@@ -43,6 +49,7 @@ std::optional<Status> parse_status(std::string_view text);
 enum class Phase {
     dns,        // resolving the name
     connect,    // TCP three-way handshake
+    upgrade,    // the plaintext dialogue before TLS (STARTTLS, SSLRequest...), when one is asked
     hello,      // ClientHello sent, no byte from the server yet
     handshake,  // the server answered; the handshake had not completed
     done,       // the handshake completed
@@ -50,11 +57,17 @@ enum class Phase {
 
 std::string_view to_string(Phase p);
 
+// The statuses only the plaintext upgrade before TLS ends in.
+constexpr bool is_upgrade_failure(Status s) {
+    return s == Status::starttls_not_offered || s == Status::starttls_refused ||
+           s == Status::starttls_auth_required || s == Status::wrong_protocol;
+}
+
 // True when the peer was reached and spoke (any TLS answer, an alert, or non-TLS bytes).
 constexpr bool reached_server(Status s) {
     return s == Status::negotiated || s == Status::rejected_alert || s == Status::reset ||
            s == Status::closed || s == Status::not_tls || s == Status::protocol_error ||
-           s == Status::timeout || s == Status::local_limit;
+           s == Status::timeout || s == Status::local_limit || is_upgrade_failure(s);
 }
 
 }  // namespace tlsprobe::core

@@ -49,4 +49,10 @@ public:
 // lookup per call, bounded by the timeout.
 std::shared_ptr<Engines> network_engines(std::shared_ptr<HostResolver> resolver = nullptr);
 
+// `inner`, with `upgrade` stamped on every handshake, raw hello and version probe it is asked
+// for (engine/upgrade.hpp): probe_target() wraps its engines in it for a STARTTLS target, so
+// each connection (versions, cipher enumeration, checks) makes the upgrade. A new Engines
+// operation that opens a TLS connection must carry the upgrade here too.
+std::shared_ptr<Engines> with_upgrade(std::shared_ptr<Engines> inner, Upgrade upgrade);
+
 }  // namespace tlsprobe::engine

@@ -365,7 +365,8 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     }
 
     beast::tcp_stream stream(co_await asio::this_coro::executor);
-    const bool connected = co_await connect_with_timeout(stream, peer, spec.timeout, a);
+    const bool connected =
+        co_await connect_and_upgrade(stream, peer, spec.timeout, spec.upgrade, a);
     if (!connected) co_return a.obs;
     boost::system::error_code ignored;
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/observation.hpp"
+#include "engine/upgrade.hpp"
 
 namespace tlsprobe::engine {
 
@@ -40,6 +41,8 @@ struct HandshakeSpec {
     bool trace = false;                       // fill Observation::trace
     // Presented when the server sends a CertificateRequest; null = answer with no certificate.
     std::shared_ptr<const ClientIdentity> client_identity;
+    // The plaintext upgrade made after the TCP connect, before the ClientHello (STARTTLS).
+    Upgrade upgrade{};
 };
 
 // Connects to `peer`, performs the handshake and closes with close_notify.

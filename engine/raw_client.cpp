@@ -325,7 +325,8 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     AttemptLog log;
     log.trace = options.trace;
     beast::tcp_stream stream(co_await asio::this_coro::executor);
-    const bool connected = co_await connect_with_timeout(stream, peer, options.timeout, log);
+    const bool connected =
+        co_await connect_and_upgrade(stream, peer, options.timeout, options.upgrade, log);
     if (!connected) {
         result.observation = std::move(log.obs);
         co_return result;
@@ -456,6 +457,7 @@ asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Versi
     RawClientOptions raw_options;
     raw_options.timeout = options.timeout;
     raw_options.trace = options.trace;
+    raw_options.upgrade = options.upgrade;
     RawResult r = co_await raw_handshake(peer, std::move(hello), raw_options);
     co_return r;
 }

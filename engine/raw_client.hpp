@@ -23,6 +23,7 @@
 
 #include "core/observation.hpp"
 #include "core/version.hpp"
+#include "engine/upgrade.hpp"
 #include "wire/client_hello.hpp"
 #include "wire/hello_offer.hpp"
 #include "wire/server_flight.hpp"
@@ -58,6 +59,7 @@ struct RawClientOptions {
     // `after_timeout`, until one whole record, FIN or RST (RawResult::after).
     core::Bytes after_flight;
     std::chrono::milliseconds after_timeout{2000};
+    Upgrade upgrade{};     // made after the TCP connect, before the hello (STARTTLS)
 };
 
 // What the server did with RawClientOptions::after_flight.
@@ -105,6 +107,7 @@ struct RawProbeOptions {
     std::optional<std::string> sni;  // server_name; nullopt = none (never sent in SSL 2.0)
     std::chrono::milliseconds timeout{5000};
     bool trace = false;
+    Upgrade upgrade{};  // made after the TCP connect, before the hello (STARTTLS)
 };
 
 // The hello a version probe sends: SSL 2.0 CLIENT-HELLO with every SSL 2.0 kind; SSL 3.0

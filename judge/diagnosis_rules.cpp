@@ -9,6 +9,7 @@
 #include "core/alert.hpp"
 #include "probe/platform.hpp"
 #include "wire/service.hpp"
+#include "wire/starttls.hpp"
 
 namespace tlsprobe::judge {
 
@@ -408,7 +409,8 @@ std::optional<Match> handshake_broken(const Facts& f) {
 std::optional<Match> handshake_timeout(const Facts& f) {
     if (f.main_ok) return std::nullopt;
     if (!f.all([](const auto& o) {
-            return o.status == Status::timeout && o.phase != core::Phase::connect;
+            return o.status == Status::timeout && o.phase != core::Phase::connect &&
+                   o.phase != core::Phase::upgrade;
         }))
         return std::nullopt;
     Match m{Confidence::medium,
@@ -726,6 +728,89 @@ ChainRulesArgs chain_rules_args(const Facts& f) {
     return a;
 }
 
+// ---- the plaintext upgrade before TLS (STARTTLS, issue 14) ----------------------------------
+
+// The first attempt that ended in the upgrade with `status`, while nothing worked.
+const ProbeRecord* upgrade_failure(const Facts& f, Status status) {
+    if (f.main_ok || f.r.target.starttls == wire::StartTls::none) return nullptr;
+    return f.first([&](const auto& o) { return o.status == status && o.phase == core::Phase::upgrade; });
+}
+
+Match upgrade_match(const Facts& f, const ProbeRecord& p, std::string summary) {
+    Match m{Confidence::high, std::move(summary), {p.observation.detail}};
+    const auto count = std::count_if(f.attempts.begin(), f.attempts.end(), [&](const ProbeRecord* q) {
+        return q->observation.status == p.observation.status;
+    });
+    m.evidence.push_back(fmt::format("{} of {} attempts ended the same way, before any ClientHello",
+                                     count, f.attempts.size()));
+    return m;
+}
+
+std::optional<Match> starttls_not_offered(const Facts& f) {
+    const auto* p = upgrade_failure(f, Status::starttls_not_offered);
+    if (!p) return std::nullopt;
+    return upgrade_match(
+        f, *p,
+        fmt::format("The server on {} does not offer the upgrade to TLS ({}): TLS is not "
+                    "configured for this service, or not on this port.",
+                    f.r.address, wire::display_name(f.r.target.starttls)));
+}
+
+std::optional<Match> starttls_refused(const Facts& f) {
+    const auto* p = upgrade_failure(f, Status::starttls_refused);
+    if (!p) return std::nullopt;
+    return upgrade_match(
+        f, *p,
+        fmt::format("The server on {} refuses the upgrade to TLS ({}): it cannot start TLS (a "
+                    "certificate or key it fails to load, a TLS library error) or refuses this "
+                    "client.",
+                    f.r.address, wire::display_name(f.r.target.starttls)));
+}
+
+std::optional<Match> starttls_auth_required(const Facts& f) {
+    const auto* p = upgrade_failure(f, Status::starttls_auth_required);
+    if (!p) return std::nullopt;
+    return upgrade_match(
+        f, *p,
+        fmt::format("The server on {} wants authentication before the upgrade to TLS ({}): "
+                    "credentials would cross the network in clear text.",
+                    f.r.address, wire::display_name(f.r.target.starttls)));
+}
+
+std::optional<Match> starttls_wrong_service(const Facts& f) {
+    const auto* p = upgrade_failure(f, Status::wrong_protocol);
+    if (!p) return std::nullopt;
+    auto m = upgrade_match(
+        f, *p,
+        fmt::format("Another service answers on {}: its greeting is not {}'s. The port is wrong, "
+                    "or another program owns it.",
+                    f.r.address, wire::display_name(f.r.target.starttls)));
+    m.evidence.push_back(fmt::format("first bytes received: {}",
+                                     core::hex_dump(p->observation.first_bytes, 16)));
+    return m;
+}
+
+std::optional<Match> starttls_silent(const Facts& f) {
+    if (f.main_ok || f.r.target.starttls == wire::StartTls::none) return std::nullopt;
+    if (!f.all([](const auto& o) {
+            return o.phase == core::Phase::upgrade &&
+                   (o.status == Status::timeout || o.status == Status::closed ||
+                    o.status == Status::reset);
+        }))
+        return std::nullopt;
+    const auto& o = f.attempts.front()->observation;
+    Match m{Confidence::medium,
+            fmt::format("The server accepts TCP connections on {} but does not finish the {} "
+                        "dialogue: it is overloaded, waits for something else (a TLS port, or a "
+                        "client it knows), or drops this client.",
+                        f.r.address, wire::display_name(f.r.target.starttls)),
+            {o.detail}};
+    if (!o.first_bytes.empty())
+        m.evidence.push_back(
+            fmt::format("it said: '{}'", core::printable_excerpt(o.first_bytes, 80)));
+    return m;
+}
+
 // ---- the catalogue ------------------------------------------------------------------------
 // One row per diagnosis id:
 //
@@ -754,6 +839,17 @@ ChainRulesArgs chain_rules_args(const Facts& f) {
 using probe::ServerSoftware;
 
 // Steps shared by several rules.
+// Confirming an upgrade by hand (the STARTTLS rules).
+const std::vector<std::string> kStarttlsConfirm{
+    "openssl s_client -connect {address} -starttls {starttls} -servername {host}   (the "
+    "dialogue, then the handshake)",
+    "[smtp] Postfix: postconf -n | grep tls; Exchange: Get-ReceiveConnector | fl "
+    "Name,AuthMechanism,Bindings",
+    "[imap,pop3,sieve] Dovecot: doveconf -n | grep -E '^ssl'",
+    "[ldap] OpenLDAP: ldapsearch -Y EXTERNAL -H ldapi:/// -b cn=config olcTLSCertificateFile; "
+    "Active Directory: certutil -store -service NTDS\\My",
+    "[postgres] PostgreSQL: psql -c 'SHOW ssl' -c 'SHOW ssl_cert_file'",
+    "[mysql] MySQL/MariaDB: SHOW VARIABLES LIKE '%ssl%'   (have_ssl must be YES)"};
 const std::string kReloadNginx = "nginx -t && systemctl reload nginx";
 const std::string kReloadApache =
     "apachectl configtest && systemctl reload apache2   (RHEL: systemctl reload httpd)";
@@ -1599,8 +1695,103 @@ const std::vector<Rule>& rules() {
              "make the site for {host} the default for port {port} (nginx: listen {port} ssl "
              "default_server; Apache: its virtual host first; HAProxy: its crt first on the "
              "bind line; Tomcat: defaultSSLHostConfigName)")},
+        // The upgrade before TLS (issue 14). A step "[smtp,imap] ..." is shown only for those
+        // protocols (wire::to_string names); the others for every protocol.
+        {"starttls.not_offered",
+         "",
+         "The server does not offer STARTTLS",
+         {"Thunderbird/Outlook: 'server does not support STARTTLS' (or the account falls back to "
+          "no encryption)",
+          "openssl s_client -starttls: 'didn't find starttls in server response'",
+          "psql sslmode=require: 'server does not support SSL, but SSL was required'"},
+         kStarttlsConfirm,
+         {"[smtp] Postfix: smtpd_tls_security_level = may, smtpd_tls_chain_files = "
+          "/etc/ssl/private/{host}.pem (key, then certificate and chain) in main.cf; "
+          "postfix reload",
+          "[smtp] Exchange: Get-ExchangeCertificate | fl Thumbprint,Services,Subject   then "
+          "Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP (and "
+          "Set-ReceiveConnector -AuthMechanism Tls)",
+          "[smtp] IIS SMTP: the virtual server's Access tab: install a certificate for {host}",
+          "[imap,pop3,sieve] Dovecot: ssl = yes, ssl_cert = </etc/ssl/certs/{host}.pem, ssl_key "
+          "= </etc/ssl/private/{host}.key in conf.d/10-ssl.conf; doveadm reload",
+          "[ldap] OpenLDAP: olcTLSCertificateFile, olcTLSCertificateKeyFile, "
+          "olcTLSCACertificateFile on cn=config (ldapmodify -Y EXTERNAL -H ldapi:///), then "
+          "restart slapd",
+          "[ldap] Active Directory: put a certificate for {host} with Server Authentication in "
+          "the NTDS Service (or computer) personal store; LDAP picks it up without a restart",
+          "[postgres] PostgreSQL: ssl = on, ssl_cert_file, ssl_key_file in postgresql.conf, then "
+          "SELECT pg_reload_conf()",
+          "[mysql] MySQL/MariaDB: ssl_cert, ssl_key (and ssl_ca) under [mysqld], restart (MySQL "
+          "8: ALTER INSTANCE RELOAD TLS)",
+          "[ftp] vsftpd: ssl_enable=YES, rsa_cert_file, rsa_private_key_file; ProFTPD: "
+          "TLSEngine on",
+          "[xmpp,xmpp-server] Prosody: a certificate for the domain in certs/ (prosodyctl cert "
+          "import); ejabberd: certfiles and starttls: true on the listener"},
+         starttls_not_offered},
+        {"starttls.refused",
+         "",
+         "The server refuses STARTTLS",
+         {"mail clients: 'STARTTLS failed' / '454 TLS not available due to temporary reason'",
+          "openssl s_client -starttls: the reply to STARTTLS, then no TLS"},
+         kStarttlsConfirm,
+         {"the server's log names why it cannot start TLS: usually a certificate or key file it "
+          "cannot read (permissions, path, a key that does not match the certificate)",
+          "[smtp] Postfix: grep -i 'tls' /var/log/mail.log ('cannot load certificate'); check "
+          "smtpd_tls_chain_files or smtpd_tls_cert_file/smtpd_tls_key_file, then postfix reload",
+          "[smtp] Exchange: Get-ExchangeCertificate (is a valid certificate enabled for SMTP?), "
+          "Event Viewer: MSExchangeFrontEndTransport 12014",
+          "[imap,pop3,sieve] Dovecot: doveadm log errors; doveconf -n | grep ssl",
+          "[ldap] OpenLDAP: slapd -d 1 shows 'TLS init def ctx failed'; the certificate files "
+          "must be readable by the openldap user",
+          "[mysql] MySQL/MariaDB: the error says why (e.g. 1130: host not allowed to connect)"},
+         starttls_refused},
+        {"starttls.auth_required",
+         "",
+         "The server wants authentication before STARTTLS",
+         {"clients that require TLS cannot log in; others send credentials in clear text"},
+         kStarttlsConfirm,
+         {"allow STARTTLS before authentication (it is meant to protect the login)",
+          "[smtp] Postfix: smtpd_tls_auth_only = yes keeps AUTH after STARTTLS, not STARTTLS "
+          "after AUTH; check smtpd_recipient_restrictions and any policy that answers 530",
+          "[ldap] OpenLDAP: olcSecurity / olcRequires must not require authentication before "
+          "StartTLS"},
+         starttls_auth_required},
+        {"starttls.wrong_service",
+         "S3",
+         "Another service answers on the port",
+         {"clients: a protocol error right after connecting, or a long wait"},
+         {"ss -ltnp 'sport = :{port}'   (which program owns port {port}?)",
+          "openssl s_client -connect {address} -starttls <protocol>   (what does it greet with?)"},
+         {"point clients (and tlsprobe) at the service's own port, or move the other program "
+          "off port {port}",
+          "[smtp] an implicit-TLS port (465, smtps://) greets with TLS, not with 220: probe it "
+          "with smtps://",
+          "[imap] port 993 is implicit TLS: imaps://",
+          "[pop3] port 995 is implicit TLS: pop3s://",
+          "[ldap] port 636 is implicit TLS: ldaps://"},
+         starttls_wrong_service},
+        {"starttls.silent",
+         "",
+         "The server does not finish the STARTTLS dialogue",
+         {"clients: a timeout while connecting"},
+         kStarttlsConfirm,
+         {"check the service is not overloaded (connection limits, tarpitting of unknown "
+          "clients: Postfix postscreen, greylisting) and that the port is the plaintext one",
+          "[smtp] Postfix postscreen: postscreen_greet_wait delays the greeting for unknown "
+          "clients; add the probing address to postscreen_access_list"},
+         starttls_silent},
     };
     return table;
+}
+
+// openssl s_client -starttls's name for a protocol.
+std::string_view openssl_starttls_name(wire::StartTls p) {
+    switch (p) {
+        case wire::StartTls::pop3: return "pop3";
+        case wire::StartTls::xmpp_server: return "xmpp-server";
+        case wire::StartTls::none: return "<protocol>";
+        default: return wire::to_string(p);
+    }
 }
 
 std::string fill(std::string_view tpl, const Facts& f) {
@@ -1613,7 +1804,9 @@ std::string fill(std::string_view tpl, const Facts& f) {
             fmt::arg("sha1", leaf ? leaf->sha1_hex : std::string("<thumbprint>")),
             fmt::arg("issuer", leaf ? leaf->issuer : std::string("<issuer>")),
             fmt::arg("leaf_to_serve", chain.leaf_to_serve),
-            fmt::arg("serve_order", chain.serve_order), fmt::arg("no_sni_sha1", chain.no_sni_sha1));
+            fmt::arg("serve_order", chain.serve_order), fmt::arg("no_sni_sha1", chain.no_sni_sha1),
+            fmt::arg("starttls", openssl_starttls_name(f.r.target.starttls)),
+            fmt::arg("protocol", wire::display_name(f.r.target.starttls)));
     } catch (const fmt::format_error&) {
         return std::string(tpl);  // a template bug must not hide the diagnosis
     }
@@ -1633,7 +1826,18 @@ std::vector<std::string> split_words(std::string_view text) {
 
 std::vector<std::string> filled(const std::vector<std::string>& templates, const Facts& f) {
     std::vector<std::string> out;
-    for (const auto& t : templates) out.push_back(fill(t, f));
+    for (const auto& t : templates) {
+        // "[smtp,imap] step": only for those upgrade protocols.
+        if (t.starts_with('[') && t.find("] ") != std::string::npos) {
+            const auto close = t.find("] ");
+            const std::string names = "," + t.substr(1, close - 1) + ",";
+            const auto mine = fmt::format(",{},", wire::to_string(f.r.target.starttls));
+            if (names.find(mine) == std::string::npos) continue;
+            out.push_back(fill(std::string_view(t).substr(close + 2), f));
+            continue;
+        }
+        out.push_back(fill(t, f));
+    }
     return out;
 }
 

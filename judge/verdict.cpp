@@ -16,6 +16,8 @@ using probe::TargetVerdict;
 
 std::string verdict_paragraph(const TargetResult& r) {
     const auto where = r.target.display();
+    // A STARTTLS target names its protocol in `where` ("smtp://..."): the service is TLS.
+    const std::string_view service = r.target.starttls == wire::StartTls::none ? "HTTPS" : "TLS";
     const bool works = r.facts.works;
     std::string http;
     if (r.http) {
@@ -33,8 +35,8 @@ std::string verdict_paragraph(const TargetResult& r) {
     if (r.diagnosis.empty()) {
         if (!works)
             return fmt::format(
-                "HTTPS on {} fails and the evidence fits no known cause; see the probes below.{}",
-                where, http);
+                "{} on {} fails and the evidence fits no known cause; see the probes below.{}",
+                service, where, http);
         std::string how;
         if (best && best->observation.status == core::Status::negotiated &&
             best->observation.version)
@@ -55,7 +57,7 @@ std::string verdict_paragraph(const TargetResult& r) {
             r.facts.client_certificate == probe::ClientCertificate::accepted
                 ? " It asks for a client certificate and accepted the one given with --client-cert."
                 : "";
-        return fmt::format("HTTPS on {} {}{}.{}{}{}{}", where, serious ? "negotiates" : "works",
+        return fmt::format("{} on {} {}{}.{}{}{}{}", service, where, serious ? "negotiates" : "works",
                            how, with_certificate, cert, review, http);
     }
     const auto& top = r.diagnosis.front();
@@ -84,7 +86,7 @@ std::string verdict_paragraph(const TargetResult& r) {
         for (std::size_t i = 1; i < r.diagnosis.size(); ++i) ids.push_back(r.diagnosis[i].id);
         others = fmt::format(" Also considered: {}.", fmt::join(ids, ", "));
     }
-    return fmt::format("HTTPS on {} {}. Most likely cause ({} confidence{}): {}{}{}", where, state,
+    return fmt::format("{} on {} {}. Most likely cause ({} confidence{}): {}{}{}", service, where, state,
                        to_string(top.confidence), scenario, top.summary, others, http);
 }
 

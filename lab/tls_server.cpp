@@ -207,6 +207,53 @@ void close_gracefully(tcp::socket& socket) {
     socket.close(ignored);
 }
 
+// The plaintext dialogue before TLS: true when the handshake goes next. Bounded: at most
+// kMaxReads reads, each within kHandshakeTimeout.
+asio::awaitable<bool> run_preamble(tcp::socket& socket, const Preamble& p) {
+    std::array<std::uint8_t, 4096> buf{};
+    if (p.hold_at_accept) {
+        for (int i = 0; i < kMaxReads; ++i) {
+            auto r = co_await before(kRequestTimeout,
+                                     socket.async_read_some(asio::buffer(buf),
+                                                            asio::as_tuple(asio::use_awaitable)));
+            if (!r || std::get<0>(*r)) break;
+        }
+        close_gracefully(socket);
+        co_return false;
+    }
+    if (!p.greeting.empty())
+        co_await asio::async_write(socket, asio::buffer(p.greeting),
+                                   asio::as_tuple(asio::use_awaitable));
+    core::Bytes pending;
+    for (int i = 0; i < kMaxReads; ++i) {
+        auto r = co_await before(
+            kHandshakeTimeout,
+            socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)));
+        if (!r || std::get<0>(*r)) break;
+        pending.insert(pending.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(std::get<1>(*r)));
+        auto a = p.answer(pending);
+        if (a.then == PreambleAnswer::Then::more) continue;
+        pending.erase(pending.begin(),
+                      pending.begin() + static_cast<std::ptrdiff_t>(std::min(a.consumed, pending.size())));
+        if (!a.reply.empty())
+            co_await asio::async_write(socket, asio::buffer(a.reply),
+                                       asio::as_tuple(asio::use_awaitable));
+        if (a.then == PreambleAnswer::Then::start_tls) co_return true;
+        if (a.then == PreambleAnswer::Then::close) break;
+        if (a.then == PreambleAnswer::Then::hold) {
+            for (int j = 0; j < kMaxReads; ++j) {
+                auto more = co_await before(kRequestTimeout,
+                                            socket.async_read_some(asio::buffer(buf),
+                                                                   asio::as_tuple(asio::use_awaitable)));
+                if (!more || std::get<0>(*more)) break;
+            }
+            break;
+        }
+    }
+    close_gracefully(socket);
+    co_return false;
+}
+
 }  // namespace
 
 std::string_view to_string(SniPolicy p) {
@@ -325,6 +372,10 @@ asio::awaitable<void> TlsServer::Impl::serve(tcp::socket& socket) {
         std::lock_guard lock(mutex);
         index = records.size();
         records.emplace_back();
+    }
+    if (config.preamble.answer || config.preamble.hold_at_accept) {
+        const bool tls = co_await run_preamble(socket, config.preamble);
+        if (!tls) co_return;
     }
     Connection conn{index};  // outlives the stream, which points at it
     asio::ssl::stream<tcp::socket&> stream(socket, ctx);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bytes.hpp"
 #include "lab/loopback.hpp"
 
 namespace tlsprobe::lab {
@@ -36,6 +38,28 @@ enum class ClientCertMode {
     optional,  // CertificateRequest; a client without a certificate goes on (nginx `optional`)
     required,  // CertificateRequest; a client without one is refused (nginx `on`, IIS Require):
                // alert certificate_required (116) in TLS 1.3, handshake_failure (40) in 1.2
+};
+
+// A plaintext dialogue the server holds before its TLS handshake (a STARTTLS server; scripts
+// for each protocol in lab/starttls_server.hpp).
+struct PreambleAnswer {
+    enum class Then {
+        more,       // not a whole command yet: read more
+        go_on,      // write `reply`, then read the next command
+        start_tls,  // write `reply`, then the TLS handshake on the same socket
+        close,      // write `reply`, then FIN
+        hold,       // write `reply`, then stay silent until the client leaves
+    };
+    Then then = Then::more;
+    core::Bytes reply;
+    std::size_t consumed = 0;  // bytes of the pending input the command took
+};
+struct Preamble {
+    core::Bytes greeting;  // written at accept (may be empty)
+    bool hold_at_accept = false;  // say nothing at all (a slow greeting)
+    // The answer to what the client sent so far of its current command. Runs on the server's
+    // thread: must not throw or block.
+    std::function<PreambleAnswer(core::ByteView pending)> answer;
 };
 
 struct TlsServerConfig {
@@ -67,6 +91,8 @@ struct TlsServerConfig {
     // When false the server waits (bounded) for the client to close after the handshake.
     bool http_after_handshake = true;
     Loopback address = Loopback::ipv4;
+    // A plaintext dialogue before the handshake (STARTTLS); none when `answer` is empty.
+    Preamble preamble;
 };
 
 // What one connection's ClientHello carried and how it ended, for assertions.

@@ -462,6 +462,7 @@ asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::
     }
     RawClientOptions raw_options;
     raw_options.timeout = options.timeout;
+    raw_options.upgrade = options.upgrade;
     RawResult result = co_await engines.raw(peer, std::move(hello), raw_options);
     co_return to_server_choice(result, request);
 }

@@ -151,9 +151,23 @@ asio::awaitable<void> run_checks(Engines& engines, TargetResult& result, const t
 
 }  // namespace
 
+engine::Upgrade upgrade_of(const Target& target) {
+    engine::Upgrade u;
+    u.protocol = target.starttls;
+    if (target.starttls == wire::StartTls::xmpp || target.starttls == wire::StartTls::xmpp_server)
+        u.name = target.xmpp_domain.empty() ? target.host : target.xmpp_domain;
+    return u;
+}
+
 asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options) {
     if (!options.engines) options.engines = engine::network_engines();
     if (!options.trust) options.trust = x509::TrustStore::shared_system_default();
+    if (target.starttls != wire::StartTls::none) {
+        // Every connection of this probe makes the upgrade before its ClientHello: the
+        // attempts, the cipher enumeration and the checks all go through these engines.
+        options.engines = engine::with_upgrade(options.engines, upgrade_of(target));
+        options.http_port.reset();  // a plain-HTTP check says nothing about a mail server
+    }
     Engines& engines = *options.engines;
     static const PlanOptions capabilities = local_capabilities();
     TargetResult result;

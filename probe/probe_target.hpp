@@ -52,6 +52,9 @@ struct ProbeOptions {
     std::function<bool(TargetResult&)> follow_up;
 };
 
+// The upgrade every connection to `target` makes before its ClientHello (none for TLS at once).
+engine::Upgrade upgrade_of(const Target& target);
+
 // Probes one target on the calling coroutine's executor (which must be single-threaded).
 // Never throws for anything the network or the server does; those are in the result.
 boost::asio::awaitable<TargetResult> probe_target(Target target, ProbeOptions options);

@@ -196,22 +196,35 @@ Target parse_target(std::string_view text, std::uint16_t default_port) {
         throw TargetError("the target is empty (expected host, host:port or https://host/)");
     std::string_view rest = original;
     std::uint16_t port = default_port;
+    wire::StartTls starttls = wire::StartTls::none;
 
     if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
         const auto scheme = lower(rest.substr(0, sep));
         auto it = std::find_if(kSchemes.begin(), kSchemes.end(),
                                [&](const SchemePort& s) { return s.scheme == scheme; });
-        if (it == kSchemes.end()) {
+        const auto upgrades = wire::upgrade_schemes();
+        const auto up = std::find_if(upgrades.begin(), upgrades.end(),
+                                     [&](const wire::UpgradeScheme& s) { return s.scheme == scheme; });
+        if (it == kSchemes.end() && up != upgrades.end()) {
+            starttls = up->protocol;
+            port = up->port;
+        } else if (it == kSchemes.end()) {
+            if (wire::is_unimplemented_upgrade(scheme))
+                throw TargetError(fmt::format(
+                    "'{}': {}:// needs an upgrade dialogue tlsprobe does not speak yet", original,
+                    scheme));
             if (scheme == "http")
                 throw TargetError(fmt::format(
                     "'{}': http:// is plain HTTP; use https:// or host:port to probe TLS",
                     original));
             throw TargetError(
                 fmt::format("'{}': unsupported scheme '{}' (expected https, ldaps, smtps, imaps, "
-                            "pop3s or ftps)",
+                            "pop3s, ftps, or a STARTTLS scheme: smtp, submission, imap, pop3, "
+                            "ftp, ldap, xmpp, xmpp-server, postgres, mysql, nntp, sieve)",
                             original, scheme));
+        } else {
+            port = it->port;
         }
-        port = it->port;
         rest = rest.substr(sep + 3);
         rest = rest.substr(0, rest.find_first_of("/?#"));
         if (const auto at = rest.rfind('@'); at != std::string_view::npos)
@@ -244,6 +257,7 @@ Target parse_target(std::string_view text, std::uint16_t default_port) {
 
     t.host = lower(host);
     t.port = port;
+    t.starttls = starttls;
     if (!is_ip_literal(t.host)) t.sni = t.host;
     return t;
 }
@@ -270,6 +284,11 @@ std::string Target::authority() const {
 }
 
 std::string Target::display() const {
+    if (starttls != wire::StartTls::none) {
+        Target plain = *this;
+        plain.starttls = wire::StartTls::none;
+        return fmt::format("{}://{}", wire::to_string(starttls), plain.display());
+    }
     if (connect_to) {
         const auto host_part = connect_to->find(':') != std::string::npos
                                    ? fmt::format("[{}]", *connect_to)

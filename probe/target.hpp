@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/text.hpp"
+#include "wire/starttls.hpp"
 
 namespace tlsprobe::probe {
 
@@ -20,9 +21,14 @@ struct Target {
     std::optional<std::string> connect_to;  // connect here instead of resolving host (--connect-to)
     std::uint16_t connect_port = 0;         // port for connect_to; 0 = the same as port
     std::optional<std::string> sni;         // the SNI to send; nullopt = send none
+    // The plaintext upgrade every connection makes before its ClientHello (smtp://, --starttls);
+    // none = TLS from the first byte.
+    wire::StartTls starttls = wire::StartTls::none;
+    std::string xmpp_domain;  // XMPP: the stream's domain (--xmpp-domain); empty = host
 
     // "example.com:443", "[2001:db8::1]:443"; with --connect-to: "example.com:443 via 192.0.2.10";
-    // an internationalised name adds its U-label: "xn--bcher-kva.example:443 (bücher.example)".
+    // an internationalised name adds its U-label: "xn--bcher-kva.example:443 (bücher.example)";
+    // a STARTTLS target starts with its protocol: "smtp://mail.example.com:25".
     std::string display() const;
     // host:port in URL authority form ("[::1]:443"); the key used for dedup and sharding.
     std::string authority() const;
@@ -38,7 +44,8 @@ public:
 
 // Parses "host", "host:port", "[v6]:port", a bare IPv6 literal, or a URL
 // ("https://host:port/path"; the scheme sets the default port: https 443, ldaps 636,
-// smtps 465, imaps 993, pop3s 995, ftps 990). The SNI defaults to the host when it is a
+// smtps 465, imaps 993, pop3s 995, ftps 990; the STARTTLS schemes of wire::upgrade_schemes()
+// set Target::starttls too: smtp 25, submission 587, imap 143, ...). The SNI defaults to the host when it is a
 // DNS name and to none for an IP literal (RFC 6066 §3 forbids IP literals in SNI).
 // Throws TargetError.
 Target parse_target(std::string_view text, std::uint16_t default_port = 443);

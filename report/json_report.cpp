@@ -263,6 +263,8 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
           {"address", r.address.empty() ? json(nullptr) : json(r.address)},
           {"sni", optional_json(t.sni)},
           {"connect_to", optional_json(t.connect_to)},
+          {"starttls", t.starttls == wire::StartTls::none ? json(nullptr)
+                                                          : json(wire::to_string(t.starttls))},
           {"resolved", r.resolved}}},
         {"started", iso8601(r.started)},
         {"duration_ms", to_ms(r.duration)},

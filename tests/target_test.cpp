@@ -98,7 +98,8 @@ TEST_CASE("parse_target: bad input names the value and what is expected", "[targ
     CHECK_THROWS_WITH(parse_target("host.example:abc"), Contains("'abc' is not a number"));
     CHECK_THROWS_WITH(parse_target("host.example:"), Contains("the port is empty"));
     CHECK_THROWS_WITH(parse_target("http://x"), Contains("http:// is plain HTTP"));
-    CHECK_THROWS_WITH(parse_target("ftp://x"), Contains("unsupported scheme 'ftp'"));
+    CHECK_THROWS_WITH(parse_target("gopher://x"), Contains("unsupported scheme 'gopher'"));
+    CHECK(parse_target("ftp://x").starttls == tlsprobe::wire::StartTls::ftp);  // FTP AUTH TLS (issue 14)
     CHECK_THROWS_WITH(parse_target("[::1"), Contains("missing ']'"));
     CHECK_THROWS_WITH(parse_target("[::1]x"), Contains("expected ':port' after ']'"));
     CHECK_THROWS_WITH(

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Probes real Debian servers over their STARTTLS dialogues on loopback (issue 14): PostgreSQL,
+# Dovecot (IMAP, POP3), OpenLDAP slapd and MariaDB, each started here on a high 127.0.0.1 port
+# with the test certificate testcerts/good.* (tlsprobe.test), probed with
+# `tlsprobe probe <scheme>://tlsprobe.test:PORT --connect-to 127.0.0.1`, and stopped again.
+# A server whose package is not installed is skipped with a message; with none installed the
+# script exits 77 (ctest: skipped) saying so (CI does not install them: scripts/deps.sh leaves them out on purpose).
+#
+# usage: starttls_real.sh TLSPROBE_BINARY SOURCE_DIR
+set -u
+bin=${1:?tlsprobe binary}
+src=${2:?source dir}
+work=$(mktemp -d /tmp/tlsprobe-starttls-real.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    [ -n "${pg_ctl:-}" ] && [ -d "$work/pg" ] && su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1
+    for p in "${pids[@]}"; do
+        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp "$src/testcerts/good.chain.pem" "$work/cert.pem"
+cp "$src/testcerts/good.key" "$work/key.pem"
+chmod 644 "$work/cert.pem"; chmod 640 "$work/key.pem"
+ran=0; failed=0
+
+# Waits until something accepts on 127.0.0.1:$1 (at most ~10 s).
+wait_port() {
+    for _ in $(seq 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# probe NAME URL: runs tlsprobe and prints what it reports; fails unless TLS works after the
+# upgrade (JSON facts.works).
+probe() {
+    local name=$1 url=$2
+    ran=$((ran + 1))
+    local json
+    json=$("$bin" probe "$url" --connect-to 127.0.0.1 --ca-file "$src/testcerts/root-ca.pem" \
+        --quick --format json --timeout 5s 2>&1)
+    local summary
+    summary=$(python3 -c '
+import json,sys
+r=json.loads(sys.stdin.read())
+vs=r.get("versions",{})
+items=vs.items() if isinstance(vs,dict) else [(v.get("version"),v) for v in vs]
+ok=[str(k) for k,v in items if isinstance(v,dict) and v.get("supported") is True]
+leaf=(r.get("chain") or {}).get("certificates") or [{}]
+works=r["target_verdict"] in ("ok","warn")
+print("verdict=%s versions=%s leaf=%s trusted=%s diagnosis=%s" % (r["target_verdict"], ",".join(ok), leaf[0].get("common_name"), (r.get("chain") or {}).get("trusted"), ",".join(d["id"] for d in r.get("diagnosis",[])) or "-"))
+sys.exit(0 if works else 1)' <<<"$json")
+    local rc=$?
+    echo "$name ($url): $summary"
+    [ $rc -eq 0 ] || { failed=$((failed + 1)); echo "$json" | head -c 1500; }
+}
+
+# ---- PostgreSQL ------------------------------------------------------------------------------
+pg_bin=$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")
+if [ -x "$pg_bin/pg_ctl" ] && [ -x "$pg_bin/initdb" ] && id postgres >/dev/null 2>&1; then
+    pg_ctl=$pg_bin/pg_ctl
+    mkdir "$work/pg" "$work/pgrun" && chown postgres "$work/pg" "$work/pgrun"
+    cp "$work/key.pem" "$work/pg-key.pem"; chown postgres "$work/pg-key.pem"; chmod 600 "$work/pg-key.pem"
+    su postgres -s /bin/sh -c "$pg_bin/initdb -D $work/pg -A trust" >"$work/pg-init.log" 2>&1
+    su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -w -l $work/pgrun/pg.log -o \"-p 55432 -k $work/pgrun -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$work/cert.pem -c ssl_key_file=$work/pg-key.pem\" start" >/dev/null 2>&1
+    if wait_port 55432; then probe PostgreSQL "postgres://tlsprobe.test:55432"
+    else echo "PostgreSQL: did not start"; cat "$work/pg-init.log" "$work/pgrun/pg.log"; failed=$((failed + 1)); fi
+else
+    echo "PostgreSQL: not installed, skipped"
+fi
+
+# ---- Dovecot (IMAP, POP3) --------------------------------------------------------------------
+if command -v dovecot >/dev/null; then
+    mkdir -p "$work/dovecot-run" "$work/dovecot-state"
+    cat >"$work/dovecot.conf" <<CONF
+base_dir = $work/dovecot-run
+state_dir = $work/dovecot-state
+log_path = $work/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$work/cert.pem
+ssl_key = <$work/key.pem
+disable_plaintext_auth = yes
+mail_location = mbox:~/mail
+service imap-login {
+  inet_listener imap {
+    port = 50143
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 50110
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+passdb {
+  driver = static
+  args = password=unused
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$work/home
+}
+CONF
+    dovecot -F -c "$work/dovecot.conf" >"$work/dovecot.out" 2>&1 &
+    pids+=($!)
+    if wait_port 50143 && wait_port 50110; then
+        probe "Dovecot IMAP" "imap://tlsprobe.test:50143"
+        probe "Dovecot POP3" "pop3://tlsprobe.test:50110"
+    else echo "Dovecot: did not start"; cat "$work/dovecot.out" "$work/dovecot.log" 2>/dev/null; failed=$((failed + 1)); fi
+else
+    echo "Dovecot: not installed, skipped"
+fi
+
+# ---- OpenLDAP slapd --------------------------------------------------------------------------
+if [ -x /usr/sbin/slapd ]; then
+    mkdir -p "$work/ldap-db"
+    cat >"$work/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $work/slapd.pid
+TLSCertificateFile $work/cert.pem
+TLSCertificateKeyFile $work/key.pem
+database mdb
+suffix "dc=tlsprobe,dc=test"
+directory $work/ldap-db
+CONF
+    /usr/sbin/slapd -d 0 -f "$work/slapd.conf" -h "ldap://127.0.0.1:50389/" >"$work/slapd.out" 2>&1 &
+    pids+=($!)
+    if wait_port 50389; then probe "OpenLDAP slapd" "ldap://tlsprobe.test:50389"
+    else echo "slapd: did not start"; cat "$work/slapd.out"; failed=$((failed + 1)); fi
+else
+    echo "slapd: not installed, skipped"
+fi
+
+# ---- MariaDB ---------------------------------------------------------------------------------
+if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null; then
+    mkdir -p "$work/mysql" && chown mysql "$work/mysql" 2>/dev/null
+    cp "$work/key.pem" "$work/my-key.pem"; chown mysql "$work/my-key.pem"; chmod 600 "$work/my-key.pem"
+    mariadb-install-db --user=mysql --datadir="$work/mysql" --auth-root-authentication-method=normal \
+        >"$work/mysql-init.log" 2>&1
+    mariadbd --no-defaults --user=mysql --datadir="$work/mysql" --port=53306 --bind-address=127.0.0.1 \
+        --socket="$work/mysql/mysql.sock" --pid-file="$work/mysql/mysql.pid" \
+        --ssl-cert="$work/cert.pem" --ssl-key="$work/my-key.pem" >"$work/mysql.out" 2>&1 &
+    pids+=($!)
+    if wait_port 53306; then probe MariaDB "mysql://tlsprobe.test:53306"
+    else echo "MariaDB: did not start"; tail -20 "$work/mysql.out"; failed=$((failed + 1)); fi
+else
+    echo "MariaDB: not installed, skipped"
+fi
+
+if [ "$ran" -eq 0 ]; then
+    echo "SKIPPED: none of PostgreSQL, Dovecot, slapd, MariaDB is installed"
+    exit 77
+fi
+echo "$ran probes, $failed failed"
+[ "$failed" -eq 0 ]
