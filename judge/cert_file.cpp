@@ -1,6 +1,7 @@
 #include "judge/cert_file.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -143,7 +144,10 @@ std::vector<PlatformAdvice> install_steps(const CertFileResult& r, const CertFil
     const std::string first = in.files.front().name;
     const bool pfx = in.files.front().format == CertFileFormat::pkcs12;
     const bool key_ok = r.key.state == KeyState::matches;
-    const std::string key_file = in.key_file ? in.key_file->source : host + ".key";
+    // Installed under the host's name; a --key path keeps only its file name.
+    const std::string key_file =
+        in.key_file ? std::filesystem::path(in.key_file->source).filename().string() : host + ".key";
+    const std::string chain_file = host + ".fullchain.pem";
     const std::string order = serve_order(r.chain);
     const bool complete = !r.chain.has(x509::ChainProblemKind::missing_intermediate);
     const std::string missing =
@@ -168,15 +172,16 @@ std::vector<PlatformAdvice> install_steps(const CertFileResult& r, const CertFil
                                first),
                    bind};
     } else if (key_ok) {
-        iis.fix = {fmt::format("openssl pkcs12 -export -in fullchain.pem -inkey {} -out {}.pfx   "
-                               "(fullchain.pem: {}{})",
-                               key_file, host, order, missing),
+        iis.fix = {fmt::format("openssl pkcs12 -export -in {} -inkey {} -out {}.pfx   "
+                               "({}: {}{})",
+                               chain_file, in.key_file ? in.key_file->source : key_file, host,
+                               chain_file, order, missing),
                    fmt::format("certutil -importpfx {}.pfx", host), bind};
     } else {
-        iis.fix = {fmt::format("certutil -addstore my {}, then on the machine that made the "
-                               "certificate request: certutil -repairstore my {}   (re-attaches "
-                               "the private key kept there)",
-                               first, thumb),
+        iis.fix = {fmt::format("{} {}, then on the machine that made the certificate request: "
+                               "certutil -repairstore my {}   (re-attaches the private key kept "
+                               "there)",
+                               pfx ? "certutil -importpfx" : "certutil -addstore my", first, thumb),
                    "if the key is not on that machine: export a .pfx with its private key from "
                    "where it is, or request the certificate again",
                    bind};
@@ -185,14 +190,14 @@ std::vector<PlatformAdvice> install_steps(const CertFileResult& r, const CertFil
     // The Linux servers take PEM: the chain file and the key file.
     std::vector<std::string> prepare;
     if (pfx) {
-        prepare.push_back(fmt::format("openssl pkcs12 -in {} -nokeys -out fullchain.pem   "
+        prepare.push_back(fmt::format("openssl pkcs12 -in {} -nokeys -out {}   "
                                       "(then keep only, in this order: {}{})",
-                                      first, order, missing));
+                                      first, chain_file, order, missing));
         prepare.push_back(fmt::format("openssl pkcs12 -in {} -nocerts -nodes -out {}.key && "
                                       "chmod 600 {}.key",
                                       first, host, host));
     } else {
-        prepare.push_back(fmt::format("fullchain.pem = {}{} (cat them in this order; no root)",
+        prepare.push_back(fmt::format("{} = {}{} (cat them in this order; no root)", chain_file,
                                       order, missing));
     }
     const std::string key = pfx ? host + ".key" : key_file;
@@ -206,20 +211,20 @@ std::vector<PlatformAdvice> install_steps(const CertFileResult& r, const CertFil
                     "first certificate has SHA-1 {})",
                     host, thumb)};
     PlatformAdvice nginx{"nginx", "nginx", s_client,
-                         with({fmt::format("ssl_certificate /etc/ssl/{}.fullchain.pem; "
+                         with({fmt::format("ssl_certificate /etc/ssl/{}; "
                                            "ssl_certificate_key /etc/ssl/private/{};",
-                                           host, key),
+                                           chain_file, key),
                                "nginx -t && systemctl reload nginx"})};
     PlatformAdvice apache{"apache", "Apache httpd", s_client,
-                          with({fmt::format("SSLCertificateFile /etc/ssl/certs/{}.fullchain.pem "
+                          with({fmt::format("SSLCertificateFile /etc/ssl/certs/{} "
                                             "and SSLCertificateKeyFile /etc/ssl/private/{} "
                                             "(Apache 2.4.8+)",
-                                            host, key),
+                                            chain_file, key),
                                 "apachectl configtest && systemctl reload apache2"})};
     PlatformAdvice haproxy{"haproxy", "HAProxy", s_client,
-                           with({fmt::format("cat fullchain.pem {} > /etc/haproxy/certs/{}.pem; "
+                           with({fmt::format("cat {} {} > /etc/haproxy/certs/{}.pem; "
                                              "bind :443 ssl crt /etc/haproxy/certs/",
-                                             key, host),
+                                             chain_file, key, host),
                                  "haproxy -c -f /etc/haproxy/haproxy.cfg && systemctl reload "
                                  "haproxy"})};
     return {iis, nginx, apache, haproxy};

@@ -2,11 +2,13 @@
 // encrypted-key inputs are built at test time with OpenSSL from the test PKI (testcerts/),
 // so no key material beyond testcerts/ is committed. Trust: testcerts/root-ca.pem only; time
 // pinned with --at.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
