@@ -12,6 +12,7 @@
 #include <memory>
 #include <unistd.h>
 
+#include "cli/cert_command.hpp"
 #include "cli/check_command.hpp"
 #include "cli/cli_common.hpp"
 #include "cli/docs.hpp"
@@ -333,6 +334,7 @@ std::vector<Command> commands() {
         merge_command(),
         check_command(),
         policy_command(),
+        cert_command(),
     };
 }
 

@@ -22,7 +22,7 @@ namespace {
 //   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
 // A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
 // policy fails on the same facts (tests/scenarios_test.cpp, over the scenario matrix).
-constexpr std::array<FindingKind, 45> kKinds{{
+constexpr std::array<FindingKind, 50> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -95,6 +95,17 @@ constexpr std::array<FindingKind, 45> kKinds{{
     {"kex.dh_invalid_group", Severity::critical,
      "A DHE group is invalid: composite prime or a small-subgroup generator or key"},
     {"kex.weak_curve", Severity::high, "An ECDHE curve smaller than 256 bits is accepted"},
+    // Certificate files before go-live (`tlsprobe cert`, judge/cert_file.cpp; issue 17).
+    {"cert.no_private_key", Severity::high,
+     "The PKCS#12 file holds the certificate without its private key"},
+    {"cert.key_mismatch", Severity::high, "The private key does not belong to the certificate"},
+    {"cert.key_unreadable", Severity::high,
+     "The private key is encrypted and the password given does not open it"},
+    // Path validation (x509/chain_analysis.cpp; issue 17).
+    {"chain.path_length_exceeded", Severity::high,
+     "The path has more CA certificates than a CA's path length constraint allows"},
+    {"chain.name_constraints_violated", Severity::high,
+     "A certificate's names are outside a CA's name constraints"},
 }};
 
 }  // namespace

@@ -255,6 +255,19 @@ void kex_findings(const TargetResult& r, std::vector<Finding>& out) {
 
 }  // namespace
 
+std::vector<Finding> chain_findings(const x509::ChainReport& chain) {
+    std::vector<Finding> out;
+    for (const auto& problem : chain.problems) {
+        auto f = make_finding(x509::to_string(problem.kind), problem.detail);
+        // An expired certificate the verified path avoids (the DST Root CA X3 shape) breaks
+        // only the clients that follow the served chain.
+        if (problem.kind == x509::ChainProblemKind::expired_intermediate && chain.trusted)
+            f.severity = probe::Severity::medium;
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 std::vector<Finding> derive_findings(const TargetResult& r) {
     std::vector<Finding> out;
     if (!r.facts.reached) {
@@ -267,16 +280,8 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
     protocol_findings(r, out);
     cipher_findings(r, out);
     kex_findings(r, out);
-    if (r.chain) {
-        for (const auto& problem : r.chain->problems) {
-            auto f = make_finding(x509::to_string(problem.kind), problem.detail);
-            // An expired certificate the verified path avoids (the DST Root CA X3 shape) breaks
-            // only the clients that follow the served chain.
-            if (problem.kind == x509::ChainProblemKind::expired_intermediate && r.chain->trusted)
-                f.severity = probe::Severity::medium;
-            out.push_back(std::move(f));
-        }
-    }
+    if (r.chain)
+        for (auto& f : chain_findings(*r.chain)) out.push_back(std::move(f));
     chain_rules_findings(r, out);
     if (!r.chain_differs.empty())
         out.push_back(make_finding("chain.differs_between_versions",

@@ -143,6 +143,29 @@ keyUsage               = critical, digitalSignature, keyEncipherment
 extendedKeyUsage       = serverAuth
 subjectAltName         = @san_default
 subjectKeyIdentifier   = hash
+
+# Path-validation cases (issue 17). An intermediate that may issue further CAs (no pathlen),
+# so the test intermediate (pathlen 0) above it is exceeded.
+[ v3_sub_intermediate ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# An intermediate limited to the test names (RFC 5280 section 4.2.1.10).
+[ v3_intermediate_nc ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+nameConstraints        = critical, permitted;DNS:tlsprobe.test, permitted;DNS:localhost, permitted;IP:127.0.0.0/255.0.0.0, permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# An "intermediate" that says CA:FALSE outright (not just a missing extension).
+[ v3_intermediate_ca_false ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
 EOF
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -178,7 +201,16 @@ leaf() {
 # bundle <case> <files...>: <case>.chain.pem in served order
 bundle() { local name=$1; shift; cat "$@" > "$name.chain.pem"; }
 
+# `generate.sh path-validation`: only the path-validation cases, issued by the committed
+# root and intermediate (the rest of testcerts/ stays as it is).
+ONLY_PATH_VALIDATION=0
+[[ ${1:-} == path-validation ]] && ONLY_PATH_VALIDATION=1
+if (( ONLY_PATH_VALIDATION )); then
+    cp "$OUT"/{root-ca,intermediate-ca,unrelated}.{pem,key} .
+fi
+
 # --- hierarchies -----------------------------------------------------------------------------
+if (( ! ONLY_PATH_VALIDATION )); then
 rsa_key root-ca.key
 issue root-ca.pem root-ca.key "/O=tlsprobe/CN=tlsprobe Test Root CA" v3_root -self -
 rsa_key intermediate-ca.key
@@ -200,7 +232,10 @@ rsa_key no-bc-intermediate-ca.key
 issue no-bc-intermediate-ca.pem no-bc-intermediate-ca.key \
     "/O=tlsprobe/CN=tlsprobe Intermediate without basicConstraints" v3_intermediate_no_bc root-ca.pem root-ca.key
 
+fi  # hierarchies
+
 # --- served cases ----------------------------------------------------------------------------
+if (( ! ONLY_PATH_VALIDATION )); then
 leaf good leaf_default
 bundle good good.leaf.pem $INT.pem
 
@@ -304,7 +339,58 @@ chain_rules_cases() {
     bundle duplicate-cert duplicate-cert.leaf.pem $INT.pem $INT.pem
 }
 chain_rules_cases
+fi  # served cases and chain rules cases
 # --- end of chain rules cases ---
+
+# --- path-validation cases (issue 17; testcerts/README.md says what a validator concludes) ---
+path_validation_cases() {
+    # The test intermediate (pathlen 0) issues another CA, which issues the leaf: one CA too
+    # many below the intermediate.
+    rsa_key sub-intermediate-ca.key
+    issue sub-intermediate-ca.pem sub-intermediate-ca.key \
+        "/O=tlsprobe/CN=tlsprobe Sub Intermediate CA" v3_sub_intermediate $INT.pem $INT.key
+    leaf path-length-exceeded leaf_default sha256 "$START" "$END" sub-intermediate-ca
+    bundle path-length-exceeded path-length-exceeded.leaf.pem sub-intermediate-ca.pem $INT.pem
+    # An intermediate constrained to tlsprobe.test, localhost and loopback: a leaf inside
+    # (name-constraints-ok) and one for other.example (name-constraints-violated).
+    rsa_key nc-intermediate-ca.key
+    issue nc-intermediate-ca.pem nc-intermediate-ca.key \
+        "/O=tlsprobe/CN=tlsprobe Name-Constrained Intermediate CA" v3_intermediate_nc root-ca.pem root-ca.key
+    leaf name-constraints-ok leaf_default sha256 "$START" "$END" nc-intermediate-ca
+    bundle name-constraints-ok name-constraints-ok.leaf.pem nc-intermediate-ca.pem
+    leaf name-constraints-violated leaf_wrong_host sha256 "$START" "$END" nc-intermediate-ca
+    bundle name-constraints-violated name-constraints-violated.leaf.pem nc-intermediate-ca.pem
+    # The intermediate re-keyed under the same name: served after a leaf the old key issued,
+    # its subjectKeyIdentifier differs from the leaf's authorityKeyIdentifier.
+    rsa_key rekeyed-intermediate-ca.key
+    issue rekeyed-intermediate-ca.pem rekeyed-intermediate-ca.key \
+        "/O=tlsprobe/CN=tlsprobe Test Intermediate CA" v3_intermediate root-ca.pem root-ca.key
+    leaf akid-mismatch leaf_default
+    bundle akid-mismatch akid-mismatch.leaf.pem rekeyed-intermediate-ca.pem
+    # An issuing certificate with basicConstraints CA:FALSE.
+    rsa_key ca-false-intermediate-ca.key
+    issue ca-false-intermediate-ca.pem ca-false-intermediate-ca.key \
+        "/O=tlsprobe/CN=tlsprobe CA:FALSE Intermediate" v3_intermediate_ca_false root-ca.pem root-ca.key
+    leaf ca-false-intermediate leaf_default sha256 "$START" "$END" ca-false-intermediate-ca
+    bundle ca-false-intermediate ca-false-intermediate.leaf.pem ca-false-intermediate-ca.pem
+    # Duplicate, unrelated and the anchor in one bag: leaf, intermediate, the intermediate
+    # again, a stray certificate and the root.
+    leaf messy-bag leaf_default
+    bundle messy-bag messy-bag.leaf.pem $INT.pem $INT.pem unrelated.pem root-ca.pem
+}
+PATH_VALIDATION_FILES=(sub-intermediate-ca.{pem,key} path-length-exceeded.{leaf.pem,chain.pem,key}
+    nc-intermediate-ca.{pem,key} name-constraints-ok.{leaf.pem,chain.pem,key}
+    name-constraints-violated.{leaf.pem,chain.pem,key} rekeyed-intermediate-ca.{pem,key}
+    akid-mismatch.{leaf.pem,chain.pem,key} ca-false-intermediate-ca.{pem,key}
+    ca-false-intermediate.{leaf.pem,chain.pem,key} messy-bag.{leaf.pem,chain.pem,key})
+path_validation_cases
+if (( ONLY_PATH_VALIDATION )); then
+    cp "${PATH_VALIDATION_FILES[@]}" "$OUT"/
+    chmod 644 "$OUT"/*.key
+    echo "testcerts: regenerated the path-validation cases in $OUT"
+    exit 0
+fi
+# --- end of path-validation cases ---
 
 # Fingerprints as `openssl x509 -fingerprint` prints them, lower-cased without colons: the
 # tests compare the parser's thumbprints against these.

@@ -81,7 +81,8 @@ std::filesystem::path write_temp(const std::string& name, const std::string& con
 
 const std::vector<std::vector<std::string>> kCommands{
     {},         {"probe"},          {"demo"},           {"scan"}, {"check"},
-    {"policy"}, {"policy", "show"}, {"policy", "list"}, {"man"},  {"completion"}};
+    {"policy"}, {"policy", "show"}, {"policy", "list"}, {"man"},  {"completion"},
+    {"cert"}};
 
 }  // namespace
 

@@ -13,7 +13,7 @@ namespace tlsprobe::x509 {
 
 // The registered ids. They are the JSON contract and the finding ids policies and users refer
 // to: never rename one (ChainProblemKind documents each).
-constexpr std::array<ChainProblemKindInfo, 23> kProblemKinds{{
+constexpr std::array<ChainProblemKindInfo, 25> kProblemKinds{{
     {ChainProblemKind::empty, "chain.empty"},
     {ChainProblemKind::unparsable, "chain.unparsable"},
     {ChainProblemKind::missing_intermediate, "chain.missing_intermediate"},
@@ -37,13 +37,15 @@ constexpr std::array<ChainProblemKindInfo, 23> kProblemKinds{{
     {ChainProblemKind::expired_intermediate, "chain.expired_intermediate"},
     {ChainProblemKind::intermediate_expires_soon, "chain.intermediate_expires_soon"},
     {ChainProblemKind::duplicate_certificate, "chain.duplicate_certificate"},
+    {ChainProblemKind::path_length_exceeded, "chain.path_length_exceeded"},
+    {ChainProblemKind::name_constraints_violated, "chain.name_constraints_violated"},
 }};
 
 // Every kind is registered, once, at the position of its value (so to_string is an index).
 constexpr bool registered_in_order() {
     for (std::size_t i = 0; i < kProblemKinds.size(); ++i)
         if (static_cast<std::size_t>(kProblemKinds[i].kind) != i) return false;
-    return static_cast<std::size_t>(ChainProblemKind::duplicate_certificate) + 1 ==
+    return static_cast<std::size_t>(ChainProblemKind::name_constraints_violated) + 1 ==
            kProblemKinds.size();
 }
 static_assert(registered_in_order(),
@@ -145,6 +147,15 @@ bool is_no_anchor_error(int error) {
            error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
 }
 
+// The verify errors of RFC 5280 §4.2.1.10 name constraints.
+bool is_name_constraints_error(int error) {
+    return error == X509_V_ERR_PERMITTED_VIOLATION || error == X509_V_ERR_EXCLUDED_VIOLATION ||
+           error == X509_V_ERR_SUBTREE_MINMAX ||
+           error == X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE ||
+           error == X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX ||
+           error == X509_V_ERR_UNSUPPORTED_NAME_SYNTAX;
+}
+
 // The problem kinds that explain a verify error (any one present will do); empty when no
 // kind does, and the failure needs chain.verify_failed of its own.
 std::vector<ChainProblemKind> kinds_explaining(int error) {
@@ -154,12 +165,18 @@ std::vector<ChainProblemKind> kinds_explaining(int error) {
     switch (error) {
         case X509_V_ERR_CERT_HAS_EXPIRED: return {K::expired, K::expired_intermediate};
         case X509_V_ERR_CERT_NOT_YET_VALID: return {K::not_yet_valid};
-        case X509_V_ERR_INVALID_PURPOSE: return {K::no_server_auth_eku, K::key_usage_incompatible};
+        // Above the leaf, a CA:FALSE issuer fails the purpose check (error 26 at depth 1).
+        case X509_V_ERR_INVALID_PURPOSE:
+            return {K::no_server_auth_eku, K::key_usage_incompatible,
+                    K::ca_without_basic_constraints};
+        case X509_V_ERR_PATH_LENGTH_EXCEEDED: return {K::path_length_exceeded};
         case X509_V_ERR_INVALID_CA: return {K::ca_without_basic_constraints};
         case X509_V_ERR_EE_KEY_TOO_SMALL:
         case X509_V_ERR_CA_KEY_TOO_SMALL: return {K::weak_key};
         case X509_V_ERR_CA_MD_TOO_WEAK: return {K::weak_signature};
-        default: return {};
+        default:
+            if (is_name_constraints_error(error)) return {K::name_constraints_violated};
+            return {};
     }
 }
 
@@ -235,6 +252,8 @@ private:
     }
     void place_path(const Verification& v);
     void chain_problems(const Verification& v);
+    void constraint_problems(const Verification& v);
+    std::string not_the_issuer(X509* subject);
     void order_problems(const Verification& v);
     void certificate_problems(std::size_t i);
     void leaf_only_problems();
@@ -294,6 +313,7 @@ ChainReport Analysis::run() {
     place_path(v);
 
     chain_problems(v);
+    constraint_problems(v);
     order_problems(v);
     leaf_only_problems();
     certificate_problems(report_.leaf);
@@ -454,7 +474,8 @@ void Analysis::chain_problems(const Verification& v) {
         add(ChainProblemKind::missing_intermediate, report_.leaf,
             "The leaf's issuer '" + leaf.issuer +
                 "' is neither sent by the server nor in the trust store (" + store_.description() +
-                "): the server must send the intermediate certificate.");
+                "): the server must send the intermediate certificate." +
+                not_the_issuer(certs_[report_.leaf].x.get()));
     } else {
         // The path goes beyond the leaf but ends in a served root the store does not trust
         // (error 19) or in an intermediate whose issuer nobody has (error 20 above depth 0).
@@ -468,7 +489,76 @@ void Analysis::chain_problems(const Verification& v) {
             "The chain ends in " + ends_in + ", which is not in the trust store (" +
                 store_.description() +
                 "); for a private CA, trust its root where intended, or use a publicly trusted "
-                "certificate.");
+                "certificate." +
+                (X509_self_signed(top, 0) == 1 ? std::string() : not_the_issuer(top)));
+    }
+    ERR_clear_error();
+}
+
+// A served certificate with the issuer's name that did not issue `subject` (its key
+// identifier or key differs: a re-keyed or renewed CA): named, and no longer "extra".
+std::string Analysis::not_the_issuer(X509* subject) {
+    for (std::size_t i = 0; i < certs_.size(); ++i) {
+        X509* x = certs_[i].x.get();
+        if (x == subject || depth_[i] ||
+            X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(subject)) != 0)
+            continue;
+        const int why = X509_check_issued(x, subject);
+        ERR_clear_error();
+        if (why == X509_V_OK) continue;
+        accounted_[i] = true;
+        const bool akid = why == X509_V_ERR_AKID_SKID_MISMATCH ||
+                          why == X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH;
+        return " The server does send " + named(i) + " with that name, but it is not the issuer" +
+               (akid ? ": its subjectKeyIdentifier differs from the authorityKeyIdentifier of '" +
+                           distinguished_name(X509_get_subject_name(subject)) +
+                           "' (the CA was re-keyed or renewed); serve the intermediate with the "
+                           "matching key identifier."
+                     : std::string(" (") + X509_verify_cert_error_string(why) +
+                           "); serve the certificate that issued it.");
+    }
+    return {};
+}
+
+// Constraints a CA puts on the certificates below it (RFC 5280 §4.2.1.9, §4.2.1.10).
+// OpenSSL builds the whole path before it checks them, so `v.path` holds every element.
+void Analysis::constraint_problems(const Verification& v) {
+    if (v.ok || v.depth < 0 || static_cast<std::size_t>(v.depth) >= v.path.size()) return;
+    const auto d = static_cast<std::size_t>(v.depth);
+    X509* at = v.path[d].get();
+    const std::string name = distinguished_name(X509_get_subject_name(at));
+    if (v.error == X509_V_ERR_PATH_LENGTH_EXCEEDED) {
+        const long limit = X509_get_pathlen(at);
+        std::vector<std::string> below;
+        for (std::size_t i = 1; i < d; ++i)
+            below.push_back("'" + distinguished_name(X509_get_subject_name(v.path[i].get())) + "'");
+        add(ChainProblemKind::path_length_exceeded, served_at(d),
+            "The CA '" + name + "' allows " + std::to_string(std::max(limit, 0L)) +
+                " intermediate CA certificate(s) below it (pathLenConstraint), but the path "
+                "puts " +
+                std::to_string(below.size()) + " there (" + join(below) +
+                "): every client refuses it. Get the leaf issued by a CA the constraint allows.");
+    } else if (is_name_constraints_error(v.error)) {
+        std::string constrained_by;
+        for (std::size_t i = d + 1; i < v.path.size(); ++i)
+            if (X509_get_ext_by_NID(v.path[i].get(), NID_name_constraints, -1) >= 0) {
+                constrained_by = distinguished_name(X509_get_subject_name(v.path[i].get()));
+                break;
+            }
+        std::string names;
+        if (const auto i = served_at(d)) {
+            std::vector<std::string> all = certs_[*i].info.san_dns;
+            all.insert(all.end(), certs_[*i].info.san_ip.begin(), certs_[*i].info.san_ip.end());
+            if (!all.empty()) names = " (" + join(all) + ")";
+        }
+        add(ChainProblemKind::name_constraints_violated, served_at(d),
+            "The names of '" + name + "'" + names + " are outside what " +
+                (constrained_by.empty() ? std::string("a CA above it")
+                                        : "'" + constrained_by + "'") +
+                " may certify (nameConstraints; OpenSSL: " +
+                X509_verify_cert_error_string(v.error) +
+                "): clients refuse it. Get the certificate from a CA allowed to issue for these "
+                "names.");
     }
     ERR_clear_error();
 }

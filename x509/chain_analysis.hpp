@@ -59,6 +59,11 @@ enum class ChainProblemKind {
     expired_intermediate,       // chain.expired_intermediate: a served CA certificate expired
     intermediate_expires_soon,  // chain.intermediate_expires_soon
     duplicate_certificate,      // chain.duplicate_certificate: the same certificate served twice
+    // A CA's pathLenConstraint allows fewer CA certificates below it than the path has
+    // (RFC 5280 §4.2.1.9): every client refuses the path.
+    path_length_exceeded,       // chain.path_length_exceeded
+    // A certificate's names lie outside a CA's nameConstraints (RFC 5280 §4.2.1.10).
+    name_constraints_violated,  // chain.name_constraints_violated
 };
 
 // The registry: every kind with its stable id, in declaration order.
