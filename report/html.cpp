@@ -30,6 +30,19 @@ std::string breakable(std::string_view text) {
     return out + h(text.substr(from));
 }
 
+// A command to copy: escaped, with a break opportunity after each backslash and '/' of its paths
+// (<wbr> adds no character, so a copy-paste gives the command as it is).
+std::string command(std::string_view text) {
+    std::string out;
+    std::size_t from = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i)
+        if (text[i] == '\\' || text[i] == '/') {
+            out += h(text.substr(from, i + 1 - from)) + "<wbr>";
+            from = i + 1;
+        }
+    return out + h(text.substr(from));
+}
+
 // Hex (fingerprints) in groups of 8 with a break opportunity between them.
 std::string breakable_hex(std::string_view hex) {
     std::string out;
@@ -86,7 +99,7 @@ td ul{margin:.25rem 0 0;padding-left:1.1rem}
 .str-insecure{font-weight:600}
 .diag{border-left:4px solid var(--warn);padding:.25rem .75rem;margin:.5rem 0;background:#fffdf0;overflow-wrap:break-word}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
-pre{background:var(--na-bg);padding:.5rem;border-radius:.3rem;white-space:pre-wrap;overflow-x:auto;margin:.25rem 0}
+pre{background:var(--na-bg);padding:.5rem;border-radius:.3rem;white-space:pre-wrap;overflow-wrap:normal;overflow-x:auto;margin:.25rem 0}
 details summary{cursor:pointer;color:var(--na);font-size:.85rem}
 @media (max-width:37.5rem){main{padding:.5rem}section.target{padding:.75rem}
 header.verdict{padding:.75rem}header.verdict h1{font-size:1.4rem}th,td{padding:.3rem}
@@ -95,7 +108,8 @@ table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:
 table.cards tr{border-bottom:1px solid var(--line);padding:.4rem 0}
 table.cards td{border:0;padding:.1rem 0 .1rem 6.5rem;position:relative;min-height:1.4rem;text-align:left}
 table.cards td::before{content:attr(data-label);position:absolute;left:0;width:6rem;font-size:.75rem;
-text-transform:uppercase;letter-spacing:.04em;color:var(--na);padding-top:.15rem}}
+text-transform:uppercase;letter-spacing:.04em;color:var(--na);padding-top:.15rem}
+table.ciphers th:first-child,table.ciphers td:first-child{display:none}}
 )css";
 
 struct Page {
@@ -193,6 +207,7 @@ std::string matrix(const probe::TargetResult& r,
 
 // The accepted suites per enumerated version, as the text report lists them (the stored
 // enumeration: code, name, the registry's strength, forward secrecy and the key exchange).
+// A compact table even on a phone (the code column hidden there): one line per suite.
 std::string cipher_tables(const probe::TargetResult& r) {
     std::string out;
     for (auto v : core::all_versions) {
@@ -204,7 +219,7 @@ std::string cipher_tables(const probe::TargetResult& r) {
                                       : "order not determined";
         out += fmt::format(
             "<h3>Cipher suites · {}</h3><p class=\"meta\">{} accepted, {}</p><table "
-            "class=\"ciphers cards\"><thead><tr><th>code</th><th>suite</th><th>strength</th>"
+            "class=\"ciphers\"><thead><tr><th>code</th><th>suite</th><th>strength</th>"
             "<th>key exchange</th></tr></thead><tbody>",
             h(core::display_name(v)), vr.ciphers.size(), h(order));
         for (const auto& c : vr.ciphers) {
@@ -378,11 +393,11 @@ std::string diagnosis(const probe::TargetResult& r) {
                                    : " (" + h(d.advice.front().name) + ")";
         if (!d.confirm.empty()) {
             out += "<b>Confirm on the server" + on + "</b>";
-            for (const auto& c : d.confirm) out += "<pre>" + h(c) + "</pre>";
+            for (const auto& c : d.confirm) out += "<pre>" + command(c) + "</pre>";
         }
         if (!d.fix.empty()) {
             out += "<b>Fix" + on + "</b>";
-            for (const auto& f : d.fix) out += "<pre>" + h(f) + "</pre>";
+            for (const auto& f : d.fix) out += "<pre>" + command(f) + "</pre>";
         }
         for (std::size_t i = 1; i < d.advice.size(); ++i) {
             const auto& a = d.advice[i];
@@ -391,11 +406,11 @@ std::string diagnosis(const probe::TargetResult& r) {
                             h(a.platform), h(a.name));
             if (!a.confirm.empty()) {
                 out += "<b>Confirm</b>";
-                for (const auto& c : a.confirm) out += "<pre>" + h(c) + "</pre>";
+                for (const auto& c : a.confirm) out += "<pre>" + command(c) + "</pre>";
             }
             if (!a.fix.empty()) {
                 out += "<b>Fix</b>";
-                for (const auto& f : a.fix) out += "<pre>" + h(f) + "</pre>";
+                for (const auto& f : a.fix) out += "<pre>" + command(f) + "</pre>";
             }
             out += "</details>";
         }

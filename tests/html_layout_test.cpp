@@ -5,6 +5,7 @@
 // section, and whether the tables became cards. Screenshots stay in the build tree
 // (html-layout/*.png) for a person to look at. Plus the renderer's own facts without a browser:
 // the cipher-suite tables, the policy colours, the card captions.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -286,4 +287,30 @@ TEST_CASE("HTML reports laid out by headless Chromium at 390 800 and 1280 px",
             CHECK(fs::file_size(dir / (name + "-" + std::to_string(width) + ".png")) > 10000);
         }
     }
+}
+
+TEST_CASE("conclude_versions: a failing rule wins, a passing one colours green, none is n/a",
+          "[report][html][policy]") {
+    using judge::RuleStatus;
+    using core::Version;
+    judge::RuleResult min, forbidden, modern;
+    min.id = "protocol.min_version";
+    min.versions = {{Version::tls1_0, RuleStatus::fail}, {Version::tls1_1, RuleStatus::pass}};
+    forbidden.id = "protocol.forbidden_versions";
+    forbidden.versions = {{Version::tls1_0, RuleStatus::pass}};
+    modern.id = "protocol.modern_version";
+    modern.versions = {{Version::tls1_2, RuleStatus::pass}};
+    const auto c = judge::conclude_versions({min, forbidden, modern});
+    REQUIRE(c.size() == core::all_versions.size());
+    auto of = [&](Version v) {
+        return *std::find_if(c.begin(), c.end(),
+                             [&](const judge::VersionConclusion& x) { return x.version == v; });
+    };
+    CHECK(of(Version::tls1_0).status == RuleStatus::fail);
+    CHECK(of(Version::tls1_0).rules == std::vector<std::string>{"protocol.min_version"});
+    CHECK(of(Version::tls1_1).status == RuleStatus::pass);
+    CHECK(of(Version::tls1_2).status == RuleStatus::pass);
+    CHECK(of(Version::tls1_2).rules == std::vector<std::string>{"protocol.modern_version"});
+    CHECK(of(Version::tls1_3).status == RuleStatus::not_applicable);
+    CHECK(of(Version::tls1_3).rules.empty());
 }
