@@ -126,6 +126,14 @@ std::string list(const std::vector<std::string>& items) {
     return out + "</ul>";
 }
 
+// The same with the long tokens of evidence (suite names, addresses) breakable.
+std::string breakable_list(const std::vector<std::string>& items) {
+    if (items.empty()) return "";
+    std::string out = "<ul>";
+    for (const auto& i : items) out += "<li>" + breakable(i) + "</li>";
+    return out + "</ul>";
+}
+
 std::string verdict_class(judge::CheckVerdict v) {
     return v == judge::CheckVerdict::pass   ? "pass"
            : v == judge::CheckVerdict::fail ? "fail"
@@ -148,16 +156,16 @@ std::string rules_table(const std::vector<judge::RuleResult>& rules) {
         // Failures show their evidence; for the rest it is one tap away (<details>, no script).
         const auto evidence =
             r.evidence.empty() || r.status == judge::RuleStatus::fail
-                ? list(r.evidence)
+                ? breakable_list(r.evidence)
                 : fmt::format("<details><summary>evidence ({})</summary>{}</details>",
-                              r.evidence.size(), list(r.evidence));
+                              r.evidence.size(), breakable_list(r.evidence));
         out += fmt::format(
             "<tr><td data-label=\"rule\"><code>{}</code><br>{}</td><td "
             "data-label=\"status\"><span class=\"badge {}\">{}</span></td><td "
             "data-label=\"expected\" class=\"token\">{}</td><td data-label=\"actual\" "
             "class=\"token\">{}{}</td></tr>",
-            h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual),
-            evidence);
+            h(r.id), h(r.title), status_class(r.status), word, breakable(r.expected),
+            breakable(r.actual), evidence);
     }
     return out + "</tbody></table>";
 }
@@ -357,7 +365,7 @@ std::string findings(const probe::TargetResult& r) {
             "<tr><td data-label=\"severity\" class=\"sev-{0}\"><b>{0}</b></td><td "
             "data-label=\"finding\"><code>{1}</code><br>{2}</td><td data-label=\"detail\" "
             "class=\"token\">{3}</td></tr>",
-            h(to_string(f.severity)), h(f.id), h(f.title), h(f.detail));
+            h(to_string(f.severity)), h(f.id), h(f.title), breakable(f.detail));
     return out + "</tbody></table>";
 }
 
