@@ -537,7 +537,7 @@ std::string render_html(const ScanSummary& summary) {
         std::string out = fmt::format("<h3>{}</h3><table class=\"counts\"><tbody>", h(heading));
         for (const auto& [name, n] : rows)
             out += fmt::format("<tr><td class=\"token\">{}</td><td class=\"n\">{}</td></tr>",
-                               breakable(name), n);
+                               h(name), n);
         return out + "</tbody></table>";
     };
     std::vector<std::pair<std::string, std::size_t>> verdicts;
