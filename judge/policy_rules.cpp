@@ -54,6 +54,9 @@ RuleResult versions_refused(RuleResult r, const TargetResult& t,
         r.evidence.push_back(version_line(vr));
         if (vr.supported == true) accepted.push_back(std::string(core::display_name(v)));
         else if (!vr.supported) unknown.push_back(std::string(core::display_name(v)));
+        r.versions.emplace_back(v, vr.supported == true    ? RuleStatus::fail
+                                   : vr.supported == false ? RuleStatus::pass
+                                                           : RuleStatus::not_applicable);
     }
     if (!accepted.empty()) {
         r.status = RuleStatus::fail;
@@ -501,11 +504,15 @@ RuleResult rule_modern_version(const TargetResult& t) {
     if (t.facts.modern_version) {
         r.status = RuleStatus::pass;
         r.actual = "accepted";
+        for (auto v : {Version::tls1_2, Version::tls1_3})
+            if (t.version(v).supported == true) r.versions.emplace_back(v, RuleStatus::pass);
         return r;
     }
     const bool unknown = !t.version(Version::tls1_2).supported.has_value() &&
                          !t.version(Version::tls1_3).supported.has_value();
     if (unknown) return not_applicable(std::move(r), "TLS 1.2 and 1.3 could not be tested");
+    for (auto v : {Version::tls1_2, Version::tls1_3})
+        if (t.version(v).supported == false) r.versions.emplace_back(v, RuleStatus::fail);
     r.status = RuleStatus::fail;
     r.actual = "neither accepted";
     return r;
@@ -739,6 +746,7 @@ void finish(CheckReport& report) {
     for (auto& t : report.targets) {
         t.verdict = verdict(t, report.strict);
         t.counts = count_rules(t.rules);
+        t.versions = conclude_versions(t.rules);
     }
     report.exit = check_exit_code(report);
     report.verdict = overall_verdict(report);
@@ -752,6 +760,24 @@ RuleCounts count_rules(const std::vector<RuleResult>& rules) {
         else ++c.not_applicable;
     }
     return c;
+}
+
+std::vector<VersionConclusion> conclude_versions(const std::vector<RuleResult>& rules) {
+    std::vector<VersionConclusion> out;
+    for (auto v : core::all_versions) {
+        VersionConclusion c{v, RuleStatus::not_applicable, {}};
+        for (auto want : {RuleStatus::fail, RuleStatus::pass}) {
+            for (const auto& r : rules)
+                for (const auto& [version, status] : r.versions)
+                    if (version == v && status == want) c.rules.push_back(r.id);
+            if (!c.rules.empty()) {
+                c.status = want;
+                break;
+            }
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 }  // namespace tlsprobe::judge

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "judge/policy.hpp"
@@ -24,6 +25,9 @@ struct RuleResult {
     std::string expected;               // "TLS 1.2 or newer"
     std::string actual;                 // "TLS 1.0 accepted"
     std::vector<std::string> evidence;  // facts from this run; for n/a, the reason
+    // What a protocol rule concluded about each version it covers (empty for other rules):
+    // fail for a forbidden version accepted, pass for one refused as required, n/a untested.
+    std::vector<std::pair<core::Version, RuleStatus>> versions{};
 };
 
 // One row per rule: everything that identifies it, in evaluation order. A new rule is one row
@@ -52,6 +56,15 @@ struct RuleCounts {
     std::size_t pass = 0, fail = 0, not_applicable = 0;
 };
 
+// What the policy concluded about one protocol version over all its rules: fail when a rule
+// failed on it, else pass when a rule passed it, else not_applicable (no rule covers it, or
+// it could not be tested). `rules` names the rules that gave that status.
+struct VersionConclusion {
+    core::Version version = core::Version::tls1_2;
+    RuleStatus status = RuleStatus::not_applicable;
+    std::vector<std::string> rules;
+};
+
 // The gate's exit codes. 2 (bad policy) never comes from a report: it is decided before probing.
 enum class CheckExit : int { pass = 0, fail = 1, bad_policy = 2, unreachable = 3 };
 
@@ -61,6 +74,9 @@ struct TargetCheck {
     std::vector<RuleResult> rules;
     CheckVerdict verdict = CheckVerdict::fail;  // verdict(*this, strict), stored by finish()
     RuleCounts counts{};                        // count_rules(rules), stored by finish()
+    // One per core::all_versions, conclude_versions(rules), stored by finish(): what the
+    // reports colour a protocol row by.
+    std::vector<VersionConclusion> versions{};
 };
 
 // Everything `tlsprobe check` found, what the reports render.
@@ -88,5 +104,6 @@ CheckExit check_exit_code(const CheckReport& report);
 // The same as a verdict word for reports: pass, fail or unreachable.
 CheckVerdict overall_verdict(const CheckReport& report);
 RuleCounts count_rules(const std::vector<RuleResult>& rules);
+std::vector<VersionConclusion> conclude_versions(const std::vector<RuleResult>& rules);
 
 }  // namespace tlsprobe::judge

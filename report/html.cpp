@@ -14,6 +14,45 @@ namespace {
 
 std::string h(std::string_view text) { return escape_xml(text); }
 
+// Escaped, with a line-break opportunity (<wbr>) after each '_', '.', '/', ':' and ',':
+// cipher-suite names, host names and addresses wrap at their separators on a narrow screen
+// instead of overflowing or breaking inside a word.
+std::string breakable(std::string_view text) {
+    std::string out;
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if ((c == '_' || c == '.' || c == '/' || c == ':' || c == ',') && i + 1 < text.size()) {
+            out += h(text.substr(from, i + 1 - from)) + "<wbr>";
+            from = i + 1;
+        }
+    }
+    return out + h(text.substr(from));
+}
+
+// A command to copy: escaped, with a break opportunity after each backslash and '/' of its paths
+// (<wbr> adds no character, so a copy-paste gives the command as it is).
+std::string command(std::string_view text) {
+    std::string out;
+    std::size_t from = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i)
+        if (text[i] == '\\' || text[i] == '/') {
+            out += h(text.substr(from, i + 1 - from)) + "<wbr>";
+            from = i + 1;
+        }
+    return out + h(text.substr(from));
+}
+
+// Hex (fingerprints) in groups of 8 with a break opportunity between them.
+std::string breakable_hex(std::string_view hex) {
+    std::string out;
+    for (std::size_t i = 0; i < hex.size(); i += 8) {
+        if (i > 0) out += "<wbr>";
+        out += h(hex.substr(i, 8));
+    }
+    return out;
+}
+
 // No scripts, no external anything: inline styles only, images only as data: URIs.
 constexpr std::string_view kCsp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -31,18 +70,20 @@ header.verdict p{margin:.25rem 0 0}
 .warn{color:var(--warn);background:var(--warn-bg);border-color:var(--warn)}
 .na{color:var(--na);background:var(--na-bg);border-color:var(--line)}
 section.target{background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin-bottom:1rem}
-h2{margin:.1rem 0 .5rem;font-size:1.3rem;overflow-wrap:anywhere}
+h2{margin:.1rem 0 .5rem;font-size:1.3rem;overflow-wrap:break-word}
 h3{margin:1.2rem 0 .5rem;font-size:1.05rem}
 .badge{display:inline-block;white-space:nowrap;font-size:.8rem;font-weight:600;padding:.1rem .5rem;border-radius:1rem;border:1px solid;vertical-align:middle}
-.meta{color:var(--na);font-size:.9rem;overflow-wrap:anywhere}
-.scroll{overflow-x:auto}
+p.badge{white-space:normal}
+.meta{color:var(--na);font-size:.9rem;overflow-wrap:break-word}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+td.token{overflow-wrap:break-word}
+td.n{white-space:nowrap;text-align:right}
 td ul{margin:.25rem 0 0;padding-left:1.1rem}
-.matrix{display:grid;grid-template-columns:repeat(auto-fit,minmax(7.5rem,1fr));gap:.4rem}
-.cell{border:1px solid;border-radius:.4rem;padding:.45rem .55rem}
+.matrix{display:grid;grid-template-columns:repeat(auto-fit,minmax(8.5rem,1fr));gap:.4rem}
+.cell{border:1px solid;border-radius:.4rem;padding:.45rem .55rem;min-width:0}
 .cell b{display:block}
-.cell span{display:block;font-size:.8rem;overflow-wrap:anywhere}
+.cell span{display:block;font-size:.8rem;overflow-wrap:break-word}
 .chain{display:flex;flex-direction:column;align-items:stretch;max-width:40rem}
 .cert{border:2px solid var(--ok);border-radius:.5rem;padding:.5rem .7rem;background:#fff}
 .cert.problem{border-color:var(--bad);background:var(--bad-bg)}
@@ -50,18 +91,25 @@ td ul{margin:.25rem 0 0;padding-left:1.1rem}
 .cert.anchor{border-color:var(--ok);background:var(--ok-bg)}
 .cert.extra{border-color:var(--na);background:var(--na-bg)}
 .cert .role{font-size:.75rem;text-transform:uppercase;letter-spacing:.05em;color:var(--na)}
-.cert .subject{font-weight:600;overflow-wrap:anywhere}
-.cert .facts{font-size:.82rem;color:var(--na);overflow-wrap:anywhere}
+.cert .subject{font-weight:600;overflow-wrap:break-word}
+.cert .facts{font-size:.82rem;color:var(--na);overflow-wrap:break-word}
 .cert ul{margin:.3rem 0 0;padding-left:1.1rem;color:var(--bad);font-size:.85rem}
 .arrow{align-self:center;color:var(--na);font-size:.8rem;padding:.15rem 0}
-.sev-critical,.sev-high{color:var(--bad)}.sev-medium{color:var(--warn)}.sev-low,.sev-info{color:var(--na)}
-.diag{border-left:4px solid var(--warn);padding:.25rem .75rem;margin:.5rem 0;background:#fffdf0}
+.sev-critical,.sev-high,.str-insecure{color:var(--bad)}.sev-medium,.str-weak{color:var(--warn)}.sev-low,.sev-info{color:var(--na)}
+.str-insecure{font-weight:600}
+.diag{border-left:4px solid var(--warn);padding:.25rem .75rem;margin:.5rem 0;background:#fffdf0;overflow-wrap:break-word}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
-pre{background:var(--na-bg);padding:.5rem;border-radius:.3rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0}
-@media (max-width:36rem){main{padding:.5rem}header.verdict h1{font-size:1.4rem}th,td{padding:.3rem}
-table.rules thead{display:none}table.rules tr,table.rules td{display:block;border:0}
-table.rules tr{border-bottom:1px solid var(--line);padding:.4rem 0}table.rules td{padding:.1rem 0}}
+pre{background:var(--na-bg);padding:.5rem;border-radius:.3rem;white-space:pre-wrap;overflow-wrap:normal;overflow-x:auto;margin:.25rem 0}
 details summary{cursor:pointer;color:var(--na);font-size:.85rem}
+@media (max-width:37.5rem){main{padding:.5rem}section.target{padding:.75rem}
+header.verdict{padding:.75rem}header.verdict h1{font-size:1.4rem}th,td{padding:.3rem}
+table.cards thead{display:none}
+table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+table.cards tr{border-bottom:1px solid var(--line);padding:.4rem 0}
+table.cards td{border:0;padding:.1rem 0 .1rem 6.5rem;position:relative;min-height:1.4rem;text-align:left}
+table.cards td::before{content:attr(data-label);position:absolute;left:0;width:6rem;font-size:.75rem;
+text-transform:uppercase;letter-spacing:.04em;color:var(--na);padding-top:.15rem}
+table.ciphers th:first-child,table.ciphers td:first-child{display:none}}
 )css";
 
 struct Page {
@@ -78,6 +126,14 @@ std::string list(const std::vector<std::string>& items) {
     return out + "</ul>";
 }
 
+// The same with the long tokens of evidence (suite names, addresses) breakable.
+std::string breakable_list(const std::vector<std::string>& items) {
+    if (items.empty()) return "";
+    std::string out = "<ul>";
+    for (const auto& i : items) out += "<li>" + breakable(i) + "</li>";
+    return out + "</ul>";
+}
+
 std::string verdict_class(judge::CheckVerdict v) {
     return v == judge::CheckVerdict::pass   ? "pass"
            : v == judge::CheckVerdict::fail ? "fail"
@@ -90,8 +146,8 @@ std::string status_class(judge::RuleStatus s) {
 
 std::string rules_table(const std::vector<judge::RuleResult>& rules) {
     std::string out =
-        "<h3>Policy rules</h3><div class=\"scroll\"><table "
-        "class=\"rules\"><thead><tr><th>rule</th><th>status</th>"
+        "<h3>Policy rules</h3><table "
+        "class=\"rules cards\"><thead><tr><th>rule</th><th>status</th>"
         "<th>expected</th><th>actual and evidence</th></tr></thead><tbody>";
     for (const auto& r : rules) {
         const auto word = r.status == judge::RuleStatus::not_applicable
@@ -100,22 +156,49 @@ std::string rules_table(const std::vector<judge::RuleResult>& rules) {
         // Failures show their evidence; for the rest it is one tap away (<details>, no script).
         const auto evidence =
             r.evidence.empty() || r.status == judge::RuleStatus::fail
-                ? list(r.evidence)
+                ? breakable_list(r.evidence)
                 : fmt::format("<details><summary>evidence ({})</summary>{}</details>",
-                              r.evidence.size(), list(r.evidence));
+                              r.evidence.size(), breakable_list(r.evidence));
         out += fmt::format(
-            "<tr><td><code>{}</code><br>{}</td><td><span class=\"badge "
-            "{}\">{}</span></td><td>{}</td><td>{}{}</td></tr>",
-            h(r.id), h(r.title), status_class(r.status), word, h(r.expected), h(r.actual),
-            evidence);
+            "<tr><td data-label=\"rule\"><code>{}</code><br>{}</td><td "
+            "data-label=\"status\"><span class=\"badge {}\">{}</span></td><td "
+            "data-label=\"expected\" class=\"token\">{}</td><td data-label=\"actual\" "
+            "class=\"token\">{}{}</td></tr>",
+            h(r.id), h(r.title), status_class(r.status), word, breakable(r.expected),
+            breakable(r.actual), evidence);
     }
-    return out + "</tbody></table></div>";
+    return out + "</tbody></table>";
 }
 
-std::string matrix(const probe::TargetResult& r) {
+// A policy check colours each version by what the policy concluded about it (judge::finish()
+// stored it); a plain probe by whether the version is a legacy one.
+std::string matrix(const probe::TargetResult& r,
+                   const std::vector<judge::VersionConclusion>* policy) {
     std::string out = "<h3>Protocol versions</h3><div class=\"matrix\">";
     for (const auto& v : r.versions) {
         std::string cls = "na", word = support_word(v);
+        if (policy) {
+            if (v.supported == true) word = "accepted";
+            else if (v.supported == false) word = "refused";
+            const auto it =
+                std::find_if(policy->begin(), policy->end(),
+                             [&](const judge::VersionConclusion& c) { return c.version == v.version; });
+            std::string verdict = "no policy rule";
+            if (it != policy->end() && !it->rules.empty()) {
+                cls = status_class(it->status);
+                verdict = fmt::format("{} {}",
+                                      it->status == judge::RuleStatus::fail   ? "fails"
+                                      : it->status == judge::RuleStatus::pass ? "meets"
+                                                                              : "n/a:",
+                                      fmt::join(it->rules, ", "));
+            }
+            const auto detail = v.supported == true ? v.cipher : outcome_phrase(v);
+            out += fmt::format(
+                "<div class=\"cell {}\"><b>{}</b><span>{}</span><span>{}</span><span>{}</span></div>",
+                cls, h(core::display_name(v.version)), h(word), breakable(verdict),
+                breakable(detail));
+            continue;
+        }
         if (v.supported == true) {
             cls = core::is_legacy(v.version) ? "fail" : "pass";
             word = core::is_legacy(v.version) ? "accepted (legacy)" : "accepted";
@@ -125,9 +208,48 @@ std::string matrix(const probe::TargetResult& r) {
         }
         const auto detail = v.supported == true ? v.cipher : outcome_phrase(v);
         out += fmt::format("<div class=\"cell {}\"><b>{}</b><span>{}</span><span>{}</span></div>",
-                           cls, h(core::display_name(v.version)), h(word), h(detail));
+                           cls, h(core::display_name(v.version)), h(word), breakable(detail));
     }
     return out + "</div>";
+}
+
+// The accepted suites per enumerated version, as the text report lists them (the stored
+// enumeration: code, name, the registry's strength, forward secrecy and the key exchange).
+// A compact table even on a phone (the code column hidden there): one line per suite.
+std::string cipher_tables(const probe::TargetResult& r) {
+    std::string out;
+    for (auto v : core::all_versions) {
+        const auto& vr = r.version(v);
+        if (!vr.ciphers_enumerated || vr.ciphers.empty()) continue;
+        const std::string order = vr.server_preference == true ? "server's order"
+                                  : vr.server_preference == false
+                                      ? "client's order (no server preference)"
+                                      : "order not determined";
+        out += fmt::format(
+            "<h3>Cipher suites · {}</h3><p class=\"meta\">{} accepted, {}</p><table "
+            "class=\"ciphers\"><thead><tr><th>code</th><th>suite</th><th>strength</th>"
+            "<th>key exchange</th></tr></thead><tbody>",
+            h(core::display_name(v)), vr.ciphers.size(), h(order));
+        for (const auto& c : vr.ciphers) {
+            std::string kex = c.forward_secrecy ? "forward secrecy" : "no forward secrecy";
+            if (c.dh_bits) kex += fmt::format(", DH {} bits", *c.dh_bits);
+            else if (!c.group.empty()) kex += ", " + c.group;
+            out += fmt::format(
+                "<tr><td data-label=\"code\"><code>0x{:04X}</code></td><td data-label=\"suite\" "
+                "class=\"token\"><code>{}</code></td><td data-label=\"strength\" "
+                "class=\"str-{}\">{}</td><td data-label=\"key exchange\" "
+                "class=\"token\">{}</td></tr>",
+                c.code, breakable(c.name), h(wire::to_string(c.strength)),
+                h(wire::to_string(c.strength)), breakable(kex));
+        }
+        out += "</tbody></table>";
+        if (!vr.groups.empty())
+            out += fmt::format("<p class=\"meta\">groups: {}</p>",
+                               breakable(fmt::format("{}", fmt::join(vr.groups, ", "))));
+        for (const auto& e : vr.enumeration_errors)
+            out += fmt::format("<p class=\"badge warn\">incomplete: {}</p>", h(e));
+    }
+    return out;
 }
 
 std::string cert_box(const x509::CertificateInfo& c, std::string_view role,
@@ -137,11 +259,11 @@ std::string cert_box(const x509::CertificateInfo& c, std::string_view role,
         "issued by {}<br>valid {} to {} ({} days left) · {} · {}<br>SHA-1 <code>{}</code>",
         h(c.issuer), h(date_only(c.not_before)), h(date_only(c.not_after)),
         days_between(now, c.not_after), h(key_description(c)), h(c.signature_algorithm),
-        h(c.sha1_hex));
+        breakable_hex(c.sha1_hex));
     if (!c.san_dns.empty() || !c.san_ip.empty()) {
         std::vector<std::string> san = c.san_dns;
         san.insert(san.end(), c.san_ip.begin(), c.san_ip.end());
-        facts += fmt::format("<br>SAN {}", h(fmt::format("{}", fmt::join(san, ", "))));
+        facts += fmt::format("<br>SAN {}", breakable(fmt::format("{}", fmt::join(san, ", "))));
     }
     const auto cls = problems.empty() ? std::string(extra_class) : std::string("problem");
     return fmt::format(
@@ -236,15 +358,15 @@ std::string findings(const probe::TargetResult& r) {
     std::string out = "<h3>Findings</h3>";
     if (r.findings.empty()) return out + "<p class=\"meta\">None.</p>";
     out +=
-        "<div "
-        "class=\"scroll\"><table><thead><tr><th>severity</th><th>finding</th><th>detail</th></tr></"
-        "thead><tbody>";
+        "<table class=\"findings "
+        "cards\"><thead><tr><th>severity</th><th>finding</th><th>detail</th></tr></thead><tbody>";
     for (const auto& f : r.findings)
         out += fmt::format(
-            "<tr><td "
-            "class=\"sev-{0}\"><b>{0}</b></td><td><code>{1}</code><br>{2}</td><td>{3}</td></tr>",
-            h(to_string(f.severity)), h(f.id), h(f.title), h(f.detail));
-    return out + "</tbody></table></div>";
+            "<tr><td data-label=\"severity\" class=\"sev-{0}\"><b>{0}</b></td><td "
+            "data-label=\"finding\"><code>{1}</code><br>{2}</td><td data-label=\"detail\" "
+            "class=\"token\">{3}</td></tr>",
+            h(to_string(f.severity)), h(f.id), h(f.title), breakable(f.detail));
+    return out + "</tbody></table>";
 }
 
 // Each check kind's lines under its title (probe/check.hpp): the same hook the text report uses.
@@ -279,11 +401,11 @@ std::string diagnosis(const probe::TargetResult& r) {
                                    : " (" + h(d.advice.front().name) + ")";
         if (!d.confirm.empty()) {
             out += "<b>Confirm on the server" + on + "</b>";
-            for (const auto& c : d.confirm) out += "<pre>" + h(c) + "</pre>";
+            for (const auto& c : d.confirm) out += "<pre>" + command(c) + "</pre>";
         }
         if (!d.fix.empty()) {
             out += "<b>Fix" + on + "</b>";
-            for (const auto& f : d.fix) out += "<pre>" + h(f) + "</pre>";
+            for (const auto& f : d.fix) out += "<pre>" + command(f) + "</pre>";
         }
         for (std::size_t i = 1; i < d.advice.size(); ++i) {
             const auto& a = d.advice[i];
@@ -292,11 +414,11 @@ std::string diagnosis(const probe::TargetResult& r) {
                             h(a.platform), h(a.name));
             if (!a.confirm.empty()) {
                 out += "<b>Confirm</b>";
-                for (const auto& c : a.confirm) out += "<pre>" + h(c) + "</pre>";
+                for (const auto& c : a.confirm) out += "<pre>" + command(c) + "</pre>";
             }
             if (!a.fix.empty()) {
                 out += "<b>Fix</b>";
-                for (const auto& f : a.fix) out += "<pre>" + h(f) + "</pre>";
+                for (const auto& f : a.fix) out += "<pre>" + command(f) + "</pre>";
             }
             out += "</details>";
         }
@@ -305,14 +427,14 @@ std::string diagnosis(const probe::TargetResult& r) {
     return out;
 }
 
-std::string target_section(const probe::TargetResult& r,
-                           const std::vector<judge::RuleResult>* rules,
+std::string target_section(const probe::TargetResult& r, const judge::TargetCheck* check,
                            std::string_view badge_class, std::string_view badge_word) {
     std::string out =
         fmt::format("<section class=\"target\"><h2>{} <span class=\"badge {}\">{}</span></h2>",
-                    h(r.target.display()), badge_class, h(badge_word));
+                    breakable(r.target.display()), badge_class, h(badge_word));
     out += fmt::format("<p class=\"meta\">address {} · SNI {} · probed {} · {:.0f} ms</p>",
-                       h(r.address.empty() ? "-" : r.address), h(r.target.sni.value_or("(none)")),
+                       breakable(r.address.empty() ? "-" : r.address),
+                       breakable(r.target.sni.value_or("(none)")),
                        h(iso8601(r.started)), to_ms(r.duration));
     if (r.verdict == probe::TargetVerdict::unreachable)
         out +=
@@ -324,8 +446,9 @@ std::string target_section(const probe::TargetResult& r,
             r.platform.evidence.empty()
                 ? ""
                 : " — " + h(fmt::format("{}", fmt::join(r.platform.evidence, "; "))));
-    if (rules) out += rules_table(*rules);
-    out += matrix(r) + chain_picture(r) + checks(r) + findings(r) + diagnosis(r);
+    if (check) out += rules_table(check->rules);
+    out += matrix(r, check ? &check->versions : nullptr) + cipher_tables(r) + chain_picture(r) +
+           checks(r) + findings(r) + diagnosis(r);
     return out + "</section>";
 }
 
@@ -388,7 +511,7 @@ std::string render_html(const judge::CheckReport& report) {
                               failed_targets, failed_rules, report.strict ? " · strict" : ""));
     std::string body;
     for (const auto& t : report.targets) {
-        body += target_section(t.result, &t.rules, verdict_class(t.verdict),
+        body += target_section(t.result, &t, verdict_class(t.verdict),
                                std::string(to_string(t.verdict)));
     }
     return page(p, body);
@@ -411,11 +534,11 @@ std::string render_html(const ScanSummary& summary) {
                         : ""));
     auto counts = [](std::string_view heading,
                      const std::vector<std::pair<std::string, std::size_t>>& rows) {
-        std::string out =
-            fmt::format("<h3>{}</h3><div class=\"scroll\"><table><tbody>", h(heading));
+        std::string out = fmt::format("<h3>{}</h3><table class=\"counts\"><tbody>", h(heading));
         for (const auto& [name, n] : rows)
-            out += fmt::format("<tr><td>{}</td><td>{}</td></tr>", h(name), n);
-        return out + "</tbody></table></div>";
+            out += fmt::format("<tr><td class=\"token\">{}</td><td class=\"n\">{}</td></tr>",
+                               h(name), n);
+        return out + "</tbody></table>";
     };
     std::vector<std::pair<std::string, std::size_t>> verdicts;
     for (auto v : {scan::ScanVerdict::ok, scan::ScanVerdict::warn, scan::ScanVerdict::fail,
@@ -435,13 +558,16 @@ std::string render_html(const ScanSummary& summary) {
     body += counts("Diagnosis (targets)", {summary.diagnoses().begin(), summary.diagnoses().end()});
     body += counts("Findings (targets)", {summary.findings().begin(), summary.findings().end()});
     std::string worst =
-        "<h3>Worst targets</h3><div "
-        "class=\"scroll\"><table><thead><tr><th>line</th><th>target</th><th>verdict</th><th>why</"
-        "th></tr></thead><tbody>";
+        "<h3>Worst targets</h3><table class=\"worst "
+        "cards\"><thead><tr><th>line</th><th>target</th><th>verdict</th><th>why</th></tr></"
+        "thead><tbody>";
     for (const auto& w : summary.worst())
-        worst += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", w.line,
-                             h(w.key), h(to_string(w.verdict)), h(w.reason));
-    body += worst + "</tbody></table></div></section>";
+        worst += fmt::format(
+            "<tr><td data-label=\"line\">{}</td><td data-label=\"target\" "
+            "class=\"token\">{}</td><td data-label=\"verdict\">{}</td><td data-label=\"why\" "
+            "class=\"token\">{}</td></tr>",
+            w.line, breakable(w.key), h(to_string(w.verdict)), breakable(w.reason));
+    body += worst + "</tbody></table></section>";
     return page(p, body);
 }
 
