@@ -206,6 +206,8 @@ std::size_t text_width(const std::string& width, const std::string& output) {
         size.ws_col == 0)
         return kDefaultWidth;
     return std::clamp<std::size_t>(size.ws_col, kMinWidth, kMaxWidth);
+}
+
 void add_upgrade_options(CLI::App& command, UpgradeArgs& args) {
     std::string names;
     for (auto p : wire::starttls_protocols())
