@@ -95,6 +95,7 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     options.enumerate_ciphers =
         !report.policy.forbidden_ciphers.empty() || report.policy.forward_secrecy;
     if (report.policy.http_reachable) options.http_port = 80;
+    if (report.policy.hsts_min_days) options.checks.emplace_back("http");  // http.hsts
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());

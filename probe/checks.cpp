@@ -4,14 +4,26 @@
 
 #include "probe/check.hpp"
 #include "probe/checks/alpn.hpp"
+#include "probe/checks/resumption.hpp"
+#include "probe/checks/http_headers.hpp"
+#include "probe/checks/renegotiation.hpp"
+#include "probe/checks/ocsp.hpp"
 
 namespace tlsprobe::probe {
 namespace {
 
 const checks::AlpnCheck kAlpn;
+const checks::ResumptionCheck kResumption;
+const checks::HttpHeadersCheck kHttpHeaders;
+const checks::RenegotiationCheck kRenegotiation;
+const checks::OcspCheck kOcsp;
 
-const std::array<const CheckKind*, 1> kKinds{{
+const std::array<const CheckKind*, 5> kKinds{{
     &kAlpn,
+    &kResumption,
+    &kHttpHeaders,
+    &kRenegotiation,
+    &kOcsp,
 }};
 
 }  // namespace
