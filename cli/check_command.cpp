@@ -117,6 +117,7 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
         for (const char* id : {"vulnerabilities", "hello_features", "heartbleed", "ccs_injection"})
             options.checks.emplace_back(id);
     }
+    if (report.policy.hsts_min_days) options.checks.emplace_back("http");  // http.hsts
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());

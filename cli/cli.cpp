@@ -50,6 +50,7 @@ struct ProbeArgs : CommonProbeArgs {
     std::string html;
     std::string width;  // --width
     UpgradeArgs upgrade;
+    std::optional<std::string> checks;  // --checks; unset = all, none with --quick
 };
 
 struct DemoArgs {
@@ -123,8 +124,9 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     options.expires_soon_days = a.expires_soon_days;
     if (!a.no_http) options.http_port = a.http_port;
     options.enumerate_ciphers = !a.quick;
-    if (!a.quick)  // every registered check kind (probe/checks.cpp)
-        for (const auto* kind : probe::check_kinds()) options.checks.emplace_back(kind->id());
+    // --checks as given; else every registered check kind (probe/checks.cpp) unless --quick.
+    options.checks = a.checks ? parse_checks(*a.checks) : a.quick ? std::vector<std::string>{}
+                                                                   : default_checks(true);
 
     const auto result = probe_and_judge(target, options);
     std::string report;
@@ -295,6 +297,9 @@ CommandRun probe_options(CLI::App& cmd) {
                  "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 "
                  "connections instead of "
                  "one per accepted suite)");
+    cmd.add_option("--checks", a->checks,
+                   "Security checks to run: comma-separated ids (alpn,resumption,...), all, safe "
+                   "(the non-intrusive ones) or none (default: all; none with --quick)");
     return [a](std::ostream& out, std::ostream&) { return run_probe(*a, out); };
 }
 

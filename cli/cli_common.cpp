@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "cli/cli.hpp"
 #include "core/text.hpp"
 #include "judge/verdict.hpp"
+#include "probe/check.hpp"
 
 namespace tlsprobe::cli {
 
@@ -259,6 +261,41 @@ bool want_color(bool no_color, const std::string& output) {
     if (no_color || (!output.empty() && output != "-")) return false;
     if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) return false;
     return isatty(STDOUT_FILENO) != 0;
+}
+
+}  // namespace tlsprobe::cli
+
+namespace tlsprobe::cli {
+
+std::vector<std::string> default_checks(bool intrusive) {
+    std::vector<std::string> ids;
+    for (const auto* kind : probe::check_kinds())
+        if (intrusive || !kind->intrusive()) ids.emplace_back(kind->id());
+    return ids;
+}
+
+std::vector<std::string> parse_checks(std::string_view text) {
+    if (text == "all") return default_checks(true);
+    if (text == "safe") return default_checks(false);
+    if (text == "none") return {};
+    std::vector<std::string> wanted;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        if (i < text.size() && text[i] != ',') continue;
+        const std::string id(text.substr(start, i - start));
+        start = i + 1;
+        if (!probe::find_check_kind(id))
+            throw UsageError(fmt::format(
+                "--checks '{}': unknown check '{}'; the checks are {} (or all, safe, none)",
+                core::to_safe_utf8(text), core::to_safe_utf8(id),
+                fmt::join(default_checks(true), ", ")));
+        wanted.push_back(id);
+    }
+    // Registry order, each once.
+    std::vector<std::string> ids;
+    for (const auto& id : default_checks(true))
+        if (std::find(wanted.begin(), wanted.end(), id) != wanted.end()) ids.push_back(id);
+    return ids;
 }
 
 }  // namespace tlsprobe::cli

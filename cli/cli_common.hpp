@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "probe/probe_target.hpp"
 #include "probe/target.hpp"
@@ -104,6 +105,13 @@ void add_upgrade_options(CLI::App& command, UpgradeArgs& args);
 // domain (also the SNI unless --sni/--no-sni said otherwise: `sni_set`). Throws UsageError.
 void apply_upgrade(probe::Target& target, std::string_view text, const UpgradeArgs& args,
                    bool sni_set);
+// The check kinds `--checks TEXT` selects (probe/checks.cpp), in registry order: a comma-
+// separated list of ids, `all` (every kind), `safe` (the non-intrusive ones) or `none`.
+// Throws UsageError naming an unknown id and listing the known ones.
+std::vector<std::string> parse_checks(std::string_view text);
+// Every registered check kind's id; with `intrusive` false only the kinds that send nothing
+// unusual.
+std::vector<std::string> default_checks(bool intrusive);
 
 // Probes one target and judges it (probe::probe_target, then judge::assess).
 probe::TargetResult probe_and_judge(const probe::Target& target,

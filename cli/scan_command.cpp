@@ -86,9 +86,10 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
     o.expires_soon_days = a.expires_soon_days;
     o.enumerate_ciphers =
         a.full;  // --full: cipher suites, groups and server preference per version
-    if (a.full)  // and the check kinds that send nothing unusual
-        for (const auto* kind : probe::check_kinds())
-            if (!kind->intrusive()) o.checks.emplace_back(kind->id());
+    if (a.checks)  // as given
+        o.checks = parse_checks(*a.checks);
+    else if (a.full)  // and the check kinds that send nothing unusual
+        o.checks = default_checks(false);
     // Quick (the default): one wave of essential attempts per healthy target; the follow-up
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;
@@ -461,6 +462,9 @@ CommandRun scan_options(CLI::App& command) {
     command_->add_flag("--full", a.full,
                        "Also enumerate cipher suites, groups and server preference per version "
                        "(many more connections per target)");
+    command_->add_option("--checks", a.checks,
+                         "Security checks per target: comma-separated ids, all, safe (the "
+                         "non-intrusive ones) or none (default: safe with --full, else none)");
     add_trust_options(command, a);
     add_client_certificate_options(command, a);
     command_

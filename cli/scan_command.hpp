@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/cli.hpp"
@@ -33,6 +34,7 @@ struct ScanArgs : CommonProbeArgs {
     std::string rate;      // "N", "N/s" or "N/m" new targets; empty = unlimited
     bool quick = false;    // protocols + chain (the default)
     bool full = false;     // every attempt plus cipher-suite enumeration
+    std::optional<std::string> checks;  // --checks; unset = the non-intrusive ones with --full
     int expires_soon_days = 30;
     bool quiet = false;  // no progress line
     bool no_color = false;

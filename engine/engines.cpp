@@ -67,6 +67,9 @@ public:
                                     std::chrono::milliseconds timeout) override {
         co_return co_await http_check(peer, std::move(host_header), timeout);
     }
+    asio::awaitable<SessionResult> session(Endpoint peer, SessionSpec spec) override {
+        co_return co_await openssl_session(peer, std::move(spec));
+    }
 
 private:
     std::shared_ptr<HostResolver> resolver_;

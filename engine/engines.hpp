@@ -18,6 +18,7 @@
 #include "engine/http_check.hpp"
 #include "engine/openssl_client.hpp"
 #include "engine/raw_client.hpp"
+#include "engine/tls_session.hpp"
 
 namespace tlsprobe::engine {
 
@@ -43,6 +44,9 @@ public:
     // HEAD / over plain HTTP (http_check.hpp).
     virtual boost::asio::awaitable<HttpCheck> http(Endpoint peer, std::string host_header,
                                                    std::chrono::milliseconds timeout) = 0;
+    // A full TLS session with the local OpenSSL: resumption, HTTP over TLS, renegotiation
+    // (tls_session.hpp).
+    virtual boost::asio::awaitable<SessionResult> session(Endpoint peer, SessionSpec spec) = 0;
 };
 
 // The real engines. `resolver` shares lookups between targets (scans); null = one Asio

@@ -1,5 +1,6 @@
 #include "engine/http_check.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -8,6 +9,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <fmt/format.h>
 
 #include "core/text.hpp"
@@ -150,6 +152,43 @@ HttpCheck read_http_head(std::string_view bytes, std::uint16_t port, std::string
     }
     fill_from_head(check, parser.get(), host_header);
     return check;
+}
+
+const std::string* HttpResponseHead::find(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+        if (beast::iequals(n, name)) return &v;
+    return nullptr;
+}
+
+HttpResponseHead read_http_response_head(std::string_view bytes) {
+    HttpResponseHead head;
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);  // the head only
+    parser.eager(false);
+    parser.header_limit(static_cast<std::uint32_t>(std::max<std::size_t>(bytes.size(), 8192)));
+    boost::system::error_code ec;
+    std::size_t at = 0;
+    while (!parser.is_header_done() && at < bytes.size()) {
+        const auto used = parser.put(asio::buffer(bytes.data() + at, bytes.size() - at), ec);
+        if (ec == http::error::need_more) ec = {};
+        if (ec || used == 0) break;
+        at += used;
+    }
+    if (!ec && !parser.is_header_done()) ec = http::error::partial_message;
+    if (ec) {
+        head.detail = "no HTTP response head: " + ec.message();
+        return head;
+    }
+    const auto& response = parser.get();
+    head.complete = true;
+    head.status = static_cast<int>(response.result_int());
+    head.status_line =
+        fmt::format("HTTP/{}.{} {} {}", response.version() / 10, response.version() % 10,
+                    response.result_int(), core::to_safe_utf8(response.reason()));
+    for (const auto& field : response)
+        head.headers.emplace_back(core::to_safe_utf8(field.name_string()),
+                                  core::to_safe_utf8(field.value()));
+    return head;
 }
 
 }  // namespace tlsprobe::engine

@@ -7,6 +7,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <fmt/format.h>
+#include <functional>
 #include <memory>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -16,6 +17,7 @@
 #include "core/text.hpp"
 #include "engine/connection.hpp"
 #include "engine/openssl_context.hpp"
+#include "engine/tls_session.hpp"
 
 namespace tlsprobe::engine {
 
@@ -48,6 +50,11 @@ struct Attempt : AttemptLog {
     bool certificate_sent = false;  // we answered a CertificateRequest (empty or not)
     bool handshake_done = false;    // SSL_do_handshake returned 1
     int post_handshake_messages = 0;  // handshake messages from the server after that (tickets)
+    // For openssl_session(): what the server sent that a plain handshake does not look at.
+    int tickets = 0;                               // NewSessionTicket messages received
+    std::optional<std::uint32_t> ticket_lifetime;  // the first ticket's lifetime (hint), seconds
+    std::size_t session_id_length = 0;             // the last ServerHello's session_id
+    std::optional<std::uint8_t> warning_alert;     // the last warning alert received
 };
 
 std::string_view handshake_type_name(unsigned type) {
@@ -85,6 +92,7 @@ void on_message(int write_p, int version, int content_type, const void* buf, std
     const auto dir = write_p ? TraceEvent::Direction::sent : TraceEvent::Direction::received;
     if (content_type == SSL3_RT_ALERT && len >= 2) {
         if (!write_p && p[0] == 2) a.obs.alert = p[1];  // fatal alert from the server
+        if (!write_p && p[0] == 1) a.warning_alert = p[1];
         a.event(dir, fmt::format("Alert {} {} ({})", p[0] == 2 ? "fatal" : "warning",
                                  alert_name(p[1]), p[1]));
     } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4) {
@@ -100,6 +108,15 @@ void on_message(int write_p, int version, int content_type, const void* buf, std
                 len >= off + 3 && (p[off] | p[off + 1] | p[off + 2]) != 0;
         }
         if (!write_p && a.handshake_done) ++a.post_handshake_messages;
+        // NewSessionTicket: ticket_lifetime_hint (RFC 5077 §3.3) or ticket_lifetime (RFC 8446
+        // §4.6.1), both the first 4 bytes of the body.
+        if (!write_p && p[0] == 4) {
+            ++a.tickets;
+            if (!a.ticket_lifetime && len >= 8)
+                a.ticket_lifetime = (std::uint32_t{p[4]} << 24) | (std::uint32_t{p[5]} << 16) |
+                                    (std::uint32_t{p[6]} << 8) | std::uint32_t{p[7]};
+        }
+        if (!write_p && p[0] == 2 && len >= 4 + 2 + 32 + 1) a.session_id_length = p[4 + 2 + 32];
         if (!a.trace) return;
         std::string s{handshake_type_name(p[0])};
         if (write_p && p[0] == 1)
@@ -342,6 +359,158 @@ asio::awaitable<bool> await_client_certificate_verdict(Attempt& a, SSL* ssl,
     }
 }
 
+// Drives `op` (an SSL call that may need the network: SSL_write, SSL_read, SSL_do_handshake)
+// until it stops wanting to read, or `done()` says the caller has what it waited for, moving
+// the bytes both ways. Returns the last SSL_get_error() code (SSL_ERROR_NONE when `op`
+// returned > 0, SSL_ERROR_WANT_READ when `done()` or the deadline stopped it) and says in
+// `why` how a failure of the network ended it (SSL_ERROR_SYSCALL then). Bounded by the deadline
+// (the stream's expiry is the same) and by bytes.
+asio::awaitable<int> pump(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* rbio, BIO* wbio,
+                          std::array<std::uint8_t, 16 * 1024>& buf, Clock::time_point deadline,
+                          const std::function<int()>& op, const std::function<bool()>& done,
+                          std::string& why) {
+    constexpr std::size_t kLimit = kMaxHandshakeBytes + kMaxHttpHeadBytes;
+    for (;;) {
+        const int r = op();
+        const int err = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, r);
+        if (err == SSL_ERROR_SSL) {
+            why = take_openssl_error();
+            if (why.empty()) why = "OpenSSL error";
+        }
+        while (BIO_ctrl_pending(wbio) > 0) {
+            const int n = BIO_read(wbio, buf.data(), static_cast<int>(buf.size()));
+            if (n <= 0) break;
+            auto [ec, written] = co_await asio::async_write(
+                stream, asio::buffer(buf.data(), static_cast<std::size_t>(n)),
+                asio::as_tuple(asio::use_awaitable));
+            (void)written;
+            if (ec) {
+                why = ec.message();
+                co_return SSL_ERROR_SYSCALL;
+            }
+        }
+        if (err != SSL_ERROR_WANT_READ) co_return err;
+        if (done && done()) co_return SSL_ERROR_WANT_READ;
+        if (Clock::now() >= deadline) {
+            why = "no answer before the timeout";
+            co_return SSL_ERROR_WANT_READ;
+        }
+        if (a.bytes_received >= kLimit) {
+            why = fmt::format("more than {} bytes received", kLimit);
+            co_return SSL_ERROR_SYSCALL;
+        }
+        auto [ec, n] = co_await stream.async_read_some(
+            asio::buffer(buf.data(), std::min(buf.size(), kLimit - a.bytes_received)),
+            asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            why = ec == beast::error::timeout ? std::string("no answer before the timeout")
+                  : ec == asio::error::eof    ? std::string("the server closed the connection")
+                  : ec == asio::error::connection_reset ? std::string("a TCP RST")
+                                                        : ec.message();
+            co_return SSL_ERROR_SYSCALL;
+        }
+        a.received(n);
+        BIO_write(rbio, buf.data(), static_cast<int>(n));
+    }
+}
+
+// What openssl_session() does after the handshake, in order: wait for a TLS 1.3 ticket,
+// renegotiate, send the HTTP request and read the response head.
+asio::awaitable<void> after_handshake(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* rbio,
+                                      BIO* wbio, std::array<std::uint8_t, 16 * 1024>& buf,
+                                      const SessionSpec& spec, SessionResult& out) {
+    const auto timeout = spec.handshake.timeout;
+    auto fresh_deadline = [&] {
+        stream.expires_after(timeout);
+        return Clock::now() + timeout;
+    };
+    std::string why;
+    const std::function<bool()> no_stop;  // empty: pump until the call stops wanting to read
+    if (spec.wait_for_ticket && a.obs.version == Version::tls1_3 && a.tickets == 0) {
+        unsigned char byte = 0;
+        const std::function<int()> peek = [&] { return SSL_peek(ssl, &byte, 1); };
+        const std::function<bool()> ticket_seen = [&] { return a.tickets > 0; };
+        const auto deadline = fresh_deadline();
+        co_await pump(a, ssl, stream, rbio, wbio, buf, deadline, peek, ticket_seen, why);
+        a.event(TraceEvent::Direction::local, a.tickets > 0 ? std::string("session ticket received")
+                                                            : "no session ticket: " + why);
+    }
+    const bool can_renegotiate = a.obs.version && *a.obs.version != Version::tls1_3;
+    for (int i = 0; i < spec.renegotiations && can_renegotiate; ++i) {
+        if (SSL_renegotiate(ssl) != 1) {
+            out.renegotiation_detail =
+                "this machine's OpenSSL refused to renegotiate: " + take_openssl_error();
+            break;
+        }
+        a.warning_alert.reset();
+        a.obs.alert.reset();
+        why.clear();
+        const std::function<int()> handshake = [&] { return SSL_do_handshake(ssl); };
+        const auto deadline = fresh_deadline();
+        const int err =
+            co_await pump(a, ssl, stream, rbio, wbio, buf, deadline, handshake, no_stop, why);
+        if (err == SSL_ERROR_NONE && SSL_renegotiate_pending(ssl) == 0) {
+            ++out.renegotiations_accepted;
+            a.event(TraceEvent::Direction::local, fmt::format("renegotiation {} completed", i + 1));
+            continue;
+        }
+        const auto alert = a.obs.alert ? a.obs.alert : a.warning_alert;
+        out.renegotiation_detail =
+            alert ? fmt::format("alert {} ({})", alert_name(*alert), *alert) : why;
+        a.event(TraceEvent::Direction::local,
+                fmt::format("renegotiation {} refused: {}", i + 1, out.renegotiation_detail));
+        break;
+    }
+    if (!spec.http_request.empty() && out.renegotiation_detail.empty()) {
+        // One SSL_write: without SSL_MODE_ENABLE_PARTIAL_WRITE it writes all or nothing.
+        const auto deadline = fresh_deadline();
+        const std::function<int()> write = [&] {
+            return SSL_write(ssl, spec.http_request.data(),
+                             static_cast<int>(spec.http_request.size()));
+        };
+        const int err =
+            co_await pump(a, ssl, stream, rbio, wbio, buf, deadline, write, no_stop, why);
+        if (err != SSL_ERROR_NONE) {
+            out.http_detail = "the request could not be sent: " + why;
+            co_return;
+        }
+        std::array<char, 4096> chunk{};
+        auto head_done = [&] { return out.http_head.find("\r\n\r\n") != std::string::npos; };
+        why.clear();
+        const std::function<int()> read = [&] {
+            const int n = SSL_read(ssl, chunk.data(), static_cast<int>(chunk.size()));
+            if (n > 0)
+                out.http_head.append(
+                    chunk.data(), std::min<std::size_t>(static_cast<std::size_t>(n),
+                                                        kMaxHttpHeadBytes - out.http_head.size()));
+            return n;
+        };
+        // Bounded by the deadline and kMaxHttpHeadBytes: each pass appends at least one byte.
+        while (!head_done() && out.http_head.size() < kMaxHttpHeadBytes) {
+            const int e =
+                co_await pump(a, ssl, stream, rbio, wbio, buf, deadline, read, no_stop, why);
+            if (e == SSL_ERROR_NONE) continue;
+            if (e == SSL_ERROR_ZERO_RETURN) why = "the server closed the connection (close_notify)";
+            break;
+        }
+        if (!head_done())
+            out.http_detail =
+                out.http_head.size() >= kMaxHttpHeadBytes
+                    ? fmt::format("no end of the response head within {} bytes", kMaxHttpHeadBytes)
+                    : "no complete HTTP response head: " + why;
+    }
+}
+
+// The result of openssl_session() from the attempt as it ended.
+SessionResult finish(Attempt& a, SessionResult& out) {
+    out.tickets_received = a.tickets;
+    out.ticket_lifetime_hint = a.ticket_lifetime;
+    out.session_id_length = a.session_id_length;
+    out.warning_alert = a.warning_alert;
+    out.observation = std::move(a.obs);
+    return std::move(out);
+}
+
 }  // namespace
 
 bool openssl_supports(Version v) {
@@ -350,6 +519,18 @@ bool openssl_supports(Version v) {
 }
 
 asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, HandshakeSpec spec) {
+    SessionSpec session;
+    session.handshake = std::move(spec);
+    // A named awaitable: GCC 12 destroyed the temporary one twice here (a crash on return).
+    auto op = openssl_session(peer, std::move(session));
+    SessionResult r = co_await std::move(op);
+    Observation o = std::move(r.observation);
+    co_return o;
+}
+
+asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, SessionSpec session) {
+    SessionResult out;
+    const HandshakeSpec& spec = session.handshake;
     Attempt a;
     a.trace = spec.trace;
     a.obs.address = endpoint_text(peer);
@@ -361,13 +542,13 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         a.obs.status = Status::local_unsupported;
         a.obs.phase = Phase::connect;
         a.obs.detail = ctx_error;
-        co_return a.obs;
+        co_return finish(a, out);
     }
 
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     const bool connected =
         co_await connect_and_upgrade(stream, peer, spec.timeout, spec.upgrade, a);
-    if (!connected) co_return a.obs;
+    if (!connected) co_return finish(a, out);
     boost::system::error_code ignored;
 
     std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
@@ -378,7 +559,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         BIO_free(wbio);
         a.fail(Status::internal_error,
                "OpenSSL could not allocate a connection: " + take_openssl_error());
-        co_return a.obs;
+        co_return finish(a, out);
     }
     SSL_set_bio(ssl.get(), rbio, wbio);  // ssl owns both from here
     SSL_set_connect_state(ssl.get());
@@ -395,9 +576,13 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
             (chain && SSL_set1_chain(ssl.get(), chain) != 1)) {
             a.fail(Status::internal_error,
                    "OpenSSL refused the client certificate: " + take_openssl_error());
-            co_return a.obs;
+            co_return finish(a, out);
         }
     }
+    if (session.resume && session.resume->native)
+        SSL_set_session(ssl.get(), static_cast<SSL_SESSION*>(session.resume->native.get()));
+    if (session.offer_tickets) SSL_clear_options(ssl.get(), SSL_OP_NO_TICKET);
+    if (session.status_request) SSL_set_tlsext_status_type(ssl.get(), TLSEXT_STATUSTYPE_ocsp);
     SSL_set_msg_callback(ssl.get(), on_message);
     SSL_set_msg_callback_arg(ssl.get(), &a);
     a.event(TraceEvent::Direction::local, "offer: " + describe_offer(spec));
@@ -425,7 +610,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                 asio::as_tuple(asio::use_awaitable));
             if (ec) {
                 record_io_failure(a, ec, spec.timeout);
-                co_return a.obs;
+                co_return finish(a, out);
             }
             (void)written_bytes;
             if (round == 0) a.hello_sent_at = Clock::now();
@@ -448,16 +633,16 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                 record_client_ca_names(a, ssl.get());
                 note_client_certificate_refusal(a);
             }
-            co_return a.obs;
+            co_return finish(a, out);
         }
         if (err != SSL_ERROR_WANT_READ) {
             a.obs.phase = a.bytes_received ? Phase::handshake : Phase::hello;
             a.fail(Status::internal_error, fmt::format("unexpected OpenSSL state {}", err));
-            co_return a.obs;
+            co_return finish(a, out);
         }
         if (Clock::now() >= deadline) {
             record_io_failure(a, beast::error::timeout, spec.timeout);
-            co_return a.obs;
+            co_return finish(a, out);
         }
         if (a.bytes_received >= kMaxHandshakeBytes) {
             a.obs.phase = Phase::handshake;
@@ -466,7 +651,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
                        "the server sent {} bytes without completing the handshake, past tlsprobe's "
                        "limit of {} bytes",
                        a.bytes_received, kMaxHandshakeBytes));
-            co_return a.obs;
+            co_return finish(a, out);
         }
         auto [ec, n] = co_await stream.async_read_some(
             asio::buffer(buf.data(), std::min(buf.size(), kMaxHandshakeBytes - a.bytes_received)),
@@ -475,7 +660,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
             record_io_failure(a, ec, spec.timeout);
             record_client_ca_names(a, ssl.get());
             note_client_certificate_refusal(a);
-            co_return a.obs;
+            co_return finish(a, out);
         }
         if (a.obs.first_bytes.size() < kFirstBytesKept) {
             const auto keep = std::min(n, kFirstBytesKept - a.obs.first_bytes.size());
@@ -499,8 +684,24 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
         if (refused) {
             stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
             ERR_clear_error();
-            co_return a.obs;
+            co_return finish(a, out);
         }
+    }
+
+    out.resumed = SSL_session_reused(ssl.get()) == 1;
+    out.secure_renegotiation = SSL_get_secure_renegotiation_support(ssl.get()) == 1;
+    if (session.status_request) {
+        const unsigned char* ocsp = nullptr;
+        const long ocsp_len = SSL_get_tlsext_status_ocsp_resp(ssl.get(), &ocsp);
+        if (ocsp && ocsp_len > 0) out.ocsp_response.assign(ocsp, ocsp + ocsp_len);
+    }
+    co_await after_handshake(a, ssl.get(), stream, rbio, wbio, buf, session, out);
+    if (SSL_SESSION* s = SSL_get1_session(ssl.get())) {
+        auto held = std::make_shared<TlsSession>();
+        held->native = std::shared_ptr<void>(s, [](void* p) {
+            SSL_SESSION_free(static_cast<SSL_SESSION*>(p));
+        });
+        if (SSL_SESSION_is_resumable(s) == 1) out.session = std::move(held);
     }
 
     // Polite close: send close_notify, do not wait for the server's (RFC 8446 §6.1 allows it).
@@ -513,7 +714,7 @@ asio::awaitable<Observation> openssl_handshake(asio::ip::tcp::endpoint peer, Han
     }
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     ERR_clear_error();
-    co_return a.obs;
+    co_return finish(a, out);
 }
 
 }  // namespace tlsprobe::engine

@@ -28,6 +28,12 @@ public:
         options.upgrade = upgrade_;
         co_return co_await inner_->raw(peer, std::move(hello), std::move(options));
     }
+    asio::awaitable<SessionResult> session(Endpoint peer, SessionSpec spec) override {
+        spec.handshake.upgrade = upgrade_;
+        // A named awaitable (GCC 12 and temporaries in co_await: see openssl_handshake()).
+        auto op = inner_->session(peer, std::move(spec));
+        co_return co_await std::move(op);
+    }
     // Plain HTTP has no upgrade: passed through (probe_target() does not ask for it on a
     // STARTTLS target).
     asio::awaitable<HttpCheck> http(Endpoint peer, std::string host_header,

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/alert.hpp"
+#include "probe/checks/ocsp.hpp"
 #include "probe/platform.hpp"
 #include "wire/service.hpp"
 #include "wire/starttls.hpp"
@@ -809,6 +810,32 @@ std::optional<Match> starttls_silent(const Facts& f) {
         m.evidence.push_back(
             fmt::format("it said: '{}'", core::printable_excerpt(o.first_bytes, 80)));
     return m;
+}
+
+// A must-staple certificate (RFC 7633) served without a usable staple, as the OCSP check
+// (probe/checks/ocsp.hpp) saw it: Firefox enforces the TLS feature and refuses.
+std::optional<Match> must_staple_missing(const Facts& f) {
+    for (const auto& c : f.r.checks) {
+        const auto* ocsp = dynamic_cast<const probe::checks::OcspResult*>(c.get());
+        if (!ocsp || !ocsp->handshake || !ocsp->must_staple) continue;
+        const auto& resp = ocsp->response;
+        const bool usable = ocsp->stapled && resp.parsed && resp.response_status == "successful" &&
+                            resp.cert_status == "good" && !ocsp->expired();
+        if (usable) return std::nullopt;
+        Match m{Confidence::high,
+                "The certificate is must-staple (RFC 7633) but the server staples no usable OCSP "
+                "response: Firefox refuses the connection.",
+                {"the leaf carries the TLS feature extension status_request (must-staple)"}};
+        m.evidence.push_back(
+            !ocsp->stapled ? std::string("a handshake with status_request got no OCSP response")
+            : !resp.parsed ? "the stapled bytes are no OCSP response: " + resp.error
+            : ocsp->expired()
+                ? fmt::format("the stapled response is expired: {}", ocsp->text().front())
+                : fmt::format("the stapled response says: {} / {}", resp.response_status,
+                              resp.cert_status.empty() ? "no status" : resp.cert_status));
+        return m;
+    }
+    return std::nullopt;
 }
 
 // ---- the catalogue ------------------------------------------------------------------------
@@ -1780,6 +1807,17 @@ const std::vector<Rule>& rules() {
           "[smtp] Postfix postscreen: postscreen_greet_wait delays the greeting for unknown "
           "clients; add the probing address to postscreen_access_list"},
          starttls_silent},
+        {"server.must_staple_not_stapled",
+         "S2",
+         "A must-staple certificate is served without a valid OCSP staple",
+         {"Firefox: MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING",
+          "Chrome and Safari: no error (they do not enforce must-staple)"},
+         {kSClient + " -status   ('OCSP response: no response sent' = nothing stapled)"},
+         {"turn OCSP stapling on and let the server reach the CA's OCSP responder (nginx: "
+          "ssl_stapling on; ssl_stapling_verify on; and a resolver; Apache: SSLUseStapling on "
+          "with an SSLStaplingCache; IIS staples by default when it can reach the responder), "
+          "or reissue the certificate without the must-staple extension"},
+         must_staple_missing},
     };
     return table;
 }

@@ -237,6 +237,8 @@ const std::vector<KeyRow>& key_table() {
              p.no_sni = *b;
          }},
         {"http", "reachable", [](Policy& p, const Field& f) { p.http_reachable = f.boolean(); }},
+        {"http", "hsts_min_days",
+         [](Policy& p, const Field& f) { p.hsts_min_days = f.integer(0, 3650); }},
         {"diagnosis", "must_be_empty",
          [](Policy& p, const Field& f) { p.diagnosis_empty = f.boolean(); }},
         {"findings", "fail_on",
@@ -488,6 +490,8 @@ std::string to_toml(const Policy& p) {
     line("");
     line("[http]");
     line(fmt::format("reachable = {}", b(p.http_reachable)), "http.reachable: plain HTTP answers");
+    line(opt_int("hsts_min_days", p.hsts_min_days, 180),
+         "http.hsts: HSTS over HTTPS with max-age >= N days");
     line("");
     line("[diagnosis]");
     line(fmt::format("must_be_empty = {}", b(p.diagnosis_empty)),

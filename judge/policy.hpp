@@ -58,6 +58,9 @@ struct Policy {
     NoSniBehaviour no_sni = NoSniBehaviour::any;  // sni.no_sni
     // [http]
     bool http_reachable = false;  // http.reachable: plain HTTP answers (the article's first step)
+    // http.hsts: the response to GET / over TLS carries HSTS with max-age of at least this
+    // many days (the `http` check); nullopt: off.
+    std::optional<int> hsts_min_days;
     // [diagnosis]
     bool diagnosis_empty = false;  // diagnosis.empty: no server-side cause was diagnosed
     // [findings]

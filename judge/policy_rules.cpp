@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "core/alert.hpp"
+#include "probe/checks/http_headers.hpp"
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::judge {
@@ -470,6 +471,33 @@ RuleResult rule_http(const TargetResult& t) {
     return r;
 }
 
+// http.hsts: the HTTP-over-TLS check (probe/checks/http_headers.hpp) saw HSTS, long enough.
+RuleResult rule_hsts(const Policy& p, const TargetResult& t) {
+    auto r = make("http.hsts");
+    const auto days = static_cast<std::uint64_t>(*p.hsts_min_days);
+    r.expected = fmt::format("Strict-Transport-Security with max-age >= {} days", days);
+    const probe::checks::HttpHeadersResult* http = nullptr;
+    for (const auto& c : t.checks)
+        if (const auto* h = dynamic_cast<const probe::checks::HttpHeadersResult*>(c.get())) http = h;
+    if (!http) return not_applicable(std::move(r), "the http check (HTTP over TLS) was not run");
+    if (!http->head.complete)
+        return not_applicable(std::move(r), http->text().front());
+    r.evidence.push_back(fmt::format("{}: {}", http->request, http->head.status_line));
+    if (!http->hsts) {
+        r.status = RuleStatus::fail;
+        r.actual = "no Strict-Transport-Security header";
+    } else if (!http->hsts->max_age) {
+        r.status = RuleStatus::fail;
+        r.actual = "Strict-Transport-Security without a valid max-age: " + http->hsts->value;
+    } else {
+        const auto age = *http->hsts->max_age;
+        r.status = age >= days * 86400 ? RuleStatus::pass : RuleStatus::fail;
+        r.actual = fmt::format("max-age={} ({} days)", age, age / 86400);
+        r.evidence.push_back("Strict-Transport-Security: " + http->hsts->value);
+    }
+    return r;
+}
+
 RuleResult rule_handshake(const TargetResult& t) {
     auto r = make("tls.handshake");
     r.expected = "at least one TLS handshake completes";
@@ -676,6 +704,9 @@ const std::vector<RuleKind>& rule_kinds() {
          [](const Policy& p) { return p.http_reachable; },
          [](Policy& p) { p.http_reachable = false; },
          [](const Policy&, const TargetResult& t) { return rule_http(t); }},
+        {"http.hsts", "HTTPS answers with HSTS, long enough",
+         [](const Policy& p) { return p.hsts_min_days.has_value(); },
+         [](Policy& p) { p.hsts_min_days.reset(); }, rule_hsts},
         {"diagnosis.empty", "No server-side fault diagnosed",
          [](const Policy& p) { return p.diagnosis_empty; },
          [](Policy& p) { p.diagnosis_empty = false; },

@@ -118,6 +118,17 @@ EVP_PKEY* dh_from_pem(const std::string& file) {
     return key;
 }
 
+// OpenSSL asks for the response to staple when a client sent status_request; it frees what
+// it is given, so each connection gets a copy.
+int staple_ocsp(SSL* ssl, void* arg) {
+    const auto& der = static_cast<const TlsServerConfig*>(arg)->ocsp_staple;
+    auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(der.data(), der.size()));
+    if (!copy) return SSL_TLSEXT_ERR_NOACK;
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(der.size()));
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// `c` must outlive `ctx` (the OCSP staple callback reads it).
 void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1)
         refuse("min_version");
@@ -131,6 +142,17 @@ void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     if (!c.groups.empty() && SSL_CTX_set1_groups_list(ctx, c.groups.c_str()) != 1)
         refuse("groups '" + c.groups + "'");
     if (c.server_cipher_preference) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (!c.session_resumption) {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(ctx, 0);
+    }
+    if (c.session_timeout > 0) SSL_CTX_set_timeout(ctx, c.session_timeout);
+    if (c.allow_client_renegotiation) SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    if (!c.ocsp_staple.empty()) {
+        SSL_CTX_set_tlsext_status_cb(ctx, staple_ocsp);
+        SSL_CTX_set_tlsext_status_arg(ctx, const_cast<TlsServerConfig*>(&c));
+    }
     if (c.client_cert != ClientCertMode::none) {
         if (c.client_ca_file.empty()) refuse("client_cert without client_ca_file");
         if (SSL_CTX_load_verify_locations(ctx, c.client_ca_file.c_str(), nullptr) != 1)
@@ -426,7 +448,13 @@ asio::awaitable<void> TlsServer::Impl::answer_http(asio::ssl::stream<tcp::socket
         if (!r || std::get<0>(*r)) co_return;
         request.append(chunk.data(), std::get<1>(*r));
     }
-    co_await before(kRequestTimeout, asio::async_write(stream, asio::buffer(kHttpOk),
+    std::string reply(kHttpOk);
+    if (!config.http_headers.empty()) {
+        std::string extra;
+        for (const auto& h : config.http_headers) extra += h + "\r\n";
+        reply.insert(reply.find("\r\n") + 2, extra);  // after the status line
+    }
+    co_await before(kRequestTimeout, asio::async_write(stream, asio::buffer(reply),
                                                        asio::as_tuple(asio::use_awaitable)));
 }
 

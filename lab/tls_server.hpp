@@ -90,6 +90,19 @@ struct TlsServerConfig {
     // Answer one HTTP/1.1 request with "200 OK", then close_notify and close, like a real site.
     // When false the server waits (bounded) for the client to close after the handshake.
     bool http_after_handshake = true;
+    // Extra header lines of that "200 OK" ("Strict-Transport-Security: max-age=63072000").
+    std::vector<std::string> http_headers;
+    // Session caching and tickets (OpenSSL's defaults: both on). False: a full handshake for
+    // every client (no session ID, no ticket, no TLS 1.3 ticket).
+    bool session_resumption = true;
+    // TLS 1.2 session-ticket lifetime hint in seconds (SSL_CTX_set_timeout); 0 = OpenSSL's.
+    long session_timeout = 0;
+    // Accept client-initiated renegotiation (SSL_OP_ALLOW_CLIENT_RENEGOTIATION; OpenSSL 3
+    // refuses it by default with a no_renegotiation warning).
+    bool allow_client_renegotiation = false;
+    // A DER OCSPResponse stapled for every client that sends status_request (RFC 6066 §8);
+    // empty = no stapling.
+    std::vector<std::uint8_t> ocsp_staple;
     Loopback address = Loopback::ipv4;
     // A plaintext dialogue before the handshake (STARTTLS); none when `answer` is empty.
     Preamble preamble;

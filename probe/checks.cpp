@@ -6,19 +6,31 @@
 #include "probe/checks/active_vulns.hpp"
 #include "probe/checks/alpn.hpp"
 #include "probe/checks/hello_features.hpp"
+#include "probe/checks/http_headers.hpp"
+#include "probe/checks/ocsp.hpp"
+#include "probe/checks/renegotiation.hpp"
+#include "probe/checks/resumption.hpp"
 #include "probe/checks/vulnerabilities.hpp"
 
 namespace tlsprobe::probe {
 namespace {
 
 const checks::AlpnCheck kAlpn;
+const checks::ResumptionCheck kResumption;
+const checks::HttpHeadersCheck kHttpHeaders;
+const checks::RenegotiationCheck kRenegotiation;
+const checks::OcspCheck kOcsp;
 const checks::VulnerabilitiesCheck kVulnerabilities;
 const checks::HelloFeaturesCheck kHelloFeatures;
 const checks::HeartbleedCheck kHeartbleed;
 const checks::CcsInjectionCheck kCcsInjection;
 
-const std::array<const CheckKind*, 5> kKinds{{
+const std::array<const CheckKind*, 9> kKinds{{
     &kAlpn,
+    &kResumption,
+    &kHttpHeaders,
+    &kRenegotiation,
+    &kOcsp,
     &kVulnerabilities,
     &kHelloFeatures,
     &kHeartbleed,

@@ -35,6 +35,12 @@ public:
         h.status = engine::HttpStatus::refused;
         return h;
     };
+    std::function<engine::SessionResult(const engine::SessionSpec&)> on_session =
+        [](const engine::SessionSpec&) {
+            engine::SessionResult r;
+            r.observation = refused();
+            return r;
+        };
 
     // Every request, in the order it was made: "resolve shop.example:443",
     // "handshake sni=shop.example pin=tls1_2 alpn=h2,http/1.1", "raw tls1_3 sni=-", "http 80".
@@ -85,6 +91,23 @@ public:
                                                    std::chrono::milliseconds) override {
         requests.push_back(fmt::format("http {}", peer.port()));
         co_return on_http(peer.port());
+    }
+
+    // "session sni=shop.example pin=tls1_2 resume=no tickets=yes ticket_wait=no http=no
+    // renegotiations=0"
+    boost::asio::awaitable<engine::SessionResult> session(engine::Endpoint,
+                                                          engine::SessionSpec spec) override {
+        const auto& h = spec.handshake;
+        requests.push_back(fmt::format(
+            "session sni={} pin={} resume={} tickets={} ticket_wait={} http={} renegotiations={}",
+            h.sni.value_or("-"), h.pin ? core::to_string(*h.pin) : "any",
+            spec.resume ? "yes" : "no", spec.offer_tickets ? "yes" : "no",
+            spec.wait_for_ticket ? "yes" : "no", spec.http_request.empty() ? "no" : "yes",
+            spec.renegotiations));
+        co_await open();
+        auto r = on_session(spec);
+        --in_flight;
+        co_return r;
     }
 
     std::size_t count(std::string_view prefix) const {
