@@ -32,6 +32,14 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Named fields: RawClientOptions grows (after_flight, upgrade), positional braces would not.
+engine::RawClientOptions client_options(std::chrono::milliseconds timeout, bool trace) {
+    engine::RawClientOptions o;
+    o.timeout = timeout;
+    o.trace = trace;
+    return o;
+}
+
 const std::filesystem::path kFlights =
     std::filesystem::path(TLSPROBE_TESTS_DIR) / "data" / "flights";
 
@@ -141,7 +149,7 @@ TEST_CASE("raw: a HelloRetryRequest means TLS 1.3 is accepted, with the group it
                   [](const wire::KeyShareEntry& k) { return k.group != wire::group::secp256r1; });
     REQUIRE(spec.key_shares.size() == 1);
     const auto o = run(engine::raw_handshake(loopback(server.port()), engine::make_raw_hello(spec),
-                                             {2s, true}))
+                                             client_options(2s, true)))
                        .observation;
     INFO(o.detail);
     REQUIRE(o.status == Status::negotiated);
@@ -244,7 +252,8 @@ TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server, ours 
     REQUIRE(parsed.hello->message_length >= 256);
     REQUIRE(parsed.hello->message_length <= 511);
     const auto o =
-        run(engine::raw_handshake(loopback(server.port()), small, {2s, false})).observation;
+        run(engine::raw_handshake(loopback(server.port()), small, client_options(2s, false)))
+            .observation;
     CHECK(o.status == Status::reset);
 
     const auto ok = probe(server.port(), Version::tls1_2).observation;
