@@ -89,7 +89,7 @@ engine::SessionResult negotiated_session(Version v) {
 // ---- --checks ------------------------------------------------------------------------------
 
 TEST_CASE(
-    "option --checks selects check kinds by id, all, safe or none; an unknown id is a usage error",
+    "option --checks selects check kinds by id, all, safe or none, and an unknown id is a usage error",
     "[hygiene][cli]") {
     CHECK(cli::parse_checks("none").empty());
     const auto all = cli::parse_checks("all");

@@ -109,7 +109,7 @@ TEST_CASE("layout_advice_step: one line when it fits, else the command alone and
           "check again");
 }
 
-TEST_CASE("--width: 40 to 1000 columns, anything else a usage error naming the value",
+TEST_CASE("option --width takes 40 to 1000 columns, anything else is a usage error naming the value",
           "[wrap][cli]") {
     for (const std::string bad : {"39", "1001", "abc", "80x"}) {
         INFO(bad);
