@@ -375,7 +375,7 @@ std::string checks(const probe::TargetResult& r) {
     for (const auto& c : r.checks) {
         const auto* kind = probe::find_check_kind(c->kind());
         out += fmt::format("<h3>{}</h3>", h(kind ? kind->title() : c->kind()));
-        out += list(c->text());
+        out += breakable_list(c->text());  // suite names, hosts, URLs in the check lines
     }
     return out;
 }
