@@ -198,8 +198,12 @@ TEST_CASE("ALPN check: selected protocols, unknown refused, findings and JSON",
     CHECK(json["checks"]["alpn"]["selected"] == nlohmann::json::array({"h2", "http/1.1"}));
     CHECK_THAT(report::render_text(r, {}),
                Catch::Contains("Application protocols (ALPN)") && Catch::Contains("h2: selected"));
-    CHECK_THAT(report::render_html(r), Catch::Contains("<h3>Application protocols (ALPN)</h3>") &&
-                                           Catch::Contains("<li>h2: selected</li>"));
+    // Without the line-break opportunities the HTML adds after ':' (report/html.cpp).
+    auto html = report::render_html(r);
+    for (auto at = html.find("<wbr>"); at != std::string::npos; at = html.find("<wbr>", at))
+        html.erase(at, 5);
+    CHECK_THAT(html, Catch::Contains("<h3>Application protocols (ALPN)</h3>") &&
+                         Catch::Contains("<li>h2: selected</li>"));
 }
 
 TEST_CASE("ALPN check: a server that ignores ALPN gets the info finding, not run where TLS fails",
