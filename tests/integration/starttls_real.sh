@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Probes real Debian servers over their STARTTLS dialogues on loopback (issue 14): PostgreSQL,
-# Dovecot (IMAP, POP3), OpenLDAP slapd and MariaDB, each started here on a high 127.0.0.1 port
+# Dovecot (IMAP, POP3), OpenLDAP slapd and MariaDB, each started here on a fixed 127.0.0.1 port
 # with the test certificate testcerts/good.* (tlsprobe.test), probed with
 # `tlsprobe probe <scheme>://tlsprobe.test:PORT --connect-to 127.0.0.1`, and stopped again.
 # A server whose package is not installed is skipped with a message; with none installed the
 # script exits 77 (ctest: skipped) saying so (CI does not install them: scripts/deps.sh leaves them out on purpose).
+#
+# The ports (21110-25432) lie below Linux's ephemeral range (32768-60999): the other tests
+# running beside this one open many outgoing connections, and a fixed port in that range was
+# taken now and then by one of them (bind: address in use).
 #
 # usage: starttls_real.sh TLSPROBE_BINARY SOURCE_DIR
 set -u
@@ -68,8 +72,8 @@ if [ -x "$pg_bin/pg_ctl" ] && [ -x "$pg_bin/initdb" ] && id postgres >/dev/null 
     mkdir "$work/pg" "$work/pgrun" && chown postgres "$work/pg" "$work/pgrun"
     cp "$work/key.pem" "$work/pg-key.pem"; chown postgres "$work/pg-key.pem"; chmod 600 "$work/pg-key.pem"
     su postgres -s /bin/sh -c "$pg_bin/initdb -D $work/pg -A trust" >"$work/pg-init.log" 2>&1
-    su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -w -l $work/pgrun/pg.log -o \"-p 55432 -k $work/pgrun -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$work/cert.pem -c ssl_key_file=$work/pg-key.pem\" start" >/dev/null 2>&1
-    if wait_port 55432; then probe PostgreSQL "postgres://tlsprobe.test:55432"
+    su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -w -l $work/pgrun/pg.log -o \"-p 25432 -k $work/pgrun -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$work/cert.pem -c ssl_key_file=$work/pg-key.pem\" start" >/dev/null 2>&1
+    if wait_port 25432; then probe PostgreSQL "postgres://tlsprobe.test:25432"
     else echo "PostgreSQL: did not start"; cat "$work/pg-init.log" "$work/pgrun/pg.log"; failed=$((failed + 1)); fi
 else
     echo "PostgreSQL: not installed, skipped"
@@ -91,7 +95,7 @@ disable_plaintext_auth = yes
 mail_location = mbox:~/mail
 service imap-login {
   inet_listener imap {
-    port = 50143
+    port = 21143
   }
   inet_listener imaps {
     port = 0
@@ -99,7 +103,7 @@ service imap-login {
 }
 service pop3-login {
   inet_listener pop3 {
-    port = 50110
+    port = 21110
   }
   inet_listener pop3s {
     port = 0
@@ -116,9 +120,9 @@ userdb {
 CONF
     dovecot -F -c "$work/dovecot.conf" >"$work/dovecot.out" 2>&1 &
     pids+=($!)
-    if wait_port 50143 && wait_port 50110; then
-        probe "Dovecot IMAP" "imap://tlsprobe.test:50143"
-        probe "Dovecot POP3" "pop3://tlsprobe.test:50110"
+    if wait_port 21143 && wait_port 21110; then
+        probe "Dovecot IMAP" "imap://tlsprobe.test:21143"
+        probe "Dovecot POP3" "pop3://tlsprobe.test:21110"
     else echo "Dovecot: did not start"; cat "$work/dovecot.out" "$work/dovecot.log" 2>/dev/null; failed=$((failed + 1)); fi
 else
     echo "Dovecot: not installed, skipped"
@@ -138,9 +142,9 @@ database mdb
 suffix "dc=tlsprobe,dc=test"
 directory $work/ldap-db
 CONF
-    /usr/sbin/slapd -d 0 -f "$work/slapd.conf" -h "ldap://127.0.0.1:50389/" >"$work/slapd.out" 2>&1 &
+    /usr/sbin/slapd -d 0 -f "$work/slapd.conf" -h "ldap://127.0.0.1:21389/" >"$work/slapd.out" 2>&1 &
     pids+=($!)
-    if wait_port 50389; then probe "OpenLDAP slapd" "ldap://tlsprobe.test:50389"
+    if wait_port 21389; then probe "OpenLDAP slapd" "ldap://tlsprobe.test:21389"
     else echo "slapd: did not start"; cat "$work/slapd.out"; failed=$((failed + 1)); fi
 else
     echo "slapd: not installed, skipped"
@@ -152,11 +156,11 @@ if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null; t
     cp "$work/key.pem" "$work/my-key.pem"; chown mysql "$work/my-key.pem"; chmod 600 "$work/my-key.pem"
     mariadb-install-db --user=mysql --datadir="$work/mysql" --auth-root-authentication-method=normal \
         >"$work/mysql-init.log" 2>&1
-    mariadbd --no-defaults --user=mysql --datadir="$work/mysql" --port=53306 --bind-address=127.0.0.1 \
+    mariadbd --no-defaults --user=mysql --datadir="$work/mysql" --port=23306 --bind-address=127.0.0.1 \
         --socket="$work/mysql/mysql.sock" --pid-file="$work/mysql/mysql.pid" \
         --ssl-cert="$work/cert.pem" --ssl-key="$work/my-key.pem" >"$work/mysql.out" 2>&1 &
     pids+=($!)
-    if wait_port 53306; then probe MariaDB "mysql://tlsprobe.test:53306"
+    if wait_port 23306; then probe MariaDB "mysql://tlsprobe.test:23306"
     else echo "MariaDB: did not start"; tail -20 "$work/mysql.out"; failed=$((failed + 1)); fi
 else
     echo "MariaDB: not installed, skipped"
