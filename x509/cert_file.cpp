@@ -184,15 +184,31 @@ CertFile read_pem(const std::string& file, ByteView contents,
 }
 
 // Loads the legacy provider (RC2 and DES, which Windows and OpenSSL 1.x use to encrypt PFX
-// files) next to the default one, once, only when a PKCS#12 file needs it.
-bool load_legacy_provider() {
-    static const bool loaded = [] {
-        OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
-        OSSL_PROVIDER* def = OSSL_PROVIDER_load(nullptr, "default");
+// files) next to the default one, once, only when a PKCS#12 file needs it. Both are unloaded
+// at exit (before OpenSSL's own cleanup, which was registered earlier), so nothing is leaked.
+class LegacyProviders {
+public:
+    LegacyProviders()
+        : legacy_(OSSL_PROVIDER_load(nullptr, "legacy")),
+          default_(OSSL_PROVIDER_load(nullptr, "default")) {
         ERR_clear_error();
-        return legacy != nullptr && def != nullptr;
-    }();
-    return loaded;
+    }
+    ~LegacyProviders() {
+        if (legacy_) OSSL_PROVIDER_unload(legacy_);
+        if (default_) OSSL_PROVIDER_unload(default_);
+    }
+    LegacyProviders(const LegacyProviders&) = delete;
+    LegacyProviders& operator=(const LegacyProviders&) = delete;
+    bool loaded() const { return legacy_ != nullptr && default_ != nullptr; }
+
+private:
+    OSSL_PROVIDER* legacy_;
+    OSSL_PROVIDER* default_;
+};
+
+bool load_legacy_provider() {
+    static const LegacyProviders providers;
+    return providers.loaded();
 }
 
 CertFile read_pkcs12(const std::string& file, PKCS12* p12,
