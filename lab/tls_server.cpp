@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -246,14 +247,33 @@ asio::awaitable<bool> run_preamble(tcp::socket& socket, const Preamble& p) {
     if (!p.greeting.empty())
         co_await asio::async_write(socket, asio::buffer(p.greeting),
                                    asio::as_tuple(asio::use_awaitable));
+    // The client's bytes are peeked, and only those the dialogue consumes are read: a client
+    // may send its ClientHello right behind the last plaintext message (MySQL's SSLRequest has
+    // no answer), and those bytes belong to the TLS handshake, not to the preamble.
     core::Bytes pending;
     for (int i = 0; i < kMaxReads; ++i) {
         auto r = co_await before(
             kHandshakeTimeout,
-            socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)));
-        if (!r || std::get<0>(*r)) break;
-        pending.insert(pending.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(std::get<1>(*r)));
-        auto a = p.answer(pending);
+            socket.async_receive(asio::buffer(buf), tcp::socket::message_peek,
+                                 asio::as_tuple(asio::use_awaitable)));
+        if (!r || std::get<0>(*r) || std::get<1>(*r) == 0) break;
+        const std::size_t peeked = std::get<1>(*r);
+        core::Bytes seen = pending;
+        seen.insert(seen.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(peeked));
+        auto a = p.answer(seen);
+        // Consume what the dialogue took (all of the peek while it wants more).
+        const std::size_t take =
+            a.then == PreambleAnswer::Then::more
+                ? peeked
+                : std::min(peeked, a.consumed > pending.size() ? a.consumed - pending.size() : 0);
+        std::size_t got = 0;
+        if (take > 0) {
+            auto [ec, n] = co_await asio::async_read(socket, asio::buffer(buf.data(), take),
+                                                     asio::as_tuple(asio::use_awaitable));
+            if (ec) break;
+            got = n;
+        }
+        pending.insert(pending.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(got));
         if (a.then == PreambleAnswer::Then::more) continue;
         pending.erase(pending.begin(),
                       pending.begin() + static_cast<std::ptrdiff_t>(std::min(a.consumed, pending.size())));
