@@ -17,6 +17,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "engine/connection_budget.hpp"
 #include "engine/engines.hpp"
 #include "engine/host_resolver.hpp"
 #include "judge/verdict.hpp"
@@ -79,6 +80,20 @@ std::chrono::milliseconds default_deadline(std::chrono::milliseconds timeout,
     return timeout * static_cast<long>(1 + 2 * waves) + std::chrono::seconds(1);
 }
 
+// The soft open-file limit now (0 = unlimited or unknown).
+std::size_t open_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+    return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+// --max-connections, or what the open-file limit allows (raise_file_limit() has raised the
+// soft limit to the hard one by then).
+std::size_t max_connections(const ScanArgs& a) {
+    return a.max_connections ? a.max_connections
+                             : engine::default_max_connections(open_file_limit());
+}
+
 probe::ProbeOptions make_probe_options(const ScanArgs& a) {
     // Timeout, connections and one trust store for the whole scan: every target's chain is
     // checked against it.
@@ -94,7 +109,10 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;
     // Lookups in parallel and once per host: Asio's resolver would run one at a time per thread.
-    o.engines = engine::network_engines(std::make_shared<engine::HostResolver>());
+    // Every connection of every target holds a slot of one budget (--max-connections).
+    o.engines = engine::with_connection_budget(
+        engine::network_engines(std::make_shared<engine::HostResolver>()),
+        std::make_shared<engine::ConnectionBudget>(max_connections(a)));
     // The follow-up stage is for targets the first stage shows a problem on: no handshake,
     // or a diagnosis.
     o.follow_up = [](probe::TargetResult& r) {
@@ -344,8 +362,10 @@ int run_scan_job(const ScanArgs& args, const scan::TargetWork* work, std::ostrea
     return run_guarded(err, [&] { return run_job(args, work, out, err, io); });
 }
 
-// Each target in flight holds up to --connections sockets. Raise the soft open-file limit to
-// the hard one (the soft default is often 1024) and warn when even that is too small.
+// Each target in flight holds up to --connections sockets, and all of them together at most
+// --max-connections. Raise the soft open-file limit to the hard one (the soft default is
+// often 1024): the default --max-connections is sized to it. Warn when an explicit
+// --max-connections cannot be met.
 static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
@@ -353,13 +373,13 @@ static void raise_file_limit(const ScanArgs& a, std::ostream& err) {
         limit.rlim_cur = limit.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &limit) != 0) (void)getrlimit(RLIMIT_NOFILE, &limit);
     }
-    const auto needed = static_cast<rlim_t>(a.concurrency * a.connections + 64);
-    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+    const std::size_t allowed = engine::default_max_connections(open_file_limit());
+    const std::size_t wanted = std::min(a.max_connections, a.concurrency * a.connections);
+    if (a.max_connections && wanted > allowed)
         err << fmt::format(
-            "tlsprobe: warning: --concurrency {} x --connections {} needs about {} open files, the "
-            "limit is {}; "
-            "lower --concurrency or raise `ulimit -n`\n",
-            a.concurrency, a.connections, needed, limit.rlim_cur);
+            "tlsprobe: warning: --max-connections {} needs about {} open files, the limit is {}; "
+            "lower --max-connections or raise `ulimit -n`\n",
+            a.max_connections, wanted + 64, limit.rlim_cur);
 }
 
 static int run_scan_command(const ScanArgs& args, std::ostream& out, std::ostream& err) {
@@ -450,6 +470,11 @@ CommandRun scan_options(CLI::App& command) {
                      "3 so 512 targets in flight stay under ~150 MB)")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
+    command_
+        ->add_option("--max-connections", a.max_connections,
+                     "Connections open at once over all targets; a target waits for a free one "
+                     "(default: the open-file limit less 64)")
+        ->check(CLI::Range(1, 10000000));
     add_timeout_option(command, a);
     command_->add_option("--deadline", a.deadline,
                          "Per target: cancel its probe and record it as timed out after this long "

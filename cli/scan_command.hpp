@@ -30,6 +30,7 @@ struct ScanArgs : CommonProbeArgs {
     std::string shard;              // "K/N"; empty = all
     std::size_t concurrency = 256;  // targets in flight
     std::size_t threads = 0;        // io threads; 0 = one per core
+    std::size_t max_connections = 0;  // --max-connections over all targets; 0 = from `ulimit -n`
     std::string deadline;  // per target; empty = derived from --timeout (see scan_deadline)
     std::string rate;      // "N", "N/s" or "N/m" new targets; empty = unlimited
     bool quick = false;    // protocols + chain (the default)

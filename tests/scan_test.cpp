@@ -718,3 +718,33 @@ TEST_CASE("probe -o: a directory or a missing directory exits 2 before probing a
     CHECK(fs::file_size(ok) == 5);
     CHECK_FALSE(fs::exists(ok + ".tmp"));
 }
+
+TEST_CASE("scan job: --max-connections 1 still probes every target, one connection at a time",
+          "[scan][loopback][budget]") {
+    std::vector<std::unique_ptr<lab::TlsServer>> good;
+    std::string input;
+    for (int i = 0; i < 4; ++i) {
+        good.push_back(
+            std::make_unique<lab::TlsServer>(lab::config_for_case("good", TLS1_2_VERSION)));
+        input += "tlsprobe.test:" + std::to_string(good.back()->port()) + ",127.0.0.1\n";
+    }
+    TempDir dir;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", input);
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.ca_file = lab::testcert("root-ca.pem").string();
+    a.timeout = "2s";
+    a.concurrency = 4;
+    a.max_connections = 1;
+    const auto r = job(a, nullptr);
+    CHECK(r.code == cli::kOk);
+    const auto lines = read_jsonl(a.jsonl);
+    REQUIRE(lines.size() == 5);
+    CHECK(lines.back()["verdicts"]["ok"] == 4);
+    for (const auto& s : good) CHECK(s->connections() > 0);
+
+    // 0 is not a cap: a usage error naming the option.
+    std::ostringstream out, err;
+    CHECK(cli::run({"scan", a.input, "--max-connections", "0"}, out, err) == cli::kUsage);
+    CHECK_THAT(err.str(), Catch::Contains("--max-connections"));
+}
