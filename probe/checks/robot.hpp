@@ -19,14 +19,16 @@
 //   wrong_version        00 02 | k-51 non-zero bytes | 00 | 02 02 | 46 bytes
 //
 // Each answer is reduced to what a client can see (an alert and its description, another
-// record, FIN, RST, silence). Identical answers to all five: no oracle; then the same five
-// without the ChangeCipherSpec and Finished (some servers only differ when they have to wait),
-// each answer awaited for kShortWait at most. Different answers: the five are sent again
-// once, and an answer that changes makes the result unknown (noise, not an oracle).
+// record, FIN, RST, silence). Identical answers to all five: then the vectors without the
+// ChangeCipherSpec and Finished (some servers only differ when they have to wait), each
+// answer awaited for 0.4 s at most: valid and wrong_first_bytes first, the other three only
+// when those two differ (a fixed server is silent to all, and each silence costs the wait).
+// Different answers: the five are sent again once, and an answer that changes makes the
+// result unknown (noise, not an oracle).
 // Classification (the ROBOT paper's, as robot-detect and sslyze do it): when the three
 // malformed paddings (wrong_first_bytes, wrong_00_position, no_00_separator) get the same
 // answer, only a fully conforming message is told apart: a weak oracle (medium); otherwise a
-// strong oracle (high). At most 20 connections, one at a time.
+// strong oracle (high). At most 15 connections, one at a time; 7 for a fixed server.
 #pragma once
 
 #include <array>
