@@ -23,7 +23,7 @@ using wire::StartTls;
 
 namespace {
 
-const probe::Target& target_of(const std::optional<scan::ParsedLine>& parsed) {
+probe::Target target_of(const std::optional<scan::ParsedLine>& parsed) {
     REQUIRE(parsed);
     REQUIRE(std::holds_alternative<scan::ScanTarget>(*parsed));
     return std::get<scan::ScanTarget>(*parsed).target;
@@ -45,25 +45,26 @@ struct TempDir {
 
 TEST_CASE("scan --starttls upgrades lines without a scheme and leaves schemes alone",
           "[scan][starttls]") {
-    const auto& plain = target_of(scan::parse_scan_line("mail.example", StartTls::smtp));
+    const auto plain = target_of(scan::parse_scan_line("mail.example", StartTls::smtp));
     CHECK(plain.starttls == StartTls::smtp);
     CHECK(plain.port == 25);  // SMTP's port, not 443
 
-    const auto& ported = target_of(scan::parse_scan_line("mail.example:587,192.0.2.1", StartTls::smtp));
+    const auto ported =
+        target_of(scan::parse_scan_line("mail.example:587,192.0.2.1", StartTls::smtp));
     CHECK(ported.starttls == StartTls::smtp);
     CHECK(ported.port == 587);
     CHECK(ported.connect_to == "192.0.2.1");
 
     // A scheme says what the line is: https stays TLS from the first byte, imap stays IMAP.
-    const auto& web = target_of(scan::parse_scan_line("https://www.example", StartTls::smtp));
+    const auto web = target_of(scan::parse_scan_line("https://www.example", StartTls::smtp));
     CHECK(web.starttls == StartTls::none);
     CHECK(web.port == 443);
-    const auto& imap = target_of(scan::parse_scan_line("imap://mx.example", StartTls::smtp));
+    const auto imap = target_of(scan::parse_scan_line("imap://mx.example", StartTls::smtp));
     CHECK(imap.starttls == StartTls::imap);
     CHECK(imap.port == 143);
 
     // Without --starttls nothing changes.
-    const auto& bare = target_of(scan::parse_scan_line("mail.example"));
+    const auto bare = target_of(scan::parse_scan_line("mail.example"));
     CHECK(bare.starttls == StartTls::none);
     CHECK(bare.port == 443);
 
