@@ -12,7 +12,9 @@
 //
 // Servers: healthy (real OpenSSL, TLS 1.2/1.3), legacy (SSL 3.0-TLS 1.0: RC4, 3DES, EXPORT,
 // DHE 1024), ssl2 (a canned SSL 2.0 SERVER-HELLO), features (DEFLATE, no RFC 5746/7627/7366/
-// 7507), heartbleed, ccs (an early CCS taken silently).
+// 7507), heartbleed, ccs (an early CCS taken silently), robot_strong, robot_weak, robot_uniform
+// (lab/robot_server.hpp, with TLS_RSA suites), ticketbleed (the F5-like relay in front of the
+// healthy server).
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -29,7 +31,9 @@
 #include "lab/hello_servers.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
+#include "lab/robot_server.hpp"
 #include "lab/scenarios.hpp"
+#include "lab/ticketbleed_server.hpp"
 #include "probe/check.hpp"
 #include "probe/probe_target.hpp"
 #include "x509/trust_store.hpp"
@@ -71,8 +75,19 @@ int serve(long seconds) {
     std::ifstream in(flights + "ssl2_server_hello.bin", std::ios::binary);
     core::Bytes ssl2(std::istreambuf_iterator<char>(in), {});
     raw.emplace_back("ssl2", std::make_unique<lab::RawServer>(lab::canned_flight(ssl2)));
+    auto rsa = modern_raw();
+    rsa.suites.push_back(0x009C);  // TLS_RSA_WITH_AES_128_GCM_SHA256
+    rsa.suites.push_back(0x002F);  // TLS_RSA_WITH_AES_128_CBC_SHA
+    raw.emplace_back("robot_strong", std::make_unique<lab::RawServer>(lab::robot_server(
+                                         rsa, lab::RobotBehaviour::strong_oracle)));
+    raw.emplace_back("robot_weak", std::make_unique<lab::RawServer>(
+                                       lab::robot_server(rsa, lab::RobotBehaviour::weak_oracle)));
+    raw.emplace_back("robot_uniform", std::make_unique<lab::RawServer>(
+                                          lab::robot_server(rsa, lab::RobotBehaviour::uniform)));
     auto healthy = lab::ScenarioServer::start(*lab::find_scenario("healthy"));
+    lab::TicketbleedRelay ticketbleed(healthy->port());
     fmt::print("healthy {}\n", healthy->port());
+    fmt::print("ticketbleed {}\n", ticketbleed.port());
     for (const auto& [name, server] : raw) fmt::print("{} {}\n", name, server->port());
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::seconds(seconds));

@@ -114,10 +114,15 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (report.policy.http_reachable) options.http_port = 80;
     if (report.policy.no_vulnerabilities) {  // vuln.none: the vulnerability checks, enumerated
         options.enumerate_ciphers = true;
-        for (const char* id : {"vulnerabilities", "hello_features", "heartbleed", "ccs_injection"})
+        for (const char* id :
+             {"vulnerabilities", "hello_features", "heartbleed", "ccs_injection", "robot",
+              "ticketbleed"})
             options.checks.emplace_back(id);
     }
     if (report.policy.hsts_min_days) options.checks.emplace_back("http");  // http.hsts
+    if (report.policy.ocsp_stapled) options.checks.emplace_back("ocsp");  // ocsp.stapled
+    if (report.policy.renegotiation_secure)  // renegotiation.secure
+        options.checks.emplace_back("renegotiation");
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());

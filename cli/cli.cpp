@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cert_command.hpp"
+#include "cli/diff_command.hpp"
 #include "cli/check_command.hpp"
 #include "cli/cli_common.hpp"
 #include "cli/docs.hpp"
@@ -340,6 +341,7 @@ std::vector<Command> commands() {
         check_command(),
         policy_command(),
         cert_command(),
+        diff_command(),
     };
 }
 

@@ -26,6 +26,7 @@
 #include "report/html.hpp"
 #include "report/scan_report.hpp"
 #include "scan/scan_input.hpp"
+#include "core/text.hpp"
 #include "x509/trust_store.hpp"
 
 namespace tlsprobe::cli {
@@ -151,13 +152,15 @@ std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume,
 
 // Targets the scan will take from a regular file, for the progress line's total and ETA.
 std::optional<std::size_t> count_targets(const std::string& path, const scan::Shard& shard,
-                                         const std::unordered_set<std::string>& done) {
+                                         const std::unordered_set<std::string>& done,
+                                         wire::StartTls upgrade) {
     // A pipe or FIFO (`scan <(...)`) can be read once only: counting would eat the scan's input.
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
     std::ifstream in(path);
     if (!in) return std::nullopt;
     scan::ScanInputReader reader(in);
+    reader.set_upgrade(upgrade);
     std::unordered_set<std::string> seen;
     std::size_t n = 0;
     while (auto item = reader.next())
@@ -166,6 +169,17 @@ std::optional<std::size_t> count_targets(const std::string& path, const scan::Sh
                 !done.contains(t->key))
                 ++n;
     return n;
+}
+
+// --starttls PROTO of a scan: none when not given; a UsageError naming an unknown name.
+wire::StartTls starttls_option(const std::string& name) {
+    if (name.empty()) return wire::StartTls::none;
+    if (const auto p = wire::parse_starttls(name)) return *p;
+    std::string names;
+    for (auto p : wire::starttls_protocols())
+        names += (names.empty() ? "" : ", ") + std::string(wire::to_string(p));
+    throw UsageError(fmt::format("--starttls '{}': unknown protocol (expected one of {})",
+                                 core::to_safe_utf8(name), names));
 }
 
 // Redraws the progress line on stderr every 200 ms until stopped.
@@ -232,6 +246,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     if (a.resume && a.jsonl.empty())
         throw UsageError("--resume needs --jsonl FILE: it skips the targets that file holds");
     if (a.quick && a.full) throw UsageError("--quick and --full contradict each other; use one");
+    const auto upgrade = starttls_option(a.starttls);
 
     const auto probe_options = make_probe_options(a);
     const scan::TargetWork real_work = [&probe_options](probe::Target t) {
@@ -281,6 +296,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     std::mutex err_mutex;
     std::unordered_set<std::string> seen;        // keys only: a few dozen bytes per distinct target
     scan::ScanInputReader reader(*in, io.stop);  // an endless input ends on SIGINT/SIGTERM
+    reader.set_upgrade(upgrade);
     const scan::ScanSource source = [&]() -> std::optional<scan::ScanItem> {
         while (auto item = reader.next()) {
             if (const auto* bad = std::get_if<scan::InputError>(&item->parsed)) {
@@ -317,10 +333,11 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     {
         std::optional<Progress> progress;
         if (io.progress)
-            progress.emplace(
-                err, err_mutex,
-                a.input == "-" ? std::nullopt : count_targets(a.input, shard, resume.keys), done,
-                failing);
+            progress.emplace(err, err_mutex,
+                             a.input == "-"
+                                 ? std::nullopt
+                                 : count_targets(a.input, shard, resume.keys, upgrade),
+                             done, failing);
         totals = scan::run_scan(source, work, sink, engine);
     }
     summary.elapsed = std::chrono::steady_clock::now() - t0;
@@ -457,6 +474,10 @@ CommandRun scan_options(CLI::App& command) {
     command_->add_option(
         "--shard", a.shard,
         "Scan only shard K of N (1-based), e.g. 3/16; the N shards partition the input");
+    command_->add_option("--starttls", a.starttls,
+                         "Upgrade lines without a URL scheme with this STARTTLS protocol (smtp, "
+                         "imap, ...; their default port when the line names none); a line's "
+                         "scheme wins");
     command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();

@@ -40,6 +40,7 @@ struct ScanArgs : CommonProbeArgs {
     bool quiet = false;  // no progress line
     bool no_color = false;
     std::string width;  // --width
+    std::string starttls;  // --starttls PROTO for lines without a URL scheme; empty = none
 };
 
 // How the job talks to its surroundings.

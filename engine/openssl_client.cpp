@@ -697,6 +697,12 @@ asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, Ses
     }
     co_await after_handshake(a, ssl.get(), stream, rbio, wbio, buf, session, out);
     if (SSL_SESSION* s = SSL_get1_session(ssl.get())) {
+        if (SSL_SESSION_has_ticket(s) == 1) {
+            const unsigned char* ticket = nullptr;
+            std::size_t ticket_length = 0;
+            SSL_SESSION_get0_ticket(s, &ticket, &ticket_length);
+            if (ticket && ticket_length > 0) out.ticket.assign(ticket, ticket + ticket_length);
+        }
         auto held = std::make_shared<TlsSession>();
         held->native = std::shared_ptr<void>(s, [](void* p) {
             SSL_SESSION_free(static_cast<SSL_SESSION*>(p));

@@ -65,6 +65,9 @@ struct SessionResult {
     // With SessionSpec::status_request: the stapled OCSPResponse (DER) the server sent in its
     // CertificateStatus message; empty when it stapled nothing.
     core::Bytes ocsp_response;
+    // The session's ticket (RFC 5077, TLS <= 1.2 NewSessionTicket) as the client would send it
+    // back; empty when the server issued none.
+    core::Bytes ticket;
 };
 
 // Connects, performs the handshake and then what `spec` asks. Runs on the caller's executor.

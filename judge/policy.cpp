@@ -258,6 +258,9 @@ const std::vector<KeyRow>& key_table() {
          }},
         {"vulnerabilities", "none",
          [](Policy& p, const Field& f) { p.no_vulnerabilities = f.boolean(); }},
+        {"ocsp", "stapled", [](Policy& p, const Field& f) { p.ocsp_stapled = f.boolean(); }},
+        {"renegotiation", "secure",
+         [](Policy& p, const Field& f) { p.renegotiation_secure = f.boolean(); }},
     };
     return rows;
 }
@@ -506,6 +509,14 @@ std::string to_toml(const Policy& p) {
     line("[vulnerabilities]");
     line(fmt::format("none = {}", b(p.no_vulnerabilities)),
          "vuln.none: no known vulnerability (POODLE, DROWN, Heartbleed, ...) found");
+    line("");
+    line("[ocsp]");
+    line(fmt::format("stapled = {}", b(p.ocsp_stapled)),
+         "ocsp.stapled: a stapled OCSP response saying good");
+    line("");
+    line("[renegotiation]");
+    line(fmt::format("secure = {}", b(p.renegotiation_secure)),
+         "renegotiation.secure: RFC 5746, client-initiated refused");
     return out;
 }
 

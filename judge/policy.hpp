@@ -70,6 +70,11 @@ struct Policy {
     std::optional<probe::Severity> fail_on_severity;
     // [vulnerabilities]
     bool no_vulnerabilities = false;  // vuln.none: no vuln.* finding (the vulnerabilities checks)
+    // [ocsp]
+    bool ocsp_stapled = false;  // ocsp.stapled: a stapled, successful OCSP response saying "good"
+    // [renegotiation]
+    // renegotiation.secure: RFC 5746 secure renegotiation, client-initiated renegotiation refused
+    bool renegotiation_secure = false;
 
     bool operator==(const Policy&) const = default;
 };

@@ -7,6 +7,8 @@
 
 #include "core/alert.hpp"
 #include "probe/checks/http_headers.hpp"
+#include "probe/checks/ocsp.hpp"
+#include "probe/checks/renegotiation.hpp"
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::judge {
@@ -591,7 +593,8 @@ RuleResult rule_no_vulnerabilities(const TargetResult& t) {
     for (const auto& c : t.checks) {
         // The checks that raise vuln.* findings (probe/checks/).
         if (c->kind() != "vulnerabilities" && c->kind() != "hello_features" &&
-            c->kind() != "heartbleed" && c->kind() != "ccs_injection")
+            c->kind() != "heartbleed" && c->kind() != "ccs_injection" &&
+            c->kind() != "robot" && c->kind() != "ticketbleed")
             continue;
         ran = true;
         const auto j = c->to_json();
@@ -617,6 +620,67 @@ RuleResult rule_no_vulnerabilities(const TargetResult& t) {
         return not_applicable(std::move(r), fmt::format("could not tell: {}", fmt::join(unknown, ", ")));
     r.status = RuleStatus::pass;
     r.actual = "none";
+    return r;
+}
+
+// ocsp.stapled: the ocsp check (probe/checks/ocsp.hpp) got a stapled OCSP response that is
+// successful, about the served certificate, says "good" and has not expired.
+RuleResult rule_ocsp_stapled(const TargetResult& t) {
+    auto r = make("ocsp.stapled");
+    r.expected = "a stapled OCSP response: successful, good, not expired";
+    const probe::checks::OcspResult* ocsp = nullptr;
+    for (const auto& c : t.checks)
+        if (const auto* o = dynamic_cast<const probe::checks::OcspResult*>(c.get())) ocsp = o;
+    if (!ocsp) return not_applicable(std::move(r), "the ocsp check was not run");
+    if (!ocsp->handshake)
+        return not_applicable(std::move(r), "the status_request handshake failed: " + ocsp->detail);
+    r.status = RuleStatus::fail;
+    const auto& o = ocsp->response;
+    if (!ocsp->stapled) {
+        r.actual = "no OCSP response stapled";
+    } else if (!o.parsed) {
+        r.actual = "the stapled response does not parse: " + o.error;
+    } else if (o.response_status != "successful") {
+        r.actual = "responseStatus " + o.response_status;
+    } else if (o.cert_status != "good") {
+        r.actual = o.cert_status.empty() ? std::string("no certificate status")
+                                         : "certificate status " + o.cert_status;
+    } else if (ocsp->expired()) {
+        r.actual = "good, but past its nextUpdate";
+    } else {
+        r.status = RuleStatus::pass;
+        r.actual = "good";
+    }
+    for (const auto& line : ocsp->text()) r.evidence.push_back(line);
+    return r;
+}
+
+// renegotiation.secure: the renegotiation check (probe/checks/renegotiation.hpp) saw RFC 5746
+// secure renegotiation and no client-initiated renegotiation completed.
+RuleResult rule_renegotiation_secure(const TargetResult& t) {
+    auto r = make("renegotiation.secure");
+    r.expected = "secure renegotiation (RFC 5746), client-initiated renegotiation refused";
+    const probe::checks::RenegotiationResult* reneg = nullptr;
+    for (const auto& c : t.checks)
+        if (const auto* x = dynamic_cast<const probe::checks::RenegotiationResult*>(c.get()))
+            reneg = x;
+    if (!reneg)
+        return not_applicable(std::move(r),
+                              "the renegotiation check was not run (it needs TLS 1.2 or older)");
+    if (!reneg->handshake)
+        return not_applicable(std::move(r), "the handshake failed: " + reneg->handshake_detail);
+    for (const auto& line : reneg->text()) r.evidence.push_back(line);
+    if (!reneg->secure_renegotiation) {
+        r.status = RuleStatus::fail;
+        r.actual = "no secure renegotiation (RFC 5746)";
+    } else if (reneg->accepted > 0) {
+        r.status = RuleStatus::fail;
+        r.actual = fmt::format("{} of {} client-initiated renegotiations completed",
+                               reneg->accepted, reneg->attempted);
+    } else {
+        r.status = RuleStatus::pass;
+        r.actual = "secure; client-initiated renegotiation refused";
+    }
     return r;
 }
 
@@ -718,6 +782,13 @@ const std::vector<RuleKind>& rule_kinds() {
          [](const Policy& p) { return p.no_vulnerabilities; },
          [](Policy& p) { p.no_vulnerabilities = false; },
          [](const Policy&, const TargetResult& t) { return rule_no_vulnerabilities(t); }},
+        {"ocsp.stapled", "An OCSP response saying good is stapled",
+         [](const Policy& p) { return p.ocsp_stapled; }, [](Policy& p) { p.ocsp_stapled = false; },
+         [](const Policy&, const TargetResult& t) { return rule_ocsp_stapled(t); }},
+        {"renegotiation.secure", "Secure renegotiation, client-initiated refused",
+         [](const Policy& p) { return p.renegotiation_secure; },
+         [](Policy& p) { p.renegotiation_secure = false; },
+         [](const Policy&, const TargetResult& t) { return rule_renegotiation_secure(t); }},
     };
     return kinds;
 }

@@ -123,6 +123,7 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
         co_await asio::async_write(socket, asio::buffer(reply),
                                    asio::as_tuple(asio::use_awaitable));
 
+    std::optional<RawScript::Then> stopped;
     if (script.followup) {
         Bytes since;
         std::array<std::uint8_t, 4096> chunk{};
@@ -136,6 +137,7 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
             if (since.size() < kMaxRecorded)
                 since.insert(since.end(), chunk.begin(),
                              chunk.begin() + static_cast<std::ptrdiff_t>(*n));
+            if (script.stop_after && (stopped = script.stop_after(hello, since))) break;
             const Bytes answer = script.followup(hello, since);
             if (!answer.empty()) {
                 co_await asio::async_write(socket, asio::buffer(answer),
@@ -147,7 +149,7 @@ asio::awaitable<void> RawServer::Impl::serve(tcp::socket& socket) {
 
     boost::system::error_code ignored;
     Bytes rest;
-    switch (script.then_for ? script.then_for(hello) : script.then) {
+    switch (stopped ? *stopped : script.then_for ? script.then_for(hello) : script.then) {
         case RawScript::Then::reset:
             // SO_LINGER {on, 0}: close() sends RST and discards anything unsent.
             socket.set_option(tcp::socket::linger(true, 0), ignored);

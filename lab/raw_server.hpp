@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,11 @@ struct RawScript {
     // once) or the client stops sending (EOF, the hello window, kMaxReads); then `then`.
     // Same rules as `respond`.
     std::function<core::Bytes(core::ByteView client_hello, core::ByteView since)> followup;
+    // Optional, with `followup`: called first each time more arrives; a value ends the
+    // exchange at once with that `Then` instead of the script's (the ROBOT oracle server
+    // resets some key exchanges). Same rules as `respond`.
+    std::function<std::optional<Then>(core::ByteView client_hello, core::ByteView since)>
+        stop_after;
 };
 std::string_view to_string(RawScript::Trigger t);
 std::string_view to_string(RawScript::Then t);

@@ -10,6 +10,8 @@
 #include "probe/checks/ocsp.hpp"
 #include "probe/checks/renegotiation.hpp"
 #include "probe/checks/resumption.hpp"
+#include "probe/checks/robot.hpp"
+#include "probe/checks/ticketbleed.hpp"
 #include "probe/checks/vulnerabilities.hpp"
 
 namespace tlsprobe::probe {
@@ -24,8 +26,10 @@ const checks::VulnerabilitiesCheck kVulnerabilities;
 const checks::HelloFeaturesCheck kHelloFeatures;
 const checks::HeartbleedCheck kHeartbleed;
 const checks::CcsInjectionCheck kCcsInjection;
+const checks::RobotCheck kRobot;
+const checks::TicketbleedCheck kTicketbleed;
 
-const std::array<const CheckKind*, 9> kKinds{{
+const std::array<const CheckKind*, 11> kKinds{{
     &kAlpn,
     &kResumption,
     &kHttpHeaders,
@@ -35,6 +39,8 @@ const std::array<const CheckKind*, 9> kKinds{{
     &kHelloFeatures,
     &kHeartbleed,
     &kCcsInjection,
+    &kRobot,
+    &kTicketbleed,
 }};
 
 }  // namespace

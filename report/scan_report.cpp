@@ -157,6 +157,23 @@ void ScanSummary::add_input_error(std::size_t line, const scan::InputError& erro
     if (errors_.size() < 20) errors_.emplace_back(line, error);
 }
 
+void ScanSummary::merge_input_errors(const json& shard_summary) {
+    input_errors_ =
+        std::max(input_errors_, shard_summary.value("input_errors", std::size_t{0}));
+    const auto listed = shard_summary.find("first_input_errors");
+    if (listed == shard_summary.end() || !listed->is_array()) return;
+    for (const auto& e : *listed) {
+        const auto line = e.at("line").get<std::size_t>();
+        const auto at = std::lower_bound(errors_.begin(), errors_.end(), line,
+                                         [](const auto& have, std::size_t n) { return have.first < n; });
+        if (at != errors_.end() && at->first == line) continue;
+        errors_.insert(at, {line, scan::InputError{e.at("text").get<std::string>(),
+                                                   e.at("reason").get<std::string>()}});
+        if (errors_.size() > 20) errors_.pop_back();
+    }
+    input_errors_ = std::max(input_errors_, errors_.size());
+}
+
 std::size_t ScanSummary::reached() const {
     return targets_ - count(ScanVerdict::unreachable) - count(ScanVerdict::error);
 }
@@ -186,7 +203,13 @@ json ScanSummary::to_json() const {
             {"stopped", stopped},
             {"not_started", not_started},
             {"earlier", earlier},
-            {"elapsed_s", elapsed.count()}};
+            {"elapsed_s", elapsed.count()},
+            {"first_input_errors", [&] {
+                 json list = json::array();
+                 for (const auto& [line, e] : errors_)
+                     list.push_back({{"line", line}, {"text", e.text}, {"reason", e.reason}});
+                 return list;
+             }()}};
 }
 
 std::string render_scan_summary(const ScanSummary& s, const ScanTextOptions& options) {
@@ -450,6 +473,11 @@ const ScanMerge::Shard& ScanMerge::add(std::string name, std::istream& in,
             summary_.duplicates = std::max<std::size_t>(summary_.duplicates,
                                                         s.value("duplicates", std::size_t{0}));
             not_started = s.value("not_started", std::size_t{0});
+            try {
+                summary_.merge_input_errors(s);
+            } catch (const json::exception&) {
+                ++shard.ignored_lines;
+            }
             summary_.elapsed = std::max(summary_.elapsed, std::chrono::duration<double>(
                                                               s.value("elapsed_s", 0.0)));
         });

@@ -43,6 +43,11 @@ public:
     // like add() and in `earlier`. Throws nlohmann::json::exception when it is malformed.
     void add_earlier(const nlohmann::json& record);
     void add_input_error(std::size_t line, const scan::InputError& error);
+    // `tlsprobe merge`: the input errors of the shards' summary records ("input_errors",
+    // "first_input_errors"). Every shard reads the whole input, so each reports the same
+    // lines: the count is the largest any shard saw, the lines their union (by line number,
+    // the first 20). Throws nlohmann::json::exception when a listed error is malformed.
+    void merge_input_errors(const nlohmann::json& shard_summary);
     std::size_t earlier = 0;       // of targets(): records read back from the JSONL file (--resume)
     std::size_t duplicates = 0;    // lines naming a target already seen
     std::size_t resumed = 0;       // targets skipped because the JSONL file already holds them
@@ -76,7 +81,8 @@ public:
 
     // {"record": "summary", "targets": N, "verdicts": {...}, "versions": {...}, "findings": {...},
     //  "diagnosis": {...}, "input_errors": N, "duplicates": N, "resumed": N, "other_shards": N,
-    //  "stopped": bool, "not_started": N, "earlier": N, "elapsed_s": x}
+    //  "stopped": bool, "not_started": N, "earlier": N, "elapsed_s": x,
+    //  "first_input_errors": [{"line": N, "text": "...", "reason": "..."}, ...]}
     nlohmann::json to_json() const;
 
 private:

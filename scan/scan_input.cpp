@@ -124,7 +124,7 @@ std::string escape_input(std::string_view text) {
     return out;
 }
 
-std::optional<ParsedLine> parse_scan_line(std::string_view raw) {
+std::optional<ParsedLine> parse_scan_line(std::string_view raw, wire::StartTls upgrade) {
     if (raw.size() > kMaxInputLine)
         return InputError{shorten(raw),
                           fmt::format("the line is longer than {} characters", kMaxInputLine)};
@@ -148,7 +148,10 @@ std::optional<ParsedLine> parse_scan_line(std::string_view raw) {
         if (columns[0].empty())
             throw TargetError(
                 "the target column is empty (expected host, host:port or https://host/)");
-        Target t = parse_target(columns[0]);
+        const bool upgraded =
+            upgrade != wire::StartTls::none && columns[0].find("://") == std::string_view::npos;
+        Target t = parse_target(columns[0], upgraded ? wire::default_port(upgrade) : 443);
+        if (upgraded) t.starttls = upgrade;
         if (columns.size() > 1 && !columns[1].empty()) {
             auto [address, port] = parse_connect_to(columns[1]);
             t.connect_to = lower(address);
@@ -284,7 +287,7 @@ std::optional<ScanInputReader::Item> ScanInputReader::next() {
         std::string_view view = line;
         if (line_ == 1 && view.starts_with("\xEF\xBB\xBF"))
             view.remove_prefix(3);  // UTF-8 BOM (Notepad)
-        auto parsed = parse_scan_line(view);
+        auto parsed = parse_scan_line(view, upgrade_);
         if (parsed) return Item{line_, std::move(*parsed)};
     }
 }

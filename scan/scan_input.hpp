@@ -21,6 +21,7 @@
 #include <variant>
 
 #include "probe/target.hpp"
+#include "wire/starttls.hpp"
 
 namespace tlsprobe::scan {
 
@@ -49,8 +50,11 @@ inline constexpr std::size_t kMaxInputLine = 4096;
 
 // Parses one input line (without its '\n'; a trailing '\r' is dropped). nullopt for a blank or
 // comment-only line. A line with a control character other than tab (the only white space
-// besides the blank) is an InputError naming the byte, escaped.
-std::optional<ParsedLine> parse_scan_line(std::string_view line);
+// besides the blank) is an InputError naming the byte, escaped. `upgrade` (scan --starttls)
+// applies to a target without a URL scheme: its protocol, and its default port when the line
+// names none; a line with a scheme keeps what the scheme says.
+std::optional<ParsedLine> parse_scan_line(std::string_view line,
+                                          wire::StartTls upgrade = wire::StartTls::none);
 
 // The normalised key of a target: "host:port" (lower case, default port filled in, URL
 // scheme and path dropped, IPv6 in brackets), then ",via=ADDR[:PORT]" when it has a
@@ -85,6 +89,8 @@ public:
     explicit ScanInputReader(std::istream& in, const std::atomic<bool>* stop = nullptr)
         : in_(in), stop_(stop) {}
     void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
+    // scan --starttls: passed to parse_scan_line for every line.
+    void set_upgrade(wire::StartTls upgrade) { upgrade_ = upgrade; }
 
     struct Item {
         std::size_t line = 0;  // 1-based line number in the input
@@ -107,6 +113,7 @@ private:
     std::size_t line_ = 0;
     bool skipping_ = false;  // inside an over-long line, already reported
     bool stopped_ = false;
+    wire::StartTls upgrade_ = wire::StartTls::none;
     std::unique_ptr<std::array<char, kChunk>> buffer_ =
         std::make_unique<std::array<char, kChunk>>();
     std::size_t pos_ = 0, end_ = 0;

@@ -4,7 +4,8 @@
 #   1. build warning-free (-Werror) and run the whole Catch2 suite through ctest;
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. build the libFuzzer targets with clang and fuzz every parser of untrusted bytes (server
-#      flight, certificate, scan input line, policy) for a bounded time
+#      flight, certificate, scan input line, policy, HTTP head, STARTTLS replies, certificate
+#      files, stapled OCSP, ClientHello; tests/fuzz/CMakeLists.txt) for a bounded time
 #      (TLSPROBE_FUZZ_SECONDS in all, default 60, split evenly; 0 skips it).
 # ccache is used when it is installed (a build cache keyed on content: results are the same).
 # Every test talks to loopback only.

@@ -78,7 +78,7 @@ TEST_CASE("typos get a tlsprobe: message with a suggestion, exit 2", "[cli]") {
     CHECK(command.code == cli::kUsage);
     CHECK(command.err ==
           "tlsprobe: unknown command 'prob' (did you mean 'probe'?); the commands are probe, "
-          "demo, scan, merge, check, policy, cert\n");
+          "demo, scan, merge, check, policy, cert, diff\n");
     const auto option = run({"probe", "--timout", "3s", "example.com"});
     CHECK(option.code == cli::kUsage);
     CHECK_THAT(option.err, Catch::StartsWith("tlsprobe: probe: unknown option '--timout' (did "

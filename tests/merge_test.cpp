@@ -240,3 +240,41 @@ TEST_CASE("merge refuses a missing input and an output that is one of its inputs
     const auto none = test::run_cli({"merge"});
     CHECK(none.code == 2);
 }
+
+TEST_CASE("merge carries the shards' input-line errors into the merged summary once",
+          "[merge][scan]") {
+    // What a shard writes: every shard reads the whole input, so each saw both bad lines.
+    report::ScanSummary shard_summary;
+    shard_summary.add_input_error(3, scan::InputError{"bad host", "a space in the host name"});
+    shard_summary.add_input_error(7, scan::InputError{"x:99999", "port out of range"});
+    json written = shard_summary.to_json();
+    REQUIRE(written["first_input_errors"].size() == 2);
+    CHECK(written["first_input_errors"][0] ==
+          json{{"line", 3}, {"text", "bad host"}, {"reason", "a space in the host name"}});
+    written["stopped"] = false;
+
+    report::ScanMerge merge;
+    for (int i = 0; i < 2; ++i) {
+        std::stringstream in;
+        in << target_record(fmt::format("t{}:443", i), 10 + i, "timeout").dump() << '\n'
+           << written.dump() << '\n';
+        merge.add(fmt::format("part-{}.jsonl", i), in);
+    }
+    const auto& s = merge.summary();
+    CHECK(s.input_errors() == 2);  // the same two lines, not four
+    REQUIRE(s.first_input_errors().size() == 2);
+    CHECK(s.first_input_errors()[0].first == 3);
+    CHECK(s.first_input_errors()[1].second.reason == "port out of range");
+    CHECK(s.to_json()["input_errors"] == 2);
+    const auto text = report::render_scan_summary(s, {});
+    CHECK_THAT(text, Catch::Contains("Input errors (2; first 2 shown)") &&
+                         Catch::Contains("line 7: x:99999: port out of range"));
+
+    // A shard summary without errors (or from before the list existed) adds none.
+    report::ScanMerge clean;
+    std::stringstream in;
+    in << json{{"record", "summary"}, {"stopped", false}, {"input_errors", 0}}.dump() << '\n';
+    clean.add("clean.jsonl", in);
+    CHECK(clean.summary().input_errors() == 0);
+    CHECK(clean.summary().first_input_errors().empty());
+}

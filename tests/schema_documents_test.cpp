@@ -113,6 +113,18 @@ TEST_CASE("schema documents: a --quick probe without the HTTP check, and an unre
     CHECK(j["target_verdict"] == "unreachable");
     CHECK(j["chain"].is_null());
     write(dir / "probe-unreachable.json", r.out);
+
+    // tlsprobe diff over the two saved documents: the same, and every change an unreachable
+    // NEW makes.
+    r = test::run_cli({"diff", (dir / "probe-quick.json").string(),
+                       (dir / "probe-quick.json").string(), "--json"});
+    CHECK(r.code == cli::kOk);
+    write(dir / "diff-same.json", r.out);
+    r = test::run_cli({"diff", (dir / "probe-quick.json").string(),
+                       (dir / "probe-unreachable.json").string(), "--json"});
+    CHECK(r.code == cli::kFindings);
+    CHECK(nlohmann::json::parse(r.out)["regression"] == true);
+    write(dir / "diff-unreachable.json", r.out);
 }
 
 TEST_CASE("schema documents: scan --jsonl records and summaries", "[.schema]") {

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <string>
 
+#include "core/text.hpp"
 #include "lab/paths.hpp"
 #include "lab/starttls_server.hpp"
 #include "lab/tls_server.hpp"
@@ -383,4 +384,25 @@ TEST_CASE("starttls: the upgrade works, then the usual TLS diagnosis applies", "
     // The same certificate without the upgrade: nothing else differs.
     const auto ok = probe_upgrade(StartTls::smtp, UpgradeBehaviour::good, "good");
     CHECK_FALSE(diagnosed(ok, "cert.expired"));
+}
+
+// Found by starttls_fuzz: parse_mysql_greeting kept the server version raw while every other
+// text the reply parsers return is made safe (a JSON dump of it threw).
+TEST_CASE("starttls: a MySQL greeting's server version is made safe like the other texts",
+          "[starttls][wire][fuzz]") {
+    std::string payload = "\x0a";
+    payload += std::string("8.0\xff\x1b[31m", 9) + '\0';  // invalid UTF-8 and an escape
+    payload += std::string(4 + 8 + 1, '\x01');               // connection id, auth data, filler
+    payload += std::string("\xff\xff", 2);                    // capabilities low
+    const core::Bytes bytes(payload.begin(), payload.end());
+    const auto g = wire::parse_mysql_greeting(bytes);
+    REQUIRE(g);
+    CHECK(core::is_safe_utf8(g->server_version));
+    CHECK(g->server_version == "8.0\\xFF\\x1B[31m");
+    CHECK(g->capabilities == 0xffff);
+
+    payload = std::string("\x0a" "5.7.1\0", 7) + std::string(13, '\x01') + std::string("\xff\xff", 2);
+    const auto plain = wire::parse_mysql_greeting(core::Bytes(payload.begin(), payload.end()));
+    REQUIRE(plain);
+    CHECK(plain->server_version == "5.7.1");
 }

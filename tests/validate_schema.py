@@ -5,7 +5,8 @@
 
 --run runs the hidden Catch2 cases "[schema]" of TESTS_BINARY (tests/schema_documents_test.cpp),
 which write every kind of document tlsprobe produces into a temporary directory, and validates
-them: probe-*.json against probe.schema.json, check-*.json against check.schema.json, each line
+them: probe-*.json against probe.schema.json, check-*.json against check.schema.json, diff-*.json
+against diff.schema.json, each line
 of scan-*.jsonl against scan-record or scan-summary by its "record" field. --docs validates the
 documents already in DIR the same way. Then it proves the validator is live (documents with an
 undocumented field or a wrong enum value must fail, a new check kind must pass), that every
@@ -29,7 +30,7 @@ except ImportError:
           "the JSON output was not validated")
     sys.exit(77)
 
-SCHEMAS = ["probe", "scan-record", "scan-summary", "check"]
+SCHEMAS = ["probe", "scan-record", "scan-summary", "check", "diff"]
 failures = []
 
 
@@ -79,6 +80,8 @@ def documents_in(directory):
             out.append((path.name, "probe", json.loads(path.read_text(encoding="utf-8"))))
         elif path.name.startswith("check-") and path.suffix == ".json":
             out.append((path.name, "check", json.loads(path.read_text(encoding="utf-8"))))
+        elif path.name.startswith("diff-") and path.suffix == ".json":
+            out.append((path.name, "diff", json.loads(path.read_text(encoding="utf-8"))))
         elif path.suffix == ".jsonl":
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 doc = json.loads(line)

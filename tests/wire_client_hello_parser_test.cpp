@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "lab/loopback_client.hpp"
+#include "core/text.hpp"
 #include "wire/client_hello.hpp"
 #include "wire/client_hello_parser.hpp"
 #include "wire/constants.hpp"
@@ -121,4 +122,24 @@ TEST_CASE("client hello parser: every prefix is truncated, garbage is malformed"
     auto bad = bytes;
     bad[5 + 4 + 2 + 32] = 0xff;  // session id length beyond the message
     CHECK(parse_client_hello(bad).kind == ClientHelloParse::Kind::malformed);
+}
+
+// Found by client_hello_fuzz: the SNI is the client's bytes, and the trace line carried them
+// raw, so a hello naming "\x9a\x8ezz.example" made the JSON dump of the trace throw.
+TEST_CASE("client hello parser: the trace line shows a non-UTF-8 SNI escaped",
+          "[wire][client_hello_parser][fuzz]") {
+    HelloOptions o;
+    o.server_name = std::string("\x9a\x8ezz.example", 12);
+    const auto bytes = encode_client_hello(preset_client_hello(Version::tls1_2, o));
+    const auto h = parse_ok(bytes);
+    REQUIRE(h.server_name == o.server_name);  // the parsed value stays what was sent
+    const auto line = describe_client_hello(h, bytes.size());
+    CHECK(core::is_safe_utf8(line));
+    CHECK_THAT(line, Catch::Contains("SNI=\\x9A\\x8Ezz.example"));
+    // A name that is valid UTF-8 is shown as it is.
+    o.server_name = "tlsprobe.test";
+    CHECK_THAT(describe_client_hello(parse_ok(encode_client_hello(preset_client_hello(
+                                         Version::tls1_2, o))),
+                                     0),
+               Catch::Contains("SNI=tlsprobe.test,"));
 }

@@ -54,7 +54,7 @@ std::vector<Extension> build_extensions(const ClientHelloSpec& spec) {
             });
         }));
     }
-    if (spec.session_ticket) out.push_back({ext::session_ticket, {}});
+    if (spec.session_ticket) out.push_back({ext::session_ticket, spec.session_ticket_data});
     if (!spec.alpn.empty()) {
         // ProtocolNameList of non-empty opaque<1..255> names (RFC 7301 §3.1).
         out.push_back(make_extension(ext::alpn, [&](Writer& w) {

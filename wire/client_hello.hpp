@@ -50,6 +50,7 @@ struct ClientHelloSpec {
         supported_versions;              // RFC 8446 §4.2.1, highest first; empty: omitted
     bool extended_master_secret = true;  // RFC 7627 §5.1, empty extension
     bool session_ticket = false;         // RFC 5077 §3.2, empty extension
+    core::Bytes session_ticket_data;     // with session_ticket: a ticket to resume (Ticketbleed)
     RenegotiationSignal renegotiation = RenegotiationSignal::scsv;
     bool fallback_scsv = false;  // TLS_FALLBACK_SCSV (RFC 7507 §4): for downgrade-retry probes
     std::size_t pad_to = 512;    // minimum handshake-message length (RFC 7685); 0: never pad

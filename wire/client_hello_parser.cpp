@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
+#include "core/text.hpp"
 #include "wire/constants.hpp"
 #include "wire/reader.hpp"
 #include "wire/ssl2.hpp"
@@ -188,7 +189,10 @@ std::string describe_client_hello(const ParsedClientHello& h, std::size_t wire_b
         suites += c != empty_renegotiation_info_scsv && c != fallback_scsv;
     return fmt::format("ClientHello {}, {} suites, SNI={}, {} bytes",
                        v ? display_name(*v) : fmt::format("0x{:04x}", h.legacy_version), suites,
-                       h.server_name ? *h.server_name : std::string("none"), wire_bytes);
+                       // The SNI is the client's bytes: a trace line is printed and dumped
+                       // as JSON, so it gets the same treatment as every network string.
+                       h.server_name ? core::to_safe_utf8(*h.server_name) : std::string("none"),
+                       wire_bytes);
 }
 
 }  // namespace tlsprobe::wire

@@ -893,7 +893,7 @@ std::optional<MysqlGreeting> parse_mysql_greeting(ByteView p) {
     const auto text = as_text(p);
     const auto nul = text.find('\0', 1);
     if (nul == std::string_view::npos || nul > 80) return std::nullopt;
-    g.server_version = std::string(text.substr(1, nul - 1));
+    g.server_version = shown(text.substr(1, nul - 1));  // a server's bytes, like the other fields
     // connection id (4), auth-plugin-data part 1 (8), filler (1), capabilities low (2)
     std::size_t at = nul + 1 + 4 + 8 + 1;
     if (p.size() < at + 2) return std::nullopt;

@@ -132,7 +132,7 @@ std::optional<LdapExtendedResult> parse_ldap_extended_response(core::ByteView be
 std::optional<std::size_t> ber_element_length(core::ByteView bytes);
 // A MySQL protocol-10 server greeting.
 struct MysqlGreeting {
-    std::string server_version;
+    std::string server_version;  // safe UTF-8 (core::to_safe_utf8), like every text here
     std::uint32_t capabilities = 0;  // lower and upper 16 bits
     bool error = false;              // an ERR packet (0xFF) instead
     std::uint16_t error_code = 0;
