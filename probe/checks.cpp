@@ -4,12 +4,14 @@
 
 #include "probe/check.hpp"
 #include "probe/checks/active_vulns.hpp"
+#include "probe/checks/aia.hpp"
 #include "probe/checks/alpn.hpp"
 #include "probe/checks/hello_features.hpp"
 #include "probe/checks/http_headers.hpp"
 #include "probe/checks/ocsp.hpp"
 #include "probe/checks/renegotiation.hpp"
 #include "probe/checks/resumption.hpp"
+#include "probe/checks/revocation.hpp"
 #include "probe/checks/vulnerabilities.hpp"
 
 namespace tlsprobe::probe {
@@ -24,8 +26,10 @@ const checks::VulnerabilitiesCheck kVulnerabilities;
 const checks::HelloFeaturesCheck kHelloFeatures;
 const checks::HeartbleedCheck kHeartbleed;
 const checks::CcsInjectionCheck kCcsInjection;
+const checks::AiaCheck kAia;
+const checks::RevocationCheck kRevocation;
 
-const std::array<const CheckKind*, 9> kKinds{{
+const std::array<const CheckKind*, 11> kKinds{{
     &kAlpn,
     &kResumption,
     &kHttpHeaders,
@@ -35,6 +39,8 @@ const std::array<const CheckKind*, 9> kKinds{{
     &kHelloFeatures,
     &kHeartbleed,
     &kCcsInjection,
+    &kAia,         // after ocsp: revocation reads the staple, and the issuer aia fetched
+    &kRevocation,
 }};
 
 }  // namespace
