@@ -44,6 +44,7 @@ struct CheckArgs {
     std::string format = "text";
     bool strict = false;
     bool verbose = false;
+    bool no_fetch = false;  // --no-fetch
     std::string width;  // --width
     UpgradeArgs upgrade;
 };
@@ -118,6 +119,9 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
             options.checks.emplace_back(id);
     }
     if (report.policy.hsts_min_days) options.checks.emplace_back("http");  // http.hsts
+    options.fetch = !a.no_fetch;
+    if (report.policy.revocation_good)  // revocation.good: the staple, OCSP and CRL
+        for (const char* id : {"ocsp", "revocation"}) options.checks.emplace_back(id);
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());
@@ -169,6 +173,8 @@ CommandRun check_options(CLI::App& check) {
     check.add_flag("--strict", a->strict,
                    "A rule that could not be evaluated (n/a) counts as a failure");
     check.add_flag("-v,--verbose", a->verbose, "Show expected values and evidence for every rule");
+    check.add_flag("--no-fetch", a->no_fetch,
+                   "Fetch nothing the certificates point at (AIA intermediate, OCSP, CRLs)");
     add_width_option(check, a->width);
     return [a](std::ostream& out, std::ostream& err) {
         return policy_input([&] { return run_check(*a, out, err); });
