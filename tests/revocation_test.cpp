@@ -14,6 +14,8 @@
 
 #include "async_run.hpp"
 #include "fake_engines.hpp"
+#include "judge/policy.hpp"
+#include "judge/policy_rules.hpp"
 #include "judge/verdict.hpp"
 #include "lab/http_file_server.hpp"
 #include "lab/ocsp_staple.hpp"
@@ -576,4 +578,37 @@ TEST_CASE("revocation: CRL and OCSP parsers take garbage without harm", "[revoca
     CHECK_FALSE(why.empty());
     CHECK(x509::find_issuer_in_store(issuer, *test_root()) ==
           lab::pem_file_to_der(lab::testcert("root-ca.pem")));
+}
+
+TEST_CASE("policy rule revocation.good reads the revocation check", "[revocation][policy]") {
+    const auto policy =
+        judge::parse_policy("[certificate]\nrevocation_good = true\n", "revocation.toml");
+    REQUIRE(policy.revocation_good);
+    CHECK_THAT(judge::to_toml(policy), Catch::Contains("revocation_good = true"));
+    auto rule = [&](const probe::TargetResult& t) {
+        for (const auto& r : judge::evaluate(policy, t))
+            if (r.id == "revocation.good") return r;
+        FAIL("no revocation.good rule");
+        return judge::RuleResult{};
+    };
+    auto target = served({lab::pem_file_to_der(lab::testcert("good.leaf.pem"))});
+    target.facts.reached = true;
+    CHECK(rule(target).status == judge::RuleStatus::not_applicable);  // the check did not run
+
+    auto with = [&](RevocationStatus status) {
+        auto t = target;
+        auto r = std::make_shared<probe::checks::RevocationResult>();
+        probe::checks::RevocationSource s;
+        s.source = "crl";
+        s.url = "http://crl.ca.example/ca.crl";
+        s.status = status;
+        r->sources.push_back(s);
+        r->status = status;
+        t.checks.push_back(r);
+        return t;
+    };
+    CHECK(rule(with(RevocationStatus::good)).status == judge::RuleStatus::pass);
+    CHECK(rule(with(RevocationStatus::revoked)).status == judge::RuleStatus::fail);
+    CHECK(rule(with(RevocationStatus::unreachable)).status == judge::RuleStatus::fail);
+    CHECK(rule(with(RevocationStatus::not_fetched)).status == judge::RuleStatus::not_applicable);
 }
