@@ -44,6 +44,7 @@ struct CheckArgs {
     std::string format = "text";
     bool strict = false;
     bool verbose = false;
+    bool no_fetch = false;  // --no-fetch
     std::string width;  // --width
     UpgradeArgs upgrade;
 };
@@ -123,6 +124,9 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (report.policy.ocsp_stapled) options.checks.emplace_back("ocsp");  // ocsp.stapled
     if (report.policy.renegotiation_secure)  // renegotiation.secure
         options.checks.emplace_back("renegotiation");
+    options.fetch = !a.no_fetch;
+    if (report.policy.revocation_good)  // revocation.good: the staple, OCSP and CRL
+        for (const char* id : {"ocsp", "revocation"}) options.checks.emplace_back(id);
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());
@@ -174,6 +178,8 @@ CommandRun check_options(CLI::App& check) {
     check.add_flag("--strict", a->strict,
                    "A rule that could not be evaluated (n/a) counts as a failure");
     check.add_flag("-v,--verbose", a->verbose, "Show expected values and evidence for every rule");
+    check.add_flag("--no-fetch", a->no_fetch,
+                   "Fetch nothing the certificates point at (AIA intermediate, OCSP, CRLs)");
     add_width_option(check, a->width);
     return [a](std::ostream& out, std::ostream& err) {
         return policy_input([&] { return run_check(*a, out, err); });

@@ -47,6 +47,7 @@ struct ProbeArgs : CommonProbeArgs {
     int expires_soon_days = 30;
     std::uint16_t http_port = 80;
     bool no_http = false;
+    bool no_fetch = false;  // --no-fetch: no AIA, OCSP or CRL fetching
     bool quick = false;
     std::string html;
     std::string width;  // --width
@@ -124,6 +125,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     options.trace = a.trace;
     options.expires_soon_days = a.expires_soon_days;
     if (!a.no_http) options.http_port = a.http_port;
+    options.fetch = !a.no_fetch;
     options.enumerate_ciphers = !a.quick;
     // --checks as given; else every registered check kind (probe/checks.cpp) unless --quick.
     options.checks = a.checks ? parse_checks(*a.checks) : a.quick ? std::vector<std::string>{}
@@ -294,6 +296,9 @@ CommandRun probe_options(CLI::App& cmd) {
         ->check(CLI::Range(1, 65535))
         ->capture_default_str();
     cmd.add_flag("--no-http", a->no_http, "Skip the plain-HTTP check");
+    cmd.add_flag("--no-fetch", a->no_fetch,
+                 "Fetch nothing the certificates point at (the AIA intermediate, OCSP "
+                 "responders, CRLs: plain HTTP to the CA's servers)");
     cmd.add_flag("--quick", a->quick,
                  "Skip cipher-suite enumeration (versions, chain and diagnosis only: ~15 "
                  "connections instead of "

@@ -109,6 +109,7 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
     // Quick (the default): one wave of essential attempts per healthy target; the follow-up
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;
+    o.fetch = a.fetch && !a.no_fetch;
     // Lookups in parallel and once per host: Asio's resolver would run one at a time per thread.
     // Every connection of every target holds a slot of one budget (--max-connections).
     o.engines = engine::with_connection_budget(
@@ -511,6 +512,12 @@ CommandRun scan_options(CLI::App& command) {
     command_->add_option("--checks", a.checks,
                          "Security checks per target: comma-separated ids, all, safe (the "
                          "non-intrusive ones) or none (default: safe with --full, else none)");
+    auto* fetch = command_->add_flag(
+        "--fetch", a.fetch,
+        "Let the aia and revocation checks fetch over plain HTTP (the AIA intermediate, OCSP, "
+        "CRLs); off by default in scans");
+    command_->add_flag("--no-fetch", a.no_fetch, "Fetch nothing (the default for scans)")
+        ->excludes(fetch);
     add_trust_options(command, a);
     add_client_certificate_options(command, a);
     command_

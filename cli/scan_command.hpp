@@ -37,6 +37,9 @@ struct ScanArgs : CommonProbeArgs {
     bool full = false;     // every attempt plus cipher-suite enumeration
     std::optional<std::string> checks;  // --checks; unset = the non-intrusive ones with --full
     int expires_soon_days = 30;
+    // --fetch: the aia and revocation checks may fetch over plain HTTP (off by default: a scan
+    // of many hosts would hit the same CA servers many times); --no-fetch says so explicitly.
+    bool fetch = false, no_fetch = false;
     bool quiet = false;  // no progress line
     bool no_color = false;
     std::string width;  // --width

@@ -70,6 +70,9 @@ public:
     asio::awaitable<SessionResult> session(Endpoint peer, SessionSpec spec) override {
         co_return co_await openssl_session(peer, std::move(spec));
     }
+    asio::awaitable<FetchResult> fetch(FetchRequest request) override {
+        co_return co_await http_fetch(*this, std::move(request));
+    }
 
 private:
     std::shared_ptr<HostResolver> resolver_;

@@ -16,6 +16,7 @@
 #include "engine/connection.hpp"
 #include "engine/host_resolver.hpp"
 #include "engine/http_check.hpp"
+#include "engine/http_fetch.hpp"
 #include "engine/openssl_client.hpp"
 #include "engine/raw_client.hpp"
 #include "engine/tls_session.hpp"
@@ -47,6 +48,8 @@ public:
     // A full TLS session with the local OpenSSL: resumption, HTTP over TLS, renegotiation
     // (tls_session.hpp).
     virtual boost::asio::awaitable<SessionResult> session(Endpoint peer, SessionSpec spec) = 0;
+    // One bounded plain-HTTP GET or POST of an http:// URL (AIA, OCSP, CRL: http_fetch.hpp).
+    virtual boost::asio::awaitable<FetchResult> fetch(FetchRequest request) = 0;
 };
 
 // The real engines. `resolver` shares lookups between targets (scans); null = one Asio

@@ -40,6 +40,10 @@ public:
                                     std::chrono::milliseconds timeout) override {
         co_return co_await inner_->http(peer, std::move(host_header), timeout);
     }
+    // Fetching (AIA, OCSP, CRL) goes to other hosts over plain HTTP: not upgraded.
+    asio::awaitable<FetchResult> fetch(FetchRequest request) override {
+        co_return co_await inner_->fetch(std::move(request));
+    }
 
 private:
     std::shared_ptr<Engines> inner_;

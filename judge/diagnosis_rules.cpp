@@ -7,10 +7,13 @@
 #include <optional>
 
 #include "core/alert.hpp"
+#include "probe/checks/aia.hpp"
 #include "probe/checks/ocsp.hpp"
+#include "probe/checks/revocation.hpp"
 #include "probe/platform.hpp"
 #include "wire/service.hpp"
 #include "wire/starttls.hpp"
+#include "x509/revocation.hpp"
 
 namespace tlsprobe::judge {
 
@@ -556,7 +559,54 @@ std::optional<Match> incomplete(const Facts& f) {
     for (const auto& p : f.r.chain->problems)
         if (p.kind == ChainProblemKind::missing_intermediate) m.evidence.push_back(p.detail);
     m.evidence.push_back(fmt::format("{} certificate(s) served", f.r.chain->certificates.size()));
+    // The aia check's confirmation (probe/checks/aia.hpp): the intermediate fetched from the
+    // leaf's caIssuers URL, and which clients therefore still connect.
+    for (const auto& c : f.r.checks) {
+        const auto* aia = dynamic_cast<const probe::checks::AiaResult*>(c.get());
+        if (!aia) continue;
+        using probe::checks::AiaStatus;
+        if (aia->status == AiaStatus::fetched && aia->chain_verifies) {
+            m.summary += " Confirmed: the leaf's AIA URL gives the missing intermediate, so "
+                         "clients that fetch it (Windows, Chrome and Edge, macOS and iOS) "
+                         "connect while Firefox (unless it has the intermediate preloaded), "
+                         "Android, Java and curl/OpenSSL-based clients fail.";
+            m.evidence.push_back(fmt::format(
+                "AIA: '{}' (SHA-256 {}) fetched from {} issued the leaf; with it the chain "
+                "verifies (its PEM is printed under 'Missing intermediate from AIA': serve it "
+                "after the leaf)",
+                aia->issuer_subject, aia->issuer_sha256,
+                aia->fetch ? aia->fetch->final_url : std::string()));
+        } else if (aia->status != AiaStatus::fetch_disabled) {
+            m.summary += " The AIA URL does not give it either: no client can build the path.";
+            m.evidence.push_back(
+                fmt::format("AIA: {}", aia->text().empty() ? std::string(probe::checks::to_string(aia->status))
+                                                           : aia->text().front()));
+        }
+    }
     return m;
+}
+
+// A certificate the revocation check (probe/checks/revocation.hpp) found revoked by a
+// verified OCSP answer or CRL.
+std::optional<Match> revoked(const Facts& f) {
+    for (const auto& c : f.r.checks) {
+        const auto* r = dynamic_cast<const probe::checks::RevocationResult*>(c.get());
+        if (!r || r->status != probe::checks::RevocationStatus::revoked) continue;
+        Match m{Confidence::high,
+                "The CA has revoked the server's certificate: browsers and clients that check "
+                "revocation refuse it. Reissue it (with a new key if it was revoked for key "
+                "compromise) and install the new certificate.",
+                {}};
+        for (const auto& s : r->sources)
+            if (s.status == probe::checks::RevocationStatus::revoked)
+                m.evidence.push_back(fmt::format("{}{}: revoked{}", s.source,
+                                                 s.url.empty() ? std::string() : " " + s.url,
+                                                 s.reason ? " (" + x509::crl_reason_name(*s.reason) +
+                                                                ")"
+                                                          : std::string()));
+        return m;
+    }
+    return std::nullopt;
 }
 
 std::optional<Match> no_server_auth_eku(const Facts& f) {
@@ -1818,6 +1868,26 @@ const std::vector<Rule>& rules() {
           "with an SSLStaplingCache; IIS staples by default when it can reach the responder), "
           "or reissue the certificate without the must-staple extension"},
          must_staple_missing},
+        {"cert.revoked",
+         "S2",
+         "The certificate is revoked",
+         {"Firefox: SEC_ERROR_REVOKED_CERTIFICATE", "Chrome: NET::ERR_CERT_REVOKED",
+          "Windows: CRYPT_E_REVOKED (0x80092010)", "OpenSSL: verify error 23 (certificate revoked)"},
+         {kSClient + " -showcerts -status   (save the leaf as {host}.pem and its issuer as "
+                     "issuer.pem), then: openssl ocsp -issuer issuer.pem -cert {host}.pem -url "
+                     "<the leaf's OCSP URL> -resp_text"},
+         {"browsers that check revocation refuse this certificate; reissue it (a new key if it "
+          "was revoked for key compromise) and install the new certificate"},
+         revoked,
+         certificate_steps(
+             {"certlm.msc > Personal: the certificate with thumbprint {sha1}; certutil -verify "
+              "-urlfetch <exported .cer>   ('revoked' in the revocation check)"},
+             {"import the reissued certificate (.pfx) into the computer's Personal store, then "
+              "point the binding at it: netsh http update sslcert ipport=0.0.0.0:{port} "
+              "certhash=<new thumbprint> appid=" +
+                  std::string(kIisAppId) +
+                  " (IIS Manager: Site Bindings > https > SSL certificate)"},
+             "install the reissued certificate")},
     };
     return table;
 }

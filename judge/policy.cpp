@@ -227,6 +227,8 @@ const std::vector<KeyRow>& key_table() {
         {"certificate", "min_ec_bits",
          [](Policy& p, const Field& f) { p.min_ec_bits = f.integer(160, 571); }},
         {"certificate", "no_sha1", [](Policy& p, const Field& f) { p.no_sha1 = f.boolean(); }},
+        {"certificate", "revocation_good",
+         [](Policy& p, const Field& f) { p.revocation_good = f.boolean(); }},
         {"sni", "no_sni",
          [](Policy& p, const Field& f) {
              const auto text = f.string();
@@ -486,6 +488,8 @@ std::string to_toml(const Policy& p) {
     line(opt_int("min_rsa_bits", p.min_rsa_bits, 2048), "cert.min_key_bits (RSA/DSA leaf)");
     line(opt_int("min_ec_bits", p.min_ec_bits, 256), "cert.min_key_bits (EC leaf: curve size)");
     line(fmt::format("no_sha1 = {}", b(p.no_sha1)), "cert.no_sha1: no SHA-1/MD5 signature");
+    line(fmt::format("revocation_good = {}", b(p.revocation_good)),
+         "revocation.good: a verified OCSP/CRL answer says good");
     line("");
     line("[sni]");
     line(fmt::format("no_sni = {}", toml_quote(to_string(p.no_sni))),

@@ -54,6 +54,9 @@ struct Policy {
     std::optional<int> min_rsa_bits;   // cert.min_key_bits (RSA, RSA-PSS, DSA leaf keys)
     std::optional<int> min_ec_bits;    // cert.min_key_bits (EC leaf keys: the curve's size)
     bool no_sha1 = false;  // cert.no_sha1: no SHA-1 (or MD5) signature on the served chain
+    // revocation.good: a verified OCSP answer or CRL says the leaf is not revoked (the
+    // revocation check, which fetches unless --no-fetch).
+    bool revocation_good = false;
     // [sni]
     NoSniBehaviour no_sni = NoSniBehaviour::any;  // sni.no_sni
     // [http]

@@ -9,6 +9,7 @@
 #include "probe/checks/http_headers.hpp"
 #include "probe/checks/ocsp.hpp"
 #include "probe/checks/renegotiation.hpp"
+#include "probe/checks/revocation.hpp"
 #include "wire/cipher_suites.hpp"
 
 namespace tlsprobe::judge {
@@ -500,6 +501,25 @@ RuleResult rule_hsts(const Policy& p, const TargetResult& t) {
     return r;
 }
 
+// revocation.good: the revocation check (probe/checks/revocation.hpp) has a verified answer
+// saying the leaf is not revoked; revoked, unknown, invalid and unreachable answers fail.
+RuleResult rule_revocation(const TargetResult& t) {
+    auto r = make("revocation.good");
+    r.expected = "a verified OCSP answer or CRL says the certificate is not revoked";
+    const probe::checks::RevocationResult* rev = nullptr;
+    for (const auto& c : t.checks)
+        if (const auto* x = dynamic_cast<const probe::checks::RevocationResult*>(c.get())) rev = x;
+    if (!rev) return not_applicable(std::move(r), "the revocation check was not run");
+    using probe::checks::RevocationStatus;
+    if (rev->status == RevocationStatus::no_url || rev->status == RevocationStatus::not_fetched ||
+        rev->status == RevocationStatus::no_issuer)
+        return not_applicable(std::move(r), rev->text().front());
+    r.status = rev->status == RevocationStatus::good ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = std::string(probe::checks::to_string(rev->status));
+    for (const auto& line : rev->text()) r.evidence.push_back(line);
+    return r;
+}
+
 RuleResult rule_handshake(const TargetResult& t) {
     auto r = make("tls.handshake");
     r.expected = "at least one TLS handshake completes";
@@ -768,6 +788,10 @@ const std::vector<RuleKind>& rule_kinds() {
          [](const Policy& p) { return p.http_reachable; },
          [](Policy& p) { p.http_reachable = false; },
          [](const Policy&, const TargetResult& t) { return rule_http(t); }},
+        {"revocation.good", "The certificate is not revoked (OCSP or CRL, verified)",
+         [](const Policy& p) { return p.revocation_good; },
+         [](Policy& p) { p.revocation_good = false; },
+         [](const Policy&, const TargetResult& t) { return rule_revocation(t); }},
         {"http.hsts", "HTTPS answers with HSTS, long enough",
          [](const Policy& p) { return p.hsts_min_days.has_value(); },
          [](Policy& p) { p.hsts_min_days.reset(); }, rule_hsts},

@@ -4,6 +4,7 @@
 
 #include "probe/check.hpp"
 #include "probe/checks/active_vulns.hpp"
+#include "probe/checks/aia.hpp"
 #include "probe/checks/alpn.hpp"
 #include "probe/checks/hello_features.hpp"
 #include "probe/checks/http_headers.hpp"
@@ -12,6 +13,7 @@
 #include "probe/checks/resumption.hpp"
 #include "probe/checks/robot.hpp"
 #include "probe/checks/ticketbleed.hpp"
+#include "probe/checks/revocation.hpp"
 #include "probe/checks/vulnerabilities.hpp"
 
 namespace tlsprobe::probe {
@@ -28,8 +30,10 @@ const checks::HeartbleedCheck kHeartbleed;
 const checks::CcsInjectionCheck kCcsInjection;
 const checks::RobotCheck kRobot;
 const checks::TicketbleedCheck kTicketbleed;
+const checks::AiaCheck kAia;
+const checks::RevocationCheck kRevocation;
 
-const std::array<const CheckKind*, 11> kKinds{{
+const std::array<const CheckKind*, 13> kKinds{{
     &kAlpn,
     &kResumption,
     &kHttpHeaders,
@@ -41,6 +45,8 @@ const std::array<const CheckKind*, 11> kKinds{{
     &kCcsInjection,
     &kRobot,
     &kTicketbleed,
+    &kAia,         // after ocsp: revocation reads the staple, and the issuer aia fetched
+    &kRevocation,
 }};
 
 }  // namespace

@@ -30,6 +30,11 @@ struct ProbeOptions {
     // Plain-HTTP check (HEAD / on this port of the same address); nullopt = skip it. The CLI
     // sets 80 unless --no-http; the library default makes no connection the caller did not ask for.
     std::optional<std::uint16_t> http_port;
+    // Fetching over plain HTTP from the URLs the served certificates name (the AIA caIssuers
+    // intermediate, OCSP, CRLs: the aia and revocation checks); false = those checks say
+    // "not fetched". The CLI sets it for probe and check unless --no-fetch, for scans only with
+    // --fetch; the library default fetches nothing the caller did not ask for.
+    bool fetch = false;
     bool variants = true;  // the diagnosis variants: no_sni, other_sni, narrow_ciphers
     bool raw = true;       // raw-hello version probes for all six versions
     // Check kinds to run after the attempts (ids from check_kinds(): "alpn", ...); each runs

@@ -41,6 +41,15 @@ public:
             r.observation = refused();
             return r;
         };
+    // Fetches (AIA, OCSP, CRL) default to "refused".
+    std::function<engine::FetchResult(const engine::FetchRequest&)> on_fetch =
+        [](const engine::FetchRequest& request) {
+            engine::FetchResult r;
+            r.url = r.final_url = request.url;
+            r.status = engine::FetchStatus::refused;
+            r.detail = "connection refused (fake)";
+            return r;
+        };
 
     // Every request, in the order it was made: "resolve shop.example:443",
     // "handshake sni=shop.example pin=tls1_2 alpn=h2,http/1.1", "raw tls1_3 sni=-", "http 80".
@@ -108,6 +117,13 @@ public:
         auto r = on_session(spec);
         --in_flight;
         co_return r;
+    }
+
+    // "fetch GET http://ca.example/int.der", "fetch POST http://ocsp.example/"
+    boost::asio::awaitable<engine::FetchResult> fetch(engine::FetchRequest request) override {
+        requests.push_back(
+            fmt::format("fetch {} {}", request.post ? "POST" : "GET", request.url));
+        co_return on_fetch(request);
     }
 
     std::size_t count(std::string_view prefix) const {

@@ -16,9 +16,12 @@
 #include "cli/cli.hpp"
 #include "cli_run.hpp"
 #include "judge/policy.hpp"
+#include "lab/http_file_server.hpp"
 #include "lab/paths.hpp"
 #include "lab/raw_server.hpp"
+#include "lab/revocation_pki.hpp"
 #include "lab/scenarios.hpp"
+#include "lab/tls_server.hpp"
 
 using namespace tlsprobe;
 namespace fs = std::filesystem;
@@ -125,6 +128,39 @@ TEST_CASE("schema documents: a --quick probe without the HTTP check, and an unre
     CHECK(r.code == cli::kFindings);
     CHECK(nlohmann::json::parse(r.out)["regression"] == true);
     write(dir / "diff-unreachable.json", r.out);
+}
+
+TEST_CASE("schema documents: a probe whose missing intermediate comes from AIA, revoked by CRL",
+          "[.schema]") {
+    const auto dir = out_dir();
+    lab::HttpFileServer files;
+    files.set("/ca.der", {.status = 200,
+                          .content_type = "application/pkix-cert",
+                          .body = lab::pem_file_to_der(lab::testcert("intermediate-ca.pem")),
+                          .location = ""});
+    lab::UrlLeafSpec spec;
+    spec.serial = 0x5001;
+    spec.ca_issuers_url = files.url("/ca.der");
+    spec.crl_url = files.url("/ca.crl");
+    spec.ocsp_url = files.url("/ocsp");  // 404: an unreachable responder
+    files.set("/ca.crl", {.status = 200,
+                          .content_type = "application/pkix-crl",
+                          .body = lab::make_crl({0x5001}),
+                          .location = ""});
+    const auto leaf = lab::make_url_leaf(spec, dir, "aia-schema");
+    lab::TlsServerConfig config;
+    config.chain_pem_file = leaf.leaf_pem_file.string();
+    config.key_pem_file = leaf.key_file.string();
+    lab::TlsServer server(config);
+    const auto r = test::run_cli({"probe", "tlsprobe.test:" + std::to_string(server.port()),
+                                  "--connect-to", "127.0.0.1", "--ca-file", root_ca(),
+                                  "--timeout", "2s", "--no-http", "--checks",
+                                  "ocsp,aia,revocation", "--format", "json"});
+    INFO(r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["checks"]["aia"]["status"] == "fetched");
+    CHECK(j["checks"]["revocation"]["status"] == "revoked");
+    write(dir / "probe-aia-revoked.json", r.out);
 }
 
 TEST_CASE("schema documents: scan --jsonl records and summaries", "[.schema]") {

@@ -30,6 +30,8 @@ std::optional<std::chrono::system_clock::time_point> to_time(const ASN1_GENERALI
     if (!t) return std::nullopt;
     std::tm tm{};
     if (ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+    // system_clock counts nanoseconds: years outside 1678..2261 do not fit (a fuzzed time).
+    if (tm.tm_year + 1900 < 1678 || tm.tm_year + 1900 > 2261) return std::nullopt;
     return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 

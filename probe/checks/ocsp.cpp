@@ -136,6 +136,7 @@ OcspResult OcspCheck::judge(const engine::SessionResult& session,
     r.must_staple = x509::requires_stapling(leaf);
     r.stapled = !session.ocsp_response.empty();
     if (r.stapled) r.response = x509::parse_ocsp_response(session.ocsp_response, leaf);
+    if (r.stapled) r.staple_der = session.ocsp_response;
     return r;
 }
 

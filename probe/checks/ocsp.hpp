@@ -19,6 +19,7 @@ public:
     bool stapled = false;      // a CertificateStatus came back
     bool must_staple = false;  // the served leaf has the TLS feature status_request
     x509::OcspFacts response;  // when stapled
+    core::Bytes staple_der;    // the stapled bytes (the revocation check verifies the signature)
     std::chrono::system_clock::time_point checked_at;  // "now" for the nextUpdate test
 
     bool expired() const;
