@@ -101,6 +101,9 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
         judge::assess(r);
         return !r.diagnosis.empty() || !r.facts.works;
     };
+    // Client simulation and the platform trust stores: with --full (or --checks clients).
+    if (a.full || std::find(o.checks.begin(), o.checks.end(), "clients") != o.checks.end())
+        apply_client_options(o, a.clients, "current");
     return o;
 }
 
@@ -466,6 +469,7 @@ CommandRun scan_options(CLI::App& command) {
                          "Security checks per target: comma-separated ids, all, safe (the "
                          "non-intrusive ones) or none (default: safe with --full, else none)");
     add_trust_options(command, a);
+    add_client_options(command, a.clients);
     add_client_certificate_options(command, a);
     command_
         ->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")

@@ -70,6 +70,12 @@ struct Policy {
     std::optional<probe::Severity> fail_on_severity;
     // [vulnerabilities]
     bool no_vulnerabilities = false;  // vuln.none: no vuln.* finding (the vulnerabilities checks)
+    // [clients]
+    bool clients_current_ok = false;  // clients.current_ok: every simulated current client connects
+    // [trust]
+    // trust.stores: these platform stores (Mozilla, Microsoft, Apple, Java, Linux, system) all
+    // trust the analysed chain; empty: off.
+    std::vector<std::string> trust_stores;
 
     bool operator==(const Policy&) const = default;
 };

@@ -5,6 +5,7 @@
 #include "probe/check.hpp"
 #include "probe/checks/active_vulns.hpp"
 #include "probe/checks/alpn.hpp"
+#include "probe/checks/clients.hpp"
 #include "probe/checks/hello_features.hpp"
 #include "probe/checks/http_headers.hpp"
 #include "probe/checks/ocsp.hpp"
@@ -24,8 +25,9 @@ const checks::VulnerabilitiesCheck kVulnerabilities;
 const checks::HelloFeaturesCheck kHelloFeatures;
 const checks::HeartbleedCheck kHeartbleed;
 const checks::CcsInjectionCheck kCcsInjection;
+const checks::ClientsCheck kClients;
 
-const std::array<const CheckKind*, 9> kKinds{{
+const std::array<const CheckKind*, 10> kKinds{{
     &kAlpn,
     &kResumption,
     &kHttpHeaders,
@@ -35,6 +37,7 @@ const std::array<const CheckKind*, 9> kKinds{{
     &kHelloFeatures,
     &kHeartbleed,
     &kCcsInjection,
+    &kClients,
 }};
 
 }  // namespace
