@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_common.hpp"
 #include "probe/probe_target.hpp"
 #include "wire/client_simulation.hpp"
 

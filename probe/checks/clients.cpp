@@ -72,7 +72,11 @@ std::vector<x509::CertificateInfo> certificates_for(const engine::RawResult& ans
     return out;
 }
 
+// The verdict a client is judged with: its platform's store; the probe's own store when that
+// one is not installed, and always when the user gave their own anchors (--ca-file: the
+// clients that matter trust that root; the platform verdicts stay in `trust`).
 const StoreVerdict* verdict_for(const TargetResult& r, std::string_view store) {
+    if (!r.trust.empty() && r.trust.back().store == "ca-file") return &r.trust.back();
     for (const auto& v : r.trust)
         if (v.store == store) return &v;
     return r.trust.empty() ? nullptr : &r.trust.back();  // the probe's own store
