@@ -20,7 +20,7 @@ namespace tlsprobe::probe::checks {
 namespace {
 
 constexpr std::array<FindingKind, 2> kFindings{{
-    {"clients.current_fail", Severity::medium,
+    {"clients.current_fail", Severity::low,
      "Clients still in use cannot connect (client simulation)"},
     {"clients.legacy_fail", Severity::info, "Older clients cannot connect (client simulation)"},
 }};
