@@ -12,6 +12,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "cli/client_options.hpp"
 #include "judge/policy.hpp"
 #include "judge/policy_rules.hpp"
 #include "probe/probe_target.hpp"
@@ -47,6 +48,7 @@ struct CheckArgs {
     bool no_fetch = false;  // --no-fetch
     std::string width;  // --width
     UpgradeArgs upgrade;
+    ClientArgs clients;  // --clients, --client-data, --trust-store-dir
 };
 
 // The JUnit <testsuite hostname>: the machine the check runs on.
@@ -127,6 +129,10 @@ int run_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     options.fetch = !a.no_fetch;
     if (report.policy.revocation_good)  // revocation.good: the staple, OCSP and CRL
         for (const char* id : {"ocsp", "revocation"}) options.checks.emplace_back(id);
+    // clients.current_ok: the client simulation; trust.stores reads the platform stores,
+    // which apply_client_options loads either way.
+    if (report.policy.clients_current_ok) options.checks.emplace_back("clients");
+    apply_client_options(options, a.clients, "current");
 
     for (const auto& t : list) {
         if (list.size() > 1) err << fmt::format("tlsprobe: checking {}\n", t.display());
@@ -169,6 +175,7 @@ CommandRun check_options(CLI::App& check) {
     check.add_option("--client-cert", a->client_cert,
                      "Client certificate (PEM) to present when a server asks for one");
     check.add_option("--client-key", a->client_key, "Private key (PEM) of --client-cert");
+    add_client_options(check, a->clients);
     check.add_option("--junit", a->junit, "Write a JUnit XML report to FILE");
     check.add_option("--markdown", a->markdown, "Write a Markdown summary to FILE");
     check.add_option("--html", a->html, "Write a self-contained HTML report to FILE");

@@ -16,6 +16,7 @@
 #include "cli/diff_command.hpp"
 #include "cli/check_command.hpp"
 #include "cli/cli_common.hpp"
+#include "cli/client_options.hpp"
 #include "cli/docs.hpp"
 #include "cli/merge_command.hpp"
 #include "cli/scan_command.hpp"
@@ -53,6 +54,7 @@ struct ProbeArgs : CommonProbeArgs {
     std::string width;  // --width
     UpgradeArgs upgrade;
     std::optional<std::string> checks;  // --checks; unset = all, none with --quick
+    ClientArgs clients;                 // --clients, --client-data, --trust-store-dir
 };
 
 struct DemoArgs {
@@ -130,6 +132,7 @@ int run_probe(const ProbeArgs& a, std::ostream& out) {
     // --checks as given; else every registered check kind (probe/checks.cpp) unless --quick.
     options.checks = a.checks ? parse_checks(*a.checks) : a.quick ? std::vector<std::string>{}
                                                                    : default_checks(true);
+    apply_client_options(options, a.clients, "current");
 
     const auto result = probe_and_judge(target, options);
     std::string report;
@@ -306,6 +309,7 @@ CommandRun probe_options(CLI::App& cmd) {
     cmd.add_option("--checks", a->checks,
                    "Security checks to run: comma-separated ids (alpn,resumption,...), all, safe "
                    "(the non-intrusive ones) or none (default: all; none with --quick)");
+    add_client_options(cmd, a->clients);
     return [a](std::ostream& out, std::ostream&) { return run_probe(*a, out); };
 }
 

@@ -173,7 +173,12 @@ std::string render_man(const CLI::App& app, std::string_view version) {
          ".TP\n\\fBNO_COLOR\\fR\nWhen set and not empty, no ANSI colours.\n"
          ".TP\n\\fBTLSPROBE_TESTCERTS\\fR\nThe directory of the lab's test certificates for "
          "\\fBtlsprobe demo\\fR (default: a private temporary copy of the certificates built "
-         "into the binary).\n";
+         "into the binary).\n"
+         ".TP\n\\fBTLSPROBE_CLIENT_DATA\\fR\nThe client\\-simulation data file (default: "
+         "\\fI/etc/testssl/client\\-simulation.txt\\fR); \\-\\-client\\-data overrides it.\n"
+         ".TP\n\\fBTLSPROBE_TRUST_STORE_DIR\\fR\nThe directory of the platform trust stores "
+         "Mozilla.pem, Microsoft.pem, Apple.pem, Java.pem, Linux.pem (default: "
+         "\\fI/etc/testssl\\fR); \\-\\-trust\\-store\\-dir overrides it.\n";
     m += ".SH FILES\n"
          ".TP\n\\fI/etc/ssl/certs\\fR\nThe system trust store (OpenSSL's default), unless "
          "\\-\\-ca\\-file or \\-\\-ca\\-path is given.\n"

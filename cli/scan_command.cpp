@@ -121,6 +121,9 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
         judge::assess(r);
         return !r.diagnosis.empty() || !r.facts.works;
     };
+    // Client simulation and the platform trust stores: with --full (or --checks clients).
+    if (a.full || std::find(o.checks.begin(), o.checks.end(), "clients") != o.checks.end())
+        apply_client_options(o, a.clients, "current");
     return o;
 }
 
@@ -519,6 +522,7 @@ CommandRun scan_options(CLI::App& command) {
     command_->add_flag("--no-fetch", a.no_fetch, "Fetch nothing (the default for scans)")
         ->excludes(fetch);
     add_trust_options(command, a);
+    add_client_options(command, a.clients);
     add_client_certificate_options(command, a);
     command_
         ->add_option("--expires-soon", a.expires_soon_days, "Report cert.expires_soon within DAYS")

@@ -13,6 +13,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/cli_common.hpp"
+#include "cli/client_options.hpp"
 #include "report/scan_report.hpp"
 #include "scan/scan.hpp"
 
@@ -44,6 +45,7 @@ struct ScanArgs : CommonProbeArgs {
     bool no_color = false;
     std::string width;  // --width
     std::string starttls;  // --starttls PROTO for lines without a URL scheme; empty = none
+    ClientArgs clients;  // --clients, --client-data, --trust-store-dir (with --full)
 };
 
 // How the job talks to its surroundings.

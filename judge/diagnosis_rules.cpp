@@ -888,6 +888,33 @@ std::optional<Match> must_staple_missing(const Facts& f) {
     return std::nullopt;
 }
 
+// The platform trust stores disagree about the chain (conclude(): TargetResult::trust): the
+// clients of the refusing platforms fail although the site works in a browser that trusts it.
+std::optional<Match> store_disagreement(const Facts& f) {
+    std::vector<std::string> trusted, refused;
+    for (const auto& v : f.r.trust) {
+        if (v.store == "ca-file") continue;
+        if (v.trusted)
+            trusted.push_back(v.store);
+        else
+            refused.push_back(v.store);
+    }
+    if (trusted.empty() || refused.empty()) return std::nullopt;
+    Match m{Confidence::medium,
+            fmt::format("The chain is trusted by {} but not by {}: clients on those platforms "
+                        "refuse the certificate (its root, or the cross-sign it needs, is not in "
+                        "their store).",
+                        fmt::join(trusted, ", "), fmt::join(refused, ", ")),
+            {}};
+    for (const auto& v : f.r.trust)
+        if (v.store != "ca-file")
+            m.evidence.push_back(
+                v.trusted ? fmt::format("{} store ({}): trusted", v.store, v.description)
+                          : fmt::format("{} store ({}): not trusted, {}", v.store, v.description,
+                                        v.problem.empty() ? v.error : v.problem));
+    return m;
+}
+
 // ---- the catalogue ------------------------------------------------------------------------
 // One row per diagnosis id:
 //
@@ -1888,6 +1915,21 @@ const std::vector<Rule>& rules() {
                   std::string(kIisAppId) +
                   " (IIS Manager: Site Bindings > https > SSL certificate)"},
              "install the reissued certificate")},
+        {"trust.store_disagreement",
+         "S2",
+         "Some platforms do not trust the certificate's root",
+         {"Java: PKIX path building failed (unable to find valid certification path)",
+          "Windows: CERT_E_UNTRUSTEDROOT 0x800B0109; Chrome: ERR_CERT_AUTHORITY_INVALID",
+          "OpenSSL clients: verify error 19/20 (unable to get local issuer certificate)"},
+         {"openssl s_client -connect {address} -servername {host} -showcerts   (which root "
+          "does the served chain lead to?)",
+          "openssl verify -CAfile /etc/testssl/Java.pem -untrusted chain.pem leaf.pem   (per "
+          "store, from the testssl.sh package)"},
+         {"serve a chain that leads to a root every client platform trusts (ask the CA for the "
+          "chain to its most widely trusted root, e.g. a cross-signed intermediate)",
+          "or add the root to the refusing platform's store where you control the clients "
+          "(Java: keytool -importcert -cacerts)"},
+         store_disagreement},
     };
     return table;
 }

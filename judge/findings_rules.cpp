@@ -268,6 +268,24 @@ std::vector<Finding> chain_findings(const x509::ChainReport& chain) {
     return out;
 }
 
+// The platform stores (and the system store) disagree about the analysed chain. A --ca-file
+// store is the user's own choice and takes no part.
+void trust_findings(const TargetResult& r, std::vector<Finding>& out) {
+    std::vector<std::string> trusted, refused;
+    for (const auto& v : r.trust) {
+        if (v.store == "ca-file") continue;
+        if (v.trusted)
+            trusted.push_back(v.store);
+        else
+            refused.push_back(v.problem.empty() ? v.store
+                                                : fmt::format("{} ({})", v.store, v.problem));
+    }
+    if (trusted.empty() || refused.empty()) return;
+    out.push_back(make_finding("trust.store_disagreement",
+                               fmt::format("trusted by {}; not trusted by {}",
+                                           fmt::join(trusted, ", "), fmt::join(refused, ", "))));
+}
+
 std::vector<Finding> derive_findings(const TargetResult& r) {
     std::vector<Finding> out;
     if (!r.facts.reached) {
@@ -283,6 +301,7 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
     if (r.chain)
         for (auto& f : chain_findings(*r.chain)) out.push_back(std::move(f));
     chain_rules_findings(r, out);
+    trust_findings(r, out);
     if (!r.chain_differs.empty())
         out.push_back(make_finding("chain.differs_between_versions",
                                    fmt::format("probes {} got a different chain than {}",

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "judge/policy_rules.hpp"
+#include "x509/platform_stores.hpp"
 
 namespace tlsprobe::judge {
 
@@ -263,6 +264,20 @@ const std::vector<KeyRow>& key_table() {
         {"ocsp", "stapled", [](Policy& p, const Field& f) { p.ocsp_stapled = f.boolean(); }},
         {"renegotiation", "secure",
          [](Policy& p, const Field& f) { p.renegotiation_secure = f.boolean(); }},
+        {"clients", "current_ok",
+         [](Policy& p, const Field& f) { p.clients_current_ok = f.boolean(); }},
+        {"trust", "stores",
+         [](Policy& p, const Field& f) {
+             auto names = f.strings();
+             for (const auto& n : names)
+                 if (n != "system" &&
+                     std::find(x509::kPlatformStoreNames.begin(), x509::kPlatformStoreNames.end(),
+                               n) == x509::kPlatformStoreNames.end())
+                     f.fail(fmt::format("'{}' is not one of \"Mozilla\", \"Microsoft\", "
+                                        "\"Apple\", \"Java\", \"Linux\", \"system\"",
+                                        n));
+             p.trust_stores = std::move(names);
+         }},
     };
     return rows;
 }
@@ -521,6 +536,15 @@ std::string to_toml(const Policy& p) {
     line("[renegotiation]");
     line(fmt::format("secure = {}", b(p.renegotiation_secure)),
          "renegotiation.secure: RFC 5746, client-initiated refused");
+    line("");
+    line("[clients]");
+    line(fmt::format("current_ok = {}", b(p.clients_current_ok)),
+         "clients.current_ok: every simulated current client connects");
+    line("");
+    line("[trust]");
+    line(fmt::format("stores = {}", strings(p.trust_stores)),
+         "trust.stores: these platform stores trust the chain (Mozilla, Microsoft, Apple, Java, "
+         "Linux, system)");
     return out;
 }
 

@@ -78,6 +78,12 @@ struct Policy {
     // [renegotiation]
     // renegotiation.secure: RFC 5746 secure renegotiation, client-initiated renegotiation refused
     bool renegotiation_secure = false;
+    // [clients]
+    bool clients_current_ok = false;  // clients.current_ok: every simulated current client connects
+    // [trust]
+    // trust.stores: these platform stores (Mozilla, Microsoft, Apple, Java, Linux, system) all
+    // trust the analysed chain; empty: off.
+    std::vector<std::string> trust_stores;
 
     bool operator==(const Policy&) const = default;
 };

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "core/alert.hpp"
+#include "probe/checks/clients.hpp"
 #include "probe/checks/http_headers.hpp"
 #include "probe/checks/ocsp.hpp"
 #include "probe/checks/renegotiation.hpp"
@@ -602,6 +603,53 @@ RuleResult rule_severity(const Policy& p, const TargetResult& t) {
     return r;
 }
 
+// clients.current_ok: no simulated current client fails. Not applicable when the client
+// simulation did not run or had no data.
+RuleResult rule_clients_current_ok(const TargetResult& t) {
+    auto r = make("clients.current_ok");
+    r.expected = "every current client connects";
+    for (const auto& c : t.checks) {
+        const auto* clients = dynamic_cast<const probe::checks::ClientsResult*>(c.get());
+        if (!clients) continue;
+        if (clients->clients.empty())
+            return not_applicable(std::move(r), clients->note.empty() ? "no client simulated"
+                                                                      : clients->note);
+        for (const auto* f : clients->failing(true))
+            r.evidence.push_back(fmt::format("{}: {}", f->name, f->detail));
+        std::size_t current = 0;
+        for (const auto& o : clients->clients) current += o.current ? 1 : 0;
+        r.status = r.evidence.empty() ? RuleStatus::pass : RuleStatus::fail;
+        r.actual = fmt::format("{} of {} current clients fail", r.evidence.size(), current);
+        return r;
+    }
+    return not_applicable(std::move(r), "the client simulation did not run");
+}
+
+// trust.stores: each listed store trusts the analysed chain (TargetResult::trust). A store
+// that is not installed cannot be judged: not applicable, naming it.
+RuleResult rule_trust_stores(const Policy& p, const TargetResult& t) {
+    auto r = make("trust.stores");
+    r.expected = fmt::format("trusted by {}", fmt::join(p.trust_stores, ", "));
+    if (t.trust.empty()) return not_applicable(std::move(r), "no chain was analysed");
+    std::vector<std::string> missing, refused;
+    for (const auto& name : p.trust_stores) {
+        const auto it = std::find_if(t.trust.begin(), t.trust.end(),
+                                     [&](const probe::StoreVerdict& v) { return v.store == name; });
+        if (it == t.trust.end())
+            missing.push_back(name);
+        else if (!it->trusted)
+            refused.push_back(fmt::format("{}: {}", name,
+                                          it->problem.empty() ? it->error : it->problem));
+    }
+    if (!missing.empty())
+        return not_applicable(std::move(r),
+                              fmt::format("store not installed: {}", fmt::join(missing, ", ")));
+    r.evidence = refused;
+    r.status = refused.empty() ? RuleStatus::pass : RuleStatus::fail;
+    r.actual = refused.empty() ? "trusted by each" : fmt::format("not trusted by {}", refused.size());
+    return r;
+}
+
 // vuln.none: no vuln.* finding. Not applicable when no vulnerability check ran; a check
 // that could not tell (status unknown) keeps a pass from being claimed.
 RuleResult rule_no_vulnerabilities(const TargetResult& t) {
@@ -813,6 +861,13 @@ const std::vector<RuleKind>& rule_kinds() {
          [](const Policy& p) { return p.renegotiation_secure; },
          [](Policy& p) { p.renegotiation_secure = false; },
          [](const Policy&, const TargetResult& t) { return rule_renegotiation_secure(t); }},
+        {"clients.current_ok", "Every current client connects",
+         [](const Policy& p) { return p.clients_current_ok; },
+         [](Policy& p) { p.clients_current_ok = false; },
+         [](const Policy&, const TargetResult& t) { return rule_clients_current_ok(t); }},
+        {"trust.stores", "The chain is trusted by the required platform stores",
+         [](const Policy& p) { return !p.trust_stores.empty(); },
+         [](Policy& p) { p.trust_stores.clear(); }, rule_trust_stores},
     };
     return kinds;
 }

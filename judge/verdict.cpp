@@ -7,6 +7,7 @@
 #include "judge/diagnosis_rules.hpp"
 #include "judge/findings_rules.hpp"
 #include "judge/platform.hpp"
+#include "probe/checks/clients.hpp"
 
 namespace tlsprobe::judge {
 
@@ -90,6 +91,27 @@ std::string verdict_paragraph(const TargetResult& r) {
                        to_string(top.confidence), scenario, top.summary, others, http);
 }
 
+namespace {
+
+// The simulated current clients that cannot connect, named with their reason (issue 15).
+std::string failing_clients_sentence(const TargetResult& r) {
+    constexpr std::size_t kNamed = 5;
+    for (const auto& check : r.checks) {
+        const auto* clients = dynamic_cast<const probe::checks::ClientsResult*>(check.get());
+        if (!clients) continue;
+        const auto failing = clients->failing(true);
+        if (failing.empty()) return {};
+        std::vector<std::string> parts;
+        for (std::size_t i = 0; i < failing.size() && i < kNamed; ++i)
+            parts.push_back(fmt::format("{} ({})", failing[i]->name, failing[i]->detail));
+        if (failing.size() > kNamed) parts.push_back(fmt::format("{} more", failing.size() - kNamed));
+        return fmt::format(" Current clients that cannot connect: {}.", fmt::join(parts, "; "));
+    }
+    return {};
+}
+
+}  // namespace
+
 TargetVerdict decide_verdict(const TargetResult& r) {
     if (!r.facts.reached) return TargetVerdict::unreachable;
     if (!r.facts.works)
@@ -113,7 +135,7 @@ void assess(TargetResult& r) {
     r.diagnosis = diagnose(r);
     r.diagnosed = true;
     r.verdict = decide_verdict(r);
-    r.summary = verdict_paragraph(r);
+    r.summary = verdict_paragraph(r) + failing_clients_sentence(r);
 }
 
 }  // namespace tlsprobe::judge

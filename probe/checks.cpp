@@ -6,6 +6,7 @@
 #include "probe/checks/active_vulns.hpp"
 #include "probe/checks/aia.hpp"
 #include "probe/checks/alpn.hpp"
+#include "probe/checks/clients.hpp"
 #include "probe/checks/hello_features.hpp"
 #include "probe/checks/http_headers.hpp"
 #include "probe/checks/ocsp.hpp"
@@ -32,8 +33,9 @@ const checks::RobotCheck kRobot;
 const checks::TicketbleedCheck kTicketbleed;
 const checks::AiaCheck kAia;
 const checks::RevocationCheck kRevocation;
+const checks::ClientsCheck kClients;
 
-const std::array<const CheckKind*, 13> kKinds{{
+const std::array<const CheckKind*, 14> kKinds{{
     &kAlpn,
     &kResumption,
     &kHttpHeaders,
@@ -47,6 +49,7 @@ const std::array<const CheckKind*, 13> kKinds{{
     &kTicketbleed,
     &kAia,         // after ocsp: revocation reads the staple, and the issuer aia fetched
     &kRevocation,
+    &kClients,
 }};
 
 }  // namespace

@@ -141,6 +141,50 @@ Facts decide_facts(const TargetResult& r) {
     return f;
 }
 
+namespace {
+
+// The chain problem that explains an untrusted verdict, as its stable id.
+std::string trust_problem(const x509::ChainReport& report) {
+    using K = x509::ChainProblemKind;
+    for (const auto kind : {K::missing_intermediate, K::untrusted_root, K::self_signed,
+                            K::expired, K::not_yet_valid, K::expired_intermediate,
+                            K::no_server_auth_eku, K::path_length_exceeded,
+                            K::name_constraints_violated, K::verify_failed})
+        if (report.has(kind)) return std::string(x509::to_string(kind));
+    return {};
+}
+
+StoreVerdict store_verdict(std::string name, std::string description,
+                           const x509::ChainReport& report) {
+    StoreVerdict v;
+    v.store = std::move(name);
+    v.description = std::move(description);
+    v.trusted = report.trusted;
+    if (!report.trusted) {
+        v.error = report.verify_error_text;
+        v.problem = trust_problem(report);
+    }
+    return v;
+}
+
+// The analysed chain per platform store, then the probe's own store (the system store, or
+// --ca-file / --ca-path) from the analysis already made.
+std::vector<StoreVerdict> store_verdicts(const x509::ChainReport& own,
+                                         const x509::ChainInput& input,
+                                         const ProbeOptions& options) {
+    std::vector<StoreVerdict> out;
+    if (options.platform_stores)
+        for (const auto& s : options.platform_stores->stores)
+            out.push_back(store_verdict(s.name, s.file, x509::analyze_chain(input, *s.store)));
+    const bool system = !options.trust || options.trust->description() == "system trust store";
+    out.push_back(store_verdict(system ? "system" : "ca-file",
+                                options.trust ? options.trust->description() : "no anchors",
+                                own));
+    return out;
+}
+
+}  // namespace
+
 void conclude(TargetResult& result, const ProbeOptions& options) {
     // The verdicts are recomputed from the attempts; enumeration results are not attempts,
     // so they are carried over.
@@ -157,6 +201,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
     conclude_dh_groups(result, options);
     result.chain.reset();
     result.chain_differs.clear();
+    result.trust.clear();
     if (const auto* source = chain_probe(result.probes)) {
         result.chain_source = source->spec.id;
         x509::ChainInput input;
@@ -169,6 +214,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         // none.
         static const x509::TrustStore no_anchors = x509::TrustStore::empty();
         result.chain = x509::analyze_chain(input, options.trust ? *options.trust : no_anchors);
+        result.trust = store_verdicts(*result.chain, input, options);
         for (const auto& p : result.probes)
             if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
                 p.observation.status == core::Status::negotiated && !p.observation.chain.empty() &&

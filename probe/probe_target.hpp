@@ -11,7 +11,9 @@
 
 #include "engine/engines.hpp"
 #include "probe/result.hpp"
+#include "wire/client_simulation.hpp"
 #include "x509/chain_analysis.hpp"
+#include "x509/platform_stores.hpp"
 
 namespace tlsprobe::probe {
 
@@ -55,6 +57,13 @@ struct ProbeOptions {
     // Adaptive plans: whether the first stage calls for the follow-up attempts. It may judge
     // the result in place (conclude() has run); null = when nothing worked for the name.
     std::function<bool(TargetResult&)> follow_up;
+    // The platform trust stores conclude() also verifies the analysed chain against
+    // (x509::shared_platform_stores: --trust-store-dir, /etc/testssl); null = only `trust`.
+    std::shared_ptr<const x509::PlatformStores> platform_stores;
+    // Client simulation (check "clients"): the profiles to replay (--clients, the testssl.sh
+    // data file); null or empty = none, and `client_data_note` says why (no data file...).
+    std::shared_ptr<const std::vector<wire::ClientProfile>> client_profiles;
+    std::string client_data_note;
 };
 
 // The upgrade every connection to `target` makes before its ClientHello (none for TLS at once).

@@ -120,6 +120,17 @@ struct Facts {
     std::optional<x509::HostnameMatch> no_sni_other_certificate;
 };
 
+// The analysed chain verified against one trust store (conclude()): the platform stores the
+// testssl.sh package ships (x509/platform_stores.hpp) and the probe's own store.
+struct StoreVerdict {
+    std::string store;        // "Mozilla", "Microsoft", "Apple", "Java", "Linux", "system", "ca-file"
+    std::string description;  // the file it was loaded from, or the store's description
+    bool trusted = false;
+    std::string error;  // OpenSSL's verify error when not trusted ("unable to get local issuer
+                        // certificate")
+    std::string problem;  // the chain problem id that explains it ("chain.untrusted_root"), or ""
+};
+
 // The verdict on one target, decided once by judge::assess() from the facts and the
 // findings; exit codes, the scan summary, every renderer and the gate read it.
 enum class TargetVerdict {
@@ -160,6 +171,9 @@ struct TargetResult {
     std::vector<CheckResultPtr> checks;  // the check kinds that ran (check.hpp), in registry order
 
     Facts facts;  // conclude()
+    // conclude(): the analysed chain per trust store, the probe's own store last (empty when
+    // no chain was analysed). Clients and policies read these, nothing verifies again.
+    std::vector<StoreVerdict> trust;
 
     // judge::assess():
     TargetVerdict verdict = TargetVerdict::no_tls;

@@ -241,6 +241,14 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         chain["differs_in"] = r.chain_differs;
     }
 
+    json trust = json::array();
+    for (const auto& v : r.trust)
+        trust.push_back({{"store", v.store},
+                         {"description", v.description},
+                         {"trusted", v.trusted},
+                         {"error", v.error.empty() ? json(nullptr) : json(v.error)},
+                         {"problem", v.problem.empty() ? json(nullptr) : json(v.problem)}});
+
     json diagnosis = json::array();
     for (const auto& d : r.diagnosis) diagnosis.push_back(diagnosis_json(d));
 
@@ -271,6 +279,7 @@ json to_json(const probe::TargetResult& r, const JsonOptions& options) {
         {"versions", std::move(versions)},
         {"probes", std::move(probes)},
         {"chain", std::move(chain)},
+        {"trust", std::move(trust)},
         {"dh_groups", dh_groups_json(r)},
         {"dh_groups_seen", r.dh_groups_seen},
         {"verdict", r.summary},

@@ -92,7 +92,8 @@ TEST_CASE("every registered finding id is unique and namespaced", "[findings]") 
                                           });
         CHECK((k.id.starts_with("tls.") || k.id.starts_with("chain.") ||
                k.id.starts_with("cert.") || k.id.starts_with("target.") ||
-               k.id.starts_with("kex.") || k.id.starts_with("vuln.") || of_check));
+               k.id.starts_with("kex.") || k.id.starts_with("vuln.") ||
+               k.id.starts_with("trust.") || of_check));
     }
     CHECK(judge::make_finding("nope.unknown", "x").severity == probe::Severity::high);
 }
