@@ -134,6 +134,13 @@ public:
         co_return co_await std::move(op);
     }
 
+    // A fetch follows its redirects one connection at a time: one slot.
+    asio::awaitable<FetchResult> fetch(FetchRequest request) override {
+        auto slot = co_await budget_->acquire();
+        auto op = inner_->fetch(std::move(request));
+        co_return co_await std::move(op);
+    }
+
 private:
     std::shared_ptr<Engines> inner_;
     std::shared_ptr<ConnectionBudget> budget_;

@@ -61,7 +61,7 @@ private:
 };
 
 // `inner`, with every operation that opens a connection (handshake, raw hellos, version
-// probes, the plain-HTTP check, TLS sessions) holding a slot of `budget` while it runs.
+// probes, the plain-HTTP check, TLS sessions, HTTP fetches) holding a slot of `budget` while it runs.
 // Name resolution is not capped. A new Engines operation that opens a connection must take
 // a slot here too.
 std::shared_ptr<Engines> with_connection_budget(std::shared_ptr<Engines> inner,

@@ -56,6 +56,11 @@ public:
         co_return engine::SessionResult{};
     }
 
+    asio::awaitable<engine::FetchResult> fetch(engine::FetchRequest) override {
+        co_await hold();
+        co_return engine::FetchResult{};
+    }
+
 private:
     asio::awaitable<void> hold() {
         const int n = ++now;
@@ -69,10 +74,10 @@ private:
     }
 };
 
-// One operation of kind `kind` % 5 (named arguments: GCC 12 and temporaries in co_await).
+// One operation of kind `kind` % 6 (named arguments: GCC 12 and temporaries in co_await).
 asio::awaitable<void> one_op(std::shared_ptr<engine::Engines> engines, int kind) {
     const engine::Endpoint peer(asio::ip::make_address("127.0.0.1"), 1);
-    switch (kind % 5) {
+    switch (kind % 6) {
         case 0: {
             engine::HandshakeSpec spec;
             co_await engines->handshake(peer, spec);
@@ -92,6 +97,11 @@ asio::awaitable<void> one_op(std::shared_ptr<engine::Engines> engines, int kind)
         case 3: {
             std::string host = "h";
             co_await engines->http(peer, host, std::chrono::milliseconds(1000));
+            break;
+        }
+        case 4: {
+            engine::FetchRequest request;
+            co_await engines->fetch(request);
             break;
         }
         default: {

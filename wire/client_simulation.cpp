@@ -32,14 +32,18 @@ std::optional<core::Bytes> from_hex(std::string_view s) {
     return out;
 }
 
-// -1 = no limit; other negative values are malformed.
-std::optional<std::optional<int>> bits(std::string_view s) {
-    if (s == "-1") return std::optional<int>{};
+// A bit count, or -1 for no limit; false for anything else. (Not an optional of an
+// optional: GCC 12 warns maybe-uninitialized on that at -O2.)
+bool bits(std::string_view s, std::optional<int>& out) {
+    if (s == "-1") {
+        out.reset();
+        return true;
+    }
     int v = 0;
     const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < 0 || v > 65536)
-        return std::nullopt;
-    return std::optional<int>{v};
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < 0 || v > 65536) return false;
+    out = v;
+    return true;
 }
 
 std::optional<bool> boolean(std::string_view s) {
@@ -162,17 +166,15 @@ ClientData parse_client_data(std::string_view text) {
                     (key == "current" ? p.current : p.requires_sha2) = *v;
             } else if (key == "minDhBits" || key == "maxDhBits" || key == "minRsaBits" ||
                        key == "maxRsaBits" || key == "minEcdsaBits") {
-                const auto v = bits(value);
-                if (!v) {
+                auto& field = key == "minDhBits"    ? p.min_dh_bits
+                              : key == "maxDhBits"  ? p.max_dh_bits
+                              : key == "minRsaBits" ? p.min_rsa_bits
+                              : key == "maxRsaBits" ? p.max_rsa_bits
+                                                    : p.min_ecdsa_bits;
+                if (std::optional<int> v; !bits(value, v))
                     bad("a bit count or -1");
-                } else {
-                    auto& field = key == "minDhBits"    ? p.min_dh_bits
-                                  : key == "maxDhBits"  ? p.max_dh_bits
-                                  : key == "minRsaBits" ? p.min_rsa_bits
-                                  : key == "maxRsaBits" ? p.max_rsa_bits
-                                                        : p.min_ecdsa_bits;
-                    field = *v;
-                }
+                else
+                    field = v;
             } else if (key == "service") {
                 p.service = std::string(value);
             } else if (key == "ciphers" || key == "ciphersuites" || key == "warning" ||
