@@ -391,3 +391,30 @@ TEST_CASE("cert: a legacy PFX (RC2/3DES, as older Windows and OpenSSL 1.x write)
     CHECK(j["chain"]["trusted"] == true);
     CHECK(j["files"][0]["certificates"] == 2);
 }
+
+TEST_CASE("cert: a PFX asking for an implausible iteration count is refused before any work",
+          "[cert]") {
+    // 1.5 million PBKDF2 iterations for the key, the certificates and the MAC: more than any
+    // exporter writes (the cap is 1,000,000). A crafted count of 2^31 would take hours.
+    const auto pfx = (scratch() / "slow.pfx").string();
+    const std::string command = "openssl pkcs12 -export -iter 1500000 -in '" + kCerts +
+                                "good.leaf.pem' -inkey '" + kCerts + "good.key' -passout pass:" +
+                                kPassword + " -out '" + pfx + "' 2>/dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+    const std::string bytes = slurp(pfx);
+    const core::ByteView view(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    CHECK_THROWS_WITH(x509::read_cert_file("slow.pfx", view, kPassword),
+                      Catch::Contains("slow.pfx") && Catch::Contains("1500000") &&
+                          Catch::Contains("iterations"));
+    // The usual count (OpenSSL's 2048) reads as before.
+    const auto usual = (scratch() / "usual.pfx").string();
+    const std::string usual_command = "openssl pkcs12 -export -in '" + kCerts +
+                                      "good.leaf.pem' -inkey '" + kCerts +
+                                      "good.key' -passout pass:" + kPassword + " -out '" + usual +
+                                      "' 2>/dev/null";
+    REQUIRE(std::system(usual_command.c_str()) == 0);
+    const std::string usual_bytes = slurp(usual);
+    const core::ByteView usual_view(reinterpret_cast<const std::uint8_t*>(usual_bytes.data()),
+                                    usual_bytes.size());
+    CHECK(x509::read_cert_file("usual.pfx", usual_view, kPassword).certificates.size() == 1);
+}

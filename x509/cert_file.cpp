@@ -1,5 +1,6 @@
 #include "x509/cert_file.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -211,12 +212,83 @@ bool load_legacy_provider() {
     return providers.loaded();
 }
 
+// The key-derivation work a PKCS#12 file asks for is the file's to choose: a crafted
+// iteration count of 2^31 would keep `tlsprobe cert` (and the fuzzer) busy for hours. Real
+// exporters use 2,000 (Windows), 2,048 (OpenSSL) up to 600,000 (PBKDF2 as OWASP advises).
+constexpr long kMaxPkcs12Iterations = 1'000'000;
+
+// The iteration count of a PKCS#5 v1.5 / PKCS#12 PBE or a PBES2 (PBKDF2) algorithm; 0 when
+// the parameters do not parse (OpenSSL then fails on them itself).
+long pbe_iterations(const X509_ALGOR* algorithm) {
+    const ASN1_OBJECT* oid = nullptr;
+    int type = 0;
+    const void* value = nullptr;
+    X509_ALGOR_get0(&oid, &type, &value, algorithm);
+    if (type != V_ASN1_SEQUENCE || value == nullptr) return 0;
+    const auto* params = static_cast<const ASN1_STRING*>(value);
+    long iterations = 0;
+    if (OBJ_obj2nid(oid) == NID_pbes2) {
+        auto* pbe2 = static_cast<PBE2PARAM*>(ASN1_item_unpack(params, ASN1_ITEM_rptr(PBE2PARAM)));
+        if (!pbe2) return 0;
+        if (pbe2->keyfunc && OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_pbkdf2) {
+            auto* kdf = static_cast<PBKDF2PARAM*>(
+                ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter));
+            if (kdf && kdf->iter) iterations = ASN1_INTEGER_get(kdf->iter);
+            PBKDF2PARAM_free(kdf);
+        }
+        PBE2PARAM_free(pbe2);
+    } else {
+        auto* pbe = static_cast<PBEPARAM*>(ASN1_item_unpack(params, ASN1_ITEM_rptr(PBEPARAM)));
+        if (pbe && pbe->iter) iterations = ASN1_INTEGER_get(pbe->iter);
+        PBEPARAM_free(pbe);
+    }
+    return iterations;
+}
+
+// The largest iteration count the file asks for before anything is derived: the MAC, each
+// encrypted safe, each shrouded key in a plain safe (a key inside an encrypted safe is
+// reached only after that safe decrypts, under its own capped count).
+long largest_pkcs12_iterations(const PKCS12* p12) {
+    long most = 0;
+    const ASN1_INTEGER* mac_iterations = nullptr;
+    PKCS12_get0_mac(nullptr, nullptr, nullptr, &mac_iterations, p12);
+    if (mac_iterations) most = std::max(most, ASN1_INTEGER_get(mac_iterations));
+    STACK_OF(PKCS7)* safes = PKCS12_unpack_authsafes(p12);
+    for (int i = 0; safes && i < sk_PKCS7_num(safes); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes, i);
+        const int nid = OBJ_obj2nid(safe->type);
+        if (nid == NID_pkcs7_encrypted && safe->d.encrypted && safe->d.encrypted->enc_data) {
+            most = std::max(most, pbe_iterations(safe->d.encrypted->enc_data->algorithm));
+        } else if (nid == NID_pkcs7_data) {
+            STACK_OF(PKCS12_SAFEBAG)* bags = PKCS12_unpack_p7data(safe);
+            for (int b = 0; bags && b < sk_PKCS12_SAFEBAG_num(bags); ++b) {
+                const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, b);
+                if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag) continue;
+                const X509_ALGOR* algorithm = nullptr;
+                if (const X509_SIG* key = PKCS12_SAFEBAG_get0_pkcs8(bag)) {
+                    X509_SIG_get0(key, &algorithm, nullptr);
+                    if (algorithm) most = std::max(most, pbe_iterations(algorithm));
+                }
+            }
+            sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+        }
+    }
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    ERR_clear_error();
+    return most;
+}
+
 CertFile read_pkcs12(const std::string& file, PKCS12* p12,
                      const std::optional<std::string>& password) {
     CertFile out;
     out.name = file;
     out.format = CertFileFormat::pkcs12;
     const char* pass = password ? password->c_str() : nullptr;
+    if (const long iterations = largest_pkcs12_iterations(p12); iterations > kMaxPkcs12Iterations)
+        throw CertFileError(file + ": the PKCS#12 file asks for " + std::to_string(iterations) +
+                            " key-derivation iterations (more than " +
+                            std::to_string(kMaxPkcs12Iterations) +
+                            "); no exporter writes that many, so it is not read");
     if (PKCS12_mac_present(p12)) {
         if (!password) {
             // Windows and openssl export "no password" either as an empty password or none.
