@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.hpp"
+#include "engine/engines.hpp"
 #include "core/text.hpp"
 #include "judge/verdict.hpp"
 #include "probe/check.hpp"
@@ -47,6 +48,50 @@ void add_timeout_option(CLI::App& command, CommonProbeArgs& args) {
         .add_option("--timeout", args.timeout,
                     "Per connection phase (connect, handshake): 5s, 500ms ...")
         ->capture_default_str();
+    command
+        .add_option("--resolve", args.resolve,
+                    "Address records to ask for: any (A and AAAA), ipv4 (A), ipv6 (AAAA)")
+        ->capture_default_str();
+    command
+        .add_option("--prefer", args.prefer,
+                    "When a name has IPv4 and IPv6 addresses, which is probed: system "
+                    "(RFC 6724 order, as getaddrinfo), ipv4, ipv6")
+        ->capture_default_str();
+    command.add_option("--dns-server", args.dns_servers,
+                       "DNS servers to ask instead of /etc/resolv.conf: ADDR[:PORT],... "
+                       "([v6]:PORT for IPv6 with a port)");
+}
+
+std::shared_ptr<engine::HostResolver> make_resolver(const CommonProbeArgs& args) {
+    engine::ResolverOptions o;
+    if (args.resolve == "ipv4")
+        o.family = engine::AddressFamily::ipv4;
+    else if (args.resolve == "ipv6")
+        o.family = engine::AddressFamily::ipv6;
+    else if (args.resolve != "any")
+        throw UsageError(
+            fmt::format("--resolve: '{}' is not one of any, ipv4, ipv6", args.resolve));
+    if (args.prefer == "ipv4")
+        o.prefer = engine::AddressPreference::ipv4;
+    else if (args.prefer == "ipv6")
+        o.prefer = engine::AddressPreference::ipv6;
+    else if (args.prefer != "system")
+        throw UsageError(
+            fmt::format("--prefer: '{}' is not one of system, ipv4, ipv6", args.prefer));
+    std::string_view rest = args.dns_servers;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) o.servers.emplace_back(item);
+    }
+    try {
+        return std::make_shared<engine::HostResolver>(std::move(o));
+    } catch (const std::exception& e) {
+        throw UsageError(fmt::format("--dns-server: {}", e.what()));
+    }
 }
 
 void add_trust_options(CLI::App& command, CommonProbeArgs& args) {
@@ -83,6 +128,7 @@ probe::ProbeOptions common_probe_options(const CommonProbeArgs& args) {
     options.trust = load_trust(args.ca_file, args.ca_path);
     options.client_identity = load_client_certificate(args.client_cert, args.client_key);
     options.connections_per_target = args.connections;
+    options.engines = engine::network_engines(make_resolver(args));
     return options;
 }
 

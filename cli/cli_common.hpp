@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/host_resolver.hpp"
 #include "probe/probe_target.hpp"
 #include "probe/target.hpp"
 #include "x509/trust_store.hpp"
@@ -44,16 +45,24 @@ struct CommonProbeArgs {
     // --client-cert / --client-key (PEM): presented when a server asks for a client
     // certificate; both or neither.
     std::string client_cert, client_key;
+    // Name resolution: --resolve any|ipv4|ipv6 (which records), --prefer system|ipv4|ipv6
+    // (which address is probed when a name has several), --dns-server ADDR[:PORT],...
+    std::string resolve = "any", prefer = "system", dns_servers;
 };
 
-// Registers --timeout, and --ca-file/--ca-path, on a subcommand, bound to `args`.
+// Registers --timeout and the name-resolution options (--resolve, --prefer, --dns-server) on
+// a subcommand, bound to `args`.
 void add_timeout_option(CLI::App& command, CommonProbeArgs& args);
+// The resolver the name-resolution options describe (c-ares). Throws UsageError naming the
+// option and the bad value.
+std::shared_ptr<engine::HostResolver> make_resolver(const CommonProbeArgs& args);
 void add_trust_options(CLI::App& command, CommonProbeArgs& args);
 void add_client_certificate_options(CLI::App& command, CommonProbeArgs& args);
 
 // ProbeOptions from the common options: the timeout (UsageError naming --timeout), the trust
-// store (load_trust), the client certificate (load_client_certificate) and the connections per
-// target; every other field its default.
+// store (load_trust), the client certificate (load_client_certificate), the connections per
+// target and the network engines with make_resolver()'s resolver; every other field its
+// default.
 probe::ProbeOptions common_probe_options(const CommonProbeArgs& args);
 
 // Writes via FILE.tmp and a rename, so an interrupted run never leaves half a report.

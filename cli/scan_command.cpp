@@ -110,10 +110,10 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
     // evidence only for targets with a problem. --full collects everything.
     o.adaptive = !a.full;
     o.fetch = a.fetch && !a.no_fetch;
-    // Lookups in parallel and once per host: Asio's resolver would run one at a time per thread.
+    // Lookups asynchronous and once per host (per TTL), shared by every thread of the scan.
     // Every connection of every target holds a slot of one budget (--max-connections).
     o.engines = engine::with_connection_budget(
-        engine::network_engines(std::make_shared<engine::HostResolver>()),
+        o.engines,  // common_probe_options: the network, with the c-ares resolver
         std::make_shared<engine::ConnectionBudget>(max_connections(a)));
     // The follow-up stage is for targets the first stage shows a problem on: no handshake,
     // or a diagnosis.

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libssl-dev libboost1.81-dev libcli11-dev catch2
           nlohmann-json3-dev libfmt-dev libtomlplusplus-dev openssl
-          libxml2-dev chromium libidn2-dev)  # tests: JUnit schema validation (libxml2), the HTML report in headless Chromium
+          libxml2-dev chromium libidn2-dev libc-ares-dev)  # tests: JUnit schema validation (libxml2), the HTML report in headless Chromium
 # Read at run time, never copied: the DH primes servers commonly share
 # (/etc/testssl/common-primes.txt), later the client hellos and trust stores.
 packages+=(testssl.sh)
