@@ -134,6 +134,12 @@ std::vector<std::string> live_args(unsigned short old_port, unsigned short new_p
             "--no-http"};
 }
 
+const json* json_rule(const json& j, std::string_view id) {
+    for (const auto& r : j["policy"]["rules"])
+        if (r["id"] == id) return &r;
+    return nullptr;
+}
+
 const json* json_change(const json& j, std::string_view area, std::string_view item) {
     for (const auto& c : j["changes"])
         if (c["area"] == area && c["item"] == item) return &c;
@@ -382,8 +388,10 @@ TEST_CASE("diff --policy: a rule passing on OLD and failing on NEW exits 1; the 
     CHECK(s.code == cli::kOk);
     const auto sj = json::parse(s.out);
     REQUIRE(sj["policy"].is_object());
-    CHECK(sj["policy"]["rules"][0]["id"] == "chain.complete");
-    CHECK(sj["policy"]["rules"][0]["outcome"] == "unchanged");
+    const auto* same_rule = json_rule(sj, "chain.complete");
+    REQUIRE(same_rule);
+    CHECK((*same_rule)["outcome"] == "unchanged");
+    CHECK((*same_rule)["new"] == "pass");
 
     // Both broken: the rule fails on both sides, reported and not gating.
     auto both = live_args(broken.port(), broken2.port());
@@ -393,7 +401,9 @@ TEST_CASE("diff --policy: a rule passing on OLD and failing on NEW exits 1; the 
     INFO(b.out << b.err);
     CHECK(b.code == cli::kOk);
     const auto bj = json::parse(b.out);
-    CHECK(bj["policy"]["rules"][0]["outcome"] == "already_failing");
+    const auto* both_rule = json_rule(bj, "chain.complete");
+    REQUIRE(both_rule);
+    CHECK((*both_rule)["outcome"] == "already_failing");
     CHECK(bj["regression"] == false);
 }
 
