@@ -50,6 +50,54 @@ std::vector<std::string> strings(const json& j) {
     return out;
 }
 
+std::optional<long long> integer(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<long long>();
+}
+
+// The SNI variants, the plain-HTTP check and the http and clients checks, where present.
+void read_sni_http_clients(const json& doc, DiffSnapshot& s) {
+    if (const auto probes = doc.find("probes"); probes != doc.end() && probes->is_array())
+        for (const auto& p : *probes) {
+            if (!p.is_object()) continue;
+            const auto id = text_of(p, "id");
+            if (id == "no_sni" || id == "other_sni") s.sni[id] = text_of(p, "status");
+        }
+    if (const auto h = doc.find("http"); h != doc.end() && h->is_object()) {
+        DiffSnapshot::Http http;
+        http.status = text_of(*h, "status");
+        http.http_status = integer(*h, "http_status");
+        s.http = std::move(http);
+    }
+    const auto checks = doc.find("checks");
+    if (checks == doc.end() || !checks->is_object()) return;
+    if (const auto h = checks->find("http"); h != checks->end() && h->is_object()) {
+        DiffSnapshot::Https https;
+        https.status = integer(*h, "status");
+        if (const auto hsts = h->find("hsts"); hsts != h->end() && hsts->is_object()) {
+            https.hsts = true;
+            https.hsts_max_age = integer(*hsts, "max_age");
+        }
+        s.https = https;
+    }
+    if (const auto c = checks->find("clients"); c != checks->end() && c->is_object()) {
+        const auto list = c->find("clients");
+        if (list == c->end() || !list->is_array() || list->empty()) return;  // no client data
+        s.clients.emplace();
+        for (const auto& e : *list) {
+            if (!e.is_object()) continue;
+            DiffSnapshot::Client client;
+            client.name = text_of(e, "name");
+            if (const auto k = e.find("connected"); k != e.end() && k->is_boolean())
+                client.connected = k->get<bool>();
+            client.failure = text_of(e, "failure");
+            client.detail = text_of(e, "detail");
+            if (!client.name.empty()) s.clients->push_back(std::move(client));
+        }
+    }
+}
+
 // ---- comparing ----------------------------------------------------------------------------
 
 int verdict_rank(std::string_view v) {
@@ -192,6 +240,93 @@ void compare_chain(const DiffSnapshot& a, const DiffSnapshot& b, Changes& out) {
         if (!after.count(p)) out.add("chain", p, "removed", p, "");
 }
 
+void compare_groups(const DiffSnapshot& a, const DiffSnapshot& b, Changes& out) {
+    for (const auto& va : a.versions) {
+        const auto it = std::find_if(b.versions.begin(), b.versions.end(),
+                                     [&](const auto& v) { return v.name == va.name; });
+        // Only where both sides accept the version and recorded its groups.
+        if (it == b.versions.end() || va.groups.empty() || it->groups.empty()) continue;
+        const std::set<std::string> before(va.groups.begin(), va.groups.end());
+        const std::set<std::string> after(it->groups.begin(), it->groups.end());
+        for (const auto& g : va.groups)
+            if (!after.count(g))
+                out.add("groups", fmt::format("{} ({})", g, va.name), "lost", g, "").note =
+                    "a client that offers only this group needs another round trip or fails";
+        for (const auto& g : it->groups)
+            if (!before.count(g)) out.add("groups", fmt::format("{} ({})", g, va.name), "gained", "", g);
+    }
+}
+
+void compare_sni(const DiffSnapshot& a, const DiffSnapshot& b, Changes& out) {
+    for (const auto& [id, before] : a.sni) {
+        const auto it = b.sni.find(id);
+        if (it == b.sni.end() || it->second == before) continue;
+        const bool no_sni = id == "no_sni";
+        auto& c = out.add("sni", no_sni ? "without SNI" : "another name", "changed", before,
+                          it->second);
+        if (no_sni && before == "negotiated")
+            regression(c, "clients that send no server name (old Android and Windows XP "
+                          "clients, scripts, monitors) connected and now fail");
+        else if (!no_sni)
+            c.note = "what a client asking for a name the server does not know gets";
+    }
+}
+
+std::string http_text(const DiffSnapshot::Http& h) {
+    return h.http_status ? fmt::format("{} {}", h.status, *h.http_status) : h.status;
+}
+
+void compare_http(const DiffSnapshot& a, const DiffSnapshot& b, Changes& out) {
+    if (a.http && b.http && http_text(*a.http) != http_text(*b.http)) {
+        auto& c = out.add("http", "plain HTTP", "changed", http_text(*a.http), http_text(*b.http));
+        if (a.http->status == "answered" && b.http->status != "answered")
+            regression(c, "plain HTTP answered on the old server and does not on the new one "
+                          "(a name typed without https:// fails)");
+    }
+    if (!a.https || !b.https) return;
+    auto status = [](const std::optional<long long>& s) {
+        return s ? std::to_string(*s) : std::string("no response");
+    };
+    if (a.https->status != b.https->status)
+        out.add("http", "HTTPS response", "changed", status(a.https->status),
+                status(b.https->status));
+    auto hsts = [](const DiffSnapshot::Https& h) {
+        if (!h.hsts) return std::string();
+        return h.hsts_max_age ? fmt::format("max-age={}", *h.hsts_max_age)
+                              : std::string("present");
+    };
+    const auto before = hsts(*a.https), after = hsts(*b.https);
+    if (before == after) return;
+    if (after.empty())
+        out.add("http", "HSTS", "lost", before, "").note =
+            "browsers that have not visited before are no longer told to use HTTPS only";
+    else if (before.empty())
+        out.add("http", "HSTS", "gained", "", after);
+    else {
+        auto& c = out.add("http", "HSTS", "changed", before, after);
+        if (b.https->hsts_max_age.value_or(0) < a.https->hsts_max_age.value_or(0))
+            c.note = "a shorter max-age";
+    }
+}
+
+void compare_clients(const DiffSnapshot& a, const DiffSnapshot& b, Changes& out) {
+    if (!a.clients || !b.clients) return;  // the simulation ran on one side only, or neither
+    for (const auto& x : *a.clients) {
+        const auto it = std::find_if(b.clients->begin(), b.clients->end(),
+                                     [&](const auto& y) { return y.name == x.name; });
+        if (it == b.clients->end() || it->connected == x.connected) continue;
+        if (x.connected) {
+            const auto reason = it->detail.empty() ? it->failure
+                                                   : fmt::format("{}: {}", it->failure, it->detail);
+            regression(out.add("clients", x.name, "lost", "connects", reason),
+                       fmt::format("{} connected to the old server and fails on the new one",
+                                   x.name));
+        } else {
+            out.add("clients", x.name, "gained", x.failure, "connects");
+        }
+    }
+}
+
 void compare_findings(const DiffSnapshot& a, const DiffSnapshot& b, Changes& out) {
     for (const auto& [id, severity] : b.findings) {
         const auto old = a.findings.find(id);
@@ -233,6 +368,7 @@ DiffSnapshot snapshot_from_json(const json& doc, std::string label) {
             out.ciphers.emplace();
             for (const auto& e : *c) out.ciphers->push_back(text_of(e, "name"));
         }
+        out.groups = strings(it->value("groups", json::array()));
         s.versions.push_back(std::move(out));
     }
 
@@ -264,10 +400,56 @@ DiffSnapshot snapshot_from_json(const json& doc, std::string label) {
         auto [it, inserted] = s.findings.emplace(id, *severity);
         if (!inserted) it->second = std::max(it->second, *severity);
     }
+    read_sni_http_clients(doc, s);
     return s;
 }
 
-EndpointDiff diff_endpoints(DiffSnapshot old_side, DiffSnapshot new_side) {
+DiffPolicy compare_policy(std::string name, std::string source,
+                          const std::vector<RuleResult>& old_rules,
+                          const std::vector<RuleResult>& new_rules) {
+    DiffPolicy p;
+    p.name = std::move(name);
+    p.source = std::move(source);
+    auto add = [&](const RuleResult* before, const RuleResult* after) {
+        DiffRule r;
+        const auto& any = before ? *before : *after;
+        r.id = any.id;
+        r.title = any.title;
+        if (before) {
+            r.before = before->status;
+            r.before_actual = before->status == RuleStatus::not_applicable && !before->evidence.empty()
+                                  ? before->evidence.front()
+                                  : before->actual;
+        }
+        if (after) {
+            r.after = after->status;
+            r.after_actual = after->status == RuleStatus::not_applicable && !after->evidence.empty()
+                                 ? after->evidence.front()
+                                 : after->actual;
+        }
+        const bool failed = r.before == RuleStatus::fail, fails = r.after == RuleStatus::fail;
+        r.outcome = failed && fails  ? "already_failing"
+                    : fails          ? "regression"
+                    : failed         ? "fixed"
+                    : r.before == r.after ? "unchanged"
+                                          : "not_evaluated";
+        r.regression = fails && !failed;
+        p.rules.push_back(std::move(r));
+    };
+    for (const auto& o : old_rules) {
+        const auto it = std::find_if(new_rules.begin(), new_rules.end(),
+                                     [&](const RuleResult& n) { return n.id == o.id; });
+        add(&o, it == new_rules.end() ? nullptr : &*it);
+    }
+    for (const auto& n : new_rules)
+        if (std::none_of(old_rules.begin(), old_rules.end(),
+                         [&](const RuleResult& o) { return o.id == n.id; }))
+            add(nullptr, &n);
+    return p;
+}
+
+EndpointDiff diff_endpoints(DiffSnapshot old_side, DiffSnapshot new_side,
+                            std::optional<DiffPolicy> policy) {
     Changes out;
     if (old_side.verdict != new_side.verdict) {
         auto& c = out.add("verdict", "verdict", "changed", old_side.verdict, new_side.verdict);
@@ -275,16 +457,28 @@ EndpointDiff diff_endpoints(DiffSnapshot old_side, DiffSnapshot new_side) {
             regression(c, "the new server's verdict is worse");
     }
     compare_versions(old_side, new_side, out);
+    compare_groups(old_side, new_side, out);
     compare_certificate(old_side, new_side, out);
     compare_chain(old_side, new_side, out);
+    compare_sni(old_side, new_side, out);
+    compare_http(old_side, new_side, out);
+    compare_clients(old_side, new_side, out);
     compare_findings(old_side, new_side, out);
 
     EndpointDiff d;
     d.old_side = std::move(old_side);
     d.new_side = std::move(new_side);
     d.changes = std::move(out.list);
-    d.regression = std::any_of(d.changes.begin(), d.changes.end(),
-                               [](const DiffChange& c) { return c.regression; });
+    if (policy) {
+        // The policy is the gate: the built-in rules above only describe.
+        for (auto& c : d.changes) c.regression = false;
+        d.regression = std::any_of(policy->rules.begin(), policy->rules.end(),
+                                   [](const DiffRule& r) { return r.regression; });
+        d.policy = std::move(policy);
+    } else {
+        d.regression = std::any_of(d.changes.begin(), d.changes.end(),
+                                   [](const DiffChange& c) { return c.regression; });
+    }
     return d;
 }
 

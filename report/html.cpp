@@ -571,4 +571,15 @@ std::string render_html(const ScanSummary& summary) {
     return page(p, body);
 }
 
+std::string render_html_page(std::string_view title, std::string_view verdict_word,
+                             std::string_view verdict_class, std::string_view summary_html,
+                             std::string_view body_html) {
+    Page p;
+    p.title = std::string(title);
+    p.verdict_word = std::string(verdict_word);
+    p.verdict_class = std::string(verdict_class);
+    p.summary = std::string(summary_html);
+    return page(p, std::string(body_html));
+}
+
 }  // namespace tlsprobe::report

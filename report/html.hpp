@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "judge/policy_rules.hpp"
 #include "probe/result.hpp"
@@ -20,5 +21,13 @@ std::string render_html(const judge::CheckReport& report);
 // A scan (`tlsprobe scan --html`): counts per verdict, version, diagnosis and finding, and the
 // worst targets (the summary keeps those, so memory stays flat however long the list).
 std::string render_html(const ScanSummary& summary);
+
+// The page every report above uses (style, Content-Security-Policy, verdict header), around
+// another report's body: `tlsprobe diff --html` (report/diff_formats.cpp). `summary_html` and
+// `body_html` are HTML already escaped by the caller; `title` and `verdict_word` are escaped
+// here. `verdict_class`: "pass", "fail", "warn" or "na".
+std::string render_html_page(std::string_view title, std::string_view verdict_word,
+                             std::string_view verdict_class, std::string_view summary_html,
+                             std::string_view body_html);
 
 }  // namespace tlsprobe::report
