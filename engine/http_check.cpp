@@ -50,13 +50,42 @@ void fill_from_head(HttpCheck& check, const http::response<http::empty_body>& re
         check.server_header = core::to_safe_utf8(it->value());
     if (auto it = response.find(http::field::location); it != response.end())
         check.location = core::to_safe_utf8(it->value());
+    check.redirects_to_https = is_https_redirect(check.location, host_header);
     check.detail = fmt::format(
         "HEAD http://{}:{}/ answered {}{}", core::to_safe_utf8(host_header), check.port,
         check.status_line,
         check.server_header.empty() ? "" : fmt::format(" (Server: {})", check.server_header));
 }
 
+// A host name as compared: no IPv6 brackets, no trailing dot.
+std::string_view bare_host(std::string_view h) {
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    if (!h.empty() && h.back() == '.') h.remove_suffix(1);
+    return h;
+}
+
 }  // namespace
+
+bool is_https_redirect(std::string_view location, std::string_view host) {
+    constexpr std::string_view scheme = "https://";
+    if (location.size() < scheme.size() ||
+        !beast::iequals(location.substr(0, scheme.size()), scheme))
+        return false;
+    auto authority = location.substr(scheme.size());
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority = authority.substr(at + 1);
+    std::string_view name = authority;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return false;
+        name = authority.substr(0, close + 1);
+    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+        name = authority.substr(0, colon);
+    }
+    name = bare_host(name);
+    return !name.empty() && beast::iequals(name, bare_host(host));
+}
 
 std::string_view to_string(HttpStatus s) {
     switch (s) {

@@ -37,7 +37,14 @@ struct HttpCheck {
     std::string server_header;                           // "Microsoft-IIS/10.0"
     std::string location;                                // Location header, when redirecting
     std::string detail;                                  // one line for a person
+    // Location is an https:// URL on the host asked for (any port): the plain-HTTP site
+    // sends browsers to HTTPS.
+    bool redirects_to_https = false;
 };
+
+// True when `location` is an absolute https:// URL whose host is `host` (case-insensitive,
+// IPv6 brackets, a port, userinfo and a trailing dot ignored).
+bool is_https_redirect(std::string_view location, std::string_view host);
 
 // Sends `HEAD / HTTP/1.1` with `Host: host_header` to `peer` and reads the response head.
 // Never throws for what the network does: refused, timeout and a non-HTTP reply are in the

@@ -22,7 +22,7 @@ namespace {
 //   low/info  worth tidying (CBC suites, no TLS 1.3, the root served)
 // A high or critical finding makes the target's verdict "fail" (exit 1); every built-in
 // policy fails on the same facts (tests/scenarios_test.cpp, over the scenario matrix).
-constexpr std::array<FindingKind, 51> kKinds{{
+constexpr std::array<FindingKind, 52> kKinds{{
     {"target.unreachable", Severity::high, "The server could not be reached"},
     {"tls.unavailable", Severity::high, "No TLS handshake succeeded"},
     {"tls.no_modern_version", Severity::high, "Neither TLS 1.2 nor TLS 1.3 is available"},
@@ -109,6 +109,9 @@ constexpr std::array<FindingKind, 51> kKinds{{
     // Platform trust stores (probe/conclude.cpp TargetResult::trust; issue 15).
     {"trust.store_disagreement", Severity::medium,
      "The chain is trusted by some platforms' trust stores and not by others"},
+    // The plain-HTTP check (engine/http_check.hpp; issue 13).
+    {"http.no_https_redirect", Severity::low,
+     "The plain-HTTP site answers without redirecting to HTTPS, although HTTPS works"},
 }};
 
 }  // namespace

@@ -286,6 +286,18 @@ void trust_findings(const TargetResult& r, std::vector<Finding>& out) {
                                            fmt::join(trusted, ", "), fmt::join(refused, ", "))));
 }
 
+// Plain HTTP serves the site (2xx) instead of sending browsers to the working HTTPS site.
+void plain_http_findings(const TargetResult& r, std::vector<Finding>& out) {
+    if (!r.facts.works || !r.http || r.http->status != engine::HttpStatus::answered) return;
+    if (r.http->http_status < 200 || r.http->http_status > 299 || r.http->redirects_to_https)
+        return;
+    out.push_back(make_finding(
+        "http.no_https_redirect",
+        fmt::format("HEAD / on port {} answered {} with no redirect to https:// on the same "
+                    "host: a visitor who types the name stays on plain HTTP",
+                    r.http->port, r.http->status_line)));
+}
+
 std::vector<Finding> derive_findings(const TargetResult& r) {
     std::vector<Finding> out;
     if (!r.facts.reached) {
@@ -302,6 +314,7 @@ std::vector<Finding> derive_findings(const TargetResult& r) {
         for (auto& f : chain_findings(*r.chain)) out.push_back(std::move(f));
     chain_rules_findings(r, out);
     trust_findings(r, out);
+    plain_http_findings(r, out);
     if (!r.chain_differs.empty())
         out.push_back(make_finding("chain.differs_between_versions",
                                    fmt::format("probes {} got a different chain than {}",

@@ -93,7 +93,8 @@ json http_json(const std::optional<engine::HttpCheck>& h) {
             {"status_line", h->status_line.empty() ? json(nullptr) : json(h->status_line)},
             {"server", h->server_header.empty() ? json(nullptr) : json(h->server_header)},
             {"location", h->location.empty() ? json(nullptr) : json(h->location)},
-            {"detail", h->detail}};
+            {"detail", h->detail},
+            {"redirects_to_https", h->redirects_to_https}};
 }
 
 json version_json(const probe::VersionResult& v) {

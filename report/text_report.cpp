@@ -67,7 +67,9 @@ void header(Writer& w, const probe::TargetResult& r) {
         r.resolved.size() > 1 ? fmt::format("  (resolved: {})", fmt::join(r.resolved, ", ")) : "");
     w.line("  SNI      {}", t.sni ? *t.sni : "(none)");
     w.line("  probed   {} in {:.0f} ms", iso8601(r.started), to_ms(r.duration));
-    if (r.http) w.line("  HTTP     {}", r.http->detail);
+    if (r.http)
+        w.line("  HTTP     {}{}", r.http->detail,
+               r.http->redirects_to_https ? ", redirects to " + r.http->location : "");
     if (r.diagnosed) {
         const auto& p = r.platform;
         w.line("{}", wrap(p.evidence.empty() ? platform_phrase(p)

@@ -268,9 +268,14 @@ TEST_CASE("no-SNI, HTTP and diagnosis rules need their evidence", "[policy][rule
     no_sni.observation.status = Status::negotiated;
     no_sni.observation.chain = served("good");
     r.probes.push_back(no_sni);
-    r.http =
-        engine::HttpCheck{80,      engine::HttpStatus::answered, 301,
-                          "HTTP/1.1 301 Moved Permanently", "nginx", "https://tlsprobe.test/", ""};
+    r.http = engine::HttpCheck{.port = 80,
+                               .status = engine::HttpStatus::answered,
+                               .http_status = 301,
+                               .status_line = "HTTP/1.1 301 Moved Permanently",
+                               .server_header = "nginx",
+                               .location = "https://tlsprobe.test/",
+                               .detail = "",
+                               .redirects_to_https = true};
     r.diagnosed = true;
     rules = judge::evaluate(p, r);
     CHECK(statuses(rules) ==

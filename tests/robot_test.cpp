@@ -276,3 +276,34 @@ TEST_CASE("robot: a server without RSA key transport is not tested", "[robot][e2
     CHECK_FALSE(robot_of(r));
     CHECK_FALSE(finding(r.findings, "vuln.robot"));
 }
+
+TEST_CASE("robot: the wait without Finished follows the first round's answers", "[robot]") {
+    using std::chrono::microseconds;
+    using std::chrono::milliseconds;
+    // 4x the slowest answered connection of the first round...
+    CHECK(RobotCheck::short_wait(microseconds(50'000), milliseconds(5000)) == milliseconds(200));
+    CHECK(RobotCheck::short_wait(microseconds(30'001), milliseconds(5000)) == milliseconds(121));
+    // ...at least the floor (a loopback server answers in a millisecond)...
+    CHECK(RobotCheck::short_wait(microseconds(900), milliseconds(5000)) ==
+          RobotCheck::kShortWaitFloor);
+    // ...at most the probe's timeout (a slow server far away)...
+    CHECK(RobotCheck::short_wait(microseconds(2'000'000), milliseconds(3000)) == milliseconds(3000));
+    // ...and the fixed default when no connection of the first round got an answer.
+    CHECK(RobotCheck::short_wait(std::nullopt, milliseconds(5000)) ==
+          RobotCheck::kShortWaitDefault);
+    CHECK(RobotCheck::short_wait(std::nullopt, milliseconds(250)) == milliseconds(250));
+}
+
+TEST_CASE("robot: the round without Finished reports its wait", "[robot][e2e]") {
+    lab::RawServer server(lab::robot_server(rsa_policy(), lab::RobotBehaviour::uniform));
+    const auto r = probe_robot(server.port());
+    const auto* robot = robot_of(r);
+    REQUIRE(robot);
+    REQUIRE(robot->short_wait);
+    // The uniform server answered the first round (bad_record_mac), so the wait is derived
+    // from it: within the floor and the 2 s timeout of probe_robot().
+    CHECK(*robot->short_wait >= RobotCheck::kShortWaitFloor);
+    CHECK(*robot->short_wait <= std::chrono::milliseconds(2000));
+    CHECK(robot->to_json()["short_wait_ms"] == robot->short_wait->count());
+    CHECK(robot->oracle == RobotOracle::none);
+}

@@ -1,5 +1,7 @@
 #include "probe/checks/active_vulns.hpp"
 
+#include "probe/checks/vuln_item.hpp"
+
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
@@ -112,35 +114,16 @@ std::vector<Finding> ActiveVulnResult::findings() const {
 }
 
 nlohmann::json ActiveVulnResult::to_json() const {
-    nlohmann::json j = {{"id", item.id},
-                        {"name", item.name},
-                        {"cve", item.cves},
-                        {"status", to_string(item.status)},
-                        {"evidence", item.evidence},
-                        {"version", version ? nlohmann::json(core::to_string(*version))
-                                            : nlohmann::json()},
-                        {"answer", answer}};
+    nlohmann::json j = vulnerability_json(item, version);
+    j["answer"] = answer;
     if (!excerpt_hex.empty()) j["excerpt_hex"] = excerpt_hex;
-    if (!item.note.empty()) j["note"] = item.note;
     return j;
 }
 
 std::vector<std::string> ActiveVulnResult::text() const {
-    std::vector<std::string> lines;
-    const auto name = fmt::format("{} ({})", item.name, fmt::join(item.cves, ", "));
-    switch (item.status) {
-        case VulnStatus::vulnerable:
-            lines.push_back(fmt::format("{}: VULNERABLE: {}", name, fmt::join(item.evidence, "; ")));
-            break;
-        case VulnStatus::not_vulnerable:
-            lines.push_back(fmt::format("{}: not vulnerable", name));
-            break;
-        case VulnStatus::unknown: lines.push_back(fmt::format("{}: unknown", name)); break;
-    }
-    lines.push_back(fmt::format("{} hello; the answer: {}",
-                                version ? core::display_name(*version) : "no", answer));
-    if (!item.note.empty()) lines.push_back(item.note);
-    return lines;
+    return vulnerability_text(item, {fmt::format("{} hello; the answer: {}",
+                                                 version ? core::display_name(*version) : "no",
+                                                 answer)});
 }
 
 // ---- Heartbleed -------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 namespace tlsprobe::probe::checks {
 namespace {
 
-constexpr std::array<FindingKind, 4> kFindings{{
+constexpr std::array<FindingKind, 6> kFindings{{
     {"http.hsts_missing", Severity::low,
      "The HTTPS response has no Strict-Transport-Security header (HSTS)"},
     {"http.hsts_short", Severity::low, "The HSTS max-age is shorter than 180 days"},
@@ -22,6 +22,10 @@ constexpr std::array<FindingKind, 4> kFindings{{
      "The Strict-Transport-Security header has no valid max-age"},
     {"http.security_headers_missing", Severity::info,
      "The HTTPS response lacks common security headers"},
+    {"http.cookie_insecure", Severity::low,
+     "A cookie set over HTTPS lacks the Secure attribute (it is also sent over plain HTTP)"},
+    {"http.cookie_no_httponly", Severity::info,
+     "A cookie lacks the HttpOnly attribute (scripts on the page can read it)"},
 }};
 
 Finding finding(std::size_t i, std::string detail) {
@@ -74,6 +78,33 @@ Hsts parse_hsts(std::string_view value) {
     return h;
 }
 
+Cookie parse_set_cookie(std::string_view value) {
+    Cookie c;
+    // name=value, then ';'-separated attributes; attribute names are case-insensitive
+    // (RFC 6265 §5.2). The value is skipped, never stored.
+    std::size_t start = 0;
+    bool first = true;
+    for (std::size_t i = 0; i <= value.size(); ++i) {
+        if (i < value.size() && value[i] != ';') continue;
+        const auto part = trim(value.substr(start, i - start));
+        start = i + 1;
+        const auto eq = part.find('=');
+        const auto name = trim(part.substr(0, eq));
+        if (first) {
+            first = false;
+            c.name = std::string(eq == std::string_view::npos ? std::string_view() : name);
+            continue;
+        }
+        if (iequal(name, "Secure")) c.secure = true;
+        else if (iequal(name, "HttpOnly")) c.http_only = true;
+        else if (iequal(name, "SameSite"))
+            c.same_site =
+                std::string(eq == std::string_view::npos ? std::string_view()
+                                                         : trim(part.substr(eq + 1)));
+    }
+    return c;
+}
+
 const std::vector<std::string>& HttpHeadersResult::security_headers() {
     static const std::vector<std::string> list{
         "Content-Security-Policy",
@@ -123,6 +154,21 @@ std::vector<Finding> HttpHeadersResult::findings() const {
         missing.push_back(name);
     }
     if (!missing.empty()) out.push_back(finding(3, fmt::format("no {}", fmt::join(missing, ", "))));
+    // Cookies: named, never their values (as testssl.sh counts them: secure, HttpOnly).
+    std::vector<std::string> insecure, scriptable;
+    for (const auto& c : cookies) {
+        const auto name = c.name.empty() ? std::string("(unnamed)") : c.name;
+        if (!c.secure) insecure.push_back(name);
+        if (!c.http_only) scriptable.push_back(name);
+    }
+    if (!insecure.empty())
+        out.push_back(finding(4, fmt::format("{} of {} cookie(s) without Secure: {}",
+                                             insecure.size(), cookies.size(),
+                                             fmt::join(insecure, ", "))));
+    if (!scriptable.empty())
+        out.push_back(finding(5, fmt::format("{} of {} cookie(s) without HttpOnly: {}",
+                                             scriptable.size(), cookies.size(),
+                                             fmt::join(scriptable, ", "))));
     return out;
 }
 
@@ -153,6 +199,14 @@ nlohmann::json HttpHeadersResult::to_json() const {
         headers[name] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
     }
     j["security_headers"] = headers;
+    nlohmann::json cookie_list = nlohmann::json::array();
+    for (const auto& c : cookies)
+        cookie_list.push_back(
+            {{"name", c.name},
+             {"secure", c.secure},
+             {"http_only", c.http_only},
+             {"same_site", c.same_site.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.same_site)}});
+    j["cookies"] = cookie_list;
     return j;
 }
 
@@ -174,6 +228,12 @@ std::vector<std::string> HttpHeadersResult::text() const {
         (head.find(name) ? present : absent).push_back(name);
     if (!present.empty()) lines.push_back(fmt::format("present: {}", fmt::join(present, ", ")));
     if (!absent.empty()) lines.push_back(fmt::format("absent: {}", fmt::join(absent, ", ")));
+    for (const auto& c : cookies)
+        lines.push_back(fmt::format("cookie {}: {}, {}{}", c.name.empty() ? "(unnamed)" : c.name,
+                                    c.secure ? "Secure" : "no Secure",
+                                    c.http_only ? "HttpOnly" : "no HttpOnly",
+                                    c.same_site.empty() ? std::string(", no SameSite")
+                                                        : ", SameSite=" + c.same_site));
     return lines;
 }
 
@@ -198,6 +258,8 @@ HttpHeadersResult HttpHeadersCheck::judge(std::string request,
         return r;
     }
     if (const auto* v = r.head.find("Strict-Transport-Security")) r.hsts = parse_hsts(*v);
+    for (const auto& [name, value] : r.head.headers)
+        if (iequal(name, "Set-Cookie")) r.cookies.push_back(parse_set_cookie(value));
     return r;
 }
 

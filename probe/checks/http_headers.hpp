@@ -25,6 +25,16 @@ struct Hsts {
 };
 Hsts parse_hsts(std::string_view value);
 
+// One Set-Cookie of the response (RFC 6265 §4.1): its name and the attributes that protect it.
+// The value is never kept (it may be a session secret).
+struct Cookie {
+    std::string name;
+    bool secure = false;
+    bool http_only = false;
+    std::string same_site;  // the SameSite attribute's value as sent; empty when absent
+};
+Cookie parse_set_cookie(std::string_view value);
+
 class HttpHeadersResult final : public CheckResult {
 public:
     // The HSTS max-age below which the header protects too briefly (180 days: the preload
@@ -37,6 +47,7 @@ public:
     std::string failure;  // empty when a response head came back
     engine::HttpResponseHead head;
     std::optional<Hsts> hsts;  // nullopt: no Strict-Transport-Security header
+    std::vector<Cookie> cookies;  // every Set-Cookie, in the order received
 
     std::string_view kind() const override { return "http"; }
     std::vector<Finding> findings() const override;

@@ -1,5 +1,7 @@
 #include "probe/checks/robot.hpp"
 
+#include "probe/checks/vuln_item.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -40,7 +42,6 @@ constexpr std::size_t kFinishedBytes = 64; // the garbage "encrypted Finished"
 // With the ChangeCipherSpec and Finished every server answers at once (a fixed one with an
 // alert); without them a server may wait for the rest of the flight, so that wait is short.
 constexpr std::chrono::milliseconds kAnswerWait{1500};
-constexpr std::chrono::milliseconds kShortWait{400};
 constexpr std::string_view kNotSent = "not sent";
 
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
@@ -109,20 +110,29 @@ nlohmann::json answers_json(const std::optional<RobotAnswers>& a) {
     return j;
 }
 
-// One connection per vector from `first` on, one at a time, into `answers`; false when a
-// hello did not get as far as the ClientKeyExchange (the note says why).
+// One connection per vector from `first` on, one at a time, into `answers`, each answer
+// awaited `wait` at most; `slowest` keeps the longest connection that got an answer (not
+// silence). False when a hello did not get as far as the ClientKeyExchange (the note says why).
 boost::asio::awaitable<bool> robot_round(const CheckContext& c, const wire::ClientHelloSpec& spec,
                                          const std::array<core::Bytes, 5>& encrypted, Version v,
-                                         bool finish, std::size_t first, std::size_t end,
-                                         RobotAnswers& answers, RobotResult& out) {
+                                         bool finish, std::chrono::milliseconds wait,
+                                         std::size_t first, std::size_t end, RobotAnswers& answers,
+                                         RobotResult& out,
+                                         std::optional<std::chrono::microseconds>& slowest) {
     for (std::size_t i = first; i < end; ++i) {
         engine::RawClientOptions options;
         options.timeout = c.options.timeout;
         options.after_flight = RobotCheck::after_flight(encrypted[i], v, finish);
-        options.after_timeout = std::min(finish ? kAnswerWait : kShortWait, c.options.timeout);
+        options.after_timeout = std::min(wait, c.options.timeout);
         auto hello = engine::make_raw_hello(spec);
+        const auto started = std::chrono::steady_clock::now();
         const auto attempt = co_await c.engines.raw(c.peer, std::move(hello), options);
+        const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started);
         ++out.connections;
+        if (attempt.after.end != AfterFlight::End::timeout &&
+            attempt.after.end != AfterFlight::End::not_sent)
+            slowest = std::max(slowest.value_or(std::chrono::microseconds(0)), took);
         if (attempt.after.end == AfterFlight::End::not_sent) {
             out.item.note = fmt::format(
                 "the {} hello did not get to the key exchange: {}", core::display_name(v),
@@ -173,21 +183,15 @@ std::vector<Finding> RobotResult::findings() const {
 }
 
 nlohmann::json RobotResult::to_json() const {
-    nlohmann::json j = {{"id", item.id},
-                        {"name", item.name},
-                        {"cve", item.cves},
-                        {"status", to_string(item.status)},
-                        {"oracle", to_string(oracle)},
-                        {"evidence", item.evidence},
-                        {"version", version ? nlohmann::json(core::to_string(*version))
-                                            : nlohmann::json()},
-                        {"suite", suite},
-                        {"modulus_bits", modulus_bits},
-                        {"answers", {{"with_finished", answers_json(full)},
-                                     {"without_finished", answers_json(short_flight)}}},
-                        {"repeated", repeated},
-                        {"connections", connections}};
-    if (!item.note.empty()) j["note"] = item.note;
+    nlohmann::json j = vulnerability_json(item, version);
+    j["oracle"] = to_string(oracle);
+    j["suite"] = suite;
+    j["modulus_bits"] = modulus_bits;
+    j["answers"] = {{"with_finished", answers_json(full)},
+                    {"without_finished", answers_json(short_flight)}};
+    j["repeated"] = repeated;
+    j["connections"] = connections;
+    j["short_wait_ms"] = short_wait ? nlohmann::json(short_wait->count()) : nlohmann::json();
     return j;
 }
 
@@ -209,7 +213,10 @@ std::vector<std::string> RobotResult::text() const {
                                     suite.empty() ? std::string("(no suite)") : suite, modulus_bits,
                                     connections));
     if (full) lines.push_back("with ChangeCipherSpec and Finished: " + answers_line(*full));
-    if (short_flight) lines.push_back("ClientKeyExchange alone: " + answers_line(*short_flight));
+    if (short_flight)
+        lines.push_back(fmt::format("ClientKeyExchange alone (each answer awaited {} ms): {}",
+                                    short_wait ? short_wait->count() : 0,
+                                    answers_line(*short_flight)));
     if (!item.note.empty()) lines.push_back(item.note);
     return lines;
 }
@@ -329,6 +336,13 @@ std::string RobotCheck::answer(const engine::RawResult& a) {
     return "not sent";
 }
 
+std::chrono::milliseconds RobotCheck::short_wait(std::optional<std::chrono::microseconds> slowest,
+                                                std::chrono::milliseconds timeout) {
+    if (!slowest) return std::min(kShortWaitDefault, timeout);
+    const auto four = std::chrono::ceil<std::chrono::milliseconds>(*slowest * 4);
+    return std::min(std::max(four, kShortWaitFloor), timeout);
+}
+
 RobotOracle RobotCheck::classify(const RobotAnswers& a) {
     if (std::all_of(a.begin(), a.end(), [&](const std::string& s) { return s == a[0]; }))
         return RobotOracle::none;
@@ -375,21 +389,28 @@ boost::asio::awaitable<CheckResultPtr> RobotCheck::run(CheckContext c) const {
 
     constexpr std::size_t kAll = kRobotVectors.size();
     RobotAnswers full;
-    const bool sent = co_await robot_round(c, spec, encrypted, v, true, 0, kAll, full, *out);
+    std::optional<std::chrono::microseconds> slowest;
+    const bool sent = co_await robot_round(c, spec, encrypted, v, true, kAnswerWait, 0, kAll, full,
+                                           *out, slowest);
     if (!sent) co_return out;
     out->full = full;
     auto oracle = classify(full);
     bool with_finish = true;
     if (oracle == RobotOracle::none) {
         // Without the ChangeCipherSpec and Finished a fixed server waits for them whatever the
-        // padding, so each answer costs kShortWait: valid and wrong_first_bytes first, the
-        // other three only when those two already differ.
+        // padding, so each answer costs the wait (a multiple of how long this server took to
+        // answer the first round): valid and wrong_first_bytes first, the other three only
+        // when those two already differ.
+        const auto wait = short_wait(slowest, c.options.timeout);
+        out->short_wait = wait;
         RobotAnswers bare;
         bare.fill(std::string(kNotSent));
-        const bool two = co_await robot_round(c, spec, encrypted, v, false, 0, 2, bare, *out);
+        const bool two =
+            co_await robot_round(c, spec, encrypted, v, false, wait, 0, 2, bare, *out, slowest);
         if (!two) co_return out;
         if (bare[0] != bare[1]) {
-            const bool rest = co_await robot_round(c, spec, encrypted, v, false, 2, kAll, bare, *out);
+            const bool rest = co_await robot_round(c, spec, encrypted, v, false, wait, 2, kAll,
+                                                   bare, *out, slowest);
             if (!rest) co_return out;
         }
         out->short_flight = bare;
@@ -401,8 +422,10 @@ boost::asio::awaitable<CheckResultPtr> RobotCheck::run(CheckContext c) const {
         // taken for an oracle.
         out->repeated = true;
         RobotAnswers again;
-        const bool again_sent = co_await robot_round(c, spec, encrypted, v, with_finish, 0, kAll,
-                                                   again, *out);
+        const bool again_sent =
+            co_await robot_round(c, spec, encrypted, v, with_finish,
+                                 with_finish ? kAnswerWait : *out->short_wait, 0, kAll, again,
+                                 *out, slowest);
         if (!again_sent) co_return out;
         oracle = classify_with_repeat(with_finish ? *out->full : *out->short_flight, again);
         if (oracle == RobotOracle::unknown)

@@ -21,8 +21,10 @@
 // Each answer is reduced to what a client can see (an alert and its description, another
 // record, FIN, RST, silence). Identical answers to all five: then the vectors without the
 // ChangeCipherSpec and Finished (some servers only differ when they have to wait), each
-// answer awaited for 0.4 s at most: valid and wrong_first_bytes first, the other three only
-// when those two differ (a fixed server is silent to all, and each silence costs the wait).
+// answer awaited for a wait derived from the first round (short_wait(): 4x the slowest
+// answered connection, at least 0.1 s, at most the probe timeout; 0.4 s when none answered):
+// valid and wrong_first_bytes first, the other three only when those two differ (a fixed
+// server is silent to all, and each silence costs the wait).
 // Different answers: the five are sent again once, and an answer that changes makes the
 // result unknown (noise, not an oracle).
 // Classification (the ROBOT paper's, as robot-detect and sslyze do it): when the three
@@ -32,6 +34,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +82,8 @@ public:
     std::optional<RobotAnswers> full;
     std::optional<RobotAnswers> short_flight;
     bool repeated = false;  // a difference was seen and the vectors were sent again
+    // How long each answer of the round without ChangeCipherSpec/Finished was awaited.
+    std::optional<std::chrono::milliseconds> short_wait;
     int connections = 0;
 
     std::string_view kind() const override { return "robot"; }
@@ -113,6 +118,14 @@ public:
     static std::string answer(const engine::RawResult& attempt);
     // The classification of one mode's answers (none / weak / strong).
     static RobotOracle classify(const RobotAnswers& answers);
+    // The wait for each answer of the round without ChangeCipherSpec/Finished, from the
+    // slowest connection of the first round that got an answer (connect, hello, flight and
+    // the answer to the key exchange; nullopt when every one ended in silence): 4x that, at
+    // least kShortWaitFloor, at most `timeout`; kShortWaitDefault (capped) without a figure.
+    static constexpr std::chrono::milliseconds kShortWaitFloor{100};
+    static constexpr std::chrono::milliseconds kShortWaitDefault{400};
+    static std::chrono::milliseconds short_wait(std::optional<std::chrono::microseconds> slowest,
+                                                std::chrono::milliseconds timeout);
 };
 
 }  // namespace tlsprobe::probe::checks

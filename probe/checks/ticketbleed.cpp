@@ -1,5 +1,7 @@
 #include "probe/checks/ticketbleed.hpp"
 
+#include "probe/checks/vuln_item.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -40,36 +42,15 @@ std::vector<Finding> TicketbleedResult::findings() const {
 nlohmann::json TicketbleedResult::to_json() const {
     nlohmann::json echoes = nlohmann::json::array();
     for (const auto& e : echoed) echoes.push_back(e ? nlohmann::json(*e) : nlohmann::json());
-    nlohmann::json j = {{"id", item.id},
-                        {"name", item.name},
-                        {"cve", item.cves},
-                        {"status", to_string(item.status)},
-                        {"evidence", item.evidence},
-                        {"version", version ? nlohmann::json(core::to_string(*version))
-                                            : nlohmann::json()},
-                        {"ticket_bytes", ticket_bytes},
-                        {"session_id_sent", 1},
-                        {"session_id_echoed", echoes}};
+    nlohmann::json j = vulnerability_json(item, version);
+    j["ticket_bytes"] = ticket_bytes;
+    j["session_id_sent"] = 1;
+    j["session_id_echoed"] = echoes;
     if (!excerpt_hex.empty()) j["excerpt_hex"] = excerpt_hex;
-    if (!item.note.empty()) j["note"] = item.note;
     return j;
 }
 
-std::vector<std::string> TicketbleedResult::text() const {
-    std::vector<std::string> lines;
-    const auto name = fmt::format("{} ({})", item.name, fmt::join(item.cves, ", "));
-    switch (item.status) {
-        case VulnStatus::vulnerable:
-            lines.push_back(fmt::format("{}: VULNERABLE: {}", name, fmt::join(item.evidence, "; ")));
-            break;
-        case VulnStatus::not_vulnerable:
-            lines.push_back(fmt::format("{}: not vulnerable", name));
-            break;
-        case VulnStatus::unknown: lines.push_back(fmt::format("{}: unknown", name)); break;
-    }
-    if (!item.note.empty()) lines.push_back(item.note);
-    return lines;
-}
+std::vector<std::string> TicketbleedResult::text() const { return vulnerability_text(item, {}); }
 
 std::span<const FindingKind> TicketbleedCheck::finding_kinds() const { return kTicketbleedFindings; }
 
