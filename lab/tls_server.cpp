@@ -184,6 +184,7 @@ void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     if (!c.npn_protocols.empty())
         SSL_CTX_set_next_protos_advertised_cb(ctx, advertise_npn, const_cast<TlsServerConfig*>(&c));
     if (!c.sct_list.empty()) add_sct_extension(ctx, c.sct_list);
+    if (c.max_early_data > 0) SSL_CTX_set_max_early_data(ctx, c.max_early_data);
     if (!c.ocsp_staple.empty()) {
         SSL_CTX_set_tlsext_status_cb(ctx, staple_ocsp);
         SSL_CTX_set_tlsext_status_arg(ctx, const_cast<TlsServerConfig*>(&c));

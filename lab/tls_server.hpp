@@ -110,6 +110,11 @@ struct TlsServerConfig {
     // extension (RFC 6962 §3.3.1; ServerHello in TLS 1.2, the leaf's Certificate entry in 1.3)
     // to a client that asks for it; empty = none.
     std::vector<std::uint8_t> sct_list;
+    // TLS 1.3 tickets that allow this many bytes of early data (SSL_CTX_set_max_early_data);
+    // 0 = none. This server never reads early data (it completes the handshake without
+    // SSL_read_early_data), so it rejects what a client sends: Debian's `openssl s_server
+    // -early_data` is the lab server that accepts it.
+    std::uint32_t max_early_data = 0;
     Loopback address = Loopback::ipv4;
     // A plaintext dialogue before the handshake (STARTTLS); none when `answer` is empty.
     Preamble preamble;

@@ -166,6 +166,24 @@ TEST_CASE("early data check (loopback): a server with OpenSSL's defaults allows 
     CHECK_FALSE(check.applies(working_target(server.port(), {Version::tls1_2})));
 }
 
+TEST_CASE("early data check (loopback): tickets allowing 0-RTT from a server that rejects it",
+          "[early_data][loopback]") {
+    auto config = lab::config_for_case("good");
+    config.max_early_data = 4096;
+    lab::TlsServer server(config);
+    probe::checks::EarlyDataCheck check;
+    const auto result =
+        run_check(check, working_target(server.port(), {Version::tls1_2, Version::tls1_3}),
+                  server.port());
+    const auto& r = as<probe::checks::EarlyDataResult>(result);
+    INFO(r.detail);
+    CHECK(r.outcome == EarlyDataOutcome::rejected);
+    CHECK(r.max_early_data == 4096);
+    CHECK(r.sent > 0);
+    CHECK(r.findings().empty());
+    CHECK(server.connections() == 2);
+}
+
 // ---- NPN -------------------------------------------------------------------------------------
 
 TEST_CASE("NPN check (loopback): a server advertising NPN is listed and reported",
