@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <memory>
+#include <openssl/ct.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -501,6 +502,30 @@ asio::awaitable<void> after_handshake(Attempt& a, SSL* ssl, beast::tcp_stream& s
     }
 }
 
+// The SCTs OpenSSL collected from the TLS extension, the stapled OCSP response and the
+// leaf (SSL_get0_peer_scts parses all three, ignoring what it cannot decode).
+std::vector<Sct> peer_scts(SSL* ssl) {
+    std::vector<Sct> out;
+    const STACK_OF(SCT)* scts = SSL_get0_peer_scts(ssl);
+    ERR_clear_error();  // a malformed list is just no SCT, not this connection's failure
+    for (int i = 0; scts && i < sk_SCT_num(scts); ++i) {
+        const SCT* sct = sk_SCT_value(scts, i);
+        Sct one;
+        switch (SCT_get_source(sct)) {
+            case SCT_SOURCE_TLS_EXTENSION: one.source = SctSource::tls_extension; break;
+            case SCT_SOURCE_OCSP_STAPLED_RESPONSE: one.source = SctSource::ocsp_response; break;
+            default: one.source = SctSource::certificate; break;
+        }
+        one.version = SCT_get_version(sct) == SCT_VERSION_V1 ? 0 : -1;
+        unsigned char* id = nullptr;
+        const std::size_t id_len = SCT_get0_log_id(sct, &id);
+        if (id && id_len > 0) one.log_id.assign(id, id + id_len);
+        one.timestamp = SCT_get_timestamp(sct);
+        out.push_back(std::move(one));
+    }
+    return out;
+}
+
 // The result of openssl_session() from the attempt as it ended.
 SessionResult finish(Attempt& a, SessionResult& out) {
     out.tickets_received = a.tickets;
@@ -537,7 +562,9 @@ asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, Ses
     ERR_clear_error();
 
     std::string ctx_error;
-    SslCtxPtr ctx = client_context({spec.pin, spec.cipher_list, spec.ciphersuites}, ctx_error);
+    ClientContextKey key{spec.pin, spec.cipher_list, spec.ciphersuites};
+    key.npn = session.npn;
+    SslCtxPtr ctx = client_context(key, ctx_error);
     if (!ctx) {
         a.obs.status = Status::local_unsupported;
         a.obs.phase = Phase::connect;
@@ -583,9 +610,37 @@ asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, Ses
         SSL_set_session(ssl.get(), static_cast<SSL_SESSION*>(session.resume->native.get()));
     if (session.offer_tickets) SSL_clear_options(ssl.get(), SSL_OP_NO_TICKET);
     if (session.status_request) SSL_set_tlsext_status_type(ssl.get(), TLSEXT_STATUSTYPE_ocsp);
+    NpnOffer npn_offer;
+    if (session.npn) SSL_set_ex_data(ssl.get(), npn_offer_index(), &npn_offer);
+    if (session.certificate_transparency &&
+        SSL_enable_ct(ssl.get(), SSL_CT_VALIDATION_PERMISSIVE) != 1) {
+        a.fail(Status::internal_error,
+               "OpenSSL refused to ask for SCTs: " + take_openssl_error());
+        co_return finish(a, out);
+    }
     SSL_set_msg_callback(ssl.get(), on_message);
     SSL_set_msg_callback_arg(ssl.get(), &a);
     a.event(TraceEvent::Direction::local, "offer: " + describe_offer(spec));
+    // 0-RTT: the ClientHello and the early data go into the write BIO together; the
+    // handshake loop below flushes both in its first round.
+    bool early_data_sent = false;
+    if (!session.early_data.empty() && session.resume && session.resume->native) {
+        const auto max = SSL_SESSION_get_max_early_data(
+            static_cast<SSL_SESSION*>(session.resume->native.get()));
+        if (max > 0) {
+            std::size_t written = 0;
+            const auto want = std::min<std::size_t>(session.early_data.size(), max);
+            if (SSL_write_early_data(ssl.get(), session.early_data.data(), want, &written) == 1) {
+                early_data_sent = true;
+                out.early_data_sent = written;
+                a.event(TraceEvent::Direction::local,
+                        fmt::format("early data: {} bytes with the ClientHello", written));
+            } else {
+                a.event(TraceEvent::Direction::local,
+                        "early data not sent: " + take_openssl_error());
+            }
+        }
+    }
 
     stream.expires_after(spec.timeout);
     std::array<std::uint8_t, 16 * 1024> buf{};
@@ -689,6 +744,15 @@ asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, Ses
     }
 
     out.resumed = SSL_session_reused(ssl.get()) == 1;
+    if (early_data_sent)
+        out.early_data = SSL_get_early_data_status(ssl.get()) == SSL_EARLY_DATA_ACCEPTED
+                             ? EarlyDataStatus::accepted
+                             : EarlyDataStatus::rejected;
+    if (session.npn) {
+        out.npn_advertised = npn_offer.advertised;
+        out.npn_protocols = std::move(npn_offer.protocols);
+    }
+    if (session.certificate_transparency) out.scts = peer_scts(ssl.get());
     out.secure_renegotiation = SSL_get_secure_renegotiation_support(ssl.get()) == 1;
     if (session.status_request) {
         const unsigned char* ocsp = nullptr;
@@ -707,6 +771,7 @@ asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, Ses
         held->native = std::shared_ptr<void>(s, [](void* p) {
             SSL_SESSION_free(static_cast<SSL_SESSION*>(p));
         });
+        out.max_early_data = SSL_SESSION_get_max_early_data(s);
         if (SSL_SESSION_is_resumable(s) == 1) out.session = std::move(held);
     }
 

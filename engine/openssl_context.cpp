@@ -41,6 +41,32 @@ int protocol_constant(Version v) {
     return 0;
 }
 
+// NPN (draft-agl-tls-nextprotoneg-04): OpenSSL hands over the server's advertised list
+// (length-prefixed strings); it is recorded in the connection's NpnOffer and the client picks
+// the first protocol, as it must pick one to finish the handshake.
+[[maybe_unused]] int npn_select(SSL* ssl, unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+    if (auto* offer = static_cast<NpnOffer*>(SSL_get_ex_data(ssl, npn_offer_index()))) {
+        offer->advertised = true;
+        offer->protocols.clear();
+        for (unsigned i = 0; i < inlen;) {
+            const unsigned n = in[i];
+            if (n == 0 || i + 1 + n > inlen) break;  // malformed: keep what was well formed
+            offer->protocols.emplace_back(reinterpret_cast<const char*>(in + i + 1), n);
+            i += 1 + n;
+        }
+    }
+    static const unsigned char kFallback[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    if (inlen > 0 && in[0] > 0 && in[0] < inlen) {
+        *out = const_cast<unsigned char*>(in + 1);
+        *outlen = in[0];
+    } else {
+        *out = const_cast<unsigned char*>(kFallback + 1);
+        *outlen = kFallback[0];
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
 SslCtxPtr build(const ClientContextKey& key, std::string& error) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()), SslCtxDeleter{});
     if (!ctx) {
@@ -91,6 +117,9 @@ SslCtxPtr build(const ClientContextKey& key, std::string& error) {
         take_openssl_error();
         return nullptr;
     }
+#ifndef OPENSSL_NO_NEXTPROTONEG
+    if (key.npn) SSL_CTX_set_next_proto_select_cb(ctx.get(), npn_select, nullptr);
+#endif
     return ctx;
 }
 
@@ -104,6 +133,11 @@ SslCtxPtr client_context(const ClientContextKey& key, std::string& error) {
     auto ctx = build(key, error);
     if (ctx) cache.emplace(key, ctx);
     return ctx;
+}
+
+int npn_offer_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
 }
 
 std::shared_ptr<const ClientIdentity> load_client_identity(const std::string& cert_file,

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/version.hpp"
 
@@ -22,6 +23,9 @@ struct ClientContextKey {
     std::optional<core::Version> pin;
     std::string cipher_list;
     std::string ciphersuites;
+    // Send next_protocol_negotiation (the select callback records the server's list in the
+    // connection's NpnOffer, see npn_offer_index()).
+    bool npn = false;
     auto operator<=>(const ClientContextKey&) const = default;
 };
 
@@ -36,5 +40,13 @@ struct ClientIdentity {
 // Returns the shared context for `key`, or the OpenSSL error text in `error` and nullptr
 // when the local library refuses the configuration (e.g. SSLv3 in a no-ssl3 build).
 SslCtxPtr client_context(const ClientContextKey& key, std::string& error);
+
+// With ClientContextKey::npn: the SSL ex_data index where the caller puts an NpnOffer* before
+// the handshake; the context's select callback fills it with what the server advertised.
+struct NpnOffer {
+    bool advertised = false;
+    std::vector<std::string> protocols;
+};
+int npn_offer_index();
 
 }  // namespace tlsprobe::engine

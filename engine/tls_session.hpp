@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "core/observation.hpp"
@@ -41,6 +42,35 @@ struct SessionSpec {
     int renegotiations = 0;
     // Send status_request (RFC 6066 §8): ask the server to staple an OCSP response.
     bool status_request = false;
+    // TLS 1.3 0-RTT (RFC 8446 §2.3): with `resume` holding a session whose ticket allows early
+    // data, these bytes are sent as early data with the ClientHello (SSL_write_early_data).
+    // Empty = no early data. Nothing is sent when the session allows none.
+    std::string early_data;
+    // Ask for Certificate Transparency SCTs (RFC 6962 §3.3: the signed_certificate_timestamp
+    // extension and status_request) and report those from every source (SSL_enable_ct,
+    // permissive: a missing or unverifiable SCT never fails the handshake).
+    bool certificate_transparency = false;
+    // Send the empty next_protocol_negotiation extension (NPN, TLS <= 1.2) and record the
+    // protocols the server advertises in its answer.
+    bool npn = false;
+};
+
+// Whether the server took the early data of SessionSpec::early_data.
+enum class EarlyDataStatus {
+    not_sent,  // none offered (no early_data, or the session allows none)
+    rejected,  // sent; the server ignored it (SSL_EARLY_DATA_REJECTED)
+    accepted,  // sent and accepted (SSL_EARLY_DATA_ACCEPTED)
+};
+
+// Where an SCT came from (RFC 6962 §3.3).
+enum class SctSource { tls_extension, ocsp_response, certificate };
+
+// One SCT as OpenSSL decoded it.
+struct Sct {
+    SctSource source = SctSource::certificate;
+    int version = 0;           // 0 = v1
+    core::Bytes log_id;        // 32 bytes for v1: SHA-256 of the log's public key
+    std::uint64_t timestamp = 0;  // milliseconds since the epoch
 };
 
 inline constexpr std::size_t kMaxHttpHeadBytes = 32 * 1024;
@@ -68,6 +98,18 @@ struct SessionResult {
     // The session's ticket (RFC 5077, TLS <= 1.2 NewSessionTicket) as the client would send it
     // back; empty when the server issued none.
     core::Bytes ticket;
+    // The max_early_data_size of the session the connection left (its TLS 1.3 ticket's
+    // early_data extension, RFC 8446 §4.6.1); 0 = no early data allowed.
+    std::uint32_t max_early_data = 0;
+    // With SessionSpec::early_data: what became of it, and how many bytes were sent as such.
+    EarlyDataStatus early_data = EarlyDataStatus::not_sent;
+    std::size_t early_data_sent = 0;
+    // With SessionSpec::certificate_transparency: the SCTs received, from every source.
+    std::vector<Sct> scts;
+    // With SessionSpec::npn: whether the server answered with next_protocol_negotiation, and
+    // the protocols it advertised there, in its order.
+    bool npn_advertised = false;
+    std::vector<std::string> npn_protocols;
 };
 
 // Connects, performs the handshake and then what `spec` asks. Runs on the caller's executor.

@@ -111,6 +111,25 @@ UrlLeaf make_url_leaf(const UrlLeafSpec& spec, const std::filesystem::path& dir,
         X509_add_ext(cert.get(), ext, -1);
         X509_EXTENSION_free(ext);
     }
+    if (!spec.sct_list.empty()) {
+        // The extension's value is an OCTET STRING holding the TLS-encoded list (RFC 6962
+        // §3.3); X509_EXTENSION wants that value's DER.
+        Owned<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> inner(ASN1_OCTET_STRING_new());
+        if (!inner || ASN1_OCTET_STRING_set(inner.get(), spec.sct_list.data(),
+                                            static_cast<int>(spec.sct_list.size())) != 1)
+            fail("SCT list");
+        unsigned char* der = nullptr;
+        const int der_len = i2d_ASN1_OCTET_STRING(inner.get(), &der);
+        Owned<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> value(ASN1_OCTET_STRING_new());
+        const bool ok = der_len > 0 && value && ASN1_OCTET_STRING_set(value.get(), der, der_len) == 1;
+        OPENSSL_free(der);
+        if (!ok) fail("SCT list");
+        X509_EXTENSION* ext =
+            X509_EXTENSION_create_by_NID(nullptr, NID_ct_precert_scts, 0, value.get());
+        if (!ext) fail("SCT list extension");
+        X509_add_ext(cert.get(), ext, -1);
+        X509_EXTENSION_free(ext);
+    }
     if (X509_sign(cert.get(), issuer_key_.get(), EVP_sha256()) <= 0) fail("X509_sign");
     const int n = i2d_X509(cert.get(), nullptr);
     if (n <= 0) fail("i2d_X509");

@@ -20,6 +20,9 @@ struct UrlLeafSpec {
     std::string crl_url;         // CRL distribution point; empty = none
     std::string issuer_pem_file;  // empty = testcerts/intermediate-ca.pem
     std::string issuer_key_file;  // empty = testcerts/intermediate-ca.key
+    // A Certificate Transparency SCT list (RFC 6962 §3.3, TLS encoding: lab/sct_list.hpp)
+    // embedded in extension 1.3.6.1.4.1.11129.2.4.2; empty = none.
+    std::vector<std::uint8_t> sct_list;
 };
 
 struct UrlLeaf {

@@ -129,7 +129,38 @@ int staple_ocsp(SSL* ssl, void* arg) {
     return SSL_TLSEXT_ERR_OK;
 }
 
-// `c` must outlive `ctx` (the OCSP staple callback reads it).
+// NPN: the advertised list, length-prefixed (OpenSSL copies it before the next call).
+int advertise_npn(SSL*, const unsigned char** out, unsigned int* outlen, void* arg) {
+    thread_local std::string wire;
+    wire.clear();
+    for (const auto& p : static_cast<const TlsServerConfig*>(arg)->npn_protocols) {
+        wire.push_back(static_cast<char>(p.size()));
+        wire += p;
+    }
+    *out = reinterpret_cast<const unsigned char*>(wire.data());
+    *outlen = static_cast<unsigned int>(wire.size());
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// The signed_certificate_timestamp extension as serverinfo (SSL_SERVERINFOV2: context, type,
+// length, data) for the certificate just loaded: OpenSSL has no server side of its own for
+// extension 18 and sends it only to a client that asked.
+void add_sct_extension(SSL_CTX* ctx, const std::vector<std::uint8_t>& list) {
+    const unsigned context = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_2_SERVER_HELLO |
+                             SSL_EXT_TLS1_3_CERTIFICATE | SSL_EXT_IGNORE_ON_RESUMPTION;
+    std::vector<unsigned char> info;
+    for (int shift = 24; shift >= 0; shift -= 8)
+        info.push_back(static_cast<unsigned char>(context >> shift));
+    info.push_back(0);
+    info.push_back(18);
+    info.push_back(static_cast<unsigned char>(list.size() >> 8));
+    info.push_back(static_cast<unsigned char>(list.size()));
+    info.insert(info.end(), list.begin(), list.end());
+    if (SSL_CTX_use_serverinfo_ex(ctx, SSL_SERVERINFOV2, info.data(), info.size()) != 1)
+        refuse("SCT list as serverinfo");
+}
+
+// `c` must outlive `ctx` (the OCSP staple and NPN callbacks read it).
 void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1)
         refuse("min_version");
@@ -150,6 +181,10 @@ void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
     }
     if (c.session_timeout > 0) SSL_CTX_set_timeout(ctx, c.session_timeout);
     if (c.allow_client_renegotiation) SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    if (!c.npn_protocols.empty())
+        SSL_CTX_set_next_protos_advertised_cb(ctx, advertise_npn, const_cast<TlsServerConfig*>(&c));
+    if (!c.sct_list.empty()) add_sct_extension(ctx, c.sct_list);
+    if (c.max_early_data > 0) SSL_CTX_set_max_early_data(ctx, c.max_early_data);
     if (!c.ocsp_staple.empty()) {
         SSL_CTX_set_tlsext_status_cb(ctx, staple_ocsp);
         SSL_CTX_set_tlsext_status_arg(ctx, const_cast<TlsServerConfig*>(&c));

@@ -103,6 +103,18 @@ struct TlsServerConfig {
     // A DER OCSPResponse stapled for every client that sends status_request (RFC 6066 §8);
     // empty = no stapling.
     std::vector<std::uint8_t> ocsp_staple;
+    // Protocols advertised by NPN (next_protocol_negotiation, TLS <= 1.2) to a client that
+    // sends the extension; empty = no NPN (a server that negotiated ALPN never sends it).
+    std::vector<std::string> npn_protocols;
+    // A SignedCertificateTimestampList (lab/sct_list.hpp) sent in the signed_certificate_timestamp
+    // extension (RFC 6962 §3.3.1; ServerHello in TLS 1.2, the leaf's Certificate entry in 1.3)
+    // to a client that asks for it; empty = none.
+    std::vector<std::uint8_t> sct_list;
+    // TLS 1.3 tickets that allow this many bytes of early data (SSL_CTX_set_max_early_data);
+    // 0 = none. This server never reads early data (it completes the handshake without
+    // SSL_read_early_data), so it rejects what a client sends: Debian's `openssl s_server
+    // -early_data` is the lab server that accepts it.
+    std::uint32_t max_early_data = 0;
     Loopback address = Loopback::ipv4;
     // A plaintext dialogue before the handshake (STARTTLS); none when `answer` is empty.
     Preamble preamble;

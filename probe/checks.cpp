@@ -16,6 +16,9 @@
 #include "probe/checks/ticketbleed.hpp"
 #include "probe/checks/revocation.hpp"
 #include "probe/checks/vulnerabilities.hpp"
+#include "probe/checks/early_data.hpp"
+#include "probe/checks/npn.hpp"
+#include "probe/checks/sct.hpp"
 
 namespace tlsprobe::probe {
 namespace {
@@ -34,8 +37,11 @@ const checks::TicketbleedCheck kTicketbleed;
 const checks::AiaCheck kAia;
 const checks::RevocationCheck kRevocation;
 const checks::ClientsCheck kClients;
+const checks::EarlyDataCheck kEarlyData;
+const checks::NpnCheck kNpn;
+const checks::SctCheck kSct;
 
-const std::array<const CheckKind*, 14> kKinds{{
+const std::array<const CheckKind*, 17> kKinds{{
     &kAlpn,
     &kResumption,
     &kHttpHeaders,
@@ -50,6 +56,9 @@ const std::array<const CheckKind*, 14> kKinds{{
     &kAia,         // after ocsp: revocation reads the staple, and the issuer aia fetched
     &kRevocation,
     &kClients,
+    &kEarlyData,
+    &kNpn,
+    &kSct,
 }};
 
 }  // namespace
