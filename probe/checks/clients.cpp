@@ -4,6 +4,7 @@
 #include <array>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <iterator>
 #include <map>
 
 #include "core/alert.hpp"
@@ -217,8 +218,13 @@ std::vector<ClientGroup> ClientsResult::connected_groups() const {
             parts.empty() ? std::string("connected") : fmt::format("{}", fmt::join(parts, " "));
         auto it = std::find_if(groups.begin(), groups.end(),
                                [&](const ClientGroup& g) { return g.negotiated == negotiated; });
-        if (it == groups.end()) groups.push_back(ClientGroup{.negotiated = negotiated, .names = {}});
-        (it == groups.end() ? groups.back() : *it).names.push_back(c.name);
+        if (it == groups.end()) {
+            ClientGroup g;
+            g.negotiated = negotiated;
+            groups.push_back(std::move(g));
+            it = std::prev(groups.end());
+        }
+        it->names.push_back(c.name);
     }
     std::stable_sort(groups.begin(), groups.end(), [](const ClientGroup& a, const ClientGroup& b) {
         return a.names.size() > b.names.size();

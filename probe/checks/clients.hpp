@@ -29,6 +29,10 @@
 #include "probe/check.hpp"
 #include "wire/client_simulation.hpp"
 
+namespace tlsprobe::probe {
+struct StoreVerdict;
+}
+
 namespace tlsprobe::probe::checks {
 
 enum class ClientFailure {
