@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,22 @@ namespace tlsprobe::probe {
 struct TargetResult;
 struct ProbeOptions;
 
+// A check's evidence as a table, one row per thing it judged (the client grid: one row per
+// simulated client), in report order. The HTML and Markdown reports lay it out as a table
+// (cards on a phone), the text report as one line per row with --verbose; the check decides
+// the rows, their order and each row's status, the renderers only lay them out.
+struct CheckTable {
+    enum class Status { ok, fail, none };  // how the row is coloured: green, red, plain
+    struct Row {
+        Status status = Status::none;
+        std::vector<std::string> cells;  // one per header
+    };
+    std::string caption;  // one line over the table ("33 of 35 current clients connect")
+    std::vector<std::string> headers;
+    std::size_t status_column = 0;  // the cell coloured by the row's status
+    std::vector<Row> rows;
+};
+
 // What one check found, as its own type. Immutable once made.
 class CheckResult {
 public:
@@ -37,6 +54,9 @@ public:
     virtual nlohmann::json to_json() const = 0;
     // Lines for the text and HTML reports, under the kind's title.
     virtual std::vector<std::string> text() const = 0;
+    // The same evidence as a table (CheckTable), for the kinds whose evidence is one; the
+    // reports that can lay out tables show it instead of text(). nullopt: text() only.
+    virtual std::optional<CheckTable> table() const { return std::nullopt; }
 };
 using CheckResultPtr = std::shared_ptr<const CheckResult>;
 

@@ -369,13 +369,44 @@ std::string findings(const probe::TargetResult& r) {
     return out + "</tbody></table>";
 }
 
-// Each check kind's lines under its title (probe/check.hpp): the same hook the text report uses.
+// A check's table (probe::CheckTable) as the check ordered it: cards on a phone, the status
+// cell a coloured badge, the row marked by its status.
+std::string check_table(const probe::CheckTable& t, std::string_view kind) {
+    std::string out =
+        t.caption.empty() ? std::string() : fmt::format("<p class=\"meta\">{}</p>", h(t.caption));
+    out += fmt::format("<table class=\"check check-{} cards\"><thead><tr>", h(kind));
+    for (const auto& head : t.headers) out += "<th>" + h(head) + "</th>";
+    out += "</tr></thead><tbody>";
+    for (const auto& row : t.rows) {
+        const std::string_view cls = row.status == probe::CheckTable::Status::ok     ? "pass"
+                                     : row.status == probe::CheckTable::Status::fail ? "fail"
+                                                                                     : "na";
+        out += fmt::format("<tr class=\"row-{}\">", cls);
+        for (std::size_t i = 0; i < row.cells.size(); ++i) {
+            const auto label = i < t.headers.size() ? h(t.headers[i]) : std::string();
+            const auto& cell = row.cells[i];
+            if (i == t.status_column && row.status != probe::CheckTable::Status::none)
+                out += fmt::format(
+                    "<td data-label=\"{}\"><span class=\"badge {}\">{}</span></td>", label,
+                    cls, h(cell));
+            else
+                out += fmt::format("<td data-label=\"{}\" class=\"token\">{}</td>", label,
+                                   breakable(cell));
+        }
+        out += "</tr>";
+    }
+    return out + "</tbody></table>";
+}
+
+// Each check kind's lines under its title (probe/check.hpp): the same hook the text report
+// uses; a kind with a table (the client grid) shows the table instead.
 std::string checks(const probe::TargetResult& r) {
     std::string out;
     for (const auto& c : r.checks) {
         const auto* kind = probe::find_check_kind(c->kind());
         out += fmt::format("<h3>{}</h3>", h(kind ? kind->title() : c->kind()));
-        out += breakable_list(c->text());  // suite names, hosts, URLs in the check lines
+        if (const auto table = c->table()) out += check_table(*table, c->kind());
+        else out += breakable_list(c->text());  // suite names, hosts, URLs in the check lines
     }
     return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "probe/check.hpp"
 #include "report/format_util.hpp"
 
 namespace tlsprobe::report {
@@ -91,6 +92,40 @@ std::string advice_text(std::string_view step) {
     return out;
 }
 
+// The tables of the check kinds that have one (probe::CheckTable: the client grid), each
+// under its title, rows in the check's order, the status cell marked.
+std::string check_tables(const probe::TargetResult& r) {
+    std::string md;
+    for (const auto& c : r.checks) {
+        const auto table = c->table();
+        if (!table || table->headers.empty()) continue;
+        const auto* kind = probe::find_check_kind(c->kind());
+        md += fmt::format("\n**{}**\n\n", inline_text(kind ? kind->title() : c->kind(), false));
+        if (!table->caption.empty()) md += inline_text(table->caption, false) + "\n\n";
+        std::string head = "|", rule = "|";
+        for (const auto& h : table->headers) {
+            head += " " + inline_text(h, true) + " |";
+            rule += "---|";
+        }
+        md += head + "\n" + rule + "\n";
+        for (const auto& row : table->rows) {
+            md += "|";
+            for (std::size_t i = 0; i < table->headers.size(); ++i) {
+                const auto cell = i < row.cells.size() ? inline_text(row.cells[i], true) : "";
+                const std::string_view mark =
+                    i != table->status_column                          ? ""
+                    : row.status == probe::CheckTable::Status::ok   ? "✅ "
+                    : row.status == probe::CheckTable::Status::fail ? "❌ "
+                                                                    : "";
+                md += cell.empty() && mark.empty() ? std::string(" |")
+                                                   : fmt::format(" {}{} |", mark, cell);
+            }
+            md += "\n";
+        }
+    }
+    return md;
+}
+
 }  // namespace
 
 std::string markdown_text(std::string_view text) { return inline_text(text, false); }
@@ -133,6 +168,7 @@ std::string render_markdown(const judge::CheckReport& report) {
             md += fmt::format("- `{}`\n", rule.id);
             for (const auto& e : rule.evidence) md += fmt::format("  - {}\n", markdown_text(e));
         }
+        md += check_tables(r);
         if (!r.diagnosis.empty()) {
             md += "\n**Diagnosis**\n\n";
             for (const auto& d : r.diagnosis) {

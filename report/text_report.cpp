@@ -308,12 +308,29 @@ void chain(Writer& w, const probe::TargetResult& r) {
     w.line("");
 }
 
-// Each check kind's own lines, under its title (probe/check.hpp).
-void checks(Writer& w, const probe::TargetResult& r) {
+// Each check kind's own lines, under its title (probe/check.hpp); with --verbose also its
+// table, one line per row: the status cell first, then the other cells that are not empty.
+void checks(Writer& w, const probe::TargetResult& r, bool verbose) {
     for (const auto& c : r.checks) {
         const auto* kind = probe::find_check_kind(c->kind());
         w.line("{}", w.bold(kind ? std::string(kind->title()) : std::string(c->kind())));
         for (const auto& l : c->text()) w.line("  {}", l);
+        if (const auto table = verbose ? c->table() : std::nullopt) {
+            for (const auto& row : table->rows) {
+                std::vector<std::string> cells;
+                std::string status;
+                for (std::size_t i = 0; i < row.cells.size(); ++i) {
+                    if (i == table->status_column) status = row.cells[i];
+                    else if (!row.cells[i].empty()) cells.push_back(row.cells[i]);
+                }
+                status = fmt::format("{:<4}", status);
+                w.line("  {} {}",
+                       row.status == probe::CheckTable::Status::fail   ? w.bad(status)
+                       : row.status == probe::CheckTable::Status::ok ? w.good(status)
+                                                                     : status,
+                       fmt::join(cells, " · "));
+            }
+        }
         w.line("");
     }
 }
@@ -372,7 +389,7 @@ std::string render_text(const probe::TargetResult& result, const TextOptions& op
     ciphers(w, result);
     chain(w, result);
     diagnosis(w, result, options.verbose);
-    checks(w, result);
+    checks(w, result, options.verbose);
     findings(w, result);
     if (options.verbose || options.trace) probes(w, result, options.trace);
     return w.take();

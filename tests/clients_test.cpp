@@ -22,6 +22,9 @@
 #include "lab/tls_server.hpp"
 #include "probe/checks/clients.hpp"
 #include "probe/probe_target.hpp"
+#include "report/html.hpp"
+#include "report/markdown.hpp"
+#include "report/text_report.hpp"
 #include "support.hpp"
 #include "wire/client_hello.hpp"
 #include "wire/client_simulation.hpp"
@@ -555,4 +558,240 @@ TEST_CASE("client options: the search path, the selection and bad values", "[cli
     args.clients = "none";
     tp::cli::apply_client_options(o, args, "current");
     CHECK(o.checks.empty());
+}
+
+namespace {
+
+ClientOutcome connected(std::string name, Version v, std::string suite, std::string kx,
+                        bool current = true) {
+    ClientOutcome o;
+    o.name = std::move(name);
+    o.current = current;
+    o.store = "Linux";
+    o.connected = true;
+    o.version = v;
+    o.suite = std::move(suite);
+    o.key_exchange = std::move(kx);
+    o.server_key = "RSA 2048";
+    return o;
+}
+
+ClientOutcome failed(std::string name, ClientFailure f, std::string detail, bool current = true) {
+    ClientOutcome o;
+    o.name = std::move(name);
+    o.current = current;
+    o.store = "Microsoft";
+    o.failure = f;
+    o.detail = std::move(detail);
+    return o;
+}
+
+// Three current clients on TLS 1.3 with one suite, one on TLS 1.2, one older client; with
+// `failing` also a current client that fails (listed last in the data, as a file would).
+std::shared_ptr<ClientsResult> grid(bool failing) {
+    auto c = std::make_shared<ClientsResult>();
+    c->clients = {
+        connected("Chrome 101", Version::tls1_3, "TLS_AES_128_GCM_SHA256", "ECDHE x25519"),
+        connected("Safari 15.4", Version::tls1_2, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                  "ECDHE secp256r1"),
+        connected("Firefox 100", Version::tls1_3, "TLS_AES_128_GCM_SHA256", "ECDHE x25519"),
+        connected("curl 7.74", Version::tls1_3, "TLS_AES_128_GCM_SHA256", "ECDHE x25519"),
+        failed("IE 6 XP", ClientFailure::no_shared_version,
+               "the server speaks TLS 1.2, TLS 1.3, the client SSL 2.0 to TLS 1.0", false),
+    };
+    if (failing)
+        c->clients.push_back(failed("Java 7u25", ClientFailure::dh_too_large,
+                                    "DH 2048 bits, the client accepts at most 1024"));
+    return c;
+}
+
+tp::probe::TargetResult result_with(tp::probe::CheckResultPtr check) {
+    tp::probe::TargetResult r;
+    r.target = loopback_target(443);
+    r.checks.push_back(std::move(check));
+    return tp::test::judged(std::move(r));
+}
+
+}  // namespace
+
+TEST_CASE("clients text: all current clients OK is one line, then the groups by what they "
+          "negotiated",
+          "[clients][report]") {
+    const auto lines = grid(false)->text();
+    REQUIRE(lines.size() >= 3);
+    CHECK(lines[0] == "all 4 current clients connect");
+    // The biggest group first, names in data-file order; the TLS 1.2 client on its own line.
+    CHECK(lines[1] ==
+          "  TLS 1.3 TLS_AES_128_GCM_SHA256 ECDHE x25519: Chrome 101, Firefox 100, curl 7.74");
+    CHECK(lines[2] == "  TLS 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 ECDHE secp256r1: "
+                      "Safari 15.4");
+    CHECK(std::none_of(lines.begin(), lines.end(),
+                       [](const std::string& l) { return l.rfind("FAIL", 0) == 0; }));
+    // No line per connected client any more: 3 groups-or-summary lines plus the older ones.
+    CHECK(lines.size() == 5);
+    CHECK(lines[3] == "older clients: 0 of 1 connect");
+    CHECK(lines[4] == "  no_shared_version: IE 6 XP");
+}
+
+TEST_CASE("clients text: the failing current clients come first, one line each with the reason",
+          "[clients][report]") {
+    const auto c = grid(true);
+    const auto lines = c->text();
+    REQUIRE(lines.size() >= 3);
+    CHECK(lines[0] == "FAIL Java 7u25: DH 2048 bits, the client accepts at most 1024");
+    CHECK(lines[1] == "the other 4 current clients connect");
+    CHECK(lines[2].find("Chrome 101, Firefox 100, curl 7.74") != std::string::npos);
+    // The text report lays the lines out under the check's title; --verbose adds the grid,
+    // one line per client, the failing one first.
+    const auto r = result_with(c);
+    tp::report::TextOptions plain;
+    const auto text = tp::report::render_text(r, plain);
+    CHECK(text.find("  FAIL Java 7u25: DH 2048 bits") != std::string::npos);
+    CHECK(text.find("ok   Chrome 101") == std::string::npos);
+    tp::report::TextOptions verbose;
+    verbose.verbose = true;
+    const auto full = tp::report::render_text(r, verbose);
+    const auto java = full.find("fail Java 7u25 · DH 2048 bits");
+    const auto chrome = full.find("ok   Chrome 101 · TLS 1.3 · TLS_AES_128_GCM_SHA256");
+    REQUIRE(java != std::string::npos);
+    REQUIRE(chrome != std::string::npos);
+    CHECK(java < chrome);
+}
+
+TEST_CASE("clients grid: one row per client, the failing ones first", "[clients][report]") {
+    const auto t = grid(true)->table();
+    REQUIRE(t);
+    CHECK(t->headers.size() == 7);
+    CHECK(t->headers[t->status_column] == "result");
+    CHECK(t->caption == "4 of 5 current clients connect; 0 of 1 older clients connect");
+    REQUIRE(t->rows.size() == 6);
+    CHECK(t->rows[0].cells[0] == "Java 7u25");
+    CHECK(t->rows[0].status == tp::probe::CheckTable::Status::fail);
+    CHECK(t->rows[1].cells[0] == "IE 6 XP (older)");
+    CHECK(t->rows[2].cells[0] == "Chrome 101");
+    CHECK(t->rows[2].status == tp::probe::CheckTable::Status::ok);
+    CHECK(t->rows[2].cells[2] == "TLS 1.3");
+    // Without client data there is no grid: the note stays text.
+    ClientsResult none;
+    none.note = "client simulation skipped: no client data";
+    CHECK_FALSE(none.table());
+}
+
+TEST_CASE("clients grid: the HTML probe report shows it as a table, failing client first",
+          "[clients][report][html]") {
+    const auto html = tp::report::render_html(result_with(grid(true)));
+    const auto table = html.find("<table class=\"check check-clients cards\">");
+    REQUIRE(table != std::string::npos);
+    CHECK(html.find("<p class=\"meta\">4 of 5 current clients connect; 0 of 1 older clients "
+                    "connect</p>") < table);
+    const auto java = html.find("Java 7u25", table);
+    const auto chrome = html.find("Chrome 101", table);
+    REQUIRE(java != std::string::npos);
+    REQUIRE(chrome != std::string::npos);
+    CHECK(java < chrome);
+    CHECK(html.find("<tr class=\"row-fail\"><td data-label=\"client\" "
+                    "class=\"token\">Java 7u25</td><td data-label=\"result\"><span "
+                    "class=\"badge fail\">fail</span></td>") != std::string::npos);
+    CHECK(html.find("<span class=\"badge pass\">ok</span>") != std::string::npos);
+    // Cards on a phone: every cell carries its column's caption.
+    const auto end = html.find("</table>", table);
+    const auto part = html.substr(table, end - table);
+    std::size_t cells = 0, labelled = 0;
+    for (auto p = part.find("<td"); p != std::string::npos; p = part.find("<td", p + 1)) {
+        ++cells;
+        labelled += part.compare(p, 15, "<td data-label=") == 0 ? 1 : 0;
+    }
+    CHECK(cells == 6 * 7);
+    CHECK(labelled == cells);
+    // No grid without client data: the note is a line as before.
+    auto none = std::make_shared<ClientsResult>();
+    none->note = "client simulation skipped: no client data";
+    const auto plain = tp::report::render_html(result_with(none));
+    CHECK(plain.find("check-clients") == std::string::npos);
+    CHECK(plain.find("<li>client simulation skipped:<wbr> no client data</li>") !=
+          std::string::npos);
+}
+
+TEST_CASE("clients grid: the Markdown check report shows it as a table, failing client first",
+          "[clients][report][markdown]") {
+    tp::judge::CheckReport report;
+    report.policy = tp::judge::builtin_policy("intermediate");
+    report.policy_source = "builtin:intermediate";
+    const auto r = result_with(grid(true));
+    report.targets.push_back({r, tp::judge::evaluate(report.policy, r)});
+    tp::judge::finish(report);
+    const auto md = tp::report::render_markdown(report);
+    const auto head = md.find(
+        "**Client simulation**\n\n4 of 5 current clients connect; 0 of 1 older clients "
+        "connect\n\n| client | result | protocol | cipher suite | key exchange | server key | reason |\n"
+        "|---|---|---|---|---|---|---|\n");
+    REQUIRE(head != std::string::npos);
+    const auto java = md.find("| Java 7u25 | ❌ fail | | | | | DH 2048 bits, the client accepts "
+                              "at most 1024 |",
+                              head);
+    const auto chrome = md.find("| Chrome 101 | ✅ ok | TLS 1.3 | `TLS_AES_128_GCM_SHA256` | "
+                                "ECDHE x25519 | RSA 2048 | |",
+                                head);
+    REQUIRE(java != std::string::npos);
+    REQUIRE(chrome != std::string::npos);
+    CHECK(java < chrome);
+    // A target without a table-making check has no such section.
+    tp::judge::CheckReport bare;
+    bare.policy = report.policy;
+    auto without = r;
+    without.checks.clear();
+    bare.targets.push_back({without, tp::judge::evaluate(bare.policy, without)});
+    tp::judge::finish(bare);
+    CHECK(tp::report::render_markdown(bare).find("| client |") == std::string::npos);
+}
+
+TEST_CASE("clients: without SNI the default site's chain is verified in the client's store",
+          "[clients][e2e]") {
+    // The default site serves a self-signed certificate for the same name; the named site the
+    // good chain. Clients with SNI connect; clients without get a chain their store refuses.
+    auto no_sni12 = tls12_spec();
+    no_sni12.server_name.reset();
+    auto no_sni13 = modern_spec();
+    no_sni13.server_name.reset();
+    auto options = options_with({profile("No SNI 1.2", no_sni12, Version::tls1_0, Version::tls1_2),
+                                 profile("No SNI 1.3", no_sni13, Version::tls1_0, Version::tls1_3),
+                                 profile("SNI", tls12_spec(), Version::tls1_0, Version::tls1_2)});
+    SECTION("the default site's chain is not trusted") {
+        tp::lab::TlsServerConfig config;
+        config.chain_pem_file = tp::lab::testcert("self-signed.chain.pem").string();
+        config.key_pem_file = tp::lab::testcert("self-signed.key").string();
+        config.sni_certs = {{"tlsprobe.test",
+                             {tp::lab::testcert("good.chain.pem").string(),
+                              tp::lab::testcert("good.key").string()}}};
+        tp::lab::TlsServer server(config);
+        const auto r = tp::test::judged(
+            tp::probe::probe_target_blocking(loopback_target(server.port()), options));
+        REQUIRE(r.chain);
+        CHECK(r.chain->trusted);  // the named site's chain
+        const auto* c = clients_of(r);
+        REQUIRE(c);
+        for (const auto* name : {"No SNI 1.2", "No SNI 1.3"}) {
+            INFO(name);
+            const auto& f = outcome(*c, name);
+            CHECK(f.failure == ClientFailure::untrusted);
+            CHECK(f.detail.find("sends no SNI") != std::string::npos);
+            CHECK(f.detail.find("not trusted") != std::string::npos);
+        }
+        CHECK(outcome(*c, "SNI").connected);
+    }
+    SECTION("the default site serves the same trusted chain") {
+        tp::lab::TlsServerConfig config;
+        config.chain_pem_file = tp::lab::testcert("good.chain.pem").string();
+        config.key_pem_file = tp::lab::testcert("good.key").string();
+        tp::lab::TlsServer server(config);
+        const auto r = tp::test::judged(
+            tp::probe::probe_target_blocking(loopback_target(server.port()), options));
+        const auto* c = clients_of(r);
+        REQUIRE(c);
+        REQUIRE(c->clients.size() == 3);
+        for (const auto& o : c->clients) {
+            INFO(o.name << ": " << o.detail);
+            CHECK(o.connected);
+        }
+    }
 }

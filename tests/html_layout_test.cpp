@@ -24,6 +24,8 @@
 #include "report/html.hpp"
 #include "scan/scan.hpp"
 #include "support.hpp"
+#include "wire/client_hello.hpp"
+#include "wire/hello_presets.hpp"
 
 using namespace tlsprobe;
 using namespace std::chrono_literals;
@@ -48,6 +50,26 @@ std::vector<probe::TargetResult> probe_scenarios(const std::vector<std::string>&
     o.http_port = http.port();
     o.enumerate_ciphers = true;
     for (const auto* kind : probe::check_kinds()) o.checks.emplace_back(kind->id());
+    // Two simulated clients, so the pages carry the client grid: one offering everything, one
+    // with ECDSA suites only (which the RSA-certificate scenarios refuse).
+    auto client = [](std::string name, const wire::ClientHelloSpec& spec, core::Version highest) {
+        wire::ClientProfile p;
+        p.name = std::move(name);
+        p.hello = wire::encode_client_hello(spec);
+        p.lowest = core::Version::tls1_0;
+        p.highest = highest;
+        p.current = true;
+        return p;
+    };
+    wire::HelloOptions hello;
+    hello.server_name = "www.example.com";
+    const auto everything = wire::preset_offer_everything(hello);
+    hello.cipher_suites = {0xC02B, 0xC02C};  // ECDHE-ECDSA-AES128/256-GCM
+    const auto ecdsa_only = wire::preset_client_hello(core::Version::tls1_2, hello);
+    o.client_profiles = std::make_shared<const std::vector<wire::ClientProfile>>(
+        std::vector<wire::ClientProfile>{
+            client("Modern browser (offers everything)", everything, core::Version::tls1_3),
+            client("Embedded client with ECDSA suites only", ecdsa_only, core::Version::tls1_2)});
     std::vector<probe::TargetResult> out;
     for (const auto& id : ids) {
         const auto* s = lab::find_scenario(id);
@@ -213,6 +235,14 @@ TEST_CASE("HTML: cipher-suite tables, policy colours and card captions come from
 
     const auto probe_html = report::render_html(r);
     CHECK(probe_html.find("overflow-wrap:anywhere") == std::string::npos);
+    // The client grid (the clients check's table): the refused client's row first.
+    const auto grid = probe_html.find("<table class=\"check check-clients cards\">");
+    REQUIRE(grid != std::string::npos);
+    const auto refused = probe_html.find("Embedded client with ECDSA suites only", grid);
+    REQUIRE(refused != std::string::npos);
+    CHECK(refused < probe_html.find("Modern browser", grid));
+    CHECK(probe_html.find("<span class=\"badge fail\">fail</span>", grid) <
+          probe_html.find("<span class=\"badge pass\">ok</span>", grid));
     // Every enumerated suite of TLS 1.2 is a row; the names break only after '_'.
     CHECK_THAT(probe_html, Catch::Contains("<h3>Cipher suites · TLS 1.2</h3>"));
     for (const auto& c : r.version(core::Version::tls1_2).ciphers) {

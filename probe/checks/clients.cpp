@@ -4,6 +4,7 @@
 #include <array>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <iterator>
 #include <map>
 
 #include "core/alert.hpp"
@@ -15,6 +16,8 @@
 #include "wire/hello_offer.hpp"
 #include "wire/key_share.hpp"
 #include "x509/certificate.hpp"
+#include "x509/chain_analysis.hpp"
+#include "x509/platform_stores.hpp"
 
 namespace tlsprobe::probe::checks {
 namespace {
@@ -80,6 +83,45 @@ const StoreVerdict* verdict_for(const TargetResult& r, std::string_view store) {
     for (const auto& v : r.trust)
         if (v.store == store) return &v;
     return r.trust.empty() ? nullptr : &r.trust.back();  // the probe's own store
+}
+
+// The chain a client without SNI was served (its own answer's, TLS <= 1.2; else the no-SNI
+// attempt's) when it differs from the analysed chain; empty when it is the same or unknown.
+std::vector<core::Bytes> default_chain_of(const engine::RawResult& answer, const TargetResult& r) {
+    std::vector<core::Bytes> served = answer.flight.certificates;
+    if (served.empty())
+        for (const auto& p : r.probes)
+            if (p.spec.kind == AttemptKind::no_sni &&
+                p.observation.status == core::Status::negotiated && !p.observation.chain.empty())
+                served = p.observation.chain;
+    for (const auto& p : r.probes)
+        if (p.spec.id == r.chain_source && p.observation.chain == served) return {};
+    return served;
+}
+
+// `served` verified against the store a client named `client` is judged with (the same
+// choice as verdict_for(): --ca-file, else its platform store, else the probe's own store).
+// The path only: the name is judged on its own (default_certificate).
+std::optional<StoreVerdict> verify_default_chain(const std::vector<core::Bytes>& served,
+                                                 std::string_view client, const TargetResult& r,
+                                                 const ProbeOptions& options) {
+    const bool ca_file = !r.trust.empty() && r.trust.back().store == "ca-file";
+    const x509::PlatformStore* platform =
+        ca_file || !options.platform_stores ? nullptr
+                                            : options.platform_stores->find(platform_store_of(client));
+    const x509::TrustStore* store = platform ? platform->store.get() : options.trust.get();
+    if (!store || r.trust.empty()) return std::nullopt;
+    x509::ChainInput input;
+    input.served = served;
+    input.now = options.now.value_or(std::chrono::system_clock::now());
+    input.expires_soon_days = options.expires_soon_days;
+    const auto report = x509::analyze_chain(input, *store);
+    StoreVerdict v;
+    v.store = platform ? platform->name : r.trust.back().store;
+    v.description = platform ? platform->file : r.trust.back().description;
+    v.trusted = report.trusted;
+    if (!report.trusted) v.error = report.verify_error_text;
+    return v;
 }
 
 std::string names_list(const std::vector<const ClientOutcome*>& list) {
@@ -164,6 +206,41 @@ nlohmann::json ClientsResult::to_json() const {
     return j;
 }
 
+std::vector<ClientGroup> ClientsResult::connected_groups() const {
+    std::vector<ClientGroup> groups;
+    for (const auto& c : clients) {
+        if (!c.current || !c.connected) continue;
+        std::vector<std::string> parts;
+        if (c.version) parts.emplace_back(core::display_name(*c.version));
+        if (!c.suite.empty()) parts.push_back(c.suite);
+        if (!c.key_exchange.empty()) parts.push_back(c.key_exchange);
+        const auto negotiated =
+            parts.empty() ? std::string("connected") : fmt::format("{}", fmt::join(parts, " "));
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](const ClientGroup& g) { return g.negotiated == negotiated; });
+        if (it == groups.end()) {
+            ClientGroup g;
+            g.negotiated = negotiated;
+            groups.push_back(std::move(g));
+            it = std::prev(groups.end());
+        }
+        it->names.push_back(c.name);
+    }
+    std::stable_sort(groups.begin(), groups.end(), [](const ClientGroup& a, const ClientGroup& b) {
+        return a.names.size() > b.names.size();
+    });
+    return groups;
+}
+
+std::vector<const ClientOutcome*> ClientsResult::report_order() const {
+    std::vector<const ClientOutcome*> out;
+    for (const bool connected : {false, true})
+        for (const bool current : {true, false})
+            for (const auto& c : clients)
+                if (c.connected == connected && c.current == current) out.push_back(&c);
+    return out;
+}
+
 std::vector<std::string> ClientsResult::text() const {
     if (!note.empty()) return {note};
     std::vector<std::string> lines;
@@ -177,6 +254,9 @@ std::vector<std::string> ClientsResult::text() const {
     else if (current > current_fail.size())
         lines.push_back(
             fmt::format("the other {} current clients connect", current - current_fail.size()));
+    // The connected current clients, compacted: one line per protocol, suite and key exchange.
+    for (const auto& g : connected_groups())
+        lines.push_back(fmt::format("  {}: {}", g.negotiated, fmt::join(g.names, ", ")));
     // Older clients: one line per reason, names only.
     std::map<std::string, std::vector<std::string>> by_reason;
     for (const auto* c : failing(false))
@@ -189,13 +269,40 @@ std::vector<std::string> ClientsResult::text() const {
         for (const auto& [reason, names] : by_reason)
             lines.push_back(fmt::format("  {}: {}", reason, fmt::join(names, ", ")));
     }
-    // The connected current clients, what each negotiated.
-    for (const auto& c : clients)
-        if (c.current && c.connected)
-            lines.push_back(fmt::format("ok {}: {} {} {}", c.name,
-                                        c.version ? core::display_name(*c.version) : "?", c.suite,
-                                        c.key_exchange));
     return lines;
+}
+
+std::optional<CheckTable> ClientsResult::table() const {
+    if (!note.empty() || clients.empty()) return std::nullopt;
+    CheckTable t;
+    std::size_t current = 0, current_ok = 0, older_ok = 0;
+    for (const auto& c : clients) {
+        current += c.current ? 1 : 0;
+        current_ok += c.current && c.connected ? 1 : 0;
+        older_ok += !c.current && c.connected ? 1 : 0;
+    }
+    const auto older = clients.size() - current;
+    t.caption = current > 0 ? fmt::format("{} of {} current clients connect", current_ok, current)
+                            : std::string();
+    if (older > 0)
+        t.caption += fmt::format("{}{} of {} older clients connect", current > 0 ? "; " : "",
+                                 older_ok, older);
+    t.headers = {"client",       "result",     "protocol", "cipher suite",
+                 "key exchange", "server key", "reason"};
+    t.status_column = 1;
+    for (const auto* c : report_order()) {
+        CheckTable::Row row;
+        row.status = c->connected ? CheckTable::Status::ok : CheckTable::Status::fail;
+        row.cells = {c->current ? c->name : c->name + " (older)",
+                     c->connected ? "ok" : "fail",
+                     c->version ? std::string(core::display_name(*c->version)) : "",
+                     c->suite,
+                     c->key_exchange,
+                     c->server_key,
+                     c->detail};
+        t.rows.push_back(std::move(row));
+    }
+    return t;
 }
 
 std::span<const FindingKind> ClientsCheck::finding_kinds() const { return kFindings; }
@@ -203,7 +310,8 @@ std::span<const FindingKind> ClientsCheck::finding_kinds() const { return kFindi
 bool ClientsCheck::applies(const TargetResult& result) const { return result.facts.reached; }
 
 ClientOutcome ClientsCheck::judge(const wire::ClientProfile& profile,
-                                  const engine::RawResult& answer, const TargetResult& r) {
+                                  const engine::RawResult& answer, const TargetResult& r,
+                                  const StoreVerdict* default_chain) {
     ClientOutcome out;
     out.name = profile.name;
     out.current = profile.current;
@@ -297,7 +405,14 @@ ClientOutcome ClientsCheck::judge(const wire::ClientProfile& profile,
                                     "which does not cover {}",
                                     leaf.subject, *r.target.sni));
     }
-    if (const auto* v = verdict_for(r, out.store)) {
+    if (default_chain && !profile.sends_sni) {
+        out.store = default_chain->store;
+        if (!default_chain->trusted)
+            return fail(ClientFailure::untrusted,
+                        fmt::format("it sends no SNI and gets the default site's chain, which is "
+                                    "not trusted in the {} store ({})",
+                                    default_chain->store, default_chain->error));
+    } else if (const auto* v = verdict_for(r, out.store)) {
         out.store = v->store;
         if (!v->trusted)
             return fail(ClientFailure::untrusted,
@@ -344,9 +459,25 @@ boost::asio::awaitable<CheckResultPtr> ClientsCheck::run(CheckContext c) const {
                                           seen[i] = co_await c.engines.raw(c.peer, *hellos[i],
                                                                            options);
                                       });
+    // Clients without SNI served another chain than the analysed one: that chain verified
+    // against each one's store, once per chain and store.
+    std::vector<std::pair<std::pair<std::vector<core::Bytes>, std::string>, StoreVerdict>> verified;
     for (std::size_t i = 0; i < profiles->size(); ++i) {
         if (!hellos[i]) continue;  // the parser accepted it, so this does not happen
-        result->clients.push_back(judge((*profiles)[i], seen[i], c.result));
+        const auto& p = (*profiles)[i];
+        std::optional<StoreVerdict> default_chain;
+        if (!p.sends_sni && c.result.target.sni && seen[i].observation.status == core::Status::negotiated)
+            if (auto served = default_chain_of(seen[i], c.result); !served.empty()) {
+                auto key = std::make_pair(std::move(served), platform_store_of(p.name));
+                const auto it = std::find_if(verified.begin(), verified.end(),
+                                             [&](const auto& e) { return e.first == key; });
+                if (it != verified.end()) default_chain = it->second;
+                else if ((default_chain =
+                              verify_default_chain(key.first, p.name, c.result, c.options)))
+                    verified.emplace_back(std::move(key), *default_chain);
+            }
+        result->clients.push_back(
+            judge(p, seen[i], c.result, default_chain ? &*default_chain : nullptr));
     }
     co_return result;
 }

@@ -29,6 +29,10 @@
 #include "probe/check.hpp"
 #include "wire/client_simulation.hpp"
 
+namespace tlsprobe::probe {
+struct StoreVerdict;
+}
+
 namespace tlsprobe::probe::checks {
 
 enum class ClientFailure {
@@ -60,17 +64,35 @@ struct ClientOutcome {
     std::string detail;  // why it fails, one sentence
 };
 
+// Connected clients that negotiated the same thing: "TLS 1.3 TLS_AES_128_GCM_SHA256 ECDHE
+// x25519" and the clients' names.
+struct ClientGroup {
+    std::string negotiated;
+    std::vector<std::string> names;  // in data-file order
+};
+
 class ClientsResult final : public CheckResult {
 public:
     std::string note;       // why nothing was simulated (no data file), else empty
     std::vector<ClientOutcome> clients;  // in data-file order
 
     std::vector<const ClientOutcome*> failing(bool current_only) const;
+    // The connected current clients grouped by protocol, suite and key exchange: the biggest
+    // group first, ties in the order their first client appears.
+    std::vector<ClientGroup> connected_groups() const;
+    // Every client in report order: the failing current ones, the failing older ones, then
+    // the connected ones (current first), each part in data-file order.
+    std::vector<const ClientOutcome*> report_order() const;
 
     std::string_view kind() const override { return "clients"; }
     std::vector<Finding> findings() const override;
     nlohmann::json to_json() const override;
+    // Failing current clients one line each with the reason, then "all N current clients
+    // connect" or the connected ones by connected_groups(), then the older clients by reason.
     std::vector<std::string> text() const override;
+    // The client grid: one row per client in report_order(): client, result, protocol, suite,
+    // key exchange, server key, reason.
+    std::optional<CheckTable> table() const override;
 };
 
 // The platform trust store a client is judged with, from its name: Firefox, Thunderbird and
@@ -87,9 +109,13 @@ public:
     bool applies(const TargetResult& result) const override;
     boost::asio::awaitable<CheckResultPtr> run(CheckContext context) const override;
 
-    // The pure part: one client's answer judged as that client would.
+    // The pure part: one client's answer judged as that client would. `default_chain`: for a
+    // client without SNI that was served another chain than the analysed one (the default
+    // site's), that chain verified against the client's store (run() makes it; null = the
+    // analysed chain's verdict in `result.trust` applies).
     static ClientOutcome judge(const wire::ClientProfile& profile, const engine::RawResult& answer,
-                               const TargetResult& result);
+                               const TargetResult& result,
+                               const StoreVerdict* default_chain = nullptr);
 };
 
 }  // namespace tlsprobe::probe::checks
