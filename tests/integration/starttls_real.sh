@@ -187,6 +187,7 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 smtpd_tls_security_level = may
 smtpd_tls_chain_files = $work/postfix-key.pem, $work/cert.pem
+maillog_file_prefixes = $work
 maillog_file = $work/postfix.log
 CONF
     cat >"$work/postfix/master.cf" <<CONF
