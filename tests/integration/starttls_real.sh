@@ -169,7 +169,7 @@ fi
 
 # ---- Postfix (SMTP) --------------------------------------------------------------------------
 # A private instance: its own config_directory (main.cf, master.cf with one smtpd on
-# 127.0.0.1:22525 and the postlogd service), queue_directory and data_directory under $work,
+# 127.0.0.1:22525, and the postlogd, proxymap, anvil and tlsmgr services smtpd talks to), queue_directory and data_directory under $work,
 # started with `postfix -c DIR start` and stopped with `postfix -c DIR stop`. Needs root (the
 # master runs as root, smtpd as the postfix user).
 if [ -x /usr/sbin/postfix ] && id postfix >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
@@ -187,15 +187,30 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 smtpd_tls_security_level = may
 smtpd_tls_chain_files = $work/postfix-key.pem, $work/cert.pem
+smtpd_peername_lookup = no
+alias_maps =
+alias_database =
+local_recipient_maps =
 maillog_file_prefixes = $work
 maillog_file = $work/postfix.log
 CONF
     cat >"$work/postfix/master.cf" <<CONF
 127.0.0.1:22525 inet n - n - - smtpd
 postlog unix-dgram n - n - 1 postlogd
+proxymap unix - - n - - proxymap
+anvil unix - - n - 1 anvil
+tlsmgr unix - - n 1000? 1 tlsmgr
 CONF
     if postfix -c "$work/postfix" start >"$work/postfix.out" 2>&1 && wait_port 22525; then
-        probe Postfix "smtp://tlsprobe.test:22525"
+        # The master listens before smtpd can greet: without a 220 greeting in 10 s the private
+        # instance is not usable here (the log says why), which is a skip, not a tlsprobe fault.
+        greeting=$(timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22525; head -n 1 <&3' 2>/dev/null)
+        if [[ "$greeting" == 220* ]]; then
+            probe Postfix "smtp://tlsprobe.test:22525"
+        else
+            echo "Postfix: started, but smtpd sent no 220 greeting within 10 s, skipped; its log:"
+            tail -10 "$work/postfix.log" 2>/dev/null
+        fi
     else
         echo "Postfix: did not start (postfix -c $work/postfix start):"
         cat "$work/postfix.out" "$work/postfix.log" 2>/dev/null | tail -20
