@@ -256,7 +256,28 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     const scan::TargetWork real_work = [&probe_options](probe::Target t) {
         return probe_and_judge_async(std::move(t), probe_options);
     };
-    const scan::TargetWork& work = work_override ? *work_override : real_work;
+    const scan::TargetWork& base_work = work_override ? *work_override : real_work;
+    // --xmpp-domain: the stream domain of every XMPP line (the SRV-style case: several servers
+    // of one domain, each of which must present a certificate for the domain); also the SNI.
+    std::string xmpp_domain;
+    if (!a.xmpp_domain.empty()) {
+        if (upgrade != wire::StartTls::none && upgrade != wire::StartTls::xmpp &&
+            upgrade != wire::StartTls::xmpp_server)
+            throw UsageError("--xmpp-domain applies to XMPP only (xmpp:// lines or --starttls xmpp)");
+        try {
+            xmpp_domain = probe::normalize_host_name(a.xmpp_domain).ascii;
+        } catch (const probe::TargetError& e) {
+            throw UsageError(fmt::format("--xmpp-domain {}", e.what()));
+        }
+    }
+    const scan::TargetWork domain_work = [&base_work, xmpp_domain](probe::Target t) {
+        if (t.starttls == wire::StartTls::xmpp || t.starttls == wire::StartTls::xmpp_server) {
+            t.xmpp_domain = xmpp_domain;
+            t.sni = xmpp_domain;
+        }
+        return base_work(std::move(t));
+    };
+    const scan::TargetWork& work = xmpp_domain.empty() ? base_work : domain_work;
 
     // Every output is checked before anything is read or written: a typo in a path is a
     // usage error now, not after an hour of scanning.
@@ -482,6 +503,9 @@ CommandRun scan_options(CLI::App& command) {
                          "Upgrade lines without a URL scheme with this STARTTLS protocol (smtp, "
                          "imap, ...; their default port when the line names none); a line's "
                          "scheme wins");
+    command_->add_option("--xmpp-domain", a.xmpp_domain,
+                         "XMPP lines: the domain of the stream (default: each line's host); "
+                         "also the SNI and the name the certificate must match");
     command_->add_option("--concurrency", a.concurrency, "Targets in flight at once")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();

@@ -45,6 +45,7 @@ struct ScanArgs : CommonProbeArgs {
     bool no_color = false;
     std::string width;  // --width
     std::string starttls;  // --starttls PROTO for lines without a URL scheme; empty = none
+    std::string xmpp_domain;  // --xmpp-domain NAME for XMPP lines; empty = each line's host
     ClientArgs clients;  // --clients, --client-data, --trust-store-dir (with --full)
 };
 

@@ -61,6 +61,9 @@ struct Observation {
     std::optional<std::uint8_t> alert;  // alert description the server sent
     Bytes first_bytes;                  // the first bytes received (at most 256)
     std::string detail;                 // one line for a person, never empty on failure
+    // The banner a STARTTLS server greeted with before the upgrade (wire::greeting_banner():
+    // "220 mail.example ESMTP Postfix", a MySQL server version), safe UTF-8; empty without one.
+    std::string greeting;
 
     std::vector<Bytes> chain;  // certificates as served (DER, in served order)
     std::vector<TraceEvent> trace;

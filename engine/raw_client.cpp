@@ -324,6 +324,19 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     RawResult result;
     AttemptLog log;
     log.trace = options.trace;
+    // A service that needs its ALPN on every hello (PostgreSQL direct TLS): added to hellos
+    // built without it (cipher enumeration, the checks); SSL 2.0 hellos have no extensions.
+    if (const auto alpn = wire::fixed_alpn(options.upgrade.protocol);
+        !alpn.empty() && hello.min_version != Version::ssl2) {
+        if (auto with = wire::client_hello_with_alpn(hello.bytes, alpn)) {
+            hello.bytes = std::move(*with);
+            const auto parsed = wire::parse_client_hello(hello.bytes);
+            if (parsed.hello) {
+                hello.offer = wire::offer_of(*parsed.hello);
+                hello.summary = wire::describe_client_hello(*parsed.hello, hello.bytes.size());
+            }
+        }
+    }
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     const bool connected =
         co_await connect_and_upgrade(stream, peer, options.timeout, options.upgrade, log);
@@ -440,7 +453,11 @@ RawHello version_probe_hello(Version v, const RawProbeOptions& options) {
     if (v == Version::ssl2) return make_raw_hello(wire::preset_ssl2_client_hello());
     wire::HelloOptions hello_options;
     hello_options.server_name = options.sni;
-    return make_raw_hello(wire::preset_client_hello(v, hello_options));
+    auto spec = wire::preset_client_hello(v, hello_options);
+    // A service that needs its ALPN on every hello (PostgreSQL direct TLS) gets it here too.
+    if (const auto alpn = wire::fixed_alpn(options.upgrade.protocol); !alpn.empty())
+        spec.alpn = {std::string(alpn)};
+    return make_raw_hello(spec);
 }
 
 asio::awaitable<RawResult> raw_version_probe(asio::ip::tcp::endpoint peer, Version v,

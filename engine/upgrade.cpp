@@ -87,6 +87,7 @@ asio::awaitable<bool> run_upgrade(beast::tcp_stream& stream, const Upgrade& upgr
         }
         log.received(n);
         step = dialogue.feed(core::ByteView(buf.data(), n));
+        log.obs.greeting = wire::greeting_banner(upgrade.protocol, dialogue.first_bytes());
     }
     log.event(
         TraceEvent::Direction::local,

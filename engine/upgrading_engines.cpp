@@ -16,6 +16,8 @@ public:
     }
     asio::awaitable<core::Observation> handshake(Endpoint peer, HandshakeSpec spec) override {
         spec.upgrade = upgrade_;
+        if (const auto alpn = wire::fixed_alpn(upgrade_.protocol); !alpn.empty())
+            spec.alpn = {std::string(alpn)};
         co_return co_await inner_->handshake(peer, std::move(spec));
     }
     asio::awaitable<RawResult> raw_version(Endpoint peer, core::Version version,
@@ -30,6 +32,8 @@ public:
     }
     asio::awaitable<SessionResult> session(Endpoint peer, SessionSpec spec) override {
         spec.handshake.upgrade = upgrade_;
+        if (const auto alpn = wire::fixed_alpn(upgrade_.protocol); !alpn.empty())
+            spec.handshake.alpn = {std::string(alpn)};
         // A named awaitable (GCC 12 and temporaries in co_await: see openssl_handshake()).
         auto op = inner_->session(peer, std::move(spec));
         co_return co_await std::move(op);

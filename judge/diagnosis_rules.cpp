@@ -971,13 +971,86 @@ PlatformSteps linux_firewall(ServerSoftware s) {
              "firewall-cmd --reload (or ufw allow {port}/tcp), and in every firewall on the path"}};
 }
 
+// Where each mail, directory and database server keeps the certificate and chain it serves
+// (issue 14): `change` says what to put there. advice_for() shows these only for the STARTTLS
+// protocols the server speaks (service_applies()).
+std::vector<PlatformSteps> service_certificate_steps(const std::string& change) {
+    return {
+        {ServerSoftware::postfix,
+         {"postconf -n | grep -E 'smtpd_tls_(chain_files|cert_file|key_file)'",
+          "openssl s_client -connect {address} -starttls smtp -showcerts"},
+         {change + ": smtpd_tls_chain_files = /etc/postfix/{host}.pem in main.cf (the key, "
+                   "then the server certificate, then its intermediates; Postfix 3.4+), or "
+                   "smtpd_tls_cert_file with the certificate followed by its intermediates and "
+                   "smtpd_tls_key_file its key",
+          "postfix check && postfix reload"}},
+        {ServerSoftware::exchange,
+         {"Get-ExchangeCertificate | fl Thumbprint,Services,Subject,NotAfter   (the certificate "
+          "enabled for SMTP/IMAP/POP)",
+          "openssl s_client -connect {address} -starttls {starttls} -showcerts"},
+         {change + ": Import-ExchangeCertificate with a .pfx that holds the certificate, its key "
+                   "and its intermediates (the intermediates also in the computer's Intermediate "
+                   "Certification Authorities store)",
+          "Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP,IMAP,POP"}},
+        {ServerSoftware::exim,
+         {"exim -bP tls_certificate tls_privatekey"},
+         {change + ": the file tls_certificate names holds the server certificate, then its "
+                   "intermediates; tls_privatekey its key",
+          "systemctl restart exim4   (RHEL: exim)"}},
+        {ServerSoftware::sendmail,
+         {"grep -E 'confSERVER_CERT|confSERVER_KEY|confCACERT' /etc/mail/sendmail.mc"},
+         {change + ": the file confSERVER_CERT names holds the server certificate, then its "
+                   "intermediates; confSERVER_KEY its key",
+          "make -C /etc/mail && systemctl restart sendmail"}},
+        {ServerSoftware::dovecot,
+         {"doveconf -n | grep -E '^ssl_(cert|key)'",
+          "openssl s_client -connect {address} -starttls {starttls} -showcerts"},
+         {change + ": ssl_cert = </etc/ssl/certs/{host}.fullchain.pem (the certificate, then "
+                   "its intermediates), ssl_key = </etc/ssl/private/{host}.key in "
+                   "conf.d/10-ssl.conf",
+          "doveadm reload"}},
+        {ServerSoftware::openldap,
+         {"ldapsearch -Y EXTERNAL -H ldapi:/// -b cn=config olcTLSCertificateFile "
+          "olcTLSCertificateKeyFile olcTLSCACertificateFile"},
+         {change + ": olcTLSCertificateFile (the server certificate, its intermediates after it "
+                   "in the same file), olcTLSCertificateKeyFile its key, set with ldapmodify -Y "
+                   "EXTERNAL -H ldapi:///",
+          "systemctl restart slapd"}},
+        {ServerSoftware::active_directory,
+         {"certutil -store -service NTDS\\My   (or certutil -store My: the certificate LDAPS "
+          "and StartTLS use)"},
+         {change + ": import the certificate with its key into the NTDS service's (or the "
+                   "computer's) personal store, its intermediates into Intermediate "
+                   "Certification Authorities; LDAP picks it up without a restart"}},
+        {ServerSoftware::postgresql,
+         {"psql -c 'SHOW ssl_cert_file' -c 'SHOW ssl_key_file'",
+          "openssl s_client -connect {address} -starttls postgres -showcerts"},
+         {change + ": the file ssl_cert_file names (postgresql.conf) holds the server "
+                   "certificate, then its intermediates; ssl_key_file its key",
+          "psql -c 'SELECT pg_reload_conf()'"}},
+        {ServerSoftware::mysql,
+         {"mysql -e \"SHOW VARIABLES LIKE 'ssl_%'\"   (ssl_cert, ssl_key, ssl_ca)"},
+         {change + ": the file ssl_cert names ([mysqld]) holds the server certificate, then its "
+                   "intermediates; ssl_key its key",
+          "mysql -e 'ALTER INSTANCE RELOAD TLS'   (MySQL 8.0.16+; MariaDB and older MySQL: "
+          "restart the server)"}},
+    };
+}
+
+// `steps` with the mail, directory and database servers' steps appended.
+std::vector<PlatformSteps> with_services(std::vector<PlatformSteps> steps,
+                                         const std::string& change) {
+    for (auto& s : service_certificate_steps(change)) steps.push_back(std::move(s));
+    return steps;
+}
+
 // Protocol versions (protocol.legacy_only and protocol.no_shared_version).
 // Where each server keeps the certificate and chain it serves, for the rules whose fix is
 // "serve another certificate or chain": `change` says what to put there (a template).
 std::vector<PlatformSteps> certificate_steps(std::vector<std::string> iis_confirm,
                                              std::vector<std::string> iis_fix,
                                              const std::string& change) {
-    return {
+    return with_services({
         {ServerSoftware::iis, std::move(iis_confirm), std::move(iis_fix)},
         {ServerSoftware::nginx,
          {"nginx -T | grep -nE 'server_name|listen|ssl_certificate'   (the server block for {host} "
@@ -1009,7 +1082,7 @@ std::vector<PlatformSteps> certificate_steps(std::vector<std::string> iis_confir
                    "<key alias> -file fullchain.pem, or a PKCS#12 built with openssl pkcs12 "
                    "-export -in server.crt -certfile intermediates.pem -inkey server.key)",
           kRestartTomcat}},
-    };
+    }, change);
 }
 
 std::vector<PlatformSteps> protocol_steps(std::vector<std::string> iis_confirm,
@@ -1563,7 +1636,7 @@ const std::vector<Rule>& rules() {
           "the server's clock, if the dates look right"},
          {"renew the certificate, install it with its private key, and reload the server"},
          expired,
-         {{ServerSoftware::iis,
+         with_services({{ServerSoftware::iis,
            {"certutil -store my {sha1}   (NotAfter / NotBefore)",
             "the server's clock, if the dates look right"},
            {"renew the certificate, import it with its private key, and bind the new thumbprint: "
@@ -1590,7 +1663,8 @@ const std::vector<Rule>& rules() {
            {"keytool -list -v -keystore <keystore>   ('Valid from ... until' of the key entry)"},
            {"import the renewed chain into the key entry (keytool -importcert -alias <key alias> "
             "-file {host}.fullchain.pem -keystore <keystore>) or build a new PKCS#12",
-            kRestartTomcat}}}},
+            kRestartTomcat}}},
+             "install the renewed certificate")},
         {"chain.untrusted_root",
          "S2",
          "The chain ends in an untrusted root",
@@ -1617,7 +1691,7 @@ const std::vector<Rule>& rules() {
                      "missing)"},
          {"serve the intermediate '{issuer}' after the leaf (leaf first, then the intermediate)"},
          incomplete,
-         {{ServerSoftware::iis,
+         with_services({{ServerSoftware::iis,
            {"certutil -verify on the server, or the certificate's Certification Path tab: the "
             "intermediate '{issuer}' is missing",
             "certlm.msc > Intermediate Certification Authorities: is '{issuer}' there?"},
@@ -1651,7 +1725,8 @@ const std::vector<Rule>& rules() {
             "(keytool -importcert -alias <key alias> -file {host}.crt -keystore <keystore>) so its "
             "chain includes '{issuer}'; or a PKCS#12 with the chain: openssl pkcs12 -export -in "
             "{host}.crt -certfile intermediate.crt -inkey {host}.key -out {host}.p12",
-            kRestartTomcat}}}},
+            kRestartTomcat}}},
+             "serve the intermediate '{issuer}' after the leaf")},
         {"cert.no_server_auth_eku",
          "S2",
          "The certificate lacks the Server Authentication EKU",
@@ -1991,12 +2066,38 @@ std::vector<std::string> filled(const std::vector<std::string>& templates, const
     return out;
 }
 
+// Whether a mail, directory or database server speaks the target's upgrade protocol.
+bool service_applies(probe::ServerSoftware s, wire::StartTls p) {
+    using wire::StartTls;
+    switch (s) {
+        case ServerSoftware::postfix:
+        case ServerSoftware::exim:
+        case ServerSoftware::sendmail: return p == StartTls::smtp;
+        case ServerSoftware::exchange:
+            return p == StartTls::smtp || p == StartTls::imap || p == StartTls::pop3;
+        case ServerSoftware::dovecot:
+            return p == StartTls::imap || p == StartTls::pop3 || p == StartTls::sieve;
+        case ServerSoftware::openldap:
+        case ServerSoftware::active_directory: return p == StartTls::ldap;
+        case ServerSoftware::postgresql:
+            return p == StartTls::postgres || p == StartTls::postgres_direct;
+        case ServerSoftware::mysql: return p == StartTls::mysql;
+        default: return true;
+    }
+}
+
 // Every platform's steps for one rule, filled in: the detected platform's first (the generic
 // steps when the rule has none for it), then the other platforms in catalogue order, then the
 // generic steps.
 std::vector<probe::PlatformAdvice> advice_for(const Rule& rule, probe::ServerSoftware detected,
                                               const Facts& f) {
     auto steps = rule.platforms;
+    // A mail, directory or database server's steps only where it could answer: its own
+    // STARTTLS protocols (or when it is the detected platform).
+    std::erase_if(steps, [&](const PlatformSteps& s) {
+        return probe::is_service_software(s.platform) && s.platform != detected &&
+               !service_applies(s.platform, f.r.target.starttls);
+    });
     std::stable_sort(
         steps.begin(), steps.end(),
         [](const PlatformSteps& a, const PlatformSteps& b) { return a.platform < b.platform; });

@@ -143,8 +143,74 @@ HeaderGuess platform_from_server_header(std::string_view header) {
     return {};
 }
 
+HeaderGuess platform_from_greeting(wire::StartTls protocol, std::string_view greeting) {
+    const auto g = lower(greeting);
+    const auto has = [&](std::string_view word) { return g.find(word) != std::string::npos; };
+    switch (protocol) {
+        case wire::StartTls::smtp:
+            if (has("postfix")) return {ServerSoftware::postfix, TlsStack::openssl};
+            if (has("microsoft esmtp") || has("microsoft exchange"))
+                return {ServerSoftware::exchange, TlsStack::schannel};
+            if (has("exim")) return {ServerSoftware::exim, TlsStack::unknown};
+            if (has("sendmail")) return {ServerSoftware::sendmail, TlsStack::openssl};
+            return {};
+        case wire::StartTls::imap:
+        case wire::StartTls::pop3:
+        case wire::StartTls::sieve:
+            if (has("dovecot")) return {ServerSoftware::dovecot, TlsStack::openssl};
+            if (has("microsoft exchange")) return {ServerSoftware::exchange, TlsStack::schannel};
+            return {};
+        case wire::StartTls::mysql:
+            if (greeting.empty()) return {};
+            return {ServerSoftware::mysql, TlsStack::openssl};
+        case wire::StartTls::postgres:
+        case wire::StartTls::postgres_direct: return {ServerSoftware::postgresql, TlsStack::openssl};
+        default: return {};
+    }
+}
+
+namespace {
+// The greeting of the first attempt that received one (every connection of a STARTTLS target
+// makes the same dialogue).
+std::string first_greeting(const probe::TargetResult& r) {
+    for (const auto& p : r.probes)
+        if (!p.observation.greeting.empty()) return p.observation.greeting;
+    return {};
+}
+
+// Whether any attempt got past the upgrade: the server spoke the protocol.
+bool upgraded(const probe::TargetResult& r) {
+    return std::any_of(r.probes.begin(), r.probes.end(), [](const probe::ProbeRecord& p) {
+        return p.observation.phase != core::Phase::upgrade &&
+               p.observation.phase != core::Phase::connect;
+    });
+}
+}  // namespace
+
 Platform identify_platform(const probe::TargetResult& r) {
     Platform p;
+    if (r.target.starttls != wire::StartTls::none) {
+        // A mail, directory or database server: its greeting names it (there is no HTTP
+        // Server header to read, and the TLS habits are the library's, not the server's).
+        const auto greeting = first_greeting(r);
+        const auto guess = platform_from_greeting(r.target.starttls, greeting);
+        const bool by_protocol = greeting.empty() && upgraded(r);
+        if (guess.software != ServerSoftware::unknown && (!greeting.empty() || by_protocol)) {
+            p.software = guess.software;
+            p.stack = guess.stack;
+            p.confidence = Confidence::medium;
+            if (!greeting.empty()) {
+                p.product = std::string(probe::display_name(guess.software));
+                p.evidence.push_back(fmt::format("the {} greeting: '{}'",
+                                                 wire::display_name(r.target.starttls), greeting));
+            } else {
+                p.product = std::string(probe::display_name(guess.software));
+                p.evidence.push_back(fmt::format("the server completed the {} dialogue",
+                                                 wire::display_name(r.target.starttls)));
+            }
+            return p;
+        }
+    }
     const auto reading = read_habits(habits_of(r));
 
     // HTTP.sys answering a ClientHello with its own 400: the listener is HTTP.sys itself.

@@ -8,6 +8,7 @@
 
 #include "probe/platform.hpp"
 #include "probe/result.hpp"
+#include "wire/starttls.hpp"
 
 namespace tlsprobe::judge {
 
@@ -25,5 +26,11 @@ struct HeaderGuess {
     probe::TlsStack stack = probe::TlsStack::unknown;
 };
 HeaderGuess platform_from_server_header(std::string_view header);
+
+// The mail, directory or database server a STARTTLS greeting names ("220 mx ESMTP Postfix" ->
+// Postfix, OpenSSL; a MySQL version "10.11.6-MariaDB" -> MySQL / MariaDB); PostgreSQL by its
+// protocol alone (it greets with nothing). Software unknown when the greeting names nothing
+// known (OpenLDAP and Active Directory say nothing before TLS).
+HeaderGuess platform_from_greeting(wire::StartTls protocol, std::string_view greeting);
 
 }  // namespace tlsprobe::judge

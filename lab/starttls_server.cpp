@@ -229,6 +229,51 @@ Preamble mysql(B b) {
     return p;
 }
 
+Preamble irc(B b) {
+    const std::string caps = b == B::not_offered ? "multi-prefix sasl" : "multi-prefix sasl tls";
+    return line_server(
+        ":lab.example NOTICE * :*** Looking up your hostname...\r\n",
+        {{"CAP LS", ":lab.example NOTICE * :*** Found your hostname\r\n:lab.example CAP * LS * "
+                    ":away-notify\r\n:lab.example CAP * LS :" +
+                        caps + "\r\n"},
+         go_ahead("STARTTLS", ":lab.example 670 * :STARTTLS successful, go ahead with TLS\r\n",
+                  ":lab.example 691 * :STARTTLS failure\r\n",
+                  ":lab.example 451 * :You have not registered\r\n", b)},
+        ":lab.example 421 * :Unknown command\r\n");
+}
+
+// An RDP X.224 Connection Confirm: with an RDP_NEG_RSP selecting `selected`, an
+// RDP_NEG_FAILURE with `failure`, or (both negative) no negotiation data at all.
+std::string rdp_confirm(int selected, int failure) {
+    std::string neg;
+    if (selected >= 0) neg = std::string("\x02\x00\x08\x00", 4) + static_cast<char>(selected) +
+                             std::string(3, '\0');
+    if (failure >= 0) neg = std::string("\x03\x00\x08\x00", 4) + static_cast<char>(failure) +
+                            std::string(3, '\0');
+    const std::string x224 = std::string(1, static_cast<char>(6 + neg.size())) +
+                             std::string("\xd0\x00\x00\x12\x34\x00", 6) + neg;
+    const auto len = 4 + x224.size();
+    return std::string("\x03\x00", 2) + static_cast<char>(len >> 8) +
+           static_cast<char>(len & 0xff) + x224;
+}
+
+Preamble rdp(B b) {
+    Preamble p;
+    p.answer = [b](core::ByteView pending) {
+        if (pending.size() < 4) return PreambleAnswer{};
+        const std::size_t len = (std::size_t{pending[2]} << 8) | pending[3];
+        if (pending.size() < len) return PreambleAnswer{};
+        if (b == B::not_offered) return PreambleAnswer{Then::close, bytes(rdp_confirm(-1, -1)), len};
+        if (b == B::refused) return PreambleAnswer{Then::close, bytes(rdp_confirm(-1, 2)), len};
+        if (b == B::auth_required)
+            return PreambleAnswer{Then::close, bytes(rdp_confirm(-1, 6)), len};
+        if (b == B::inject)
+            return PreambleAnswer{Then::start_tls, bytes(rdp_confirm(1, -1) + "X"), len};
+        return PreambleAnswer{Then::start_tls, bytes(rdp_confirm(1, -1)), len};
+    };
+    return p;
+}
+
 }  // namespace
 
 std::string_view to_string(UpgradeBehaviour b) {
@@ -272,6 +317,9 @@ Preamble upgrade_preamble(StartTls protocol, UpgradeBehaviour b) {
         case StartTls::mysql: return mysql(b);
         case StartTls::nntp: return nntp(b);
         case StartTls::sieve: return sieve(b);
+        case StartTls::irc: return irc(b);
+        case StartTls::rdp: return rdp(b);
+        case StartTls::postgres_direct: return {};  // TLS at once (the lab's require_alpn)
     }
     return {};
 }

@@ -160,8 +160,27 @@ void add_sct_extension(SSL_CTX* ctx, const std::vector<std::uint8_t>& list) {
         refuse("SCT list as serverinfo");
 }
 
-// `c` must outlive `ctx` (the OCSP staple and NPN callbacks read it).
+// TlsServerConfig::require_alpn: that protocol or a no_application_protocol alert.
+int select_required_alpn(SSL*, const unsigned char** out, unsigned char* outlen,
+                         const unsigned char* in, unsigned int inlen, void* arg) {
+    const auto& want = static_cast<const TlsServerConfig*>(arg)->require_alpn;
+    for (unsigned int i = 0; i < inlen;) {
+        const unsigned int n = in[i];
+        if (i + 1 + n > inlen) break;
+        if (n == want.size() && std::equal(want.begin(), want.end(), in + i + 1)) {
+            *out = in + i + 1;
+            *outlen = static_cast<unsigned char>(n);
+            return SSL_TLSEXT_ERR_OK;
+        }
+        i += 1 + n;
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+// `c` must outlive `ctx` (the OCSP staple, NPN and ALPN callbacks read it).
 void configure(SSL_CTX* ctx, const TlsServerConfig& c) {
+    if (!c.require_alpn.empty())
+        SSL_CTX_set_alpn_select_cb(ctx, select_required_alpn, const_cast<TlsServerConfig*>(&c));
     if (c.min_version && SSL_CTX_set_min_proto_version(ctx, *c.min_version) != 1)
         refuse("min_version");
     if (c.max_version && SSL_CTX_set_max_proto_version(ctx, *c.max_version) != 1)
@@ -409,6 +428,16 @@ int TlsServer::Impl::on_client_hello(SSL* ssl, int* alert, void* arg) {
 int TlsServer::Impl::decide(SSL* ssl, Connection& conn, int* alert) {
     const auto sni = client_hello_sni(ssl);
     update(conn.record, [&](TlsConnectionRecord& r) { r.sni = sni; });
+    if (!config.require_alpn.empty()) {
+        // No ALPN at all: refused like a wrong one (OpenSSL would not call the select callback).
+        const unsigned char* ext = nullptr;
+        std::size_t ext_len = 0;
+        if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+                                      &ext, &ext_len) != 1) {
+            *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+            return SSL_CLIENT_HELLO_ERROR;
+        }
+    }
     const bool known = sni && (config.known_names.empty() ||
                                std::ranges::any_of(config.known_names, [&](const auto& n) {
                                    return same_name(n, *sni);

@@ -118,6 +118,10 @@ struct TlsServerConfig {
     Loopback address = Loopback::ipv4;
     // A plaintext dialogue before the handshake (STARTTLS); none when `answer` is empty.
     Preamble preamble;
+    // An ALPN protocol every ClientHello must offer ("postgresql", as PostgreSQL 17's direct
+    // TLS requires): selected when offered, else the handshake fails with alert
+    // no_application_protocol (120). Empty: ALPN is ignored.
+    std::string require_alpn;
 };
 
 // What one connection's ClientHello carried and how it ended, for assertions.

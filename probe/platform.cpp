@@ -10,7 +10,7 @@ struct SoftwareName {
     ServerSoftware software;
     std::string_view id, display;
 };
-constexpr std::array<SoftwareName, 9> kSoftware{{
+constexpr std::array<SoftwareName, 18> kSoftware{{
     {ServerSoftware::unknown, "unknown", "unknown server"},
     {ServerSoftware::iis, "iis", "IIS / HTTP.sys"},
     {ServerSoftware::nginx, "nginx", "nginx"},
@@ -20,9 +20,20 @@ constexpr std::array<SoftwareName, 9> kSoftware{{
     {ServerSoftware::go, "go", "Go (net/http, Caddy, Traefik)"},
     {ServerSoftware::envoy, "envoy", "Envoy"},
     {ServerSoftware::cdn, "cdn", "CDN edge"},
+    {ServerSoftware::postfix, "postfix", "Postfix"},
+    {ServerSoftware::exchange, "exchange", "Exchange / IIS SMTP"},
+    {ServerSoftware::exim, "exim", "Exim"},
+    {ServerSoftware::sendmail, "sendmail", "Sendmail"},
+    {ServerSoftware::dovecot, "dovecot", "Dovecot"},
+    {ServerSoftware::openldap, "openldap", "OpenLDAP slapd"},
+    {ServerSoftware::active_directory, "active_directory", "Active Directory LDAP"},
+    {ServerSoftware::postgresql, "postgresql", "PostgreSQL"},
+    {ServerSoftware::mysql, "mysql", "MySQL / MariaDB"},
 }};
 
 }  // namespace
+
+bool is_service_software(ServerSoftware s) { return s >= ServerSoftware::postfix; }
 
 std::string_view to_string(ServerSoftware s) {
     for (const auto& n : kSoftware)

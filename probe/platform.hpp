@@ -25,7 +25,20 @@ enum class ServerSoftware {
     go,       // Go net/http, Caddy, Traefik
     envoy,    // Envoy, Istio (BoringSSL)
     cdn,      // a CDN edge (Cloudflare, Akamai, ...): the fix is in its dashboard
+    // Mail, directory and database servers, told by their STARTTLS greeting (or, for
+    // PostgreSQL, by the protocol itself): their steps appear for STARTTLS targets only.
+    postfix,           // "ESMTP Postfix"
+    exchange,          // "Microsoft ESMTP MAIL Service" (Exchange, IIS SMTP), Exchange IMAP/POP
+    exim,              // "ESMTP Exim"
+    sendmail,          // "ESMTP Sendmail"
+    dovecot,           // "Dovecot ready" (IMAP, POP3, ManageSieve)
+    openldap,          // slapd
+    active_directory,  // Active Directory LDAP (LdapErr: DSID- diagnostics)
+    postgresql,        // PostgreSQL (SSLRequest or direct TLS)
+    mysql,             // MySQL, MariaDB (the handshake's server version)
 };
+// True for the mail, directory and database servers above (postfix ... mysql).
+bool is_service_software(ServerSoftware s);
 // "iis", "nginx", ... (the JSON `platform.software` and `advice[].platform` ids).
 std::string_view to_string(ServerSoftware s);
 // "IIS / HTTP.sys", "nginx", "Apache httpd", "HAProxy", "Java / Tomcat", ...

@@ -220,7 +220,8 @@ Target parse_target(std::string_view text, std::uint16_t default_port) {
             throw TargetError(
                 fmt::format("'{}': unsupported scheme '{}' (expected https, ldaps, smtps, imaps, "
                             "pop3s, ftps, or a STARTTLS scheme: smtp, submission, imap, pop3, "
-                            "ftp, ldap, xmpp, xmpp-server, postgres, mysql, nntp, sieve)",
+                            "ftp, ldap, xmpp, xmpp-server, postgres, mysql, nntp, sieve, irc, rdp, "
+                            "postgres+tls)",
                             original, scheme));
         } else {
             port = it->port;

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include "lab/paths.hpp"
 #include "lab/starttls_server.hpp"
 #include "lab/tls_server.hpp"
+#include "scan/scan.hpp"
 #include "scan/scan_input.hpp"
 
 using namespace tlsprobe;
@@ -130,4 +133,49 @@ TEST_CASE("scan --starttls smtp probes a loopback SMTP server through its STARTT
     const auto plain = json::parse(line);
     CHECK(plain["target"]["starttls"].is_null());
     CHECK(plain["scan"]["verdict"] != "ok");
+}
+
+TEST_CASE("scan --xmpp-domain: every XMPP line speaks for the domain, other lines are untouched",
+          "[scan][starttls][xmpp]") {
+    TempDir dir;
+    const auto input = dir.path / "hosts.txt";
+    std::ofstream(input) << "xmpp://xmpp1.example.net\nsmtp://mx.example.net\n";
+    std::mutex mutex;
+    std::vector<probe::Target> seen;
+    const scan::TargetWork record = [&](probe::Target t)
+        -> boost::asio::awaitable<probe::TargetResult> {
+        {
+            std::lock_guard lock(mutex);
+            seen.push_back(t);
+        }
+        probe::TargetResult r;
+        r.target = std::move(t);
+        co_return r;
+    };
+    cli::ScanArgs a;
+    a.input = input.string();
+    a.timeout = "2s";
+    a.xmpp_domain = "Example.COM";
+    std::ostringstream out, err;
+    (void)cli::run_scan_job(a, &record, out, err);
+    INFO(err.str());
+    REQUIRE(seen.size() == 2);
+    for (const auto& t : seen) {
+        INFO(t.host);
+        if (t.starttls == StartTls::xmpp) {
+            CHECK(t.xmpp_domain == "example.com");
+            CHECK(t.sni == std::optional<std::string>("example.com"));
+        } else {
+            CHECK(t.xmpp_domain.empty());
+            CHECK(t.sni == std::optional<std::string>("mx.example.net"));
+        }
+    }
+
+    // With a non-XMPP --starttls it is a usage error.
+    std::ostringstream out2, err2;
+    const int code =
+        cli::run({"scan", input.string(), "--starttls", "smtp", "--xmpp-domain", "example.com"},
+                 out2, err2);
+    CHECK(code == cli::kUsage);
+    CHECK_THAT(err2.str(), Catch::Contains("--xmpp-domain applies to XMPP only"));
 }

@@ -221,6 +221,84 @@ TEST_CASE("starttls: XMPP, PostgreSQL, LDAP and MySQL dialogues", "[starttls][wi
     CHECK(converse(StartTls::mysql, {"SSH-2.0-OpenSSH\r\n"}).last.status == Status::wrong_protocol);
 }
 
+TEST_CASE("starttls: IRC dialogue, CAP LS advertisement and the 670 / 691 replies",
+          "[starttls][wire][irc]") {
+    // NOTICE lines first, a CAP LS in two lines, then 670: TLS starts.
+    auto r = converse(StartTls::irc,
+                      {":irc.example NOTICE * :*** Looking up your hostname\r\n",
+                       ":irc.example CAP * LS * :away-notify sasl=PLAIN\r\n:irc.example CAP * LS "
+                       ":multi-prefix tls\r\n",
+                       ":irc.example 670 * :STARTTLS successful\r\n"});
+    CHECK(r.last.kind == UpgradeStep::Kind::ready);
+    CHECK(r.sent == "CAP LS 302\r\nSTARTTLS\r\n");
+    // No `tls` capability: not offered, the capabilities as evidence.
+    r = converse(StartTls::irc, {":irc.example CAP * LS :multi-prefix sasl=PLAIN\r\n"});
+    CHECK(r.last.status == Status::starttls_not_offered);
+    CHECK(r.last.detail.find("multi-prefix sasl") != std::string::npos);
+    // A server without CAP (421) is still asked; 691 is a refusal.
+    r = converse(StartTls::irc, {":irc.example 421 * CAP :Unknown command\r\n",
+                                 ":irc.example 691 * :STARTTLS failure\r\n"});
+    CHECK(r.last.status == Status::starttls_refused);
+    CHECK(r.last.detail.find("691") != std::string::npos);
+    r = converse(StartTls::irc, {":irc.example CAP * LS :tls\r\n",
+                                 ":irc.example 421 * STARTTLS :Unknown command\r\n"});
+    CHECK(r.last.status == Status::starttls_not_offered);
+    r = converse(StartTls::irc, {"ERROR :Closing Link: 127.0.0.1 (Too many connections)\r\n"});
+    CHECK(r.last.status == Status::starttls_refused);
+    // Another service: an SSH banner, an HTTP reply.
+    CHECK(converse(StartTls::irc, {"SSH-2.0-OpenSSH_9.2\r\n"}).last.status ==
+          Status::wrong_protocol);
+    CHECK(converse(StartTls::irc, {"HTTP/1.1 400 Bad Request\r\n\r\n"}).last.status ==
+          Status::wrong_protocol);
+    // Unfinished: waits for the rest of the line.
+    CHECK(converse(StartTls::irc, {":irc.example CAP * LS :t"}).last.kind ==
+          UpgradeStep::Kind::need_more);
+}
+
+namespace {
+// A TPKT + X.224 Connection Confirm; `neg` is the negotiation structure (may be empty).
+std::string rdp_cc(const std::string& neg) {
+    const std::string x224 = std::string(1, static_cast<char>(6 + neg.size())) +
+                             std::string("\xd0\x00\x00\x00\x01\x00", 6) + neg;
+    return std::string("\x03\x00\x00", 3) + static_cast<char>(4 + x224.size()) + x224;
+}
+std::string rdp_neg(int type, int value) {
+    return std::string(1, static_cast<char>(type)) + std::string("\x00\x08\x00", 3) +
+           static_cast<char>(value) + std::string(3, '\0');
+}
+}  // namespace
+
+TEST_CASE("starttls: RDP X.224 negotiation, response and failure codes", "[starttls][wire][rdp]") {
+    auto r = converse(StartTls::rdp, {rdp_cc(rdp_neg(2, 1))});
+    CHECK(r.last.kind == UpgradeStep::Kind::ready);
+    REQUIRE(r.sent.size() == 19);
+    CHECK(r.sent.substr(0, 4) == std::string("\x03\x00\x00\x13", 4));
+    CHECK(static_cast<unsigned char>(r.sent[11]) == 0x01);  // RDP_NEG_REQ
+    CHECK(static_cast<unsigned char>(r.sent[15]) == 0x03);  // PROTOCOL_SSL | PROTOCOL_HYBRID
+    CHECK(converse(StartTls::rdp, {rdp_cc(rdp_neg(2, 2))}).last.kind ==
+          UpgradeStep::Kind::ready);  // HYBRID: CredSSP runs inside the same TLS
+    // In two pieces.
+    const auto whole = rdp_cc(rdp_neg(2, 1));
+    CHECK(converse(StartTls::rdp, {whole.substr(0, 6), whole.substr(6)}).last.kind ==
+          UpgradeStep::Kind::ready);
+    r = converse(StartTls::rdp, {rdp_cc(rdp_neg(3, 2))});
+    CHECK(r.last.status == Status::starttls_refused);
+    CHECK(r.last.detail.find("SSL_NOT_ALLOWED_BY_SERVER") != std::string::npos);
+    CHECK(converse(StartTls::rdp, {rdp_cc(rdp_neg(3, 6))}).last.status ==
+          Status::starttls_auth_required);
+    CHECK(converse(StartTls::rdp, {rdp_cc("")}).last.status == Status::starttls_not_offered);
+    CHECK(converse(StartTls::rdp, {rdp_cc(rdp_neg(2, 0))}).last.status ==
+          Status::starttls_not_offered);
+    CHECK(converse(StartTls::rdp, {"HTTP/1.1 400 Bad Request\r\n\r\n"}).last.status ==
+          Status::wrong_protocol);
+    CHECK(converse(StartTls::rdp, {rdp_cc(rdp_neg(7, 1))}).last.status == Status::wrong_protocol);
+    CHECK_FALSE(wire::parse_rdp_confirm(b(std::string("\x03\x00\x00\x05\x00", 5))));
+    const auto parsed = wire::parse_rdp_confirm(b(rdp_cc(rdp_neg(3, 3))));
+    REQUIRE(parsed);
+    CHECK(parsed->failure_code == 3u);
+    CHECK(wire::rdp_failure_name(3) == "SSL_CERT_NOT_ON_SERVER");
+}
+
 TEST_CASE("starttls: URL schemes, default ports and --starttls names", "[starttls][target]") {
     auto t = probe::parse_target("smtp://mx.example.com");
     CHECK(t.starttls == StartTls::smtp);
@@ -231,8 +309,15 @@ TEST_CASE("starttls: URL schemes, default ports and --starttls names", "[starttl
     CHECK(probe::parse_target("mysql://db:3307").port == 3307);
     CHECK(probe::parse_target("xmpp-server://chat.example").port == 5269);
     CHECK(probe::parse_target("imaps://mail.example").starttls == StartTls::none);
-    CHECK_THROWS_WITH(probe::parse_target("irc://irc.example"),
-                      Catch::Contains("does not speak yet"));
+    CHECK(probe::parse_target("irc://irc.example").starttls == StartTls::irc);
+    CHECK(probe::parse_target("irc://irc.example").port == 6667);
+    CHECK(probe::parse_target("rdp://win.example").starttls == StartTls::rdp);
+    CHECK(probe::parse_target("rdp://win.example").port == 3389);
+    CHECK(probe::parse_target("postgres+tls://db.example").starttls == StartTls::postgres_direct);
+    CHECK(probe::parse_target("postgres+tls://db.example").port == 5432);
+    CHECK(wire::parse_starttls("postgres-direct") == StartTls::postgres_direct);
+    CHECK_THROWS_WITH(probe::parse_target("gopher://x.example"),
+                      Catch::Contains("unsupported scheme"));
     CHECK(wire::parse_starttls("POSTGRESQL") == StartTls::postgres);
     CHECK_FALSE(wire::parse_starttls("gopher"));
     for (auto p : wire::starttls_protocols()) CHECK(wire::parse_starttls(wire::to_string(p)) == p);
@@ -338,6 +423,18 @@ TEST_CASE("starttls: failures before TLS end in named statuses and diagnoses", "
         {StartTls::nntp, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
         {StartTls::sieve, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
          "starttls.not_offered"},
+        {StartTls::irc, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
+        {StartTls::irc, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
+        {StartTls::irc, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol,
+         "starttls.wrong_service"},
+        {StartTls::rdp, UpgradeBehaviour::not_offered, Status::starttls_not_offered,
+         "starttls.not_offered"},
+        {StartTls::rdp, UpgradeBehaviour::refused, Status::starttls_refused, "starttls.refused"},
+        {StartTls::rdp, UpgradeBehaviour::auth_required, Status::starttls_auth_required,
+         "starttls.auth_required"},
+        {StartTls::rdp, UpgradeBehaviour::wrong_greeting, Status::wrong_protocol,
+         "starttls.wrong_service"},
     };
     for (const auto& c : cases) {
         INFO(wire::to_string(c.protocol) << " " << lab::to_string(c.behaviour));

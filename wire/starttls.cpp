@@ -52,6 +52,8 @@ int code_of(std::string_view line) {
     return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 }
 
+std::vector<std::string> words(std::string_view s);
+
 // ---- replies and their framing ----------------------------------------------------------
 
 enum class Shape {
@@ -66,7 +68,33 @@ enum class Shape {
     one_byte,       // PostgreSQL's 'S' / 'N'
     ber,            // one LDAP message
     mysql_packet,   // one MySQL packet (3-byte length, sequence id)
+    irc_lines,      // lines until one that is not a NOTICE, PING or CAP LS continuation
+    tpkt,           // one TPKT packet (RFC 1006: 3, 0, 16-bit length)
 };
+
+// An IRC line that comes before the answer and says nothing about it: a server NOTICE
+// ("*** Looking up your hostname"), a PING, a numeric below 100 (020 "please wait"), or a
+// CAP LS continuation ("CAP * LS * :more").
+bool irc_informational(std::string_view line) {
+    auto rest = line;
+    if (rest.starts_with(':')) {
+        const auto sp = rest.find(' ');
+        if (sp == std::string_view::npos) return false;
+        rest = rest.substr(sp + 1);
+    }
+    const auto sp = rest.find(' ');
+    const auto command = upper(rest.substr(0, sp));
+    if (command == "NOTICE" || command == "PING") return true;
+    if (command.size() == 3 && is_digit(command[0]) && is_digit(command[1]) &&
+        is_digit(command[2]))
+        return command[0] == '0';
+    if (command == "CAP" && sp != std::string_view::npos) {
+        // CAP <target> LS * :caps  (more lines follow)
+        const auto params = words(rest.substr(sp + 1));
+        return params.size() >= 3 && upper(params[1]) == "LS" && params[2] == "*";
+    }
+    return false;
+}
 
 struct Reply {
     std::vector<std::string> lines;  // text shapes
@@ -118,6 +146,7 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
         case Shape::one_line:
         case Shape::dot_list:
         case Shape::imap_tagged:
+        case Shape::irc_lines:
         case Shape::sieve: {
             const auto text = as_text(b);
             std::size_t pos = 0;
@@ -136,6 +165,8 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
                     // A negative status line, or anything that is not one, stands alone.
                     done = lines.size() == 1 ? !(first.starts_with("+OK") || code_of(first) == 101)
                                              : line == ".";
+                else if (shape == Shape::irc_lines)
+                    done = !irc_informational(line) || lines.size() >= 64;
                 else if (shape == Shape::imap_tagged)
                     done = !line.starts_with("* ") || starts_nocase(line, std::string(tag) + " ");
                 else
@@ -198,6 +229,13 @@ std::size_t frame(Shape shape, ByteView b, std::string_view tag, Reply& out) {
             // A greeting is short and has sequence id 0: anything else is another service.
             if (len > 4096 || b[3] != 0) return b.size();
             return 4 + len <= b.size() ? 4 + len : kNeedMore;
+        }
+        case Shape::tpkt: {
+            if (!b.empty() && b[0] != 0x03) return b.size();  // not TPKT: the judge says so
+            if (b.size() < 4) return kNeedMore;
+            const std::size_t len = (std::size_t{b[2]} << 8) | b[3];
+            if (b[1] != 0 || len < 11 || len > 4096) return b.size();
+            return len <= b.size() ? len : kNeedMore;
         }
     }
     return kNeedMore;
@@ -590,6 +628,109 @@ Verdict mysql_greeting(const Reply& r, std::string_view) {
     return next();
 }
 
+// ---- IRC (IRCv3 tls: CAP LS, STARTTLS, 670 / 691) ------------------------------------------
+
+// The command of an IRC line, upper case (":srv 670 * :go" -> "670"); empty when the line is
+// not IRC's shape.
+std::string irc_command(std::string_view line) {
+    auto rest = line;
+    if (rest.starts_with(':')) {
+        const auto sp = rest.find(' ');
+        if (sp == std::string_view::npos) return {};
+        rest = rest.substr(sp + 1);
+    }
+    const auto command = upper(rest.substr(0, rest.find(' ')));
+    if (command.empty()) return {};
+    const bool numeric = command.size() == 3 && is_digit(command[0]) && is_digit(command[1]) &&
+                         is_digit(command[2]);
+    const bool word = std::all_of(command.begin(), command.end(),
+                                  [](char c) { return c >= 'A' && c <= 'Z'; });
+    // A bare word only counts when the line had a prefix or is one IRC sends unprefixed.
+    if (numeric || (word && (line.starts_with(':') || command == "ERROR" ||
+                             command == "NOTICE" || command == "PING")))
+        return command;
+    return {};
+}
+
+// The text after " :" of an IRC line (its trailing parameter).
+std::string irc_trailing(std::string_view line) {
+    const auto at = line.find(" :");
+    return at == std::string_view::npos ? std::string() : std::string(line.substr(at + 2));
+}
+
+Verdict irc_cap(const Reply& r, std::string_view) {
+    const auto& last = r.lines.back();
+    const auto command = irc_command(last);
+    if (command.empty()) return wrong("an IRC reply to CAP LS", r.raw);
+    if (command == "ERROR")
+        return fail(Status::starttls_refused,
+                    fmt::format("the server closed the link: {}", shown(last)));
+    if (command != "CAP")
+        return next();  // no CAP (421 unknown command): STARTTLS may still work
+    std::vector<std::string> caps;
+    for (const auto& l : r.lines)
+        if (irc_command(l) == "CAP")
+            for (auto& w : words(irc_trailing(l))) caps.push_back(w.substr(0, w.find('=')));
+    if (has_token(caps, "tls")) return next();
+    return fail(Status::starttls_not_offered,
+                fmt::format("the server does not offer STARTTLS (no 'tls' in CAP LS): {}",
+                            caps.empty() ? std::string("no capabilities")
+                                         : shown(fmt::format("{}", fmt::join(caps, " ")))));
+}
+
+Verdict irc_starttls(const Reply& r, std::string_view) {
+    const auto& last = r.lines.back();
+    const auto command = irc_command(last);
+    if (command.empty()) return wrong("an IRC reply to STARTTLS", r.raw);
+    if (command == "670") return ready();
+    if (command == "691")
+        return fail(Status::starttls_refused,
+                    fmt::format("the server refused STARTTLS (691 ERR_STARTTLS): {}",
+                                shown(irc_trailing(last))));
+    if (command == "421")
+        return fail(Status::starttls_not_offered,
+                    fmt::format("the server does not know STARTTLS (421): {}",
+                                shown(irc_trailing(last))));
+    if (command == "451")
+        return fail(Status::starttls_auth_required,
+                    fmt::format("the server wants registration first (451): {}",
+                                shown(irc_trailing(last))));
+    return fail(Status::starttls_refused,
+                fmt::format("the server answered STARTTLS with: {}", shown(last)));
+}
+
+// ---- RDP (MS-RDPBCGR 2.2.1.1, 2.2.1.2) -----------------------------------------------------
+
+Verdict rdp_confirm(const Reply& r, std::string_view) {
+    const auto c = parse_rdp_confirm(r.raw);
+    if (!c) return wrong("an X.224 Connection Confirm", r.raw);
+    if (c->failure_code) {
+        const auto text = fmt::format("RDP_NEG_FAILURE {} ({})", rdp_failure_name(*c->failure_code),
+                                      *c->failure_code);
+        if (*c->failure_code == 6)
+            return fail(Status::starttls_auth_required,
+                        fmt::format("the server wants TLS with user authentication: {}", text));
+        return fail(Status::starttls_refused,
+                    fmt::format("the server refused TLS: {}", text));
+    }
+    if (!c->selected_protocol)
+        return fail(Status::starttls_not_offered,
+                    "the Connection Confirm has no negotiation response: the server speaks "
+                    "standard RDP security only (no TLS)");
+    switch (*c->selected_protocol) {
+        case 0:
+            return fail(Status::starttls_not_offered,
+                        "the server selected PROTOCOL_RDP (standard RDP security, no TLS)");
+        case 1:
+        case 2:
+        case 8: return ready();
+        default:
+            return fail(Status::protocol_error,
+                        fmt::format("the server selected protocol 0x{:x}, which was not offered",
+                                    *c->selected_protocol));
+    }
+}
+
 Verdict never(const Reply&, std::string_view) { return ready(); }
 
 // ---- commands ------------------------------------------------------------------------------
@@ -607,6 +748,13 @@ std::string xmpp_client_open(std::string_view d) { return xmpp_stream("jabber:cl
 std::string xmpp_server_open(std::string_view d) { return xmpp_stream("jabber:server", d); }
 std::string xmpp_starttls_cmd(std::string_view) {
     return "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+}
+std::string irc_cap_ls(std::string_view) { return "CAP LS 302\r\n"; }
+std::string rdp_connection_request(std::string_view) {
+    // TPKT (3, 0, length 19), X.224 CR (LI 14, 0xE0, dst-ref 0, src-ref 0, class 0), then
+    // RDP_NEG_REQ (type 1, flags 0, length 8, requestedProtocols SSL|HYBRID, little endian).
+    return std::string("\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x03\x00\x00\x00",
+                       19);
 }
 std::string postgres_ssl_request(std::string_view) {
     // Length 8, then the request code 1234 << 16 | 5679 = 80877103.
@@ -680,6 +828,12 @@ constexpr std::array<X, 3> kNntp{
      {starttls_line, "", Shape::coded, "", nntp_starttls}}};
 constexpr std::array<X, 2> kSieve{{{no_command, "", Shape::sieve, "", sieve_greeting},
                                    {starttls_line, "", Shape::sieve, "", sieve_starttls}}};
+constexpr std::array<X, 2> kIrc{{{irc_cap_ls, "", Shape::irc_lines, "", irc_cap},
+                                 {starttls_line, "", Shape::irc_lines, "", irc_starttls}}};
+constexpr std::array<X, 1> kRdp{
+    {{rdp_connection_request,
+      "X.224 Connection Request, RDP_NEG_REQ PROTOCOL_SSL|PROTOCOL_HYBRID", Shape::tpkt, "",
+      rdp_confirm}}};
 
 std::span<const X> table_of(StartTls p) {
     switch (p) {
@@ -695,6 +849,9 @@ std::span<const X> table_of(StartTls p) {
         case StartTls::mysql: return kMysql;
         case StartTls::nntp: return kNntp;
         case StartTls::sieve: return kSieve;
+        case StartTls::irc: return kIrc;
+        case StartTls::rdp: return kRdp;
+        case StartTls::postgres_direct: return {};  // no dialogue: TLS at once, with ALPN
     }
     return {};
 }
@@ -705,7 +862,7 @@ struct ProtocolRow {
     std::string_view display;
     std::uint16_t port;
 };
-constexpr std::array<ProtocolRow, 11> kProtocols{{
+constexpr std::array<ProtocolRow, 14> kProtocols{{
     {StartTls::smtp, "smtp", "SMTP STARTTLS", 25},
     {StartTls::imap, "imap", "IMAP STARTTLS", 143},
     {StartTls::pop3, "pop3", "POP3 STLS", 110},
@@ -717,9 +874,13 @@ constexpr std::array<ProtocolRow, 11> kProtocols{{
     {StartTls::mysql, "mysql", "MySQL SSLRequest", 3306},
     {StartTls::nntp, "nntp", "NNTP STARTTLS", 119},
     {StartTls::sieve, "sieve", "ManageSieve STARTTLS", 4190},
+    {StartTls::irc, "irc", "IRC STARTTLS", 6667},
+    {StartTls::rdp, "rdp", "RDP X.224 TLS negotiation", 3389},
+    {StartTls::postgres_direct, "postgres-direct", "PostgreSQL direct TLS (ALPN postgresql)",
+     5432},
 }};
 
-constexpr std::array<UpgradeScheme, 13> kUpgradeSchemes{{
+constexpr std::array<UpgradeScheme, 16> kUpgradeSchemes{{
     {"smtp", StartTls::smtp, 25},
     {"submission", StartTls::smtp, 587},
     {"imap", StartTls::imap, 143},
@@ -733,12 +894,16 @@ constexpr std::array<UpgradeScheme, 13> kUpgradeSchemes{{
     {"mysql", StartTls::mysql, 3306},
     {"nntp", StartTls::nntp, 119},
     {"sieve", StartTls::sieve, 4190},
+    {"irc", StartTls::irc, 6667},
+    {"rdp", StartTls::rdp, 3389},
+    {"postgres+tls", StartTls::postgres_direct, 5432},
 }};
 
-constexpr std::array<StartTls, 11> kAll{StartTls::smtp,        StartTls::imap,     StartTls::pop3,
+constexpr std::array<StartTls, 14> kAll{StartTls::smtp,        StartTls::imap,     StartTls::pop3,
                                         StartTls::ftp,         StartTls::ldap,     StartTls::xmpp,
                                         StartTls::xmpp_server, StartTls::postgres, StartTls::mysql,
-                                        StartTls::nntp,        StartTls::sieve};
+                                        StartTls::nntp,        StartTls::sieve,    StartTls::irc,
+                                        StartTls::rdp,         StartTls::postgres_direct};
 
 }  // namespace
 
@@ -772,9 +937,120 @@ std::uint16_t default_port(StartTls p) {
     return 443;
 }
 
-bool is_unimplemented_upgrade(std::string_view scheme) {
-    const auto l = lower(scheme);
-    return l == "irc" || l == "rdp";
+bool is_unimplemented_upgrade(std::string_view) { return false; }
+
+std::string_view fixed_alpn(StartTls p) {
+    return p == StartTls::postgres_direct ? "postgresql" : "";
+}
+
+std::optional<RdpConfirm> parse_rdp_confirm(ByteView b) {
+    // TPKT: version 3, reserved 0, length (big endian) covering the whole packet.
+    if (b.size() < 11 || b[0] != 0x03 || b[1] != 0x00) return std::nullopt;
+    const std::size_t len = (std::size_t{b[2]} << 8) | b[3];
+    if (len < 11 || len > b.size()) return std::nullopt;
+    // X.224: length indicator, then the Connection Confirm code 0xD0 (low nibble: credit).
+    const std::size_t li = b[4];
+    if ((b[5] & 0xf0) != 0xd0 || li < 6 || 5 + li > len) return std::nullopt;
+    RdpConfirm c;
+    const std::size_t at = 11;  // after LI, code, dst-ref, src-ref, class
+    if (5 + li < at + 8) return c;  // no negotiation data
+    const std::uint8_t type = b[at];
+    const std::uint16_t length = static_cast<std::uint16_t>(b[at + 2] | (b[at + 3] << 8));
+    if (length != 8) return std::nullopt;
+    const std::uint32_t value = static_cast<std::uint32_t>(b[at + 4]) |
+                                (static_cast<std::uint32_t>(b[at + 5]) << 8) |
+                                (static_cast<std::uint32_t>(b[at + 6]) << 16) |
+                                (static_cast<std::uint32_t>(b[at + 7]) << 24);
+    if (type == 0x02) c.selected_protocol = value;
+    else if (type == 0x03) c.failure_code = value;
+    else return std::nullopt;
+    return c;
+}
+
+std::string_view rdp_failure_name(std::uint32_t code) {
+    switch (code) {
+        case 1: return "SSL_REQUIRED_BY_SERVER";
+        case 2: return "SSL_NOT_ALLOWED_BY_SERVER";
+        case 3: return "SSL_CERT_NOT_ON_SERVER";
+        case 4: return "INCONSISTENT_FLAGS";
+        case 5: return "HYBRID_REQUIRED_BY_SERVER";
+        case 6: return "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER";
+        default: return "unknown failure code";
+    }
+}
+
+std::optional<Bytes> client_hello_with_alpn(ByteView r, std::string_view protocol) {
+    const auto u16 = [&](std::size_t at) { return (std::size_t{r[at]} << 8) | r[at + 1]; };
+    if (protocol.empty() || protocol.size() > 255) return std::nullopt;
+    if (r.size() < 9 || r[0] != 0x16 || u16(3) != r.size() - 5 || r[5] != 0x01) return std::nullopt;
+    const std::size_t hs_len = (std::size_t{r[6]} << 16) | (std::size_t{r[7]} << 8) | r[8];
+    if (hs_len != r.size() - 9) return std::nullopt;
+    std::size_t at = 9 + 2 + 32;  // client_version, random
+    if (at + 1 > r.size()) return std::nullopt;
+    at += 1 + r[at];  // session_id
+    if (at + 2 > r.size()) return std::nullopt;
+    at += 2 + u16(at);  // cipher_suites
+    if (at + 1 > r.size()) return std::nullopt;
+    at += 1 + r[at];  // compression_methods
+    if (at > r.size()) return std::nullopt;
+    Bytes others;
+    if (at < r.size()) {
+        if (at + 2 > r.size() || at + 2 + u16(at) != r.size()) return std::nullopt;
+        for (std::size_t e = at + 2; e < r.size();) {
+            if (e + 4 > r.size()) return std::nullopt;
+            const std::size_t len = u16(e + 2);
+            if (e + 4 + len > r.size()) return std::nullopt;
+            if (u16(e) != 0x0010) others.insert(others.end(), r.begin() + static_cast<std::ptrdiff_t>(e),
+                                                r.begin() + static_cast<std::ptrdiff_t>(e + 4 + len));
+            e += 4 + len;
+        }
+    }
+    Bytes alpn{0x00, 0x10};
+    const std::size_t list = 1 + protocol.size();
+    alpn.push_back(static_cast<std::uint8_t>((list + 2) >> 8));
+    alpn.push_back(static_cast<std::uint8_t>((list + 2) & 0xff));
+    alpn.push_back(static_cast<std::uint8_t>(list >> 8));
+    alpn.push_back(static_cast<std::uint8_t>(list & 0xff));
+    alpn.push_back(static_cast<std::uint8_t>(protocol.size()));
+    alpn.insert(alpn.end(), protocol.begin(), protocol.end());
+    const std::size_t exts = alpn.size() + others.size();
+    Bytes out(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(at));
+    out.push_back(static_cast<std::uint8_t>(exts >> 8));
+    out.push_back(static_cast<std::uint8_t>(exts & 0xff));
+    out.insert(out.end(), alpn.begin(), alpn.end());
+    out.insert(out.end(), others.begin(), others.end());
+    const std::size_t body = out.size() - 9;
+    const std::size_t rec = out.size() - 5;
+    if (rec > 16384 || exts > 0xffff) return std::nullopt;
+    out[3] = static_cast<std::uint8_t>(rec >> 8);
+    out[4] = static_cast<std::uint8_t>(rec & 0xff);
+    out[6] = static_cast<std::uint8_t>(body >> 16);
+    out[7] = static_cast<std::uint8_t>((body >> 8) & 0xff);
+    out[8] = static_cast<std::uint8_t>(body & 0xff);
+    return out;
+}
+
+std::string greeting_banner(StartTls p, ByteView first) {
+    switch (p) {
+        case StartTls::smtp:
+        case StartTls::imap:
+        case StartTls::pop3:
+        case StartTls::ftp:
+        case StartTls::nntp: {
+            const auto lines = split_lines(first);
+            return lines.empty() ? std::string() : shown(lines.front());
+        }
+        case StartTls::sieve:
+            for (const auto& l : split_lines(first))
+                if (starts_nocase(l, "\"IMPLEMENTATION\"")) return shown(l);
+            return {};
+        case StartTls::mysql: {
+            if (first.size() < 5) return {};
+            const auto g = parse_mysql_greeting(first.subspan(4));
+            return g && !g->error ? g->server_version : std::string();
+        }
+        default: return {};
+    }
 }
 
 // ---- parsers -------------------------------------------------------------------------------

@@ -37,10 +37,13 @@ enum class StartTls {
     mysql,        // handshake v10, SSLRequest packet with CLIENT_SSL
     nntp,         // CAPABILITIES, STARTTLS (RFC 4642)
     sieve,        // ManageSieve capabilities, STARTTLS (RFC 5804 §2.2)
+    irc,          // CAP LS (the `tls` capability), STARTTLS, 670 RPL_STARTTLS (IRCv3 tls)
+    rdp,          // X.224 Connection Request with RDP_NEG_REQ for PROTOCOL_SSL|HYBRID (MS-RDPBCGR)
+    postgres_direct,  // no dialogue: TLS at once with ALPN "postgresql" (PostgreSQL 17+)
 };
 
 // "smtp", "imap", "pop3", "ftp", "ldap", "xmpp", "xmpp-server", "postgres", "mysql", "nntp",
-// "sieve" ("none" for none): the --starttls names and the JSON `target.starttls` value.
+// "sieve", "irc", "rdp", "postgres-direct" ("none" for none): the --starttls names and the JSON `target.starttls` value.
 std::string_view to_string(StartTls p);
 // A --starttls name (case-insensitive; "postgresql" and "submission" are accepted too).
 std::optional<StartTls> parse_starttls(std::string_view name);
@@ -58,9 +61,12 @@ struct UpgradeScheme {
 std::span<const UpgradeScheme> upgrade_schemes();
 // The protocol's usual port (smtp 25, imap 143, ...); 443 for none.
 std::uint16_t default_port(StartTls p);
-// Schemes of upgrades tlsprobe knows of but does not speak yet ("irc", "rdp"): refused with
+// Schemes of upgrades tlsprobe knows of but does not speak yet (none today): refused with
 // a clear message rather than half-working.
 bool is_unimplemented_upgrade(std::string_view scheme);
+// The ALPN protocol every ClientHello of `p` must carry ("postgresql" for postgres_direct:
+// a PostgreSQL 17 server refuses direct TLS without it); empty for the others.
+std::string_view fixed_alpn(StartTls p);
 
 // What the engine does next.
 struct UpgradeStep {
@@ -140,5 +146,30 @@ struct MysqlGreeting {
 };
 std::optional<MysqlGreeting> parse_mysql_greeting(core::ByteView packet_payload);
 inline constexpr std::uint32_t kMysqlClientSsl = 0x0800;
+
+// An RDP X.224 Connection Confirm (MS-RDPBCGR 2.2.1.2) inside its TPKT: the negotiation
+// response's selected protocol or the negotiation failure's code; neither when the server sent
+// no negotiation data (an RDP 5 server: standard RDP security only). nullopt when `tpkt` is
+// not a Connection Confirm.
+struct RdpConfirm {
+    std::optional<std::uint32_t> selected_protocol;  // RDP_NEG_RSP: 0 RDP, 1 SSL, 2 HYBRID, 8 HYBRID_EX
+    std::optional<std::uint32_t> failure_code;       // RDP_NEG_FAILURE
+};
+std::optional<RdpConfirm> parse_rdp_confirm(core::ByteView tpkt);
+// "SSL_NOT_ALLOWED_BY_SERVER" ... for an RDP_NEG_FAILURE code; "unknown failure code" else.
+std::string_view rdp_failure_name(std::uint32_t code);
+inline constexpr std::uint32_t kRdpProtocolSsl = 0x1;
+inline constexpr std::uint32_t kRdpProtocolHybrid = 0x2;
+
+// A ClientHello record (one record, TLS) with an ALPN extension offering `protocol` alone in
+// place of any it had, placed first; nullopt when `record` is not one whole ClientHello
+// record. For PostgreSQL direct TLS, whose server refuses hellos without ALPN "postgresql".
+std::optional<core::Bytes> client_hello_with_alpn(core::ByteView record,
+                                                  std::string_view protocol);
+
+// The banner the server greeted with before the upgrade (the SMTP 220 line, the IMAP/POP3
+// greeting, the MySQL server version, ...), safe UTF-8, at most 200 bytes; empty when the
+// protocol has no greeting (PostgreSQL, LDAP, RDP) or it did not arrive.
+std::string greeting_banner(StartTls p, core::ByteView first_bytes);
 
 }  // namespace tlsprobe::wire

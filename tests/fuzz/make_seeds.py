@@ -25,7 +25,7 @@ def openssl(*args, stdin=None):
 
 # ---- starttls: [protocol index][piece size][server bytes] --------------------------------
 PROTOCOLS = ["smtp", "imap", "pop3", "ftp", "ldap", "xmpp", "xmpp-server", "postgres",
-             "mysql", "nntp", "sieve"]  # the order of wire::starttls_protocols()
+             "mysql", "nntp", "sieve", "irc", "rdp"]  # the order of wire::starttls_protocols()
 
 
 def ber(tag, content):
@@ -61,10 +61,16 @@ STARTTLS = {
     "nntp": b"200 news ready\r\n101 Capability list:\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n"
             b"382 continue\r\n",
     "sieve": b'"IMPLEMENTATION" "fuzz"\r\n"STARTTLS"\r\nOK\r\nOK "begin"\r\n',
+    "irc": b":irc.fuzz NOTICE * :*** Looking up your hostname\r\n:irc.fuzz CAP * LS * :sasl\r\n"
+           b":irc.fuzz CAP * LS :tls\r\n:irc.fuzz 670 * :go ahead\r\n",
+    "rdp": b"\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x00\x08\x00\x01\x00\x00\x00",
 }
 for i, proto in enumerate(PROTOCOLS):
     write("starttls", proto, bytes([i, 63]) + STARTTLS[proto])
 write("starttls", "smtp-refused", bytes([0, 5]) + b"220 hi\r\n250 hi\r\n454 not now\r\n")
+write("starttls", "irc-refused", bytes([11, 7]) + b":irc.fuzz CAP * LS :tls\r\n:irc.fuzz 691 * :no\r\n")
+write("starttls", "rdp-failure", bytes([12, 63]) +
+      b"\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x03\x00\x08\x00\x02\x00\x00\x00")
 write("starttls", "mysql-error", bytes([8, 63]) + b"\x17\x00\x00\x00\xff\x6a\x04Host not allowed")
 
 # ---- cert_file: [password choice][file] ---------------------------------------------------

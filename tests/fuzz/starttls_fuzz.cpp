@@ -1,5 +1,6 @@
 // libFuzzer target for the STARTTLS dialogues (wire::UpgradeDialogue) and the reply parsers
-// behind them (coded replies, LDAP BER, the MySQL greeting, XMPP, PostgreSQL): whatever a
+// behind them (coded replies, LDAP BER, the MySQL greeting, XMPP, PostgreSQL, IRC, the RDP Connection
+// Confirm): whatever a
 // server answers, in whatever pieces it arrives, the dialogue must not crash, throw or loop,
 // must end in ready or a named failure, and every text it keeps must be valid UTF-8.
 //
@@ -47,6 +48,8 @@ void parsers(core::ByteView in) {
         printable(g->server_version);
         printable(g->error_message);
     }
+    if (const auto rdp = wire::parse_rdp_confirm(in))
+        require(!(rdp->selected_protocol && rdp->failure_code));
 }
 }  // namespace
 
@@ -80,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 (step.kind == Kind::send && step.then_ready);
     }
     require(dialogue.first_bytes().size() <= 256);
+    printable(wire::greeting_banner(protocol, dialogue.first_bytes()));
     if (ended && step.kind != Kind::send) {
         // After the end it keeps answering the same.
         const auto again = dialogue.feed(core::ByteView(data, std::min<std::size_t>(size, 8)));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Probes real Debian servers over their STARTTLS dialogues on loopback (issue 14): PostgreSQL,
-# Dovecot (IMAP, POP3), OpenLDAP slapd and MariaDB, each started here on a fixed 127.0.0.1 port
+# Dovecot (IMAP, POP3), OpenLDAP slapd, MariaDB and Postfix (SMTP), each started here on a fixed 127.0.0.1 port
 # with the test certificate testcerts/good.* (tlsprobe.test), probed with
 # `tlsprobe probe <scheme>://tlsprobe.test:PORT --connect-to 127.0.0.1`, and stopped again.
 # A server whose package is not installed is skipped with a message; with none installed the
@@ -19,6 +19,7 @@ chmod 755 "$work"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    [ -f "$work/postfix/main.cf" ] && postfix -c "$work/postfix" stop >/dev/null 2>&1
     [ -n "${pg_ctl:-}" ] && [ -d "$work/pg" ] && su postgres -s /bin/sh -c "$pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1
     for p in "${pids[@]}"; do
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -58,7 +59,7 @@ items=vs.items() if isinstance(vs,dict) else [(v.get("version"),v) for v in vs]
 ok=[str(k) for k,v in items if isinstance(v,dict) and v.get("supported") is True]
 leaf=(r.get("chain") or {}).get("certificates") or [{}]
 works=r["target_verdict"] in ("ok","warn")
-print("verdict=%s versions=%s leaf=%s trusted=%s diagnosis=%s" % (r["target_verdict"], ",".join(ok), leaf[0].get("common_name"), (r.get("chain") or {}).get("trusted"), ",".join(d["id"] for d in r.get("diagnosis",[])) or "-"))
+print("verdict=%s versions=%s leaf=%s trusted=%s platform=%s diagnosis=%s" % (r["target_verdict"], ",".join(ok), leaf[0].get("common_name"), (r.get("chain") or {}).get("trusted"), (r.get("platform") or {}).get("software"), ",".join(d["id"] for d in r.get("diagnosis",[])) or "-"))
 sys.exit(0 if works else 1)' <<<"$json")
     local rc=$?
     echo "$name ($url): $summary"
@@ -166,8 +167,63 @@ else
     echo "MariaDB: not installed, skipped"
 fi
 
+# ---- Postfix (SMTP) --------------------------------------------------------------------------
+# A private instance: its own config_directory (main.cf, master.cf with one smtpd on
+# 127.0.0.1:22525, and the postlogd, proxymap, anvil and tlsmgr services smtpd talks to), queue_directory and data_directory under $work,
+# started with `postfix -c DIR start` and stopped with `postfix -c DIR stop`. Needs root (the
+# master runs as root, smtpd as the postfix user).
+if [ -x /usr/sbin/postfix ] && id postfix >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    mkdir -p "$work/postfix" "$work/postfix-queue" "$work/postfix-data"
+    chown postfix "$work/postfix-data"
+    cp "$work/key.pem" "$work/postfix-key.pem"; chmod 600 "$work/postfix-key.pem"
+    [ -f /etc/postfix/dynamicmaps.cf ] && cp /etc/postfix/dynamicmaps.cf "$work/postfix/"
+    cat >"$work/postfix/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $work/postfix-queue
+data_directory = $work/postfix-data
+myhostname = tlsprobe.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtpd_tls_security_level = may
+smtpd_tls_chain_files = $work/postfix-key.pem, $work/cert.pem
+smtpd_peername_lookup = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+maillog_file_prefixes = $work
+maillog_file = $work/postfix.log
+CONF
+    cat >"$work/postfix/master.cf" <<CONF
+127.0.0.1:22525 inet n - n - - smtpd
+postlog unix-dgram n - n - 1 postlogd
+proxymap unix - - n - - proxymap
+anvil unix - - n - 1 anvil
+tlsmgr unix - - n 1000? 1 tlsmgr
+CONF
+    if postfix -c "$work/postfix" start >"$work/postfix.out" 2>&1 && wait_port 22525; then
+        # The master listens before smtpd can greet: without a 220 greeting in 10 s the private
+        # instance is not usable here (the log says why), which is a skip, not a tlsprobe fault.
+        greeting=$(timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22525; head -n 1 <&3' 2>/dev/null)
+        if [[ "$greeting" == 220* ]]; then
+            probe Postfix "smtp://tlsprobe.test:22525"
+        else
+            echo "Postfix: started, but smtpd sent no 220 greeting within 10 s, skipped; its log:"
+            tail -10 "$work/postfix.log" 2>/dev/null
+        fi
+    else
+        echo "Postfix: did not start (postfix -c $work/postfix start):"
+        cat "$work/postfix.out" "$work/postfix.log" 2>/dev/null | tail -20
+        failed=$((failed + 1))
+    fi
+elif [ -x /usr/sbin/postfix ]; then
+    echo "Postfix: installed, but a private instance needs root and the postfix user, skipped"
+else
+    echo "Postfix: not installed, skipped"
+fi
+
 if [ "$ran" -eq 0 ]; then
-    echo "SKIPPED: none of PostgreSQL, Dovecot, slapd, MariaDB is installed"
+    echo "SKIPPED: none of PostgreSQL, Dovecot, slapd, MariaDB, Postfix is installed"
     exit 77
 fi
 echo "$ran probes, $failed failed"
