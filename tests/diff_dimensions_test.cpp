@@ -199,7 +199,7 @@ TEST_CASE("diff: a no-SNI handshake lost is a regression, another-name behaviour
     CHECK_FALSE(back.regression);
 }
 
-TEST_CASE("diff: plain HTTP lost is a regression; the HTTPS status and HSTS are listed",
+TEST_CASE("diff: plain HTTP lost is a regression, the HTTPS status and HSTS are listed",
           "[diff]") {
     auto before = base_document(), after = base_document();
     before["http"] = {{"status", "answered"}, {"http_status", 301}};
@@ -355,8 +355,8 @@ TEST_CASE("diff: Markdown and HTML name every difference and the policy outcome"
                Catch::Contains("No difference"));
 }
 
-TEST_CASE("diff --policy: a rule passing on OLD and failing on NEW exits 1; the same server "
-          "exits 0; a rule failing on both does not gate",
+TEST_CASE("diff --policy: a rule passing on OLD and failing on NEW exits 1, the same server "
+          "exits 0, a rule failing on both does not gate",
           "[diff][loopback]") {
     lab::TlsServer good(quiet("good")), good2(quiet("good")), broken(quiet("leaf-only")),
         broken2(quiet("leaf-only"));

@@ -155,7 +155,7 @@ TEST_CASE("dns: a stuck DNS server holds up neither other names nor the caller",
     // Leaving the scope destroys the resolver with 40 queries in flight: it cancels them.
 }
 
-TEST_CASE("dns: addresses need no lookup; a bad server list is refused", "[dns]") {
+TEST_CASE("dns: addresses need no lookup, a bad server list is refused", "[dns]") {
     lab::DnsServer server(zone());
     engine::HostResolver resolver(using_server(server));
     const auto v4 = testing::run_awaitable(resolver.resolve("127.0.0.1", 8443, 5s));
