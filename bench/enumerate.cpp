@@ -4,6 +4,11 @@
 // hellos and prints the figures.
 //
 //   bench_enumerate [--concurrency N] [--block N] [--client-preference] [--runs N] [--rtt MS]
+//                   [--ciphers OPENSSL-LIST] [--groups LIST] [--tls12-up]
+//
+// --block N splits the suites into blocks of N from the start (the old algorithm, for
+// comparison); the default offers every candidate in one hello. --ciphers/--groups/--tls12-up
+// configure the server (default: every suite, OpenSSL's groups, TLS 1.0-1.3).
 //
 // --rtt adds MS of waiting before each connection, standing in for a distant server's round
 // trip (loopback has none): wall time then shows how many round trips the enumeration needs.
@@ -37,8 +42,10 @@ asio::awaitable<probe::ServerChoice> delayed(probe::HelloFn inner, std::chrono::
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t concurrency = 8, block = 128, runs = 3, rtt_ms = 0;
+    std::size_t concurrency = 8, block = 0, runs = 3, rtt_ms = 0;
     bool server_preference = true;
+    std::string ciphers = "ALL:COMPLEMENTOFALL:@SECLEVEL=0", groups;
+    int min_version = TLS1_VERSION;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         const auto next = [&] { return i + 1 < argc ? std::strtoul(argv[++i], nullptr, 10) : 0UL; };
@@ -47,22 +54,32 @@ int main(int argc, char** argv) {
         else if (a == "--runs") runs = next();
         else if (a == "--rtt") rtt_ms = next();
         else if (a == "--client-preference") server_preference = false;
+        else if (a == "--ciphers" && i + 1 < argc) ciphers = argv[++i];
+        else if (a == "--groups" && i + 1 < argc) groups = argv[++i];
+        else if (a == "--tls12-up") min_version = TLS1_2_VERSION;
         else {
             fmt::print(stderr,
                        "usage: bench_enumerate [--concurrency N] [--block N] [--client-preference] "
-                       "[--runs N] [--rtt MS]\n");
+                       "[--runs N] [--rtt MS] [--ciphers OPENSSL-LIST] [--groups LIST] "
+                       "[--tls12-up]\n");
             return 2;
         }
     }
 
-    auto config = lab::config_for_case("good", TLS1_VERSION, TLS1_3_VERSION);
-    config.cipher_list = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
+    auto config = lab::config_for_case("good", min_version, TLS1_3_VERSION);
+    config.cipher_list = ciphers;
+    config.groups = groups;
     config.server_cipher_preference = server_preference;
     config.http_after_handshake = false;
     lab::TlsServer server(config);
     const asio::ip::tcp::endpoint peer(asio::ip::make_address("127.0.0.1"), server.port());
 
     probe::EnumerationOptions options;
+    // The versions the server has, as probe_target enumerates only supported versions.
+    options.versions = {core::Version::tls1_2, core::Version::tls1_3};
+    if (min_version == TLS1_VERSION)
+        options.versions.insert(options.versions.begin(),
+                                {core::Version::tls1_0, core::Version::tls1_1});
     options.concurrency = concurrency;
     options.max_suites_per_hello = block;
     engine::RawProbeOptions probe;
@@ -78,11 +95,11 @@ int main(int argc, char** argv) {
     }
 
     fmt::print(
-        "local OpenSSL {} server, TLS 1.0-1.3, server preference {}, concurrency {}, <= {} suites "
-        "per hello, "
-        "simulated RTT {} ms\n",
-        OpenSSL_version(OPENSSL_VERSION_STRING), server_preference ? "on" : "off", concurrency,
-        block, rtt_ms);
+        "local OpenSSL {} server, TLS {}-1.3, server preference {}, concurrency {}, {} suites "
+        "per hello, simulated RTT {} ms\n",
+        OpenSSL_version(OPENSSL_VERSION_STRING), min_version == TLS1_VERSION ? "1.0" : "1.2",
+        server_preference ? "on" : "off", concurrency,
+        block == 0 ? std::string("all") : fmt::format("<= {}", block), rtt_ms);
     for (std::size_t run = 0; run < runs; ++run) {
         asio::io_context io;
         const auto t0 = std::chrono::steady_clock::now();
@@ -93,14 +110,25 @@ int main(int argc, char** argv) {
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
-        fmt::print("run {}: {:.1f} ms wall, {} connections, {} errors\n", run + 1, ms,
-                   e.connections, e.errors.size());
+        std::size_t accepted = 0;
+        for (const auto& vc : e.versions) accepted += vc.suites.size() + vc.groups.size();
+        fmt::print("run {}: {:.1f} ms wall, {} connections = accepted suites + groups ({}) + {}, "
+                   "{} errors\n",
+                   run + 1, ms, e.connections, accepted,
+                   static_cast<long>(e.connections) - static_cast<long>(accepted), e.errors.size());
         if (run + 1 < runs) continue;
         for (const auto& vc : e.versions) {
-            fmt::print("  {:8} {:3} suites, preference {:7}, {:2} groups, {:3} connections\n",
-                       core::display_name(vc.version), vc.suites.size(),
-                       vc.server_preference ? (*vc.server_preference ? "server" : "client") : "-",
-                       vc.groups.size(), vc.connections);
+            if (!vc.enumerated) continue;
+            const auto order = [](const std::optional<bool>& p) {
+                return p ? (*p ? "server" : "client") : "-";
+            };
+            fmt::print(
+                "  {:8} {:3} suites, order {:6}, {:2} groups, order {:6}, {:3} connections "
+                "(suites + groups + {})\n",
+                core::display_name(vc.version), vc.suites.size(), order(vc.server_preference),
+                vc.groups.size(), order(vc.group_server_preference), vc.connections,
+                static_cast<long>(vc.connections) -
+                    static_cast<long>(vc.suites.size() + vc.groups.size()));
         }
         for (const auto& err : e.errors) fmt::print("  error: {}\n", err);
     }

@@ -30,6 +30,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +38,7 @@
 #include <iostream>
 #include <memory>
 #include <netinet/in.h>
+#include <poll.h>
 #include <openssl/ssl.h>
 #include <string>
 #include <sys/socket.h>
@@ -102,6 +104,8 @@ int silent_listener(unsigned short& port) {
     port = ntohs(addr.sin_port);
     return fd;
 }
+
+volatile std::sig_atomic_t dump_requested = 0;
 
 }  // namespace
 
@@ -173,9 +177,27 @@ int main(int argc, char** argv) {
                                   << " silent=" << n_silent << '\n';
     std::cerr << "scan_farm: " << servers.size() << " TLS endpoints; targets: " << n_live
               << " live, " << n_refused << " refused, " << n_silent << " silent\n";
-    // Until the parent closes our standard input (or kills us).
-    char c;
-    while (::read(STDIN_FILENO, &c, 1) > 0) {
+    // Until the parent closes our standard input (or kills us). SIGUSR1 writes the TLS
+    // connections accepted so far, over every endpoint, to DIR/connections (connections per
+    // host for bench/farm_full.sh: the difference around one tool's run).
+    std::signal(SIGUSR1, [](int) { dump_requested = 1; });  // any thread may take it
+    std::ofstream(dir + "/pid") << ::getpid() << '\n';
+    for (;;) {
+        pollfd in{STDIN_FILENO, POLLIN, 0};
+        const int ready = ::poll(&in, 1, 100);
+        if (dump_requested) {
+            dump_requested = 0;
+            std::size_t accepted = 0;
+            for (const auto& server : servers) accepted += server->connections();
+            {
+                std::ofstream(dir + "/connections.tmp") << accepted << '\n';
+            }
+            std::rename((dir + "/connections.tmp").c_str(), (dir + "/connections").c_str());
+        }
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready == 0) continue;
+        char c;
+        if (ready < 0 || ::read(STDIN_FILENO, &c, 1) <= 0) break;
     }
     for (int fd : silent_fds) ::close(fd);
     proxy_io.stop();

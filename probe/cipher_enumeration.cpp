@@ -54,10 +54,14 @@ struct Run {
     EnumerationOptions options;
     CipherEnumeration result;
 
-    // Phase 1 output: one chain per block, per version.
+    // Phase 1 output: one walk per block, per version (one block unless split).
     std::array<std::vector<std::vector<Pick>>, 6> chains;
-    // Phase 2 output: the forward and reversed picks.
-    std::array<std::optional<ServerChoice>, 6> forward, reverse;
+    // Phase 2 output: the group walks, and the forward (the walk's first pick, or a hello of
+    // its own when the suites were split) and reversed picks.
+    std::array<std::vector<std::vector<Pick>>, 6> group_chains;
+    std::array<std::optional<ServerChoice>, 6> forward, reverse, group_reverse;
+    // TLS 1.3: the server refused hellos without key shares; the walk used them.
+    std::array<bool, 6> suite_key_shares{}, group_key_shares{};
 
     VersionCiphers& at(Version v) { return result.versions[index_of(v)]; }
 
@@ -85,23 +89,31 @@ std::string item_text(std::uint32_t item, bool is_group) {
                     : wire::cipher_suite_name(item);
 }
 
+// How a walk ended.
+struct WalkEnd {
+    bool at_first = false;  // the first hello ended it: nothing was accepted
+    ServerChoice::Outcome outcome = ServerChoice::Outcome::refused;  // of the last hello
+};
+
 // "Offer everything, remove what the server picks, repeat" over `items` (suites or groups).
 // Stops when the server refuses (the normal end), fails (recorded as an error), or picks
-// something outside the offer (a broken server, recorded).
-asio::awaitable<void> run_chain(Run& run, HelloRequest base, Items items, bool is_group,
-                                std::vector<Pick>& picks) {
+// something outside the offer (a broken server, recorded). `quiet_first`: a failure of the
+// very first hello is not recorded, because the caller retries the walk another way.
+asio::awaitable<WalkEnd> run_chain(Run& run, HelloRequest base, Items items, bool is_group,
+                                   std::vector<Pick>& picks, bool quiet_first = false) {
     const std::size_t bound = items.size() + 1;
     for (std::size_t step = 0; step < bound && !items.empty(); ++step) {
         HelloRequest request = base;
         if (is_group) request.groups.assign(items.begin(), items.end());
         else request.cipher_suites = items;
         ServerChoice choice = co_await run.send(std::move(request));
-        if (choice.outcome == ServerChoice::Outcome::refused) co_return;
+        if (choice.outcome == ServerChoice::Outcome::refused) co_return WalkEnd{step == 0, choice.outcome};
         if (choice.outcome == ServerChoice::Outcome::failed) {
-            run.error(base.version,
-                      fmt::format("{} with {} {} offered: {}", is_group ? "groups" : "suites",
-                                  items.size(), is_group ? "groups" : "suites", choice.detail));
-            co_return;
+            if (!(quiet_first && step == 0))
+                run.error(base.version,
+                          fmt::format("{} with {} {} offered: {}", is_group ? "groups" : "suites",
+                                      items.size(), is_group ? "groups" : "suites", choice.detail));
+            co_return WalkEnd{step == 0, choice.outcome};
         }
         const std::optional<std::uint32_t> item =
             is_group ? std::optional<std::uint32_t>(choice.group) : choice.cipher_suite;
@@ -110,11 +122,12 @@ asio::awaitable<void> run_chain(Run& run, HelloRequest base, Items items, bool i
                       item ? fmt::format("the server chose {}, which was not offered",
                                          item_text(*item, is_group))
                            : std::string("the server's answer did not show the group it chose"));
-            co_return;
+            co_return WalkEnd{false, ServerChoice::Outcome::failed};
         }
         items.erase(std::find(items.begin(), items.end(), *item));
         picks.push_back({*item, std::move(choice)});
     }
+    co_return WalkEnd{false, ServerChoice::Outcome::chose};
 }
 
 asio::awaitable<void> run_ssl2(Run& run) {
@@ -169,6 +182,7 @@ void collect_suites(Run& run, Version v) {
 asio::awaitable<void> run_preference_probe(Run& run, Version v, bool reversed) {
     HelloRequest request;
     request.version = v;
+    request.key_shares = v != Version::tls1_3 || run.suite_key_shares[index_of(v)];
     for (const auto& s : run.at(v).suites) request.cipher_suites.push_back(s.code);
     if (reversed) std::reverse(request.cipher_suites.begin(), request.cipher_suites.end());
     ServerChoice choice = co_await run.send(std::move(request));
@@ -198,6 +212,46 @@ void judge_preference(Run& run, Version v) {
     }
 }
 
+// With one walk, a server that enforces its order picked its favourite of what was left each
+// time: the walk is that order.
+void take_walk_order(Run& run, Version v) {
+    const auto& chains = run.chains[index_of(v)];
+    auto& suites = run.at(v).suites;
+    if (chains.size() != 1 || chains.front().size() != suites.size()) return;
+    std::vector<AcceptedSuite> sorted;
+    for (const auto& p : chains.front()) {
+        const auto it = std::find_if(suites.begin(), suites.end(),
+                                     [&](const auto& s) { return s.code == p.item; });
+        if (it == suites.end()) return;
+        sorted.push_back(*it);
+    }
+    suites = std::move(sorted);
+}
+
+// The group walk's order is the server's when, offered the accepted groups reversed, it
+// still picks the walk's first; it is ours (the offer's) when it picks the reversed first.
+asio::awaitable<void> run_group_reverse(Run& run, Version v, Items suites) {
+    HelloRequest request;
+    request.version = v;
+    request.cipher_suites = std::move(suites);
+    const auto& groups = run.at(v).groups;
+    request.groups.assign(groups.rbegin(), groups.rend());
+    request.key_shares = v != Version::tls1_3;
+    ServerChoice choice = co_await run.send(std::move(request));
+    if (choice.outcome != ServerChoice::Outcome::chose)
+        run.error(v, fmt::format("group preference test: {}", choice.detail));
+    run.group_reverse[index_of(v)] = std::move(choice);
+}
+
+void judge_group_preference(Run& run, Version v) {
+    auto& vc = run.at(v);
+    const auto& r = run.group_reverse[index_of(v)];
+    if (!r || r->outcome != ServerChoice::Outcome::chose || !r->group || vc.groups.size() < 2)
+        return;
+    if (*r->group == vc.groups.front()) vc.group_server_preference = true;
+    else if (*r->group == vc.groups.back()) vc.group_server_preference = false;
+}
+
 // Phase 3: each phase-1 chain lists its block's suites in the server's order; merge them by
 // offering the heads until one chain is left.
 asio::awaitable<void> run_merge(Run& run, Version v) {
@@ -224,6 +278,7 @@ asio::awaitable<void> run_merge(Run& run, Version v) {
         } else {
             HelloRequest request;
             request.version = v;
+            request.key_shares = v != Version::tls1_3 || run.suite_key_shares[index_of(v)];
             for (const auto& c : chains) request.cipher_suites.push_back(c.front());
             const Items heads = request.cipher_suites;
             ServerChoice choice = co_await run.send(std::move(request));
@@ -265,6 +320,61 @@ Items group_probe_suites(const VersionCiphers& vc) {
             out.push_back(s.code);
     }
     return out;
+}
+
+// One block of a walk split from the start (explicit max_suites_per_hello / max_groups_...).
+asio::awaitable<void> walk_block(Run& run, HelloRequest base, Items items, bool is_group,
+                                 std::vector<Pick>& picks) {
+    co_await run_chain(run, std::move(base), std::move(items), is_group, picks);
+}
+
+// Phase 1 for one version (not SSL 2.0) whose candidates fit one hello: the walk over all of
+// them. TLS 1.3 offers no key share (HelloRetryRequests); a server that refuses that gets the
+// walk with key shares. A long list refused at once is walked again in blocks (intolerance).
+asio::awaitable<void> run_suite_walk(Run& run, Version v) {
+    const Items candidates = enumeration_candidates(v);
+    auto& chains = run.chains[index_of(v)];
+    chains.assign(1, {});
+    HelloRequest base;
+    base.version = v;
+    const bool tls13 = v == Version::tls1_3;
+    const std::size_t block = run.options.intolerant_suites_per_hello;
+    const bool can_split = block > 0 && candidates.size() > block;
+    base.key_shares = !tls13;
+    WalkEnd end = co_await run_chain(run, base, candidates, false, chains[0], tls13 || can_split);
+    if (!end.at_first) co_return;
+    if (tls13) {
+        run.suite_key_shares[index_of(v)] = true;
+        base.key_shares = true;
+        end = co_await run_chain(run, base, candidates, false, chains[0], can_split);
+        if (!end.at_first) co_return;
+    }
+    if (!can_split) co_return;
+    auto blocks = split_interleaved(candidates, block);
+    chains.assign(blocks.size(), {});
+    for (std::size_t b = 0; b < blocks.size(); ++b)
+        co_await run_chain(run, base, std::move(blocks[b]), false, chains[b]);
+}
+
+// Phase 2 for one version: the walk over every candidate group with `suites` offered.
+// TLS 1.3 without key shares first, as the suite walk.
+asio::awaitable<void> run_group_walk(Run& run, Version v, Items suites) {
+    const auto all = enumeration_groups(v);
+    const Items groups(all.begin(), all.end());
+    auto& chains = run.group_chains[index_of(v)];
+    chains.assign(1, {});
+    HelloRequest base;
+    base.version = v;
+    base.cipher_suites = std::move(suites);
+    // Without key shares only where the suite walk showed the server answers such hellos.
+    const bool without = v == Version::tls1_3 && !run.suite_key_shares[index_of(v)];
+    run.group_key_shares[index_of(v)] = v == Version::tls1_3 && !without;
+    base.key_shares = !without;
+    const WalkEnd end = co_await run_chain(run, base, groups, true, chains[0], without);
+    if (!without || !end.at_first) co_return;
+    run.group_key_shares[index_of(v)] = true;
+    base.key_shares = true;
+    co_await run_chain(run, base, groups, true, chains[0]);
 }
 
 asio::awaitable<void> run_all(std::size_t limit, std::vector<Task>& tasks) {
@@ -309,7 +419,7 @@ std::vector<std::uint16_t> enumeration_groups(Version v) {
 }
 
 asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationOptions options) {
-    Run run{std::move(hello), std::move(options), {}, {}, {}, {}};
+    Run run{std::move(hello), std::move(options), {}, {}, {}, {}, {}, {}, {}};
     const auto& opt = run.options;
     const std::size_t limit = std::max<std::size_t>(1, opt.concurrency);
     for (auto v : opt.versions) {
@@ -325,14 +435,19 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
             tasks.push_back([&run] { return run_ssl2(run); });
             continue;
         }
-        auto blocks = split_interleaved(enumeration_candidates(v), opt.max_suites_per_hello);
+        const auto candidates = enumeration_candidates(v);
+        if (opt.max_suites_per_hello == 0 || candidates.size() <= opt.max_suites_per_hello) {
+            tasks.push_back([&run, v] { return run_suite_walk(run, v); });
+            continue;
+        }
+        auto blocks = split_interleaved(candidates, opt.max_suites_per_hello);
         run.chains[index_of(v)].resize(blocks.size());
         for (std::size_t b = 0; b < blocks.size(); ++b) {
             HelloRequest base;
             base.version = v;
             tasks.push_back(
                 [&run, base, items = std::move(blocks[b]), &picks = run.chains[index_of(v)][b]] {
-                    return run_chain(run, base, items, false, picks);
+                    return walk_block(run, base, items, false, picks);
                 });
         }
     }
@@ -341,35 +456,41 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
 
     // Phase 2: preference probes and groups.
     tasks.clear();
-    std::array<std::vector<std::vector<Pick>>, 6> group_chains;
     for (auto v : opt.versions) {
         const auto& vc = run.at(v);
+        const bool one_walk = run.chains[index_of(v)].size() == 1;
         if (opt.preference && v != Version::ssl2 && vc.suites.size() >= 2) {
-            tasks.push_back([&run, v] { return run_preference_probe(run, v, false); });
+            if (one_walk) run.forward[index_of(v)] = run.chains[index_of(v)].front().front().choice;
+            else tasks.push_back([&run, v] { return run_preference_probe(run, v, false); });
             tasks.push_back([&run, v] { return run_preference_probe(run, v, true); });
         }
-        const auto suites = group_probe_suites(vc);
-        if (opt.groups && v >= Version::tls1_0 && !suites.empty()) {
-            const auto groups = enumeration_groups(v);
-            auto blocks =
-                split_interleaved(Items(groups.begin(), groups.end()), opt.max_groups_per_hello);
-            group_chains[index_of(v)].resize(blocks.size());
-            for (std::size_t b = 0; b < blocks.size(); ++b) {
-                HelloRequest base;
-                base.version = v;
-                base.cipher_suites = suites;
-                tasks.push_back([&run, base, items = std::move(blocks[b]),
-                                 &picks = group_chains[index_of(v)][b]] {
-                    return run_chain(run, base, items, true, picks);
-                });
-            }
+        auto suites = group_probe_suites(vc);
+        if (!opt.groups || v < Version::tls1_0 || suites.empty()) continue;
+        const auto groups = enumeration_groups(v);
+        if (opt.max_groups_per_hello == 0 || groups.size() <= opt.max_groups_per_hello) {
+            tasks.push_back([&run, v, suites] { return run_group_walk(run, v, suites); });
+            continue;
+        }
+        auto blocks =
+            split_interleaved(Items(groups.begin(), groups.end()), opt.max_groups_per_hello);
+        run.group_chains[index_of(v)].resize(blocks.size());
+        for (std::size_t b = 0; b < blocks.size(); ++b) {
+            HelloRequest base;
+            base.version = v;
+            base.cipher_suites = suites;
+            tasks.push_back([&run, base, items = std::move(blocks[b]),
+                             &picks = run.group_chains[index_of(v)][b]] {
+                return walk_block(run, base, items, true, picks);
+            });
         }
     }
     co_await run_all(limit, tasks);
     for (auto v : opt.versions) {
-        if (opt.preference && v != Version::ssl2 && run.at(v).suites.size() >= 2)
+        if (opt.preference && v != Version::ssl2 && run.at(v).suites.size() >= 2) {
             judge_preference(run, v);
-        for (const auto& chain : group_chains[index_of(v)])
+            if (run.at(v).server_preference == true) take_walk_order(run, v);
+        }
+        for (const auto& chain : run.group_chains[index_of(v)])
             for (const auto& p : chain) {
                 run.at(v).groups.push_back(static_cast<std::uint16_t>(p.item));
                 run.at(v).group_names.emplace_back(
@@ -377,12 +498,19 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
             }
     }
 
-    // Phase 3: the server's order.
+    // Phase 3: the server's order over split suites; server or client group order.
     tasks.clear();
-    for (auto v : opt.versions)
-        if (run.at(v).server_preference == true)
+    for (auto v : opt.versions) {
+        if (run.at(v).server_preference == true && run.chains[index_of(v)].size() > 1)
             tasks.push_back([&run, v] { return run_merge(run, v); });
+        if (opt.preference && run.group_chains[index_of(v)].size() == 1 &&
+            !run.group_key_shares[index_of(v)] && run.at(v).groups.size() >= 2)
+            tasks.push_back([&run, v, suites = group_probe_suites(run.at(v))] {
+                return run_group_reverse(run, v, suites);
+            });
+    }
     co_await run_all(limit, tasks);
+    for (auto v : opt.versions) judge_group_preference(run, v);
     co_return std::move(run.result);
 }
 
@@ -405,6 +533,7 @@ RawHello enumeration_hello(const HelloRequest& request, const std::optional<std:
                    request.groups.end();
         });
     }
+    if (!request.key_shares) spec.key_shares.clear();  // TLS 1.3: the server must name a group
     return make_raw_hello(spec);
 }
 

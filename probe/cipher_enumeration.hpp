@@ -4,18 +4,34 @@
 // (and groups) for this version, tell me what the server chose" (HelloFn). The real HelloFn
 // wraps raw_handshake; tests plug in a pure fake server.
 //
-//   phase 1, per version, all versions at once: the candidate suites are split into blocks of
-//            at most max_suites_per_hello (interleaved, so accepted suites spread evenly);
-//            each block is a chain "offer the block, remove what the server picks, repeat"
-//            until the server refuses: one connection per accepted suite + one per block.
-//            SSL 2.0 needs one connection: the SERVER-HELLO lists every shared cipher kind.
-//   phase 2  per version with >= 2 suites: offer them forward and reversed (2 connections);
-//            same pick = server preference, each list's first = client preference.
-//            Per version with ECDHE (or TLS 1.3): the groups, by the same chain over groups.
-//   phase 3  server preference: merge the phase-1 chains (each already in server order)
-//            by offering their heads: one connection per suite while two chains are left.
+// The walk: offer every candidate, remove what the server picks, repeat until it refuses.
+// When the server enforces its own order each pick is its favourite of what is left, so the
+// walk lists the accepted suites in the server's order; when it follows the client, in ours.
+// One hello with the accepted suites reversed tells the two apart. Per enumerated version:
 //
-// Chains run concurrently, at most `concurrency` at a time, and each chain holds at most one
+//   phase 1  suites: the walk over every candidate in one hello (one connection per accepted
+//            suite + 1). If the server refuses that first hello and the list is longer than
+//            intolerant_suites_per_hello, the walk is redone in interleaved blocks of that
+//            size (some servers choke on long lists; the blocks then need phase 3).
+//            SSL 2.0 needs one connection: the SERVER-HELLO lists every shared cipher kind.
+//   phase 2  per version with >= 2 suites: the accepted suites reversed (1 connection); the
+//            walk's first pick again = server preference, the reversed list's first = client
+//            preference. Per version with ECDHE (or TLS 1.3): the same walk over the groups
+//            (one connection per accepted group + 1). TLS 1.3 hellos of both walks carry no
+//            key share, so the server answers with a HelloRetryRequest naming its choice and
+//            does no key exchange or signature for us (a server that refuses such a hello
+//            gets the walk again with key shares).
+//   phase 3  per version with >= 2 groups: the accepted groups reversed (1 connection) tells
+//            server from client group order. Block walks only (explicit max_suites_per_hello
+//            or the intolerance fallback): the blocks, each in server order, are merged by
+//            offering their heads (one connection per suite while two blocks are left).
+//
+// Connections per version, one block: accepted suites + accepted groups + 4 at most (a
+// refusal ends each walk, one reversed hello each), SSL 2.0: 1. The test
+// "enumeration (fake): connections = accepted suites + accepted groups + 4 per version" holds
+// the algorithm to that.
+//
+// Walks run concurrently, at most `concurrency` at a time, and each walk holds at most one
 // connection, so no more than `concurrency` connections are open to the target at once.
 #pragma once
 
@@ -40,6 +56,9 @@ struct HelloRequest {
     core::Version version = core::Version::tls1_2;
     std::vector<std::uint32_t> cipher_suites;  // in this order (SSL 2.0: 3-byte kinds); never empty
     std::vector<std::uint16_t> groups;         // supported_groups; empty = the preset's list
+    // TLS 1.3: send the preset's key shares (limited to `groups`). false = an empty key_share
+    // list, so the server must answer with a HelloRetryRequest naming the group it prefers.
+    bool key_shares = true;
 };
 
 // What the server did with it.
@@ -64,8 +83,13 @@ using HelloFn = std::function<boost::asio::awaitable<ServerChoice>(HelloRequest)
 struct EnumerationOptions {
     std::vector<core::Version> versions{core::all_versions.begin(), core::all_versions.end()};
     std::size_t concurrency = 8;             // connections open at once (>= 1)
-    std::size_t max_suites_per_hello = 128;  // intolerant servers choke on long suite lists
-    std::size_t max_groups_per_hello = 8;
+    // 0: every candidate in one hello (the fewest connections; the walk gives the server's
+    // order). N: blocks of at most N suites from the start (the old behaviour; needs merging).
+    std::size_t max_suites_per_hello = 0;
+    // When the one-hello walk is refused at once and the list is longer than this, the walk is
+    // redone in blocks of this size: intolerant servers choke on long suite lists.
+    std::size_t intolerant_suites_per_hello = 128;
+    std::size_t max_groups_per_hello = 0;  // 0: every candidate group in one hello
     bool groups = true;                  // enumerate supported groups (ECDHE, TLS 1.3)
     bool preference = true;              // determine server preference and its order
     std::size_t max_connections = 4000;  // hard budget; further hellos fail with an error
@@ -88,8 +112,11 @@ struct VersionCiphers {
     // preset) order, strongest first.
     std::vector<AcceptedSuite> suites;
     std::optional<bool> server_preference;  // nullopt: fewer than 2 suites, or inconsistent answers
-    std::vector<std::uint16_t> groups;      // groups the server accepts, in the order found
+    // Groups the server accepts: in its order when group_server_preference is true, else in
+    // the order offered (tlsprobe's).
+    std::vector<std::uint16_t> groups;
     std::vector<std::string> group_names;
+    std::optional<bool> group_server_preference;  // nullopt: < 2 groups, or unclear answers
     std::size_t connections = 0;      // connections used for this version
     std::vector<std::string> errors;  // failed connections: the list may be incomplete
     bool complete() const { return errors.empty(); }

@@ -196,6 +196,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         r.ciphers_enumerated = previous[i].ciphers_enumerated;
         r.server_preference = previous[i].server_preference;
         r.groups = previous[i].groups;
+        r.group_server_preference = previous[i].group_server_preference;
         r.enumeration_errors = previous[i].enumeration_errors;
     }
     conclude_dh_groups(result, options);

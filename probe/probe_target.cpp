@@ -100,6 +100,7 @@ asio::awaitable<void> enumerate(Engines& engines, TargetResult& result, const tc
         r.ciphers_enumerated = vc.enumerated;
         r.server_preference = vc.server_preference;
         r.groups = vc.group_names;
+        r.group_server_preference = vc.group_server_preference;
         r.enumeration_errors = vc.errors;
         r.ciphers.clear();
         for (const auto& s : vc.suites)

@@ -80,8 +80,10 @@ struct VersionResult {
     bool ciphers_enumerated = false;
     std::optional<bool>
         server_preference;  // nullopt: not determined (fewer than 2 suites, not run)
-    std::vector<std::string>
-        groups;  // key-exchange groups the server accepts, preference order unknown
+    // Key-exchange groups the server accepts: in its order when group_server_preference is
+    // true, else in the order tlsprobe offered them.
+    std::vector<std::string> groups;
+    std::optional<bool> group_server_preference;  // nullopt: fewer than 2 groups, not determined
     std::vector<std::string>
         enumeration_errors;  // failed enumeration connections: the list may be incomplete
 };

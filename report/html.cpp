@@ -244,7 +244,10 @@ std::string cipher_tables(const probe::TargetResult& r) {
         }
         out += "</tbody></table>";
         if (!vr.groups.empty())
-            out += fmt::format("<p class=\"meta\">groups: {}</p>",
+            out += fmt::format("<p class=\"meta\">groups{}: {}</p>",
+                               vr.group_server_preference == true    ? " (server's order)"
+                               : vr.group_server_preference == false ? " (client's order)"
+                                                                     : "",
                                breakable(fmt::format("{}", fmt::join(vr.groups, ", "))));
         for (const auto& e : vr.enumeration_errors)
             out += fmt::format("<p class=\"badge warn\">incomplete: {}</p>", h(e));

@@ -114,6 +114,7 @@ json version_json(const probe::VersionResult& v) {
         {"ciphers", ciphers_json(v)},
         {"server_preference", optional_json(v.server_preference)},
         {"groups", v.groups},
+        {"group_server_preference", optional_json(v.group_server_preference)},
         {"enumeration_errors", v.enumeration_errors},
     };
 }

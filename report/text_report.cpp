@@ -159,7 +159,11 @@ void ciphers(Writer& w, const probe::TargetResult& r) {
                 w.line("         {} {}", painted, extra_of(c));
             }
         }
-        if (!vr.groups.empty()) w.line("  groups   {}", fmt::join(vr.groups, ", "));
+        if (!vr.groups.empty())
+            w.line("  groups   {}{}", fmt::join(vr.groups, ", "),
+                   vr.group_server_preference == true    ? " (server's order)"
+                   : vr.group_server_preference == false ? " (client's order)"
+                                                         : "");
         for (const auto& e : vr.enumeration_errors) w.line("  {} {}", w.warn("incomplete:"), e);
         w.line("");
     }

@@ -44,6 +44,8 @@ struct FakeServer {
     std::optional<int> dh_bits;
     std::size_t fail_after = 0;
     std::chrono::milliseconds delay{0};  // > 0: each answer waits, so requests overlap
+    std::size_t max_suites = 0;          // > 0: a hello with more suites is refused (intolerance)
+    bool refuse_no_key_share = false;    // TLS 1.3 hellos without key shares are refused
 
     std::vector<HelloRequest> requests;
     std::size_t in_flight = 0, max_in_flight = 0;
@@ -62,13 +64,23 @@ struct FakeServer {
         }
         c.outcome = ServerChoice::Outcome::refused;
         if (!versions.contains(r.version)) return c;
+        if (max_suites && r.cipher_suites.size() > max_suites) return c;
+        if (refuse_no_key_share && r.version == Version::tls1_3 && !r.key_shares) return c;
         std::optional<std::uint16_t> group;
-        for (auto g : groups)
-            if (r.groups.empty() ||
-                std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end()) {
-                group = g;
-                break;
-            }
+        if (server_preference || r.groups.empty()) {
+            for (auto g : groups)
+                if (r.groups.empty() ||
+                    std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end()) {
+                    group = g;
+                    break;
+                }
+        } else {
+            for (auto g : r.groups)
+                if (std::find(groups.begin(), groups.end(), g) != groups.end()) {
+                    group = g;
+                    break;
+                }
+        }
         const auto ok = [&](std::uint32_t code) {
             return std::find(suites.begin(), suites.end(), code) != suites.end() &&
                    std::find(r.cipher_suites.begin(), r.cipher_suites.end(), code) !=
@@ -176,7 +188,7 @@ TEST_CASE("enumeration (fake): accepted suites and preference, server or client 
     }
 }
 
-TEST_CASE("enumeration (fake): one connection per accepted suite plus one per block, blocks <= 128",
+TEST_CASE("enumeration (fake): blocks of at most N suites when asked, merged into the server order",
           "[enumeration]") {
     FakeServer server;
     const auto candidates = probe::enumeration_candidates(Version::tls1_2);
@@ -187,6 +199,7 @@ TEST_CASE("enumeration (fake): one connection per accepted suite plus one per bl
     auto options = only({Version::tls1_2});
     options.preference = false;
     options.groups = false;
+    options.max_suites_per_hello = 128;
     const auto e = run(probe::enumerate_ciphers(fake(server), options));
     const auto& vc = e.version(Version::tls1_2);
     const std::size_t blocks = (candidates.size() + 127) / 128;
@@ -197,10 +210,100 @@ TEST_CASE("enumeration (fake): one connection per accepted suite plus one per bl
     // With preference: the order is the server's, found by merging the blocks.
     FakeServer again = server;
     again.requests.clear();
-    const auto p = run(probe::enumerate_ciphers(fake(again), only({Version::tls1_2})));
+    auto with_preference = only({Version::tls1_2});
+    with_preference.max_suites_per_hello = 128;
+    const auto p = run(probe::enumerate_ciphers(fake(again), with_preference));
     CHECK(p.version(Version::tls1_2).server_preference == std::optional<bool>(true));
     CHECK(codes(p.version(Version::tls1_2)) == server.suites);
     for (const auto& r : again.requests) CHECK(r.cipher_suites.size() <= 128);
+}
+
+TEST_CASE("enumeration (fake): connections = accepted suites + accepted groups + 4 per version",
+          "[enumeration]") {
+    namespace g = wire::group;
+    for (bool server_preference : {true, false}) {
+        FakeServer server;
+        server.versions = {Version::tls1_0, Version::tls1_2, Version::tls1_3};
+        const auto candidates = probe::enumeration_candidates(Version::tls1_2);
+        // Every 5th candidate, in an order that is neither the client's nor its reverse.
+        for (std::size_t i = 0; i < candidates.size(); i += 5) server.suites.push_back(candidates[i]);
+        std::rotate(server.suites.begin(), server.suites.begin() + 3, server.suites.end());
+        server.suites.insert(server.suites.begin(), {0x1302, 0x1301});
+        server.server_preference = server_preference;
+        server.groups = {g::secp384r1, g::x25519, g::secp256r1};
+        const auto e = run(probe::enumerate_ciphers(
+            fake(server), only({Version::tls1_0, Version::tls1_2, Version::tls1_3})));
+        INFO("server preference " << server_preference);
+        CHECK(e.errors.empty());
+        std::size_t bound = 0;
+        for (auto v : {Version::tls1_0, Version::tls1_2, Version::tls1_3}) {
+            const auto& vc = e.version(v);
+            INFO(core::display_name(v));
+            REQUIRE(vc.suites.size() >= 2);
+            REQUIRE(vc.groups.size() >= 2);
+            CHECK(vc.connections <= vc.suites.size() + vc.groups.size() + 4);
+            bound += vc.suites.size() + vc.groups.size() + 4;
+            CHECK(vc.server_preference == std::optional<bool>(server_preference));
+            CHECK(vc.group_server_preference == std::optional<bool>(server_preference));
+            std::vector<std::uint32_t> accepted;  // the server's list, this version's suites
+            const auto offered = probe::enumeration_candidates(v);
+            for (auto c : server.suites)
+                if (std::find(offered.begin(), offered.end(), c) != offered.end())
+                    accepted.push_back(c);
+            CHECK(codes(vc) == (server_preference ? accepted : in_client_order(v, accepted)));
+            if (server_preference)
+                CHECK(vc.groups == std::vector<std::uint16_t>{g::secp384r1, g::x25519, g::secp256r1});
+            else  // the order offered: tlsprobe's
+                for (std::size_t i = 1; i < vc.groups.size(); ++i) {
+                    const auto groups = probe::enumeration_groups(v);
+                    CHECK(std::find(groups.begin(), groups.end(), vc.groups[i - 1]) <
+                          std::find(groups.begin(), groups.end(), vc.groups[i]));
+                }
+        }
+        CHECK(e.connections == server.requests.size());
+        CHECK(e.connections <= bound);
+        // The walks offer every candidate at once: no merge hellos.
+        CHECK(server.requests.front().cipher_suites.size() > 128);
+        // TLS 1.3 hellos carry no key share: the server names its group in a HelloRetryRequest.
+        for (const auto& r : server.requests)
+            if (r.version == Version::tls1_3) CHECK_FALSE(r.key_shares);
+    }
+}
+
+TEST_CASE("enumeration (fake): a server refusing a long suite list gets blocks of 128",
+          "[enumeration]") {
+    FakeServer server;
+    server.max_suites = 128;
+    const auto candidates = probe::enumeration_candidates(Version::tls1_2);
+    REQUIRE(candidates.size() > 128);
+    for (std::size_t i = 0; i < candidates.size(); i += 9) server.suites.push_back(candidates[i]);
+    std::reverse(server.suites.begin(), server.suites.end());
+    const auto e = run(probe::enumerate_ciphers(fake(server), only({Version::tls1_2})));
+    const auto& vc = e.version(Version::tls1_2);
+    CHECK(e.errors.empty());
+    CHECK(codes(vc) == server.suites);  // the server's order, merged from the blocks
+    CHECK(vc.server_preference == std::optional<bool>(true));
+    REQUIRE(server.requests.size() >= 2);
+    CHECK(server.requests.front().cipher_suites.size() == candidates.size());
+    for (std::size_t i = 1; i < server.requests.size(); ++i)
+        CHECK(server.requests[i].cipher_suites.size() <= 128);
+}
+
+TEST_CASE("enumeration (fake): TLS 1.3 without key shares refused, the walks use them",
+          "[enumeration]") {
+    namespace g = wire::group;
+    FakeServer server;
+    server.versions = {Version::tls1_3};
+    server.suites = {0x1302, 0x1301};
+    server.groups = {g::x25519, g::secp256r1};
+    server.refuse_no_key_share = true;
+    const auto e = run(probe::enumerate_ciphers(fake(server), only({Version::tls1_3})));
+    const auto& vc = e.version(Version::tls1_3);
+    CHECK(e.errors.empty());
+    CHECK(codes(vc) == std::vector<std::uint32_t>{0x1302, 0x1301});
+    CHECK(vc.groups == std::vector<std::uint16_t>{g::x25519, g::secp256r1});
+    // With key shares the server may pick by the share it got: no order claimed.
+    CHECK_FALSE(vc.group_server_preference.has_value());
 }
 
 TEST_CASE("enumeration (fake): every version, TLS 1.3 suites, SSL 2.0 in one connection",
