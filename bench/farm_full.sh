@@ -12,7 +12,9 @@
 #
 # Env: BUILD (build), RTTS ("20 0"), HOSTS (200), SSLSCAN_HOSTS (200 at 0 ms, 20 at 20 ms:
 #      sslscan runs one host after another), CONCURRENCY (tlsprobe's --concurrency, 64),
-#      SKIP_PEERS=1 for tlsprobe only. Peers: apt-get install -y nmap sslscan
+#      TLSPROBE_ARGS (default "--full": every suite, group and version plus the safe checks
+#      and the client simulation; "--full --checks none --clients none" is nmap's depth:
+#      versions, suites, groups, the chain), SKIP_PEERS=1 for tlsprobe only. Peers: apt-get install -y nmap sslscan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -84,7 +86,8 @@ have() { [[ -z ${SKIP_PEERS:-} ]] && command -v "$1" >/dev/null; }
 for rtt in $RTTS; do
     dir=$WORK/farm-$rtt
     start_farm "$dir" --live "$HOSTS" --rtt "$rtt"
-    measure "$dir" tlsprobe "$HOSTS" "$TLSPROBE" scan "$dir/plain.txt" --full --quiet --ca-file "$CA" \
+    # shellcheck disable=SC2086
+    measure "$dir" tlsprobe "$HOSTS" "$TLSPROBE" scan "$dir/plain.txt" ${TLSPROBE_ARGS:---full} --quiet --ca-file "$CA" \
         --concurrency "$CONCURRENCY" --jsonl "$dir/tlsprobe.jsonl"
     if have nmap; then
         ports=$(head -n "$HOSTS" "$dir/plain.txt" | cut -d: -f2 | paste -sd,)
@@ -115,5 +118,5 @@ if n:
           f"{groups / n:.1f} accepted groups, {versions / n:.1f} supported versions")
 PY
     stop_farm
-    table "$HOSTS endpoints, full depth, ${rtt} ms round trip" tlsprobe
+    table "$HOSTS endpoints, tlsprobe ${TLSPROBE_ARGS:---full}, ${rtt} ms round trip" tlsprobe
 done

@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
                  << ",127.0.0.1\n";
         for (const auto port : ports) plain << "127.0.0.1:" << port << '\n';
     }
+    std::signal(SIGUSR1, [](int) { dump_requested = 1; });  // any thread may take it
+    std::ofstream(dir + "/pid") << ::getpid() << '\n';
     std::ofstream(dir + "/ready") << "live=" << n_live << " refused=" << n_refused
                                   << " silent=" << n_silent << '\n';
     std::cerr << "scan_farm: " << servers.size() << " TLS endpoints; targets: " << n_live
@@ -180,8 +182,6 @@ int main(int argc, char** argv) {
     // Until the parent closes our standard input (or kills us). SIGUSR1 writes the TLS
     // connections accepted so far, over every endpoint, to DIR/connections (connections per
     // host for bench/farm_full.sh: the difference around one tool's run).
-    std::signal(SIGUSR1, [](int) { dump_requested = 1; });  // any thread may take it
-    std::ofstream(dir + "/pid") << ::getpid() << '\n';
     for (;;) {
         pollfd in{STDIN_FILENO, POLLIN, 0};
         const int ready = ::poll(&in, 1, 100);
