@@ -1,6 +1,6 @@
 #include "report/scan_record_fields.hpp"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "core/version.hpp"
 
@@ -8,204 +8,179 @@ namespace tlsprobe::report {
 
 namespace {
 
-using nlohmann::json;
+namespace od = simdjson::ondemand;
 
-// Where a value sits, as far as add_earlier cares.
-enum class Slot {
-    other,
-    record,
-    key,
-    input_line,
-    target_verdict,
-    scan,
-    scan_outcome,
-    scan_verdict,
-    scan_detail,
-    supported,
-    list_item,  // an element of "findings" or "diagnosis"
-    item_id,
-    item_severity,
-    item_text,
-};
+// Each `if (x.get(y)) return false;` below: a simdjson error means the line is not valid JSON.
 
-class FieldsSax : public nlohmann::json_sax<json> {
-public:
-    explicit FieldsSax(ScanRecordFields& f) : f_(f) {}
+// A string, or null (left unset); any other type makes the record malformed.
+bool take(od::value v, std::optional<std::string>& to, ScanRecordFields& f) {
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    if (type == od::json_type::string) {
+        std::string_view text;
+        if (v.get_string().get(text)) return false;
+        to = std::string(text);
+    } else if (type != od::json_type::null) {
+        f.malformed = true;
+    }
+    return true;
+}
 
-    bool null() override { return value(Kind::null); }
-    bool boolean(bool v) override {
-        bool_ = v;
-        return value(Kind::boolean);
-    }
-    bool number_integer(number_integer_t v) override {
-        number_ = v < 0 ? 0 : static_cast<std::size_t>(v);
-        return value(Kind::number);
-    }
-    bool number_unsigned(number_unsigned_t v) override {
-        number_ = static_cast<std::size_t>(v);
-        return value(Kind::number);
-    }
-    bool number_float(number_float_t v, const string_t&) override {
-        number_ = v > 0 ? static_cast<std::size_t>(v) : 0;
-        return value(Kind::number);
-    }
-    bool string(string_t& v) override {
-        string_ = &v;
-        return value(Kind::string);
-    }
-    bool binary(binary_t&) override { return value(Kind::other); }
+// A string where the summary is content without one: other types are ignored.
+bool take_if_string(od::value v, std::string& to) {
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    if (type != od::json_type::string) return true;
+    std::string_view text;
+    if (v.get_string().get(text)) return false;
+    to = std::string(text);
+    return true;
+}
 
-    bool start_object(std::size_t) override {
-        if (stack_.empty()) object_ = true;
-        const Slot s = slot();
-        if (s == Slot::scan) f_.has_scan = true;
-        else if (s == Slot::list_item) list().emplace_back();
-        else if (s != Slot::other) f_.malformed = true;
-        push(false);
+bool read_scan(od::value v, ScanRecordFields& f) {
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    if (type != od::json_type::object) {
+        f.malformed = true;
         return true;
     }
-    bool end_object() override {
-        stack_.pop_back();
-        return true;
+    f.has_scan = true;
+    od::object scan;
+    if (v.get_object().get(scan)) return false;
+    for (auto member : scan) {
+        od::field field;
+        std::string_view key;
+        if (std::move(member).get(field) || field.unescaped_key().get(key)) return false;
+        if (key == "outcome" && !take(field.value(), f.outcome, f)) return false;
+        if (key == "verdict" && !take(field.value(), f.verdict, f)) return false;
+        if (key == "detail" && !take(field.value(), f.detail, f)) return false;
     }
-    bool start_array(std::size_t) override {
-        if (stack_.size() == 1 && (stack_[0].key == "findings" || stack_[0].key == "diagnosis"))
-            ;  // the list itself
-        else if (slot() != Slot::other) f_.malformed = true;
-        push(true);
-        return true;
-    }
-    bool end_array() override {
-        stack_.pop_back();
-        return true;
-    }
-    bool key(string_t& k) override {
-        stack_.back().key.assign(k);
-        return true;
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-        return false;
-    }
+    return true;
+}
 
-    bool object() const { return object_; }
-
-private:
-    enum class Kind { null, boolean, number, string, other };
-    struct Frame {
-        bool array = false;
-        std::string key;  // in an object: the key of the value being read
-    };
-
-    void push(bool array) { stack_.push_back(Frame{array, {}}); }
-
-    std::vector<ScanRecordFields::Item>& list() {
-        return stack_[0].key == "findings" ? f_.findings : f_.diagnosis;
-    }
-
-    Slot slot() const {
-        const std::size_t depth = stack_.size();
-        if (depth == 0) return Slot::other;
-        const std::string& top = stack_[0].key;
-        if (depth == 1) {
-            if (top == "record") return Slot::record;
-            if (top == "key") return Slot::key;
-            if (top == "input_line") return Slot::input_line;
-            if (top == "target_verdict") return Slot::target_verdict;
-            if (top == "scan") return Slot::scan;
-            return Slot::other;
-        }
-        if (depth == 2 && top == "scan") {
-            const std::string& k = stack_[1].key;
-            if (k == "outcome") return Slot::scan_outcome;
-            if (k == "verdict") return Slot::scan_verdict;
-            if (k == "detail") return Slot::scan_detail;
-            return Slot::other;
-        }
-        if (depth == 3 && top == "versions" && !stack_[1].array && !stack_[2].array &&
-            stack_[2].key == "supported")
-            return Slot::supported;
-        if ((top == "findings" || top == "diagnosis") && depth >= 2 && stack_[1].array) {
-            if (depth == 2) return Slot::list_item;
-            if (depth == 3) {
-                const std::string& k = stack_[2].key;
-                if (k == "id") return Slot::item_id;
-                if (top == "findings" && k == "severity") return Slot::item_severity;
-                if (k == (top == "findings" ? "detail" : "summary")) return Slot::item_text;
+bool read_versions(od::value v, ScanRecordFields& f) {
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    if (type != od::json_type::object) return true;
+    od::object versions;
+    if (v.get_object().get(versions)) return false;
+    for (auto member : versions) {
+        od::field field;
+        std::string_view name;
+        if (std::move(member).get(field) || field.unescaped_key().get(name)) return false;
+        const auto version = core::parse_version(name);
+        if (!version || name != core::to_string(*version)) continue;
+        od::value entry = field.value();
+        if (entry.type().get(type)) return false;
+        if (type != od::json_type::object) continue;
+        od::object fields;
+        if (entry.get_object().get(fields)) return false;
+        for (auto inner : fields) {
+            od::field support;
+            std::string_view key;
+            if (std::move(inner).get(support) || support.unescaped_key().get(key)) return false;
+            if (key != "supported") continue;
+            od::value value = support.value();
+            if (value.type().get(type)) return false;
+            const auto i = static_cast<std::size_t>(*version);
+            if (type == od::json_type::boolean) {
+                bool yes = false;
+                if (value.get_bool().get(yes)) return false;
+                f.version_seen[i] = true;
+                f.supported[i] = yes;
+            } else if (type == od::json_type::null) {
+                f.version_seen[i] = true;
+                f.supported[i].reset();
+            } else {
+                f.malformed = true;
             }
         }
-        return Slot::other;
     }
+    return true;
+}
 
-    // A scalar at the current position.
-    bool value(Kind kind) {
-        const Slot s = slot();
-        const bool is_string = kind == Kind::string;
-        auto take = [&](std::optional<std::string>& to) {
-            if (is_string) to = *string_;
-            else f_.malformed = f_.malformed || kind != Kind::null;
-        };
-        switch (s) {
-            case Slot::other: break;
-            case Slot::record:
-                if (is_string) f_.record = *string_;
-                break;
-            case Slot::key:
-                if (is_string) f_.key = *string_;
-                break;
-            case Slot::input_line:
-                if (kind == Kind::number) f_.input_line = number_;
-                break;
-            case Slot::target_verdict:
-                if (is_string) f_.target_verdict = *string_;
-                else if (kind != Kind::null) f_.malformed = true;
-                break;
-            case Slot::scan: f_.malformed = true; break;
-            case Slot::scan_outcome: take(f_.outcome); break;
-            case Slot::scan_verdict: take(f_.verdict); break;
-            case Slot::scan_detail: take(f_.detail); break;
-            case Slot::supported:
-                if (const auto v = core::parse_version(stack_[1].key);
-                    v && stack_[1].key == core::to_string(*v)) {
-                    const auto i = static_cast<std::size_t>(*v);
-                    if (kind == Kind::boolean) {
-                        f_.version_seen[i] = true;
-                        f_.supported[i] = bool_;
-                    } else if (kind == Kind::null) {
-                        f_.version_seen[i] = true;
-                        f_.supported[i].reset();
-                    } else {
-                        f_.malformed = true;
-                    }
-                }
-                break;
-            case Slot::list_item: f_.malformed = true; break;
-            case Slot::item_id: take(list().back().id); break;
-            case Slot::item_severity:
-                if (is_string) list().back().severity = *string_;
-                break;
-            case Slot::item_text:
-                if (is_string) list().back().text = *string_;
-                break;
+// "findings" (`text` from "detail") or "diagnosis" (`text` from "summary").
+bool read_list(od::value v, std::vector<ScanRecordFields::Item>& list, std::string_view text_key,
+               ScanRecordFields& f) {
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    if (type != od::json_type::array) return true;
+    od::array items;
+    if (v.get_array().get(items)) return false;
+    for (auto element : items) {
+        od::value item;
+        if (std::move(element).get(item) || item.type().get(type)) return false;
+        if (type != od::json_type::object) {
+            f.malformed = true;
+            continue;
         }
-        return true;
+        auto& out = list.emplace_back();
+        od::object fields;
+        if (item.get_object().get(fields)) return false;
+        for (auto member : fields) {
+            od::field field;
+            std::string_view key;
+            if (std::move(member).get(field) || field.unescaped_key().get(key)) return false;
+            if (key == "id" && !take(field.value(), out.id, f)) return false;
+            if (key == "severity" && !take_if_string(field.value(), out.severity)) return false;
+            if (key == text_key && !take_if_string(field.value(), out.text)) return false;
+        }
     }
+    return true;
+}
 
-    ScanRecordFields& f_;
-    std::vector<Frame> stack_;
-    bool object_ = false;
-    bool bool_ = false;
-    std::size_t number_ = 0;
-    const string_t* string_ = nullptr;
-};
+bool read_fields(od::document& doc, ScanRecordFields& f) {
+    od::object record;
+    if (doc.get_object().get(record)) return false;
+    for (auto member : record) {
+        od::field field;
+        std::string_view key;
+        if (std::move(member).get(field) || field.unescaped_key().get(key)) return false;
+        od::value v = field.value();
+        bool ok = true;
+        if (key == "record" || key == "key") {  // a string, or not there
+            od::json_type type;
+            if (v.type().get(type)) return false;
+            if (type == od::json_type::string) ok = take(v, key == "record" ? f.record : f.key, f);
+        } else if (key == "input_line") {
+            std::uint64_t n = 0;
+            double d = 0;
+            if (v.get_uint64().get(n) == simdjson::SUCCESS) f.input_line = n;
+            else if (v.get_double().get(d) == simdjson::SUCCESS && d > 0)
+                f.input_line = static_cast<std::size_t>(d);
+        } else if (key == "target_verdict") {
+            std::optional<std::string> text;
+            ok = take(v, text, f);
+            if (text) f.target_verdict = std::move(*text);
+        } else if (key == "scan") {
+            ok = read_scan(v, f);
+        } else if (key == "versions") {
+            ok = read_versions(v, f);
+        } else if (key == "findings") {
+            ok = read_list(v, f.findings, "detail", f);
+        } else if (key == "diagnosis") {
+            ok = read_list(v, f.diagnosis, "summary", f);
+        }
+        if (!ok) return false;
+    }
+    // Nothing after the object: the next token's location is past the end.
+    const char* next = nullptr;
+    return doc.current_location().get(next) == simdjson::OUT_OF_BOUNDS;
+}
 
 }  // namespace
 
 bool read_scan_record_fields(std::string_view line, ScanRecordFields& fields) {
     fields = ScanRecordFields{};
-    FieldsSax sax(fields);
-    const bool ok = json::sax_parse(line.begin(), line.end(), &sax, json::input_format_t::json,
-                                    /*strict=*/true);
-    return ok && sax.object();
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: a padded copy of the line,
+    // kept per thread so a million lines cost one allocation.
+    thread_local od::parser parser;
+    thread_local std::string buffer;
+    buffer.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+    buffer.assign(line);
+    od::document doc;
+    if (parser.iterate(buffer.data(), buffer.size(), buffer.capacity()).get(doc)) return false;
+    return read_fields(doc, fields);
 }
 
 }  // namespace tlsprobe::report
