@@ -6,6 +6,8 @@
 //   scan_farm --live 200 --dir DIR                      -> DIR/targets.txt, DIR/plain.txt
 //   scan_farm --live 200 --targets 10000 --refused 30 --silent 10 --dir DIR
 //   scan_farm --live 200 --rtt 20 --dir DIR            every live endpoint behind a delay proxy
+//   scan_farm --live 200 --targets 1000000 --refused 99.5 --silent 0.2 --dir DIR   (1M case;
+//                                                      the shares may have decimals)
 //
 // --rtt MS puts each live endpoint behind a proxy that holds every chunk MS/2 in each
 // direction, so a request/response exchange costs MS as on a real network (the TCP handshake
@@ -14,7 +16,8 @@
 //
 // targets.txt is what `tlsprobe scan` reads: live endpoints repeat under distinct names
 // ("liveN.tlsprobe.test:PORT,127.0.0.1") until the live share is filled; refused targets are
-// port 9 on distinct 127.1.x.y addresses (nothing listens there, the kernel answers RST);
+// port 9 on distinct 127.w.x.y addresses, w, x and y from 1 to 250 (nothing listens there,
+// the kernel answers RST; up to 15.6 M of them are distinct);
 // silent targets go to listeners that never accept (the kernel completes the TCP handshake
 // from the backlog, then nothing ever answers the ClientHello).
 // plain.txt lists each live endpoint once as 127.0.0.1:PORT, for sslscan / testssl.sh / nmap.
@@ -110,15 +113,16 @@ volatile std::sig_atomic_t dump_requested = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t live = 200, targets = 0, refused_pct = 0, silent_pct = 0, rtt_ms = 0;
+    std::size_t live = 200, targets = 0, rtt_ms = 0;
+    double refused_pct = 0, silent_pct = 0;
     std::string dir = ".";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const std::string value = argv[i + 1];
         if (flag == "--live") live = std::stoul(value);
         else if (flag == "--targets") targets = std::stoul(value);
-        else if (flag == "--refused") refused_pct = std::stoul(value);
-        else if (flag == "--silent") silent_pct = std::stoul(value);
+        else if (flag == "--refused") refused_pct = std::stod(value);
+        else if (flag == "--silent") silent_pct = std::stod(value);
         else if (flag == "--dir") dir = value;
         else if (flag == "--rtt") rtt_ms = std::stoul(value);
         else {
@@ -152,12 +156,14 @@ int main(int argc, char** argv) {
     auto work = asio::make_work_guard(proxy_io);
     std::thread proxy_thread([&] { proxy_io.run(); });
 
-    std::vector<unsigned short> silent_ports(silent_pct ? 10 : 0);
+    std::vector<unsigned short> silent_ports(silent_pct > 0 ? 10 : 0);
     std::vector<int> silent_fds;
     for (auto& p : silent_ports) silent_fds.push_back(silent_listener(p));
 
-    const std::size_t n_refused = targets * refused_pct / 100,
-                      n_silent = targets * silent_pct / 100;
+    const auto share = [&](double pct) {
+        return static_cast<std::size_t>(static_cast<double>(targets) * pct / 100);
+    };
+    const std::size_t n_refused = share(refused_pct), n_silent = share(silent_pct);
     const std::size_t n_live = targets - n_refused - n_silent;
     {
         std::ofstream list(dir + "/targets.txt"), plain(dir + "/plain.txt");
@@ -167,7 +173,8 @@ int main(int argc, char** argv) {
             else list << "live" << i << ".tlsprobe.test:" << port << ",127.0.0.1,tlsprobe.test\n";
         }
         for (std::size_t i = 0; i < n_refused; ++i)
-            list << "127.1." << (i / 250) % 250 + 1 << '.' << i % 250 + 1 << ":9\n";
+            list << "127." << (i / 62500) % 250 + 1 << '.' << (i / 250) % 250 + 1 << '.'
+                 << i % 250 + 1 << ":9\n";
         for (std::size_t i = 0; i < n_silent; ++i)
             list << "silent" << i << ".tlsprobe.test:" << silent_ports[i % silent_ports.size()]
                  << ",127.0.0.1\n";

@@ -25,6 +25,7 @@
 #include "probe/probe_target.hpp"
 #include "report/html.hpp"
 #include "report/scan_report.hpp"
+#include "scan/key_set.hpp"
 #include "scan/scan_input.hpp"
 #include "core/text.hpp"
 #include "x509/trust_store.hpp"
@@ -156,8 +157,7 @@ std::ofstream open_jsonl(const ScanArgs& a, report::ResumeState& resume,
 
 // Targets the scan will take from a regular file, for the progress line's total and ETA.
 std::optional<std::size_t> count_targets(const std::string& path, const scan::Shard& shard,
-                                         const std::unordered_set<std::string>& done,
-                                         wire::StartTls upgrade) {
+                                         const scan::KeySet& done, wire::StartTls upgrade) {
     // A pipe or FIFO (`scan <(...)`) can be read once only: counting would eat the scan's input.
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
@@ -165,11 +165,11 @@ std::optional<std::size_t> count_targets(const std::string& path, const scan::Sh
     if (!in) return std::nullopt;
     scan::ScanInputReader reader(in);
     reader.set_upgrade(upgrade);
-    std::unordered_set<std::string> seen;
+    scan::KeySet seen;
     std::size_t n = 0;
     while (auto item = reader.next())
         if (const auto* t = std::get_if<scan::ScanTarget>(&item->parsed))
-            if (seen.insert(t->key).second && scan::in_shard(t->key, shard) &&
+            if (seen.insert(t->key) && scan::in_shard(t->key, shard) &&
                 !done.contains(t->key))
                 ++n;
     return n;
@@ -319,7 +319,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
     }
 
     std::mutex err_mutex;
-    std::unordered_set<std::string> seen;        // keys only: a few dozen bytes per distinct target
+    scan::KeySet seen;  // 8-byte hashes of the keys: the only thing kept per distinct target
     scan::ScanInputReader reader(*in, io.stop);  // an endless input ends on SIGINT/SIGTERM
     reader.set_upgrade(upgrade);
     const scan::ScanSource source = [&]() -> std::optional<scan::ScanItem> {
@@ -332,7 +332,7 @@ int run_job(const ScanArgs& a, const scan::TargetWork* work_override, std::ostre
                 continue;
             }
             auto& t = std::get<scan::ScanTarget>(item->parsed);
-            if (!seen.insert(t.key).second) ++summary.duplicates;
+            if (!seen.insert(t.key)) ++summary.duplicates;
             else if (!scan::in_shard(t.key, shard)) ++summary.other_shards;
             else if (resume.keys.contains(t.key)) ++summary.resumed;
             else return scan::ScanItem{item->line, std::move(t.key), std::move(t.target)};

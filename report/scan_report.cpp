@@ -87,46 +87,67 @@ void ScanSummary::add(const scan::ScanRecord& record) {
                verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0), reason_of(record)});
 }
 
-void ScanSummary::add_earlier(const json& j) {
+// The fields add_earlier reads, from a record's JSON tree (`tlsprobe merge`). Throws
+// nlohmann::json::exception where a field add_earlier needs has the wrong type.
+static ScanRecordFields fields_of(const json& j) {
+    ScanRecordFields f;
+    f.key = j.at("key").get<std::string>();
+    f.input_line = j.value("input_line", std::size_t{0});
+    f.target_verdict = j.value("target_verdict", std::string());
     const json& scan = j.at("scan");
-    const auto verdict_text = scan.at("verdict").get<std::string>();
-    const auto* known = std::find_if(kVerdicts.begin(), kVerdicts.end(),
-                                     [&](ScanVerdict v) { return to_string(v) == verdict_text; });
-    const ScanVerdict verdict = known != kVerdicts.end() ? *known : ScanVerdict::error;
-    const bool completed =
-        scan.value("outcome", std::string()) == to_string(scan::ScanOutcome::completed);
-    // Read everything first, so a malformed record changes no counter.
-    std::array<std::optional<bool>, 6> supported{};
-    const bool count_versions =
-        completed && j.value("target_verdict", std::string()) != "unreachable";
-    if (count_versions)
+    f.has_scan = scan.is_object();
+    f.verdict = scan.at("verdict").get<std::string>();
+    f.outcome = scan.value("outcome", std::string());
+    if (scan.contains("detail")) f.detail = scan.value("detail", std::string());
+    if (const auto versions = j.find("versions"); versions != j.end())
         for (auto v : core::all_versions) {
-            const auto& s = j.at("versions").at(std::string(core::to_string(v))).at("supported");
-            if (!s.is_null()) supported[static_cast<std::size_t>(v)] = s.get<bool>();
+            const auto i = static_cast<std::size_t>(v);
+            const auto at = versions->find(std::string(core::to_string(v)));
+            if (at == versions->end() || !at->contains("supported")) continue;
+            const json& s = at->at("supported");
+            f.version_seen[i] = true;
+            if (!s.is_null()) f.supported[i] = s.get<bool>();
         }
-    std::vector<std::string> finding_ids, diagnosis_ids;
+    for (const auto& x : j.value("findings", json::array()))
+        f.findings.push_back({x.at("id").get<std::string>(), x.value("severity", std::string()),
+                              x.value("detail", std::string())});
+    for (const auto& x : j.value("diagnosis", json::array()))
+        f.diagnosis.push_back(
+            {x.at("id").get<std::string>(), std::string(), x.value("summary", std::string())});
+    return f;
+}
+
+void ScanSummary::add_earlier(const json& j) {
+    if (!add_earlier(fields_of(j)))
+        throw json::other_error::create(501, "a scan record without the fields of one", &j);
+}
+
+bool ScanSummary::add_earlier(const ScanRecordFields& f) {
+    // Check everything first, so a malformed record changes no counter.
+    if (f.malformed || !f.key || !f.has_scan || !f.verdict) return false;
+    const auto* known = std::find_if(kVerdicts.begin(), kVerdicts.end(),
+                                     [&](ScanVerdict v) { return to_string(v) == *f.verdict; });
+    const ScanVerdict verdict = known != kVerdicts.end() ? *known : ScanVerdict::error;
+    const bool completed = f.outcome.value_or("") == to_string(scan::ScanOutcome::completed);
+    const bool count_versions = completed && f.target_verdict != "unreachable";
+    if (count_versions)
+        for (const bool seen : f.version_seen)
+            if (!seen) return false;
     std::optional<probe::Severity> worst;
-    std::string reason = completed ? std::string() : scan.value("detail", std::string());
-    for (const auto& f : j.value("findings", json::array())) {
-        finding_ids.push_back(f.at("id").get<std::string>());
-        if (const auto sev = probe::parse_severity(f.value("severity", std::string()));
-            sev && (!worst || *sev > *worst))
+    for (const auto& x : f.findings) {
+        if (!x.id) return false;
+        if (const auto sev = probe::parse_severity(x.severity); sev && (!worst || *sev > *worst))
             worst = sev;
     }
-    for (const auto& d : j.value("diagnosis", json::array()))
-        diagnosis_ids.push_back(d.at("id").get<std::string>());
+    for (const auto& x : f.diagnosis)
+        if (!x.id) return false;
+    std::string reason = completed ? std::string() : f.detail.value_or("");
     if (completed && reason.empty()) {
-        const auto diagnosis = j.value("diagnosis", json::array());
-        const auto findings = j.value("findings", json::array());
-        if (!diagnosis.empty())
-            reason = fmt::format("{}: {}", diagnosis.front().at("id").get<std::string>(),
-                                 diagnosis.front().value("summary", std::string()));
-        else if (!findings.empty())
-            reason = fmt::format("{}: {}", findings.front().at("id").get<std::string>(),
-                                 findings.front().value("detail", std::string()));
+        if (!f.diagnosis.empty())
+            reason = fmt::format("{}: {}", *f.diagnosis.front().id, f.diagnosis.front().text);
+        else if (!f.findings.empty())
+            reason = fmt::format("{}: {}", *f.findings.front().id, f.findings.front().text);
     }
-    const auto line = j.value("input_line", std::size_t{0});
-    auto key = j.at("key").get<std::string>();
 
     ++targets_;
     ++earlier;
@@ -134,13 +155,14 @@ void ScanSummary::add_earlier(const json& j) {
     if (count_versions)
         for (std::size_t i = 0; i < versions_.size(); ++i) {
             auto& c = versions_[i];
-            ++(supported[i] ? (*supported[i] ? c.yes : c.no) : c.unknown);
+            ++(f.supported[i] ? (*f.supported[i] ? c.yes : c.no) : c.unknown);
         }
-    for (const auto& id : finding_ids) ++findings_[id];
-    for (const auto& id : diagnosis_ids) ++diagnoses_[id];
-    if (verdict == ScanVerdict::ok || keep_worst_ == 0) return;
-    add_worst({line, std::move(key), verdict,
+    for (const auto& x : f.findings) ++findings_[*x.id];
+    for (const auto& x : f.diagnosis) ++diagnoses_[*x.id];
+    if (verdict == ScanVerdict::ok || keep_worst_ == 0) return true;
+    add_worst({f.input_line, *f.key, verdict,
                verdict_rank(verdict) + (worst ? static_cast<int>(*worst) : 0), std::move(reason)});
+    return true;
 }
 
 void ScanSummary::add_worst(Worst w) {
@@ -430,18 +452,21 @@ JsonlRead read_jsonl(std::istream& in, const std::function<void(const json&)>& o
 
 ResumeState read_resume(std::istream& in, ScanSummary* summary) {
     ResumeState state;
-    const auto read = read_jsonl(in, [&](const json& j) {
-        const bool first = state.keys.insert(j["key"].get<std::string>()).second;
-        if (summary && first) {
-            try {
-                summary->add_earlier(j);
-            } catch (const json::exception&) {
-                ++state.ignored_lines;
-            }
+    std::string line;
+    ScanRecordFields fields;  // reused: its buffers serve every line
+    std::uint64_t offset = 0;
+    while (std::getline(in, line)) {
+        const bool terminated = !in.eof();  // getline stopped at a '\n', not at the end of the file
+        offset += line.size() + (terminated ? 1 : 0);
+        if (!terminated || !read_scan_record_fields(line, fields)) {
+            ++state.ignored_lines;
+            continue;
         }
-    });
-    state.valid_bytes = read.valid_bytes;
-    state.ignored_lines += read.ignored_lines;
+        state.valid_bytes = offset;
+        if (fields.record != "target" || !fields.key) continue;
+        const bool first = state.keys.insert(*fields.key);
+        if (summary && first && !summary->add_earlier(fields)) ++state.ignored_lines;
+    }
     return state;
 }
 
@@ -453,7 +478,7 @@ const ScanMerge::Shard& ScanMerge::add(std::string name, std::istream& in,
     const auto read = read_jsonl(
         in,
         [&](const json& j) {
-            if (!keys_.insert(j["key"].get<std::string>()).second) {
+            if (!keys_.insert(j["key"].get<std::string>())) {
                 ++shard.duplicates;
                 return;
             }

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "report/json_report.hpp"
+#include "report/scan_record_fields.hpp"
+#include "scan/key_set.hpp"
 #include "scan/scan.hpp"
 #include "scan/scan_input.hpp"
 
@@ -42,6 +44,9 @@ public:
     // A record an earlier run wrote (a JSONL "target" line, read back for --resume): counted
     // like add() and in `earlier`. Throws nlohmann::json::exception when it is malformed.
     void add_earlier(const nlohmann::json& record);
+    // The same from the fields of the line (read_scan_record_fields): what --resume uses, as
+    // it never builds the JSON tree. False (and nothing counted) when the record is malformed.
+    bool add_earlier(const ScanRecordFields& record);
     void add_input_error(std::size_t line, const scan::InputError& error);
     // `tlsprobe merge`: the input errors of the shards' summary records ("input_errors",
     // "first_input_errors"). Every shard reads the whole input, so each reports the same
@@ -121,9 +126,11 @@ std::string progress_line(std::size_t done, std::optional<std::size_t> total, st
 
 // What an existing JSONL file holds, for --resume. With `summary`, each target record (the
 // first per key) is also added to it (ScanSummary::add_earlier), so the final summary and the
-// exit code cover the whole file; a malformed record counts as an ignored line.
+// exit code cover the whole file; a malformed record counts as an ignored line. Lines are read
+// one at a time with read_scan_record_fields (no JSON tree), and keys kept as 8-byte hashes
+// (scan::KeySet): a million records read back in seconds, in ~16 MB.
 struct ResumeState {
-    std::unordered_set<std::string> keys;  // targets with a complete record
+    scan::KeySet keys;  // targets with a complete record
     std::uint64_t valid_bytes =
         0;  // the file up to the end of its last complete line; the rest is a torn write
     std::size_t ignored_lines = 0;  // lines that are not JSON, or not newline-terminated
@@ -164,7 +171,7 @@ public:
     const ScanSummary& summary() const { return summary_; }
 
 private:
-    std::unordered_set<std::string> keys_;
+    scan::KeySet keys_;
     std::vector<Shard> shards_;
     ScanSummary summary_;
 };

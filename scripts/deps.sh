@@ -9,6 +9,7 @@ packages=(g++ cmake ninja-build pkg-config libssl-dev libboost1.81-dev libcli11-
 # Read at run time, never copied: the DH primes servers commonly share
 # (/etc/testssl/common-primes.txt), later the client hellos and trust stores.
 packages+=(testssl.sh)
+packages+=(libsimdjson-dev)  # scan --resume: reading a million JSONL records back in seconds
 packages+=(python3 git)  # the layering check (.ci/check_layers.py reads `git ls-files`)
 packages+=(python3-jsonschema)  # tests: the JSON output against schema/*.json (draft 2020-12)
 # The fuzz smoke test in the test command builds with clang's libFuzzer.

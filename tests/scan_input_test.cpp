@@ -210,7 +210,10 @@ TEST_CASE("resume: complete records count, a torn last line does not", "[scan][r
         "{\"record\":\"target\",\"key\":\"b.example:443\",\"input_line\":2}\n"
         "{\"record\":\"target\",\"key\":\"c.exa");
     const auto state = report::read_resume(in);
-    CHECK(state.keys == std::unordered_set<std::string>{"a.example:443", "b.example:443"});
+    CHECK(state.keys.size() == 2);
+    CHECK(state.keys.contains("a.example:443"));
+    CHECK(state.keys.contains("b.example:443"));
+    CHECK_FALSE(state.keys.contains("c.example:443"));
     CHECK(state.ignored_lines == 2);
     const std::string kept =
         "{\"record\":\"target\",\"key\":\"a.example:443\",\"input_line\":1}\n"
