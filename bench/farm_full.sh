@@ -21,25 +21,8 @@ BUILD=${BUILD:-build}
 RTTS=${RTTS:-20 0}
 HOSTS=${HOSTS:-200}
 CONCURRENCY=${CONCURRENCY:-64}
-TLSPROBE=$BUILD/tlsprobe
-FARM=$BUILD/bench/tlsprobe_scan_farm
-CA=testcerts/root-ca.pem
-[[ -x $TLSPROBE && -x $FARM ]] || { echo "build first: cmake -S . -B $BUILD -G Ninja && ninja -C $BUILD tlsprobe tlsprobe_scan_farm" >&2; exit 2; }
-ulimit -n 20000 2>/dev/null || true
-WORK=$(mktemp -d /tmp/tlsprobe-farm-full.XXXXXX)
-FARM_PID=""
-cleanup() { [[ -n $FARM_PID ]] && kill "$FARM_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-start_farm() {
-    local dir=$1; shift
-    mkdir -p "$dir"
-    "$FARM" "$@" --dir "$dir" < <(sleep 100000) 2>"$dir/farm.log" &
-    FARM_PID=$!
-    for _ in $(seq 600); do [[ -f $dir/ready ]] && return 0; sleep 0.1; done
-    echo "farm did not start: $(cat "$dir/farm.log")" >&2; exit 1
-}
-stop_farm() { kill "$FARM_PID" 2>/dev/null || true; wait "$FARM_PID" 2>/dev/null || true; FARM_PID=""; }
+# shellcheck source=bench/farm_lib.sh
+source bench/farm_lib.sh farm-full
 
 # accepted DIR: the farm's running total of accepted TLS connections.
 accepted() {

@@ -9,26 +9,17 @@
 #   3. `tlsprobe scan --resume` on the same list and JSONL, nothing left to do: wall, peak RSS.
 #
 # Env: BUILD (default build), TARGETS (1000000), CONCURRENCY (2048), DEADLINE (3s).
-# Needs ~6 GB free in /tmp: a refused target's record is ~5 KB.
+# Needs ~8 GB free in /tmp for the default million: a refused target's record is 5-8 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 TARGETS=${TARGETS:-1000000}
 CONCURRENCY=${CONCURRENCY:-2048}
 DEADLINE=${DEADLINE:-3s}
-TLSPROBE=$BUILD/tlsprobe
-FARM=$BUILD/bench/tlsprobe_scan_farm
-[[ -x $TLSPROBE && -x $FARM ]] || { echo "build first: ninja -C $BUILD tlsprobe tlsprobe_scan_farm" >&2; exit 2; }
-ulimit -n 20000 2>/dev/null || true
-WORK=$(mktemp -d /tmp/tlsprobe-bench1m.XXXXXX)
-FARM_PID=""
-cleanup() { [[ -n $FARM_PID ]] && kill "$FARM_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+# shellcheck source=bench/farm_lib.sh
+source bench/farm_lib.sh bench1m
 
-"$FARM" --live 100 --targets "$TARGETS" --refused 99.6 --silent 0.1 --dir "$WORK" < <(sleep 100000) 2>"$WORK/farm.log" &
-FARM_PID=$!
-for _ in $(seq 600); do [[ -f $WORK/ready ]] && break; sleep 0.1; done
-[[ -f $WORK/ready ]] || { echo "farm did not start: $(cat "$WORK/farm.log")" >&2; exit 1; }
+start_farm "$WORK" --live 100 --targets "$TARGETS" --refused 99.6 --silent 0.1
 python3 -c "import random,sys; l=open(sys.argv[1]).read().splitlines(); random.Random(18).shuffle(l); open(sys.argv[2],'w').write('\n'.join(l)+'\n')" \
     "$WORK/targets.txt" "$WORK/shuffled.txt"
 
