@@ -15,7 +15,9 @@ trap cleanup EXIT
 start_farm() {
     local dir=$1; shift
     mkdir -p "$dir"
-    "$FARM" "$@" --dir "$dir" < <(sleep 100000) 2>"$dir/farm.log" &
+    # Its standard input stays open until stop_farm. The sleep writing to it keeps no stderr,
+    # so a pipe such as `bash bench/farm_full.sh 2>&1 | tail` still ends with the script.
+    "$FARM" "$@" --dir "$dir" < <(exec sleep 100000 2>/dev/null) 2>"$dir/farm.log" &
     FARM_PID=$!
     for _ in $(seq 600); do [[ -f $dir/ready ]] && return 0; sleep 0.1; done
     echo "farm did not start: $(cat "$dir/farm.log")" >&2; exit 1
