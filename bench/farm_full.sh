@@ -4,9 +4,10 @@
 # groups, the certificate) in the same run, with and without a 20 ms round trip.
 # Run by hand (not a test): bash bench/farm_full.sh        (after building into ./build)
 #
-# For each tool: hosts/s, wall, client CPU seconds per host, peak RSS, and connections per host
-# as the farm counted them (the TLS connections its endpoints accepted during that tool's run,
-# divided by the hosts; SIGUSR1 makes tlsprobe_scan_farm write its running total).
+# For each tool: hosts/s, wall, client CPU seconds per host, peak RSS, and connections and
+# server CPU seconds per host as the farm counted them (the TLS connections its endpoints
+# accepted, and the CPU they spent, during that tool's run, divided by the hosts; SIGUSR1 makes
+# tlsprobe_scan_farm write its running totals). Server CPU is how hard a tool hits the servers.
 # The farm: 200 lab::TlsServer endpoints (OpenSSL, TLS 1.2 + 1.3, the "good" chain), each
 # behind a delay proxy holding every chunk RTT/2 each way when RTT > 0.
 #
@@ -24,7 +25,8 @@ CONCURRENCY=${CONCURRENCY:-64}
 # shellcheck source=bench/farm_lib.sh
 source bench/farm_lib.sh farm-full
 
-# accepted DIR: the farm's running total of accepted TLS connections.
+# accepted DIR: the farm's running totals: accepted TLS connections, and the CPU seconds its
+# TLS endpoints spent (the delay proxy's thread not counted).
 accepted() {
     local dir=$1
     rm -f "$dir/connections"
@@ -36,15 +38,16 @@ accepted() {
 # measure DIR NAME HOSTS CMD...: runs CMD under /usr/bin/time -v, appends a row.
 measure() {
     local dir=$1 name=$2 hosts=$3; shift 3
-    local tf=$WORK/time.$RANDOM c0 c1
-    c0=$(accepted "$dir")
+    local tf=$WORK/time.$RANDOM c0 c1 s0 s1
+    read -r c0 s0 < <(accepted "$dir")
     /usr/bin/time -v -o "$tf" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
-    c1=$(accepted "$dir")
+    read -r c1 s1 < <(accepted "$dir")
     local wall cpu rss
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$tf")
     cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$tf")
     rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$tf")
-    printf '%s %s %s %s %s %s\n' "$name" "$hosts" "$wall" "$cpu" "$rss" "$((c1 - c0))" >>"$WORK/rows"
+    printf '%s %s %s %s %s %s %s\n' "$name" "$hosts" "$wall" "$cpu" "$rss" "$((c1 - c0))" \
+        "$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.3f", b - a}')" >>"$WORK/rows"
 }
 
 table() {
@@ -52,13 +55,13 @@ table() {
     echo
     echo "### $title"
     echo
-    echo "| tool | hosts | wall s | hosts/s | connections/host | client CPU s/host | peak RSS MB | tlsprobe's hosts/s ÷ this |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| tool | hosts | wall s | hosts/s | connections/host | client CPU s/host | server CPU s/host | peak RSS MB | tlsprobe's hosts/s ÷ this |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     awk -v base="$base" '
-        { name[NR]=$1; hosts[NR]=$2; wall[NR]=$3; cpu[NR]=$4; rss[NR]=$5; conns[NR]=$6;
+        { name[NR]=$1; hosts[NR]=$2; wall[NR]=$3; cpu[NR]=$4; rss[NR]=$5; conns[NR]=$6; scpu[NR]=$7;
           rate[NR]=($3>0)?$2/$3:0; if ($1==base) b=rate[NR] }
-        END { for (i=1;i<=NR;i++) printf "| %s | %d | %.2f | %.1f | %.0f | %.3f | %s | %s |\n",
-              name[i], hosts[i], wall[i], rate[i], conns[i]/hosts[i], cpu[i]/hosts[i], rss[i],
+        END { for (i=1;i<=NR;i++) printf "| %s | %d | %.2f | %.1f | %.0f | %.3f | %.3f | %s | %s |\n",
+              name[i], hosts[i], wall[i], rate[i], conns[i]/hosts[i], cpu[i]/hosts[i], scpu[i]/hosts[i], rss[i],
               (name[i]==base || rate[i]==0) ? "–" : sprintf("%.1f×", b/rate[i]) }' "$WORK/rows"
     : >"$WORK/rows"
 }

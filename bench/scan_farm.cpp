@@ -37,11 +37,14 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <openssl/ssl.h>
 #include <string>
 #include <sys/socket.h>
@@ -111,6 +114,23 @@ int silent_listener(unsigned short& port) {
 volatile std::sig_atomic_t dump_requested = 0;
 
 }  // namespace
+
+double seconds(const timespec& t) { return static_cast<double>(t.tv_sec) + t.tv_nsec / 1e9; }
+
+double process_cpu_seconds() {
+    timespec t{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return seconds(t);
+}
+
+double thread_cpu_seconds(std::thread& thread) {
+    clockid_t clock{};
+    timespec t{};
+    if (::pthread_getcpuclockid(thread.native_handle(), &clock) != 0 ||
+        ::clock_gettime(clock, &t) != 0)
+        return 0;
+    return seconds(t);
+}
 
 int main(int argc, char** argv) {
     std::size_t live = 200, targets = 0, rtt_ms = 0;
@@ -197,7 +217,11 @@ int main(int argc, char** argv) {
             std::size_t accepted = 0;
             for (const auto& server : servers) accepted += server->connections();
             {
-                std::ofstream(dir + "/connections.tmp") << accepted << '\n';
+                // Also the CPU seconds the TLS endpoints spent so far: the whole process's
+                // less the delay proxy's thread (the proxy stands in for the network).
+                std::ofstream(dir + "/connections.tmp")
+                    << accepted << ' ' << std::fixed << std::setprecision(3)
+                    << process_cpu_seconds() - thread_cpu_seconds(proxy_thread) << '\n';
             }
             std::rename((dir + "/connections.tmp").c_str(), (dir + "/connections").c_str());
         }
