@@ -11,15 +11,8 @@
 namespace tlsprobe::probe {
 
 using core::display_name;
-using core::Status;
 using core::Version;
 using engine::for_each_bounded;
-using engine::make_raw_hello;
-using engine::raw_handshake;
-using engine::RawClientOptions;
-using engine::RawHello;
-using engine::RawProbeOptions;
-using engine::RawResult;
 namespace asio = boost::asio;
 
 namespace {
@@ -64,6 +57,11 @@ struct Run {
     std::array<bool, 6> suite_key_shares{}, group_key_shares{};
 
     VersionCiphers& at(Version v) { return result.versions[index_of(v)]; }
+    // TLS 1.3 hellos go without key shares (the server names its group in a
+    // HelloRetryRequest) unless it refused such hellos in the suite walk.
+    bool key_shares(Version v) const {
+        return v != Version::tls1_3 || suite_key_shares[index_of(v)];
+    }
 
     void error(Version v, std::string what) {
         result.errors.push_back(fmt::format("{}: {}", display_name(v), what));
@@ -182,7 +180,7 @@ void collect_suites(Run& run, Version v) {
 asio::awaitable<void> run_preference_probe(Run& run, Version v, bool reversed) {
     HelloRequest request;
     request.version = v;
-    request.key_shares = v != Version::tls1_3 || run.suite_key_shares[index_of(v)];
+    request.key_shares = run.key_shares(v);
     for (const auto& s : run.at(v).suites) request.cipher_suites.push_back(s.code);
     if (reversed) std::reverse(request.cipher_suites.begin(), request.cipher_suites.end());
     ServerChoice choice = co_await run.send(std::move(request));
@@ -278,7 +276,7 @@ asio::awaitable<void> run_merge(Run& run, Version v) {
         } else {
             HelloRequest request;
             request.version = v;
-            request.key_shares = v != Version::tls1_3 || run.suite_key_shares[index_of(v)];
+            request.key_shares = run.key_shares(v);
             for (const auto& c : chains) request.cipher_suites.push_back(c.front());
             const Items heads = request.cipher_suites;
             ServerChoice choice = co_await run.send(std::move(request));
@@ -512,105 +510,6 @@ asio::awaitable<CipherEnumeration> enumerate_ciphers(HelloFn hello, EnumerationO
     co_await run_all(limit, tasks);
     for (auto v : opt.versions) judge_group_preference(run, v);
     co_return std::move(run.result);
-}
-
-// ---- The real server ---------------------------------------------------------------------
-
-RawHello enumeration_hello(const HelloRequest& request, const std::optional<std::string>& sni) {
-    if (request.version == Version::ssl2) {
-        auto spec = wire::preset_ssl2_client_hello();
-        spec.cipher_specs = request.cipher_suites;
-        return make_raw_hello(spec);
-    }
-    wire::HelloOptions o;
-    o.server_name = sni;
-    for (auto c : request.cipher_suites) o.cipher_suites.push_back(static_cast<std::uint16_t>(c));
-    auto spec = wire::preset_client_hello(request.version, o);
-    if (!request.groups.empty()) {
-        spec.supported_groups = request.groups;
-        std::erase_if(spec.key_shares, [&](const wire::KeyShareEntry& k) {
-            return std::find(request.groups.begin(), request.groups.end(), k.group) ==
-                   request.groups.end();
-        });
-    }
-    if (!request.key_shares) spec.key_shares.clear();  // TLS 1.3: the server must name a group
-    return make_raw_hello(spec);
-}
-
-ServerChoice to_server_choice(const RawResult& result, const HelloRequest& request) {
-    const auto& o = result.observation;
-    const auto& f = result.flight;
-    ServerChoice c;
-    c.detail = o.detail;
-    switch (o.status) {
-        case Status::negotiated:
-            c.outcome = ServerChoice::Outcome::chose;
-            if (f.ssl2_hello) {
-                c.ssl2_ciphers = f.ssl2_hello->cipher_specs;
-                for (auto k : c.ssl2_ciphers)
-                    if (std::find(request.cipher_suites.begin(), request.cipher_suites.end(), k) !=
-                        request.cipher_suites.end()) {
-                        c.cipher_suite = k;
-                        break;
-                    }
-            } else if (f.hello) {
-                c.cipher_suite = f.hello->cipher_suite;
-                c.group = f.hello->key_share_group;
-                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::ecdhe)
-                    c.group = f.kx->named_group;
-                if (f.kx && f.kx->kind == wire::KeyExchangeInfo::Kind::dhe) {
-                    c.dh_bits = f.kx->dh_prime_bits;
-                    c.dh = {f.kx->dh_p, f.kx->dh_g, f.kx->dh_ys};
-                }
-            }
-            break;
-        case Status::rejected_alert:
-        case Status::reset:
-        case Status::closed: c.outcome = ServerChoice::Outcome::refused; break;
-        case Status::protocol_error:
-            // A lower version than asked for: the version is not supported, nothing to enumerate.
-            c.outcome = o.version && *o.version < request.version ? ServerChoice::Outcome::refused
-                                                                  : ServerChoice::Outcome::failed;
-            break;
-        default: c.outcome = ServerChoice::Outcome::failed; break;
-    }
-    return c;
-}
-
-namespace {
-asio::awaitable<ServerChoice> send_raw(engine::Engines& engines, asio::ip::tcp::endpoint peer,
-                                       RawProbeOptions options, HelloRequest request) {
-    RawHello hello;
-    try {
-        hello = enumeration_hello(request, options.sni);
-    } catch (
-        const std::exception& e) {  // the DRBG failed, or an encoder bug: reported as a failure
-        ServerChoice failed;
-        failed.detail = std::string("internal error: could not build the ClientHello: ") + e.what();
-        co_return failed;
-    }
-    RawClientOptions raw_options;
-    raw_options.timeout = options.timeout;
-    raw_options.upgrade = options.upgrade;
-    RawResult result = co_await engines.raw(peer, std::move(hello), raw_options);
-    co_return to_server_choice(result, request);
-}
-}  // namespace
-
-HelloFn raw_hello_fn(engine::Engines& engines, asio::ip::tcp::endpoint peer,
-                     RawProbeOptions options) {
-    return [&engines, peer, options](HelloRequest request) {
-        return send_raw(engines, peer, options, std::move(request));
-    };
-}
-
-asio::awaitable<CipherEnumeration> enumerate_ciphers(engine::Engines& engines,
-                                                     asio::ip::tcp::endpoint peer,
-                                                     RawProbeOptions probe,
-                                                     EnumerationOptions options) {
-    CipherEnumeration e = co_await enumerate_ciphers(raw_hello_fn(engines, peer, std::move(probe)),
-                                                     std::move(options));
-    co_return e;
 }
 
 }  // namespace tlsprobe::probe

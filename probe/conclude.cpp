@@ -167,20 +167,30 @@ StoreVerdict store_verdict(std::string name, std::string description,
     return v;
 }
 
-// The analysed chain per platform store, then the probe's own store (the system store, or
-// --ca-file / --ca-path) from the analysis already made.
-std::vector<StoreVerdict> store_verdicts(const x509::ChainReport& own,
-                                         const x509::ChainInput& input,
-                                         const ProbeOptions& options) {
-    std::vector<StoreVerdict> out;
+// The chain analysed against the probe's own store (the system store, or --ca-file /
+// --ca-path) and every platform store, the served certificates parsed once. Sets the
+// target's chain report (the own store's) and its per-store verdicts: platform stores first,
+// then the own store.
+void analyze_stores(TargetResult& result, const x509::ChainInput& input,
+                    const ProbeOptions& options) {
+    // No store, no anchors: probe_target() fills in the system store when the caller chose
+    // none.
+    static const x509::TrustStore no_anchors = x509::TrustStore::empty();
+    std::vector<const x509::TrustStore*> stores{options.trust ? options.trust.get() : &no_anchors};
     if (options.platform_stores)
-        for (const auto& s : options.platform_stores->stores)
-            out.push_back(store_verdict(s.name, s.file, x509::analyze_chain(input, *s.store)));
+        for (const auto& s : options.platform_stores->stores) stores.push_back(s.store.get());
+    auto reports = x509::analyze_chain(input, stores);
+    result.trust.clear();
+    if (options.platform_stores)
+        for (std::size_t i = 0; i < options.platform_stores->stores.size(); ++i) {
+            const auto& s = options.platform_stores->stores[i];
+            result.trust.push_back(store_verdict(s.name, s.file, reports[i + 1]));
+        }
     const bool system = !options.trust || options.trust->description() == "system trust store";
-    out.push_back(store_verdict(system ? "system" : "ca-file",
-                                options.trust ? options.trust->description() : "no anchors",
-                                own));
-    return out;
+    result.trust.push_back(store_verdict(system ? "system" : "ca-file",
+                                         options.trust ? options.trust->description() : "no anchors",
+                                         reports.front()));
+    result.chain = std::move(reports.front());
 }
 
 }  // namespace
@@ -211,11 +221,7 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         input.now = options.now.value_or(std::chrono::system_clock::now());
         input.key_exchange = key_exchange_of(source->observation);
         input.expires_soon_days = options.expires_soon_days;
-        // No store, no anchors: probe_target() fills in the system store when the caller chose
-        // none.
-        static const x509::TrustStore no_anchors = x509::TrustStore::empty();
-        result.chain = x509::analyze_chain(input, options.trust ? *options.trust : no_anchors);
-        result.trust = store_verdicts(*result.chain, input, options);
+        analyze_stores(result, input, options);
         for (const auto& p : result.probes)
             if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
                 p.observation.status == core::Status::negotiated && !p.observation.chain.empty() &&

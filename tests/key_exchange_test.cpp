@@ -169,6 +169,10 @@ TEST_CASE("DH analysis: the generator and Ys must lie in the prime-order subgrou
         CHECK(f.generator_ok == true);
         CHECK_FALSE(f.public_keys_ok.has_value());  // no Ys given
         CHECK_FALSE(f.invalid());
+        // 2 is a quadratic residue mod this p (p = 7 mod 8): the order-q subgroup, no note.
+        CHECK(std::none_of(f.notes.begin(), f.notes.end(), [](const std::string& n) {
+            return n.find("generates the whole group") != std::string::npos;
+        }));
     }
     SECTION("a generator of the whole group (order 2q) of a safe prime is fine, with a note") {
         // OpenSSL before 3.0 made such groups on purpose: only the exponent's parity shows.

@@ -143,8 +143,9 @@ TEST_CASE("raw: a HelloRetryRequest means TLS 1.3 is accepted, with the group it
     // The hello the fixture answered: TLS 1.3 with a P-256 key share only (x25519 offered in
     // supported_groups without a share), so a retry for x25519 is legitimate.
     lab::RawServer server(lab::canned_flight(fixture("tls13_hrr.bin")));
-    auto spec =
-        wire::preset_client_hello(Version::tls1_3, {std::string("tlsprobe.test"), {}, {}, {}});
+    wire::HelloOptions options;
+    options.server_name = "tlsprobe.test";
+    auto spec = wire::preset_client_hello(Version::tls1_3, options);
     std::erase_if(spec.key_shares,
                   [](const wire::KeyShareEntry& k) { return k.group != wire::group::secp256r1; });
     REQUIRE(spec.key_shares.size() == 1);
@@ -243,8 +244,10 @@ TEST_CASE("raw: hellos of 256-511 bytes are reset by an intolerant server, ours 
     std::vector<std::uint16_t> suites{0xC02F};
     for (auto c : wire::cipher_suites_for(Version::tls1_2))
         if (suites.size() < 60 && c != 0xC02F) suites.push_back(static_cast<std::uint16_t>(c));
-    auto spec =
-        wire::preset_client_hello(Version::tls1_2, {std::string("tlsprobe.test"), suites, {}, {}});
+    wire::HelloOptions options;
+    options.server_name = "tlsprobe.test";
+    options.cipher_suites = suites;
+    auto spec = wire::preset_client_hello(Version::tls1_2, options);
     spec.pad_to = 0;
     const auto small = engine::make_raw_hello(spec);
     const auto parsed = wire::parse_client_hello(small.bytes);

@@ -108,8 +108,9 @@ TEST_CASE("client hello parser: OpenSSL's own hello, and a hello split over reco
 
 TEST_CASE("client hello parser: every prefix is truncated, garbage is malformed",
           "[wire][client_hello_parser]") {
-    const auto bytes =
-        encode_client_hello(preset_client_hello(Version::tls1_3, {"x.example", {}, {}, {}}));
+    HelloOptions options;
+    options.server_name = "x.example";
+    const auto bytes = encode_client_hello(preset_client_hello(Version::tls1_3, options));
     for (std::size_t n = 0; n < bytes.size(); ++n) {
         const auto r = parse_client_hello(core::ByteView(bytes).first(n));
         INFO("prefix " << n);

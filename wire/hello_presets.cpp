@@ -39,10 +39,11 @@ std::vector<std::uint16_t> suites_for(Version v) {
     return out;
 }
 
-void add_tls13_fields(ClientHelloSpec& spec) {
+void add_tls13_fields(ClientHelloSpec& spec, const HelloOptions& options) {
     // RFC 8446 §4.2.8: a share per group we want; X25519 and P-256 cover nearly every server,
     // anything else earns a HelloRetryRequest, which the decoder reports as such.
-    for (auto g : {group::x25519, group::secp256r1})
+    static const std::vector<std::uint16_t> usual{group::x25519, group::secp256r1};
+    for (auto g : options.key_share_groups ? *options.key_share_groups : usual)
         if (auto share = generate_key_share(g)) spec.key_shares.push_back(std::move(*share));
     spec.psk_key_exchange_modes = {psk_dhe_ke};
     // RFC 8446 Appendix D.4: a non-empty legacy_session_id keeps middleboxes calm.
@@ -93,7 +94,7 @@ ClientHelloSpec preset_client_hello(Version v, const HelloOptions& options) {
     if (v >= Version::tls1_2) spec.signature_algorithms = default_signature_algorithms();
     if (v == Version::tls1_3) {
         spec.supported_versions = {Version::tls1_3};
-        add_tls13_fields(spec);
+        add_tls13_fields(spec, options);
     }
     return spec;
 }

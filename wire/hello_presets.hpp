@@ -19,6 +19,9 @@ struct HelloOptions {
     std::vector<std::uint16_t> cipher_suites;  // empty: every registry suite usable in the version
     std::vector<std::string> alpn;             // empty: no ALPN
     RenegotiationSignal renegotiation = RenegotiationSignal::scsv;
+    // TLS 1.3: the groups that get a key share (made here, a fresh key each); nullopt means
+    // X25519 and P-256, empty means none (the server must name a group in a HelloRetryRequest).
+    std::optional<std::vector<std::uint16_t>> key_share_groups;
 };
 
 // A hello pinned to one version (ssl3 .. tls1_3): max_version = v; for TLS 1.3,

@@ -224,7 +224,8 @@ X509Ptr x509_from_der(ByteView der) {
     return x;
 }
 
-std::optional<CertificateInfo> parse_certificate(ByteView der, std::string* error) {
+std::optional<CertificateInfo> parse_certificate(ByteView der, std::string* error,
+                                                 X509Ptr* x509) {
     auto fail = [&](std::string why) -> std::optional<CertificateInfo> {
         if (error) *error = std::move(why);
         return std::nullopt;
@@ -265,6 +266,7 @@ std::optional<CertificateInfo> parse_certificate(ByteView der, std::string* erro
     info.self_signed = info.self_issued && X509_self_signed(x.get(), 1) == 1;
     ERR_clear_error();  // a failed self-signature check leaves an error behind
     info.der.assign(der.begin(), der.end());
+    if (x509) *x509 = std::move(x);
     return info;
 }
 

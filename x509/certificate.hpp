@@ -17,6 +17,12 @@
 
 namespace tlsprobe::x509 {
 
+// Owning X509 pointer, for the files that talk to OpenSSL directly (chain analysis).
+struct X509Deleter {
+    void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+
 struct CertificateInfo {
     std::string subject, issuer;  // RFC 2253 order, ", " separated: "CN=tlsprobe.test, O=tlsprobe"
     std::string serial_hex;       // lower-case hex, as printed by the issuing CA
@@ -46,7 +52,9 @@ struct CertificateInfo {
 
 // Parses one DER certificate. Returns nullopt (and an error text through `error` if
 // non-null) on garbage, including trailing bytes after the certificate.
-std::optional<CertificateInfo> parse_certificate(core::ByteView der, std::string* error = nullptr);
+// `x509`, when given, receives the parsed certificate too (no second d2i_X509).
+std::optional<CertificateInfo> parse_certificate(core::ByteView der, std::string* error = nullptr,
+                                                 X509Ptr* x509 = nullptr);
 
 // PEM bundle (file contents) -> DER blobs of its CERTIFICATE blocks in file order; other
 // blocks (keys, parameters) are skipped. Throws std::runtime_error naming the problem (no
@@ -56,12 +64,6 @@ std::vector<core::Bytes> pem_to_der_chain(std::string_view pem);
 // RFC 8446 §4.4.2.2 names the usages a server certificate needs; these read as the checks.
 bool has_server_auth_eku(const CertificateInfo& cert);               // true when EKU is absent, too
 bool has_key_usage(const CertificateInfo& cert, std::uint32_t bit);  // true when KU is absent
-
-// Owning X509 pointer, for the files that talk to OpenSSL directly (chain analysis).
-struct X509Deleter {
-    void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 // d2i_X509 over the whole buffer: nullptr on garbage or trailing bytes.
 X509Ptr x509_from_der(core::ByteView der);

@@ -225,13 +225,41 @@ HostnameMatch check_hostname(X509* leaf, const CertificateInfo& info, std::strin
     return HostnameMatch::mismatch;
 }
 
+// The served certificates, parsed once for every store a chain is judged against.
+struct ServedChain {
+    std::vector<Parsed> certs;             // those that parsed, in served order
+    std::vector<ChainProblem> unparsable;  // one per entry that did not
+};
+
+ServedChain parse_served(const ChainInput& input) {
+    ServedChain out;
+    for (std::size_t i = 0; i < input.served.size(); ++i) {
+        std::string error;
+        X509Ptr x;
+        auto info = parse_certificate(input.served[i], &error, &x);
+        if (!info || !x) {
+            out.unparsable.push_back(
+                {ChainProblemKind::unparsable, std::nullopt,
+                 "Certificate #" + std::to_string(i + 1) + " as served (" +
+                     std::to_string(input.served[i].size()) + " bytes) cannot be parsed: " + error +
+                     "."});
+            continue;
+        }
+        out.certs.push_back({std::move(x), std::move(*info)});
+    }
+    return out;
+}
+
 class Analysis {
 public:
-    Analysis(const ChainInput& input, const TrustStore& store) : input_(input), store_(store) {}
+    Analysis(const ChainInput& input, const ServedChain& served, const TrustStore& store)
+        : input_(input), store_(store), certs_(served.certs) {
+        report_.problems = served.unparsable;
+        for (const auto& c : certs_) report_.certificates.push_back(c.info);
+    }
     ChainReport run();
 
 private:
-    void parse_served();
     void add(ChainProblemKind kind, std::optional<std::size_t> cert, std::string detail) {
         report_.problems.push_back({kind, cert, std::move(detail)});
     }
@@ -273,33 +301,15 @@ private:
     const ChainInput& input_;
     const TrustStore& store_;
     ChainReport report_;
-    std::vector<Parsed> certs_;                      // parallel to report_.certificates
+    const std::vector<Parsed>& certs_;               // parallel to report_.certificates
     std::vector<std::optional<std::size_t>> depth_;  // position on the path, per served certificate
 };
-
-void Analysis::parse_served() {
-    for (std::size_t i = 0; i < input_.served.size(); ++i) {
-        std::string error;
-        auto info = parse_certificate(input_.served[i], &error);
-        X509Ptr x = info ? x509_from_der(input_.served[i]) : nullptr;
-        if (!info || !x) {
-            add(ChainProblemKind::unparsable, std::nullopt,
-                "Certificate #" + std::to_string(i + 1) + " as served (" +
-                    std::to_string(input_.served[i].size()) + " bytes) cannot be parsed: " + error +
-                    ".");
-            continue;
-        }
-        report_.certificates.push_back(*info);
-        certs_.push_back({std::move(x), std::move(*info)});
-    }
-}
 
 ChainReport Analysis::run() {
     if (input_.served.empty()) {
         add(ChainProblemKind::empty, std::nullopt, "The server sent no certificate.");
         return report_;
     }
-    parse_served();
     if (certs_.empty()) return report_;
 
     choose_leaf();
@@ -642,7 +652,7 @@ void Analysis::order_problems(const Verification& v) {
 }
 
 void Analysis::leaf_only_problems() {
-    Parsed& leaf = certs_[report_.leaf];
+    const Parsed& leaf = certs_[report_.leaf];
     const CertificateInfo& info = leaf.info;
     report_.hostname = check_hostname(leaf.x.get(), info, input_.hostname);
     if (!info.is_ca && info.san_dns.empty() && info.san_ip.empty())
@@ -768,7 +778,17 @@ bool ChainReport::has(ChainProblemKind kind) const {
 }
 
 ChainReport analyze_chain(const ChainInput& input, const TrustStore& store) {
-    return Analysis(input, store).run();
+    const ServedChain served = parse_served(input);
+    return Analysis(input, served, store).run();
+}
+
+std::vector<ChainReport> analyze_chain(const ChainInput& input,
+                                       std::span<const TrustStore* const> stores) {
+    const ServedChain served = parse_served(input);
+    std::vector<ChainReport> out;
+    out.reserve(stores.size());
+    for (const TrustStore* store : stores) out.push_back(Analysis(input, served, *store).run());
+    return out;
 }
 
 HostnameMatch match_hostname(const CertificateInfo& cert, std::string_view host) {

@@ -140,6 +140,10 @@ struct ChainReport {
 };
 
 ChainReport analyze_chain(const ChainInput& input, const TrustStore& store);
+// The same against several stores, the served certificates parsed once: one report per store,
+// in order. Each report equals analyze_chain(input, *stores[i]).
+std::vector<ChainReport> analyze_chain(const ChainInput& input,
+                                       std::span<const TrustStore* const> stores);
 
 // Whether `cert` covers `host` (DNS name or IP literal), with the rules analyze_chain applies
 // to the probed name: SAN first, OpenSSL's wildcard rules, the CN only as a noted fallback.
