@@ -74,27 +74,45 @@ bool s_client_negotiates(std::uint16_t port, const char* flag, const Suite& suit
     return out.find(fmt::format("Cipher is {}", suite.name)) != std::string::npos;
 }
 
+// Enumerates `versions` on a lab server of the "good" case with `cipher_list` and `groups`
+// (empty: the case's), in the server's or the client's order.
+struct Enumerated {
+    std::unique_ptr<lab::TlsServer> server;
+    probe::CipherEnumeration e;
+};
+
+Enumerated enumerate_lab(int min_version, const char* cipher_list, std::string groups,
+                         bool server_preference, std::vector<Version> versions) {
+    auto config = lab::config_for_case("good", min_version, TLS1_3_VERSION);
+    config.cipher_list = cipher_list;
+    if (!groups.empty()) config.groups = std::move(groups);
+    config.server_cipher_preference = server_preference;
+    config.http_after_handshake = false;
+    Enumerated out;
+    out.server = std::make_unique<lab::TlsServer>(config);
+    engine::RawProbeOptions probe;
+    probe.sni = "tlsprobe.test";
+    probe.timeout = std::chrono::seconds(5);
+    probe::EnumerationOptions options;
+    options.versions = std::move(versions);
+    out.e = testing::run_awaitable(probe::enumerate_ciphers(
+        *engine::network_engines(), {asio::ip::make_address("127.0.0.1"), out.server->port()},
+        probe, options));
+    for (const auto& err : out.e.errors) UNSCOPED_INFO(err);
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("enumeration (raw): the cipher bar, every suite openssl s_client negotiates one at a time",
           "[enumeration][raw][openssl][bar]") {
     constexpr const char* kEverything = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
     for (bool server_preference : {true, false}) {
-        auto config = lab::config_for_case("good", TLS1_VERSION, TLS1_3_VERSION);
-        config.cipher_list = kEverything;
-        config.server_cipher_preference = server_preference;
-        config.http_after_handshake = false;
-        lab::TlsServer server(config);
-
-        engine::RawProbeOptions probe;
-        probe.sni = "tlsprobe.test";
-        probe.timeout = std::chrono::seconds(5);
-        probe::EnumerationOptions options;
-        options.versions = {Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3};
-        const auto e = testing::run_awaitable(probe::enumerate_ciphers(
-            *engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()},
-            probe, options));
-        for (const auto& err : e.errors) UNSCOPED_INFO(err);
+        const std::vector<Version> versions{Version::tls1_0, Version::tls1_1, Version::tls1_2,
+                                            Version::tls1_3};
+        const auto run = enumerate_lab(TLS1_VERSION, kEverything, "", server_preference, versions);
+        const auto& e = run.e;
+        const auto& server = *run.server;
         CHECK(e.errors.empty());
         CHECK(e.connections == server.connections());  // before s_client adds its own
 
@@ -122,7 +140,7 @@ TEST_CASE("enumeration (raw): the cipher bar, every suite openssl s_client negot
             groups += vc.groups.size();
         }
         // The walk's cost: one connection per accepted suite and group, four more per version.
-        CHECK(e.connections <= accepted + groups + 4 * options.versions.size());
+        CHECK(e.connections <= accepted + groups + 4 * versions.size());
     }
 }
 
@@ -130,22 +148,12 @@ TEST_CASE("enumeration (raw): group order on real OpenSSL servers, server or cli
           "[enumeration][raw][openssl]") {
     namespace g = wire::group;
     for (bool server_preference : {true, false}) {
-        auto config = lab::config_for_case("good", TLS1_2_VERSION, TLS1_3_VERSION);
-        config.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384";
-        config.groups = "secp384r1:x25519:prime256v1";
-        config.server_cipher_preference = server_preference;
-        config.http_after_handshake = false;
-        lab::TlsServer server(config);
-        engine::RawProbeOptions probe;
-        probe.sni = "tlsprobe.test";
-        probe.timeout = std::chrono::seconds(3);
-        probe::EnumerationOptions options;
-        options.versions = {Version::tls1_2, Version::tls1_3};
-        const auto e = testing::run_awaitable(probe::enumerate_ciphers(
-            *engine::network_engines(), {asio::ip::make_address("127.0.0.1"), server.port()},
-            probe, options));
         INFO("server preference " << server_preference);
-        for (const auto& err : e.errors) UNSCOPED_INFO(err);
+        const auto run =
+            enumerate_lab(TLS1_2_VERSION, "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+                          "secp384r1:x25519:prime256v1", server_preference,
+                          {Version::tls1_2, Version::tls1_3});
+        const auto& e = run.e;
         CHECK(e.errors.empty());
         const std::vector<std::uint16_t> server_order{g::secp384r1, g::x25519, g::secp256r1};
         const auto& v12 = e.version(Version::tls1_2);
