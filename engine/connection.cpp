@@ -1,9 +1,9 @@
 #include "engine/connection.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
-#include <atomic>
 #include <fmt/format.h>
 
 #include "engine/net_buffer.hpp"

@@ -296,8 +296,7 @@ std::string describe_offer(const HandshakeSpec& spec) {
 // did complete; client_certificate_refused and the detail record the refusal.
 asio::awaitable<bool> await_client_certificate_verdict(Attempt& a, SSL* ssl,
                                                        beast::tcp_stream& stream, BIO* rbio,
-                                                       NetBuffer& buf,
-                                                       Clock::time_point deadline,
+                                                       NetBuffer& buf, Clock::time_point deadline,
                                                        std::chrono::milliseconds timeout) {
     auto& o = a.obs;
     const std::string negotiated = o.detail;
@@ -419,8 +418,8 @@ asio::awaitable<int> pump(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* 
 // What openssl_session() does after the handshake, in order: wait for a TLS 1.3 ticket,
 // renegotiate, send the HTTP request and read the response head.
 asio::awaitable<void> after_handshake(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* rbio,
-                                      BIO* wbio, NetBuffer& buf,
-                                      const SessionSpec& spec, SessionResult& out) {
+                                      BIO* wbio, NetBuffer& buf, const SessionSpec& spec,
+                                      SessionResult& out) {
     const auto timeout = spec.handshake.timeout;
     auto fresh_deadline = [&] {
         stream.expires_after(timeout);

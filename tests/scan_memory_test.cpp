@@ -70,8 +70,8 @@ TEST_CASE("scale: a raw-hello attempt allocates its network buffer only once con
           "[scale][engine]") {
     SECTION("refused: no buffer") {
         const auto before = engine::net_buffers_allocated();
-        const auto r = run_awaitable(
-            engine::raw_version_probe(loopback(lab::closed_port()), Version::tls1_2, raw_options()));
+        const auto r = run_awaitable(engine::raw_version_probe(loopback(lab::closed_port()),
+                                                               Version::tls1_2, raw_options()));
         CHECK(r.observation.status == Status::refused);
         CHECK(engine::net_buffers_allocated() == before);
     }
