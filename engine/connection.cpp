@@ -1,9 +1,12 @@
 #include "engine/connection.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <fmt/format.h>
+
+#include "engine/net_buffer.hpp"
 
 namespace tlsprobe::engine {
 
@@ -19,6 +22,17 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
     return e.address().is_v6() ? fmt::format("[{}]:{}", e.address().to_string(), e.port())
                                : fmt::format("{}:{}", e.address().to_string(), e.port());
 }
+
+namespace {
+std::atomic<std::size_t> g_net_buffers{0};
+}  // namespace
+
+std::unique_ptr<NetBuffer> allocate_net_buffer() {
+    g_net_buffers.fetch_add(1, std::memory_order_relaxed);
+    return std::make_unique_for_overwrite<NetBuffer>();
+}
+
+std::size_t net_buffers_allocated() { return g_net_buffers.load(std::memory_order_relaxed); }
 
 Micros AttemptLog::now() const { return std::chrono::duration_cast<Micros>(Clock::now() - start); }
 

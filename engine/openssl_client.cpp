@@ -17,6 +17,7 @@
 #include "core/openssl_error.hpp"
 #include "core/text.hpp"
 #include "engine/connection.hpp"
+#include "engine/net_buffer.hpp"
 #include "engine/openssl_context.hpp"
 #include "engine/tls_session.hpp"
 
@@ -295,8 +296,7 @@ std::string describe_offer(const HandshakeSpec& spec) {
 // did complete; client_certificate_refused and the detail record the refusal.
 asio::awaitable<bool> await_client_certificate_verdict(Attempt& a, SSL* ssl,
                                                        beast::tcp_stream& stream, BIO* rbio,
-                                                       std::array<std::uint8_t, 16 * 1024>& buf,
-                                                       Clock::time_point deadline,
+                                                       NetBuffer& buf, Clock::time_point deadline,
                                                        std::chrono::milliseconds timeout) {
     auto& o = a.obs;
     const std::string negotiated = o.detail;
@@ -367,7 +367,7 @@ asio::awaitable<bool> await_client_certificate_verdict(Attempt& a, SSL* ssl,
 // `why` how a failure of the network ended it (SSL_ERROR_SYSCALL then). Bounded by the deadline
 // (the stream's expiry is the same) and by bytes.
 asio::awaitable<int> pump(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* rbio, BIO* wbio,
-                          std::array<std::uint8_t, 16 * 1024>& buf, Clock::time_point deadline,
+                          NetBuffer& buf, Clock::time_point deadline,
                           const std::function<int()>& op, const std::function<bool()>& done,
                           std::string& why) {
     constexpr std::size_t kLimit = kMaxHandshakeBytes + kMaxHttpHeadBytes;
@@ -418,8 +418,8 @@ asio::awaitable<int> pump(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* 
 // What openssl_session() does after the handshake, in order: wait for a TLS 1.3 ticket,
 // renegotiate, send the HTTP request and read the response head.
 asio::awaitable<void> after_handshake(Attempt& a, SSL* ssl, beast::tcp_stream& stream, BIO* rbio,
-                                      BIO* wbio, std::array<std::uint8_t, 16 * 1024>& buf,
-                                      const SessionSpec& spec, SessionResult& out) {
+                                      BIO* wbio, NetBuffer& buf, const SessionSpec& spec,
+                                      SessionResult& out) {
     const auto timeout = spec.handshake.timeout;
     auto fresh_deadline = [&] {
         stream.expires_after(timeout);
@@ -643,7 +643,8 @@ asio::awaitable<SessionResult> openssl_session(asio::ip::tcp::endpoint peer, Ses
     }
 
     stream.expires_after(spec.timeout);
-    std::array<std::uint8_t, 16 * 1024> buf{};
+    const auto owned_buf = allocate_net_buffer();  // once connected, not in the frame
+    NetBuffer& buf = *owned_buf;
     // Bounded by time (the stream's expiry, and the deadline checked between reads so a peer
     // that keeps bytes coming cannot keep OpenSSL busy past it) and by bytes, never by the
     // number of reads.

@@ -10,6 +10,7 @@
 
 #include "core/alert.hpp"
 #include "engine/connection.hpp"
+#include "engine/net_buffer.hpp"
 #include "wire/cipher_suites.hpp"
 #include "wire/client_hello_parser.hpp"
 #include "wire/constants.hpp"
@@ -363,7 +364,8 @@ asio::awaitable<RawResult> raw_handshake(asio::ip::tcp::endpoint peer, RawHello 
     wire::ServerFlightDecoder decoder;
     Bytes head;  // the first kFirstBytesKept bytes, for Observation::first_bytes
     std::size_t received = 0;
-    std::array<std::uint8_t, 16 * 1024> buf{};
+    const auto owned_buf = allocate_net_buffer();  // once connected, not in the frame
+    NetBuffer& buf = *owned_buf;
     boost::system::error_code read_ec;
     // Bounded by time (the stream's expiry and this deadline, checked after every read: a
     // server that always has bytes ready never makes the read wait for the expiry), by bytes
