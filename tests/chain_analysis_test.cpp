@@ -451,3 +451,30 @@ TEST_CASE("enum names are the stable ids", "[chain]") {
     CHECK(to_string(HostnameMatch::match_cn_fallback) == "match_cn_fallback");
     CHECK(to_string(HostnameMatch::not_checked) == "not_checked");
 }
+
+TEST_CASE("one analysis over several stores equals one analysis per store", "[chain]") {
+    // The served certificates are parsed once and judged against each store in turn: the
+    // reports must be those of separate analyses, including an entry that does not parse.
+    const auto legacy = TrustStore::from_locations(kCerts + "legacy-root-ca.pem", "");
+    const auto none = TrustStore::empty();
+    const std::vector<const TrustStore*> stores{&test_root(), &legacy, &none};
+    for (const char* bundle : {"dst-root-shape.chain.pem", "good.chain.pem"}) {
+        auto input = input_for(bundle);
+        input.served.push_back(Bytes{0x30, 0x03, 0x02, 0x01, 0x01});  // not a certificate
+        const auto reports = analyze_chain(input, stores);
+        REQUIRE(reports.size() == stores.size());
+        for (std::size_t i = 0; i < stores.size(); ++i) {
+            INFO(bundle << ", store " << i);
+            const auto single = analyze_chain(input, *stores[i]);
+            CHECK(reports[i].trusted == single.trusted);
+            CHECK(reports[i].verify_error == single.verify_error);
+            CHECK(ids(reports[i]) == ids(single));
+            CHECK(subjects(reports[i].path) == subjects(single.path));
+            CHECK(reports[i].certificates.size() == single.certificates.size());
+            CHECK(reports[i].hostname == single.hostname);
+            CHECK(reports[i].has(ChainProblemKind::unparsable));
+        }
+        // The stores do differ: the test root trusts what the empty store cannot.
+        CHECK(reports[0].trusted != reports[2].trusted);
+    }
+}
