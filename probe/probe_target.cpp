@@ -34,6 +34,47 @@ PlanOptions local_capabilities() {
     return p;
 }
 
+// One attempt of a plan, each kind in a coroutine of its own: a coroutine frame holds every
+// local from its first instruction, and a scan keeps thousands of attempts waiting at once,
+// so an OpenSSL attempt must not carry a raw attempt's result or the HTTP check's (and back).
+asio::awaitable<void> run_http_check(Engines& engines, TargetResult& result,
+                                     const tcp::endpoint& peer, std::uint16_t port,
+                                     const ProbeOptions& options) {
+    HttpCheck check = co_await engines.http(tcp::endpoint(peer.address(), port),
+                                            result.target.host, options.timeout);
+    result.http = std::move(check);
+}
+
+asio::awaitable<void> run_raw_attempt(Engines& engines, ProbeRecord& record,
+                                      const ProbeSpec& spec, const tcp::endpoint& peer,
+                                      const ProbeOptions& options) {
+    engine::RawProbeOptions raw;
+    raw.sni = spec.sni;
+    raw.timeout = options.timeout;
+    raw.trace = options.trace;
+    engine::RawResult answer = co_await engines.raw_version(peer, *spec.version, raw);
+    record.spec = spec;
+    record.observation = std::move(answer.observation);
+}
+
+asio::awaitable<void> run_openssl_attempt(Engines& engines, ProbeRecord& record,
+                                          const ProbeSpec& probe, const tcp::endpoint& peer,
+                                          const ProbeOptions& options) {
+    engine::HandshakeSpec spec;
+    spec.pin = probe.version;
+    spec.sni = probe.sni;
+    spec.cipher_list = probe.cipher_list;
+    spec.ciphersuites = probe.ciphersuites;
+    spec.timeout = options.timeout;
+    spec.trace = options.trace;
+    spec.client_identity = options.client_identity;
+    // Not `record = {probe, co_await ...}`: GCC 12 destroys temporaries of a braced
+    // initialiser holding a co_await twice. Plain statements only.
+    core::Observation observation = co_await engines.handshake(peer, spec);
+    record.spec = probe;
+    record.observation = std::move(observation);
+}
+
 // Runs `plan`'s attempts against `peer` (and the plain-HTTP check when asked), at most
 // connections_per_target at a time, appending their records to result.probes in plan order.
 asio::awaitable<void> run_attempts(Engines& engines, TargetResult& result,
@@ -43,39 +84,15 @@ asio::awaitable<void> run_attempts(Engines& engines, TargetResult& result,
     const std::size_t base = result.probes.size();
     result.probes.resize(base + plan.size());
     const std::size_t tasks = plan.size() + (http_port ? 1 : 0);
+    // The lambda is no coroutine (no frame of its own): it returns the chosen attempt's.
     co_await engine::for_each_bounded(
         tasks, options.connections_per_target, [&](std::size_t i) -> asio::awaitable<void> {
-            if (i == plan.size()) {  // the plain-HTTP check, concurrently with the handshakes
-                HttpCheck check = co_await engines.http(tcp::endpoint(peer.address(), *http_port),
-                                                        result.target.host, options.timeout);
-                result.http = std::move(check);
-                co_return;
-            }
+            if (i == plan.size())  // the plain-HTTP check, concurrently with the handshakes
+                return run_http_check(engines, result, peer, *http_port, options);
             auto& record = result.probes[base + i];
-            if (plan[i].engine == Engine::raw) {
-                engine::RawProbeOptions raw;
-                raw.sni = plan[i].sni;
-                raw.timeout = options.timeout;
-                raw.trace = options.trace;
-                engine::RawResult answer =
-                    co_await engines.raw_version(peer, *plan[i].version, raw);
-                record.spec = plan[i];
-                record.observation = std::move(answer.observation);
-                co_return;
-            }
-            engine::HandshakeSpec spec;
-            spec.pin = plan[i].version;
-            spec.sni = plan[i].sni;
-            spec.cipher_list = plan[i].cipher_list;
-            spec.ciphersuites = plan[i].ciphersuites;
-            spec.timeout = options.timeout;
-            spec.trace = options.trace;
-            spec.client_identity = options.client_identity;
-            // Not `record = {plan[i], co_await ...}`: GCC 12 destroys temporaries of a braced
-            // initialiser holding a co_await twice. Plain statements only.
-            core::Observation observation = co_await engines.handshake(peer, spec);
-            record.spec = plan[i];
-            record.observation = std::move(observation);
+            if (plan[i].engine == Engine::raw)
+                return run_raw_attempt(engines, record, plan[i], peer, options);
+            return run_openssl_attempt(engines, record, plan[i], peer, options);
         });
 }
 
