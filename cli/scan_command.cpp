@@ -107,9 +107,12 @@ probe::ProbeOptions make_probe_options(const ScanArgs& a) {
         o.checks = parse_checks(*a.checks);
     else if (a.full)  // and the check kinds that send nothing unusual
         o.checks = default_checks(false);
-    // Quick (the default): one wave of essential attempts per healthy target; the follow-up
-    // evidence only for targets with a problem. --full collects everything.
-    o.adaptive = !a.full;
+    // Both depths: one wave of essential attempts per target, and the follow-up evidence
+    // (other_sni, narrow_ciphers, raw TLS 1.0-1.3) only for targets with a problem: on a
+    // healthy server they add no fact and cost four signed handshakes. --full adds the
+    // enumeration, the safe checks and the client simulation; `tlsprobe probe` makes every
+    // attempt.
+    o.adaptive = true;
     o.fetch = a.fetch && !a.no_fetch;
     // Lookups asynchronous and once per host (per TTL), shared by every thread of the scan.
     // Every connection of every target holds a slot of one budget (--max-connections).

@@ -35,7 +35,7 @@ struct ScanArgs : CommonProbeArgs {
     std::string deadline;  // per target; empty = derived from --timeout (see scan_deadline)
     std::string rate;      // "N", "N/s" or "N/m" new targets; empty = unlimited
     bool quick = false;    // protocols + chain (the default)
-    bool full = false;     // every attempt plus cipher-suite enumeration
+    bool full = false;     // plus enumeration, the safe checks and the client simulation
     std::optional<std::string> checks;  // --checks; unset = the non-intrusive ones with --full
     int expires_soon_days = 30;
     // --fetch: the aia and revocation checks may fetch over plain HTTP (off by default: a scan

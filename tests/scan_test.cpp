@@ -748,3 +748,56 @@ TEST_CASE("scan job: --max-connections 1 still probes every target, one connecti
     CHECK(cli::run({"scan", a.input, "--max-connections", "0"}, out, err) == cli::kUsage);
     CHECK_THAT(err.str(), Catch::Contains("--max-connections"));
 }
+
+TEST_CASE("scan job: --full makes the follow-up attempts only for a target with a problem, and "
+          "enumerates every healthy one",
+          "[scan][loopback][full]") {
+    lab::TlsServer good(lab::config_for_case("good", TLS1_2_VERSION));
+    lab::RawServer reset(lab::reset_after_hello());
+    const std::string good_key = "tlsprobe.test:" + std::to_string(good.port());
+    const std::string reset_key = "127.0.0.1:" + std::to_string(reset.port());
+    TempDir dir;
+    cli::ScanArgs a;
+    a.input = dir.file("hosts.txt", good_key + ",127.0.0.1\n" + reset_key + "\n");
+    a.jsonl = (dir.path / "out.jsonl").string();
+    a.ca_file = lab::testcert("root-ca.pem").string();
+    a.timeout = "2s";
+    a.full = true;
+    a.checks = "none";
+    a.clients.clients = "none";
+    job(a, nullptr);
+    const auto lines = read_jsonl(a.jsonl);
+    REQUIRE(lines.size() == 3);
+    std::map<std::string, nlohmann::json> by_key;
+    for (const auto& j : lines)
+        if (j["record"] == "target") by_key[j["key"].get<std::string>()] = j;
+    REQUIRE(by_key.size() == 2);
+    const auto ids = [](const nlohmann::json& j) {
+        std::set<std::string> out;
+        for (const auto& p : j["probes"]) out.insert(p["id"].get<std::string>());
+        return out;
+    };
+    const auto& healthy = by_key.at(good_key + ",via=127.0.0.1");
+    INFO(healthy["probes"].dump());
+    CHECK(healthy["scan"]["verdict"] != "no_tls");  // "warn": the lab offers CBC suites
+    // The first wave only: the OpenSSL versions, offer_all, no_sni, raw SSL 2.0/3.0.
+    const auto healthy_ids = ids(healthy);
+    CHECK(healthy_ids.contains("offer_all"));
+    CHECK(healthy_ids.contains("raw_ssl3"));
+    CHECK_FALSE(healthy_ids.contains("other_sni"));
+    CHECK_FALSE(healthy_ids.contains("narrow_ciphers"));
+    CHECK_FALSE(healthy_ids.contains("raw_tls1_2"));
+    // ... and still the whole enumeration (null = not enumerated).
+    CHECK(healthy["versions"]["tls1_2"]["ciphers"].is_array());
+    CHECK_FALSE(healthy["versions"]["tls1_2"]["ciphers"].empty());
+    CHECK_FALSE(healthy["versions"]["tls1_3"]["ciphers"].empty());
+
+    const auto& failing = by_key.at(reset_key);
+    INFO(failing["probes"].dump());
+    CHECK(failing["scan"]["verdict"] == "no_tls");
+    const auto failing_ids = ids(failing);
+    CHECK(failing_ids.contains("other_sni"));
+    CHECK(failing_ids.contains("narrow_ciphers"));
+    CHECK(failing_ids.contains("raw_tls1_2"));
+    CHECK(failing_ids.contains("raw_tls1_3"));
+}
