@@ -97,7 +97,7 @@ void conclude_dh_groups(TargetResult& result, const ProbeOptions& options) {
     result.dh_groups.clear();
     result.dh_groups_seen = distinct.size();
     if (seen.empty()) return;
-    std::optional<CommonPrimes> common;
+    std::shared_ptr<const CommonPrimes> common;
     for (auto& s : seen) {
         const auto p_hex = big_hex(s.first->p), g_hex = big_hex(s.first->g);
         const auto reuse = std::find_if(previous.begin(), previous.end(), [&](const auto& d) {
@@ -108,8 +108,8 @@ void conclude_dh_groups(TargetResult& result, const ProbeOptions& options) {
         if (reuse != previous.end()) {
             facts = std::move(*reuse);
         } else {
-            if (!common) common = load_common_primes(options.common_primes_file);
-            facts = analyze_dh_group(s.first->p, s.first->g, s.public_keys, &*common);
+            if (!common) common = shared_common_primes(options.common_primes_file);
+            facts = analyze_dh_group(s.first->p, s.first->g, s.public_keys, common.get());
         }
         facts.seen_with = std::move(s.with);
         result.dh_groups.push_back(std::move(facts));

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -219,6 +221,28 @@ CommonPrimes load_common_primes(const std::filesystem::path& file) {
     out = parse_common_primes(text);
     out.source = file.string();
     return out;
+}
+
+std::shared_ptr<const CommonPrimes> shared_common_primes(const std::filesystem::path& file) {
+    struct Entry {
+        std::uintmax_t size = 0;
+        std::filesystem::file_time_type mtime{};
+        std::shared_ptr<const CommonPrimes> list;
+    };
+    static std::mutex mutex;
+    static std::map<std::string, Entry> cache;
+    std::error_code size_error, time_error;
+    const auto size = std::filesystem::file_size(file, size_error);
+    const auto mtime = std::filesystem::last_write_time(file, time_error);
+    std::lock_guard lock(mutex);
+    auto& entry = cache[file.string()];
+    // A file that cannot be stated is read again each time: its error may be passing.
+    if (entry.list && !size_error && !time_error && entry.size == size && entry.mtime == mtime)
+        return entry.list;
+    entry.list = std::make_shared<const CommonPrimes>(load_common_primes(file));
+    entry.size = size;
+    entry.mtime = mtime;
+    return entry.list;
 }
 
 DhGroupFacts analyze_dh_group(const core::Bytes& p_bytes, const core::Bytes& g_bytes,

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,9 @@ CommonPrimes parse_common_primes(std::string_view text);
 // Reads and parses `file` (at most 4 MiB). A missing or unreadable file is a value
 // (loaded = false, error set), never an exception.
 CommonPrimes load_common_primes(const std::filesystem::path& file);
+// load_common_primes() read once per process and file: later calls return the same list while
+// the file keeps its size and modification time (a scan analyses DH groups on every target).
+std::shared_ptr<const CommonPrimes> shared_common_primes(const std::filesystem::path& file);
 
 // What tlsprobe found about one DH group (p, g) a server used.
 struct DhGroupFacts {

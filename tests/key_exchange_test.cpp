@@ -288,6 +288,20 @@ TEST_CASE("common primes: parsed defensively, looked up by value", "[kex]") {
         CHECK(other.common_prime_checked);
         CHECK_FALSE(other.common_prime.has_value());
     }
+    SECTION("shared: read once while the file is unchanged, again when it changes") {
+        const TempFile file("# \"test/oakley group 2\"\n" + lower + "\n");
+        const auto first = probe::shared_common_primes(file.path);
+        REQUIRE(first->loaded);
+        CHECK(first->primes.size() == 1);
+        CHECK(probe::shared_common_primes(file.path) == first);  // the same list, not re-read
+        std::ofstream(file.path, std::ios::binary | std::ios::app) << "# \"second\"\nABCDEF\n";
+        const auto changed = probe::shared_common_primes(file.path);
+        CHECK(changed != first);
+        REQUIRE(changed->primes.size() == 2);
+        CHECK(changed->primes[1].name == "second");
+        const auto missing = probe::shared_common_primes("/nonexistent/tlsprobe/common-primes.txt");
+        CHECK_FALSE(missing->loaded);
+    }
     SECTION("a missing file: not done, never an error") {
         const auto list = probe::load_common_primes("/nonexistent/tlsprobe/common-primes.txt");
         CHECK_FALSE(list.loaded);
