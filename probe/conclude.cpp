@@ -193,6 +193,38 @@ void analyze_stores(TargetResult& result, const x509::ChainInput& input,
     result.chain = std::move(reports.front());
 }
 
+// FNV-1a over what analyze_stores() reads: the source attempt and its served certificates,
+// the name, the stores and the options that change the analysis. The clock is left out when
+// the caller fixed none: the first analysis's time stands for the whole probe.
+std::uint64_t chain_input_key(const ProbeRecord& source, const Target& target,
+                              const ProbeOptions& options) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto mix = [&h](const void* data, std::size_t n) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < n; ++i) {
+            h ^= p[i];
+            h *= 0x100000001b3ULL;
+        }
+    };
+    const auto mix_value = [&mix](const auto& v) { mix(&v, sizeof v); };
+    const auto mix_text = [&](std::string_view s) {
+        mix_value(s.size());
+        mix(s.data(), s.size());
+    };
+    mix_text(source.spec.id);
+    mix_value(source.observation.chain.size());
+    for (const auto& der : source.observation.chain) {
+        mix_value(der.size());
+        mix(der.data(), der.size());
+    }
+    mix_text(target.sni.value_or(target.host));
+    mix_value(options.trust.get());
+    mix_value(options.platform_stores.get());
+    mix_value(options.expires_soon_days);
+    if (options.now) mix_value(options.now->time_since_epoch().count());
+    return h;
+}
+
 }  // namespace
 
 void conclude(TargetResult& result, const ProbeOptions& options) {
@@ -210,18 +242,26 @@ void conclude(TargetResult& result, const ProbeOptions& options) {
         r.enumeration_errors = previous[i].enumeration_errors;
     }
     conclude_dh_groups(result, options);
-    result.chain.reset();
     result.chain_differs.clear();
-    result.trust.clear();
-    if (const auto* source = chain_probe(result.probes)) {
+    const auto* source = chain_probe(result.probes);
+    const std::uint64_t key = source ? chain_input_key(*source, result.target, options) : 0;
+    if (!source || key != result.chain_input_key || !result.chain) {
+        result.chain.reset();
+        result.trust.clear();
+        result.chain_input_key = 0;
+    }
+    if (source) {
         result.chain_source = source->spec.id;
-        x509::ChainInput input;
-        input.served = source->observation.chain;
-        input.hostname = result.target.sni.value_or(result.target.host);
-        input.now = options.now.value_or(std::chrono::system_clock::now());
-        input.key_exchange = key_exchange_of(source->observation);
-        input.expires_soon_days = options.expires_soon_days;
-        analyze_stores(result, input, options);
+        if (!result.chain) {  // not analysed yet, or the chain or its inputs changed
+            x509::ChainInput input;
+            input.served = source->observation.chain;
+            input.hostname = result.target.sni.value_or(result.target.host);
+            input.now = options.now.value_or(std::chrono::system_clock::now());
+            input.key_exchange = key_exchange_of(source->observation);
+            input.expires_soon_days = options.expires_soon_days;
+            analyze_stores(result, input, options);
+            result.chain_input_key = key;
+        }
         for (const auto& p : result.probes)
             if ((p.spec.role == ProbeRole::version || p.spec.role == ProbeRole::offer_all) &&
                 p.observation.status == core::Status::negotiated && !p.observation.chain.empty() &&

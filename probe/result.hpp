@@ -163,6 +163,10 @@ struct TargetResult {
     std::optional<x509::ChainReport> chain;  // the chain of the best handshake, analysed
     std::string chain_source;                // id of the probe whose chain was analysed
     std::vector<std::string> chain_differs;  // probe ids that were served another chain
+    // What `chain` and `trust` were computed from (a hash of the source attempt, its served
+    // certificates, the name and the stores): conclude() runs after each stage and analyses an
+    // unchanged chain once. Internal, not reported.
+    std::uint64_t chain_input_key = 0;
 
     // Every distinct finite-field DH group (p, g) the enumeration saw, analysed (conclude(),
     // key_exchange.hpp), in the order first seen; at most kMaxDhGroups.

@@ -562,3 +562,46 @@ TEST_CASE("findings: ECDSA only when enumeration shows no RSA-authenticated suit
     CHECK(finding(with_suites("good-ecdsa", {}, false), "cert.ecdsa_only") == nullptr);
     CHECK(finding(with_suites("good", {0xC02F}, true), "cert.ecdsa_only") == nullptr);
 }
+
+TEST_CASE("conclude: an unchanged chain is analysed once, a changed chain or store again",
+          "[diagnosis][chain]") {
+    auto r = working("good");
+    probe::ProbeOptions options;
+    options.trust = std::make_shared<x509::TrustStore>(
+        x509::TrustStore::from_locations(lab::testcert("root-ca.pem").string(), ""));
+    probe::conclude(r, options);
+    REQUIRE(r.chain);
+    CHECK(r.chain_source == "offer_all");
+    CHECK(r.chain->trusted);
+    REQUIRE(r.trust.size() == 1);
+    // A mark on the analysis: a conclude() that analysed the chain again would lose it.
+    r.chain->certificates.front().subject = "marked";
+    probe::conclude(r, options);  // as after the next stage: same attempt, same chain
+    REQUIRE(r.chain);
+    CHECK(r.chain->certificates.front().subject == "marked");
+    CHECK(r.trust.size() == 1);
+    CHECK(r.chain_differs.empty());
+
+    SECTION("the source attempt serves another chain") {
+        attempt(r, "offer_all").observation.chain = test::chain_of("expired");
+        probe::conclude(r, options);
+        REQUIRE(r.chain);
+        CHECK(r.chain->certificates.front().subject != "marked");
+        CHECK_FALSE(r.chain->trusted);  // the expired leaf, analysed
+        // The pinned attempts still hold the good chain: now they differ from the source.
+        CHECK_FALSE(r.chain_differs.empty());
+    }
+    SECTION("another trust store") {
+        options.trust = std::make_shared<x509::TrustStore>(x509::TrustStore::empty());
+        probe::conclude(r, options);
+        REQUIRE(r.chain);
+        CHECK(r.chain->certificates.front().subject != "marked");
+        CHECK_FALSE(r.chain->trusted);  // no anchors
+    }
+    SECTION("no attempt negotiated any more: no chain") {
+        for (auto& p : r.probes) p.observation.status = Status::rejected_alert;
+        probe::conclude(r, options);
+        CHECK_FALSE(r.chain);
+        CHECK(r.trust.empty());
+    }
+}
