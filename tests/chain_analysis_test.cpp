@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 
 #include "check_fixtures.hpp"
 #include "judge/finding.hpp"
@@ -477,4 +478,60 @@ TEST_CASE("one analysis over several stores equals one analysis per store", "[ch
         // The stores do differ: the test root trusts what the empty store cannot.
         CHECK(reports[0].trusted != reports[2].trusted);
     }
+}
+
+TEST_CASE("a lazily decoded CA bundle verifies every case exactly as the eager one", "[chain]") {
+    // Several anchors, a cross-signed root and an intermediate among them, so lookups by
+    // subject find none, one or several certificates.
+    const auto bundle_path =
+        std::filesystem::temp_directory_path() /
+        ("tlsprobe-lazy-bundle-" + std::to_string(::getpid()) + ".pem");
+    {
+        std::ofstream out(bundle_path, std::ios::binary);
+        for (const char* f : {"other-root-ca.pem", "root-ca.pem", "legacy-root-ca.pem",
+                              "root-ca-cross.pem", "other-intermediate-ca.pem", "unrelated.pem"})
+            out << slurp(kCerts + f);
+    }
+    const auto eager = TrustStore::from_locations(bundle_path.string(), "");
+    const auto lazy = TrustStore::from_bundle_lazily(bundle_path.string());
+    CHECK(lazy.anchor_count() == eager.anchor_count());
+    CHECK(lazy.description() == eager.description());
+    std::size_t cases = 0, trusted = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(kCerts)) {
+        const auto name = entry.path().filename().string();
+        if (!name.ends_with(".chain.pem")) continue;
+        INFO(name);
+        const auto in = input_for(name);
+        // Each case twice against the lazy store: first decoding, then from OpenSSL's cache.
+        for (int round = 0; round < 2; ++round) {
+            const auto a = analyze_chain(in, eager);
+            const auto b = analyze_chain(in, lazy);
+            CHECK(b.trusted == a.trusted);
+            CHECK(b.verify_error == a.verify_error);
+            CHECK(b.verify_error_depth == a.verify_error_depth);
+            CHECK(subjects(b.path) == subjects(a.path));
+            CHECK(served_indices(b.path) == served_indices(a.path));
+            CHECK(ids(b) == ids(a));
+            if (round == 0) {
+                ++cases;
+                trusted += a.trusted ? 1 : 0;
+            }
+        }
+    }
+    CHECK(cases >= 20);
+    CHECK(trusted >= 3);  // the comparison covers trusted paths, not only failures
+
+    // A certificate whose structure is broken is refused up front, by its position.
+    {
+        const std::string good = slurp(kCerts + "root-ca.pem");
+        std::string broken = good;
+        const auto body = broken.find('\n') + 1;
+        broken.replace(body, 8, "AAAAAAAA");  // the DER header and first bytes
+        std::ofstream(bundle_path, std::ios::binary) << good << broken;
+    }
+    CHECK_THROWS_WITH(TrustStore::from_bundle_lazily(bundle_path.string()),
+                      Catch::Contains("certificate #2 is not a valid X.509 certificate"));
+    std::filesystem::remove(bundle_path);
+    CHECK_THROWS_WITH(TrustStore::from_bundle_lazily(bundle_path.string()),
+                      Catch::Contains("no such file"));
 }

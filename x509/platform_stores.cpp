@@ -24,7 +24,7 @@ PlatformStores load_platform_stores(const std::filesystem::path& dir) {
             continue;
         }
         try {
-            auto store = std::make_shared<const TrustStore>(TrustStore::from_locations(file, ""));
+            auto store = std::make_shared<const TrustStore>(TrustStore::from_bundle_lazily(file));
             out.stores.push_back({std::string(name), file, std::move(store)});
         } catch (const std::exception& e) {
             out.missing.push_back(std::string(name) + ": " + e.what());
