@@ -103,7 +103,13 @@ int lazy_get_by_subject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_N
     X509_STORE* store = X509_LOOKUP_get_store(lookup);
     for (const auto& x : found) X509_STORE_add_cert(store, x.get());  // duplicates: ignored
     ERR_clear_error();
-    return X509_OBJECT_set1_X509(ret, found.front().get());
+    // `ret` must borrow, as OpenSSL's own lookups fill it (by_dir copies the store's pointer):
+    // X509_STORE_CTX_get_by_subject takes the caller's reference itself and never frees `ret`.
+    // The entry keeps the certificate alive as long as the store.
+    X509* first = found.front().get();
+    if (!X509_OBJECT_set1_X509(ret, first)) return 0;
+    X509_free(first);  // the reference set1 took
+    return 1;
 }
 
 X509_LOOKUP_METHOD* lazy_lookup_method() {
